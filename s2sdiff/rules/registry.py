@@ -15,6 +15,15 @@ A keyword-only parameter ``out`` stands for the operation's result
 input with no derivative (an integer argument, say).  Functions with no
 derivative at all (``len``, ``int``, comparisons) are registered with
 :func:`constant`.
+
+A callable whose partials depend on how many arguments it is given
+(``math.log(x)`` and ``math.log(x, base)``) has one rule per arity::
+
+    @partials(math.log, arity=2)
+    def _(x, base):
+        return (1.0 / (x * math.log(base)), -math.log(x) / (base * math.log(base) ** 2))
+
+and :func:`lookup` takes the number of arguments of the call.
 """
 
 from __future__ import annotations
@@ -22,8 +31,8 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..errors import S2SDiffError
 
@@ -37,14 +46,20 @@ class Rule:
     partials: tuple[ast.expr | None, ...]
     namespace: dict = field(repr=False, compare=False)
     definition: Callable | None = field(default=None, repr=False, compare=False)
+    arity: int | None = None  # None: the default rule of ``fn``
 
 
-_RULES: dict[int, Rule] = {}
+_RULES: dict[tuple[int, int | None], Rule] = {}
 _CONSTANT: dict[int, object] = {}
 
 
 def _key(fn: object) -> int:
     return id(fn)
+
+
+def _drop_rules(fn: object) -> None:
+    for key in [k for k in _RULES if k[0] == _key(fn)]:
+        del _RULES[key]
 
 
 def _parse_rule(definition: Callable) -> tuple[tuple[str, ...], tuple[ast.expr | None, ...]]:
@@ -72,14 +87,22 @@ def _parse_rule(definition: Callable) -> tuple[tuple[str, ...], tuple[ast.expr |
     return params, partials
 
 
-def partials(*fns: object) -> Callable[[Callable], Callable]:
-    """Register the decorated rule as the edge partials of each callable in ``fns``."""
+def partials(*fns: object, arity: int | None = None) -> Callable[[Callable], Callable]:
+    """Register the decorated rule as the edge partials of each callable in ``fns``.
+
+    With ``arity=n`` the rule applies only to calls with ``n`` arguments (and
+    must have ``n`` parameters); without it, it is the default rule of ``fn``.
+    """
 
     def register(definition: Callable) -> Callable:
         params, exprs = _parse_rule(definition)
+        if arity is not None and arity != len(params):
+            raise S2SDiffError(
+                f"rule {definition.__name__}: arity={arity} but {len(params)} parameters"
+            )
         for fn in fns:
-            rule = Rule(fn, params, exprs, definition.__globals__, definition)
-            _RULES[_key(fn)] = rule
+            rule = Rule(fn, params, exprs, definition.__globals__, definition, arity)
+            _RULES[(_key(fn), arity)] = rule
             _CONSTANT.pop(_key(fn), None)
         return definition
 
@@ -90,12 +113,20 @@ def constant(*fns: object) -> None:
     """Declare callables whose result has no derivative (integer or boolean work)."""
     for fn in fns:
         _CONSTANT[_key(fn)] = fn
-        _RULES.pop(_key(fn), None)
+        _drop_rules(fn)
 
 
-def lookup(fn: object) -> Rule | None:
-    """The partials rule of ``fn``, or None."""
-    rule = _RULES.get(_key(fn))
+def lookup(fn: object, nargs: int | None = None) -> Rule | None:
+    """The partials rule of ``fn`` called with ``nargs`` arguments, or None.
+
+    Without ``nargs``, the default rule.  With it, the rule registered for
+    that arity, else the default rule if it has ``nargs`` parameters.
+    """
+    rule = _RULES.get((_key(fn), nargs)) if nargs is not None else None
+    if rule is None:
+        rule = _RULES.get((_key(fn), None))
+        if rule is not None and nargs is not None and len(rule.params) != nargs:
+            return None
     return rule if rule is not None and rule.fn is fn else None
 
 

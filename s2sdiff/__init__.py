@@ -1,0 +1,34 @@
+"""s2sdiff: source-to-source automatic differentiation for Python.
+
+Give it a numeric Python function; it reads the source and writes new
+Python source that computes the derivatives::
+
+    >>> import math
+    >>> from s2sdiff import grad
+    >>> def f(x, y):
+    ...     return x * y + math.sin(x)
+"""
+
+__version__ = "0.1.0"
+
+from .errors import (  # noqa: E402
+    NoRuleError,
+    NoSourceError,
+    S2SDiffError,
+    UnsupportedSyntaxError,
+)
+from .rules import constant, partials  # noqa: E402
+from .api import clear_cache, grad, show, value_and_grad  # noqa: E402
+
+__all__ = [
+    "NoRuleError",
+    "NoSourceError",
+    "S2SDiffError",
+    "UnsupportedSyntaxError",
+    "clear_cache",
+    "constant",
+    "grad",
+    "partials",
+    "show",
+    "value_and_grad",
+]

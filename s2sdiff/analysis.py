@@ -1,0 +1,101 @@
+"""Activity analysis: which values carry derivatives.
+
+A value is *active* when it depends on a ``wrt`` input through operations
+that have a derivative (it is *varied*) and it reaches the output through
+such operations (it is *useful*).  Only active values get adjoints/tangents.
+"""
+
+from __future__ import annotations
+
+from . import ir
+from .errors import NoRuleError
+from .rules import is_constant, lookup
+
+
+def partial_positions(op: ir.Op) -> list[int]:
+    """Indices of the arguments of ``op`` that carry a derivative."""
+    if is_constant(op.fn):
+        return []
+    rule = lookup(op.fn, len(op.args))
+    if rule is None:
+        return list(range(len(op.args)))
+    return [i for i, p in enumerate(rule.partials) if p is not None]
+
+
+def _vars(atoms) -> set[str]:
+    return {a.name for a in atoms if isinstance(a, ir.Var)}
+
+
+def varied(fn: ir.Function, wrt: set[str]) -> set[str]:
+    """Values that depend on the ``wrt`` inputs through differentiable operations."""
+    found = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for s in ir.walk(fn.body):
+            for target, sources in _edges(s):
+                if target not in found and sources & found:
+                    found.add(target)
+                    changed = True
+    return found
+
+
+def useful(fn: ir.Function) -> set[str]:
+    """Values whose change can reach the result through differentiable operations."""
+    found = _vars(ir.atoms_of(fn.result))
+    changed = True
+    stmts = ir.walk(fn.body)
+    while changed:
+        changed = False
+        for s in reversed(stmts):
+            for target, sources in _edges(s):
+                if target in found and not sources <= found:
+                    found |= sources
+                    changed = True
+    return found
+
+
+def _edges(s) -> list[tuple[str, set[str]]]:
+    """(value, the values it has a derivative with respect to) for one statement."""
+    if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op):
+        args = s.value.args
+        return [(s.target, _vars(args[i] for i in partial_positions(s.value)))]
+    if isinstance(s, ir.Assign):
+        return [(s.target, _vars(ir.atoms_of(s.value)))]
+    if isinstance(s, (ir.If, ir.Loop)):
+        return [(p.target, _vars([p.first, p.second])) for p in s.phis]
+    return []
+
+
+def active(fn: ir.Function, wrt: set[str]) -> set[str]:
+    """Active values; raises NoRuleError for an active call without a rule."""
+    result = varied(fn, wrt) & useful(fn)
+    for s in ir.walk(fn.body):
+        if (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.target in result
+                and not is_constant(s.value.fn) and lookup(s.value.fn, len(s.value.args)) is None):
+            raise _no_rule(s)
+        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.value.kwargs \
+                and s.target in result:
+            raise _no_rule(s, "keyword arguments to a callable with a derivative rule")
+    return result
+
+
+def _no_rule(s: ir.Assign, why: str = ""):
+    from .errors import Location
+
+    op = s.value
+    name = str(op.callee) if op.callee is not None else op.syntax
+    where = None
+    if s.origin is not None:
+        import linecache
+
+        line = linecache.getline(s.origin.filename, s.origin.lineno)
+        col = max(line.find(name.split(".")[-1]), 0) if name else 0
+        if op.callee is not None:
+            col = max(line.find(str(op.callee)), 0)
+        where = Location(s.origin.filename, s.origin.lineno, col, line)
+    message = (f"no derivative rule for {name} (called with {len(op.args)} argument"
+               f"{'s' if len(op.args) != 1 else ''})") if not why else f"{why}: {name}"
+    hint = (f"register one with @s2sdiff.partials({name}) on a function returning its "
+            "partial derivatives, or s2sdiff.constant(...) if it has none")
+    return NoRuleError(message, where, hint)

@@ -1,0 +1,273 @@
+"""Gradient IR → Python source, and source → a live function.
+
+Module-level objects the code refers to (``math``, ``np``, the user's
+constants) are bound to names here; a name already used for something else
+gets a suffix.  The source is registered with ``linecache`` under a stable
+file name, so tracebacks, ``inspect.getsource`` and pdb show it.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import inspect
+import linecache
+import types
+from dataclasses import dataclass, field
+
+from . import ir
+from .templates import atom_expr, clone
+
+_INDENT = "    "
+
+
+@dataclass
+class Module:
+    """Generated source and the objects its names are bound to."""
+
+    source: str
+    namespace: dict = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+
+
+class Binder:
+    """Chooses the names of module-level objects, avoiding local names."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = set(taken)
+        self.bound: dict[str, object] = {}
+        self.homes: dict[str, str | None] = {}
+        self.original: dict[str, str] = {}
+
+    def bind(self, name: str, value: object, home: str | None = None) -> str:
+        candidate, n = name, 0
+        while True:
+            if candidate in self.bound and self.bound[candidate] is value:
+                return candidate
+            if candidate not in self.bound and candidate not in self.taken:
+                self.bound[candidate] = value
+                self.homes[candidate] = home
+                self.original[candidate] = name
+                return candidate
+            n += 1
+            candidate = f"{name}_{n}"
+
+
+def local_names(fn: ir.Function) -> set[str]:
+    names = set(fn.params)
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign):
+            names.add(s.target)
+        elif isinstance(s, ir.Pop):
+            names |= set(s.values)
+        elif isinstance(s, (ir.If, ir.Loop)):
+            names |= {p.target for p in s.phis}
+            if isinstance(s, ir.Loop) and s.var:
+                names.add(s.var)
+    return names
+
+
+def render(functions: list[ir.Function], header: str = "") -> Module:
+    """The Python module holding ``functions``."""
+    taken = set().union(*(local_names(f) for f in functions))
+    binder = Binder(taken)
+    bodies = [_Printer(binder).function(f) for f in functions]
+    lines = []
+    if header:
+        lines.append('"""' + header + '"""')
+    imports = import_lines(binder)
+    if imports:
+        lines += ([""] if header else []) + imports
+    for body in bodies:
+        lines += ["", ""] + body
+    source = "\n".join(lines).lstrip("\n") + "\n"
+    return Module(source, dict(binder.bound), [f.name for f in functions])
+
+
+def import_lines(binder: Binder) -> list[str]:
+    """``import`` lines that bind every module-level name the code uses."""
+    modules, froms, values = [], [], []
+    for name in sorted(binder.bound):
+        value = binder.bound[name]
+        if inspect.ismodule(value):
+            real = value.__name__
+            modules.append(f"import {real}" if real == name else f"import {real} as {name}")
+            continue
+        owner = getattr(value, "__module__", None)
+        qual = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+        if owner and qual and "<" not in qual and "." not in qual and not owner.startswith("_"):
+            froms.append(f"from {owner} import {qual}" + (f" as {name}" if qual != name else ""))
+            continue
+        home = binder.homes.get(name)
+        if isinstance(value, (int, float, bool, str)) or value is None or not home \
+                or home == "__main__":
+            values.append(f"{name} = {value!r}")
+        else:
+            original = binder.original[name]
+            froms.append(f"from {home} import {original}"
+                         + (f" as {name}" if original != name else ""))
+    return modules + froms + values
+
+
+class _Printer:
+    def __init__(self, binder: Binder):
+        self.binder = binder
+
+    def function(self, fn: ir.Function) -> list[str]:
+        lines = [f"def {fn.name}({self.signature(fn)}):"]
+        if fn.docstring:
+            lines.append(f'{_INDENT}"""{fn.docstring}"""')
+        lines += self.body(fn.body, 1)
+        lines.append(f"{_INDENT}return {self.result(fn.result)}")
+        return lines
+
+    def signature(self, fn: ir.Function) -> str:
+        if fn.signature is None:
+            return ", ".join(fn.params)
+        args = copy.deepcopy(fn.signature)
+        for a in args.posonlyargs + args.args + args.kwonlyargs:
+            a.annotation = None
+        return ast.unparse(args)
+
+    def result(self, value, top: bool = True) -> str:
+        if not isinstance(value, tuple):
+            return self.atom(value)
+        items = [self.result(v, top=False) for v in value]
+        text = ", ".join(items) + ("," if len(items) == 1 else "")
+        return text if top else f"({text})"
+
+    # expressions
+    def expr(self, node: ast.expr) -> str:
+        return ast.unparse(self.bind(node))
+
+    def bind(self, node: ast.expr) -> ast.expr:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and hasattr(sub, "s2s_global"):
+                sub.id = self.binder.bind(sub.id, sub.s2s_global, getattr(sub, "s2s_home", None))
+        return node
+
+    def atom(self, a) -> str:
+        if isinstance(a, ir.Global):
+            node = atom_expr(a)
+            root = node
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            root.s2s_home = a.home
+            return self.expr(node)
+        return self.expr(atom_expr(a))
+
+    def op(self, op: ir.Op) -> str:
+        args = [self.atom_node(a) for a in op.args]
+        s = op.syntax
+        if s == "call":
+            node = ast.Call(self.atom_node(op.callee), args,
+                            [ast.keyword(k, self.atom_node(v)) for k, v in op.kwargs])
+        elif s == "subscript":
+            node = ast.Subscript(args[0], args[1], ast.Load())
+        elif s.startswith("u"):
+            node = ast.UnaryOp({"u-": ast.USub, "unot": ast.Not, "u~": ast.Invert}[s](), args[0])
+        elif s in _BINOPS:
+            node = ast.BinOp(args[0], _BINOPS[s](), args[1])
+        else:
+            node = ast.Compare(args[0], [_CMPOPS[s]()], [args[1]])
+        return self.expr(node)
+
+    def atom_node(self, a) -> ast.expr:
+        node = atom_expr(a)
+        if isinstance(a, ir.Global):
+            root = node
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            root.s2s_home = a.home
+        return node
+
+    def value(self, v) -> str:
+        if isinstance(v, ir.Op):
+            return self.op(v)
+        if isinstance(v, ir.Expr):
+            return self.expr(clone(v.tree))
+        return self.atom(v)
+
+    # statements
+    def body(self, stmts, depth: int, tail=()) -> list[str]:
+        lines = []
+        for s in stmts:
+            lines += self.stmt(s, depth)
+        for target, value in tail:
+            if value != ir.Var(target):
+                lines.append(f"{_INDENT * depth}{target} = {self.atom(value)}")
+        return lines or [f"{_INDENT * depth}pass"]
+
+    def stmt(self, s, depth: int) -> list[str]:
+        pad = _INDENT * depth
+        if isinstance(s, ir.Assign):
+            op = "+=" if s.accumulate else "="
+            line = f"{pad}{s.target} {op} {self.value(s.value)}"
+            return [line + (f"  # {s.comment}" if s.comment else "")]
+        if isinstance(s, ir.Comment):
+            return [f"{pad}# {s.text}"]
+        if isinstance(s, ir.Push):
+            values = ", ".join(s.values)
+            return [f"{pad}{s.tape}.append({values if len(s.values) == 1 else '(' + values + ')'})"]
+        if isinstance(s, ir.Pop):
+            return [f"{pad}{', '.join(s.values)} = {s.tape}.pop()"]
+        if isinstance(s, ir.If):
+            return self.if_(s, depth)
+        if isinstance(s, ir.Loop):
+            return self.loop(s, depth)
+        raise TypeError(s)
+
+    def if_(self, s: ir.If, depth: int) -> list[str]:
+        pad = _INDENT * depth
+        then_tail = [(p.target, p.first) for p in s.phis]
+        else_tail = [(p.target, p.second) for p in s.phis]
+        then = self.body(s.then, depth + 1, then_tail)
+        orelse = self.body(s.orelse, depth + 1, else_tail)
+        cond = self.atom(s.cond)
+        empty = f"{_INDENT * (depth + 1)}pass"
+        if then == [empty]:
+            return [f"{pad}if not {cond}:"] + orelse
+        lines = [f"{pad}if {cond}:"] + then
+        if orelse != [empty]:
+            lines += [f"{pad}else:"] + orelse
+        return lines
+
+    def loop(self, s: ir.Loop, depth: int) -> list[str]:
+        pad = _INDENT * depth
+        lines = [f"{pad}{p.target} = {self.atom(p.first)}" for p in s.phis
+                 if p.first != ir.Var(p.target)]
+        args = ", ".join(self.atom(a) for a in s.args)
+        head = {
+            "for": f"for {s.var} in range({args}):",
+            "while": f"while {args}:",
+            "reversed": f"for {s.var} in reversed(range({args})):",
+            "repeat": f"for _ in range({args}):",
+        }[s.kind]
+        tail = [(p.target, p.second) for p in s.phis]
+        return lines + [pad + head] + self.body(s.body, depth + 1, tail)
+
+
+_BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
+           "//": ast.FloorDiv, "%": ast.Mod, "@": ast.MatMult, "&": ast.BitAnd, "|": ast.BitOr,
+           "^": ast.BitXor, "<<": ast.LShift, ">>": ast.RShift}
+_CMPOPS = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
+           "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot}
+
+
+def compile_module(module: Module, label: str, base_namespace: dict | None = None) -> dict:
+    """Execute the generated module; its lines are registered with linecache."""
+    digest = hashlib.sha1(module.source.encode()).hexdigest()[:12]
+    filename = f"<s2sdiff {label} {digest}>"
+    lines = module.source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(module.source), None, lines, filename)
+    namespace = dict(base_namespace or {})
+    namespace.update(module.namespace)
+    namespace["__name__"] = f"s2sdiff_generated_{label}"
+    code = compile(module.source, filename, "exec")
+    exec(code, namespace)  # noqa: S102 - running the code we just generated is the point
+    return namespace
+
+
+def function_from(namespace: dict, name: str) -> types.FunctionType:
+    return namespace[name]

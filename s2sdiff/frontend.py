@@ -1,0 +1,222 @@
+"""Find a function's source, parse it, resolve its names, and fence off what
+s2sdiff does not differentiate (with a located error)."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import linecache
+import textwrap
+from dataclasses import dataclass, field
+
+from .errors import Location, NameResolutionError, NoSourceError, UnsupportedSyntaxError
+
+
+@dataclass(frozen=True)
+class SourceFunction:
+    """A parsed user function with what is needed to resolve its names.
+
+    ``tree`` carries real file line numbers; columns are relative to the
+    dedented source, ``indent`` columns to the left of the file's.
+    """
+
+    name: str
+    filename: str
+    tree: ast.FunctionDef
+    indent: int
+    resolver: "Resolver" = field(repr=False, compare=False)
+    key: object = field(default=None, repr=False, compare=False)
+
+    def location(self, node: ast.AST) -> Location:
+        """The file location of ``node``."""
+        lineno = getattr(node, "lineno", self.tree.lineno)
+        col = getattr(node, "col_offset", 0) + self.indent
+        line = linecache.getline(self.filename, lineno)
+        return Location(self.filename, lineno, col, line)
+
+
+class Unresolved(Exception):
+    """Raised by a resolver for a name it does not know."""
+
+
+class Resolver:
+    """Maps the free names of a function to Python objects."""
+
+    def __init__(self, namespace: dict, closure: dict | None = None):
+        self.namespace = namespace
+        self.closure = closure or {}
+        self.module = namespace.get("__name__")
+
+    def resolve(self, name: str) -> object:
+        if name in self.closure:
+            return self.closure[name]
+        if name in self.namespace:
+            return self.namespace[name]
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        raise Unresolved(name)
+
+    def source_of(self, fn: object) -> "SourceFunction | None":
+        """The parsed source of a user function reached through a call, or None."""
+        if inspect.isfunction(fn):
+            return from_function(fn)
+        return None
+
+
+def _closure_of(fn) -> dict:
+    names = fn.__code__.co_freevars
+    cells = fn.__closure__ or ()
+    values = {}
+    for name, cell in zip(names, cells):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:  # an empty cell: the variable is not bound yet
+            pass
+    return values
+
+
+def from_function(fn) -> SourceFunction:
+    """Parse the source of a live Python function."""
+    fn = inspect.unwrap(fn)
+    if not inspect.isfunction(fn):
+        raise NoSourceError(
+            f"cannot differentiate {fn!r}: it is not a Python function with source code"
+        )
+    try:
+        lines, first = inspect.getsourcelines(fn)
+        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    except (OSError, TypeError) as exc:
+        raise NoSourceError(
+            f"cannot find the source of {fn.__qualname__!r} ({exc}); s2sdiff reads "
+            "source code, so functions typed at the REPL or made by exec() cannot be "
+            "differentiated: put the function in a file"
+        ) from None
+    resolver = Resolver(fn.__globals__, _closure_of(fn))
+    return parse_function("".join(lines), filename, first, fn.__name__, resolver, key=fn)
+
+
+def parse_function(
+    source: str, filename: str, first_line: int, name: str, resolver: Resolver, key=None
+) -> SourceFunction:
+    """Parse the source text of one ``def`` starting at ``first_line`` of ``filename``."""
+    dedented = textwrap.dedent(source)
+    indent = _indent_of(source) - _indent_of(dedented)
+    try:
+        module = ast.parse(dedented)
+    except SyntaxError as exc:
+        loc = Location(filename, first_line + (exc.lineno or 1) - 1, exc.offset or 0,
+                       linecache.getline(filename, first_line + (exc.lineno or 1) - 1))
+        raise UnsupportedSyntaxError(f"cannot parse the source of {name!r}: {exc.msg}", loc) from None
+    ast.increment_lineno(module, first_line - 1)
+    tree = module.body[0] if module.body else None
+    where = SourceFunction(name, filename, tree, indent, resolver, key)
+    if isinstance(tree, ast.AsyncFunctionDef):
+        raise UnsupportedSyntaxError("async function", where.location(tree),
+                                     "s2sdiff differentiates plain `def` functions")
+    if not isinstance(tree, ast.FunctionDef):
+        node = tree or module
+        raise UnsupportedSyntaxError(
+            f"{name!r} is not defined by a `def` statement (a lambda?)", where.location(node),
+            "write the function with `def` so s2sdiff can read its body")
+    fence(where)
+    return where
+
+
+def _indent_of(text: str) -> int:
+    for line in text.splitlines():
+        if line.strip():
+            return len(line) - len(line.lstrip())
+    return 0
+
+
+_HINT_REWRITE = "rewrite it with plain assignments, if/for/while and calls"
+
+_UNSUPPORTED = {
+    ast.Try: ("`try` statement", "remove the exception handling from the differentiated code"),
+    ast.With: ("`with` statement", _HINT_REWRITE),
+    ast.AsyncWith: ("`async with` statement", _HINT_REWRITE),
+    ast.AsyncFor: ("`async for` loop", _HINT_REWRITE),
+    ast.Yield: ("`yield` (generators)", "return a value instead of yielding it"),
+    ast.YieldFrom: ("`yield from` (generators)", "return a value instead of yielding it"),
+    ast.Await: ("`await`", _HINT_REWRITE),
+    ast.Lambda: ("`lambda`", "define the function with `def` at module level and call it"),
+    ast.Global: ("`global` statement", "pass the value as a parameter and return the result"),
+    ast.Nonlocal: ("`nonlocal` statement", "pass the value as a parameter and return the result"),
+    ast.ClassDef: ("class definition inside the function", "define the class outside"),
+    ast.FunctionDef: ("function definition inside the function",
+                      "define the helper at module level and call it"),
+    ast.AsyncFunctionDef: ("async function definition", _HINT_REWRITE),
+    ast.ListComp: ("list comprehension", "build the list with a for loop and append"),
+    ast.SetComp: ("set comprehension", _HINT_REWRITE),
+    ast.DictComp: ("dict comprehension", _HINT_REWRITE),
+    ast.GeneratorExp: ("generator expression", "build a list with a for loop and append"),
+    ast.Dict: ("dict", "dicts are not differentiated; use separate variables"),
+    ast.Set: ("set", _HINT_REWRITE),
+    ast.JoinedStr: ("f-string", "strings are not differentiated; remove it"),
+    ast.NamedExpr: ("assignment expression `:=`", "assign in a separate statement"),
+    ast.Starred: ("star-unpacking `*x`", "pass the arguments one by one"),
+    ast.Raise: ("`raise` statement", "check arguments outside the differentiated function"),
+    ast.Assert: ("`assert` statement", "check arguments outside the differentiated function"),
+    ast.Delete: ("`del` statement", _HINT_REWRITE),
+    ast.Import: ("`import` inside the function", "import at module level"),
+    ast.ImportFrom: ("`import` inside the function", "import at module level"),
+    ast.Match: ("`match` statement", "use if/elif/else"),
+    ast.Slice: ("slice", "slices are not supported on scalar code"),
+}
+
+
+def fence(where: SourceFunction) -> None:
+    """Reject constructs s2sdiff does not handle, with their location."""
+    tree = where.tree
+    args = tree.args
+    if args.vararg is not None:
+        raise UnsupportedSyntaxError("`*args` parameter", where.location(args.vararg),
+                                     "list the parameters one by one")
+    if args.kwarg is not None:
+        raise UnsupportedSyntaxError("`**kwargs` parameter", where.location(args.kwarg),
+                                     "list the parameters one by one")
+    for node in _walk_body(tree):
+        kind = _UNSUPPORTED.get(type(node))
+        if kind is not None:
+            raise UnsupportedSyntaxError(kind[0], where.location(node), kind[1])
+        _fence_node(node, where)
+
+
+def _walk_body(tree: ast.FunctionDef):
+    for stmt in tree.body:
+        yield from ast.walk(stmt)
+    for default in tree.args.defaults + [d for d in tree.args.kw_defaults if d is not None]:
+        yield from ast.walk(default)
+
+
+def _fence_node(node: ast.AST, where: SourceFunction) -> None:
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            for sub in ast.walk(target):
+                if isinstance(sub, ast.Attribute):
+                    raise UnsupportedSyntaxError(
+                        "attribute assignment", where.location(sub),
+                        "s2sdiff does not follow values stored on objects; use a variable")
+                if isinstance(sub, ast.Subscript):
+                    raise UnsupportedSyntaxError(
+                        "item assignment", where.location(sub),
+                        "build lists with append instead of writing items")
+    elif isinstance(node, ast.Call):
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise UnsupportedSyntaxError("`**kwargs` in a call", where.location(kw.value),
+                                             "pass the keyword arguments one by one")
+    elif isinstance(node, ast.AnnAssign) and node.value is None:
+        raise UnsupportedSyntaxError("annotation without a value", where.location(node))
+
+
+def resolve(where: SourceFunction, name: str, node: ast.AST) -> object:
+    """The object a free name of the function refers to, or a located error."""
+    try:
+        return where.resolver.resolve(name)
+    except Unresolved:
+        raise NameResolutionError(
+            f"name {name!r} is not defined", where.location(node),
+            "define it at module level or pass it as a parameter") from None

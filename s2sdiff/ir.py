@@ -1,0 +1,251 @@
+"""The intermediate representation: structured SSA, and its text form.
+
+Values are atoms: ``Var`` (a local, assigned once), ``Const`` or ``Global``
+(a module-level object such as ``math`` or a user constant).  Statements are
+``Assign`` (one operation), ``If`` and ``Loop`` regions carrying their φ
+nodes, and, in generated derivative code only, a few more kinds
+(accumulation, tape push/pop, reversed loops).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Const:
+    value: object
+
+    def __str__(self) -> str:
+        return repr(self.value)
+
+
+@dataclass(frozen=True)
+class Global:
+    """A module-level object, written in code by ``name`` (e.g. ``math``)."""
+
+    name: str
+    value: object = field(compare=False, hash=False)
+    path: tuple[str, ...] = ()  # attributes read from it: ``math.pi`` has ("pi",)
+    home: str | None = field(default=None, compare=False)  # module it was found in
+
+    def __str__(self) -> str:
+        return ".".join((self.name,) + self.path)
+
+    def __eq__(self, other):
+        return (isinstance(other, Global) and other.name == self.name
+                and other.path == self.path and other.value is self.value)
+
+    def __hash__(self):
+        return hash((self.name, self.path, id(self.value)))
+
+
+Atom = Union[Var, Const, Global]
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operation on atoms: ``fn(*args, **kwargs)``, written as ``syntax``.
+
+    ``syntax`` is an operator symbol (``+``, ``u-`` for negation, ``<``) or
+    ``call``, in which case ``callee`` says how the callable is written.
+    """
+
+    fn: object = field(compare=False, hash=False)
+    args: tuple
+    syntax: str
+    callee: Global | None = None
+    kwargs: tuple[tuple[str, object], ...] = ()
+
+    def __str__(self) -> str:
+        args = [str(a) for a in self.args]
+        if self.syntax == "call":
+            args += [f"{k}={v}" for k, v in self.kwargs]
+            return f"{self.callee}({', '.join(args)})"
+        if self.syntax == "subscript":
+            return f"{args[0]}[{args[1]}]"
+        if self.syntax.startswith("u"):
+            op = self.syntax[1:]
+            return f"{op} {args[0]}" if op == "not" else f"{op}{args[0]}"
+        return f" {self.syntax} ".join(args)
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A Python expression built by an emitter (an instantiated rule)."""
+
+    tree: ast.expr = field(compare=False, hash=False)
+
+    def __str__(self) -> str:
+        return ast.unparse(self.tree)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a statement comes from in the user's source."""
+
+    filename: str
+    lineno: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Assign:
+    target: str
+    value: object  # Atom | Op | Expr
+    origin: Origin | None = None
+    accumulate: bool = False  # ``target += value``
+    comment: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.target} {'+=' if self.accumulate else '='} {self.value}"
+
+
+@dataclass(frozen=True)
+class Phi:
+    """``target = φ(first, second)``: then/else values of an If; init/next of a Loop."""
+
+    target: str
+    first: Atom
+    second: Atom
+
+    def __str__(self) -> str:
+        return f"{self.target} = φ({self.first}, {self.second})"
+
+
+@dataclass(frozen=True)
+class If:
+    cond: Atom
+    then: tuple
+    orelse: tuple
+    phis: tuple[Phi, ...] = ()
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class Loop:
+    """``for var in range(*args)`` (kind "for") or ``while cond`` (kind "while").
+
+    ``phis`` are the loop-carried values, at the header.  In generated
+    code, ``kind`` may also be "reversed" (``for var in reversed(range(*args))``)
+    or "repeat" (``for _ in range(args[0])``).
+    """
+
+    kind: str
+    var: str | None
+    args: tuple
+    body: tuple
+    phis: tuple[Phi, ...] = ()
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class Push:
+    """``_tape.append(values)`` (a tuple when several)."""
+
+    tape: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pop:
+    """``values = _tape.pop()``."""
+
+    tape: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment line in generated code."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Return:
+    value: object  # Atom or tuple of atoms
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    params: tuple[str, ...]
+    body: tuple
+    result: object  # Atom or tuple of Atoms
+    docstring: str = ""
+    signature: ast.arguments | None = field(default=None, compare=False, repr=False)
+
+
+Stmt = Union[Assign, If, Loop, Push, Pop, Return]
+
+
+def replace_body(node, **changes):
+    return replace(node, **changes)
+
+
+def walk(body) -> "list":
+    """Every statement of ``body``, nested regions included, in order."""
+    out = []
+    for s in body:
+        out.append(s)
+        if isinstance(s, If):
+            out += walk(s.then) + walk(s.orelse)
+        elif isinstance(s, Loop):
+            out += walk(s.body)
+    return out
+
+
+def atoms_of(value) -> list:
+    """The atoms an Assign value or a result reads."""
+    if isinstance(value, Op):
+        return list(value.args) + [v for _, v in value.kwargs]
+    if isinstance(value, tuple):
+        return [a for v in value for a in atoms_of(v)]
+    if isinstance(value, (Var, Const, Global)):
+        return [value]
+    return []
+
+
+def format_function(fn: Function) -> str:
+    """The text form of the IR, for ``show(stage="ssa")``."""
+    params = ", ".join(fn.params)
+    lines = [f"def {fn.name}({params}):"]
+    lines += _format_body(fn.body, 1)
+    result = fn.result
+    text = ", ".join(map(str, result)) if isinstance(result, tuple) else str(result)
+    lines.append(f"    return {text}")
+    return "\n".join(lines)
+
+
+def _format_body(body, depth: int) -> list[str]:
+    pad = "    " * depth
+    lines = []
+    for s in body:
+        if isinstance(s, If):
+            lines.append(f"{pad}if {s.cond}:")
+            lines += _format_body(s.then, depth + 1) or [pad + "    pass"]
+            if s.orelse:
+                lines.append(f"{pad}else:")
+                lines += _format_body(s.orelse, depth + 1)
+            lines += [f"{pad}{phi}" for phi in s.phis]
+        elif isinstance(s, Loop):
+            lines += [f"{pad}{phi}  # loop header" for phi in s.phis]
+            if s.kind == "while":
+                lines.append(f"{pad}while {s.args[0]}:")
+            else:
+                lines.append(f"{pad}for {s.var} in range({', '.join(map(str, s.args))}):")
+            lines += _format_body(s.body, depth + 1) or [pad + "    pass"]
+        else:
+            lines.append(f"{pad}{s}")
+    return lines

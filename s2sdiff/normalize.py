@@ -1,0 +1,541 @@
+"""Desugar a function to a small core of Python (still a Python AST).
+
+The core has: ``name = simple`` assignments in three-address form (``simple``
+is an atom, one operator on atoms, or one call on atoms), ``if atom:``,
+``for name in range(atoms):``, ``while name:`` (the condition is re-computed at
+the end of the body), and one ``return`` at the end.  Early returns, ``break``
+and ``continue`` become flags; ``elif``, ternaries, ``and``/``or``, chained
+comparisons, augmented and tuple assignments become plain statements.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from .errors import UnsupportedSyntaxError
+from .frontend import SourceFunction
+
+
+class Namer:
+    """Fresh names that collide with nothing the function uses."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = set(taken)
+        self.counters: dict[str, int] = {}
+
+    def fresh(self, base: str) -> str:
+        n = self.counters.get(base, 0)
+        while True:
+            n += 1
+            name = f"{base}{n}"
+            if name not in self.taken:
+                self.counters[base] = n
+                self.taken.add(name)
+                return name
+
+
+def names_in(tree: ast.AST) -> set[str]:
+    """Every identifier spelled in ``tree``."""
+    found = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    found |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    return found
+
+
+def local_names(fn: ast.FunctionDef) -> set[str]:
+    """Parameters and every name the body assigns."""
+    found = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+    return found
+
+
+def normalize(where: SourceFunction) -> ast.FunctionDef:
+    """The core form of ``where.tree`` (a new tree; the input is not changed)."""
+    fn = copy.deepcopy(where.tree)
+    fn.decorator_list = []
+    namer = Namer(names_in(fn))
+    fn.body = _Jumps(namer, where).function_body(fn.body)
+    locals_ = local_names(fn)
+    fn.body = _Flatten(namer, locals_, where).function_body(fn.body)
+    return fn
+
+
+# ---------------------------------------------------------------- jumps
+
+def _assign(name: str, value: ast.expr, like: ast.AST) -> ast.Assign:
+    node = ast.Assign(targets=[ast.Name(name, ast.Store())], value=value)
+    return ast.copy_location(node, like)
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def _escapes(stmts: list[ast.stmt]) -> set[str]:
+    """The jumps (return, break, continue) that may leave this block."""
+    kinds: set[str] = set()
+    for s in stmts:
+        kinds |= _escapes_stmt(s)
+    return kinds
+
+
+def _escapes_stmt(s: ast.stmt) -> set[str]:
+    if isinstance(s, ast.Return):
+        return {"return"}
+    if isinstance(s, ast.Break):
+        return {"break"}
+    if isinstance(s, ast.Continue):
+        return {"continue"}
+    if isinstance(s, ast.If):
+        return _escapes(s.body) | _escapes(s.orelse)
+    if isinstance(s, (ast.For, ast.While)):
+        return _escapes(s.body) & {"return"}
+    return set()
+
+
+def _always_jumps(stmts: list[ast.stmt]) -> bool:
+    for s in stmts:
+        if isinstance(s, (ast.Return, ast.Break, ast.Continue)):
+            return True
+        if isinstance(s, ast.If) and _always_jumps(s.body) and _always_jumps(s.orelse):
+            return True
+    return False
+
+
+class _Jumps:
+    """Rewrite return/break/continue into flags and guarded blocks."""
+
+    def __init__(self, namer: Namer, where: SourceFunction):
+        self.namer = namer
+        self.where = where
+        self.result = "_result"
+        self.returned = "_returned"
+        self.loops: list[dict] = []
+        self.all_loops: list[dict] = []
+
+    def function_body(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        returns = [n for n in ast.walk(ast.Module(body=body, type_ignores=[]))
+                   if isinstance(n, ast.Return)]
+        for r in returns:
+            if r.value is None:
+                raise UnsupportedSyntaxError("`return` without a value", self.where.location(r),
+                                             "return the value to differentiate")
+        if not returns:
+            raise UnsupportedSyntaxError("function without `return`",
+                                         self.where.location(self.where.tree),
+                                         "return the value to differentiate")
+        if len(returns) == 1 and body[-1] is returns[0]:
+            return _drop_unread_flags(self.block(body[:-1]) + body[-1:], self.flag_names())
+        self.result = self.namer.fresh("_result")
+        self.returned = self.namer.fresh("_returned")
+        lowered = self.block(body)
+        final = ast.copy_location(ast.Return(_load(self.result)), returns[-1])
+        prologue = [_assign(self.returned, ast.Constant(False), body[0])]
+        return _drop_unread_flags(prologue + lowered + [final], self.flag_names())
+
+    def flag_names(self) -> set[str]:
+        names = {self.returned}
+        for loop in self.all_loops:
+            names |= {loop["stop"], loop["skip"]}
+        return names
+
+    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for i, s in enumerate(stmts):
+            if isinstance(s, (ast.Return, ast.Break, ast.Continue)):
+                out += self.jump(s)
+                return out
+            kinds = _escapes_stmt(s)
+            rest = stmts[i + 1:]
+            if kinds and rest and isinstance(s, ast.If):
+                if _always_jumps(s.body):
+                    out.append(self.if_(s, s.body, s.orelse + rest))
+                    return out
+                if _always_jumps(s.orelse):
+                    out.append(self.if_(s, s.body + rest, s.orelse))
+                    return out
+            out += self.stmt(s)
+            if kinds and rest:
+                flags = [self.flag(k) for k in sorted(kinds)]
+                test = flags[0] if len(flags) == 1 else ast.BoolOp(ast.Or(), flags)
+                guard = ast.If(test=test, body=[ast.Pass()], orelse=self.block(rest))
+                out.append(ast.copy_location(guard, rest[0]))
+                return out
+            if _always_jumps([s]):
+                return out
+        return out
+
+    def flag(self, kind: str) -> ast.Name:
+        if kind == "return":
+            return _load(self.returned)
+        loop = self.loops[-1]
+        return _load(loop["stop"] if kind == "break" else loop["skip"])
+
+    def jump(self, s: ast.stmt) -> list[ast.stmt]:
+        if isinstance(s, ast.Return):
+            out = [_assign(self.result, s.value, s), _assign(self.returned, ast.Constant(True), s)]
+            return out
+        if not self.loops:
+            raise UnsupportedSyntaxError(f"`{type(s).__name__.lower()}` outside a loop",
+                                         self.where.location(s))
+        loop = self.loops[-1]
+        name = loop["stop"] if isinstance(s, ast.Break) else loop["skip"]
+        return [_assign(name, ast.Constant(True), s)]
+
+    def if_(self, s: ast.If, body, orelse) -> ast.If:
+        new = ast.If(test=s.test, body=self.block(body) or [ast.Pass()], orelse=self.block(orelse))
+        return ast.copy_location(new, s)
+
+    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
+        if isinstance(s, ast.If):
+            return [self.if_(s, s.body, s.orelse)]
+        if isinstance(s, (ast.For, ast.While)):
+            return self.loop(s)
+        return [s]
+
+    def loop(self, s: ast.For | ast.While) -> list[ast.stmt]:
+        if s.orelse:
+            raise UnsupportedSyntaxError("`else` clause on a loop", self.where.location(s.orelse[0]),
+                                         "use a flag variable instead")
+        kinds = _escapes(s.body)
+        loop = {"stop": self.namer.fresh("_stop"), "skip": self.namer.fresh("_skip")}
+        self.all_loops.append(loop)
+        self.loops.append(loop)
+        body = self.block(s.body)
+        self.loops.pop()
+        if "continue" in kinds:
+            body = [_assign(loop["skip"], ast.Constant(False), s)] + body
+        stops = ([loop["stop"]] if "break" in kinds else []) + (
+            [self.returned] if "return" in kinds else [])
+        if not stops:
+            new = copy.copy(s)
+            new.body = body or [ast.Pass()]
+            return [new]
+        init = [_assign(loop["stop"], ast.Constant(False), s)] if "break" in kinds else []
+        if isinstance(s, ast.While):
+            return init + [self.while_(s, stops, s.test, body)]
+        return init + self.for_as_while(s, stops, body)
+
+    def while_(self, like, stops, test, body) -> ast.While:
+        tests = [ast.UnaryOp(ast.Not(), _load(name)) for name in stops]
+        if not (isinstance(test, ast.Constant) and test.value is True):
+            tests.append(test)
+        full = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+        return ast.copy_location(ast.While(test=full, body=body or [ast.Pass()], orelse=[]), like)
+
+    def for_as_while(self, s: ast.For, stops, body) -> list[ast.stmt]:
+        """``for i in range(a, b, c)`` that may stop early, as a counted while loop."""
+        args = _range_args(s, self.where)
+        pre, atoms = [], []
+        for a in args:
+            if isinstance(a, ast.Constant):
+                atoms.append(a)
+            else:
+                name = self.namer.fresh("_t")
+                pre.append(_assign(name, a, s))
+                atoms.append(_load(name))
+        start, step = (ast.Constant(0), ast.Constant(1)) if len(atoms) == 1 else (
+            atoms[0], atoms[2] if len(atoms) == 3 else ast.Constant(1))
+        count, k = self.namer.fresh("_n"), self.namer.fresh("_k")
+        rng = ast.Call(_load("range"), atoms, [])
+        pre += [_assign(count, ast.Call(_load("len"), [rng], []), s),
+                _assign(k, ast.Constant(0), s)]
+        index = _load(k) if _is_const(step, 1) else ast.BinOp(_load(k), ast.Mult(), step)
+        if not _is_const(start, 0):
+            index = ast.BinOp(start, ast.Add(), index)
+        head = [ast.copy_location(ast.Assign(targets=[s.target], value=index), s),
+                _assign(k, ast.BinOp(_load(k), ast.Add(), ast.Constant(1)), s)]
+        test = ast.Compare(_load(k), [ast.Lt()], [_load(count)])
+        return pre + [self.while_(s, stops, test, head + body)]
+
+
+def _is_const(node: ast.expr, value) -> bool:
+    return isinstance(node, ast.Constant) and node.value == value and type(node.value) is int
+
+
+def _range_args(s: ast.For, where: SourceFunction) -> list[ast.expr]:
+    it = s.iter
+    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            and not it.keywords and 1 <= len(it.args) <= 3):
+        return list(it.args)
+    raise UnsupportedSyntaxError("`for` loop over something other than range(...), a list "
+                                 "or a tuple", where.location(it),
+                                 "loop over range(len(seq)) and index the sequence")
+
+
+def _drop_unread_flags(body: list[ast.stmt], flags: set[str]) -> list[ast.stmt]:
+    """Remove assignments to flags that nothing reads."""
+    module = ast.Module(body=body, type_ignores=[])
+    read = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    dead = flags - read
+
+    def keep(stmts):
+        out = []
+        for s in stmts:
+            if (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+                    and s.targets[0].id in dead):
+                continue
+            for field in ("body", "orelse"):
+                if hasattr(s, field) and isinstance(getattr(s, field), list):
+                    setattr(s, field, keep(getattr(s, field)))
+            if isinstance(s, ast.If) and not s.body:
+                s.body = [ast.Pass()]
+            out.append(s)
+        return out
+
+    return keep(body)
+
+
+# ---------------------------------------------------------------- three-address form
+
+_ATOMS = (ast.Name, ast.Constant)
+
+
+class _Flatten:
+    """Three-address form: every operator and call gets its own statement."""
+
+    def __init__(self, namer: Namer, locals_: set[str], where: SourceFunction):
+        self.namer = namer
+        self.locals = locals_
+        self.where = where
+
+    def function_body(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        return self.block(body)
+
+    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for s in stmts:
+            out += [ast.copy_location(n, s) if not hasattr(n, "lineno") else n
+                    for n in self.stmt(s)]
+        return out
+
+    def error(self, what: str, node: ast.AST, hint: str = "") -> UnsupportedSyntaxError:
+        return UnsupportedSyntaxError(what, self.where.location(node), hint)
+
+    # statements
+    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
+        if isinstance(s, ast.Assign):
+            return self.assign(s.targets, s.value, s)
+        if isinstance(s, ast.AnnAssign):
+            return self.assign([s.target], s.value, s)
+        if isinstance(s, ast.AugAssign):
+            target = ast.Name(s.target.id, ast.Load())
+            return self.assign([s.target], ast.BinOp(target, s.op, s.value), s)
+        if isinstance(s, ast.If):
+            pre, test = self.atom(s.test)
+            then, orelse = self.block(s.body), self.block(s.orelse)
+            return pre + [self.at(ast.If(test=test, body=then or [ast.Pass()], orelse=orelse), s)]
+        if isinstance(s, ast.While):
+            return self.while_(s)
+        if isinstance(s, ast.For):
+            return self.for_(s)
+        if isinstance(s, ast.Return):
+            pre, value = self.value_atoms(s.value)
+            return pre + [self.at(ast.Return(value), s)]
+        if isinstance(s, ast.Pass):
+            return []
+        if isinstance(s, ast.Expr):
+            if isinstance(s.value, ast.Constant):
+                return []
+            raise self.error("expression statement whose result is unused", s,
+                             "assign the result to a variable or remove the statement")
+        raise self.error(f"`{type(s).__name__}` statement", s)
+
+    def at(self, node: ast.AST, like: ast.AST) -> ast.AST:
+        return ast.copy_location(node, like)
+
+    def assign(self, targets, value, s) -> list[ast.stmt]:
+        if len(targets) > 1:
+            pre, atom = self.atom(value)
+            out = pre
+            for t in targets:
+                out += self.assign([t], atom, s)
+            return out
+        target = targets[0]
+        if isinstance(target, ast.Name):
+            return self.into(value, target.id, s)
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return self.unpack(target, value, s)
+        raise self.error("assignment to this kind of target", target)
+
+    def unpack(self, target, value, s) -> list[ast.stmt]:
+        names = target.elts
+        if isinstance(value, (ast.Tuple, ast.List)):
+            if len(value.elts) != len(names):
+                raise self.error("tuple assignment with mismatched lengths", s)
+            out, temps = [], []
+            for v in value.elts:
+                name = self.namer.fresh("_t")
+                out += self.into(v, name, s)
+                temps.append(ast.Name(name, ast.Load()))
+        else:
+            pre, atom = self.atom(value)
+            out = pre
+            temps = [ast.Subscript(atom, ast.Constant(i), ast.Load()) for i in range(len(names))]
+        for t, v in zip(names, temps):
+            out += self.assign([t], v, s)
+        return out
+
+    def while_(self, s: ast.While) -> list[ast.stmt]:
+        if isinstance(s.test, ast.Constant) and s.test.value is True:
+            raise self.error("`while True` loop without `break`", s, "add a break or a condition")
+        cond = self.namer.fresh("_cond")
+        pre = self.into(s.test, cond, s)
+        again = self.into(copy.deepcopy(s.test), cond, s)
+        body = self.block(s.body) + again
+        return pre + [self.at(ast.While(test=ast.Name(cond, ast.Load()), body=body, orelse=[]), s)]
+
+    def for_(self, s: ast.For) -> list[ast.stmt]:
+        if not isinstance(s.target, ast.Name):
+            raise self.error("`for` loop with a tuple target", s.target, "unpack inside the loop")
+        if isinstance(s.iter, (ast.List, ast.Tuple)):
+            return self.for_sequence(s)
+        args = _range_args(s, self.where)
+        pre, atoms = [], []
+        for a in args:
+            p, atom = self.atom(a)
+            pre += p
+            atoms.append(atom)
+        rng = ast.Call(ast.Name("range", ast.Load()), atoms, [])
+        loop = ast.For(target=s.target, iter=rng, body=self.block(s.body) or [], orelse=[])
+        return pre + [self.at(loop, s)]
+
+    def for_sequence(self, s: ast.For) -> list[ast.stmt]:
+        """``for v in (a, b, c)``: the items are computed first, then picked by index."""
+        pre, items = [], []
+        for e in s.iter.elts:
+            p, atom = self.atom(e)
+            if isinstance(atom, ast.Name) and atom.id in self.locals:
+                name = self.namer.fresh("_t")
+                p.append(self.at(ast.Assign([ast.Name(name, ast.Store())], atom), s))
+                atom = ast.Name(name, ast.Load())
+            pre += p
+            items.append(atom)
+        if not items:
+            return pre
+        k = self.namer.fresh("_k")
+        pick: list[ast.stmt] = [self.at(ast.Assign([ast.Name(s.target.id, ast.Store())],
+                                                   items[-1]), s)]
+        for i in range(len(items) - 2, -1, -1):
+            test = self.namer.fresh("_t")
+            cmp = ast.Compare(ast.Name(k, ast.Load()), [ast.Eq()], [ast.Constant(i)])
+            assign = ast.Assign([ast.Name(s.target.id, ast.Store())], items[i])
+            pick = [self.at(ast.Assign([ast.Name(test, ast.Store())], cmp), s),
+                    self.at(ast.If(ast.Name(test, ast.Load()), [self.at(assign, s)], pick), s)]
+        rng = ast.Call(ast.Name("range", ast.Load()), [ast.Constant(len(items))], [])
+        body = pick + self.block(s.body)
+        return pre + [self.at(ast.For(ast.Name(k, ast.Store()), rng, body, []), s)]
+
+    # expressions
+    def is_atom(self, e: ast.expr) -> bool:
+        if isinstance(e, _ATOMS):
+            return True
+        return self.is_global_path(e)
+
+    def is_global_path(self, e: ast.expr) -> bool:
+        """``math.pi`` or ``np.linalg``: attributes of a name that is not local."""
+        while isinstance(e, ast.Attribute):
+            e = e.value
+        return isinstance(e, ast.Name) and e.id not in self.locals
+
+    def atom(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
+        if self.is_atom(e):
+            return [], e
+        name = self.namer.fresh("_t")
+        return self.into(e, name, e), ast.Name(name, ast.Load())
+
+    def value_atoms(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
+        """Atoms, or a tuple of atoms (for returns of several values)."""
+        if isinstance(e, ast.Tuple):
+            pre, elts = [], []
+            for x in e.elts:
+                p, a = self.atom(x)
+                pre += p
+                elts.append(a)
+            return pre, ast.Tuple(elts, ast.Load())
+        return self.atom(e)
+
+    def into(self, e: ast.expr, target: str, like: ast.AST) -> list[ast.stmt]:
+        """Statements that compute ``e`` into the variable ``target``."""
+        def put(value):
+            return [self.at(ast.Assign([ast.Name(target, ast.Store())], value), like)]
+
+        if self.is_atom(e):
+            return put(e)
+        if isinstance(e, ast.BinOp):
+            p1, left = self.atom(e.left)
+            p2, right = self.atom(e.right)
+            return p1 + p2 + put(ast.BinOp(left, e.op, right))
+        if isinstance(e, ast.UnaryOp):
+            p, operand = self.atom(e.operand)
+            if isinstance(e.op, ast.UAdd):
+                return p + put(operand)
+            return p + put(ast.UnaryOp(e.op, operand))
+        if isinstance(e, ast.Compare):
+            return self.compare(e, target, like)
+        if isinstance(e, ast.BoolOp):
+            return self.boolop(e, target, like)
+        if isinstance(e, ast.IfExp):
+            p, test = self.atom(e.test)
+            then, orelse = self.into(e.body, target, like), self.into(e.orelse, target, like)
+            return p + [self.at(ast.If(test=test, body=then, orelse=orelse), like)]
+        if isinstance(e, ast.Call):
+            return self.call(e, put)
+        if isinstance(e, ast.Tuple):
+            pre, value = self.value_atoms(e)
+            return pre + put(value)
+        if isinstance(e, ast.Subscript):
+            p1, value = self.atom(e.value)
+            p2, index = self.atom(e.slice)
+            return p1 + p2 + put(ast.Subscript(value, index, ast.Load()))
+        if isinstance(e, ast.Attribute):
+            raise self.error("attribute of a local value", e,
+                             "only attributes of modules (like math.pi) are read")
+        raise self.error(f"{type(e).__name__} expression", e)
+
+    def call(self, e: ast.Call, put) -> list[ast.stmt]:
+        if not self.is_global_path(e.func):
+            raise self.error("call of a local value or a method", e.func,
+                             "call functions by their module-level name")
+        pre, args, keywords = [], [], []
+        for a in e.args:
+            p, atom = self.atom(a)
+            pre += p
+            args.append(atom)
+        for kw in e.keywords:
+            p, atom = self.atom(kw.value)
+            pre += p
+            keywords.append(ast.keyword(kw.arg, atom))
+        return pre + put(ast.Call(e.func, args, keywords))
+
+    def compare(self, e: ast.Compare, target: str, like) -> list[ast.stmt]:
+        pre, left = self.atom(e.left)
+        rights = []
+        for r in e.comparators:
+            p, a = self.atom(r)
+            pre += p
+            rights.append(a)
+        if len(e.ops) == 1:
+            value = ast.Compare(left, e.ops, rights)
+            return pre + [self.at(ast.Assign([ast.Name(target, ast.Store())], value), like)]
+        # a < b < c: a < b and b < c, b computed once (all operands are atoms here)
+        parts = []
+        for op, right in zip(e.ops, rights):
+            parts.append(ast.Compare(left, [op], [right]))
+            left = right
+        return pre + self.boolop(ast.BoolOp(ast.And(), parts), target, like)
+
+    def boolop(self, e: ast.BoolOp, target: str, like) -> list[ast.stmt]:
+        """``a and b``: ``t = a; if t: t = b`` (``or`` evaluates b in the else branch)."""
+        out = self.into(e.values[0], target, like)
+        rest = e.values[1:]
+        more = (self.into(rest[0], target, like) if len(rest) == 1
+                else self.boolop(ast.BoolOp(e.op, rest), target, like))
+        test = ast.Name(target, ast.Load())
+        if isinstance(e.op, ast.And):
+            node = ast.If(test=test, body=more, orelse=[])
+        else:
+            node = ast.If(test=test, body=[ast.Pass()], orelse=more)
+        return out + [self.at(node, like)]

@@ -1,0 +1,354 @@
+"""The reverse emitter: SSA IR in, gradient IR out.
+
+The gradient runs the forward pass, then one adjoint statement per edge in
+reverse order: ``x_bar += z_bar * ∂z/∂x``.  Adjoints are created by their
+first write (``=``) and zeroed only where a path leaves one unwritten.
+Straight-line code needs no tape; a loop pushes, at the end of each block it
+runs, only the values that the reverse sweep reads and the next iteration
+overwrites, and pops them at the start of the block's reverse.  ``while``
+loops count their trips; ``for`` loops run backwards over the same range.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+
+from . import ir
+from .analysis import active as find_active, partial_positions
+from .normalize import Namer
+from .rules import lookup
+from .templates import instantiate, times
+
+
+def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
+             taken: set[str] | None = None) -> ir.Function:
+    """The gradient function of scalar-valued ``fn`` with respect to ``wrt``."""
+    if isinstance(fn.result, tuple):
+        raise ValueError("grad needs a function with one scalar output")
+    active = find_active(fn, set(wrt))
+    taken = set(taken or ()) | _all_names(fn)
+    first = _Reverse(fn, wrt, active, Namer(taken), record=set())
+    first.emit()
+    emitter = _Reverse(fn, wrt, active, Namer(taken), record=first.needed)
+    emitter.body_record = first.body_needs
+    return emitter.build(with_value)
+
+
+def _all_names(fn: ir.Function) -> set[str]:
+    names = set(fn.params)
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign):
+            names.add(s.target)
+        elif isinstance(s, (ir.If, ir.Loop)):
+            names |= {p.target for p in s.phis}
+            if isinstance(s, ir.Loop) and s.var:
+                names.add(s.var)
+    return names
+
+
+def _defined_inside(body) -> set[str]:
+    return _all_names(ir.Function("", (), tuple(body), None))
+
+
+class _Reverse:
+    def __init__(self, fn, wrt, active, namer: Namer, record: set[str]):
+        self.fn = fn
+        self.wrt = wrt
+        self.active = active
+        self.namer = namer
+        self.record = record
+        self.needed: set[str] = set()
+        self.assigned: set[str] = set()
+        self.unit: set[str] = set()
+        self.bars: dict[str, str] = {}
+        self.counters: dict[int, str] = {}
+        self.tape = "_tape"
+        self.uses_tape = False
+        self.locals = _all_names(fn)
+        self.body_needs: dict[int, set[str]] = {}
+        self.body_record: dict[int, set[str]] = {}
+
+    def header_record(self, loop: ir.Loop) -> list[str]:
+        """Header values of ``loop`` that the reverse of its body reads."""
+        needs = self.body_record.get(id(loop), set())
+        return [p.target for p in loop.phis if p.target in needs]
+
+    # names
+    def bar(self, v: str) -> str:
+        if v not in self.bars:
+            name = f"{v}_bar"
+            self.bars[v] = name if name not in self.namer.taken else self.namer.fresh(name + "_")
+            self.namer.taken.add(self.bars[v])
+        return self.bars[v]
+
+    def counter(self, loop: ir.Loop) -> str:
+        key = id(loop)
+        if key not in self.counters:
+            self.counters[key] = self.namer.fresh("_trips")
+        return self.counters[key]
+
+    def is_active(self, a) -> bool:
+        return isinstance(a, ir.Var) and a.name in self.active
+
+    # the whole function
+    def emit(self):
+        result = self.fn.result
+        seed = []
+        if self.is_active(result):
+            top = {s.target for s in self.fn.body if isinstance(s, ir.Assign)}
+            if result.name in top:
+                self.unit.add(result.name)
+            else:
+                seed.append(ir.Assign(self.bar(result.name), ir.Const(1.0), comment="seed"))
+            self.assigned.add(result.name)
+        rev = seed + self.reverse(self.fn.body, 0)
+        return rev
+
+    def build(self, with_value: bool) -> ir.Function:
+        self.tape = self.namer.fresh("_tape") if "_tape" in self.namer.taken else "_tape"
+        self.namer.taken.add(self.tape)
+        rev = self.emit()
+        fwd = self.forward(self.fn.body, 0)
+        body = list(fwd)
+        if self.uses_tape:
+            body.insert(0, ir.Assign(self.tape, ir.Expr(ast.List([], ast.Load()))))
+        result = self.fn.result
+        if with_value and isinstance(result, ir.Var) and result.name in self.record:
+            keep = self.namer.fresh("_value")
+            body.append(ir.Assign(keep, result))
+            result = ir.Var(keep)
+        if rev:
+            body.append(ir.Comment("reverse pass"))
+        body += rev
+        grads = tuple(self.final_adjoint(p) for p in self.wrt)
+        value = grads
+        returned = (result, value) if with_value else value
+        name = ("value_and_grad_" if with_value else "grad_") + self.fn.name
+        return ir.Function(name, self.fn.params, tuple(body), returned,
+                           signature=self.fn.signature)
+
+    def final_adjoint(self, param: str):
+        if param in self.unit:
+            return ir.Const(1.0)
+        if param in self.assigned:
+            return ir.Var(self.bar(param))
+        return ir.Const(0.0)
+
+    # adjoint bookkeeping
+    def adjoint(self, v: str) -> ast.expr:
+        if v in self.unit:
+            return ast.Constant(1.0)
+        return ast.Name(self.bar(v), ast.Load())
+
+    def accumulate(self, v: str, expr: ast.expr, out: list, comment: str = "") -> None:
+        if v in self.unit:
+            self.unit.discard(v)
+            out.append(ir.Assign(self.bar(v), ir.Const(1.0)))
+        first = v not in self.assigned
+        out.append(ir.Assign(self.bar(v), ir.Expr(expr), accumulate=not first,
+                             comment=comment if not out else ""))
+        self.assigned.add(v)
+
+    def consume(self, v: str) -> None:
+        self.assigned.discard(v)
+        self.unit.discard(v)
+
+    def need(self, expr: ast.expr) -> None:
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Name) and node.id in self.locals:
+                self.needed.add(node.id)
+
+    def need_atom(self, a) -> None:
+        if isinstance(a, ir.Var):
+            self.needed.add(a.name)
+
+    # blocks
+    def defined(self, stmts) -> list[str]:
+        """Values a block defines that the reverse sweep reads (pushed if in a loop)."""
+        names = []
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                names.append(s.target)
+            elif isinstance(s, ir.If):
+                names += [p.target for p in s.phis]
+            elif isinstance(s, ir.Loop):
+                names += [p.target for p in s.phis]
+                if id(s) in self.counters:
+                    names.append(self.counters[id(s)])
+        return [n for n in names if n in self.record]
+
+    def forward(self, stmts, depth: int, extra=()) -> list:
+        out = []
+        for s in stmts:
+            if isinstance(s, ir.If):
+                out.append(replace(s, then=tuple(self.forward(s.then, depth)),
+                                   orelse=tuple(self.forward(s.orelse, depth))))
+            elif isinstance(s, ir.Loop):
+                out += self.forward_loop(s, depth)
+            else:
+                out.append(s)
+        if depth:
+            pushed = list(extra) + self.defined(stmts)
+            if pushed:
+                self.uses_tape = True
+                out.append(ir.Push(self.tape, tuple(pushed)))
+        return out
+
+    def forward_loop(self, loop: ir.Loop, depth: int) -> list:
+        body = self.forward(loop.body, depth + 1, self.header_record(loop))
+        if id(loop) not in self.counters:
+            return [replace(loop, body=tuple(body))]
+        trips = self.counters[id(loop)]
+        count = ir.Assign(trips, ir.Const(1), accumulate=True)
+        return [ir.Assign(trips, ir.Const(0)), replace(loop, body=(count,) + tuple(body))]
+
+    def reverse(self, stmts, depth: int, extra=()) -> list:
+        out = []
+        for s in reversed(stmts):
+            if isinstance(s, ir.Assign):
+                out += self.reverse_assign(s)
+            elif isinstance(s, ir.If):
+                out += self.reverse_if(s, depth)
+            elif isinstance(s, ir.Loop):
+                out += self.reverse_loop(s, depth)
+        if depth:
+            popped = list(extra) + self.defined(stmts)
+            if popped:
+                out.insert(0, ir.Pop(self.tape, tuple(popped)))
+        return out
+
+    def reverse_assign(self, s: ir.Assign) -> list:
+        z = s.target
+        if z not in self.active or (z not in self.assigned and z not in self.unit):
+            return []
+        op = s.value
+        out: list = []
+        comment = s.origin.text if s.origin else ""
+        if isinstance(op, ir.Op):
+            rule = lookup(op.fn, len(op.args))
+            zbar = self.adjoint(z)
+            for i in partial_positions(op):
+                arg = op.args[i]
+                if not self.is_active(arg):
+                    continue
+                partial = instantiate(rule, i, op.args, out=z)
+                if _is_zero(partial):
+                    continue
+                self.need(partial)
+                self.accumulate(arg.name, times(zbar, partial), out, comment)
+        elif self.is_active(op):
+            self.accumulate(op.name, self.adjoint(z), out, comment)
+        self.consume(z)
+        return out
+
+    def reverse_if(self, s: ir.If, depth: int) -> list:
+        before = set(self.assigned)
+        units = set(self.unit)
+        branches = []
+        for side, block in ((0, s.then), (1, s.orelse)):
+            self.assigned, self.unit = set(before), set(units)
+            out: list = []
+            for phi in s.phis:
+                source = (phi.first, phi.second)[side]
+                if phi.target in self.active and phi.target in before and self.is_active(source):
+                    self.accumulate(source.name, self.adjoint(phi.target), out)
+            for phi in s.phis:
+                self.consume(phi.target)
+            out = out + self.reverse(block, depth)
+            branches.append((out, set(self.assigned)))
+        (then, a_then), (orelse, a_else) = branches
+        for v in sorted(a_then - a_else):
+            orelse.append(ir.Assign(self.bar(v), ir.Const(0.0)))
+        for v in sorted(a_else - a_then):
+            then.append(ir.Assign(self.bar(v), ir.Const(0.0)))
+        self.assigned = a_then | a_else
+        self.unit = units - {p.target for p in s.phis}
+        if not then and not orelse:
+            return []
+        self.need_atom(s.cond)
+        return [ir.If(s.cond, tuple(then), tuple(orelse), (), s.origin)]
+
+    def reverse_loop(self, loop: ir.Loop, depth: int) -> list:
+        inside = _defined_inside(loop.body) | {p.target for p in loop.phis}
+        outer = sorted(self.outer_refs(loop, inside))
+        headers = [p for p in loop.phis if p.target in self.active]
+        if not headers and not outer:
+            return []
+        pre: list = []
+        for v in outer + [p.target for p in headers]:
+            if v in self.unit:
+                self.accumulate(v, ast.Constant(0.0), pre)
+            elif v not in self.assigned:
+                pre.append(ir.Assign(self.bar(v), ir.Const(0.0)))
+                self.assigned.add(v)
+        body = self.reverse_loop_body(loop, headers, depth)
+        after: list = []
+        for phi in headers:
+            if self.is_active(phi.first):
+                self.accumulate(phi.first.name, self.adjoint(phi.target), after)
+        for phi in headers:
+            self.consume(phi.target)
+        if loop.kind == "for":
+            for a in loop.args:
+                self.need_atom(a)
+            rev = ir.Loop("reversed", loop.var, loop.args, tuple(body), (), loop.origin)
+        else:
+            trips = self.counter(loop)
+            self.needed.add(trips)
+            rev = ir.Loop("repeat", None, (ir.Var(trips),), tuple(body), (), loop.origin)
+        return pre + [rev] + after
+
+    def outer_refs(self, loop: ir.Loop, inside: set[str]) -> set[str]:
+        """Active values from outside the loop whose adjoints its reverse updates."""
+        refs = set()
+        for s in ir.walk(loop.body):
+            if isinstance(s, ir.Assign) and s.target in self.active:
+                atoms = ir.atoms_of(s.value)
+            elif isinstance(s, (ir.If, ir.Loop)):
+                atoms = [a for p in s.phis if p.target in self.active for a in (p.first, p.second)]
+            else:
+                continue
+            refs |= {a.name for a in atoms if self.is_active(a) and a.name not in inside}
+        for p in loop.phis:
+            if p.target in self.active and self.is_active(p.second) and p.second.name not in inside:
+                refs.add(p.second.name)
+        return refs
+
+    def reverse_loop_body(self, loop: ir.Loop, headers, depth: int) -> list:
+        out: list = []
+        inside = _defined_inside(loop.body)
+        crossing = [p for p in headers if self.is_active(p.second)
+                    and p.second.name not in inside]
+        held = {}
+        for p in crossing:
+            if any(q.target == p.second.name for q in headers):
+                held[p.target] = self.namer.fresh("_adj")
+                out.append(ir.Assign(held[p.target], ir.Var(self.bar(p.target))))
+        for p in headers:
+            if self.is_active(p.second) and p.second.name in inside:
+                out.append(ir.Assign(self.bar(p.second.name), ir.Var(self.bar(p.target))))
+                self.assigned.add(p.second.name)
+        for p in crossing:
+            if p.target not in held:
+                self.accumulate(p.second.name, self.adjoint(p.target), out)
+        for p in headers:
+            self.consume(p.target)
+        for p in crossing:
+            if p.target in held:
+                self.accumulate(p.second.name, ast.Name(held[p.target], ast.Load()), out)
+        outer_needs, self.needed = self.needed, set()
+        out += self.reverse(loop.body, depth + 1, self.header_record(loop))
+        self.body_needs[id(loop)] = set(self.needed)
+        self.needed |= outer_needs
+        for p in headers:
+            if p.target not in self.assigned:
+                out.append(ir.Assign(self.bar(p.target), ir.Const(0.0)))
+                self.assigned.add(p.target)
+        return out
+
+
+def _is_zero(node: ast.expr) -> bool:
+    from .templates import is_zero
+
+    return is_zero(node)

@@ -1,0 +1,454 @@
+"""Core AST → structured SSA (see ``ir``).
+
+Every value is assigned once.  An ``If`` carries a φ for each variable its
+branches leave with different values; a ``Loop`` carries a φ at its header for
+each variable the body changes.  Copies (``a = b``) and tuples are resolved
+here and produce no statement.  Calls to user functions are inlined, each
+callee normalized in turn; recursion is rejected.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import linecache
+import operator
+import re
+
+from . import ir
+from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
+from .frontend import SourceFunction, resolve
+from .normalize import Namer, local_names, names_in, normalize
+from .rules import is_constant, lookup
+
+BINARY = {
+    ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
+    ast.Div: ("/", operator.truediv), ast.Pow: ("**", operator.pow),
+    ast.FloorDiv: ("//", operator.floordiv), ast.Mod: ("%", operator.mod),
+    ast.MatMult: ("@", operator.matmul), ast.BitAnd: ("&", operator.and_),
+    ast.BitOr: ("|", operator.or_), ast.BitXor: ("^", operator.xor),
+    ast.LShift: ("<<", operator.lshift), ast.RShift: (">>", operator.rshift),
+}
+UNARY = {ast.USub: ("u-", operator.neg), ast.Not: ("unot", operator.not_),
+         ast.Invert: ("u~", operator.invert)}
+COMPARE = {
+    ast.Lt: ("<", operator.lt), ast.LtE: ("<=", operator.le), ast.Gt: (">", operator.gt),
+    ast.GtE: (">=", operator.ge), ast.Eq: ("==", operator.eq), ast.NotEq: ("!=", operator.ne),
+    ast.Is: ("is", operator.is_), ast.IsNot: ("is not", operator.is_not),
+}
+
+_TEMP = re.compile(r"^(_[a-z]+)\d+$")
+
+
+class Names:
+    """SSA names: the user's name first, then ``name_1``, ``name_2``…
+
+    Only the top function's own names (``own``) are used verbatim; names of
+    inlined callees never take a name the user wrote.
+    """
+
+    def __init__(self, own: set[str]):
+        self.own = set(own)
+        self.namer = Namer(own)
+        self.used: set[str] = set()
+
+    def new(self, base: str, own: bool = True) -> str:
+        free = (base in self.own) if own else (base not in self.namer.taken)
+        if free and base not in self.used:
+            name = base
+        else:
+            temp = _TEMP.match(base)
+            name = self.namer.fresh(temp.group(1) if temp else base + "_")
+        self.used.add(name)
+        self.namer.taken.add(name)
+        return name
+
+
+def build(where: SourceFunction) -> ir.Function:
+    """The structured SSA form of a parsed user function."""
+    core = normalize(where)
+    names = Names(names_in(core))
+    builder = _Builder(where, names, stack=(where.key,), prefix="")
+    params = [a.arg for a in core.args.posonlyargs + core.args.args + core.args.kwonlyargs]
+    for p in params:
+        names.new(p)
+        builder.env[p] = ir.Var(p)
+    body, result = builder.function(core)
+    fn = ir.Function(core.name, tuple(params), tuple(body), result,
+                     docstring=ast.get_docstring(where.tree) or "", signature=core.args)
+    return fn
+
+
+def _assigned(stmts: list[ast.stmt]) -> list[str]:
+    found: list[str] = []
+    for s in stmts:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                if node.id not in found:
+                    found.append(node.id)
+    return found
+
+
+def _read(stmts: list[ast.stmt]) -> set[str]:
+    return {n.id for s in stmts for n in ast.walk(s)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+class _Builder:
+    def __init__(self, where: SourceFunction, names: Names, stack: tuple, prefix: str):
+        self.where = where
+        self.names = names
+        self.stack = stack
+        self.prefix = prefix
+        self.env: dict[str, object] = {}
+        self.out: list = []
+        self.locals: set[str] = set()
+        self.function_body: list[ast.stmt] = []
+
+    # helpers
+    def error(self, what: str, node: ast.AST, hint: str = "") -> UnsupportedSyntaxError:
+        return UnsupportedSyntaxError(what, self.where.location(node), hint)
+
+    def origin(self, node: ast.AST) -> ir.Origin:
+        lineno = getattr(node, "lineno", self.where.tree.lineno)
+        text = linecache.getline(self.where.filename, lineno).strip()
+        return ir.Origin(self.where.filename, lineno, text)
+
+    def new_name(self, base: str) -> str:
+        if not self.prefix:
+            return self.names.new(base)
+        return self.names.new(base if base.startswith("_") else self.prefix + base, own=False)
+
+    def emit(self, base: str, value, node: ast.AST):
+        if isinstance(value, ir.Op):
+            folded = _fold(value)
+            if folded is not None:
+                return folded
+        name = self.new_name(base)
+        self.out.append(ir.Assign(name, value, self.origin(node)))
+        return ir.Var(name)
+
+    def function(self, core: ast.FunctionDef):
+        self.locals = local_names(core)
+        self.function_body = core.body
+        body = core.body
+        ret = body[-1]
+        assert isinstance(ret, ast.Return)
+        self.block(body[:-1])
+        result = self.value(ret.value)
+        return self.out, result
+
+    # statements
+    def block(self, stmts: list[ast.stmt]) -> None:
+        for i, s in enumerate(stmts):
+            self.stmt(s)
+
+    def stmt(self, s: ast.stmt) -> None:
+        if isinstance(s, ast.Assign):
+            self.assign(s.targets[0].id, s.value, s)
+        elif isinstance(s, ast.If):
+            self.if_(s)
+        elif isinstance(s, (ast.For, ast.While)):
+            self.loop(s)
+        elif isinstance(s, ast.Pass):
+            pass
+        else:
+            raise self.error(f"`{type(s).__name__}` statement", s)
+
+    def assign(self, target: str, value: ast.expr, node: ast.stmt) -> None:
+        if isinstance(value, ast.Tuple):
+            self.env[target] = tuple(self.atom(e) for e in value.elts)
+            return
+        if isinstance(value, ast.Subscript):
+            self.env[target] = self.subscript(value)
+            return
+        if isinstance(value, ast.Call):
+            self.env[target] = self.call(target, value, node)
+            return
+        op = self.operation(value)
+        if op is None:
+            self.env[target] = self.atom(value)
+        else:
+            self.env[target] = self.emit(target, op, node)
+
+    def operation(self, value: ast.expr) -> ir.Op | None:
+        if isinstance(value, ast.BinOp):
+            syntax, fn = BINARY[type(value.op)]
+            return ir.Op(fn, (self.atom(value.left), self.atom(value.right)), syntax)
+        if isinstance(value, ast.UnaryOp):
+            syntax, fn = UNARY[type(value.op)]
+            return ir.Op(fn, (self.atom(value.operand),), syntax)
+        if isinstance(value, ast.Compare):
+            kind = COMPARE.get(type(value.ops[0]))
+            if kind is None:
+                raise self.error(f"`{type(value.ops[0]).__name__}` comparison", value)
+            return ir.Op(kind[1], (self.atom(value.left), self.atom(value.comparators[0])), kind[0])
+        return None
+
+    def subscript(self, node: ast.Subscript):
+        seq = self.value(node.value)
+        index = self.atom(node.slice)
+        if isinstance(seq, tuple) and isinstance(index, ir.Const) and isinstance(index.value, int):
+            try:
+                return seq[index.value]
+            except IndexError:
+                raise self.error("tuple index out of range", node) from None
+        raise self.error("indexing of this value", node,
+                         "only tuples with constant indices are indexed in scalar code")
+
+    # expressions
+    def value(self, e: ast.expr):
+        if isinstance(e, ast.Tuple):
+            return tuple(self.atom(x) for x in e.elts)
+        if isinstance(e, ast.Name) and e.id in self.locals:
+            return self.lookup(e)
+        return self.atom(e)
+
+    def lookup(self, e: ast.Name):
+        if e.id not in self.env:
+            raise self.error(f"variable {e.id!r} may be used before it is assigned", e,
+                             "assign it on every path before this line")
+        return self.env[e.id]
+
+    def atom(self, e: ast.expr):
+        if isinstance(e, ast.Constant):
+            return ir.Const(e.value)
+        if isinstance(e, ast.Name) and e.id in self.locals:
+            value = self.lookup(e)
+            return value
+        if isinstance(e, (ast.Name, ast.Attribute)):
+            return self.global_(e)
+        raise self.error(f"{type(e).__name__} expression", e)
+
+    def global_(self, e: ast.expr) -> ir.Global:
+        path = []
+        while isinstance(e, ast.Attribute):
+            path.append(e.attr)
+            e = e.value
+        if not isinstance(e, ast.Name):
+            raise self.error("attribute of an expression", e)
+        path.reverse()
+        obj = resolve(self.where, e.id, e)
+        root = obj
+        for attr in path:
+            try:
+                obj = getattr(obj, attr)
+            except AttributeError:
+                raise self.error(f"{e.id}.{'.'.join(path)} does not exist", e) from None
+        home = None if e.id in self.where.resolver.closure else self.where.resolver.module
+        return ir.Global(e.id, root, tuple(path), home)
+
+    def call(self, target: str, node: ast.Call, stmt: ast.stmt):
+        callee = self.global_(node.func)
+        fn = _value_of(callee)
+        args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a) for a in node.args]
+        kwargs = [(k.arg, self.atom(k.value)) for k in node.keywords]
+        if fn is sum and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
+            return self.fold(target, operator.add, "+", args[0], stmt, ir.Const(0))
+        if fn in (min, max) and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
+            args = list(args[0])
+        if any(isinstance(a, tuple) for a in args):
+            raise self.error("tuple passed to a call", node)
+        if fn in (min, max) and len(args) > 2 and not kwargs:
+            return self.fold(target, fn, "call", tuple(args), stmt, callee=callee)
+        if inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn):
+            return self.inline(fn, args, kwargs, node)
+        op = ir.Op(fn, tuple(args), "call", callee, tuple(kwargs))
+        return self.emit(target, op, stmt)
+
+    def fold(self, target, fn, syntax, items, stmt, start=None, callee=None):
+        """``sum``, ``min``/``max`` of many items as a chain of binary operations."""
+        items = list(items)
+        acc = items.pop(0) if start is None or items else start
+        for item in items:
+            op = ir.Op(fn, (acc, item), syntax, callee)
+            acc = self.emit(target, op, stmt)
+        return acc
+
+    def inline(self, fn, args, kwargs, node: ast.Call):
+        where = self.where.resolver.source_of(fn)
+        if where.key in self.stack:
+            chain = " -> ".join(getattr(k, "__name__", str(k)) for k in self.stack + (where.key,))
+            raise RecursionNotSupportedError(
+                f"recursive call of {fn.__name__!r} ({chain})", self.where.location(node),
+                "rewrite the recursion as a loop")
+        core = normalize(where)
+        inner = _Builder(where, self.names, self.stack + (where.key,), prefix=f"{core.name}_")
+        inner.env.update(self.bind(core, where, args, kwargs, node, inner))
+        body, result = inner.function(core)
+        self.out += body
+        return result
+
+    def bind(self, core: ast.FunctionDef, where, args, kwargs, node, inner) -> dict:
+        """Parameter name → argument value, with keywords and defaults."""
+        a = core.args
+        positional = [p.arg for p in a.posonlyargs + a.args]
+        env: dict[str, object] = {}
+        if len(args) > len(positional):
+            raise self.error(f"too many arguments in the call of {core.name!r}", node)
+        env.update(zip(positional, args))
+        for key, value in kwargs:
+            if key in env or key not in positional + [p.arg for p in a.kwonlyargs]:
+                raise self.error(f"unexpected or repeated keyword argument {key!r}", node)
+            env[key] = value
+        defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+        defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+        for name in positional + [p.arg for p in a.kwonlyargs]:
+            if name not in env:
+                if name not in defaults:
+                    raise self.error(f"missing argument {name!r} in the call of {core.name!r}",
+                                     node)
+                inner.locals = local_names(core)
+                env[name] = inner.atom(defaults[name])
+        return env
+
+    # regions
+    def if_(self, s: ast.If) -> None:
+        cond = self.atom(s.test)
+        if isinstance(cond, ir.Const):
+            self.block(s.body if cond.value else s.orelse)
+            return
+        before = dict(self.env)
+        then_out, then_env = self.region(s.body, before)
+        else_out, else_env = self.region(s.orelse, before)
+        phis = []
+        self.env = {}
+        for name in list(then_env) + [n for n in else_env if n not in then_env]:
+            a, b = then_env.get(name), else_env.get(name)
+            if a is None or b is None:
+                continue  # defined on one path only: unusable after the join
+            if a == b:
+                self.env[name] = a
+            elif isinstance(a, tuple) or isinstance(b, tuple):
+                raise self.error(f"variable {name!r} holds a tuple on some paths", s)
+            else:
+                target = self.new_name(name)
+                phis.append(ir.Phi(target, a, b))
+                self.env[name] = ir.Var(target)
+        self.out.append(ir.If(cond, tuple(then_out), tuple(else_out), tuple(phis),
+                              self.origin(s)))
+
+    def region(self, stmts, env):
+        saved_out, self.out = self.out, []
+        self.env = dict(env)
+        self.block(stmts)
+        out, self.out = self.out, saved_out
+        return out, self.env
+
+    def loop(self, s: ast.For | ast.While) -> None:
+        if isinstance(s, ast.For):
+            args = tuple(self.atom(a) for a in s.iter.args)
+            kind = "for"
+        else:
+            args, kind = (), "while"
+        carried = self.carried(s)
+        headers = {}
+        for name in carried:
+            headers[name] = self.new_name(name)
+        before = dict(self.env)
+        entry = {name: before.get(name, ir.Const(None)) for name in carried}
+        for name, target in headers.items():
+            self.env[name] = ir.Var(target)
+        var = None
+        if kind == "for":
+            var = self.new_name(s.target.id)
+            self.env[s.target.id] = ir.Var(var)
+        else:
+            args = (self.atom(s.test),)
+        body, end = self.region(s.body, self.env)
+        phis, trivial = [], {}
+        for name, target in headers.items():
+            nxt = end[name]
+            if isinstance(nxt, tuple) or isinstance(entry[name], tuple):
+                raise self.error(f"variable {name!r} holds a tuple and changes in the loop", s)
+            if nxt == ir.Var(target):
+                trivial[target] = entry[name]
+            else:
+                phis.append(ir.Phi(target, entry[name], nxt))
+        self.env = {k: v for k, v in end.items() if k in before or k in headers}
+        for name, target in headers.items():
+            self.env[name] = trivial.get(target, ir.Var(target))
+        loop = ir.Loop(kind, var, args, tuple(body), tuple(phis), self.origin(s))
+        if trivial:
+            loop = substitute(loop, trivial)
+        self.out.append(loop)
+
+    def carried(self, s) -> list[str]:
+        """Variables the loop body assigns that live across iterations or after it."""
+        assigned = _assigned(s.body)
+        outside = _read(_without(self.function_body, s))
+        loop_var = s.target.id if isinstance(s, ast.For) else None
+        return [n for n in assigned if n != loop_var and (n in self.env or n in outside)]
+
+
+def _without(stmts, skip) -> list[ast.stmt]:
+    """The statements of a function with the region ``skip`` left out."""
+    out = []
+    for s in stmts:
+        if s is skip:
+            continue
+        if isinstance(s, (ast.If, ast.For, ast.While)):
+            clone = ast.If(test=getattr(s, "test", ast.Constant(True)),
+                           body=_without(s.body, skip), orelse=_without(s.orelse, skip))
+            out.append(clone)
+        else:
+            out.append(s)
+    return out
+
+
+_FOLDABLE = {fn for _, fn in list(BINARY.values()) + list(UNARY.values()) + list(COMPARE.values())}
+_FOLDABLE |= {len, range, int, float, abs, min, max, round, bool}
+
+
+def _fold(op: ir.Op):
+    """The constant value of an operation on constants, or None."""
+    if op.fn not in _FOLDABLE or op.kwargs or not all(isinstance(a, ir.Const) for a in op.args):
+        return None
+    try:
+        value = op.fn(*(a.value for a in op.args))
+    except Exception:  # leave it to run time, where the user's error shows
+        return None
+    return ir.Const(value) if isinstance(value, (int, float, bool)) else None
+
+
+def _value_of(g: ir.Global):
+    obj = g.value
+    for attr in g.path:
+        obj = getattr(obj, attr)
+    return obj
+
+
+def substitute(node, mapping: dict):
+    """Replace the variables named in ``mapping`` by atoms, everywhere in ``node``."""
+    from dataclasses import replace
+
+    def atom(a):
+        if isinstance(a, ir.Var) and a.name in mapping:
+            return mapping[a.name]
+        if isinstance(a, tuple):
+            return tuple(atom(x) for x in a)
+        return a
+
+    def value(v):
+        if isinstance(v, ir.Op):
+            return replace(v, args=tuple(atom(a) for a in v.args),
+                           kwargs=tuple((k, atom(x)) for k, x in v.kwargs))
+        return atom(v)
+
+    def stmt(s):
+        if isinstance(s, ir.Assign):
+            return replace(s, value=value(s.value))
+        if isinstance(s, ir.If):
+            return replace(s, cond=atom(s.cond), then=body(s.then), orelse=body(s.orelse),
+                           phis=tuple(replace(p, first=atom(p.first), second=atom(p.second))
+                                      for p in s.phis))
+        if isinstance(s, ir.Loop):
+            return replace(s, args=tuple(atom(a) for a in s.args), body=body(s.body),
+                           phis=tuple(replace(p, first=atom(p.first), second=atom(p.second))
+                                      for p in s.phis))
+        return s
+
+    def body(b):
+        return tuple(stmt(s) for s in b)
+
+    return stmt(node)

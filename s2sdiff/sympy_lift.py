@@ -1,0 +1,237 @@
+"""Lift Python expressions over ``math``, ``operator`` and builtins into SymPy.
+
+:func:`lift_expr` evaluates a Python expression's AST with its names bound to
+SymPy values, so the expression a rule or a function computes becomes a SymPy
+expression that can be differentiated and compared::
+
+    >>> import ast, math, sympy
+    >>> x = sympy.Symbol("x", real=True)
+    >>> lift_expr(ast.parse("0.5 * math.cos(x) ** 2", mode="eval").body, {"x": x}, {"math": math})
+    cos(x)**2/2
+    >>> lift_expr(ast.parse("1.0 if x >= 0 else -1.0", mode="eval").body, {"x": x}, {})
+    Piecewise((1, x >= 0), (-1, True))
+
+Float literals become exact rationals by their shortest repr (``0.1`` is
+``1/10``), and ``math.pi``, ``math.e``, ``math.tau``, ``math.inf`` become
+``pi``, ``E``, ``2*pi``, ``oo``.  ``a if c else b`` becomes ``Piecewise``,
+comparisons become relationals, ``and``/``or``/``not`` become ``And``/``Or``/
+``Not`` (their boolean meaning, not Python's value-returning one).
+:func:`diff_ae` differentiates almost everywhere: piecewise-constant parts
+(``floor``, ``ceiling``, the jumps of ``Mod``) have derivative zero.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+import operator
+import types
+from collections.abc import Callable
+
+import sympy
+
+from .errors import S2SDiffError
+
+
+class LiftError(S2SDiffError):
+    """An expression that has no SymPy counterpart."""
+
+
+def _trunc(x):
+    return sympy.sign(x) * sympy.floor(sympy.Abs(x))
+
+
+def _copysign(x, y):
+    return sympy.Piecewise((sympy.Abs(x), y >= 0), (-sympy.Abs(x), True))
+
+
+def _log(x, base=None):
+    return sympy.log(x) if base is None else sympy.log(x) / sympy.log(base)
+
+
+def _hypot(*xs):
+    return sympy.sqrt(sum(x**2 for x in xs))
+
+
+_SYMPY: dict[int, tuple[object, Callable]] = {}
+
+
+def register_sympy(fn: object, counterpart: Callable) -> None:
+    """Declare ``counterpart`` (SymPy values in, SymPy value out) as the SymPy form of ``fn``."""
+    _SYMPY[id(fn)] = (fn, counterpart)
+
+
+def sympy_callable(fn: object) -> Callable | None:
+    """The SymPy counterpart of the Python callable ``fn``, or None."""
+    entry = _SYMPY.get(id(fn))
+    return entry[1] if entry is not None and entry[0] is fn else None
+
+
+for _fn, _counterpart in [
+    (operator.add, lambda a, b: a + b),
+    (operator.sub, lambda a, b: a - b),
+    (operator.mul, lambda a, b: a * b),
+    (operator.truediv, lambda a, b: a / b),
+    (operator.floordiv, lambda a, b: sympy.floor(a / b)),
+    (operator.mod, sympy.Mod),
+    (operator.pow, lambda a, b: a**b),
+    (operator.neg, lambda a: -a),
+    (operator.pos, lambda a: a),
+    (operator.abs, sympy.Abs),
+    (operator.lt, sympy.Lt), (operator.le, sympy.Le), (operator.gt, sympy.Gt),
+    (operator.ge, sympy.Ge), (operator.eq, sympy.Eq), (operator.ne, sympy.Ne),
+    (operator.not_, sympy.Not),
+    (builtins.abs, sympy.Abs),
+    (builtins.pow, lambda a, b: a**b),
+    (builtins.min, sympy.Min),
+    (builtins.max, sympy.Max),
+    (builtins.float, lambda a: a),
+    (builtins.int, _trunc),
+    (math.pow, lambda a, b: a**b),
+    (math.fmod, lambda a, b: a - b * _trunc(a / b)),
+    (math.fabs, sympy.Abs),
+    (math.copysign, _copysign),
+    (math.floor, sympy.floor),
+    (math.ceil, sympy.ceiling),
+    (math.trunc, _trunc),
+    (math.sqrt, sympy.sqrt),
+    (math.exp, sympy.exp),
+    (math.expm1, lambda a: sympy.exp(a) - 1),
+    (math.log, _log),
+    (math.log1p, lambda a: sympy.log(1 + a)),
+    (math.log2, lambda a: sympy.log(a) / sympy.log(2)),
+    (math.log10, lambda a: sympy.log(a) / sympy.log(10)),
+    (math.hypot, _hypot),
+    (math.sin, sympy.sin), (math.cos, sympy.cos), (math.tan, sympy.tan),
+    (math.asin, sympy.asin), (math.acos, sympy.acos), (math.atan, sympy.atan),
+    (math.atan2, sympy.atan2),
+    (math.sinh, sympy.sinh), (math.cosh, sympy.cosh), (math.tanh, sympy.tanh),
+    (math.asinh, sympy.asinh), (math.acosh, sympy.acosh), (math.atanh, sympy.atanh),
+    (math.degrees, lambda a: a * 180 / sympy.pi),
+    (math.radians, lambda a: a * sympy.pi / 180),
+    (math.erf, sympy.erf), (math.erfc, sympy.erfc),
+    (math.ldexp, lambda a, i: a * 2**i),
+]:
+    register_sympy(_fn, _counterpart)
+if hasattr(math, "exp2"):
+    register_sympy(math.exp2, lambda a: 2**a)
+if hasattr(math, "cbrt"):
+    register_sympy(math.cbrt, lambda a: sympy.real_root(a, 3))
+if hasattr(math, "fma"):
+    register_sympy(math.fma, lambda a, b, c: a * b + c)
+
+_NAMED_FLOATS = {math.pi: sympy.pi, math.e: sympy.E, math.tau: 2 * sympy.pi,
+                 math.inf: sympy.oo, -math.inf: -sympy.oo}
+
+
+class ModuleStandIn:
+    """A module (``math``) seen through SymPy: its attributes are lifted values."""
+
+    def __init__(self, module: types.ModuleType):
+        self.module = module
+
+    def __getattr__(self, name: str) -> object:
+        return lift_value(getattr(self.module, name))
+
+
+def lift_value(value: object) -> object:
+    """The SymPy form of a Python constant; modules and callables pass through."""
+    if isinstance(value, types.ModuleType):
+        return ModuleStandIn(value)
+    if isinstance(value, bool):
+        return sympy.true if value else sympy.false
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return sympy.nan
+        return _NAMED_FLOATS[value] if value in _NAMED_FLOATS else sympy.Rational(repr(value))
+    return value
+
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
+           ast.Mod: operator.mod, ast.Pow: operator.pow}
+_UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+_CMPOPS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+           ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+def _apply(fn: object, args: list, node: ast.AST) -> sympy.Basic:
+    counterpart = sympy_callable(fn)
+    if counterpart is None and getattr(fn, "__module__", "") and fn.__module__.startswith("sympy"):
+        counterpart = fn
+    if counterpart is None:
+        raise LiftError(f"line {getattr(node, 'lineno', '?')}: no SymPy counterpart for {fn!r}")
+    return counterpart(*args)
+
+
+def lift_expr(expr: ast.expr, bindings: dict[str, object], namespace: dict) -> object:
+    """Evaluate the Python expression ``expr`` over SymPy values.
+
+    Names are looked up in ``bindings`` (SymPy values), then ``namespace``
+    (e.g. a function's globals), then builtins; a tuple gives a tuple.
+    """
+
+    def lift(node: ast.AST) -> object:
+        if isinstance(node, ast.Constant):
+            return lift_value(node.value)
+        if isinstance(node, ast.Name):
+            if node.id in bindings:
+                return bindings[node.id]
+            if node.id in namespace:
+                return lift_value(namespace[node.id])
+            if hasattr(builtins, node.id):
+                return lift_value(getattr(builtins, node.id))
+            raise LiftError(f"line {node.lineno}: unknown name {node.id!r}")
+        if isinstance(node, ast.Attribute):
+            value = lift(node.value)
+            if isinstance(value, ModuleStandIn):
+                return getattr(value, node.attr)
+            raise LiftError(f"line {node.lineno}: cannot lift attribute .{node.attr}")
+        if isinstance(node, ast.Tuple):
+            return tuple(lift(e) for e in node.elts)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _apply(_BINOPS[type(node.op)], [lift(node.left), lift(node.right)], node)
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARYOPS:
+            return _apply(_UNARYOPS[type(node.op)], [lift(node.operand)], node)
+        if isinstance(node, ast.Compare) and all(type(op) in _CMPOPS for op in node.ops):
+            values = [lift(node.left)] + [lift(c) for c in node.comparators]
+            return sympy.And(*(
+                _apply(_CMPOPS[type(op)], [a, b], node)
+                for op, a, b in zip(node.ops, values, values[1:])
+            ))
+        if isinstance(node, ast.BoolOp):
+            combine = sympy.And if isinstance(node.op, ast.And) else sympy.Or
+            return combine(*(lift(v) for v in node.values))
+        if isinstance(node, ast.IfExp):
+            return sympy.Piecewise((lift(node.body), lift(node.test)), (lift(node.orelse), True))
+        if isinstance(node, ast.Call) and not node.keywords:
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                raise LiftError(f"line {node.lineno}: cannot lift *args")
+            return _apply(lift(node.func), [lift(a) for a in node.args], node)
+        raise LiftError(
+            f"line {getattr(node, 'lineno', '?')}: cannot lift {type(node).__name__}: "
+            f"{ast.unparse(node)}"
+        )
+
+    return lift(expr)
+
+
+def diff_ae(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """The derivative of ``expr`` in ``var`` away from its jumps and kinks.
+
+    Piecewise-constant functions (``floor``, ``ceiling``, ``sign``) count as
+    constant, ``Mod(a, b)`` as ``a - b*floor(a/b)``, and ``DiracDelta`` terms
+    are dropped.
+    """
+    expr = expr.replace(sympy.Mod, lambda a, b: a - b * sympy.floor(a / b))
+    steps = (sympy.floor, sympy.ceiling, sympy.sign)
+    d = sympy.diff(expr, var)
+    d = d.replace(
+        lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, steps),
+        lambda e: sympy.S.Zero,
+    )
+    d = d.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
+    return d.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)

@@ -1,0 +1,148 @@
+"""Instantiate rule templates and simplify the expressions the emitters build."""
+
+from __future__ import annotations
+
+import ast
+
+from . import ir
+from .rules import Rule
+
+
+def atom_expr(a) -> ast.expr:
+    """The Python expression of an atom; globals keep a link to their object."""
+    if isinstance(a, ir.Var):
+        return ast.Name(a.name, ast.Load())
+    if isinstance(a, ir.Const):
+        return _const(a.value)
+    if isinstance(a, ir.Global):
+        node: ast.expr = global_name(a.name, a.value)
+        for attr in a.path:
+            node = ast.Attribute(node, attr, ast.Load())
+        return node
+    raise TypeError(a)
+
+
+def global_name(name: str, value: object) -> ast.Name:
+    """A name bound to a module-level object; codegen binds it to ``value``."""
+    node = ast.Name(name, ast.Load())
+    node.s2s_global = value  # type: ignore[attr-defined]
+    return node
+
+
+def clone(node):
+    """A copy of an expression tree; links to global objects are shared, not copied."""
+    if isinstance(node, list):
+        return [clone(x) for x in node]
+    if not isinstance(node, ast.AST):
+        return node
+    new = type(node)(**{f: clone(getattr(node, f)) for f in node._fields if hasattr(node, f)})
+    for attr in ("s2s_global", "s2s_home"):
+        if hasattr(node, attr):
+            setattr(new, attr, getattr(node, attr))
+    return new
+
+
+def _const(value) -> ast.expr:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
+    """The partial of ``rule`` for argument ``index``, its parameters replaced by ``args``."""
+    bindings = {p: atom_expr(a) for p, a in zip(rule.params, args)}
+    bindings["out"] = ast.Name(out, ast.Load())
+    tree = clone(rule.partials[index])
+    return simplify(_Substitute(bindings, rule.namespace).visit(tree))
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, bindings: dict, namespace: dict):
+        self.bindings = bindings
+        self.namespace = namespace
+
+    def visit_Name(self, node: ast.Name):
+        if node.id in self.bindings:
+            return clone(self.bindings[node.id])
+        if node.id in self.namespace:
+            return global_name(node.id, self.namespace[node.id])
+        import builtins
+
+        if hasattr(builtins, node.id):
+            return node
+        raise NameError(f"rule template uses unknown name {node.id!r}")
+
+
+def number(node: ast.expr):
+    """The numeric value of a constant expression node, or None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = number(node.operand)
+        return -inner if inner is not None else None
+    return None
+
+
+_FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+         ast.Mult: lambda a, b: a * b}
+
+
+def simplify(node: ast.expr) -> ast.expr:
+    """Fold constants and drop neutral factors: ``x * 1.0``, ``x ** 1``, ``0 + x``…"""
+    for field, value in ast.iter_fields(node):
+        if isinstance(value, ast.expr):
+            setattr(node, field, simplify(value))
+        elif isinstance(value, list):
+            setattr(node, field, [simplify(v) if isinstance(v, ast.expr) else v for v in value])
+    if isinstance(node, ast.BinOp):
+        return _simplify_binop(node)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = node.operand
+        value = number(inner)
+        if value is not None:
+            return _const(-value)
+        if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
+            return inner.operand
+    if isinstance(node, ast.IfExp):
+        a, b = number(node.body), number(node.orelse)
+        if a is not None and a == b:
+            return node.body
+    return node
+
+
+def _simplify_binop(node: ast.BinOp) -> ast.expr:
+    a, b = number(node.left), number(node.right)
+    op = type(node.op)
+    if a is not None and b is not None and op in _FOLD:
+        return _const(_FOLD[op](a, b))
+    if op is ast.Mult:
+        if a == 1:
+            return node.right
+        if b == 1:
+            return node.left
+        if a == -1:
+            return simplify(ast.UnaryOp(ast.USub(), node.right))
+        if b == -1:
+            return simplify(ast.UnaryOp(ast.USub(), node.left))
+    if op is ast.Add:
+        if a == 0:
+            return node.right
+        if b == 0:
+            return node.left
+    if op is ast.Sub and b == 0:
+        return node.left
+    if op is ast.Pow and b == 1:
+        return node.left
+    if op is ast.Div and b == 1:
+        return node.left
+    return node
+
+
+def is_zero(node: ast.expr) -> bool:
+    return number(node) == 0
+
+
+def times(left: ast.expr, right: ast.expr) -> ast.expr:
+    """``left * right``, simplified."""
+    return simplify(ast.BinOp(left, ast.Mult(), right))

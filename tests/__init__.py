@@ -1,0 +1,1 @@
+"""Tests of s2sdiff (a package, so test modules can import ``tests.corpus``)."""

@@ -1,0 +1,59 @@
+"""Central finite differences: the reference the generated gradients are checked against.
+
+Step size: ``h = 1e-6 * max(1, |x|)``, relative for large ``|x|`` so that
+``x ± h`` differs from ``x`` in about the same number of bits at every scale.
+
+Tolerances (``rtol=1e-6``, ``atol=1e-8``): the central difference has a
+truncation error of about ``h² |f'''| / 6`` (≈ 1e-13 here) and a rounding
+error of about ``eps |f| / h`` (≈ 2e-10 |f|), so for the corpus it agrees with
+the exact derivative to roughly 1e-9 relative.  ``rtol=1e-6`` leaves a wide
+margin above that noise, while any real mistake in a derivative (a missing
+term, a wrong sign, a wrong branch) is off by far more.  ``atol=1e-8`` covers
+gradients that are exactly zero, where the difference quotient is pure
+rounding noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+RTOL = 1e-6
+ATOL = 1e-8
+STEP = 1e-6
+
+
+def fd_partial(f: Callable, args: Sequence, i: int) -> float:
+    """∂f/∂args[i] by a central difference."""
+    x = args[i]
+    h = STEP * max(1.0, abs(x))
+    up = list(args)
+    down = list(args)
+    up[i] = x + h
+    down[i] = x - h
+    return (f(*up) - f(*down)) / (2.0 * h)
+
+
+def fd_grad(f: Callable, args: Sequence, wrt: Sequence[int]) -> tuple[float, ...]:
+    """The partials of f at args with respect to each index in wrt, in that order."""
+    return tuple(fd_partial(f, args, i) for i in wrt)
+
+
+def assert_grad_close(f: Callable, g: Callable, args: Sequence, wrt: int | tuple[int, ...]) -> None:
+    """Check the gradient function g against finite differences of f at args.
+
+    ``wrt`` is one index (g must return one float) or a tuple of indices
+    (g must return a tuple of floats, in the same order).
+    """
+    got = g(*args)
+    if isinstance(wrt, int):
+        got, wrt = (got,), (wrt,)
+    else:
+        assert isinstance(got, tuple), f"a tuple wrt must give a tuple, got {got!r}"
+        assert len(got) == len(wrt), f"expected {len(wrt)} gradients, got {got!r}"
+    expected = fd_grad(f, args, wrt)
+    for i, value, reference in zip(wrt, got, expected):
+        assert isinstance(value, float), f"∂f/∂arg{i} is {value!r}, not a float"
+        assert math.isclose(value, reference, rel_tol=RTOL, abs_tol=ATOL), (
+            f"∂f/∂arg{i} at {tuple(args)}: got {value!r}, finite differences {reference!r}"
+        )

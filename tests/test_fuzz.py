@@ -1,0 +1,96 @@
+"""A bounded run of the differential fuzzer (the long one: ``python -m fuzz``)."""
+
+import math
+import random
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # `fuzz` lives at the repo root, next to `s2sdiff`
+
+from fuzz import arbitrary, check, programs
+
+SEED = 20240
+N_PROGRAMS = 150
+N_ARBITRARY = 150
+
+
+def _core():
+    import s2sdiff
+
+    if not hasattr(s2sdiff, "grad"):
+        pytest.skip("the reverse-mode core (s2sdiff.grad) is not there yet")
+    return check.Core()
+
+
+def test_generator_is_reproducible():
+    for seed in (0, 1, 17, 12345):
+        assert programs.generate(seed).source == programs.generate(seed).source
+        assert arbitrary.generate(seed) == arbitrary.generate(seed)
+    assert programs.generate(1).source != programs.generate(2).source
+
+
+def test_generated_programs_run_under_plain_python():
+    seen = set()
+    rng = random.Random(0)
+    for seed in range(300):
+        prog = programs.generate(seed)
+        seen |= prog.constructs
+        ns = {}
+        exec(compile(prog.module_source(), f"<program {seed}>", "exec"), ns)  # noqa: S102
+        for _ in range(3):
+            value = ns["f"](*(rng.uniform(-2, 2) for _ in range(prog.nparams)))
+            assert isinstance(value, (int, float)) and math.isfinite(value), (seed, value)
+    expected = {"if", "elif", "else", "for", "while", "while-true", "break", "continue", "early-return",
+                "tuple-assign", "swap", "augassign", "ifexp", "call", "kwarg", "default", "minmax",
+                "math", "pow", "div", "neg", "shadow", "param-reassign", "boolop", "kwonly"}
+    assert expected <= seen, expected - seen
+
+
+def test_arbitrary_functions_compile():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)  # the programs are odd on purpose
+        for seed in range(100):
+            compile(arbitrary.generate(seed), f"<arbitrary {seed}>", "exec")
+
+
+def test_fuzzer_catches_and_shrinks_a_wrong_derivative(tmp_path):
+    # a stand-in core that is wrong on every program using math.erfc
+    core = check.load_core("fake", bug="math.erfc(")
+    progs = [programs.generate(s) for s in range(40)]
+    outcomes = check.check_batch(progs, core)
+    wrong = [(p, o) for p, o in zip(progs, outcomes) if o.kind == "wrong" and "math.erfc(" in p.source]
+    assert len(wrong) >= 5
+    prog, out = wrong[0]
+    small = check.shrink_program(prog, out, core)
+    assert "math.erfc(" in small and len(small) < len(prog.module_source())
+    path = check.save_regression(prog.seed, small, out, check.points_for(prog.seed, prog.nparams), tmp_path)
+    text = path.read_text()
+    assert f"fuzz seed: {prog.seed}" in text and f"def test_fuzz_{prog.seed}()" in text
+    compile(text, str(path), "exec")
+
+
+def test_bounded_run_programs():
+    core = _core()
+    tally = check.Tally()
+    progs = [programs.generate(s) for s in range(SEED, SEED + N_PROGRAMS)]
+    for start in range(0, N_PROGRAMS, 50):
+        batch = progs[start:start + 50]
+        for prog, out in zip(batch, check.check_batch(batch, core)):
+            tally.add(prog.seed, out)
+    failures = [(seed, o.kind, o.detail) for seed, o in tally.failures]
+    assert not failures, f"{tally.counts}; reproduce with python -m fuzz --one SEED: {failures[:5]}"
+
+
+def test_bounded_run_arbitrary():
+    core = _core()
+    failures = []
+    for seed in range(SEED, SEED + N_ARBITRARY):
+        out = arbitrary.check(arbitrary.generate(seed), core)
+        if out.kind not in ("differentiated", "rejected", "skipped"):
+            failures.append((seed, out.kind, out.detail))
+    assert not failures, f"reproduce with python -m fuzz --one SEED --kind arbitrary: {failures[:5]}"
