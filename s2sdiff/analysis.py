@@ -12,8 +12,20 @@ from .errors import NoRuleError
 from .rules import is_constant, lookup
 
 
+LIST_OPS = {"list", "subscript"}
+
+
+def is_list_op(op: ir.Op) -> bool:
+    """List display, item read, or ``sum`` of a list: handled by the emitters."""
+    return op.syntax in LIST_OPS or (op.fn is sum and len(op.args) == 1)
+
+
 def partial_positions(op: ir.Op) -> list[int]:
     """Indices of the arguments of ``op`` that carry a derivative."""
+    if op.syntax == "subscript" or (op.fn is sum and len(op.args) == 1):
+        return [0]
+    if op.syntax == "list":
+        return list(range(len(op.args)))
     if is_constant(op.fn):
         return []
     rule = lookup(op.fn, len(op.args))
@@ -62,6 +74,8 @@ def _edges(s) -> list[tuple[str, set[str]]]:
         return [(s.target, _vars(args[i] for i in partial_positions(s.value)))]
     if isinstance(s, ir.Assign):
         return [(s.target, _vars(ir.atoms_of(s.value)))]
+    if isinstance(s, ir.Append):
+        return [(s.target, _vars([s.value]))]
     if isinstance(s, (ir.If, ir.Loop)):
         return [(p.target, _vars([p.first, p.second])) for p in s.phis]
     return []
@@ -72,7 +86,7 @@ def active(fn: ir.Function, wrt: set[str]) -> set[str]:
     result = varied(fn, wrt) & useful(fn)
     for s in ir.walk(fn.body):
         if (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.target in result
-                and not is_constant(s.value.fn) and lookup(s.value.fn, len(s.value.args)) is None):
+                and not is_list_op(s.value) and not is_constant(s.value.fn) and lookup(s.value.fn, len(s.value.args)) is None):
             raise _no_rule(s)
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.value.kwargs \
                 and s.target in result:

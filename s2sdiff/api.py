@@ -11,7 +11,7 @@ import ast
 import functools
 import weakref
 
-from . import __version__, codegen, frontend, ir, normalize, reverse, ssa
+from . import __version__, codegen, frontend, ir, normalize, optimize, reverse, ssa
 from .errors import S2SDiffError
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -55,6 +55,7 @@ def derive(fn, wrt=0, kind: str = "grad"):
         raise S2SDiffError(f"{kind} needs a function returning one number; "
                            f"{program.name} returns a tuple of {len(program.result)}")
     gradient = reverse.gradient(program, names, with_value=(kind == "value_and_grad"))
+    gradient = optimize.eliminate_dead_code(gradient)
     if not single:
         pass
     elif kind == "grad":

@@ -68,15 +68,19 @@ def local_names(fn: ir.Function) -> set[str]:
     return names
 
 
-def render(functions: list[ir.Function], header: str = "") -> Module:
-    """The Python module holding ``functions``."""
+def render(functions: list[ir.Function], header: str = "", import_homes: bool = False) -> Module:
+    """The Python module holding ``functions``.
+
+    With ``import_homes``, constants of a user module (``G = 9.81``) are
+    imported from it (``from mymodule import G``) instead of copied.
+    """
     taken = set().union(*(local_names(f) for f in functions))
     binder = Binder(taken)
     bodies = [_Printer(binder).function(f) for f in functions]
     lines = []
     if header:
         lines.append('"""' + header + '"""')
-    imports = import_lines(binder)
+    imports = import_lines(binder, import_homes)
     if imports:
         lines += ([""] if header else []) + imports
     for body in bodies:
@@ -85,7 +89,7 @@ def render(functions: list[ir.Function], header: str = "") -> Module:
     return Module(source, dict(binder.bound), [f.name for f in functions])
 
 
-def import_lines(binder: Binder) -> list[str]:
+def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
     """``import`` lines that bind every module-level name the code uses."""
     modules, froms, values = [], [], []
     for name in sorted(binder.bound):
@@ -100,8 +104,8 @@ def import_lines(binder: Binder) -> list[str]:
             froms.append(f"from {owner} import {qual}" + (f" as {name}" if qual != name else ""))
             continue
         home = binder.homes.get(name)
-        if isinstance(value, (int, float, bool, str)) or value is None or not home \
-                or home == "__main__":
+        literal = isinstance(value, (int, float, bool, str)) or value is None
+        if (literal and not import_homes) or not home or home == "__main__":
             values.append(f"{name} = {value!r}")
         else:
             original = binder.original[name]
@@ -163,6 +167,8 @@ class _Printer:
         if s == "call":
             node = ast.Call(self.atom_node(op.callee), args,
                             [ast.keyword(k, self.atom_node(v)) for k, v in op.kwargs])
+        elif s == "list":
+            node = ast.List(args, ast.Load())
         elif s == "subscript":
             node = ast.Subscript(args[0], args[1], ast.Load())
         elif s.startswith("u"):
@@ -211,7 +217,11 @@ class _Printer:
             values = ", ".join(s.values)
             return [f"{pad}{s.tape}.append({values if len(s.values) == 1 else '(' + values + ')'})"]
         if isinstance(s, ir.Pop):
+            if not s.values:
+                return [f"{pad}{s.tape}.pop()"]
             return [f"{pad}{', '.join(s.values)} = {s.tape}.pop()"]
+        if isinstance(s, ir.Append):
+            return [f"{pad}{s.target}.append({self.atom(s.value)})"]
         if isinstance(s, ir.If):
             return self.if_(s, depth)
         if isinstance(s, ir.Loop):

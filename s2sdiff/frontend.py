@@ -60,7 +60,10 @@ class Resolver:
     def source_of(self, fn: object) -> "SourceFunction | None":
         """The parsed source of a user function reached through a call, or None."""
         if inspect.isfunction(fn):
-            return from_function(fn)
+            try:
+                return from_function(fn)
+            except NoSourceError:
+                return None
         return None
 
 

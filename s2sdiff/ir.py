@@ -72,6 +72,8 @@ class Op:
         if self.syntax == "call":
             args += [f"{k}={v}" for k, v in self.kwargs]
             return f"{self.callee}({', '.join(args)})"
+        if self.syntax == "list":
+            return f"[{', '.join(args)}]"
         if self.syntax == "subscript":
             return f"{args[0]}[{args[1]}]"
         if self.syntax.startswith("u"):
@@ -166,6 +168,20 @@ class Pop:
 
 
 @dataclass(frozen=True)
+class Append:
+    """``target.append(value)`` on a list the function built."""
+
+    target: str
+    value: object
+    origin: Origin | None = None
+
+
+def make_list(*items):
+    """The operation behind a list display ``[a, b, c]``."""
+    return list(items)
+
+
+@dataclass(frozen=True)
 class Comment:
     """A comment line in generated code."""
 
@@ -187,7 +203,7 @@ class Function:
     signature: ast.arguments | None = field(default=None, compare=False, repr=False)
 
 
-Stmt = Union[Assign, If, Loop, Push, Pop, Return]
+Stmt = Union[Assign, Append, If, Loop, Push, Pop, Return]
 
 
 def replace_body(node, **changes):
@@ -246,6 +262,8 @@ def _format_body(body, depth: int) -> list[str]:
             else:
                 lines.append(f"{pad}for {s.var} in range({', '.join(map(str, s.args))}):")
             lines += _format_body(s.body, depth + 1) or [pad + "    pass"]
+        elif isinstance(s, Append):
+            lines.append(f"{pad}{s.target}.append({s.value})")
         else:
             lines.append(f"{pad}{s}")
     return lines

@@ -339,6 +339,17 @@ class _Flatten:
         if isinstance(s, ast.Expr):
             if isinstance(s.value, ast.Constant):
                 return []
+            if self.is_append(s.value):
+                pre, item = self.atom(s.value.args[0])
+                call = ast.Call(s.value.func, [item], [])
+                return pre + [self.at(ast.Expr(call), s)]
+            if isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute):
+                owner = s.value.func.value
+                if isinstance(owner, ast.Name) and owner.id not in self.locals:
+                    raise self.error("mutation of a non-local object", s.value,
+                                     "build a local list and return the result instead")
+                raise self.error(f"method call `.{s.value.func.attr}(...)`", s.value,
+                                 "only `.append(value)` on a local list is supported")
             raise self.error("expression statement whose result is unused", s,
                              "assign the result to a variable or remove the statement")
         raise self.error(f"`{type(s).__name__}` statement", s)
@@ -378,6 +389,11 @@ class _Flatten:
             out += self.assign([t], v, s)
         return out
 
+    def is_append(self, e: ast.expr) -> bool:
+        return (isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute)
+                and e.func.attr == "append" and isinstance(e.func.value, ast.Name)
+                and e.func.value.id in self.locals and len(e.args) == 1 and not e.keywords)
+
     def while_(self, s: ast.While) -> list[ast.stmt]:
         if isinstance(s.test, ast.Constant) and s.test.value is True:
             raise self.error("`while True` loop without `break`", s, "add a break or a condition")
@@ -392,6 +408,8 @@ class _Flatten:
             raise self.error("`for` loop with a tuple target", s.target, "unpack inside the loop")
         if isinstance(s.iter, (ast.List, ast.Tuple)):
             return self.for_sequence(s)
+        if isinstance(s.iter, ast.Name) and s.iter.id in self.locals:
+            return self.for_list(s)
         args = _range_args(s, self.where)
         pre, atoms = [], []
         for a in args:
@@ -401,6 +419,18 @@ class _Flatten:
         rng = ast.Call(ast.Name("range", ast.Load()), atoms, [])
         loop = ast.For(target=s.target, iter=rng, body=self.block(s.body) or [], orelse=[])
         return pre + [self.at(loop, s)]
+
+    def for_list(self, s: ast.For) -> list[ast.stmt]:
+        """``for v in xs``: ``for _k in range(len(xs)): v = xs[_k]``."""
+        k, n = self.namer.fresh("_k"), self.namer.fresh("_n")
+        seq = ast.Name(s.iter.id, ast.Load())
+        count = self.at(ast.Assign([ast.Name(n, ast.Store())],
+                                   ast.Call(ast.Name("len", ast.Load()), [seq], [])), s)
+        item = ast.Subscript(ast.Name(s.iter.id, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
+        pick = self.at(ast.Assign([ast.Name(s.target.id, ast.Store())], item), s)
+        rng = ast.Call(ast.Name("range", ast.Load()), [ast.Name(n, ast.Load())], [])
+        body = [pick] + self.block(s.body)
+        return [count, self.at(ast.For(ast.Name(k, ast.Store()), rng, body, []), s)]
 
     def for_sequence(self, s: ast.For) -> list[ast.stmt]:
         """``for v in (a, b, c)``: the items are computed first, then picked by index."""
@@ -460,6 +490,8 @@ class _Flatten:
     def into(self, e: ast.expr, target: str, like: ast.AST) -> list[ast.stmt]:
         """Statements that compute ``e`` into the variable ``target``."""
         def put(value):
+            if not hasattr(value, "lineno") and hasattr(e, "lineno"):
+                ast.copy_location(value, e)
             return [self.at(ast.Assign([ast.Name(target, ast.Store())], value), like)]
 
         if self.is_atom(e):
@@ -486,6 +518,9 @@ class _Flatten:
         if isinstance(e, ast.Tuple):
             pre, value = self.value_atoms(e)
             return pre + put(value)
+        if isinstance(e, ast.List):
+            pre, value = self.value_atoms(ast.Tuple(e.elts, ast.Load()))
+            return pre + put(ast.List(value.elts, ast.Load()))
         if isinstance(e, ast.Subscript):
             p1, value = self.atom(e.value)
             p2, index = self.atom(e.slice)

@@ -102,6 +102,15 @@ class _Reverse:
             else:
                 seed.append(ir.Assign(self.bar(result.name), ir.Const(1.0), comment="seed"))
             self.assigned.add(result.name)
+        lists = [s.target for s in self.fn.body if isinstance(s, ir.Assign)
+                 and isinstance(s.value, ir.Op) and s.value.syntax == "list"
+                 and s.target in self.active]
+        for name in lists:
+            zeros = ast.parse(f"[0.0] * len({name})", mode="eval").body
+            seed.append(ir.Assign(self.bar(name), ir.Expr(zeros)))
+            self.needed.add(name)
+            self.assigned.add(name)
+        self.lists = set(lists)
         rev = seed + self.reverse(self.fn.body, 0)
         return rev
 
@@ -206,8 +215,16 @@ class _Reverse:
     def reverse(self, stmts, depth: int, extra=()) -> list:
         out = []
         for s in reversed(stmts):
-            if isinstance(s, ir.Assign):
+            if isinstance(s, ir.Assign) and s.target in getattr(self, "lists", ()):
+                out += self.reverse_list(s)
+            elif isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) \
+                    and self.is_active(s.value.args[0] if s.value.args else None) \
+                    and s.value.args[0].name in self.lists:
+                out += self.reverse_list_read(s)
+            elif isinstance(s, ir.Assign):
                 out += self.reverse_assign(s)
+            elif isinstance(s, ir.Append):
+                out += self.reverse_append(s)
             elif isinstance(s, ir.If):
                 out += self.reverse_if(s, depth)
             elif isinstance(s, ir.Loop):
@@ -240,6 +257,52 @@ class _Reverse:
         elif self.is_active(op):
             self.accumulate(op.name, self.adjoint(z), out, comment)
         self.consume(z)
+        return out
+
+    # lists: the adjoint of a list is a list of the same length; appends are
+    # undone in reverse, so both lists always have the length of that moment.
+    def reverse_list(self, s: ir.Assign) -> list:
+        out: list = []
+        comment = s.origin.text if s.origin else ""
+        for k, item in enumerate(s.value.args):
+            if self.is_active(item):
+                read = ast.Subscript(ast.Name(self.bar(s.target), ast.Load()), ast.Constant(k),
+                                     ast.Load())
+                self.accumulate(item.name, read, out, comment)
+        return out
+
+    def reverse_list_read(self, s: ir.Assign) -> list:
+        z = s.target
+        if z not in self.active or (z not in self.assigned and z not in self.unit):
+            return []
+        lst = s.value.args[0].name
+        comment = s.origin.text if s.origin else ""
+        zbar = _var_of(self.adjoint(z))
+        out: list
+        if s.value.syntax == "subscript":
+            index = s.value.args[1]
+            self.need_atom(index)
+            target = f"{self.bar(lst)}[{ast.unparse(_atom_tree(index))}]"
+            out = [ir.Assign(target, zbar, accumulate=True, comment=comment)]
+        else:  # sum
+            j, n = self.namer.fresh("_j"), self.namer.fresh("_n")
+            count = ast.parse(f"len({lst})", mode="eval").body
+            inner = ir.Assign(f"{self.bar(lst)}[{j}]", zbar, accumulate=True)
+            out = [ir.Assign(n, ir.Expr(count), comment=comment),
+                   ir.Loop("for", j, (ir.Var(n),), (inner,))]
+        self.consume(z)
+        return out
+
+    def reverse_append(self, s: ir.Append) -> list:
+        if s.target not in self.lists:
+            return []
+        comment = s.origin.text if s.origin else ""
+        out: list = [ir.Pop(s.target, ())]
+        popped = ast.parse(f"{self.bar(s.target)}.pop()", mode="eval").body
+        if self.is_active(s.value):
+            self.accumulate(s.value.name, popped, out, comment)
+        else:
+            out.append(ir.Pop(self.bar(s.target), ()))
         return out
 
     def reverse_if(self, s: ir.If, depth: int) -> list:
@@ -346,6 +409,18 @@ class _Reverse:
                 out.append(ir.Assign(self.bar(p.target), ir.Const(0.0)))
                 self.assigned.add(p.target)
         return out
+
+
+def _var_of(node: ast.expr):
+    if isinstance(node, ast.Name):
+        return ir.Var(node.id)
+    return ir.Expr(node)
+
+
+def _atom_tree(a) -> ast.expr:
+    from .templates import atom_expr
+
+    return atom_expr(a)
 
 
 def _is_zero(node: ast.expr) -> bool:

@@ -95,7 +95,8 @@ def _read(stmts: list[ast.stmt]) -> set[str]:
 
 
 class _Builder:
-    def __init__(self, where: SourceFunction, names: Names, stack: tuple, prefix: str):
+    def __init__(self, where: SourceFunction, names: Names, stack: tuple, prefix: str,
+                 parent: "_Builder | None" = None):
         self.where = where
         self.names = names
         self.stack = stack
@@ -104,6 +105,8 @@ class _Builder:
         self.out: list = []
         self.locals: set[str] = set()
         self.function_body: list[ast.stmt] = []
+        self.lists: set[str] = set() if parent is None else parent.lists
+        self.depth = 0 if parent is None else parent.depth
 
     # helpers
     def error(self, what: str, node: ast.AST, hint: str = "") -> UnsupportedSyntaxError:
@@ -152,6 +155,8 @@ class _Builder:
             self.loop(s)
         elif isinstance(s, ast.Pass):
             pass
+        elif isinstance(s, ast.Expr):
+            self.append(s)
         else:
             raise self.error(f"`{type(s).__name__}` statement", s)
 
@@ -160,7 +165,16 @@ class _Builder:
             self.env[target] = tuple(self.atom(e) for e in value.elts)
             return
         if isinstance(value, ast.Subscript):
-            self.env[target] = self.subscript(value)
+            self.env[target] = self.subscript(value, target, node)
+            return
+        if isinstance(value, ast.List):
+            if self.depth:
+                raise self.error("list built inside a loop or a branch", value,
+                                 "build the list once, before loops and branches")
+            items = tuple(self.atom(e) for e in value.elts)
+            var = self.emit(target, ir.Op(ir.make_list, items, "list"), node)
+            self.lists.add(var.name)
+            self.env[target] = var
             return
         if isinstance(value, ast.Call):
             self.env[target] = self.call(target, value, node)
@@ -170,6 +184,15 @@ class _Builder:
             self.env[target] = self.atom(value)
         else:
             self.env[target] = self.emit(target, op, node)
+
+    def append(self, s: ast.Expr) -> None:
+        lst = self.lookup(s.value.func.value)
+        if not isinstance(lst, ir.Var) or lst.name not in self.lists:
+            raise self.error("append to something that is not a list built here", s)
+        item = self.value(s.value.args[0])
+        if isinstance(item, tuple):
+            raise self.error("append of a tuple", s)
+        self.out.append(ir.Append(lst.name, item, self.origin(s)))
 
     def operation(self, value: ast.expr) -> ir.Op | None:
         if isinstance(value, ast.BinOp):
@@ -185,9 +208,11 @@ class _Builder:
             return ir.Op(kind[1], (self.atom(value.left), self.atom(value.comparators[0])), kind[0])
         return None
 
-    def subscript(self, node: ast.Subscript):
+    def subscript(self, node: ast.Subscript, target: str, stmt: ast.stmt):
         seq = self.value(node.value)
         index = self.atom(node.slice)
+        if isinstance(seq, ir.Var) and seq.name in self.lists:
+            return self.emit(target, ir.Op(operator.getitem, (seq, index), "subscript"), stmt)
         if isinstance(seq, tuple) and isinstance(index, ir.Const) and isinstance(index.value, int):
             try:
                 return seq[index.value]
@@ -243,6 +268,9 @@ class _Builder:
         fn = _value_of(callee)
         args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a) for a in node.args]
         kwargs = [(k.arg, self.atom(k.value)) for k in node.keywords]
+        if fn is sum and len(args) == 1 and isinstance(args[0], ir.Var) \
+                and args[0].name in self.lists and not kwargs:
+            return self.emit(target, ir.Op(sum, (args[0],), "call", callee), stmt)
         if fn is sum and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
             return self.fold(target, operator.add, "+", args[0], stmt, ir.Const(0))
         if fn in (min, max) and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
@@ -252,7 +280,9 @@ class _Builder:
         if fn in (min, max) and len(args) > 2 and not kwargs:
             return self.fold(target, fn, "call", tuple(args), stmt, callee=callee)
         if inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn):
-            return self.inline(fn, args, kwargs, node)
+            where = self.where.resolver.source_of(fn)
+            if where is not None:
+                return self.inline(where, fn, args, kwargs, node)
         op = ir.Op(fn, tuple(args), "call", callee, tuple(kwargs))
         return self.emit(target, op, stmt)
 
@@ -265,15 +295,15 @@ class _Builder:
             acc = self.emit(target, op, stmt)
         return acc
 
-    def inline(self, fn, args, kwargs, node: ast.Call):
-        where = self.where.resolver.source_of(fn)
+    def inline(self, where: SourceFunction, fn, args, kwargs, node: ast.Call):
         if where.key in self.stack:
             chain = " -> ".join(getattr(k, "__name__", str(k)) for k in self.stack + (where.key,))
             raise RecursionNotSupportedError(
                 f"recursive call of {fn.__name__!r} ({chain})", self.where.location(node),
                 "rewrite the recursion as a loop")
         core = normalize(where)
-        inner = _Builder(where, self.names, self.stack + (where.key,), prefix=f"{core.name}_")
+        inner = _Builder(where, self.names, self.stack + (where.key,), prefix=f"{core.name}_",
+                         parent=self)
         inner.env.update(self.bind(core, where, args, kwargs, node, inner))
         body, result = inner.function(core)
         self.out += body
@@ -299,7 +329,10 @@ class _Builder:
                     raise self.error(f"missing argument {name!r} in the call of {core.name!r}",
                                      node)
                 inner.locals = local_names(core)
-                env[name] = inner.atom(defaults[name])
+                try:
+                    env[name] = ir.Const(ast.literal_eval(defaults[name]))
+                except ValueError:
+                    env[name] = inner.atom(defaults[name])
         return env
 
     # regions
@@ -331,7 +364,9 @@ class _Builder:
     def region(self, stmts, env):
         saved_out, self.out = self.out, []
         self.env = dict(env)
+        self.depth += 1
         self.block(stmts)
+        self.depth -= 1
         out, self.out = self.out, saved_out
         return out, self.env
 

@@ -1,0 +1,351 @@
+"""The forward emitter: IR in, tangent IR out.
+
+After each primal statement comes its tangent statement, built from the same
+edge partials the reverse emitter reads: ``z_dot = Σ ∂z/∂xᵢ · xᵢ_dot``.  A
+tangent that is known to be zero gets no variable at all; ``If`` and ``Loop``
+regions carry a tangent φ beside each φ of an active value.
+
+The input may be the user's SSA IR or generated gradient IR (forward over
+reverse, for Hessians).  Gradient IR re-assigns names (``x_bar += …``), pushes
+and pops a tape, and holds ``Expr`` nodes (instantiated rule templates); the
+emitter differentiates those expressions node by node with the same rules,
+and pushes each value's tangent on the tape beside the value.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import operator
+from dataclasses import replace
+
+from . import ir
+from .analysis import active as check_rules, partial_positions
+from .errors import NoRuleError, S2SDiffError
+from .normalize import Namer
+from .rules import is_constant, lookup
+from .templates import _Substitute, clone, instantiate, is_zero, number, simplify, times
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv,
+           ast.Mod: operator.mod, ast.MatMult: operator.matmul}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def tangent(fn: ir.Function, wrt: tuple[str, ...], name: str | None = None,
+            taken: set[str] | None = None) -> ir.Function:
+    """The JVP function of ``fn``: its parameters, then one tangent per ``wrt``
+    parameter; it returns ``(result, result_dot)``."""
+    check_rules(fn, set(wrt))  # a located NoRuleError for an active call without a rule
+    emitter = _Forward(fn, wrt, set(taken or ()))
+    return emitter.build(name or "jvp_" + fn.name)
+
+
+def _all_names(fn: ir.Function) -> set[str]:
+    names = set(fn.params)
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign):
+            names.add(s.target)
+            if isinstance(s.value, ir.Expr):
+                names |= {n.id for n in ast.walk(s.value.tree) if isinstance(n, ast.Name)}
+        elif isinstance(s, (ir.Push, ir.Pop)):
+            names |= set(s.values) | {s.tape}
+        elif isinstance(s, (ir.If, ir.Loop)):
+            names |= {p.target for p in s.phis}
+            if isinstance(s, ir.Loop) and s.var:
+                names.add(s.var)
+    return names
+
+
+def _assignment_counts(fn: ir.Function) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for s in ir.walk(fn.body):
+        targets: list[str] = []
+        if isinstance(s, ir.Assign):
+            targets = [s.target]
+        elif isinstance(s, ir.Pop):
+            targets = list(s.values)
+        elif isinstance(s, (ir.If, ir.Loop)):
+            targets = [p.target for p in s.phis]
+        for t in targets:
+            counts[t] = counts.get(t, 0) + 1
+    return counts
+
+
+# --- activity over any IR (SSA or generated) ---------------------------------
+
+
+def _expr_sources(node: ast.expr) -> set[str]:
+    """Local names an expression's value depends on differentiably (an over-approximation)."""
+    if isinstance(node, ast.Name):
+        return set() if hasattr(node, "s2s_global") else {node.id}
+    if isinstance(node, (ast.Compare, ast.BoolOp, ast.Constant, ast.Attribute)):
+        return set()
+    if isinstance(node, ast.IfExp):
+        return _expr_sources(node.body) | _expr_sources(node.orelse)
+    if isinstance(node, ast.Call):
+        fn = _callee(node.func)
+        if fn is not None and is_constant(fn):
+            return set()
+        return set().union(set(), *(_expr_sources(a) for a in node.args))
+    found: set[str] = set()
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.expr):
+            found |= _expr_sources(child)
+    return found
+
+
+def _edges(s) -> list[tuple[str, set[str]]]:
+    if isinstance(s, ir.Assign):
+        if isinstance(s.value, ir.Op):
+            args = s.value.args
+            sources = {args[i].name for i in partial_positions(s.value)
+                       if isinstance(args[i], ir.Var)}
+        elif isinstance(s.value, ir.Expr):
+            sources = _expr_sources(s.value.tree)
+        else:
+            sources = {a.name for a in ir.atoms_of(s.value) if isinstance(a, ir.Var)}
+        return [(s.target, sources | ({s.target} if s.accumulate else set()))]
+    if isinstance(s, (ir.If, ir.Loop)):
+        return [(p.target, {a.name for a in (p.first, p.second) if isinstance(a, ir.Var)})
+                for p in s.phis]
+    return []
+
+
+def _activity(fn: ir.Function, wrt: set[str]) -> set[str]:
+    """Values that depend on ``wrt`` and reach the result (flow-insensitive)."""
+    edges = [e for s in ir.walk(fn.body) for e in _edges(s)]
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for target, sources in edges:
+            if target not in varied and sources & varied:
+                varied.add(target)
+                changed = True
+    useful = {a.name for a in ir.atoms_of(fn.result) if isinstance(a, ir.Var)}
+    changed = True
+    while changed:
+        changed = False
+        for target, sources in edges:
+            if target in useful and not sources <= useful:
+                useful |= sources
+                changed = True
+    return varied & useful
+
+
+# --- the emitter ---------------------------------------------------------------
+
+
+class _Forward:
+    def __init__(self, fn: ir.Function, wrt: tuple[str, ...], taken: set[str]):
+        self.fn = fn
+        self.wrt = wrt
+        self.active = _activity(fn, set(wrt))
+        self.counts = _assignment_counts(fn)
+        self.namer = Namer(taken | _all_names(fn))
+        self.dots: dict[str, str] = {}
+        self.live: set[str] = set()  # values whose tangent is a variable
+
+    def dot_name(self, v: str) -> str:
+        if v not in self.dots:
+            name = f"{v}_dot"
+            self.dots[v] = name if name not in self.namer.taken else self.namer.fresh(name + "_")
+            self.namer.taken.add(self.dots[v])
+        return self.dots[v]
+
+    def reassigned(self, v: str) -> bool:
+        """An active value assigned more than once: its tangent is always a variable."""
+        return v in self.active and self.counts.get(v, 0) != 1
+
+    def dot(self, a) -> str | None:
+        """The tangent variable of atom ``a``, or None when it is zero."""
+        if isinstance(a, ir.Var) and a.name in self.live:
+            return self.dot_name(a.name)
+        return None
+
+    def dot_atom(self, a):
+        d = self.dot(a)
+        return ir.Var(d) if d else ir.Const(0.0)
+
+    def build(self, name: str) -> ir.Function:
+        params = [self.dot_name(p) for p in self.wrt]
+        self.live |= set(self.wrt)
+        body = self.block(self.fn.body)
+        result = self.fn.result
+        dot = (tuple(self.dot_result(r) for r in result) if isinstance(result, tuple)
+               else self.dot_result(result))
+        return ir.Function(name, self.fn.params + tuple(params), tuple(body), (result, dot))
+
+    def dot_result(self, r):
+        if isinstance(r, tuple):
+            return tuple(self.dot_result(x) for x in r)
+        return self.dot_atom(r)
+
+    # statements
+    def block(self, stmts) -> list:
+        out: list = []
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                out.append(s)
+                out += self.assign(s)
+            elif isinstance(s, ir.If):
+                out.append(self.if_(s))
+            elif isinstance(s, ir.Loop):
+                out.append(self.loop(s))
+            elif isinstance(s, (ir.Push, ir.Pop)):
+                carried = [v for v in s.values if self.reassigned(v)]
+                self.live |= set(carried)
+                extra = tuple(self.dot_name(v) for v in carried)
+                out.append(replace(s, values=s.values + extra))
+            else:
+                out.append(s)
+        return out
+
+    def assign(self, s: ir.Assign) -> list:
+        z = s.target
+        if z not in self.active:
+            return []
+        value = s.value
+        if isinstance(value, ir.Op):
+            expr = self.op_tangent(s, value)
+        elif isinstance(value, ir.Expr):
+            expr = self.expr_tangent(value.tree)
+        else:
+            d = self.dot(value)
+            expr = ast.Name(d, ast.Load()) if d else None
+        if s.accumulate:
+            if expr is None:
+                return []
+            return [ir.Assign(self.dot_name(z), ir.Expr(expr), accumulate=True)]
+        if expr is None and not self.reassigned(z):
+            return []  # zero tangent: no variable
+        self.live.add(z)
+        rhs = ir.Expr(expr) if expr is not None else ir.Const(0.0)
+        if isinstance(expr, ast.Name):
+            rhs = ir.Var(expr.id)
+        return [ir.Assign(self.dot_name(z), rhs)]
+
+    def op_tangent(self, s: ir.Assign, op: ir.Op) -> ast.expr | None:
+        terms = []
+        positions = [i for i in partial_positions(op) if self.dot(op.args[i])]
+        if not positions:
+            return None
+        rule = lookup(op.fn, len(op.args))
+        if rule is None:
+            raise NoRuleError(f"no derivative rule for {op} in {s}")
+        for i in positions:
+            partial = instantiate(rule, i, op.args, out=s.target)
+            if is_zero(partial):
+                continue
+            terms.append(_times(partial, ast.Name(self.dot(op.args[i]), ast.Load())))
+        return _sum(terms)
+
+    def if_(self, s: ir.If) -> ir.If:
+        then = self.block(s.then)
+        orelse = self.block(s.orelse)
+        phis = []
+        for p in s.phis:
+            phis.append(p)
+            if self.reassigned(p.target) or (p.target in self.active
+                                             and (self.dot(p.first) or self.dot(p.second))):
+                phis.append(ir.Phi(self.dot_name(p.target), self.dot_atom(p.first),
+                                   self.dot_atom(p.second)))
+                self.live.add(p.target)
+        return replace(s, then=tuple(then), orelse=tuple(orelse), phis=tuple(phis))
+
+    def loop(self, s: ir.Loop) -> ir.Loop:
+        carried = [p for p in s.phis if p.target in self.active]
+        firsts = {p.target: self.dot_atom(p.first) for p in carried}
+        self.live |= {p.target for p in carried}
+        body = self.block(s.body)
+        phis = []
+        for p in s.phis:
+            phis.append(p)
+            if p in carried:
+                phis.append(ir.Phi(self.dot_name(p.target), firsts[p.target],
+                                   self.dot_atom(p.second)))
+        return replace(s, body=tuple(body), phis=tuple(phis))
+
+    # expressions of generated code
+    def expr_tangent(self, node: ast.expr) -> ast.expr | None:
+        """The tangent of an expression tree, or None when it is zero."""
+        if isinstance(node, ast.Name):
+            if hasattr(node, "s2s_global"):
+                return None
+            d = self.dot(ir.Var(node.id))
+            return ast.Name(d, ast.Load()) if d else None
+        if isinstance(node, (ast.Constant, ast.Attribute, ast.Compare, ast.BoolOp)):
+            return None
+        if isinstance(node, ast.List) and not node.elts:
+            return None
+        if isinstance(node, ast.IfExp):
+            body, orelse = self.expr_tangent(node.body), self.expr_tangent(node.orelse)
+            if body is None and orelse is None:
+                return None
+            zero = ast.Constant(0.0)
+            return ast.IfExp(clone(node.test), body or zero, orelse or clone(zero))
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            return self.call_tangent(node, _BINARY[type(node.op)], [node.left, node.right])
+        if isinstance(node, ast.UnaryOp):
+            if type(node.op) in _UNARY:
+                return self.call_tangent(node, _UNARY[type(node.op)], [node.operand])
+            return None
+        if isinstance(node, ast.Call):
+            fn = _callee(node.func)
+            if node.keywords and any(self.expr_tangent(k.value) for k in node.keywords):
+                raise S2SDiffError(f"forward mode: keyword arguments in {ast.unparse(node)}")
+            return self.call_tangent(node, fn, node.args)
+        raise S2SDiffError(f"forward mode cannot differentiate {ast.unparse(node)!r}")
+
+    def call_tangent(self, node: ast.expr, fn, args) -> ast.expr | None:
+        tangents = [self.expr_tangent(a) for a in args]
+        if all(t is None for t in tangents) or (fn is not None and is_constant(fn)):
+            return None
+        rule = lookup(fn, len(args)) if fn is not None else None
+        if rule is None:
+            raise NoRuleError(f"no derivative rule for {ast.unparse(node)!r} in generated code")
+        bindings = dict(zip(rule.params, args))
+        bindings["out"] = node
+        terms = []
+        for i, t in enumerate(tangents):
+            if t is None or rule.partials[i] is None:
+                continue
+            partial = simplify(_Substitute(bindings, rule.namespace).visit(
+                clone(rule.partials[i])))
+            if not is_zero(partial):
+                terms.append(_times(partial, t))
+        return _sum(terms)
+
+
+def _callee(func: ast.expr):
+    """The object a call in generated code calls, or None if unknown."""
+    if isinstance(func, ast.Name):
+        if hasattr(func, "s2s_global"):
+            return func.s2s_global
+        return getattr(builtins, func.id, None)
+    if isinstance(func, ast.Attribute):
+        owner = _callee(func.value)
+        return getattr(owner, func.attr, None) if owner is not None else None
+    return None
+
+
+def _times(partial: ast.expr, tangent: ast.expr) -> ast.expr:
+    """``partial * tangent``, with ``1.0 / y * t`` written ``t / y``."""
+    if isinstance(partial, ast.BinOp) and isinstance(partial.op, ast.Div) \
+            and number(partial.left) == 1:
+        return ast.BinOp(tangent, ast.Div(), partial.right)
+    return times(partial, tangent)
+
+
+def _sum(terms: list) -> ast.expr | None:
+    """``t1 + t2 - t3 …`` (a negated term is subtracted), or None for no terms."""
+    if not terms:
+        return None
+    total = terms[0]
+    for t in terms[1:]:
+        if isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.USub):
+            total = ast.BinOp(total, ast.Sub(), t.operand)
+        else:
+            total = ast.BinOp(total, ast.Add(), t)
+    return total

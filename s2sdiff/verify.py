@@ -1,0 +1,680 @@
+"""Check generated derivatives with SymPy: ``check(f, wrt)`` returns a report.
+
+The SSA IR of ``f`` and the IR of its generated gradient are both lifted into
+SymPy by symbolic execution: an ``Op`` becomes its SymPy counterpart
+(:mod:`s2sdiff.sympy_lift`), an ``If`` on a symbolic condition a
+``Piecewise``, a loop with a known trip count is unrolled (up to ``bound``
+iterations), and the tape of the gradient is a Python list of expressions.
+For each input, the derivative SymPy computes from ``f`` (*expected*) is
+compared with the expression the generated code computes (*obtained*), and the
+report says which method decided:
+
+- ``simplify``: ``simplify(expected - obtained) == 0``;
+- ``exact evaluation at N points``: simplification was inconclusive, the two
+  agree to 50 digits at N points;
+- ``sampled along the path taken at N points``: the path depends on the data
+  (a ``while`` on a float, a branch the tape follows, a trip count computed
+  from an input): at each point every branch and trip count is decided by the
+  point's values, the path's expression is differentiated, and both sides are
+  compared there to 50 digits;
+- ``finite differences at N points``: some statement has no SymPy form; the
+  report names it, and the compiled gradient is compared with 4th-order
+  central differences of ``f``.
+
+In every method, the compiled gradient (the generated source) is also run at
+the points and must agree with the lifted gradient IR.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import math
+import operator
+import random
+from dataclasses import dataclass, field
+
+import sympy
+
+from . import api, frontend, ir, reverse, ssa
+from .errors import S2SDiffError
+from .rules import is_constant
+from .sympy_lift import LiftError, diff_ae, lift_expr, lift_value, sympy_callable
+
+BOUND = 200  # loop iterations unrolled in the symbolic check
+PATH_BOUND = 5000  # iterations followed along a sampled path
+SIMPLIFY_OPS = 400  # larger differences skip simplify and go straight to points
+DIGITS = 50
+
+
+class PathDependent(Exception):
+    """The symbolic execution needs a concrete value (a branch, a trip count)."""
+
+
+class Stop(Exception):
+    """A statement that cannot be lifted into SymPy: where, and why."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.where, self.reason = where, reason
+
+
+# --- the report ------------------------------------------------------------------
+
+
+@dataclass
+class PairResult:
+    """The verdict on one derivative ∂output/∂input in one mode."""
+
+    mode: str
+    output: str
+    input: str
+    kind: str  # "simplify", "exact", "path", "fd", "error", "skipped"
+    points: int = 0
+    ok: bool = False
+    expected: object = None  # SymPy expression (or value along a path)
+    obtained: object = None
+    detail: str = ""
+
+    @property
+    def method(self) -> str:
+        return {
+            "simplify": "simplify",
+            "exact": f"exact evaluation at {self.points} points",
+            "path": f"sampled along the path taken at {self.points} points",
+            "fd": f"finite differences at {self.points} points",
+        }.get(self.kind, self.kind)
+
+    @property
+    def verdict(self) -> str:
+        return "skipped" if self.kind == "skipped" else ("ok" if self.ok else "FAILED")
+
+
+@dataclass
+class Report:
+    """What ``check`` found: per (output, input) pair, the method and the verdict."""
+
+    function: str
+    params: tuple[str, ...]
+    filename: str = ""
+    pairs: list[PairResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        decided = [p for p in self.pairs if p.kind != "skipped"]
+        return bool(decided) and all(p.ok for p in decided)
+
+    def methods(self) -> dict[tuple[str, str], str]:
+        """(mode, input) → kind of method, e.g. ``{("reverse", "x"): "simplify"}``."""
+        return {(p.mode, p.input): p.kind for p in self.pairs}
+
+    def __str__(self) -> str:
+        head = f"check {self.function}({', '.join(self.params)})"
+        lines = [head + (f"  [{self.filename}]" if self.filename else "")]
+        rows = [("mode", "derivative", "method", "verdict")]
+        rows += [(p.mode, f"∂{p.output}/∂{p.input}", p.method, p.verdict) for p in self.pairs]
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        for r in rows:
+            lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[3])
+        for p in self.pairs:
+            if not p.ok and p.kind != "skipped":
+                lines.append(f"  ∂{p.output}/∂{p.input} ({p.mode}): {p.detail}")
+                if p.expected is not None:
+                    lines.append(f"    expected: {p.expected}")
+                    lines.append(f"    obtained: {p.obtained}")
+        lines += [f"  note: {n}" for n in self.notes]
+        good = sum(p.ok for p in self.pairs)
+        lines.append(f"  {'ok' if self.ok else 'NOT OK'}: {good} of {len(self.pairs)} verified")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle):  # IPython
+        printer.text(str(self))
+
+
+# --- symbolic execution of the IR ------------------------------------------------
+
+
+def _where(stmt) -> str:
+    origin = getattr(stmt, "origin", None)
+    if origin is not None:
+        return f"{origin.filename}:{origin.lineno}: {origin.text}"
+    return f"generated code: {_text(stmt)}"
+
+
+def _text(stmt) -> str:
+    if isinstance(stmt, ir.Loop):
+        return f"{stmt.kind} loop over {', '.join(map(str, stmt.args))}"
+    if isinstance(stmt, ir.If):
+        return f"if {stmt.cond}:"
+    return str(stmt)
+
+
+def _globals_of(tree: ast.AST, namespace: dict) -> dict:
+    """``namespace`` plus the objects an emitted expression links to by name."""
+    linked = {n.id: n.s2s_global for n in ast.walk(tree) if hasattr(n, "s2s_global")}
+    return {**namespace, **linked} if linked else namespace
+
+
+def _resolve(g: ir.Global):
+    obj = g.value
+    for attr in g.path:
+        obj = getattr(obj, attr)
+    return obj
+
+
+def _copy(env: dict) -> dict:
+    return {k: list(v) if isinstance(v, list) else v for k, v in env.items()}
+
+
+class Executor:
+    """Runs IR over SymPy values.
+
+    With ``point`` (Symbol → number) every condition and trip count that
+    depends on a symbol is decided by the point's values (the path taken);
+    without it, such a trip count raises :class:`PathDependent` and such a
+    branch becomes a ``Piecewise``.
+    """
+
+    def __init__(self, namespace: dict, point: dict | None = None, bound: int = BOUND):
+        self.namespace = namespace
+        self.point = point
+        self.bound = bound
+        self.env: dict = {}
+
+    def run(self, fn: ir.Function, args: dict):
+        self.env = dict(args)
+        self.block(fn.body)
+        return self.value(fn.result)
+
+    # values
+    def value(self, v):
+        if isinstance(v, tuple):
+            return tuple(self.value(a) for a in v)
+        if isinstance(v, ir.Var):
+            if v.name not in self.env:
+                raise LiftError(f"{v.name} is not defined on this path")
+            return self.env[v.name]
+        if isinstance(v, ir.Const):
+            return lift_value(v.value)
+        if isinstance(v, ir.Global):
+            return lift_value(_resolve(v))
+        if isinstance(v, ir.Op):
+            return self.op(v)
+        if isinstance(v, ir.Expr):
+            tree = v.tree
+            if isinstance(tree, ast.List) and not tree.elts:
+                return []
+            return lift_expr(tree, self.env, _globals_of(tree, self.namespace))
+        raise LiftError(f"cannot lift {type(v).__name__}")
+
+    def op(self, op: ir.Op):
+        args = [self.value(a) for a in op.args]
+        kwargs = {k: self.value(a) for k, a in op.kwargs}
+        name = getattr(op.fn, "__name__", repr(op.fn))
+        if name == "make_list":
+            return list(args)
+        if op.fn is operator.getitem and isinstance(args[0], (list, tuple)):
+            return args[0][self.concrete(args[1])]
+        counterpart = sympy_callable(op.fn)
+        if counterpart is not None:
+            return counterpart(*args, **kwargs)
+        if is_constant(op.fn) or op.fn in (range, len):
+            # piecewise constant: its value at the point is its value nearby
+            result = op.fn(*(self.concrete(a) for a in args),
+                           **{k: self.concrete(a) for k, a in kwargs.items()})
+            return lift_value(result)
+        raise LiftError(f"no SymPy counterpart for {name}; register one with "
+                        f"s2sdiff.sympy_lift.register_sympy")
+
+    def concrete(self, v):
+        """A Python value for ``v``: decided at the point, or PathDependent."""
+        if not isinstance(v, sympy.Basic):
+            return v
+        if v.free_symbols:
+            if self.point is None:
+                raise PathDependent(f"needs the value of {v}")
+            v = v.xreplace(self.point)
+        if isinstance(v, sympy.logic.boolalg.Boolean):
+            return _truth(v)
+        if v.is_Integer:
+            return int(v)
+        n = v.evalf(DIGITS)
+        return int(n) if n.is_Integer else float(n)
+
+    def truth(self, v):
+        """True/False, or None when ``v`` depends on a symbol (and no point decides it)."""
+        if isinstance(v, sympy.Basic) and v.free_symbols and self.point is None:
+            return None
+        return bool(self.concrete(v)) if isinstance(v, sympy.Basic) else bool(v)
+
+    # statements
+    def block(self, body):
+        for s in body:
+            try:
+                self.stmt(s)
+            except (PathDependent, Stop):
+                raise
+            except (LiftError, TypeError, ValueError, ZeroDivisionError, AttributeError,
+                    KeyError, IndexError, RecursionError) as exc:
+                raise Stop(_where(s), str(exc) or type(exc).__name__) from None
+
+    def stmt(self, s):
+        env = self.env
+        if isinstance(s, ir.Assign):
+            value = self.value(s.value)
+            env[s.target] = env[s.target] + value if s.accumulate else value
+        elif isinstance(s, ir.If):
+            self.if_(s)
+        elif isinstance(s, ir.Loop):
+            self.loop(s)
+        elif isinstance(s, ir.Push):
+            env[s.tape].append(tuple(env[v] for v in s.values))
+        elif isinstance(s, ir.Pop):
+            env.update(zip(s.values, env[s.tape].pop()))
+        elif type(s).__name__ == "Append":
+            env[s.target].append(self.value(s.value))
+        elif isinstance(s, ir.Comment):
+            pass
+        else:
+            raise LiftError(f"cannot lift a {type(s).__name__} statement")
+
+    def if_(self, s: ir.If):
+        cond = self.value(s.cond)
+        decided = self.truth(cond)
+        if decided is not None:
+            self.block(s.then if decided else s.orelse)
+            values = {p.target: self.value(p.first if decided else p.second) for p in s.phis}
+            self.env.update(values)
+            return
+        if not isinstance(cond, sympy.logic.boolalg.Boolean):
+            cond = sympy.Ne(cond, 0)
+        before = self.env
+        ends = []
+        for block, pick in ((s.then, "first"), (s.orelse, "second")):
+            self.env = _copy(before)
+            self.block(block)
+            ends.append((self.env, {p.target: self.value(getattr(p, pick)) for p in s.phis}))
+        (then, tphi), (orelse, ephi) = ends
+        merged = {}
+        for name in set(then) | set(orelse):
+            if name not in then or name not in orelse:
+                merged[name] = then.get(name, orelse.get(name))
+            else:
+                merged[name] = _merge(cond, then[name], orelse[name], name)
+        for p in s.phis:
+            merged[p.target] = _merge(cond, tphi[p.target], ephi[p.target], p.target)
+        self.env = merged
+
+    def loop(self, s: ir.Loop):
+        env = self.env
+        if s.kind in ("for", "reversed", "repeat"):
+            bounds = [self.concrete(self.value(a)) for a in s.args]
+            if not all(isinstance(b, int) for b in bounds):
+                raise LiftError(f"range bounds {bounds} are not integers")
+            steps = range(*bounds)
+            if s.kind == "reversed":
+                steps = reversed(steps)
+            if len(range(*bounds)) > self.bound:
+                raise PathDependent(f"more than {self.bound} iterations")
+        else:
+            steps = None
+        env.update({p.target: self.value(p.first) for p in s.phis})
+        count = 0
+        while True:
+            if steps is None:
+                go = self.truth(self.value(s.args[0]))
+                if go is None:
+                    raise PathDependent(f"while condition {s.args[0]} depends on the inputs")
+                if not go:
+                    break
+                count += 1
+                if count > self.bound:
+                    raise PathDependent(f"more than {self.bound} iterations")
+            else:
+                i = next(steps, None)
+                if i is None:
+                    break
+                if s.var is not None:
+                    self.env[s.var] = sympy.Integer(i)
+            self.block(s.body)
+            self.env.update({p.target: self.value(p.second) for p in s.phis})
+
+
+def _merge(cond, a, b, name: str):
+    if a is b:
+        return a
+    if isinstance(a, list) or isinstance(b, list):
+        if len(a) != len(b) or any(len(x) != len(y) for x, y in zip(a, b)
+                                   if isinstance(x, tuple) and isinstance(y, tuple)):
+            raise PathDependent(f"the branches leave {name} with different lengths")
+        return [x if x is y else (tuple(_merge(cond, p, q, name) for p, q in zip(x, y))
+                                  if isinstance(x, tuple) else _merge(cond, x, y, name))
+                for x, y in zip(a, b)]
+    if isinstance(a, sympy.logic.boolalg.Boolean) and isinstance(b, sympy.logic.boolalg.Boolean):
+        return sympy.Or(sympy.And(cond, a), sympy.And(sympy.Not(cond), b))
+    if isinstance(a, sympy.Basic) and isinstance(b, sympy.Basic):
+        return sympy.Piecewise((a, cond), (b, True))
+    raise PathDependent(f"the branches leave {name} as different non-numbers")
+
+
+def _truth(v) -> bool:
+    if v is sympy.true or v is True:
+        return True
+    if v is sympy.false or v is False:
+        return False
+    if isinstance(v, sympy.Not):
+        return not _truth(v.args[0])
+    if isinstance(v, sympy.And):
+        return all(_truth(a) for a in v.args)
+    if isinstance(v, sympy.Or):
+        return any(_truth(a) for a in v.args)
+    if isinstance(v, sympy.core.relational.Relational):
+        d = (v.lhs - v.rhs).evalf(DIGITS)
+        return {"<": d < 0, "<=": d <= 0, ">": d > 0, ">=": d >= 0,
+                "==": d == 0, "!=": d != 0}[v.rel_op] is sympy.true or \
+            bool({"<": d < 0, "<=": d <= 0, ">": d > 0, ">=": d >= 0,
+                  "==": d == 0, "!=": d != 0}[v.rel_op])
+    return bool(v)
+
+
+# --- comparison ------------------------------------------------------------------
+
+
+def _number(v):
+    """A Python value as an exact SymPy number."""
+    if isinstance(v, bool):
+        return sympy.Integer(int(v))
+    if isinstance(v, int):
+        return sympy.Integer(v)
+    if isinstance(v, float):
+        return sympy.Rational(repr(v)) if math.isfinite(v) else lift_value(v)
+    return lift_value(v)
+
+
+def _at(expr, point: dict):
+    value = sympy.sympify(expr).xreplace(point)
+    if value.has(sympy.Piecewise):
+        value = sympy.piecewise_fold(value)
+    return value.evalf(DIGITS)
+
+
+def _agree(a, b):
+    """True/False if the two numbers agree to ~30 digits; None if either is not a finite number."""
+    if not (a.is_number and b.is_number) or a.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    if b.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    return bool(abs(a - b) <= sympy.Float(10) ** -30 * (1 + abs(b)))
+
+
+def _simplified(expr, limit: int = SIMPLIFY_OPS):
+    try:
+        return sympy.simplify(expr) if sympy.count_ops(expr) <= limit else expr
+    except Exception:  # noqa: BLE001  (display only)
+        return expr
+
+
+def _is_zero(difference) -> bool:
+    if difference == 0:
+        return True
+    if sympy.count_ops(difference) > SIMPLIFY_OPS:
+        return False
+    try:
+        return sympy.simplify(difference) == 0
+    except Exception:  # noqa: BLE001  (then the points decide)
+        return False
+
+
+# --- check -----------------------------------------------------------------------
+
+
+def _points(params, wrt, points, samples: int, seed: int) -> list[tuple]:
+    if points:
+        return [tuple(p) for p in points]
+    rng = random.Random(f"{seed}:{params}")
+    return [tuple(round(rng.uniform(0.3, 1.7), 6) for _ in params) for _ in range(samples)]
+
+
+def _gradient_ir(program: ir.Function, names: tuple[str, ...]) -> ir.Function:
+    gradient = reverse.gradient(program, names)
+    try:
+        from . import optimize
+    except ImportError:
+        return gradient
+    eliminate = getattr(optimize, "eliminate_dead_code", None)
+    return eliminate(gradient) if eliminate else gradient
+
+
+def check(f, wrt=0, modes=("reverse",), points=None, samples: int = 4, seed: int = 0,
+          bound: int = BOUND) -> Report:
+    """Verify the generated derivatives of ``f`` with SymPy; see the module docstring.
+
+    ``points`` are argument tuples to evaluate at (default: ``samples`` random
+    points in [0.3, 1.7]); integer parameters need points.
+    """
+    inner = getattr(f, "__wrapped__", f)
+    try:
+        params = tuple(inspect.signature(inner).parameters)
+    except (TypeError, ValueError):
+        params = ()
+    report = Report(getattr(f, "__name__", repr(f)), params,
+                    getattr(getattr(inner, "__code__", None), "co_filename", ""))
+    try:
+        program = ssa.build(frontend.from_function(f))
+        report.params = program.params
+        names, _ = api._wrt_names(program.params, wrt)
+    except S2SDiffError as exc:
+        report.pairs.append(PairResult("-", report.function, "-", "error",
+                                       detail=f"not generated: {exc}".splitlines()[0]))
+        report.notes.append(str(exc))
+        return report
+    pts = _points(program.params, names, points, samples, seed)
+    lifted = _Lifted(f, program, names, pts, bound, report)
+    for mode in modes:
+        if mode == "reverse":
+            lifted.reverse()
+        else:
+            for name in names:
+                report.pairs.append(PairResult(mode, program.name, name, "skipped",
+                                               detail=f"mode {mode!r} is not available yet"))
+    return report
+
+
+class _Lifted:
+    """``f`` lifted once, shared by the modes."""
+
+    def __init__(self, f, program, names, points, bound, report: Report):
+        self.f, self.program, self.names, self.points = f, program, names, points
+        self.report = report
+        self.bound = bound
+        self.namespace = api._runtime_namespace(f)
+        self.symbols = {p: sympy.Symbol(p, real=True) for p in program.params}
+        self.full = None  # f as one expression, or None
+        self.stop: Stop | None = None
+        self.path_reason = ""
+        try:
+            self.full = Executor(self.namespace, bound=bound).run(program, self.symbols)
+        except PathDependent as exc:
+            self.path_reason = str(exc)
+        except Stop as exc:
+            self.stop = exc
+            report.notes.append(f"symbolic check stopped at {exc}")
+        if isinstance(self.full, tuple):
+            self.stop = Stop(program.name, "returns a tuple")
+        self._paths: dict[int, object] = {}
+
+    def point_map(self, point) -> dict:
+        return {self.symbols[p]: _number(v) for p, v in zip(self.program.params, point)}
+
+    def args_along(self, point) -> dict:
+        """Inputs along a path: the ``wrt`` parameters symbolic, the others their values."""
+        return {p: (self.symbols[p] if p in self.names else _number(v))
+                for p, v in zip(self.program.params, point)}
+
+    def path(self, k: int):
+        if k not in self._paths:
+            ex = Executor(self.namespace, self.point_map(self.points[k]), PATH_BOUND)
+            self._paths[k] = ex.run(self.program, self.args_along(self.points[k]))
+        return self._paths[k]
+
+    def reverse(self):
+        report, out = self.report, self.program.name
+        try:
+            gradient = _gradient_ir(self.program, self.names)
+            compiled = api.derive(self.f, wrt=tuple(self.names))
+        except S2SDiffError as exc:
+            for name in self.names:
+                report.pairs.append(PairResult("reverse", out, name, "error",
+                                               detail=f"not generated: {exc}".splitlines()[0]))
+            return
+        computed = [self.run_compiled(compiled, p) for p in self.points]
+        obtained = None
+        if self.full is not None and self.stop is None:
+            try:
+                obtained = Executor(self.namespace, bound=self.bound).run(gradient, self.symbols)
+            except PathDependent as exc:
+                self.path_reason = f"the generated code: {exc}"
+            except Stop as exc:
+                report.notes.append(f"symbolic check of the gradient stopped at {exc}")
+                self.stop = exc
+        for i, name in enumerate(self.names):
+            result = PairResult("reverse", out, name, "")
+            if obtained is not None:
+                self.symbolic(result, self.full, obtained[i], computed, i)
+            elif self.stop is None:
+                self.along_paths(result, gradient, computed, i)
+            else:
+                self.finite_differences(result, computed, i)
+            report.pairs.append(result)
+        if self.path_reason and any(p.kind == "path" for p in report.pairs):
+            note = f"path-dependent: {self.path_reason}"
+            if note not in report.notes:
+                report.notes.append(note)
+
+    def run_compiled(self, compiled, point):
+        try:
+            return tuple(float(v) for v in compiled(*point))
+        except Exception as exc:  # noqa: BLE001  (reported per pair)
+            return exc
+
+    def matches_compiled(self, result: PairResult, lifted_values, computed, i) -> bool:
+        for point, value, got in zip(self.points, lifted_values, computed):
+            if isinstance(got, Exception):
+                result.detail = f"the generated code raised {got!r} at {point}"
+                return False
+            if value is None or not value.is_number:
+                continue
+            try:
+                want = complex(value)
+            except (TypeError, ValueError):
+                continue
+            if want.imag == 0 and not math.isclose(got[i], want.real, rel_tol=1e-9,
+                                                   abs_tol=1e-12):
+                result.detail = (f"the generated source computes {got[i]!r} at {point}, "
+                                 f"its IR lifts to {float(want.real)!r}")
+                return False
+        return True
+
+    def symbolic(self, result: PairResult, f_expr, obtained, computed, i):
+        x = self.symbols[self.names[i]]
+        expected = diff_ae(f_expr, x)
+        difference = expected - obtained
+        values, verdicts = [], []
+        for point in self.points:
+            pm = self.point_map(point)
+            value = _at(obtained, pm)
+            values.append(value)
+            verdicts.append(_agree(_at(expected, pm), value))
+        decided = [v for v in verdicts if v is not None]
+        result.points = len(decided)
+        if False in decided:
+            result.kind, result.ok = "exact", False
+            bad = self.points[verdicts.index(False)]
+            result.detail = f"expected and obtained differ at {bad}"
+            result.expected, result.obtained = _simplified(expected), _simplified(obtained)
+            return
+        if _is_zero(difference):
+            result.kind, result.ok = "simplify", True
+        else:
+            result.kind, result.ok = "exact", bool(decided)
+            if not decided:
+                result.detail = "no point where both sides are finite real numbers"
+        if not self.matches_compiled(result, values, computed, i):
+            result.ok = False
+
+    def along_paths(self, result: PairResult, gradient, computed, i):
+        x = self.symbols[self.names[i]]
+        result.kind = "path"
+        values, ok, n = [], True, 0
+        for k, point in enumerate(self.points):
+            pm = self.point_map(point)
+            try:
+                path = self.path(k)
+                ex = Executor(self.namespace, pm, PATH_BOUND)
+                got = ex.run(gradient, self.args_along(point))[i]
+            except (Stop, PathDependent) as exc:
+                result.ok = False
+                result.detail = f"at {point}: {exc}"
+                return
+            expected, value = _at(diff_ae(path, x), pm), _at(got, pm)
+            values.append(value)
+            verdict = _agree(expected, value)
+            if verdict is None:
+                continue
+            n += 1
+            if not verdict and ok:
+                ok = False
+                result.detail = f"along the path taken at {point}: {expected} vs {value}"
+                result.expected = _simplified(diff_ae(path, x))
+                result.obtained = _simplified(got)
+        result.points, result.ok = n, ok and n > 0
+        if ok and n == 0:
+            result.detail = "no point where both sides are finite real numbers"
+        if not self.matches_compiled(result, values, computed, i):
+            result.ok = False
+
+    def finite_differences(self, result: PairResult, computed, i):
+        result.kind = "fd"
+        index = self.program.params.index(self.names[i])
+        n = 0
+        for point, got in zip(self.points, computed):
+            if isinstance(got, Exception):
+                result.detail = f"the generated code raised {got!r} at {point}"
+                return
+            reference = _fd(self.f, point, index)
+            if reference is None:
+                continue
+            n += 1
+            if not math.isclose(got[i], reference, rel_tol=1e-6, abs_tol=1e-8):
+                result.points = n
+                result.detail = (f"at {point}: generated {got[i]!r}, "
+                                 f"finite differences {reference!r}")
+                result.expected, result.obtained = reference, got[i]
+                return
+        result.points, result.ok = n, n > 0
+        if self.stop is not None:
+            result.detail = f"symbolic check stopped at {self.stop}"
+
+
+def _fd(f, point, index: int):
+    """∂f/∂point[index] by a 4th-order central difference, or None if ``f`` fails nearby."""
+    x = point[index]
+    if not isinstance(x, float):
+        return None
+    h = 1e-3 * max(1.0, abs(x))
+
+    def at(t):
+        args = list(point)
+        args[index] = t
+        return f(*args)
+
+    try:
+        return (-at(x + 2 * h) + 8 * at(x + h) - 8 * at(x - h) + at(x - 2 * h)) / (12 * h)
+    except (ArithmeticError, ValueError):
+        return None
+
+
+__all__ = ["BOUND", "Executor", "PairResult", "PathDependent", "Report", "Stop", "check"]
+del builtins
