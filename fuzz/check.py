@@ -15,8 +15,7 @@ A point where the finite differences at ``h=1e-5`` and ``h=1e-6`` disagree
 
 Hooks that switch on by themselves when the core grows them:
 
-* ``s2sdiff.jvp`` (assumed JAX-like: ``jvp(f, primals, tangents)`` returning
-  ``(value, tangent)``): the dot-product test ``<grad, v> == jvp(v)``;
+* ``s2sdiff.jvp`` (``jvp(f, wrt)(*args, tangents)`` returning ``(value, tangent)``): the dot-product test ``<grad, v> == jvp(v)``;
 * ``s2sdiff.check`` (assumed ``check(f, wrt=...)``, falsy or AssertionError on
   a mismatch): the SymPy check, on every ``SYMPY_EVERY``-th program.
 """
@@ -282,7 +281,7 @@ def _hooks(f, g, points, n, core, sympy) -> str | None:
         for pt in points:
             v = tuple(rng.uniform(-1, 1) for _ in range(n))
             grads = _as_tuple(g(*pt), n)
-            _value, tangent = core.jvp(f, pt, v)
+            _value, tangent = core.jvp(f, wrt=tuple(range(n)))(*pt, v)
             lhs = sum(gi * vi for gi, vi in zip(grads, v))
             if not _close(lhs, tangent, DOT_TOL, DOT_TOL):
                 return f"dot-product test at {pt}, v={v}: <grad, v> = {lhs!r}, jvp = {tangent!r}"

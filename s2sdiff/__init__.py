@@ -19,16 +19,27 @@ from .errors import (  # noqa: E402
 )
 from .rules import constant, partials  # noqa: E402
 from .api import clear_cache, grad, show, value_and_grad  # noqa: E402
+from .graph import graph  # noqa: E402  (the function; the module is s2sdiff.graph)
+from .transforms import hessian, jacfwd, jacobian, jacrev, jvp, vjp  # noqa: E402
+from .verify import check  # noqa: E402
 
 __all__ = [
     "NoRuleError",
     "NoSourceError",
     "S2SDiffError",
     "UnsupportedSyntaxError",
+    "check",
     "clear_cache",
     "constant",
     "grad",
+    "graph",
+    "hessian",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "partials",
     "show",
     "value_and_grad",
+    "vjp",
 ]

@@ -200,10 +200,22 @@ class _Printer:
         lines = []
         for s in stmts:
             lines += self.stmt(s, depth)
-        for target, value in tail:
-            if value != ir.Var(target):
-                lines.append(f"{_INDENT * depth}{target} = {self.atom(value)}")
+        lines += self.copies(tail, depth)
         return lines or [f"{_INDENT * depth}pass"]
+
+    def copies(self, pairs, depth: int) -> list[str]:
+        """φ copies; they happen at once, so a swap becomes one tuple assignment."""
+        pairs = [(t, v) for t, v in pairs if v != ir.Var(t)]
+        if not pairs:
+            return []
+        pad = _INDENT * depth
+        targets = {t for t, _ in pairs}
+        sources = {v.name for _, v in pairs if isinstance(v, ir.Var)}
+        if targets & sources:
+            left = ", ".join(t for t, _ in pairs)
+            right = ", ".join(self.atom(v) for _, v in pairs)
+            return [f"{pad}{left} = {right}"]
+        return [f"{pad}{t} = {self.atom(v)}" for t, v in pairs]
 
     def stmt(self, s, depth: int) -> list[str]:
         pad = _INDENT * depth
@@ -245,8 +257,7 @@ class _Printer:
 
     def loop(self, s: ir.Loop, depth: int) -> list[str]:
         pad = _INDENT * depth
-        lines = [f"{pad}{p.target} = {self.atom(p.first)}" for p in s.phis
-                 if p.first != ir.Var(p.target)]
+        lines = self.copies([(p.target, p.first) for p in s.phis], depth)
         args = ", ".join(self.atom(a) for a in s.args)
         head = {
             "for": f"for {s.var} in range({args}):",

@@ -20,11 +20,21 @@ import operator
 from dataclasses import replace
 
 from . import ir
-from .analysis import active as check_rules, partial_positions
+from .analysis import active as check_rules
+from .analysis import is_list_op, partial_positions
 from .errors import NoRuleError, S2SDiffError
 from .normalize import Namer
 from .rules import is_constant, lookup
-from .templates import _Substitute, clone, instantiate, is_zero, number, simplify, times
+from .templates import (
+    _Substitute,
+    atom_expr,
+    clone,
+    instantiate,
+    is_zero,
+    number,
+    simplify,
+    times,
+)
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv,
@@ -61,7 +71,7 @@ def _assignment_counts(fn: ir.Function) -> dict[str, int]:
     counts: dict[str, int] = {}
     for s in ir.walk(fn.body):
         targets: list[str] = []
-        if isinstance(s, ir.Assign):
+        if isinstance(s, (ir.Assign, ir.Append)):
             targets = [s.target]
         elif isinstance(s, ir.Pop):
             targets = list(s.values)
@@ -106,6 +116,8 @@ def _edges(s) -> list[tuple[str, set[str]]]:
         else:
             sources = {a.name for a in ir.atoms_of(s.value) if isinstance(a, ir.Var)}
         return [(s.target, sources | ({s.target} if s.accumulate else set()))]
+    if isinstance(s, ir.Append):
+        return [(s.target, {s.target} | ({s.value.name} if isinstance(s.value, ir.Var) else set()))]
     if isinstance(s, (ir.If, ir.Loop)):
         return [(p.target, {a.name for a in (p.first, p.second) if isinstance(a, ir.Var)})
                 for p in s.phis]
@@ -189,6 +201,10 @@ class _Forward:
             if isinstance(s, ir.Assign):
                 out.append(s)
                 out += self.assign(s)
+            elif isinstance(s, ir.Append):
+                out.append(s)
+                if s.target in self.active:
+                    out.append(ir.Append(self.dot_name(s.target), self.dot_atom(s.value)))
             elif isinstance(s, ir.If):
                 out.append(self.if_(s))
             elif isinstance(s, ir.Loop):
@@ -204,6 +220,8 @@ class _Forward:
 
     def assign(self, s: ir.Assign) -> list:
         z = s.target
+        if not z.isidentifier():
+            raise S2SDiffError(f"forward mode cannot differentiate the assignment {s}")
         if z not in self.active:
             return []
         value = s.value
@@ -227,6 +245,8 @@ class _Forward:
         return [ir.Assign(self.dot_name(z), rhs)]
 
     def op_tangent(self, s: ir.Assign, op: ir.Op) -> ast.expr | None:
+        if is_list_op(op):
+            return self.list_tangent(op)
         terms = []
         positions = [i for i in partial_positions(op) if self.dot(op.args[i])]
         if not positions:
@@ -240,6 +260,19 @@ class _Forward:
                 continue
             terms.append(_times(partial, ast.Name(self.dot(op.args[i]), ast.Load())))
         return _sum(terms)
+
+    def list_tangent(self, op: ir.Op) -> ast.expr | None:
+        """A list's tangent is the list of its items' tangents, built alongside it."""
+        if op.syntax == "list":
+            return ast.List([ast.Name(d, ast.Load()) if d else ast.Constant(0.0)
+                             for d in map(self.dot, op.args)], ast.Load())
+        d = self.dot(op.args[0])
+        if d is None:
+            return None
+        seq = ast.Name(d, ast.Load())
+        if op.syntax == "subscript":
+            return ast.Subscript(seq, atom_expr(op.args[1]), ast.Load())
+        return ast.Call(ast.Name("sum", ast.Load()), [seq], [])  # sum(xs)
 
     def if_(self, s: ir.If) -> ir.If:
         then = self.block(s.then)
@@ -299,6 +332,8 @@ class _Forward:
         raise S2SDiffError(f"forward mode cannot differentiate {ast.unparse(node)!r}")
 
     def call_tangent(self, node: ast.expr, fn, args) -> ast.expr | None:
+        if fn is None:
+            raise S2SDiffError(f"forward mode cannot differentiate {ast.unparse(node)!r}")
         tangents = [self.expr_tangent(a) for a in args]
         if all(t is None for t in tangents) or (fn is not None and is_constant(fn)):
             return None

@@ -105,7 +105,7 @@ class Opaque:
 _STUB_CODE: dict[str, types.CodeType] = {}
 
 
-def _stub(table: "_Table", name: str) -> types.FunctionType:
+def _stub(table: _Table, name: str) -> types.FunctionType:
     """A real function object standing for a ``def`` that is never run."""
     if name not in _STUB_CODE:
         text = (f"def {name}(*args, **kwargs):\n"
@@ -130,7 +130,7 @@ class Project:
         self.roots = [os.path.abspath(r) for r in roots]
         self.modules: dict[str, StaticModule] = {}
 
-    def load(self, filename: str, name: str | None = None) -> "StaticModule":
+    def load(self, filename: str, name: str | None = None) -> StaticModule:
         filename = os.path.abspath(filename)
         if filename not in self.modules:
             if name is None:
@@ -138,7 +138,7 @@ class Project:
             self.modules[filename] = StaticModule(self, name, filename)
         return self.modules[filename]
 
-    def user_module(self, name: str) -> "StaticModule | None":
+    def user_module(self, name: str) -> StaticModule | None:
         """The user module ``name`` if it is found among the user's files."""
         filename = find_module_file(name, self.roots)
         return self.load(filename, name) if filename else None
@@ -153,7 +153,7 @@ class Project:
                                       where)
         try:
             return importlib.import_module(name)
-        except Exception as exc:  # an ImportError, or a library failing to import
+        except Exception as exc:  # noqa: BLE001 - ImportError, or a library failing at import
             raise NameResolutionError(
                 f"cannot import {name!r}: {type(exc).__name__}: {exc}", where,
                 "s2sdiff imports the libraries a module uses (never the module itself); "
@@ -207,9 +207,7 @@ class _Table:
 
     # reading the top level
     def bind(self, name: str, node, straight: bool) -> None:
-        if not straight:
-            self.bindings[name] = _DYNAMIC
-        elif name in self.bindings and not _redefinable(self.bindings[name], node):
+        if not straight or name in self.bindings and not _redefinable(self.bindings[name], node):
             self.bindings[name] = _DYNAMIC
         else:
             self.bindings[name] = node
@@ -410,7 +408,7 @@ class StaticResolver:
         return _owner_of(obj) is not None
 
 
-def _owner_of(fn) -> "_Table | None":
+def _owner_of(fn) -> _Table | None:
     if not isinstance(fn, types.FunctionType):
         return None
     module = fn.__globals__.get("__s2s_table__")

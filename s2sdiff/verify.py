@@ -28,7 +28,6 @@ the points and must agree with the lifted gradient IR.
 from __future__ import annotations
 
 import ast
-import builtins
 import inspect
 import math
 import operator
@@ -313,9 +312,9 @@ class Executor:
             bounds = [self.concrete(self.value(a)) for a in s.args]
             if not all(isinstance(b, int) for b in bounds):
                 raise LiftError(f"range bounds {bounds} are not integers")
-            steps = range(*bounds)
+            steps = iter(range(*bounds))
             if s.kind == "reversed":
-                steps = reversed(steps)
+                steps = reversed(range(*bounds))
             if len(range(*bounds)) > self.bound:
                 raise PathDependent(f"more than {self.bound} iterations")
         else:
@@ -359,6 +358,10 @@ def _merge(cond, a, b, name: str):
     raise PathDependent(f"the branches leave {name} as different non-numbers")
 
 
+_RELATIONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+              "==": operator.eq, "!=": operator.ne}
+
+
 def _truth(v) -> bool:
     if v is sympy.true or v is True:
         return True
@@ -372,10 +375,9 @@ def _truth(v) -> bool:
         return any(_truth(a) for a in v.args)
     if isinstance(v, sympy.core.relational.Relational):
         d = (v.lhs - v.rhs).evalf(DIGITS)
-        return {"<": d < 0, "<=": d <= 0, ">": d > 0, ">=": d >= 0,
-                "==": d == 0, "!=": d != 0}[v.rel_op] is sympy.true or \
-            bool({"<": d < 0, "<=": d <= 0, ">": d > 0, ">=": d >= 0,
-                  "==": d == 0, "!=": d != 0}[v.rel_op])
+        if not d.is_number:
+            raise LiftError(f"cannot decide {v}")
+        return bool(_RELATIONS[v.rel_op](d, 0))
     return bool(v)
 
 
@@ -677,4 +679,3 @@ def _fd(f, point, index: int):
 
 
 __all__ = ["BOUND", "Executor", "PairResult", "PathDependent", "Report", "Stop", "check"]
-del builtins
