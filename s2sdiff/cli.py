@@ -407,6 +407,7 @@ def cmd_check(args) -> int:
     if hasattr(verify, "check_source"):
         report = verify.check_source(target.load(), wrt=wrt)
     elif args.run_module:
+        target.load()  # report errors in the source first, without running anything
         report = verify.check(_run_module(target), wrt=wrt)
     else:
         target.load()  # report errors in the source first, without running anything
@@ -522,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except S2SDiffError as exc:
         located = isinstance(exc, LocatedError) and exc.location is not None
+        if located:  # compiler style: the file as the user would type it
+            exc.location.filename = _shown(exc.location.filename)
+            exc.args = (exc._render(),)
         print(("" if located else "s2sdiff: error: ") + str(exc), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -379,8 +379,17 @@ def _sum(terms: list) -> ast.expr | None:
         return None
     total = terms[0]
     for t in terms[1:]:
-        if isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.USub):
-            total = ast.BinOp(total, ast.Sub(), t.operand)
-        else:
-            total = ast.BinOp(total, ast.Add(), t)
+        positive = _negated(t)
+        total = (ast.BinOp(total, ast.Sub(), positive) if positive is not None
+                 else ast.BinOp(total, ast.Add(), t))
     return total
+
+
+def _negated(t: ast.expr) -> ast.expr | None:
+    """``e`` when ``t`` is ``-e`` (also ``-a / b * c``, as ``a / b * c``), else None."""
+    if isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.USub):
+        return t.operand
+    if isinstance(t, ast.BinOp) and isinstance(t.op, (ast.Mult, ast.Div)):
+        inner = _negated(t.left)
+        return ast.BinOp(inner, t.op, t.right) if inner is not None else None
+    return None

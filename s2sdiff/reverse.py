@@ -150,7 +150,20 @@ class _Reverse:
             return ast.Constant(1.0)
         return ast.Name(self.bar(v), ast.Load())
 
-    def accumulate(self, v: str, expr: ast.expr, out: list, comment: str = "") -> None:
+    def accumulate(self, v: str, expr: ast.expr, out: list, comment: str = "",
+                   share: str | None = None) -> None:
+        """``v_bar += expr`` (``=`` on the first write).
+
+        With ``share``, the value whose adjoint ``expr`` is and which is done
+        after this, a first write of a fresh adjoint takes over that variable
+        instead of copying it.
+        """
+        if (share is not None and v not in self.assigned and v not in self.unit
+                and v not in self.bars and v not in self.fn.params
+                and isinstance(expr, ast.Name) and expr.id == self.bars.get(share)):
+            self.bars[v] = expr.id
+            self.assigned.add(v)
+            return
         if v in self.unit:
             self.unit.discard(v)
             out.append(ir.Assign(self.bar(v), ir.Const(1.0)))
@@ -245,6 +258,7 @@ class _Reverse:
         if isinstance(op, ir.Op):
             rule = lookup(op.fn, len(op.args))
             zbar = self.adjoint(z)
+            shared = False
             for i in partial_positions(op):
                 arg = op.args[i]
                 if not self.is_active(arg):
@@ -253,7 +267,10 @@ class _Reverse:
                 if _is_zero(partial):
                     continue
                 self.need(partial)
-                self.accumulate(arg.name, times(zbar, partial), out, comment)
+                self.accumulate(arg.name, times(zbar, partial), out, comment,
+                                share=None if shared else z)
+                shared = shared or arg.name in self.bars and self.bars[arg.name] == \
+                    self.bars.get(z)
         elif self.is_active(op):
             self.accumulate(op.name, self.adjoint(z), out, comment)
         self.consume(z)
@@ -312,10 +329,13 @@ class _Reverse:
         for side, block in ((0, s.then), (1, s.orelse)):
             self.assigned, self.unit = set(before), set(units)
             out: list = []
+            inside = _defined_inside(block) if s.phis else set()
             for phi in s.phis:
                 source = (phi.first, phi.second)[side]
                 if phi.target in self.active and phi.target in before and self.is_active(source):
-                    self.accumulate(source.name, self.adjoint(phi.target), out)
+                    local = source.name in inside
+                    self.accumulate(source.name, self.adjoint(phi.target), out,
+                                    share=phi.target if local else None)
             for phi in s.phis:
                 self.consume(phi.target)
             out = out + self.reverse(block, depth)

@@ -45,6 +45,8 @@ BOUND = 200  # loop iterations unrolled in the symbolic check
 PATH_BOUND = 5000  # iterations followed along a sampled path
 SIMPLIFY_OPS = 400  # larger differences skip simplify and go straight to points
 DIGITS = 50
+MAX_BRANCHES = 16  # symbolic branches (Piecewise) before a path is sampled instead
+MAX_CONDITION_OPS = 30  # larger conditions over Piecewise values make SymPy crawl
 
 
 class PathDependent(Exception):
@@ -181,6 +183,7 @@ class Executor:
         self.point = point
         self.bound = bound
         self.env: dict = {}
+        self.branches = 0  # branches on symbolic values, each doubling the expressions
 
     def run(self, fn: ir.Function, args: dict):
         self.env = dict(args)
@@ -287,6 +290,11 @@ class Executor:
             values = {p.target: self.value(p.first if decided else p.second) for p in s.phis}
             self.env.update(values)
             return
+        self.branches += 1
+        if self.branches > MAX_BRANCHES:
+            raise PathDependent(f"more than {MAX_BRANCHES} branches on symbolic values")
+        if cond.has(sympy.Piecewise) and sympy.count_ops(cond) > MAX_CONDITION_OPS:
+            raise PathDependent(f"a branch on {s.cond}, a value that itself depends on branches")
         if not isinstance(cond, sympy.logic.boolalg.Boolean):
             cond = sympy.Ne(cond, 0)
         before = self.env
@@ -354,7 +362,7 @@ def _merge(cond, a, b, name: str):
     if isinstance(a, sympy.logic.boolalg.Boolean) and isinstance(b, sympy.logic.boolalg.Boolean):
         return sympy.Or(sympy.And(cond, a), sympy.And(sympy.Not(cond), b))
     if isinstance(a, sympy.Basic) and isinstance(b, sympy.Basic):
-        return sympy.Piecewise((a, cond), (b, True))
+        return sympy.Piecewise((a, cond), (b, True), evaluate=False)
     raise PathDependent(f"the branches leave {name} as different non-numbers")
 
 
@@ -396,10 +404,7 @@ def _number(v):
 
 
 def _at(expr, point: dict):
-    value = sympy.sympify(expr).xreplace(point)
-    if value.has(sympy.Piecewise):
-        value = sympy.piecewise_fold(value)
-    return value.evalf(DIGITS)
+    return sympy.sympify(expr).xreplace(point).evalf(DIGITS)
 
 
 def _agree(a, b):
@@ -419,11 +424,16 @@ def _simplified(expr, limit: int = SIMPLIFY_OPS):
 
 
 def _is_zero(difference) -> bool:
+    """``simplify(difference) == 0``, piece by piece for a ``Piecewise``."""
     if difference == 0:
         return True
     if sympy.count_ops(difference) > SIMPLIFY_OPS:
         return False
     try:
+        if difference.has(sympy.Piecewise):
+            difference = sympy.piecewise_fold(difference)
+            if isinstance(difference, sympy.Piecewise):
+                return all(_is_zero(e) for e, _ in difference.args)
         return sympy.simplify(difference) == 0
     except Exception:  # noqa: BLE001  (then the points decide)
         return False

@@ -13,7 +13,7 @@ def jvp_three_address(x, y, x_dot, y_dot):
     _t7 = 1.0 + _t8
     _t7_dot = _t8_dot
     _t5 = _t6 / _t7
-    _t5_dot = _t6_dot / _t7 + -_t6 / (_t7 * _t7) * _t7_dot
+    _t5_dot = _t6_dot / _t7 - _t6 / (_t7 * _t7) * _t7_dot
     _t3 = _t4 + _t5
     _t3_dot = _t4_dot + _t5_dot
     _t2 = _t3 ** 2

@@ -9,12 +9,10 @@ def grad_early_return(x):
     # reverse pass
     _result3_bar = 1.0  # seed
     if _t1:
-        _result1_bar = _result3_bar
-        x_bar = _result1_bar * (1.0 / x)  # return math.log(x)
+        x_bar = _result3_bar * (1.0 / x)  # return math.log(x)
     else:
-        _result2_bar = _result3_bar
-        y_bar = _result2_bar * (1.0 / _t2)  # return y / (1.0 + y)
-        _t2_bar = _result2_bar * (-y / (_t2 * _t2))
+        y_bar = _result3_bar * (1.0 / _t2)  # return y / (1.0 + y)
+        _t2_bar = _result3_bar * (-y / (_t2 * _t2))
         y_bar += _t2_bar  # return y / (1.0 + y)
         x_bar = y_bar * x  # y = x * x
         x_bar += y_bar * x

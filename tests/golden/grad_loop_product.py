@@ -22,9 +22,8 @@ def grad_loop_product(x, y):
         a_1_bar = a_2_bar * x  # a = a * x
         x_bar += a_2_bar * a_1
     a_bar = a_1_bar
-    _t1_bar = a_bar  # a = x * y + math.sin(x)
-    _t2_bar = a_bar
+    _t2_bar = a_bar  # a = x * y + math.sin(x)
     x_bar += _t2_bar * math.cos(x)  # a = x * y + math.sin(x)
-    x_bar += _t1_bar * y  # a = x * y + math.sin(x)
-    y_bar = _t1_bar * x
+    x_bar += a_bar * y  # a = x * y + math.sin(x)
+    y_bar = a_bar * x
     return x_bar, y_bar

@@ -34,14 +34,10 @@ def grad_while_branches(x, y):
         t_3_bar = t_bar
         t, _t1 = _tape.pop()
         if _t1:
-            t_1_bar = t_3_bar
-            _t2_bar = t_1_bar  # t = t * y + 0.5
-            t_bar = _t2_bar * y  # t = t * y + 0.5
-            y_bar += _t2_bar * t
+            t_bar = t_3_bar * y  # t = t * y + 0.5
+            y_bar += t_3_bar * t
         else:
-            t_2_bar = t_3_bar
             _t3 = _tape.pop()
-            _t3_bar = t_2_bar  # t = math.sqrt(t) - 0.1
-            t_bar = _t3_bar * (0.5 / _t3)  # t = math.sqrt(t) - 0.1
+            t_bar = t_3_bar * (0.5 / _t3)  # t = math.sqrt(t) - 0.1
     x_bar = t_bar
     return x_bar, y_bar
