@@ -66,35 +66,30 @@ def value_and_grad_loss(v0, angle):
     v0_bar += _t5_bar * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     miss_bar = _t3_bar * miss  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     miss_bar += _t3_bar * miss
-    _t25_bar = miss_bar  # miss = landing_distance(v0, angle) - TARGET
-    landing_distance_x_prev_bar = _t25_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    _t24_bar = _t25_bar
+    _t24_bar = miss_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t22_bar = _t24_bar * (1.0 / _t23)  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t23_bar = _t24_bar * (-_t22 / (_t23 * _t23))
-    landing_distance_y_prev_bar = _t23_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    landing_distance_y_bar = -_t23_bar
+    landing_distance_y_bar = -_t23_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t21_bar = _t22_bar * landing_distance_y_prev  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    landing_distance_y_prev_bar += _t22_bar * _t21
-    landing_distance_x_bar = _t21_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    landing_distance_x_prev_bar += -_t21_bar
+    _t23_bar += _t22_bar * _t21
+    miss_bar += -_t21_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     landing_distance_vx_1_bar = 0.0
     landing_distance_vy_1_bar = 0.0
     for _ in range(_trips1):
-        _adj1 = landing_distance_x_prev_bar
-        _adj2 = landing_distance_y_prev_bar
-        landing_distance_x_1_bar = landing_distance_x_bar
+        _adj1 = miss_bar
+        _adj2 = _t23_bar
+        landing_distance_x_1_bar = _t21_bar
         landing_distance_y_1_bar = landing_distance_y_bar
         landing_distance_vx_2_bar = landing_distance_vx_1_bar
         landing_distance_vy_2_bar = landing_distance_vy_1_bar
-        landing_distance_x_bar = _adj1
+        _t21_bar = _adj1
         landing_distance_y_bar = _adj2
         landing_distance_vx_1, landing_distance_vy_1, _t11, _t14, _t15, _t17 = _tape.pop()
         landing_distance_vy_1_bar = landing_distance_vy_2_bar  # vy = vy - DT * (G + DRAG * v * vy)
         _t20_bar = -landing_distance_vy_2_bar
         _t19_bar = _t20_bar * DT  # vy = vy - DT * (G + DRAG * v * vy)
-        _t18_bar = _t19_bar  # vy = vy - DT * (G + DRAG * v * vy)
-        _t17_bar = _t18_bar * landing_distance_vy_1  # vy = vy - DT * (G + DRAG * v * vy)
-        landing_distance_vy_1_bar += _t18_bar * _t17
+        _t17_bar = _t19_bar * landing_distance_vy_1  # vy = vy - DT * (G + DRAG * v * vy)
+        landing_distance_vy_1_bar += _t19_bar * _t17
         _t11_bar = _t17_bar * DRAG  # vy = vy - DT * (G + DRAG * v * vy)
         landing_distance_vx_1_bar = landing_distance_vx_2_bar  # vx = vx - DT * DRAG * v * vx
         _t16_bar = -landing_distance_vx_2_bar
@@ -102,20 +97,17 @@ def value_and_grad_loss(v0, angle):
         landing_distance_vx_1_bar += _t16_bar * _t15
         _t11_bar += _t15_bar * _t14  # vx = vx - DT * DRAG * v * vx
         landing_distance_y_bar += landing_distance_y_1_bar  # y = y + DT * vy
-        _t13_bar = landing_distance_y_1_bar
-        landing_distance_vy_1_bar += _t13_bar * DT  # y = y + DT * vy
-        landing_distance_x_bar += landing_distance_x_1_bar  # x = x + DT * vx
-        _t12_bar = landing_distance_x_1_bar
-        landing_distance_vx_1_bar += _t12_bar * DT  # x = x + DT * vx
+        landing_distance_vy_1_bar += landing_distance_y_1_bar * DT  # y = y + DT * vy
+        _t21_bar += landing_distance_x_1_bar  # x = x + DT * vx
+        landing_distance_vx_1_bar += landing_distance_x_1_bar * DT  # x = x + DT * vx
         _t10_bar = _t11_bar * (0.5 / _t11)  # return math.sqrt(vx * vx + vy * vy)
-        _t8_bar = _t10_bar  # return math.sqrt(vx * vx + vy * vy)
-        _t9_bar = _t10_bar
+        _t9_bar = _t10_bar  # return math.sqrt(vx * vx + vy * vy)
         landing_distance_vy_1_bar += _t9_bar * landing_distance_vy_1  # return math.sqrt(vx * vx + vy * vy)
         landing_distance_vy_1_bar += _t9_bar * landing_distance_vy_1
-        landing_distance_vx_1_bar += _t8_bar * landing_distance_vx_1  # return math.sqrt(vx * vx + vy * vy)
-        landing_distance_vx_1_bar += _t8_bar * landing_distance_vx_1
-        landing_distance_x_prev_bar = 0.0
-        landing_distance_y_prev_bar = 0.0
+        landing_distance_vx_1_bar += _t10_bar * landing_distance_vx_1  # return math.sqrt(vx * vx + vy * vy)
+        landing_distance_vx_1_bar += _t10_bar * landing_distance_vx_1
+        miss_bar = 0.0
+        _t23_bar = 0.0
     landing_distance_vx_bar = landing_distance_vx_1_bar
     landing_distance_vy_bar = landing_distance_vy_1_bar
     v0_bar += landing_distance_vy_bar * _t7  # vy = v0 * math.sin(angle)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import ir
 from .errors import NoRuleError
-from .rules import is_constant, lookup
+from .rules import is_constant, lookup, lookup_array
 
 
 LIST_OPS = {"list", "subscript"}
@@ -24,10 +24,16 @@ def partial_positions(op: ir.Op) -> list[int]:
     """Indices of the arguments of ``op`` that carry a derivative."""
     if op.syntax == "subscript" or (op.fn is sum and len(op.args) == 1):
         return [0]
+    if op.syntax == "tuple" or op.fn is slice:
+        return []
     if op.syntax == "list":
         return list(range(len(op.args)))
     if is_constant(op.fn):
         return []
+    array = lookup_array(op.fn)
+    if array is not None:
+        exprs = array.vjps if array.vjps is not None else array.jvps
+        return [i for i in range(min(len(op.args), len(array.inputs))) if exprs[i] is not None]
     rule = lookup(op.fn, len(op.args))
     if rule is None:
         return list(range(len(op.args)))
@@ -85,11 +91,14 @@ def active(fn: ir.Function, wrt: set[str]) -> set[str]:
     """Active values; raises NoRuleError for an active call without a rule."""
     result = varied(fn, wrt) & useful(fn)
     for s in ir.walk(fn.body):
-        if (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.target in result
-                and not is_list_op(s.value) and not is_constant(s.value.fn) and lookup(s.value.fn, len(s.value.args)) is None):
+        if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.target in result):
+            continue
+        op = s.value
+        if is_list_op(op) or is_constant(op.fn) or lookup_array(op.fn) is not None:
+            continue
+        if lookup(op.fn, len(op.args)) is None:
             raise _no_rule(s)
-        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.value.kwargs \
-                and s.target in result:
+        if op.kwargs:
             raise _no_rule(s, "keyword arguments to a callable with a derivative rule")
     return result
 
@@ -108,8 +117,11 @@ def _no_rule(s: ir.Assign, why: str = ""):
         if op.callee is not None:
             col = max(line.find(str(op.callee)), 0)
         where = Location(s.origin.filename, s.origin.lineno, col, line)
-    message = (f"no derivative rule for {name} (called with {len(op.args)} argument"
-               f"{'s' if len(op.args) != 1 else ''})") if not why else f"{why}: {name}"
-    hint = (f"register one with @s2sdiff.partials({name}) on a function returning its "
-            "partial derivatives, or s2sdiff.constant(...) if it has none")
+    what = name if op.callee is not None else f"the `{op.syntax.lstrip('u')}` operator"
+    target = name if op.callee is not None else f"operator.{getattr(op.fn, '__name__', '?')}"
+    message = (f"no derivative rule for {what} (called with {len(op.args)} argument"
+               f"{'s' if len(op.args) != 1 else ''})") if not why else f"{why}: {what}"
+    hint = (f"register one with @s2sdiff.partials({target}) on a function returning its "
+            "partial derivatives (or @s2sdiff.vjp/@s2sdiff.jvp for array operations), "
+            "or s2sdiff.constant(...) if it has none")
     return NoRuleError(message, where, hint)

@@ -407,10 +407,10 @@ def cmd_check(args) -> int:
     if hasattr(verify, "check_source"):
         report = verify.check_source(target.load(), wrt=wrt)
     elif args.run_module:
-        target.load()  # report errors in the source first, without running anything
+        ssa.build(target.load())  # report errors in the source first, without running it
         report = verify.check(_run_module(target), wrt=wrt)
     else:
-        target.load()  # report errors in the source first, without running anything
+        ssa.build(target.load())  # report errors in the source first, without running it
         raise UsageError("checking runs the generated derivative at sample points, which "
                          "needs the module's values: pass --run-module to let s2sdiff "
                          f"import {_shown(target.filename)} (this runs its top level)")

@@ -11,13 +11,14 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
+import importlib
 import inspect
 import linecache
 import types
 from dataclasses import dataclass, field
 
 from . import ir
-from .templates import atom_expr, clone
+from .templates import atom_expr, clone, index_node
 
 _INDENT = "    "
 
@@ -80,13 +81,31 @@ def render(functions: list[ir.Function], header: str = "", import_homes: bool = 
     lines = []
     if header:
         lines.append('"""' + header + '"""')
+    helpers = helper_sources(binder)
     imports = import_lines(binder, import_homes)
     if imports:
         lines += ([""] if header else []) + imports
+    for text in helpers:
+        lines += ["", ""] + text
     for body in bodies:
         lines += ["", ""] + body
     source = "\n".join(lines).lstrip("\n") + "\n"
     return Module(source, dict(binder.bound), [f.name for f in functions])
+
+
+def helper_sources(binder: Binder) -> list[list[str]]:
+    """The source of each helper the code calls (e.g. ``_unbroadcast``), copied in.
+
+    Helpers use NumPy as ``np``, which is bound here for them.
+    """
+    out = []
+    for name in sorted(binder.bound):
+        value = binder.bound[name]
+        if getattr(value, "__s2sdiff_helper__", False):
+            lines = inspect.getsource(value).splitlines()
+            out.append([ln for ln in lines if not ln.startswith("@")])
+            binder.bind("np", importlib.import_module("numpy"))
+    return out
 
 
 def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
@@ -94,6 +113,8 @@ def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
     modules, froms, values = [], [], []
     for name in sorted(binder.bound):
         value = binder.bound[name]
+        if getattr(value, "__s2sdiff_helper__", False):
+            continue
         if inspect.ismodule(value):
             real = value.__name__
             modules.append(f"import {real}" if real == name else f"import {real} as {name}")
@@ -170,7 +191,9 @@ class _Printer:
         elif s == "list":
             node = ast.List(args, ast.Load())
         elif s == "subscript":
-            node = ast.Subscript(args[0], args[1], ast.Load())
+            node = ast.Subscript(args[0], index_node(op.args[1]), ast.Load())
+        elif s == "tuple":
+            node = ast.Tuple(args, ast.Load())
         elif s.startswith("u"):
             node = ast.UnaryOp({"u-": ast.USub, "unot": ast.Not, "u~": ast.Invert}[s](), args[0])
         elif s in _BINOPS:

@@ -165,7 +165,6 @@ _UNSUPPORTED = {
     ast.Import: ("`import` inside the function", "import at module level"),
     ast.ImportFrom: ("`import` inside the function", "import at module level"),
     ast.Match: ("`match` statement", "use if/elif/else"),
-    ast.Slice: ("slice", "slices are not supported on scalar code"),
 }
 
 
@@ -205,7 +204,8 @@ def _fence_node(node: ast.AST, where: SourceFunction) -> None:
                 if isinstance(sub, ast.Subscript):
                     raise UnsupportedSyntaxError(
                         "item assignment", where.location(sub),
-                        "build lists with append instead of writing items")
+                        "build lists with append, and arrays with np.where or np.concatenate, "
+                        "instead of writing items")
     elif isinstance(node, ast.Call):
         for kw in node.keywords:
             if kw.arg is None:

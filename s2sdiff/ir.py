@@ -74,6 +74,8 @@ class Op:
             return f"{self.callee}({', '.join(args)})"
         if self.syntax == "list":
             return f"[{', '.join(args)}]"
+        if self.syntax == "tuple":
+            return f"({', '.join(args)}{',' if len(args) == 1 else ''})"
         if self.syntax == "subscript":
             return f"{args[0]}[{args[1]}]"
         if self.syntax.startswith("u"):
@@ -179,6 +181,11 @@ class Append:
 def make_list(*items):
     """The operation behind a list display ``[a, b, c]``."""
     return list(items)
+
+
+def make_tuple(*items):
+    """The operation behind an index tuple built at run time: ``x[i, 0]``."""
+    return tuple(items)
 
 
 @dataclass(frozen=True)

@@ -291,6 +291,7 @@ def _drop_unread_flags(body: list[ast.stmt], flags: set[str]) -> list[ast.stmt]:
 # ---------------------------------------------------------------- three-address form
 
 _ATOMS = (ast.Name, ast.Constant)
+METHOD = "__method__"  # stands for the NumPy function a method call maps to
 
 
 class _Flatten:
@@ -523,16 +524,17 @@ class _Flatten:
             return pre + put(ast.List(value.elts, ast.Load()))
         if isinstance(e, ast.Subscript):
             p1, value = self.atom(e.value)
-            p2, index = self.atom(e.slice)
+            p2, index = self.index(e.slice)
             return p1 + p2 + put(ast.Subscript(value, index, ast.Load()))
         if isinstance(e, ast.Attribute):
-            raise self.error("attribute of a local value", e,
-                             "only attributes of modules (like math.pi) are read")
+            return self.attribute(e, put)
         raise self.error(f"{type(e).__name__} expression", e)
 
     def call(self, e: ast.Call, put) -> list[ast.stmt]:
+        if isinstance(e.func, ast.Attribute) and not self.is_global_path(e.func):
+            return self.method(e, put)
         if not self.is_global_path(e.func):
-            raise self.error("call of a local value or a method", e.func,
+            raise self.error("call of a local value", e.func,
                              "call functions by their module-level name")
         pre, args, keywords = [], [], []
         for a in e.args:
@@ -544,6 +546,44 @@ class _Flatten:
             pre += p
             keywords.append(ast.keyword(kw.arg, atom))
         return pre + put(ast.Call(e.func, args, keywords))
+
+    def method(self, e: ast.Call, put) -> list[ast.stmt]:
+        """``x.sum(axis=0)`` → ``__method__.sum(x, axis=0)``, resolved to NumPy later."""
+        owner = e.func.value
+        func = ast.copy_location(ast.Attribute(ast.Name(METHOD, ast.Load()), e.func.attr,
+                                               ast.Load()), e.func)
+        call = ast.Call(func, [owner] + list(e.args), e.keywords)
+        return self.call(ast.copy_location(call, e), put)
+
+    def attribute(self, e: ast.Attribute, put) -> list[ast.stmt]:
+        """``x.T``, ``x.shape``: read as calls of the NumPy function of that name."""
+        name = {"T": "transpose"}.get(e.attr, e.attr)
+        if name not in ("transpose", "shape", "size", "ndim", "real", "imag"):
+            raise self.error(f"attribute `.{e.attr}` of a local value", e,
+                             "only .T, .shape, .size and .ndim of arrays are read")
+        func = ast.copy_location(ast.Attribute(ast.Name(METHOD, ast.Load()), name, ast.Load()), e)
+        return self.call(ast.copy_location(ast.Call(func, [e.value], []), e), put)
+
+    def index(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
+        """An index in three-address form: atoms, slices of atoms, tuples of those."""
+        if isinstance(e, ast.Slice):
+            pre, parts = [], []
+            for part in (e.lower, e.upper, e.step):
+                if part is None:
+                    parts.append(None)
+                    continue
+                p, a = self.atom(part)
+                pre += p
+                parts.append(a)
+            return pre, ast.Slice(*parts)
+        if isinstance(e, ast.Tuple):
+            pre, elts = [], []
+            for x in e.elts:
+                p, a = self.index(x)
+                pre += p
+                elts.append(a)
+            return pre, ast.Tuple(elts, ast.Load())
+        return self.atom(e)
 
     def compare(self, e: ast.Compare, target: str, like) -> list[ast.stmt]:
         pre, left = self.atom(e.left)

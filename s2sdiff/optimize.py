@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from . import ir
 from .analysis import is_list_op
-from .rules import is_constant, lookup
+from .rules import is_constant, lookup, lookup_array
 
 
 def _names_in_target(target: str) -> set[str]:
@@ -60,7 +60,12 @@ def _read_names(fn: ir.Function) -> dict[str, int]:
 
 
 def _pure(value) -> bool:
+    if isinstance(value, ir.Expr):
+        return not any(isinstance(n, ast.Attribute) and n.attr in ("pop", "append")
+                       for n in ast.walk(value.tree))
     if not isinstance(value, ir.Op):
+        return True
+    if lookup_array(value.fn) is not None:
         return True
     if value.syntax != "call" or is_list_op(value):
         return value.syntax != "list"

@@ -14,11 +14,15 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+import numpy as np
+
 from . import ir
 from .analysis import active as find_active, partial_positions
 from .normalize import Namer
 from .rules import lookup
-from .templates import instantiate, times
+from .rules import lookup_array
+from .rules.numpy import _unbroadcast
+from .templates import global_name, instantiate, instantiate_array, number, times
 
 
 def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
@@ -33,6 +37,29 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
     emitter = _Reverse(fn, wrt, active, Namer(taken), record=first.needed)
     emitter.body_record = first.body_needs
     return emitter.build(with_value)
+
+
+def uses_arrays(fn: ir.Function) -> bool:
+    """True when the function calls NumPy or indexes arrays: adjoints may be arrays."""
+    stmts = ir.walk(fn.body)
+    lists = {s.target for s in stmts if isinstance(s, ir.Assign)
+             and isinstance(s.value, ir.Op) and s.value.syntax == "list"}
+    for s in stmts:
+        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op):
+            op = s.value
+            if op.syntax == "subscript":
+                seq = op.args[0]
+                if not (isinstance(seq, ir.Var) and seq.name in lists):
+                    return True
+                continue
+            if lookup_array(op.fn) is not None:
+                return True
+            owner = getattr(op.fn, "__module__", None) or ""
+            if owner.startswith("numpy") or type(op.fn).__name__ == "ufunc":
+                return True
+            if op.callee is not None and getattr(op.callee.value, "__name__", "") == "numpy":
+                return True
+    return False
 
 
 def _all_names(fn: ir.Function) -> set[str]:
@@ -53,6 +80,7 @@ def _defined_inside(body) -> set[str]:
 
 class _Reverse:
     def __init__(self, fn, wrt, active, namer: Namer, record: set[str]):
+        self.arrays = uses_arrays(fn)
         self.fn = fn
         self.wrt = wrt
         self.active = active
@@ -130,7 +158,9 @@ class _Reverse:
         if rev:
             body.append(ir.Comment("reverse pass"))
         body += rev
+        self.final_zeros: list = []
         grads = tuple(self.final_adjoint(p) for p in self.wrt)
+        body += self.final_zeros
         value = grads
         returned = (result, value) if with_value else value
         name = ("value_and_grad_" if with_value else "grad_") + self.fn.name
@@ -142,7 +172,19 @@ class _Reverse:
             return ir.Const(1.0)
         if param in self.assigned:
             return ir.Var(self.bar(param))
+        if self.arrays:
+            self.final_zeros.append(ir.Assign(self.bar(param), self.zero(param)))
+            return ir.Var(self.bar(param))
         return ir.Const(0.0)
+
+    def zero(self, v: str):
+        """A zero adjoint for ``v``: ``0.0``, or ``np.zeros_like(v)`` in array code."""
+        if not self.arrays:
+            return ir.Const(0.0)
+        self.needed.add(v)
+        call = ast.Call(ast.Attribute(global_name("np", np), "zeros_like", ast.Load()),
+                        [ast.Name(v, ast.Load())], [])
+        return ir.Expr(call)
 
     # adjoint bookkeeping
     def adjoint(self, v: str) -> ast.expr:
@@ -168,6 +210,9 @@ class _Reverse:
             self.unit.discard(v)
             out.append(ir.Assign(self.bar(v), ir.Const(1.0)))
         first = v not in self.assigned
+        if not first and self.arrays:  # never add in place: arrays may be shared
+            expr = ast.BinOp(ast.Name(self.bar(v), ast.Load()), ast.Add(), expr)
+            first = True
         out.append(ir.Assign(self.bar(v), ir.Expr(expr), accumulate=not first,
                              comment=comment if not out else ""))
         self.assigned.add(v)
@@ -255,7 +300,17 @@ class _Reverse:
         op = s.value
         out: list = []
         comment = s.origin.text if s.origin else ""
-        if isinstance(op, ir.Op):
+        array_rule = lookup_array(op.fn) if isinstance(op, ir.Op) else None
+        if array_rule is not None:
+            g = self.adjoint(z)
+            for i in partial_positions(op):
+                arg = op.args[i]
+                if not self.is_active(arg):
+                    continue
+                part = instantiate_array(array_rule, array_rule.vjps, i, op, z, {"g": g})
+                self.need(part)
+                self.accumulate(arg.name, part, out, comment)
+        elif isinstance(op, ir.Op):
             rule = lookup(op.fn, len(op.args))
             zbar = self.adjoint(z)
             shared = False
@@ -267,7 +322,12 @@ class _Reverse:
                 if _is_zero(partial):
                     continue
                 self.need(partial)
-                self.accumulate(arg.name, times(zbar, partial), out, comment,
+                contribution = times(zbar, partial)
+                if self.arrays and number(contribution) is None:
+                    contribution = ast.Call(global_name("_unbroadcast", _unbroadcast),
+                                            [contribution, ast.Name(arg.name, ast.Load())], [])
+                    self.needed.add(arg.name)
+                self.accumulate(arg.name, contribution, out, comment,
                                 share=None if shared else z)
                 shared = shared or arg.name in self.bars and self.bars[arg.name] == \
                     self.bars.get(z)
@@ -342,9 +402,9 @@ class _Reverse:
             branches.append((out, set(self.assigned)))
         (then, a_then), (orelse, a_else) = branches
         for v in sorted(a_then - a_else):
-            orelse.append(ir.Assign(self.bar(v), ir.Const(0.0)))
+            orelse.append(ir.Assign(self.bar(v), self.zero(v)))
         for v in sorted(a_else - a_then):
-            then.append(ir.Assign(self.bar(v), ir.Const(0.0)))
+            then.append(ir.Assign(self.bar(v), self.zero(v)))
         self.assigned = a_then | a_else
         self.unit = units - {p.target for p in s.phis}
         if not then and not orelse:
@@ -361,9 +421,9 @@ class _Reverse:
         pre: list = []
         for v in outer + [p.target for p in headers]:
             if v in self.unit:
-                self.accumulate(v, ast.Constant(0.0), pre)
+                self.accumulate(v, self.zero(v).tree if self.arrays else ast.Constant(0.0), pre)
             elif v not in self.assigned:
-                pre.append(ir.Assign(self.bar(v), ir.Const(0.0)))
+                pre.append(ir.Assign(self.bar(v), self.zero(v)))
                 self.assigned.add(v)
         body = self.reverse_loop_body(loop, headers, depth)
         after: list = []
@@ -426,7 +486,7 @@ class _Reverse:
         self.needed |= outer_needs
         for p in headers:
             if p.target not in self.assigned:
-                out.append(ir.Assign(self.bar(p.target), ir.Const(0.0)))
+                out.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
         return out
 

@@ -18,7 +18,7 @@ import re
 from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
-from .normalize import Namer, local_names, names_in, normalize
+from .normalize import METHOD, Namer, local_names, names_in, normalize
 from .rules import is_constant, lookup
 
 BINARY = {
@@ -210,8 +210,10 @@ class _Builder:
 
     def subscript(self, node: ast.Subscript, target: str, stmt: ast.stmt):
         seq = self.value(node.value)
-        index = self.atom(node.slice)
+        index = self.index(node.slice, target, stmt)
         if isinstance(seq, ir.Var) and seq.name in self.lists:
+            return self.emit(target, ir.Op(operator.getitem, (seq, index), "subscript"), stmt)
+        if isinstance(seq, (ir.Var, ir.Global)):
             return self.emit(target, ir.Op(operator.getitem, (seq, index), "subscript"), stmt)
         if isinstance(seq, tuple) and isinstance(index, ir.Const) and isinstance(index.value, int):
             try:
@@ -220,6 +222,22 @@ class _Builder:
                 raise self.error("tuple index out of range", node) from None
         raise self.error("indexing of this value", node,
                          "only tuples with constant indices are indexed in scalar code")
+
+    def index(self, e: ast.expr, target: str, stmt: ast.stmt):
+        """An index as one atom: constant slices and tuples fold, others are built."""
+        if isinstance(e, ast.Slice):
+            parts = tuple(ir.Const(None) if p is None else self.atom(p)
+                          for p in (e.lower, e.upper, e.step))
+            if all(isinstance(p, ir.Const) for p in parts):
+                return ir.Const(slice(*(p.value for p in parts)))
+            op = ir.Op(slice, parts, "call", ir.Global("slice", slice))
+            return self.emit("_t", op, stmt)
+        if isinstance(e, ast.Tuple):
+            items = tuple(self.index(x, target, stmt) for x in e.elts)
+            if all(isinstance(p, ir.Const) for p in items):
+                return ir.Const(tuple(p.value for p in items))
+            return self.emit("_t", ir.Op(ir.make_tuple, items, "tuple"), stmt)
+        return self.atom(e)
 
     # expressions
     def value(self, e: ast.expr):
@@ -253,6 +271,8 @@ class _Builder:
         if not isinstance(e, ast.Name):
             raise self.error("attribute of an expression", e)
         path.reverse()
+        if e.id == METHOD:
+            return self.method(path[0], e)
         obj = resolve(self.where, e.id, e)
         root = obj
         for attr in path:
@@ -262,6 +282,16 @@ class _Builder:
                 raise self.error(f"{e.id}.{'.'.join(path)} does not exist", e) from None
         home = None if e.id in self.where.resolver.closure else self.where.resolver.module
         return ir.Global(e.id, root, tuple(path), home)
+
+    def method(self, name: str, node: ast.AST) -> ir.Global:
+        """The NumPy function behind ``x.name(...)``."""
+        import numpy
+
+        name = {"flatten": "ravel"}.get(name, name)
+        if not hasattr(numpy, name):
+            raise self.error(f"method `.{name}(...)`", node,
+                             "call the NumPy function instead, e.g. np.sum(x)")
+        return ir.Global("np", numpy, (name,), None)
 
     def call(self, target: str, node: ast.Call, stmt: ast.stmt):
         callee = self.global_(node.func)

@@ -105,10 +105,42 @@ def simplify(node: ast.expr) -> ast.expr:
         if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
             return inner.operand
     if isinstance(node, ast.IfExp):
+        test = _known(node.test)
+        if test is not None:
+            return node.body if test else node.orelse
         a, b = number(node.body), number(node.orelse)
         if a is not None and a == b:
             return node.body
+    if isinstance(node, (ast.BoolOp, ast.Compare)):
+        value = _known(node)
+        if value is not None:
+            return ast.Constant(value)
     return node
+
+
+def _known(node: ast.expr):
+    """The truth value of a condition on constants (``axis is None``), or None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, type(None), int)):
+        return bool(node.value)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, right = node.left, node.comparators[0]
+        if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
+            op = node.ops[0]
+            if isinstance(op, ast.Is):
+                return left.value is right.value
+            if isinstance(op, ast.IsNot):
+                return left.value is not right.value
+        return None
+    if isinstance(node, ast.BoolOp):
+        values = [_known(v) for v in node.values]
+        if isinstance(node.op, ast.Or):
+            if any(v is True for v in values):
+                return True
+            return False if all(v is False for v in values) else None
+        if any(v is False for v in values):
+            return False
+        return True if all(v is True for v in values) else None
+    return None
 
 
 def _simplify_binop(node: ast.BinOp) -> ast.expr:
@@ -146,3 +178,44 @@ def is_zero(node: ast.expr) -> bool:
 def times(left: ast.expr, right: ast.expr) -> ast.expr:
     """``left * right``, simplified."""
     return simplify(ast.BinOp(left, ast.Mult(), right))
+
+
+def instantiate_array(rule, exprs, index: int, op: ir.Op, out: str,
+                      extra: dict | None = None) -> ast.expr:
+    """Template ``exprs[index]`` of an ArrayRule, bound to the operation's arguments.
+
+    Inputs bind to the leading positional arguments, options to the remaining
+    positional ones, then to keywords, then to their defaults; ``extra`` binds
+    ``g`` or the ``*_dot`` tangents.
+    """
+    bindings = {"out": ast.Name(out, ast.Load())}
+    bindings.update(extra or {})
+    n = len(rule.inputs)
+    for name, a in zip(rule.inputs, op.args):
+        bindings[name] = atom_expr(a)
+    given = dict(op.kwargs)
+    for k, (name, default) in enumerate(rule.options):
+        if n + k < len(op.args):
+            bindings[name] = atom_expr(op.args[n + k])
+        elif name in given:
+            bindings[name] = atom_expr(given[name])
+        else:
+            bindings[name] = clone(default)
+    tree = clone(exprs[index])
+    return simplify(_Substitute(bindings, rule.namespace).visit(tree))
+
+
+def index_node(a) -> ast.expr:
+    """An index atom as subscript syntax: ``1:3``, ``:, 0``, ``...``."""
+    if isinstance(a, ir.Const):
+        return _index_value(a.value)
+    return atom_expr(a)
+
+
+def _index_value(v) -> ast.expr:
+    if isinstance(v, slice):
+        parts = [None if p is None else _const(p) for p in (v.start, v.stop, v.step)]
+        return ast.Slice(*parts)
+    if isinstance(v, tuple):
+        return ast.Tuple([_index_value(x) for x in v], ast.Load())
+    return _const(v)

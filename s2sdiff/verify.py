@@ -40,13 +40,13 @@ from . import api, frontend, ir, reverse, ssa
 from .errors import S2SDiffError
 from .rules import is_constant
 from .sympy_lift import LiftError, diff_ae, lift_expr, lift_value, sympy_callable
+from .templates import clone as templates_clone
 
 BOUND = 200  # loop iterations unrolled in the symbolic check
 PATH_BOUND = 5000  # iterations followed along a sampled path
 SIMPLIFY_OPS = 400  # larger differences skip simplify and go straight to points
 DIGITS = 50
 MAX_BRANCHES = 16  # symbolic branches (Piecewise) before a path is sampled instead
-MAX_CONDITION_OPS = 30  # larger conditions over Piecewise values make SymPy crawl
 
 
 class PathDependent(Exception):
@@ -205,10 +205,11 @@ class Executor:
         if isinstance(v, ir.Op):
             return self.op(v)
         if isinstance(v, ir.Expr):
-            tree = v.tree
-            if isinstance(tree, ast.List) and not tree.elts:
-                return []
-            return lift_expr(tree, self.env, _globals_of(tree, self.namespace))
+            bindings = dict(self.env)
+            tree = _ListParts(self, bindings).visit(templates_clone(v.tree))
+            if isinstance(tree, ast.Name) and tree.id in bindings:
+                return bindings[tree.id]
+            return lift_expr(tree, bindings, _globals_of(v.tree, self.namespace))
         raise LiftError(f"cannot lift {type(v).__name__}")
 
     def op(self, op: ir.Op):
@@ -219,6 +220,8 @@ class Executor:
             return list(args)
         if op.fn is operator.getitem and isinstance(args[0], (list, tuple)):
             return args[0][self.concrete(args[1])]
+        if op.fn is sum and args and isinstance(args[0], (list, tuple)):
+            return sympy.Add(*args[0], *args[1:])
         counterpart = sympy_callable(op.fn)
         if counterpart is not None:
             return counterpart(*args, **kwargs)
@@ -266,7 +269,14 @@ class Executor:
         env = self.env
         if isinstance(s, ir.Assign):
             value = self.value(s.value)
-            env[s.target] = env[s.target] + value if s.accumulate else value
+            target, index = s.target, None
+            if target.endswith("]") and "[" in target:  # xs_bar[i] += ...
+                target, index = target[:-1].split("[", 1)
+                index = self.concrete(self.value(_atom_named(index)))
+                old = env[target][index] if s.accumulate else 0
+                env[target][index] = old + value
+            else:
+                env[target] = env[target] + value if s.accumulate else value
         elif isinstance(s, ir.If):
             self.if_(s)
         elif isinstance(s, ir.Loop):
@@ -274,7 +284,10 @@ class Executor:
         elif isinstance(s, ir.Push):
             env[s.tape].append(tuple(env[v] for v in s.values))
         elif isinstance(s, ir.Pop):
-            env.update(zip(s.values, env[s.tape].pop()))
+            item = env[s.tape].pop()
+            if len(s.values) <= 1 and not isinstance(item, tuple):
+                item = (item,)
+            env.update(zip(s.values, item))  # no values: the item is discarded
         elif type(s).__name__ == "Append":
             env[s.target].append(self.value(s.value))
         elif isinstance(s, ir.Comment):
@@ -293,7 +306,7 @@ class Executor:
         self.branches += 1
         if self.branches > MAX_BRANCHES:
             raise PathDependent(f"more than {MAX_BRANCHES} branches on symbolic values")
-        if cond.has(sympy.Piecewise) and sympy.count_ops(cond) > MAX_CONDITION_OPS:
+        if cond.has(sympy.Piecewise):  # SymPy crawls on such conditions
             raise PathDependent(f"a branch on {s.cond}, a value that itself depends on branches")
         if not isinstance(cond, sympy.logic.boolalg.Boolean):
             cond = sympy.Ne(cond, 0)
@@ -347,6 +360,68 @@ class Executor:
                     self.env[s.var] = sympy.Integer(i)
             self.block(s.body)
             self.env.update({p.target: self.value(p.second) for p in s.phis})
+
+
+def _atom_named(text: str):
+    text = text.strip()
+    if text.lstrip("-").isdigit():
+        return ir.Const(int(text))
+    return ir.Var(text)
+
+
+class _ListParts(ast.NodeTransformer):
+    """Evaluate the list operations of an emitted expression, leaving names for lift_expr.
+
+    ``[0.0] * n``, ``xs[i]``, ``xs.pop()`` and ``len(xs)`` are computed here;
+    each is replaced by a fresh name bound to its value.
+    """
+
+    def __init__(self, executor: Executor, bindings: dict):
+        self.executor = executor
+        self.bindings = bindings
+
+    def bind(self, value) -> ast.Name:
+        name = f"_verify{len(self.bindings)}"
+        self.bindings[name] = value
+        return ast.Name(name, ast.Load())
+
+    def list_of(self, node):
+        if isinstance(node, ast.Name) and isinstance(self.bindings.get(node.id), list):
+            return self.bindings[node.id]
+        return None
+
+    def scalar(self, node):
+        return lift_expr(node, self.bindings, _globals_of(node, self.executor.namespace))
+
+    def visit_List(self, node):
+        self.generic_visit(node)
+        return self.bind([self.scalar(e) for e in node.elts])
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        items = self.list_of(node.left)
+        if items is not None and isinstance(node.op, ast.Mult):
+            return self.bind(items * self.executor.concrete(self.scalar(node.right)))
+        return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        items = self.list_of(node.value)
+        if items is None:
+            return node
+        return self.bind(items[self.executor.concrete(self.scalar(node.slice))])
+
+    def visit_Call(self, node):
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr == "pop" and not node.args
+                and self.list_of(func.value) is not None):
+            return self.bind(self.list_of(func.value).pop())
+        self.generic_visit(node)
+        if (isinstance(func, ast.Name) and func.id in ("len", "sum") and len(node.args) == 1
+                and self.list_of(node.args[0]) is not None):
+            items = self.list_of(node.args[0])
+            return self.bind(sympy.Integer(len(items)) if func.id == "len" else sympy.Add(*items))
+        return node
 
 
 def _merge(cond, a, b, name: str):
@@ -459,6 +534,14 @@ def _gradient_ir(program: ir.Function, names: tuple[str, ...]) -> ir.Function:
     return eliminate(gradient) if eliminate else gradient
 
 
+def _forward_available() -> bool:
+    try:
+        from . import forward, transforms  # noqa: F401  (written alongside this module)
+    except ImportError:
+        return False
+    return True
+
+
 def check(f, wrt=0, modes=("reverse",), points=None, samples: int = 4, seed: int = 0,
           bound: int = BOUND) -> Report:
     """Verify the generated derivatives of ``f`` with SymPy; see the module docstring.
@@ -485,8 +568,8 @@ def check(f, wrt=0, modes=("reverse",), points=None, samples: int = 4, seed: int
     pts = _points(program.params, names, points, samples, seed)
     lifted = _Lifted(f, program, names, pts, bound, report)
     for mode in modes:
-        if mode == "reverse":
-            lifted.reverse()
+        if mode == "reverse" or (mode == "forward" and _forward_available()):
+            lifted.mode(mode)
         else:
             for name in names:
                 report.pairs.append(PairResult(mode, program.name, name, "skipped",
@@ -532,38 +615,65 @@ class _Lifted:
         return self._paths[k]
 
     def reverse(self):
+        gradient = _gradient_ir(self.program, self.names)
+        compiled = api.derive(self.f, wrt=tuple(self.names))
+        return (lambda ex, args: ex.run(gradient, args)), compiled
+
+    def forward(self):
+        from . import forward, transforms
+
+        tangent = forward.tangent(self.program, self.names)
+        dots = tangent.params[len(self.program.params):]
+        jvp = transforms.jvp(self.f, wrt=tuple(self.names))
+        n = len(self.names)
+
+        def seeds(i):
+            return tuple(sympy.Integer(int(i == j)) for j in range(n))
+
+        def lift(ex, args):
+            out = []
+            for i in range(n):
+                _value, dot = ex.run(tangent, {**args, **dict(zip(dots, seeds(i)))})
+                out.append(dot)
+            return tuple(out)
+
+        def compiled(*point):
+            return tuple(jvp(*point, tuple(float(i == j) for j in range(n)))[1]
+                         for i in range(n))
+
+        return lift, compiled
+
+    def mode(self, mode: str):
         report, out = self.report, self.program.name
         try:
-            gradient = _gradient_ir(self.program, self.names)
-            compiled = api.derive(self.f, wrt=tuple(self.names))
+            lift, compiled = getattr(self, mode)()
         except S2SDiffError as exc:
             for name in self.names:
-                report.pairs.append(PairResult("reverse", out, name, "error",
+                report.pairs.append(PairResult(mode, out, name, "error",
                                                detail=f"not generated: {exc}".splitlines()[0]))
             return
         computed = [self.run_compiled(compiled, p) for p in self.points]
-        obtained = None
-        if self.full is not None and self.stop is None:
+        obtained, stop, reason = None, self.stop, self.path_reason
+        if self.full is not None and stop is None:
             try:
-                obtained = Executor(self.namespace, bound=self.bound).run(gradient, self.symbols)
+                obtained = lift(Executor(self.namespace, bound=self.bound), self.symbols)
             except PathDependent as exc:
-                self.path_reason = f"the generated code: {exc}"
+                reason = f"the generated code: {exc}"
             except Stop as exc:
-                report.notes.append(f"symbolic check of the gradient stopped at {exc}")
-                self.stop = exc
+                report.notes.append(f"symbolic check of the {mode} code stopped at {exc}")
+                stop = exc
         for i, name in enumerate(self.names):
-            result = PairResult("reverse", out, name, "")
+            result = PairResult(mode, out, name, "")
             if obtained is not None:
                 self.symbolic(result, self.full, obtained[i], computed, i)
-            elif self.stop is None:
-                self.along_paths(result, gradient, computed, i)
+            elif stop is None:
+                self.along_paths(result, lift, computed, i)
             else:
-                self.finite_differences(result, computed, i)
+                self.finite_differences(result, computed, i, stop)
             report.pairs.append(result)
-        if self.path_reason and any(p.kind == "path" for p in report.pairs):
-            note = f"path-dependent: {self.path_reason}"
-            if note not in report.notes:
-                report.notes.append(note)
+        note = f"path-dependent: {reason}"
+        if any(p.kind == "path" for p in report.pairs) and note not in report.notes:
+            report.notes.append(note)
 
     def run_compiled(self, compiled, point):
         try:
@@ -616,7 +726,7 @@ class _Lifted:
         if not self.matches_compiled(result, values, computed, i):
             result.ok = False
 
-    def along_paths(self, result: PairResult, gradient, computed, i):
+    def along_paths(self, result: PairResult, lift, computed, i):
         x = self.symbols[self.names[i]]
         result.kind = "path"
         values, ok, n = [], True, 0
@@ -625,7 +735,7 @@ class _Lifted:
             try:
                 path = self.path(k)
                 ex = Executor(self.namespace, pm, PATH_BOUND)
-                got = ex.run(gradient, self.args_along(point))[i]
+                got = lift(ex, self.args_along(point))[i]
             except (Stop, PathDependent) as exc:
                 result.ok = False
                 result.detail = f"at {point}: {exc}"
@@ -647,7 +757,7 @@ class _Lifted:
         if not self.matches_compiled(result, values, computed, i):
             result.ok = False
 
-    def finite_differences(self, result: PairResult, computed, i):
+    def finite_differences(self, result: PairResult, computed, i, stop: Stop):
         result.kind = "fd"
         index = self.program.params.index(self.names[i])
         n = 0
@@ -666,8 +776,7 @@ class _Lifted:
                 result.expected, result.obtained = reference, got[i]
                 return
         result.points, result.ok = n, n > 0
-        if self.stop is not None:
-            result.detail = f"symbolic check stopped at {self.stop}"
+        result.detail = f"symbolic check stopped at {stop}"
 
 
 def _fd(f, point, index: int):

@@ -32,7 +32,7 @@ import ast
 import inspect
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import S2SDiffError
 
@@ -138,3 +138,93 @@ def is_constant(fn: object) -> bool:
 def all_rules() -> list[Rule]:
     """Every registered partials rule, in registration order."""
     return list(_RULES.values())
+
+
+# ---------------------------------------------------------------- array rules
+
+@dataclass(frozen=True)
+class ArrayRule:
+    """VJP and JVP templates of an operation that is not elementwise.
+
+    ``inputs`` are the parameters without defaults (the values a derivative can
+    flow through); ``options`` the parameters with defaults (``axis``,
+    ``keepdims``…), never differentiated, with their default expressions.
+    ``vjps[i]`` is the contribution to input i's adjoint, written over ``g``
+    (the adjoint of the result), the inputs, the options and ``out``.
+    ``jvps[i]`` is input i's term of the result's tangent, written over
+    ``<input>_dot`` (its tangent), the inputs, the options and ``out``.
+    """
+
+    fn: object
+    inputs: tuple[str, ...]
+    options: tuple[tuple[str, ast.expr], ...]
+    vjps: tuple[ast.expr | None, ...] | None
+    jvps: tuple[ast.expr | None, ...] | None
+    namespace: dict = field(repr=False, compare=False)
+
+
+_ARRAY_RULES: dict[int, ArrayRule] = {}
+
+
+def _parse_array_rule(definition: Callable, leading: tuple[str, ...]):
+    source = textwrap.dedent(inspect.getsource(definition))
+    tree = ast.parse(source).body[0]
+    args = tree.args
+    names = [a.arg for a in args.args]
+    if tuple(names[: len(leading)]) != leading:
+        raise S2SDiffError(f"rule {tree.name}: the first parameters must be {leading}")
+    names = names[len(leading):]
+    n_options = len(args.defaults)
+    inputs = tuple(names[: len(names) - n_options])
+    options = tuple(zip(names[len(names) - n_options:], args.defaults))
+    kwonly = tuple(a.arg for a in args.kwonlyargs)
+    if kwonly not in ((), ("out",)):
+        raise S2SDiffError(f"rule {tree.name}: the only keyword-only parameter allowed is 'out'")
+    body = [s for s in tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+        raise S2SDiffError(f"rule {tree.name}: the body must be a single `return (expr, ...)`")
+    value = body[0].value
+    items = value.elts if isinstance(value, ast.Tuple) else [value]
+    if len(items) != len(inputs):
+        raise S2SDiffError(f"rule {tree.name}: returns {len(items)} expressions for "
+                           f"{len(inputs)} inputs {inputs}")
+    exprs = tuple(None if isinstance(e, ast.Constant) and e.value is None else e for e in items)
+    return inputs, options, exprs
+
+
+def vjp(*fns: object) -> Callable[[Callable], Callable]:
+    """Register reverse-mode templates: ``def _(g, x, y, axis=None, *, out): return (x̄ part, ȳ part)``."""
+    return _array_register(fns, "vjps", ("g",))
+
+
+def jvp(*fns: object) -> Callable[[Callable], Callable]:
+    """Register forward-mode templates: ``def _(x, y, axis=None, *, out): return (term in x_dot, term in y_dot)``."""
+    return _array_register(fns, "jvps", ())
+
+
+def _array_register(fns, kind: str, leading: tuple[str, ...]):
+    def register(definition: Callable) -> Callable:
+        inputs, options, exprs = _parse_array_rule(definition, leading)
+        for fn in fns:
+            old = _ARRAY_RULES.get(_key(fn))
+            base = old if old is not None and old.fn is fn else ArrayRule(
+                fn, inputs, options, None, None, definition.__globals__)
+            if (base.inputs, [o for o, _ in base.options]) != (inputs, [o for o, _ in options]):
+                raise S2SDiffError(f"vjp and jvp rules of {fn!r} must have the same parameters")
+            _ARRAY_RULES[_key(fn)] = replace(base, **{kind: exprs})
+            _CONSTANT.pop(_key(fn), None)
+        return definition
+
+    return register
+
+
+def lookup_array(fn: object) -> ArrayRule | None:
+    """The VJP/JVP rule of ``fn``, or None."""
+    rule = _ARRAY_RULES.get(_key(fn))
+    return rule if rule is not None and rule.fn is fn else None
+
+
+def helper(fn: Callable) -> Callable:
+    """Mark a function that templates call: its source is copied into generated modules."""
+    fn.__s2sdiff_helper__ = True
+    return fn

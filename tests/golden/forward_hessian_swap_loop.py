@@ -26,10 +26,8 @@ def hvp_swap_loop(x, y, x_dot, y_dot):
         b_bar_dot = _adj1_dot
         a_bar = _t4_bar  # a, b = b, a + b * 0.5
         a_bar_dot = _t4_bar_dot
-        _t5_bar = _t4_bar
-        _t5_bar_dot = _t4_bar_dot
-        b_bar += _t5_bar * 0.5  # a, b = b, a + b * 0.5
-        b_bar_dot += 0.5 * _t5_bar_dot
+        b_bar += _t4_bar * 0.5  # a, b = b, a + b * 0.5
+        b_bar_dot += 0.5 * _t4_bar_dot
     x_bar = a_bar
     x_bar_dot = a_bar_dot
     y_bar = b_bar
