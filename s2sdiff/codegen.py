@@ -98,13 +98,24 @@ def helper_sources(binder: Binder) -> list[list[str]]:
 
     Helpers use NumPy as ``np``, which is bound here for them.
     """
-    out = []
-    for name in sorted(binder.bound):
-        value = binder.bound[name]
-        if getattr(value, "__s2sdiff_helper__", False):
-            lines = inspect.getsource(value).splitlines()
-            out.append([ln for ln in lines if not ln.startswith("@")])
+    done: set[str] = set()
+    while True:  # helpers may call other helpers of their module
+        todo = sorted(n for n, v in binder.bound.items()
+                      if getattr(v, "__s2sdiff_helper__", False) and n not in done)
+        if not todo:
+            break
+        for name in todo:
+            done.add(name)
+            value = binder.bound[name]
+            for used in value.__code__.co_names:
+                other = value.__globals__.get(used)
+                if getattr(other, "__s2sdiff_helper__", False):
+                    binder.bind(used, other)
             binder.bind("np", importlib.import_module("numpy"))
+    out = []
+    for name in sorted(done):
+        lines = inspect.getsource(binder.bound[name]).splitlines()
+        out.append([ln for ln in lines if not ln.startswith("@")])
     return out
 
 

@@ -24,12 +24,14 @@ from .analysis import active as check_rules
 from .analysis import is_list_op, partial_positions
 from .errors import NoRuleError, S2SDiffError
 from .normalize import Namer
-from .rules import is_constant, lookup
+from .rules import is_constant, lookup, lookup_array
 from .templates import (
     _Substitute,
     atom_expr,
     clone,
+    index_node,
     instantiate,
+    instantiate_array,
     is_zero,
     number,
     simplify,
@@ -251,6 +253,12 @@ class _Forward:
         positions = [i for i in partial_positions(op) if self.dot(op.args[i])]
         if not positions:
             return None
+        array = lookup_array(op.fn)
+        if array is not None:
+            for i in positions:
+                tangent = {f"{array.inputs[i]}_dot": ast.Name(self.dot(op.args[i]), ast.Load())}
+                terms.append(instantiate_array(array, array.jvps, i, op, s.target, tangent))
+            return _sum(terms)
         rule = lookup(op.fn, len(op.args))
         if rule is None:
             raise NoRuleError(f"no derivative rule for {op} in {s}")
@@ -271,7 +279,7 @@ class _Forward:
             return None
         seq = ast.Name(d, ast.Load())
         if op.syntax == "subscript":
-            return ast.Subscript(seq, atom_expr(op.args[1]), ast.Load())
+            return ast.Subscript(seq, index_node(op.args[1]), ast.Load())
         return ast.Call(ast.Name("sum", ast.Load()), [seq], [])  # sum(xs)
 
     def if_(self, s: ir.If) -> ir.If:

@@ -53,7 +53,7 @@ def local_names(fn: ast.FunctionDef) -> set[str]:
 
 def normalize(where: SourceFunction) -> ast.FunctionDef:
     """The core form of ``where.tree`` (a new tree; the input is not changed)."""
-    fn = copy.deepcopy(where.tree)
+    fn = copy.copy(where.tree)  # the passes build new statement lists; nodes are shared
     fn.decorator_list = []
     namer = Namer(names_in(fn))
     fn.body = _Jumps(namer, where).function_body(fn.body)

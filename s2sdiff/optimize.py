@@ -30,32 +30,37 @@ def _reads(value) -> set[str]:
     return set()
 
 
-def _read_names(fn: ir.Function) -> dict[str, int]:
+def _stmt_reads(s) -> set[str]:
+    """Names one statement reads (not those of nested statements)."""
+    if isinstance(s, ir.Assign):
+        names = _reads(s.value)
+        if s.accumulate or not s.target.isidentifier():
+            names |= _names_in_target(s.target)
+        return names
+    if isinstance(s, ir.Append):
+        return _reads(s.value) | {s.target}
+    if isinstance(s, ir.Push):
+        return set(s.values) | {s.tape}
+    if isinstance(s, ir.Pop):
+        return {s.tape}
+    names = set()
+    if isinstance(s, ir.If):
+        names = _reads(s.cond)
+    elif isinstance(s, ir.Loop):
+        names = _reads(tuple(s.args))
+    if isinstance(s, (ir.If, ir.Loop)):
+        for p in s.phis:
+            names |= _reads(p.first) | _reads(p.second)
+    return names
+
+
+def _read_counts(fn: ir.Function, reads_of) -> dict[str, int]:
     counts: dict[str, int] = {}
-
-    def add(names):
-        for n in names:
-            counts[n] = counts.get(n, 0) + 1
-
-    add(_reads(fn.result))
+    for n in _reads(fn.result):
+        counts[n] = counts.get(n, 0) + 1
     for s in ir.walk(fn.body):
-        if isinstance(s, ir.Assign):
-            add(_reads(s.value))
-            if s.accumulate or not s.target.isidentifier():
-                add(_names_in_target(s.target))
-        elif isinstance(s, ir.Append):
-            add(_reads(s.value) | {s.target})
-        elif isinstance(s, ir.Push):
-            add(set(s.values) | {s.tape})
-        elif isinstance(s, ir.Pop):
-            add({s.tape})
-        elif isinstance(s, ir.If):
-            add(_reads(s.cond))
-        elif isinstance(s, ir.Loop):
-            add(_reads(tuple(s.args)))
-        if isinstance(s, (ir.If, ir.Loop)):
-            for p in s.phis:
-                add(_reads(p.first) | _reads(p.second))
+        for n in reads_of(s):
+            counts[n] = counts.get(n, 0) + 1
     return counts
 
 
@@ -74,34 +79,47 @@ def _pure(value) -> bool:
 
 def eliminate_dead_code(fn: ir.Function) -> ir.Function:
     """Remove assignments and φs whose values nothing reads (repeated to a fixpoint)."""
+    cache: dict[int, set[str]] = {}
+
+    def reads_of(s) -> set[str]:
+        key = id(s)
+        if key not in cache:
+            cache[key] = _stmt_reads(s)
+        return cache[key]
+
+    counts = _read_counts(fn, reads_of)
     while True:
-        reads = _read_names(fn)
-        body, changed = _sweep(fn.body, reads)
-        fn = replace(fn, body=body)
-        if not changed:
+        removed: list = []
+        body = _sweep(fn.body, counts, removed)
+        if not removed:
             return fn
+        fn = replace(fn, body=body)
+        for reads in removed:
+            for n in reads:
+                counts[n] -= 1
 
 
-def _sweep(body, reads) -> tuple[tuple, bool]:
-    out, changed = [], False
+def _sweep(body, counts, removed: list) -> tuple:
+    """One pass; the read sets of what it drops go to ``removed``."""
+    out = []
     for s in body:
         if isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier() \
-                and s.target not in reads and _pure(s.value):
-            changed = True
+                and not counts.get(s.target) and _pure(s.value):
+            removed.append(_stmt_reads(s))
             continue
-        if isinstance(s, ir.If):
-            then, c1 = _sweep(s.then, reads)
-            orelse, c2 = _sweep(s.orelse, reads)
-            phis = tuple(p for p in s.phis if p.target in reads)
-            changed |= c1 or c2 or len(phis) != len(s.phis)
-            if not then and not orelse and not phis:
-                changed = True
-                continue
-            s = replace(s, then=then, orelse=orelse, phis=phis)
-        elif isinstance(s, ir.Loop):
-            inner, c1 = _sweep(s.body, reads)
-            phis = tuple(p for p in s.phis if p.target in reads)
-            changed |= c1 or len(phis) != len(s.phis)
-            s = replace(s, body=inner, phis=phis)
+        if isinstance(s, (ir.If, ir.Loop)):
+            dead = [p for p in s.phis if not counts.get(p.target)]
+            for p in dead:
+                removed.append(_reads(p.first) | _reads(p.second))
+            phis = tuple(p for p in s.phis if counts.get(p.target))
+            if isinstance(s, ir.If):
+                then = _sweep(s.then, counts, removed)
+                orelse = _sweep(s.orelse, counts, removed)
+                if not then and not orelse and not phis:
+                    removed.append(_reads(s.cond))
+                    continue
+                s = replace(s, then=then, orelse=orelse, phis=phis)
+            else:
+                s = replace(s, body=_sweep(s.body, counts, removed), phis=phis)
         out.append(s)
-    return tuple(out), changed
+    return tuple(out)

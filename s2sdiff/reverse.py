@@ -32,11 +32,27 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
     taken = set(taken or ()) | _all_names(fn)
-    first = _Reverse(fn, wrt, active, Namer(taken), record=set())
-    first.emit()
-    emitter = _Reverse(fn, wrt, active, Namer(taken), record=first.needed)
-    emitter.body_record = first.body_needs
-    return emitter.build(with_value)
+    return _Reverse(fn, wrt, active, Namer(taken)).build(with_value)
+
+
+class _PopSlot:
+    """Where a block's reverse pops what it pushed; filled in once needs are known."""
+
+    def __init__(self, loop, defined: tuple):
+        self.loop = loop
+        self.defined = defined
+
+
+def _has_work(stmts) -> bool:
+    return any(not isinstance(s, _PopSlot) for s in stmts)
+
+
+class _Everything:
+    def __contains__(self, item) -> bool:
+        return True
+
+
+_EVERYTHING = _Everything()
 
 
 def uses_arrays(fn: ir.Function) -> bool:
@@ -79,13 +95,13 @@ def _defined_inside(body) -> set[str]:
 
 
 class _Reverse:
-    def __init__(self, fn, wrt, active, namer: Namer, record: set[str]):
+    def __init__(self, fn, wrt, active, namer: Namer):
         self.arrays = uses_arrays(fn)
         self.fn = fn
         self.wrt = wrt
         self.active = active
         self.namer = namer
-        self.record = record
+        self.record: set[str] = set()  # values the reverse sweep reads (known after it)
         self.needed: set[str] = set()
         self.assigned: set[str] = set()
         self.unit: set[str] = set()
@@ -145,7 +161,8 @@ class _Reverse:
     def build(self, with_value: bool) -> ir.Function:
         self.tape = self.namer.fresh("_tape") if "_tape" in self.namer.taken else "_tape"
         self.namer.taken.add(self.tape)
-        rev = self.emit()
+        rev = self.fill_pops(self.emit())
+        self.record, self.body_record = self.needed, self.body_needs
         fwd = self.forward(self.fn.body, 0)
         body = list(fwd)
         if self.uses_tape:
@@ -245,6 +262,26 @@ class _Reverse:
                     names.append(self.counters[id(s)])
         return [n for n in names if n in self.record]
 
+    def fill_pops(self, stmts) -> list:
+        """Turn each pop slot into the pop of what its block pushed, now that needs are known."""
+        out = []
+        for s in stmts:
+            if isinstance(s, _PopSlot):
+                headers = self.body_needs.get(id(s.loop), set()) if s.loop is not None else set()
+                names = [p.target for p in (s.loop.phis if s.loop is not None else ())
+                         if p.target in headers]
+                names += [n for n in s.defined if n in self.needed]
+                if names:
+                    out.append(ir.Pop(self.tape, tuple(names)))
+                continue
+            if isinstance(s, ir.If):
+                s = replace(s, then=tuple(self.fill_pops(s.then)),
+                            orelse=tuple(self.fill_pops(s.orelse)))
+            elif isinstance(s, ir.Loop):
+                s = replace(s, body=tuple(self.fill_pops(s.body)))
+            out.append(s)
+        return out
+
     def forward(self, stmts, depth: int, extra=()) -> list:
         out = []
         for s in stmts:
@@ -270,7 +307,7 @@ class _Reverse:
         count = ir.Assign(trips, ir.Const(1), accumulate=True)
         return [ir.Assign(trips, ir.Const(0)), replace(loop, body=(count,) + tuple(body))]
 
-    def reverse(self, stmts, depth: int, extra=()) -> list:
+    def reverse(self, stmts, depth: int, loop: ir.Loop | None = None) -> list:
         out = []
         for s in reversed(stmts):
             if isinstance(s, ir.Assign) and s.target in getattr(self, "lists", ()):
@@ -288,9 +325,9 @@ class _Reverse:
             elif isinstance(s, ir.Loop):
                 out += self.reverse_loop(s, depth)
         if depth:
-            popped = list(extra) + self.defined(stmts)
-            if popped:
-                out.insert(0, ir.Pop(self.tape, tuple(popped)))
+            saved, self.record = self.record, _EVERYTHING
+            out.insert(0, _PopSlot(loop, tuple(self.defined(stmts))))
+            self.record = saved
         return out
 
     def reverse_assign(self, s: ir.Assign) -> list:
@@ -407,7 +444,7 @@ class _Reverse:
             then.append(ir.Assign(self.bar(v), self.zero(v)))
         self.assigned = a_then | a_else
         self.unit = units - {p.target for p in s.phis}
-        if not then and not orelse:
+        if not _has_work(then) and not _has_work(orelse):
             return []
         self.need_atom(s.cond)
         return [ir.If(s.cond, tuple(then), tuple(orelse), (), s.origin)]
@@ -481,7 +518,7 @@ class _Reverse:
             if p.target in held:
                 self.accumulate(p.second.name, ast.Name(held[p.target], ast.Load()), out)
         outer_needs, self.needed = self.needed, set()
-        out += self.reverse(loop.body, depth + 1, self.header_record(loop))
+        out += self.reverse(loop.body, depth + 1, loop)
         self.body_needs[id(loop)] = set(self.needed)
         self.needed |= outer_needs
         for p in headers:

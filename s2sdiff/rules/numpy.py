@@ -1,8 +1,49 @@
-"""NumPy rules: elementwise functions as edge partials, the rest as VJP/JVP templates."""
+"""NumPy rules: elementwise functions as edge partials, the rest as VJP/JVP templates.
+
+Elementwise functions (ufuncs) state edge partials with :func:`partials`, as
+for scalars, but every template must also work on arrays: no ``if``/``else``
+on a comparison of values (``np.where`` instead), no ``math``.  The emitters
+multiply a partial by the output's adjoint or the input's tangent and, in
+reverse, un-broadcast with :func:`_unbroadcast`.
+
+Everything else (reductions, linear algebra, shape changes) has a VJP and a
+JVP template (:func:`vjp`, :func:`jvp`).  Parameters without defaults are the
+inputs, parameters with defaults are options (``axis``, ``keepdims``…), never
+differentiated.  Options are matched by name: the order of a rule's options is
+not always NumPy's positional order (``np.sum(x, 0, None, None, True)`` must be
+bound as ``keepdims=True``), so only the first option may be bound
+positionally.  The ``@helper`` functions are copied into generated modules:
+they use only ``np`` and builtins, and call only each other.
+
+Conventions at non-differentiable points follow JAX, as the scalar rules:
+
+- ``abs``/``fabs`` at 0: 1.  ``maximum``/``minimum`` at a tie: 0.5 to each.
+- ``clip(a, lo, hi)`` is ``minimum(maximum(a, lo), hi)``: 1 strictly inside,
+  0 strictly outside, 0.5 to ``a`` and 0.5 to the bound at a boundary.
+- ``max``/``min``/``amax``/``amin`` reductions: the adjoint is split equally
+  among the elements equal to the extremum.
+- ``sign``, ``floor``, ``ceil``, ``round``, ``floor_divide``, comparisons,
+  ``argmax``/``argmin``: constant.
+- ``prod``: exact at zeros (products of the other elements, no division).
+- ``power(x, y)`` in ``y`` at ``x == 0``: 0.
+
+Limits (a helper raises ``NotImplementedError`` rather than give a wrong
+derivative): ``linalg.norm`` only with ``ord=None``; ``einsum`` only with two
+operands, no ellipsis, no index repeated within one operand;
+``scipy.special.logsumexp`` only without ``b`` and ``return_sign``;
+``cross`` only along the last axes; ``linspace`` only with ``axis=0``.
+``concatenate``/``stack`` take a tuple of arrays and have no rule yet.
+``arange`` is constant: a float ``start`` that depends on an input is not
+differentiated.
+"""
+
+import operator
 
 import numpy as np
 
-from .registry import constant, helper, jvp, partials, vjp  # noqa: F401
+from .registry import constant, helper, jvp, partials, vjp
+
+# ---------------------------------------------------------------- helpers
 
 
 @helper
@@ -16,16 +57,769 @@ def _unbroadcast(g, x):
     return np.sum(g, axis=axes, keepdims=True) if axes else g
 
 
+@helper
+def _keep(v, axis, keepdims):
+    """The result ``v`` of a reduction over ``axis``, with the reduced axes put back as size 1."""
+    if keepdims or axis is None:
+        return v
+    return np.expand_dims(v, axis)
+
+
+@helper
+def _unreduce(g, x, axis, keepdims):
+    """The adjoint ``g`` of a reduction of ``x`` over ``axis``, spread back to ``x``'s shape."""
+    return np.broadcast_to(_keep(g, axis, keepdims), np.shape(x))
+
+
+@helper
+def _prod_others(x, axis):
+    """For each element of ``x``, the product of the other elements reduced with it (no division)."""
+    x = np.asarray(x)
+    axes = tuple(range(x.ndim)) if axis is None else (
+        (axis,) if isinstance(axis, int) else tuple(axis))
+    axes = tuple(a % x.ndim for a in axes)
+    rest = tuple(a for a in range(x.ndim) if a not in axes)
+    moved = np.transpose(x, rest + axes)
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return np.transpose(others, tuple(np.argsort(rest + axes)))
+
+
+@helper
+def _extremum_share(x, out, axis, keepdims):
+    """The share of the adjoint of ``max``/``min`` going to each element: ties split equally."""
+    mask = (x == _keep(out, axis, keepdims)).astype(float)
+    return mask / np.sum(mask, axis=axis, keepdims=True)
+
+
+@helper
+def _mean_count(x, out, ddof=0):
+    """The number of elements reduced into each element of ``out``, minus ``ddof``."""
+    return np.size(x) // max(np.size(out), 1) - ddof
+
+
+@helper
+def _centered(x, axis):
+    return x - np.mean(x, axis=axis, keepdims=True)
+
+
+@helper
+def _check_norm(ord):
+    if ord is not None:
+        raise NotImplementedError("s2sdiff: derivative of np.linalg.norm only with ord=None")
+    return 1.0
+
+
+@helper
+def _inverse_axes(axes, ndim):
+    """The permutation undoing ``np.transpose(_, axes)``."""
+    return tuple(np.argsort([i % ndim for i in axes]))
+
+
+@helper
+def _transposed(a):
+    """The matrix transpose of the last two axes."""
+    return np.swapaxes(a, -1, -2)
+
+
+@helper
+def _matmul_vjp(g, a, b, which):
+    """The adjoint of operand ``which`` (0 or 1) of ``a @ b`` (1-D operands and batches too)."""
+    a2 = a[None, :] if np.ndim(a) == 1 else a
+    b2 = b[:, None] if np.ndim(b) == 1 else b
+    g2 = np.asarray(g)
+    if np.ndim(b) == 1:
+        g2 = g2[..., None]
+    if np.ndim(a) == 1:
+        g2 = np.expand_dims(g2, -2)
+    if which == 0:
+        return np.reshape(_unbroadcast(g2 @ _transposed(b2), a2), np.shape(a))
+    return np.reshape(_unbroadcast(_transposed(a2) @ g2, b2), np.shape(b))
+
+
+@helper
+def _dot_vjp(g, a, b, which):
+    """The adjoint of operand ``which`` of ``np.dot(a, b)``, for any number of dimensions."""
+    p, q = np.ndim(a), np.ndim(b)
+    if p == 0 or q == 0:
+        return _unbroadcast(g * b, a) if which == 0 else _unbroadcast(g * a, b)
+    if q == 1:
+        if which == 0:
+            return np.multiply.outer(g, b)
+        return np.tensordot(g, a, axes=(tuple(range(p - 1)), tuple(range(p - 1))))
+    if which == 0:
+        b_axes = tuple(i for i in range(q) if i != q - 2)
+        return np.tensordot(g, b, axes=(tuple(range(p - 1, p + q - 2)), b_axes))
+    t = np.tensordot(a, g, axes=(tuple(range(p - 1)), tuple(range(p - 1))))
+    return np.moveaxis(t, 0, q - 2)
+
+
+@helper
+def _inner_vjp(g, a, b, which):
+    """The adjoint of operand ``which`` of ``np.inner(a, b)``."""
+    p, q = np.ndim(a), np.ndim(b)
+    if p == 0 or q == 0:
+        return _unbroadcast(np.sum(g * b) if p == 0 else g * b, a) if which == 0 else (
+            _unbroadcast(np.sum(g * a) if q == 0 else g * a, b))
+    if which == 0:
+        return np.tensordot(g, b, axes=(tuple(range(p - 1, p + q - 2)), tuple(range(q - 1))))
+    return np.tensordot(g, a, axes=(tuple(range(p - 1)), tuple(range(p - 1))))
+
+
+@helper
+def _tensordot_axes(a, b, axes):
+    """``tensordot``'s ``axes`` as two lists of non-negative axes of ``a`` and ``b``."""
+    if isinstance(axes, int):
+        return list(range(np.ndim(a) - axes, np.ndim(a))), list(range(axes))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    return [i % np.ndim(a) for i in axes_a], [i % np.ndim(b) for i in axes_b]
+
+
+@helper
+def _tensordot_vjp(g, a, b, axes, which):
+    """The adjoint of operand ``which`` of ``np.tensordot(a, b, axes)``."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(np.ndim(b)) if i not in axes_b]
+    na = len(free_a)
+    if which == 0:
+        t = np.tensordot(g, b, axes=(list(range(na, np.ndim(g))), free_b))
+        order = free_a + [axes_a[k] for k in np.argsort(axes_b)]
+        return np.transpose(t, np.argsort(order))
+    t = np.tensordot(a, g, axes=(free_a, list(range(na))))
+    order = [axes_b[k] for k in np.argsort(axes_a)] + free_b
+    return np.transpose(t, np.argsort(order))
+
+
+@helper
+def _einsum_vjp(g, subscripts, a, b, which):
+    """The adjoint of operand ``which`` of ``np.einsum(subscripts, a, b)`` (two operands)."""
+    spec = subscripts.replace(" ", "")
+    if "..." in spec:
+        raise NotImplementedError("s2sdiff: derivative of np.einsum with '...'")
+    ins, arrow, result = spec.partition("->")
+    operands = ins.split(",")
+    if len(operands) != 2:
+        raise NotImplementedError("s2sdiff: derivative of np.einsum only with two operands")
+    if not arrow:
+        letters = operands[0] + operands[1]
+        result = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    mine, other = operands[which], operands[1 - which]
+    if len(set(mine)) != len(mine):
+        raise NotImplementedError("s2sdiff: derivative of np.einsum with a repeated index in an operand")
+    x, y = (a, b) if which == 0 else (b, a)
+    reached = "".join(c for c in mine if c in result or c in other)
+    t = np.einsum(f"{result},{other}->{reached}", g, y)
+    shape = tuple(np.shape(x)[i] if c in reached else 1 for i, c in enumerate(mine))
+    t = np.reshape(t, shape)
+    return np.broadcast_to(t, np.shape(x)) if t.shape != np.shape(x) else t
+
+
+@helper
+def _cross_vjp(g, a, b, which):
+    """The adjoint of operand ``which`` of ``np.cross(a, b)`` (vectors of 2 or 3 along the last axis)."""
+    n = np.shape(a)[-1]
+    if n != np.shape(b)[-1] or n not in (2, 3):
+        raise NotImplementedError("s2sdiff: derivative of np.cross only for equal lengths 2 or 3")
+    other = b if which == 0 else a
+    if n == 3:
+        t = np.cross(other, g) if which == 0 else np.cross(g, other)
+    else:
+        gg = np.asarray(g)[..., None]
+        rotated = np.stack([other[..., 1], -other[..., 0]], axis=-1)
+        t = gg * rotated if which == 0 else -gg * rotated
+    return _unbroadcast(t, a if which == 0 else b)
+
+
+@helper
+def _solve_vjp(g, a, b, out, which):
+    """The adjoint of operand ``which`` of ``np.linalg.solve(a, b)``."""
+    vector = np.ndim(b) == 1
+    gb = np.linalg.solve(_transposed(a), g[..., None] if vector else g)
+    if which == 1:
+        return gb[..., 0] if vector else gb
+    x = out[..., None] if vector else out
+    return -(gb @ _transposed(x))
+
+
+@helper
+def _solve_jvp_a(a, a_dot, out):
+    """The term of ``a``'s tangent in the tangent of ``np.linalg.solve(a, b)``."""
+    if np.ndim(out) == 1:
+        return -np.linalg.solve(a, (a_dot @ out)[..., None])[..., 0]
+    return -np.linalg.solve(a, a_dot @ out)
+
+
+@helper
+def _linspace_weights(start, stop, num, endpoint, axis):
+    """The weight of ``stop`` in each element of ``np.linspace(start, stop, num, endpoint)``."""
+    if axis != 0:
+        raise NotImplementedError("s2sdiff: derivative of np.linspace only with axis=0")
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    return np.reshape(t, (-1,) + (1,) * np.ndim(np.broadcast(start, stop)))
+
+
+@helper
+def _check_logsumexp(b, return_sign):
+    if b is not None or return_sign:
+        raise NotImplementedError("s2sdiff: derivative of logsumexp only without b and return_sign")
+    return 1.0
+
+
+# ------------------------------------------------------ elementwise: partials
+# Templates work on arrays and on scalars; the emitters un-broadcast.
+
+
 @partials(np.sin)
 def _(x):
     return (np.cos(x),)
 
 
+@partials(np.cos)
+def _(x):
+    return (-np.sin(x),)
+
+
+@partials(np.tan)
+def _(x, *, out):
+    return (1.0 + out * out,)
+
+
+@partials(np.arcsin)
+def _(x):
+    return (1.0 / np.sqrt(1.0 - x * x),)
+
+
+@partials(np.arccos)
+def _(x):
+    return (-1.0 / np.sqrt(1.0 - x * x),)
+
+
+@partials(np.arctan)
+def _(x):
+    return (1.0 / (1.0 + x * x),)
+
+
+@partials(np.sinh)
+def _(x):
+    return (np.cosh(x),)
+
+
+@partials(np.cosh)
+def _(x):
+    return (np.sinh(x),)
+
+
+@partials(np.tanh)
+def _(x, *, out):
+    return (1.0 - out * out,)
+
+
+@partials(np.arcsinh)
+def _(x):
+    return (1.0 / np.sqrt(x * x + 1.0),)
+
+
+@partials(np.arccosh)
+def _(x):
+    return (1.0 / np.sqrt(x * x - 1.0),)
+
+
+@partials(np.arctanh)
+def _(x):
+    return (1.0 / (1.0 - x * x),)
+
+
+@partials(np.exp)
+def _(x, *, out):
+    return (out,)
+
+
+@partials(np.expm1)
+def _(x, *, out):
+    return (out + 1.0,)
+
+
+@partials(np.exp2)
+def _(x, *, out):
+    return (out * np.log(2.0),)
+
+
+@partials(np.log)
+def _(x):
+    return (1.0 / x,)
+
+
+@partials(np.log1p)
+def _(x):
+    return (1.0 / (1.0 + x),)
+
+
+@partials(np.log2)
+def _(x):
+    return (1.0 / (x * np.log(2.0)),)
+
+
+@partials(np.log10)
+def _(x):
+    return (1.0 / (x * np.log(10.0)),)
+
+
+@partials(np.sqrt)
+def _(x, *, out):
+    return (0.5 / out,)
+
+
+@partials(np.cbrt)
+def _(x, *, out):
+    return (1.0 / (3.0 * out * out),)
+
+
+@partials(np.square)
+def _(x):
+    return (2.0 * x,)
+
+
+@partials(np.reciprocal)
+def _(x, *, out):
+    return (-out * out,)
+
+
+# As JAX: 1 at x == 0.
+@partials(np.absolute, np.fabs)
+def _(x):
+    return (np.where(x >= 0, 1.0, -1.0),)
+
+
+@partials(np.negative)
+def _(x):
+    return (-1.0,)
+
+
+@partials(np.positive)
+def _(x):
+    return (1.0,)
+
+
+@partials(np.add)
+def _(x, y):
+    return (1.0, 1.0)
+
+
+@partials(np.subtract)
+def _(x, y):
+    return (1.0, -1.0)
+
+
+@partials(np.multiply)
+def _(x, y):
+    return (y, x)
+
+
+@partials(np.divide)  # np.true_divide is np.divide
+def _(x, y):
+    return (1.0 / y, -x / (y * y))
+
+
+# In y at x == 0: 0, as JAX; at x < 0 the y-partial is nan.
+@partials(np.power)
+def _(x, y, *, out):
+    return (y * x ** (y - 1), np.where(x != 0, out * np.log(np.where(x != 0, x, 1.0)), 0.0))
+
+
+# As JAX: 0.5 to each argument at a tie.
+@partials(np.maximum)
+def _(x, y):
+    return (np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)),
+            np.where(y > x, 1.0, np.where(x == y, 0.5, 0.0)))
+
+
+@partials(np.minimum)
+def _(x, y):
+    return (np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0)),
+            np.where(y < x, 1.0, np.where(x == y, 0.5, 0.0)))
+
+
+@partials(np.hypot)
+def _(x, y, *, out):
+    return (x / out, y / out)
+
+
+@partials(np.arctan2)
+def _(y, x):
+    return (x / (x * x + y * y), -y / (x * x + y * y))
+
+
+@partials(np.logaddexp)
+def _(x, y, *, out):
+    return (np.exp(x - out), np.exp(y - out))
+
+
+# As JAX (and the scalar ``%``): partials 1 and -(x // y) everywhere.
+@partials(np.remainder)  # np.mod is np.remainder
+def _(x, y):
+    return (1.0, -np.floor_divide(x, y))
+
+
+@partials(np.fmod)
+def _(x, y):
+    return (1.0, -np.trunc(x / y))
+
+
+@partials(np.deg2rad, np.radians)
+def _(x):
+    return (np.pi / 180.0,)
+
+
+@partials(np.rad2deg, np.degrees)
+def _(x):
+    return (180.0 / np.pi,)
+
+
+# clip(a, lo, hi) = minimum(maximum(a, lo), hi) as JAX: 0.5 at a boundary.
+# A bound given as None has no partial (the emitter never asks for it).
+@partials(np.clip)
+def _(a, a_min, a_max):
+    return (
+        (np.where(a > a_min, 1.0, np.where(a == a_min, 0.5, 0.0)) if a_min is not None else 1.0)
+        * (np.where(a < a_max, 1.0, np.where(a == a_max, 0.5, 0.0)) if a_max is not None else 1.0),
+        np.where(a < a_min, 1.0, np.where(a == a_min, 0.5, 0.0))
+        * (np.where(a_min < a_max, 1.0, np.where(a_min == a_max, 0.5, 0.0)) if a_max is not None else 1.0),
+        np.where(np.maximum(a, a_min) > a_max, 1.0, np.where(np.maximum(a, a_min) == a_max, 0.5, 0.0))
+        if a_min is not None else np.where(a > a_max, 1.0, np.where(a == a_max, 0.5, 0.0)),
+    )
+
+
+@partials(np.where)
+def _(condition, x, y):
+    return (None, np.where(condition, 1.0, 0.0), np.where(condition, 0.0, 1.0))
+
+
+# --------------------------------------------------------------- reductions
+
+
 @vjp(np.sum)
 def _(g, x, axis=None, keepdims=False, *, out):
-    return (np.broadcast_to(g if keepdims or axis is None else np.expand_dims(g, axis), np.shape(x)),)
+    return (_unreduce(g, x, axis, keepdims),)
 
 
 @jvp(np.sum)
 def _(x, axis=None, keepdims=False, *, out):
     return (np.sum(x_dot, axis=axis, keepdims=keepdims),)  # noqa: F821
+
+
+@vjp(np.mean)
+def _(g, x, axis=None, keepdims=False, *, out):
+    return (_unreduce(g, x, axis, keepdims) / _mean_count(x, out),)
+
+
+@jvp(np.mean)
+def _(x, axis=None, keepdims=False, *, out):
+    return (np.mean(x_dot, axis=axis, keepdims=keepdims),)  # noqa: F821
+
+
+# Exact at zeros: the product of the other elements, without dividing by x.
+@vjp(np.prod)
+def _(g, x, axis=None, keepdims=False, *, out):
+    return (_keep(g, axis, keepdims) * _prod_others(x, axis),)
+
+
+@jvp(np.prod)
+def _(x, axis=None, keepdims=False, *, out):
+    return (np.sum(x_dot * _prod_others(x, axis), axis=axis, keepdims=keepdims),)  # noqa: F821
+
+
+# As JAX: ties share the adjoint equally.
+@vjp(np.max, np.amax, np.min, np.amin)
+def _(g, x, axis=None, keepdims=False, *, out):
+    return (_keep(g, axis, keepdims) * _extremum_share(x, out, axis, keepdims),)
+
+
+@jvp(np.max, np.amax, np.min, np.amin)
+def _(x, axis=None, keepdims=False, *, out):
+    return (np.sum(x_dot * _extremum_share(x, out, axis, keepdims), axis=axis, keepdims=keepdims),)  # noqa: F821
+
+
+@vjp(np.var)
+def _(g, x, axis=None, ddof=0, keepdims=False, *, out):
+    return (_keep(g, axis, keepdims) * (2.0 / _mean_count(x, out, ddof)) * _centered(x, axis),)
+
+
+@jvp(np.var)
+def _(x, axis=None, ddof=0, keepdims=False, *, out):
+    return (np.sum(_centered(x, axis) * x_dot, axis=axis, keepdims=keepdims)  # noqa: F821
+            * (2.0 / _mean_count(x, out, ddof)),)
+
+
+@vjp(np.std)
+def _(g, x, axis=None, ddof=0, keepdims=False, *, out):
+    return (_keep(g / out, axis, keepdims) * _centered(x, axis) / _mean_count(x, out, ddof),)
+
+
+@jvp(np.std)
+def _(x, axis=None, ddof=0, keepdims=False, *, out):
+    return (np.sum(_centered(x, axis) * x_dot, axis=axis, keepdims=keepdims)  # noqa: F821
+            / (_mean_count(x, out, ddof) * out),)
+
+
+@vjp(np.linalg.norm)
+def _(g, x, ord=None, axis=None, keepdims=False, *, out):
+    return (_check_norm(ord) * _keep(g / out, axis, keepdims) * x,)
+
+
+@jvp(np.linalg.norm)
+def _(x, ord=None, axis=None, keepdims=False, *, out):
+    return (_check_norm(ord) * np.sum(x * x_dot, axis=axis, keepdims=keepdims) / out,)  # noqa: F821
+
+
+try:  # scipy is optional
+    from scipy.special import logsumexp as _logsumexp
+except ImportError:  # pragma: no cover
+    _logsumexp = None
+
+if _logsumexp is not None:
+
+    @vjp(_logsumexp)
+    def _(g, a, axis=None, b=None, keepdims=False, return_sign=False, *, out):
+        return (_check_logsumexp(b, return_sign)
+                * _keep(g, axis, keepdims) * np.exp(a - _keep(out, axis, keepdims)),)
+
+    @jvp(_logsumexp)
+    def _(a, axis=None, b=None, keepdims=False, return_sign=False, *, out):
+        return (_check_logsumexp(b, return_sign) * np.sum(
+            a_dot * np.exp(a - _keep(out, axis, keepdims)), axis=axis, keepdims=keepdims),)  # noqa: F821
+
+
+# ----------------------------------------------------------- linear algebra
+
+
+@vjp(np.matmul, operator.matmul)
+def _(g, a, b, *, out):
+    return (_matmul_vjp(g, a, b, 0), _matmul_vjp(g, a, b, 1))
+
+
+@jvp(np.matmul, operator.matmul)
+def _(a, b, *, out):
+    return (a_dot @ b, a @ b_dot)  # noqa: F821
+
+
+@vjp(np.dot)
+def _(g, a, b, *, out):
+    return (_dot_vjp(g, a, b, 0), _dot_vjp(g, a, b, 1))
+
+
+@jvp(np.dot)
+def _(a, b, *, out):
+    return (np.dot(a_dot, b), np.dot(a, b_dot))  # noqa: F821
+
+
+@vjp(np.outer)
+def _(g, a, b, *, out):
+    return (np.reshape(g @ np.ravel(b), np.shape(a)), np.reshape(np.ravel(a) @ g, np.shape(b)))
+
+
+@jvp(np.outer)
+def _(a, b, *, out):
+    return (np.outer(a_dot, b), np.outer(a, b_dot))  # noqa: F821
+
+
+@vjp(np.inner)
+def _(g, a, b, *, out):
+    return (_inner_vjp(g, a, b, 0), _inner_vjp(g, a, b, 1))
+
+
+@jvp(np.inner)
+def _(a, b, *, out):
+    return (np.inner(a_dot, b), np.inner(a, b_dot))  # noqa: F821
+
+
+@vjp(np.tensordot)
+def _(g, a, b, axes=2, *, out):
+    return (_tensordot_vjp(g, a, b, axes, 0), _tensordot_vjp(g, a, b, axes, 1))
+
+
+@jvp(np.tensordot)
+def _(a, b, axes=2, *, out):
+    return (np.tensordot(a_dot, b, axes), np.tensordot(a, b_dot, axes))  # noqa: F821
+
+
+# The subscripts string is an input without derivative (it comes first).
+@vjp(np.einsum)
+def _(g, subscripts, a, b, *, out):
+    return (None, _einsum_vjp(g, subscripts, a, b, 0), _einsum_vjp(g, subscripts, a, b, 1))
+
+
+@jvp(np.einsum)
+def _(subscripts, a, b, *, out):
+    return (None, np.einsum(subscripts, a_dot, b), np.einsum(subscripts, a, b_dot))  # noqa: F821
+
+
+@vjp(np.cross)
+def _(g, a, b, *, out):
+    return (_cross_vjp(g, a, b, 0), _cross_vjp(g, a, b, 1))
+
+
+@jvp(np.cross)
+def _(a, b, *, out):
+    return (np.cross(a_dot, b), np.cross(a, b_dot))  # noqa: F821
+
+
+@vjp(np.linalg.det)
+def _(g, a, *, out):
+    return (np.asarray(g * out)[..., None, None] * _transposed(np.linalg.inv(a)),)
+
+
+@jvp(np.linalg.det)
+def _(a, *, out):
+    return (out * np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1),)  # noqa: F821
+
+
+@vjp(np.linalg.inv)
+def _(g, a, *, out):
+    return (-(_transposed(out) @ g @ _transposed(out)),)
+
+
+@jvp(np.linalg.inv)
+def _(a, *, out):
+    return (-(out @ a_dot @ out),)  # noqa: F821
+
+
+@vjp(np.linalg.solve)
+def _(g, a, b, *, out):
+    return (_solve_vjp(g, a, b, out, 0), _solve_vjp(g, a, b, out, 1))
+
+
+@jvp(np.linalg.solve)
+def _(a, b, *, out):
+    return (_solve_jvp_a(a, a_dot, out), np.linalg.solve(a, b_dot))  # noqa: F821
+
+
+# ------------------------------------------------------------ shape changes
+
+
+@vjp(np.transpose)
+def _(g, a, axes=None, *, out):
+    return (np.transpose(g) if axes is None else np.transpose(g, _inverse_axes(axes, np.ndim(a))),)
+
+
+@jvp(np.transpose)
+def _(a, axes=None, *, out):
+    return (np.transpose(a_dot, axes),)  # noqa: F821
+
+
+@vjp(np.reshape)
+def _(g, a, shape=None, order="C", *, out):
+    return (np.reshape(g, np.shape(a), order=order),)
+
+
+@jvp(np.reshape)
+def _(a, shape=None, order="C", *, out):
+    return (np.reshape(a_dot, np.shape(out), order=order),)  # noqa: F821
+
+
+@vjp(np.ravel)
+def _(g, a, order="C", *, out):
+    return (np.reshape(g, np.shape(a), order=order),)
+
+
+@jvp(np.ravel)
+def _(a, order="C", *, out):
+    return (np.ravel(a_dot, order=order),)  # noqa: F821
+
+
+# ``axis`` is required by NumPy; its default here is never used.
+@vjp(np.expand_dims)
+def _(g, a, axis=0, *, out):
+    return (np.reshape(g, np.shape(a)),)
+
+
+@jvp(np.expand_dims)
+def _(a, axis=0, *, out):
+    return (np.expand_dims(a_dot, axis),)  # noqa: F821
+
+
+@vjp(np.squeeze)
+def _(g, a, axis=None, *, out):
+    return (np.reshape(g, np.shape(a)),)
+
+
+@jvp(np.squeeze)
+def _(a, axis=None, *, out):
+    return (np.squeeze(a_dot, axis),)  # noqa: F821
+
+
+# Identity on an array or a number (not on a list: the core has no lists of arrays).
+@vjp(np.array, np.asarray)
+def _(g, a, dtype=None, *, out):
+    return (g,)
+
+
+@jvp(np.array, np.asarray)
+def _(a, dtype=None, *, out):
+    return (np.array(a_dot, dtype=dtype),)  # noqa: F821
+
+
+@vjp(np.copy)
+def _(g, a, order="K", *, out):
+    return (g,)
+
+
+@jvp(np.copy)
+def _(a, order="K", *, out):
+    return (np.copy(a_dot),)  # noqa: F821
+
+
+# ------------------------------------------ creation with a differentiable fill
+
+
+@vjp(np.full)
+def _(g, shape, fill_value, dtype=None, *, out):
+    return (None, _unbroadcast(g, fill_value))
+
+
+@jvp(np.full)
+def _(shape, fill_value, dtype=None, *, out):
+    return (None, np.full(np.shape(out), fill_value_dot, dtype=dtype))  # noqa: F821
+
+
+@vjp(np.full_like)
+def _(g, a, fill_value, dtype=None, *, out):
+    return (None, _unbroadcast(g, fill_value))
+
+
+@jvp(np.full_like)
+def _(a, fill_value, dtype=None, *, out):
+    return (None, np.full(np.shape(out), fill_value_dot, dtype=dtype))  # noqa: F821
+
+
+@vjp(np.linspace)
+def _(g, start, stop, num=50, endpoint=True, axis=0, *, out):
+    return (_unbroadcast(g * (1.0 - _linspace_weights(start, stop, num, endpoint, axis)), start),
+            _unbroadcast(g * _linspace_weights(start, stop, num, endpoint, axis), stop))
+
+
+@jvp(np.linspace)
+def _(start, stop, num=50, endpoint=True, axis=0, *, out):
+    return (start_dot * (1.0 - _linspace_weights(start, stop, num, endpoint, axis)),  # noqa: F821
+            stop_dot * _linspace_weights(start, stop, num, endpoint, axis))  # noqa: F821
+
+
+# ---------------------------------------------------------------- constants
+
+constant(
+    np.shape, np.size, np.ndim,
+    np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
+    np.eye, np.identity, np.arange,
+    np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
+    np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+    np.sign, np.floor_divide,
+    np.isnan, np.isfinite, np.isinf, np.signbit,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.all, np.any, np.array_equal, np.allclose, np.isclose,
+)
