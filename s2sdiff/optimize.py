@@ -48,10 +48,7 @@ def _stmt_reads(s) -> set[str]:
         names = _reads(s.cond)
     elif isinstance(s, ir.Loop):
         names = _reads(tuple(s.args))
-    if isinstance(s, (ir.If, ir.Loop)):
-        for p in s.phis:
-            names |= _reads(p.first) | _reads(p.second)
-    return names
+    return names  # φ operands are counted one φ at a time, see _read_counts
 
 
 def _read_counts(fn: ir.Function, reads_of) -> dict[str, int]:
@@ -59,8 +56,12 @@ def _read_counts(fn: ir.Function, reads_of) -> dict[str, int]:
     for n in _reads(fn.result):
         counts[n] = counts.get(n, 0) + 1
     for s in ir.walk(fn.body):
-        for n in reads_of(s):
-            counts[n] = counts.get(n, 0) + 1
+        reads = [reads_of(s)]
+        if isinstance(s, (ir.If, ir.Loop)):
+            reads += [_reads(p.first) | _reads(p.second) for p in s.phis]
+        for names in reads:
+            for n in names:
+                counts[n] = counts.get(n, 0) + 1
     return counts
 
 

@@ -240,7 +240,7 @@ class Executor:
         if v.free_symbols:
             if self.point is None:
                 raise PathDependent(f"needs the value of {v}")
-            v = v.xreplace(self.point)
+            v = _at(v, self.point) if isinstance(v, sympy.Expr) else v.xreplace(self.point)
         if isinstance(v, sympy.logic.boolalg.Boolean):
             return _truth(v)
         if v.is_Integer:
@@ -479,7 +479,38 @@ def _number(v):
 
 
 def _at(expr, point: dict):
-    return sympy.sympify(expr).xreplace(point).evalf(DIGITS)
+    """``expr`` at ``point`` to ``DIGITS`` digits, each shared subexpression evaluated once."""
+    cache: dict = {}
+    values = {s: sympy.Float(v, DIGITS + 10) for s, v in point.items()}
+
+    def ev(e):
+        if e in cache:
+            return cache[e]
+        if e in values:
+            r = values[e]
+        elif not e.args:
+            r = e.evalf(DIGITS + 10) if isinstance(e, sympy.NumberSymbol) else e
+        else:
+            r = e.func(*[ev(a) for a in e.args])
+        cache[e] = r
+        return r
+
+    value = ev(sympy.sympify(expr))
+    return value.evalf(DIGITS) if isinstance(value, sympy.Expr) else value
+
+
+def _small(expr, limit: int) -> bool:
+    """True if ``expr`` has at most ``limit`` distinct subexpressions."""
+    seen, stack = set(), [expr]
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if len(seen) > limit:
+            return False
+        stack.extend(e.args)
+    return True
 
 
 def _agree(a, b):
@@ -493,7 +524,7 @@ def _agree(a, b):
 
 def _simplified(expr, limit: int = SIMPLIFY_OPS):
     try:
-        return sympy.simplify(expr) if sympy.count_ops(expr) <= limit else expr
+        return sympy.simplify(expr) if _small(expr, limit) else expr
     except Exception:  # noqa: BLE001  (display only)
         return expr
 
@@ -502,7 +533,7 @@ def _is_zero(difference) -> bool:
     """``simplify(difference) == 0``, piece by piece for a ``Piecewise``."""
     if difference == 0:
         return True
-    if sympy.count_ops(difference) > SIMPLIFY_OPS:
+    if not _small(difference, SIMPLIFY_OPS):
         return False
     try:
         if difference.has(sympy.Piecewise):

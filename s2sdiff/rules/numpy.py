@@ -31,7 +31,7 @@ Limits (a helper raises ``NotImplementedError`` rather than give a wrong
 derivative): ``linalg.norm`` only with ``ord=None``; ``einsum`` only with two
 operands, no ellipsis, no index repeated within one operand;
 ``scipy.special.logsumexp`` only without ``b`` and ``return_sign``;
-``cross`` only along the last axes; ``linspace`` only with ``axis=0``.
+``cross`` only of 3-vectors along the last axes; ``linspace`` only with ``axis=0``.
 ``concatenate``/``stack`` take a tuple of arrays and have no rule yet.
 ``arange`` is constant: a float ``start`` that depends on an input is not
 differentiated.
@@ -96,9 +96,14 @@ def _extremum_share(x, out, axis, keepdims):
 
 
 @helper
-def _mean_count(x, out, ddof=0):
-    """The number of elements reduced into each element of ``out``, minus ``ddof``."""
-    return np.size(x) // max(np.size(out), 1) - ddof
+def _mean_count(x, axis, ddof=0):
+    """The number of elements of ``x`` reduced together over ``axis``, minus ``ddof``."""
+    if axis is None:
+        return np.size(x) - ddof
+    n = 1
+    for a in (axis,) if isinstance(axis, int) else axis:
+        n *= np.shape(x)[a]
+    return n - ddof
 
 
 @helper
@@ -222,17 +227,10 @@ def _einsum_vjp(g, subscripts, a, b, which):
 
 @helper
 def _cross_vjp(g, a, b, which):
-    """The adjoint of operand ``which`` of ``np.cross(a, b)`` (vectors of 2 or 3 along the last axis)."""
-    n = np.shape(a)[-1]
-    if n != np.shape(b)[-1] or n not in (2, 3):
-        raise NotImplementedError("s2sdiff: derivative of np.cross only for equal lengths 2 or 3")
-    other = b if which == 0 else a
-    if n == 3:
-        t = np.cross(other, g) if which == 0 else np.cross(g, other)
-    else:
-        gg = np.asarray(g)[..., None]
-        rotated = np.stack([other[..., 1], -other[..., 0]], axis=-1)
-        t = gg * rotated if which == 0 else -gg * rotated
+    """The adjoint of operand ``which`` of ``np.cross(a, b)`` (3-vectors along the last axis)."""
+    if np.shape(a)[-1] != 3 or np.shape(b)[-1] != 3:
+        raise NotImplementedError("s2sdiff: derivative of np.cross only for 3-vectors")
+    t = np.cross(b, g) if which == 0 else np.cross(g, a)
     return _unbroadcast(t, a if which == 0 else b)
 
 
@@ -455,9 +453,11 @@ def _(y, x):
     return (x / (x * x + y * y), -y / (x * x + y * y))
 
 
+# exp(x - out), written without ``out`` (so the emitter may drop an unused
+# forward logaddexp) and without overflow: sigmoid(x - y) by tanh.
 @partials(np.logaddexp)
-def _(x, y, *, out):
-    return (np.exp(x - out), np.exp(y - out))
+def _(x, y):
+    return (0.5 + 0.5 * np.tanh(0.5 * (x - y)), 0.5 - 0.5 * np.tanh(0.5 * (x - y)))
 
 
 # As JAX (and the scalar ``%``): partials 1 and -(x // y) everywhere.
@@ -515,7 +515,7 @@ def _(x, axis=None, keepdims=False, *, out):
 
 @vjp(np.mean)
 def _(g, x, axis=None, keepdims=False, *, out):
-    return (_unreduce(g, x, axis, keepdims) / _mean_count(x, out),)
+    return (_unreduce(g, x, axis, keepdims) / _mean_count(x, axis),)
 
 
 @jvp(np.mean)
@@ -547,24 +547,24 @@ def _(x, axis=None, keepdims=False, *, out):
 
 @vjp(np.var)
 def _(g, x, axis=None, ddof=0, keepdims=False, *, out):
-    return (_keep(g, axis, keepdims) * (2.0 / _mean_count(x, out, ddof)) * _centered(x, axis),)
+    return (_keep(g, axis, keepdims) * (2.0 / _mean_count(x, axis, ddof)) * _centered(x, axis),)
 
 
 @jvp(np.var)
 def _(x, axis=None, ddof=0, keepdims=False, *, out):
     return (np.sum(_centered(x, axis) * x_dot, axis=axis, keepdims=keepdims)  # noqa: F821
-            * (2.0 / _mean_count(x, out, ddof)),)
+            * (2.0 / _mean_count(x, axis, ddof)),)
 
 
 @vjp(np.std)
 def _(g, x, axis=None, ddof=0, keepdims=False, *, out):
-    return (_keep(g / out, axis, keepdims) * _centered(x, axis) / _mean_count(x, out, ddof),)
+    return (_keep(g / out, axis, keepdims) * _centered(x, axis) / _mean_count(x, axis, ddof),)
 
 
 @jvp(np.std)
 def _(x, axis=None, ddof=0, keepdims=False, *, out):
     return (np.sum(_centered(x, axis) * x_dot, axis=axis, keepdims=keepdims)  # noqa: F821
-            / (_mean_count(x, out, ddof) * out),)
+            / (_mean_count(x, axis, ddof) * out),)
 
 
 @vjp(np.linalg.norm)
