@@ -227,6 +227,9 @@ class _Reverse:
             self.unit.discard(v)
             out.append(ir.Assign(self.bar(v), ir.Const(1.0)))
         first = v not in self.assigned
+        if first and isinstance(expr, ast.Name) and expr.id == self.bar(v):
+            self.assigned.add(v)  # already holds it: the adjoint variable was shared
+            return
         if not first and self.arrays:  # never add in place: arrays may be shared
             expr = ast.BinOp(ast.Name(self.bar(v), ast.Load()), ast.Add(), expr)
             first = True

@@ -209,8 +209,6 @@ def test_generated_modules_are_ruff_clean(project):
 
 
 @pytest.mark.skipif(RUFF is None, reason="ruff is not installed")
-@pytest.mark.xfail(reason="the reverse emitter writes `a_bar = a_bar` in an if region "
-                          "(ruff PLW0127); to be fixed in reverse/codegen", strict=False)
 def test_generated_module_with_branches_is_ruff_clean(project):
     run("grad", "clean.py:f", "--wrt", "x", "--value", cwd=project, check=0)
     result = _ruff(project, "clean_grad_f.py")
