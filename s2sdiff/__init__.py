@@ -18,10 +18,21 @@ from .errors import (  # noqa: E402
     UnsupportedSyntaxError,
 )
 from .rules import constant, partials  # noqa: E402
+from .rules import jvp as defjvp  # noqa: E402
+from .rules import vjp as defvjp  # noqa: E402
 from .api import clear_cache, grad, show, value_and_grad  # noqa: E402
 from .graph import graph  # noqa: E402  (the function; the module is s2sdiff.graph)
 from .transforms import hessian, jacfwd, jacobian, jacrev, jvp, vjp  # noqa: E402
-from .verify import check  # noqa: E402
+
+
+def __getattr__(name):
+    # ``check`` pulls in SymPy, which is slow to import: load it on first use.
+    if name == "check":
+        from .verify import check
+
+        return check
+    raise AttributeError(f"module 's2sdiff' has no attribute {name!r}")
+
 
 __all__ = [
     "NoRuleError",
@@ -31,6 +42,8 @@ __all__ = [
     "check",
     "clear_cache",
     "constant",
+    "defjvp",
+    "defvjp",
     "grad",
     "graph",
     "hessian",

@@ -122,6 +122,6 @@ def _no_rule(s: ir.Assign, why: str = ""):
     message = (f"no derivative rule for {what} (called with {len(op.args)} argument"
                f"{'s' if len(op.args) != 1 else ''})") if not why else f"{why}: {what}"
     hint = (f"register one with @s2sdiff.partials({target}) on a function returning its "
-            "partial derivatives (or @s2sdiff.vjp/@s2sdiff.jvp for array operations), "
+            "partial derivatives (or @s2sdiff.defvjp/@s2sdiff.defjvp for array operations), "
             "or s2sdiff.constant(...) if it has none")
     return NoRuleError(message, where, hint)
