@@ -263,6 +263,22 @@ def _linspace_weights(start, stop, num, endpoint, axis):
 
 
 @helper
+def _clip_partial(a, lo, hi, which):
+    """The partial of ``np.clip(a, lo, hi)`` in argument ``which``; ``lo``/``hi`` may be None."""
+
+    def step(u, v):  # d maximum(u, v) / du, as JAX: 0.5 at a tie
+        return np.where(u > v, 1.0, np.where(u == v, 0.5, 0.0))
+
+    m = a if lo is None else np.maximum(a, lo)
+    if which == 2:
+        return step(m, hi)
+    outer = 1.0 if hi is None else step(hi, m)
+    if which == 1:
+        return step(lo, a) * outer
+    return outer if lo is None else step(a, lo) * outer
+
+
+@helper
 def _check_logsumexp(b, return_sign):
     if b is not None or return_sign:
         raise NotImplementedError("s2sdiff: derivative of logsumexp only without b and return_sign")
@@ -485,14 +501,8 @@ def _(x):
 # A bound given as None has no partial (the emitter never asks for it).
 @partials(np.clip)
 def _(a, a_min, a_max):
-    return (
-        (np.where(a > a_min, 1.0, np.where(a == a_min, 0.5, 0.0)) if a_min is not None else 1.0)
-        * (np.where(a < a_max, 1.0, np.where(a == a_max, 0.5, 0.0)) if a_max is not None else 1.0),
-        np.where(a < a_min, 1.0, np.where(a == a_min, 0.5, 0.0))
-        * (np.where(a_min < a_max, 1.0, np.where(a_min == a_max, 0.5, 0.0)) if a_max is not None else 1.0),
-        np.where(np.maximum(a, a_min) > a_max, 1.0, np.where(np.maximum(a, a_min) == a_max, 0.5, 0.0))
-        if a_min is not None else np.where(a > a_max, 1.0, np.where(a == a_max, 0.5, 0.0)),
-    )
+    return (_clip_partial(a, a_min, a_max, 0), _clip_partial(a, a_min, a_max, 1),
+            _clip_partial(a, a_min, a_max, 2))
 
 
 @partials(np.where)
