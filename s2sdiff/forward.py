@@ -24,7 +24,8 @@ from .analysis import active as check_rules
 from .analysis import is_list_op, partial_positions
 from .errors import NoRuleError, S2SDiffError
 from .normalize import Namer
-from .rules import is_constant, lookup, lookup_array
+from .reverse import uses_arrays
+from .rules import elementwise_rule, is_constant, lookup, lookup_array
 from .templates import (
     _Substitute,
     atom_expr,
@@ -156,6 +157,7 @@ class _Forward:
         self.fn = fn
         self.wrt = wrt
         self.active = _activity(fn, set(wrt))
+        self.arrays = uses_arrays(fn)
         self.counts = _assignment_counts(fn)
         self.namer = Namer(taken | _all_names(fn))
         self.dots: dict[str, str] = {}
@@ -259,7 +261,7 @@ class _Forward:
                 tangent = {f"{array.inputs[i]}_dot": ast.Name(self.dot(op.args[i]), ast.Load())}
                 terms.append(instantiate_array(array, array.jvps, i, op, s.target, tangent))
             return _sum(terms)
-        rule = lookup(op.fn, len(op.args))
+        rule = elementwise_rule(op.fn, len(op.args), self.arrays)
         if rule is None:
             raise NoRuleError(f"no derivative rule for {op} in {s}")
         for i in positions:

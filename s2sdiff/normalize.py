@@ -552,7 +552,10 @@ class _Flatten:
         owner = e.func.value
         func = ast.copy_location(ast.Attribute(ast.Name(METHOD, ast.Load()), e.func.attr,
                                                ast.Load()), e.func)
-        call = ast.Call(func, [owner] + list(e.args), e.keywords)
+        args = list(e.args)
+        if e.func.attr in ("reshape", "transpose") and len(args) > 1:
+            args = [ast.copy_location(ast.Tuple(args, ast.Load()), e)]  # x.reshape(2, -1)
+        call = ast.Call(func, [owner] + args, e.keywords)
         return self.call(ast.copy_location(call, e), put)
 
     def attribute(self, e: ast.Attribute, put) -> list[ast.stmt]:

@@ -20,7 +20,7 @@ from . import ir
 from .analysis import active as find_active, partial_positions
 from .normalize import Namer
 from .rules import lookup
-from .rules import lookup_array
+from .rules import elementwise_rule, lookup_array
 from .rules.numpy import _unbroadcast
 from .templates import global_name, instantiate, instantiate_array, number, times
 
@@ -351,7 +351,7 @@ class _Reverse:
                 self.need(part)
                 self.accumulate(arg.name, part, out, comment)
         elif isinstance(op, ir.Op):
-            rule = lookup(op.fn, len(op.args))
+            rule = elementwise_rule(op.fn, len(op.args), self.arrays)
             zbar = self.adjoint(z)
             shared = False
             for i in partial_positions(op):

@@ -14,12 +14,13 @@ import inspect
 import linecache
 import operator
 import re
+import sys
 
 from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
 from .normalize import METHOD, Namer, local_names, names_in, normalize
-from .rules import is_constant, lookup
+from .rules import is_constant, lookup, lookup_array
 
 BINARY = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -305,16 +306,26 @@ class _Builder:
             return self.fold(target, operator.add, "+", args[0], stmt, ir.Const(0))
         if fn in (min, max) and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
             args = list(args[0])
-        if any(isinstance(a, tuple) for a in args):
-            raise self.error("tuple passed to a call", node)
+        args = [self.pack(a, stmt) for a in args]
+        kwargs = [(k, self.pack(v, stmt)) for k, v in kwargs]
         if fn in (min, max) and len(args) > 2 and not kwargs:
             return self.fold(target, fn, "call", tuple(args), stmt, callee=callee)
-        if inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn):
+        if inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn) \
+                and lookup_array(fn) is None and not _is_library(fn):
             where = self.where.resolver.source_of(fn)
             if where is not None:
                 return self.inline(where, fn, args, kwargs, node)
         op = ir.Op(fn, tuple(args), "call", callee, tuple(kwargs))
         return self.emit(target, op, stmt)
+
+    def pack(self, value, stmt):
+        """A tuple argument (``np.reshape(x, (2, -1))``) as one atom."""
+        if not isinstance(value, tuple):
+            return value
+        items = tuple(self.pack(v, stmt) for v in value)
+        if all(isinstance(v, ir.Const) for v in items):
+            return ir.Const(tuple(v.value for v in items))
+        return self.emit("_t", ir.Op(ir.make_tuple, items, "tuple"), stmt)
 
     def fold(self, target, fn, syntax, items, stmt, start=None, callee=None):
         """``sum``, ``min``/``max`` of many items as a chain of binary operations."""
@@ -474,6 +485,12 @@ def _fold(op: ir.Op):
     except Exception:  # leave it to run time, where the user's error shows
         return None
     return ir.Const(value) if isinstance(value, (int, float, bool)) else None
+
+
+def _is_library(fn) -> bool:
+    """Functions of NumPy, SciPy or the standard library are not user code to inline."""
+    root = (getattr(fn, "__module__", None) or "").split(".")[0]
+    return root in sys.stdlib_module_names or root in ("numpy", "scipy", "sympy")
 
 
 def _value_of(g: ir.Global):

@@ -576,3 +576,14 @@ def outer_array_out(x, y):
 
 _case(outer_array_out, (_r(243, 3), _r(244, 2)), (_r(245, 2), _r(246, 4)), (_r(247, 4), _r(248, 1)),
       output="array")
+
+
+def python_operators_on_arrays(x, y):
+    """Builtins and operators whose scalar rules use `if`/`math` take NumPy's on arrays."""
+    a = abs(x) * y ** 2
+    b = (x * x + 1.0) ** y
+    return np.sum(a + b + np.maximum(x, y) % 3.0)
+
+
+_case(python_operators_on_arrays,
+      (_away(301, 4), _away(302, 4)), (_away(303, 3), _away(304, 3)), (_away(305, 5), _away(306, 5)))

@@ -17,5 +17,14 @@ from .registry import (
     vjp,
 )
 
-__all__ = ["ArrayRule", "Rule", "all_rules", "constant", "helper", "is_constant", "jvp",
+
+
+def elementwise_rule(fn, nargs: int, arrays: bool):
+    """The partials rule of ``fn``; in array code, the NumPy rule of ``abs``, ``**``…"""
+    if arrays:
+        fn = _numpy_rules.ARRAY_EQUIVALENTS.get(fn, fn)
+    return lookup(fn, nargs)
+
+
+__all__ = ["elementwise_rule", "ArrayRule", "Rule", "all_rules", "constant", "helper", "is_constant", "jvp",
            "lookup", "lookup_array", "partials", "vjp"]

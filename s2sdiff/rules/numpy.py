@@ -577,14 +577,17 @@ def _(x, axis=None, ddof=0, keepdims=False, *, out):
             / (_mean_count(x, axis, ddof) * out),)
 
 
+# At a zero vector the derivative is taken as 0 (JAX gives nan), so that code
+# guarding the small-norm case with a branch gets a finite gradient.
 @vjp(np.linalg.norm)
 def _(g, x, ord=None, axis=None, keepdims=False, *, out):
-    return (_check_norm(ord) * _keep(g / out, axis, keepdims) * x,)
+    return (_check_norm(ord) * _keep(g / np.where(out == 0, 1.0, out), axis, keepdims) * x,)
 
 
 @jvp(np.linalg.norm)
 def _(x, ord=None, axis=None, keepdims=False, *, out):
-    return (_check_norm(ord) * np.sum(x * x_dot, axis=axis, keepdims=keepdims) / out,)  # noqa: F821
+    return (_check_norm(ord) * np.sum(x * x_dot, axis=axis, keepdims=keepdims)  # noqa: F821
+            / np.where(out == 0, 1.0, out),)
 
 
 try:  # scipy is optional
@@ -833,3 +836,16 @@ constant(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.all, np.any, np.array_equal, np.allclose, np.isclose,
 )
+
+
+# Python operators and builtins applied to arrays take these rules instead of
+# their scalar ones (whose templates use `if` and `math`).
+ARRAY_EQUIVALENTS = {
+    abs: np.abs,
+    operator.abs: np.abs,
+    operator.pow: np.power,
+    pow: np.power,
+    max: np.maximum,
+    min: np.minimum,
+    operator.mod: np.mod,
+}
