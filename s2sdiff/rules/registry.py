@@ -62,29 +62,35 @@ def _drop_rules(fn: object) -> None:
         del _RULES[key]
 
 
-def _parse_rule(definition: Callable) -> tuple[tuple[str, ...], tuple[ast.expr | None, ...]]:
-    """Read the parameter names and the returned partial expressions of a rule."""
+def _rule_tree(definition: Callable) -> tuple[ast.FunctionDef, list[ast.expr]]:
+    """The rule's ``def`` and the expressions its single ``return`` gives."""
     source = textwrap.dedent(inspect.getsource(definition))
     tree = ast.parse(source).body[0]
     if not isinstance(tree, ast.FunctionDef):
         raise S2SDiffError(f"rule {definition!r} must be a def")
-    params = tuple(a.arg for a in tree.args.args)
     kwonly = tuple(a.arg for a in tree.args.kwonlyargs)
     if kwonly not in ((), ("out",)):
         raise S2SDiffError(f"rule {tree.name}: the only keyword-only parameter allowed is 'out'")
     body = [s for s in tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
-        raise S2SDiffError(f"rule {tree.name}: the body must be a single `return (partial, ...)`")
+        raise S2SDiffError(f"rule {tree.name}: the body must be a single `return (expr, ...)`")
     value = body[0].value
-    items = value.elts if isinstance(value, ast.Tuple) else [value]
-    if len(items) != len(params):
-        raise S2SDiffError(
-            f"rule {tree.name}: returns {len(items)} partials for {len(params)} parameters"
-        )
-    partials = tuple(
-        None if isinstance(e, ast.Constant) and e.value is None else e for e in items
-    )
-    return params, partials
+    return tree, (value.elts if isinstance(value, ast.Tuple) else [value])
+
+
+def _expressions(tree: ast.FunctionDef, items: list, names: tuple) -> tuple:
+    """One expression per name (``None`` for no derivative), or a located complaint."""
+    if len(items) != len(names):
+        raise S2SDiffError(f"rule {tree.name}: returns {len(items)} expressions for "
+                           f"{len(names)} inputs {names}")
+    return tuple(None if isinstance(e, ast.Constant) and e.value is None else e for e in items)
+
+
+def _parse_rule(definition: Callable) -> tuple[tuple[str, ...], tuple[ast.expr | None, ...]]:
+    """Read the parameter names and the returned partial expressions of a rule."""
+    tree, items = _rule_tree(definition)
+    params = tuple(a.arg for a in tree.args.args)
+    return params, _expressions(tree, items, params)
 
 
 def partials(*fns: object, arity: int | None = None) -> Callable[[Callable], Callable]:
@@ -167,8 +173,7 @@ _ARRAY_RULES: dict[int, ArrayRule] = {}
 
 
 def _parse_array_rule(definition: Callable, leading: tuple[str, ...]):
-    source = textwrap.dedent(inspect.getsource(definition))
-    tree = ast.parse(source).body[0]
+    tree, items = _rule_tree(definition)
     args = tree.args
     names = [a.arg for a in args.args]
     if tuple(names[: len(leading)]) != leading:
@@ -177,19 +182,7 @@ def _parse_array_rule(definition: Callable, leading: tuple[str, ...]):
     n_options = len(args.defaults)
     inputs = tuple(names[: len(names) - n_options])
     options = tuple(zip(names[len(names) - n_options:], args.defaults))
-    kwonly = tuple(a.arg for a in args.kwonlyargs)
-    if kwonly not in ((), ("out",)):
-        raise S2SDiffError(f"rule {tree.name}: the only keyword-only parameter allowed is 'out'")
-    body = [s for s in tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
-        raise S2SDiffError(f"rule {tree.name}: the body must be a single `return (expr, ...)`")
-    value = body[0].value
-    items = value.elts if isinstance(value, ast.Tuple) else [value]
-    if len(items) != len(inputs):
-        raise S2SDiffError(f"rule {tree.name}: returns {len(items)} expressions for "
-                           f"{len(inputs)} inputs {inputs}")
-    exprs = tuple(None if isinstance(e, ast.Constant) and e.value is None else e for e in items)
-    return inputs, options, exprs
+    return inputs, options, _expressions(tree, items, inputs)
 
 
 def vjp(*fns: object) -> Callable[[Callable], Callable]:
