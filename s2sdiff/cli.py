@@ -24,7 +24,7 @@ import sys
 import tempfile
 import traceback
 
-from . import __version__, codegen, ir, normalize, reverse, ssa, static
+from . import __version__, codegen, ir, normalize, ssa, static
 from .errors import LocatedError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -98,20 +98,7 @@ def _gradient_ir(where, wrt, with_value: bool) -> tuple[list[ir.Function], tuple
     """The reverse-mode pipeline of ``api.derive``, from a statically parsed function."""
     from . import api
 
-    program = ssa.build(where)
-    names, single = api._wrt_names(program.params, wrt)
-    if isinstance(program.result, tuple):
-        raise UsageError(f"grad needs a function returning one number; {program.name} "
-                         f"returns a tuple of {len(program.result)} (try jacobian)")
-    gradient = reverse.gradient(program, names, with_value=with_value)
-    try:
-        from . import optimize
-    except ImportError:  # pragma: no cover - depends on the version of the core
-        optimize = None
-    if optimize is not None and hasattr(optimize, "eliminate_dead_code"):
-        gradient = optimize.eliminate_dead_code(gradient)
-    if single:
-        gradient = api._single(gradient, with_value=with_value)
+    gradient, names = api.gradient_ir(where, wrt, "value_and_grad" if with_value else "grad")
     return [gradient], names
 
 

@@ -28,7 +28,6 @@ from .reverse import uses_arrays
 from .rules import elementwise_rule, is_constant, lookup, lookup_array
 from .templates import (
     _Substitute,
-    atom_expr,
     clone,
     index_node,
     instantiate,

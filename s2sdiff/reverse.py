@@ -19,7 +19,6 @@ import numpy as np
 from . import ir
 from .analysis import active as find_active, partial_positions
 from .normalize import Namer
-from .rules import lookup
 from .rules import elementwise_rule, lookup_array
 from .rules.numpy import _unbroadcast
 from .templates import global_name, instantiate, instantiate_array, number, times
