@@ -2,15 +2,9 @@
 
 import math
 import random
-import sys
 import warnings
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # `fuzz` lives at the repo root, next to `s2sdiff`
 
 from fuzz import arbitrary, check, programs
 

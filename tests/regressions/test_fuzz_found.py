@@ -1,0 +1,22 @@
+"""Programs on which the fuzzer found wrong derivatives or crashes, by seed.
+
+- 20257, 20318: a swap inside a loop (``x, y = y, x``) was compiled to
+  sequential φ copies, so the forward values were wrong (now one tuple
+  assignment).
+- 20348, 20246, 20269: dead-code elimination counted a value read by two φs of
+  one ``if`` once, and dropped a live assignment (NameError in the gradient).
+"""
+
+import pytest
+
+from fuzz import check, programs
+
+SEEDS = [20257, 20318, 20348, 20246, 20269]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fuzz_seed_is_differentiated_right(seed, monkeypatch):
+    monkeypatch.setattr(check, "SYMPY_EVERY", 10**9)
+    prog = programs.generate(seed)
+    (outcome,) = check.check_batch([prog], check.Core())
+    assert outcome.kind in ("differentiated", "rejected"), outcome.detail
