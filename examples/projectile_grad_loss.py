@@ -64,10 +64,9 @@ def value_and_grad_loss(v0, angle):
     _t5_bar = _t4_bar * v0  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     v0_bar = _t4_bar * _t5
     v0_bar += _t5_bar * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
-    miss_bar = _t3_bar * miss  # return miss * miss + ENERGY_WEIGHT * v0 * v0
-    miss_bar += _t3_bar * miss
+    miss_bar = _t3_bar * (2.0 * miss)  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     _t24_bar = miss_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    _t22_bar = _t24_bar * (1.0 / _t23)  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
+    _t22_bar = _t24_bar / _t23  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t23_bar = _t24_bar * (-_t22 / (_t23 * _t23))
     landing_distance_y_bar = -_t23_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t21_bar = _t22_bar * landing_distance_y_prev  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
@@ -102,10 +101,8 @@ def value_and_grad_loss(v0, angle):
         landing_distance_vx_1_bar += landing_distance_x_1_bar * DT  # x = x + DT * vx
         _t10_bar = _t11_bar * (0.5 / _t11)  # return math.sqrt(vx * vx + vy * vy)
         _t9_bar = _t10_bar  # return math.sqrt(vx * vx + vy * vy)
-        landing_distance_vy_1_bar += _t9_bar * landing_distance_vy_1  # return math.sqrt(vx * vx + vy * vy)
-        landing_distance_vy_1_bar += _t9_bar * landing_distance_vy_1
-        landing_distance_vx_1_bar += _t10_bar * landing_distance_vx_1  # return math.sqrt(vx * vx + vy * vy)
-        landing_distance_vx_1_bar += _t10_bar * landing_distance_vx_1
+        landing_distance_vy_1_bar += _t9_bar * (2.0 * landing_distance_vy_1)  # return math.sqrt(vx * vx + vy * vy)
+        landing_distance_vx_1_bar += _t10_bar * (2.0 * landing_distance_vx_1)  # return math.sqrt(vx * vx + vy * vy)
         miss_bar = 0.0
         _t23_bar = 0.0
     landing_distance_vx_bar = landing_distance_vx_1_bar

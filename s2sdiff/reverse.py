@@ -21,7 +21,9 @@ from .analysis import active as find_active, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
 from .rules.numpy import _unbroadcast
-from .templates import global_name, instantiate, instantiate_array, number, times
+from .templates import (
+    const_expr, global_name, instantiate, instantiate_array, number, plus, times,
+)
 
 
 def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
@@ -103,7 +105,8 @@ class _Reverse:
         self.record: set[str] = set()  # values the reverse sweep reads (known after it)
         self.needed: set[str] = set()
         self.assigned: set[str] = set()
-        self.unit: set[str] = set()
+        self.known: dict[str, float] = {}  # adjoints that are numbers, not yet written
+        self.regions = 0  # depth of branches and loop bodies being reversed
         self.bars: dict[str, str] = {}
         self.counters: dict[int, str] = {}
         self.tape = "_tape"
@@ -141,7 +144,7 @@ class _Reverse:
         if self.is_active(result):
             top = {s.target for s in self.fn.body if isinstance(s, ir.Assign)}
             if result.name in top:
-                self.unit.add(result.name)
+                self.known[result.name] = 1.0
             else:
                 seed.append(ir.Assign(self.bar(result.name), ir.Const(1.0), comment="seed"))
             self.assigned.add(result.name)
@@ -184,8 +187,8 @@ class _Reverse:
                            signature=self.fn.signature)
 
     def final_adjoint(self, param: str):
-        if param in self.unit:
-            return ir.Const(1.0)
+        if param in self.known:
+            return ir.Const(self.known[param])
         if param in self.assigned:
             return ir.Var(self.bar(param))
         if self.arrays:
@@ -204,8 +207,8 @@ class _Reverse:
 
     # adjoint bookkeeping
     def adjoint(self, v: str) -> ast.expr:
-        if v in self.unit:
-            return ast.Constant(1.0)
+        if v in self.known:
+            return const_expr(self.known[v])
         return ast.Name(self.bar(v), ast.Load())
 
     def accumulate(self, v: str, expr: ast.expr, out: list, comment: str = "",
@@ -216,15 +219,14 @@ class _Reverse:
         after this, a first write of a fresh adjoint takes over that variable
         instead of copying it.
         """
-        if (share is not None and v not in self.assigned and v not in self.unit
+        if (share is not None and v not in self.assigned and v not in self.known
                 and v not in self.bars and v not in self.fn.params
                 and isinstance(expr, ast.Name) and expr.id == self.bars.get(share)):
             self.bars[v] = expr.id
             self.assigned.add(v)
             return
-        if v in self.unit:
-            self.unit.discard(v)
-            out.append(ir.Assign(self.bar(v), ir.Const(1.0)))
+        if v in self.known:
+            out.append(ir.Assign(self.bar(v), ir.Const(self.known.pop(v))))
         first = v not in self.assigned
         if first and isinstance(expr, ast.Name) and expr.id == self.bar(v):
             self.assigned.add(v)  # already holds it: the adjoint variable was shared
@@ -238,7 +240,13 @@ class _Reverse:
 
     def consume(self, v: str) -> None:
         self.assigned.discard(v)
-        self.unit.discard(v)
+        self.known.pop(v, None)
+
+    def materialize(self) -> list:
+        """Write the adjoints known as numbers, before a region that may update them."""
+        out = [ir.Assign(self.bar(v), ir.Const(value)) for v, value in self.known.items()]
+        self.known.clear()
+        return out
 
     def need(self, expr: ast.expr) -> None:
         for node in ast.walk(expr):
@@ -334,7 +342,7 @@ class _Reverse:
 
     def reverse_assign(self, s: ir.Assign) -> list:
         z = s.target
-        if z not in self.active or (z not in self.assigned and z not in self.unit):
+        if z not in self.active or z not in self.assigned:
             return []
         op = s.value
         out: list = []
@@ -353,13 +361,7 @@ class _Reverse:
             rule = elementwise_rule(op.fn, len(op.args), self.arrays)
             zbar = self.adjoint(z)
             shared = False
-            for i in partial_positions(op):
-                arg = op.args[i]
-                if not self.is_active(arg):
-                    continue
-                partial = instantiate(rule, i, op.args, out=z)
-                if _is_zero(partial):
-                    continue
+            for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
                 contribution = times(zbar, partial)
                 if self.arrays and number(contribution) is None:
@@ -377,6 +379,21 @@ class _Reverse:
 
     # lists: the adjoint of a list is a list of the same length; appends are
     # undone in reverse, so both lists always have the length of that moment.
+    def edge_partials(self, rule, op: ir.Op, z: str) -> list:
+        """(active argument, its partial), one per argument: ``x * x`` gives ``2.0 * x``."""
+        found: dict[str, tuple] = {}
+        for i in partial_positions(op):
+            arg = op.args[i]
+            if not self.is_active(arg):
+                continue
+            partial = instantiate(rule, i, op.args, out=z)
+            if _is_zero(partial):
+                continue
+            if arg.name in found:
+                partial = plus(found[arg.name][1], partial)
+            found[arg.name] = (arg, partial)
+        return list(found.values())
+
     def reverse_list(self, s: ir.Assign) -> list:
         out: list = []
         comment = s.origin.text if s.origin else ""
@@ -389,7 +406,7 @@ class _Reverse:
 
     def reverse_list_read(self, s: ir.Assign) -> list:
         z = s.target
-        if z not in self.active or (z not in self.assigned and z not in self.unit):
+        if z not in self.active or z not in self.assigned:
             return []
         lst = s.value.args[0].name
         comment = s.origin.text if s.origin else ""
@@ -422,11 +439,12 @@ class _Reverse:
         return out
 
     def reverse_if(self, s: ir.If, depth: int) -> list:
+        pre = self.materialize()
         before = set(self.assigned)
-        units = set(self.unit)
         branches = []
+        self.regions += 1
         for side, block in ((0, s.then), (1, s.orelse)):
-            self.assigned, self.unit = set(before), set(units)
+            self.assigned = set(before)
             out: list = []
             inside = _defined_inside(block) if s.phis else set()
             for phi in s.phis:
@@ -439,17 +457,17 @@ class _Reverse:
                 self.consume(phi.target)
             out = out + self.reverse(block, depth)
             branches.append((out, set(self.assigned)))
+        self.regions -= 1
         (then, a_then), (orelse, a_else) = branches
         for v in sorted(a_then - a_else):
             orelse.append(ir.Assign(self.bar(v), self.zero(v)))
         for v in sorted(a_else - a_then):
             then.append(ir.Assign(self.bar(v), self.zero(v)))
         self.assigned = a_then | a_else
-        self.unit = units - {p.target for p in s.phis}
         if not _has_work(then) and not _has_work(orelse):
-            return []
+            return pre
         self.need_atom(s.cond)
-        return [ir.If(s.cond, tuple(then), tuple(orelse), (), s.origin)]
+        return pre + [ir.If(s.cond, tuple(then), tuple(orelse), (), s.origin)]
 
     def reverse_loop(self, loop: ir.Loop, depth: int) -> list:
         inside = _defined_inside(loop.body) | {p.target for p in loop.phis}
@@ -457,14 +475,14 @@ class _Reverse:
         headers = [p for p in loop.phis if p.target in self.active]
         if not headers and not outer:
             return []
-        pre: list = []
+        pre: list = self.materialize()
         for v in outer + [p.target for p in headers]:
-            if v in self.unit:
-                self.accumulate(v, self.zero(v).tree if self.arrays else ast.Constant(0.0), pre)
-            elif v not in self.assigned:
+            if v not in self.assigned:
                 pre.append(ir.Assign(self.bar(v), self.zero(v)))
                 self.assigned.add(v)
+        self.regions += 1
         body = self.reverse_loop_body(loop, headers, depth)
+        self.regions -= 1
         after: list = []
         for phi in headers:
             if self.is_active(phi.first):

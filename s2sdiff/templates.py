@@ -42,6 +42,11 @@ def clone(node):
     return new
 
 
+def const_expr(value) -> ast.expr:
+    """A number as an expression (negative numbers as ``-x``)."""
+    return _const(value)
+
+
 def _const(value) -> ast.expr:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
@@ -149,6 +154,10 @@ def _simplify_binop(node: ast.BinOp) -> ast.expr:
     if a is not None and b is not None and op in _FOLD:
         return _const(_FOLD[op](a, b))
     if op is ast.Mult:
+        right = node.right
+        if isinstance(right, ast.BinOp) and isinstance(right.op, ast.Div) \
+                and number(right.left) == 1:
+            return ast.BinOp(node.left, ast.Div(), right.right)  # a * (1 / b) is a / b
         if a == 1:
             return node.right
         if b == 1:
@@ -173,6 +182,13 @@ def _simplify_binop(node: ast.BinOp) -> ast.expr:
 
 def is_zero(node: ast.expr) -> bool:
     return number(node) == 0
+
+
+def plus(left: ast.expr, right: ast.expr) -> ast.expr:
+    """``left + right``, simplified; ``p + p`` is ``2.0 * p``."""
+    if ast.dump(left) == ast.dump(right):
+        return simplify(ast.BinOp(ast.Constant(2.0), ast.Mult(), left))
+    return simplify(ast.BinOp(left, ast.Add(), right))
 
 
 def times(left: ast.expr, right: ast.expr) -> ast.expr:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from . import api, frontend, ir, reverse, ssa
+from . import api, frontend, ir, ssa
 from .errors import S2SDiffError
 from .rules import is_constant
 from .sympy_lift import LiftError, diff_ae, lift_expr, lift_value, sympy_callable
@@ -46,6 +46,7 @@ BOUND = 200  # loop iterations unrolled in the symbolic check
 PATH_BOUND = 5000  # iterations followed along a sampled path
 SIMPLIFY_OPS = 400  # larger differences skip simplify and go straight to points
 DIGITS = 50
+EXACT_NODES = 2000  # larger values are decided at DIGITS digits instead of exactly
 MAX_BRANCHES = 16  # symbolic branches (Piecewise) before a path is sampled instead
 
 
@@ -240,7 +241,10 @@ class Executor:
         if v.free_symbols:
             if self.point is None:
                 raise PathDependent(f"needs the value of {v}")
-            v = _at(v, self.point) if isinstance(v, sympy.Expr) else v.xreplace(self.point)
+            if isinstance(v, sympy.Expr) and not _small(v, EXACT_NODES):
+                v = _at(v, self.point)  # high precision: exact trees would be too big
+            else:
+                v = v.xreplace(self.point)  # exact: integers stay integers
         if isinstance(v, sympy.logic.boolalg.Boolean):
             return _truth(v)
         if v.is_Integer:
@@ -500,17 +504,15 @@ def _at(expr, point: dict):
 
 
 def _small(expr, limit: int) -> bool:
-    """True if ``expr`` has at most ``limit`` distinct subexpressions."""
-    seen, stack = set(), [expr]
-    while stack:
-        e = stack.pop()
-        if e in seen:
-            continue
-        seen.add(e)
-        if len(seen) > limit:
-            return False
-        stack.extend(e.args)
-    return True
+    """True if ``expr``, written out as a tree, has at most ``limit`` nodes."""
+    sizes: dict = {}
+
+    def size(e) -> int:
+        if e not in sizes:
+            sizes[e] = 1 + sum(size(a) for a in e.args)
+        return sizes[e]
+
+    return size(expr) <= limit
 
 
 def _agree(a, b):
@@ -553,16 +555,6 @@ def _points(params, wrt, points, samples: int, seed: int) -> list[tuple]:
         return [tuple(p) for p in points]
     rng = random.Random(f"{seed}:{params}")
     return [tuple(round(rng.uniform(0.3, 1.7), 6) for _ in params) for _ in range(samples)]
-
-
-def _gradient_ir(program: ir.Function, names: tuple[str, ...]) -> ir.Function:
-    gradient = reverse.gradient(program, names)
-    try:
-        from . import optimize
-    except ImportError:
-        return gradient
-    eliminate = getattr(optimize, "eliminate_dead_code", None)
-    return eliminate(gradient) if eliminate else gradient
 
 
 def _forward_available() -> bool:
@@ -646,7 +638,7 @@ class _Lifted:
         return self._paths[k]
 
     def reverse(self):
-        gradient = _gradient_ir(self.program, self.names)
+        gradient, _ = api.gradient_ir(frontend.from_function(self.f), wrt=tuple(self.names))
         compiled = api.derive(self.f, wrt=tuple(self.names))
         return (lambda ex, args: ex.run(gradient, args)), compiled
 
@@ -678,10 +670,12 @@ class _Lifted:
         report, out = self.report, self.program.name
         try:
             lift, compiled = getattr(self, mode)()
-        except S2SDiffError as exc:
+        except Exception as exc:  # noqa: BLE001  (reported, not raised: a check never crashes)
+            what = "not generated" if isinstance(exc, S2SDiffError) else \
+                f"bug in s2sdiff, {type(exc).__name__} while generating"
             for name in self.names:
                 report.pairs.append(PairResult(mode, out, name, "error",
-                                               detail=f"not generated: {exc}".splitlines()[0]))
+                                               detail=f"{what}: {exc}".splitlines()[0]))
             return
         computed = [self.run_compiled(compiled, p) for p in self.points]
         obtained, stop, reason = None, self.stop, self.path_reason

@@ -9,11 +9,10 @@ def grad_early_return(x):
     # reverse pass
     _result3_bar = 1.0  # seed
     if _t1:
-        x_bar = _result3_bar * (1.0 / x)  # return math.log(x)
+        x_bar = _result3_bar / x  # return math.log(x)
     else:
-        y_bar = _result3_bar * (1.0 / _t2)  # return y / (1.0 + y)
+        y_bar = _result3_bar / _t2  # return y / (1.0 + y)
         _t2_bar = _result3_bar * (-y / (_t2 * _t2))
         y_bar += _t2_bar  # return y / (1.0 + y)
-        x_bar = y_bar * x  # y = x * x
-        x_bar += y_bar * x
+        x_bar = y_bar * (2.0 * x)  # y = x * x
     return x_bar,

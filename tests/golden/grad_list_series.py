@@ -22,7 +22,7 @@ def grad_list_series(x):
     for i in reversed(range(6)):
         term_1_bar = term_bar
         term, _t2 = _tape.pop()
-        _t1_bar = term_1_bar * (1.0 / _t2)  # term = term * x / (i + 1)
+        _t1_bar = term_1_bar / _t2  # term = term * x / (i + 1)
         term_bar = _t1_bar * x  # term = term * x / (i + 1)
         x_bar += _t1_bar * term
         terms.pop()
