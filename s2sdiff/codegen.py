@@ -132,13 +132,17 @@ def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
             continue
         owner = getattr(value, "__module__", None)
         qual = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
-        if owner and qual and "<" not in qual and "." not in qual and not owner.startswith("_"):
+        importable = owner == "__main__" or (owner and not owner.startswith("_"))
+        if importable and qual and "<" not in qual and "." not in qual:
             froms.append(f"from {owner} import {qual}" + (f" as {name}" if qual != name else ""))
             continue
         home = binder.homes.get(name)
         literal = isinstance(value, (int, float, bool, str)) or value is None
-        if (literal and not import_homes) or not home or home == "__main__":
+        if literal and (not import_homes or not home or home == "__main__"):
             values.append(f"{name} = {value!r}")
+        elif not home or (home == "__main__" and not literal):
+            # a closure value or an object with no importable name: bound when compiled
+            values.append(f"# {name}: {type(value).__name__} bound at run time")
         else:
             original = binder.original[name]
             froms.append(f"from {home} import {original}"

@@ -364,7 +364,9 @@ class _Reverse:
             for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
                 contribution = times(zbar, partial)
-                if self.arrays and number(contribution) is None:
+                others = [a for a in op.args if a is not arg]
+                scalars = all(isinstance(a, ir.Const) for a in others)  # no broadcasting
+                if self.arrays and number(contribution) is None and not scalars:
                     contribution = ast.Call(global_name("_unbroadcast", _unbroadcast),
                                             [contribution, ast.Name(arg.name, ast.Load())], [])
                     self.needed.add(arg.name)
