@@ -24,7 +24,7 @@ import sys
 import tempfile
 import traceback
 
-from . import __version__, codegen, ir, normalize, ssa, static
+from . import __version__, codegen, ir, normalize, ssa, static, transforms
 from .errors import LocatedError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -94,52 +94,13 @@ def _wrt_option(text: str | None):
     return values[0] if len(values) == 1 else values
 
 
-def _gradient_ir(where, wrt, with_value: bool) -> tuple[list[ir.Function], tuple[str, ...]]:
-    """The reverse-mode pipeline of ``api.derive``, from a statically parsed function."""
-    from . import api
-
-    gradient, names = api.gradient_ir(where, wrt, "value_and_grad" if with_value else "grad")
-    return [gradient], names
-
-
-def _transforms():
-    try:
-        return importlib.import_module("s2sdiff.transforms")
-    except ImportError:
-        return None
-
-
-def _forward_ir(where, wrt, kind: str) -> tuple[list[ir.Function], str, tuple[str, ...]]:
-    """Forward mode and second order: ``jvp`` from the forward emitter; the
-    rest from ``s2sdiff.transforms.generate(where, wrt, kind)`` when it exists,
-    which returns (IR functions, source of wrapper functions, wrt names)."""
-    from . import api
-
-    transforms = _transforms()
-    if transforms is not None and hasattr(transforms, "generate"):
-        functions, wrapper, names = transforms.generate(where, wrt, kind)
-        return list(functions), wrapper, tuple(names)
-    program = ssa.build(where)
-    names, _ = api._wrt_names(program.params, wrt)
-    if kind == "jvp":
-        from . import forward
-
-        return [forward.tangent(program, names)], "", names
-    what = "grad --mode forward" if kind == "grad_forward" else kind
-    raise UsageError(f"`s2sdiff {what}` is not available yet in s2sdiff {__version__}: "
-                     "the command needs s2sdiff.transforms.generate(where, wrt, kind) to "
-                     "build it from a statically read module; use the Python API "
-                     f"(s2sdiff.transforms) or `s2sdiff grad` meanwhile")
-
-
-def derive(where, kind: str, wrt, mode: str = "reverse", with_value: bool = False):
-    """(IR functions, extra source appended to the module, wrt names)."""
-    if kind == "grad" and mode == "reverse":
-        functions, names = _gradient_ir(where, wrt, with_value)
-        return functions, "", names
+def derive(where, kind: str, wrt, mode: str = "auto", with_value: bool = False):
+    """What ``s2sdiff KIND`` writes: ``transforms.generate`` on the parsed source."""
     if with_value:
-        raise UsageError("--value is only available for reverse-mode gradients")
-    return _forward_ir(where, wrt, "grad_forward" if kind == "grad" else kind)
+        if kind != "grad" or mode == "forward":
+            raise UsageError("--value is only available for reverse-mode gradients")
+        kind = "value_and_grad"
+    return transforms.generate(where, wrt, kind, mode)
 
 
 # ---------------------------------------------------------------- writing

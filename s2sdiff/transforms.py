@@ -10,6 +10,10 @@ wrapper that calls the core once per unit seed::
     source ─▶ SSA IR ─forward─▶ tangent IR ─codegen─▶ jvp_f ─▶ jacobian_f
     source ─▶ SSA IR ─reverse─▶ gradient IR ─forward─▶ hvp_f ─▶ hessian_f
 
+``generate(where, wrt, kind, mode)`` is that pipeline, from parsed source to
+IR functions and the wrapper's source; the live API below (``jvp(f)``…)
+compiles what it returns, and the ``s2sdiff`` command writes it to disk.
+
 Shapes follow JAX: a Jacobian is indexed ``J[output][input]``; a scalar
 output or a single (non-tuple) ``wrt`` drops that level of nesting.
 """
@@ -21,24 +25,92 @@ import copy
 import functools
 import inspect
 import operator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from . import __version__, codegen, forward, frontend, ir, optimize, reverse, ssa
-from .api import _CACHE, _runtime_namespace, _wrt_names
+from .api import _CACHE, _runtime_namespace, _wrt_names, gradient_ir
 from .errors import S2SDiffError
 from .normalize import Namer
 
 _MODES = ("auto", "forward", "reverse")
+KINDS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian")
 
 
-# --- the pipeline pieces ------------------------------------------------------
+# --- the pipeline: parsed source → IR functions + wrapper source --------------
 
 
-def _program(fn, wrt):
-    where = frontend.from_function(fn)
+@dataclass(frozen=True)
+class Generated:
+    """What one transform generates from a function's source.
+
+    ``functions`` (dead code removed) come first in the module, then
+    ``wrapper``, the source of a function calling them once per seed ("" when
+    there is none); ``entry`` is the function to call.
+    """
+
+    kind: str
+    name: str  # the user's function
+    params: tuple[str, ...]
+    names: tuple[str, ...]  # the wrt parameters
+    single: bool  # wrt was one parameter, not a tuple
+    outputs: int | None  # the number of outputs of a tuple-returning function
+    mode: str  # "reverse", "forward" or "forward-over-reverse"
+    functions: tuple[ir.Function, ...]
+    wrapper: str
+    entry: str
+    description: str  # e.g. "jacobian (forward mode)", for headers
+
+
+def generate(where: frontend.SourceFunction, wrt=0, kind: str = "jvp",
+             mode: str = "auto") -> Generated:
+    """Every derivative the tools offer, from parsed source (live or static).
+
+    ``kind`` is one of ``KINDS``; ``mode`` ("auto", "forward", "reverse")
+    matters for "grad" (auto: reverse) and "jacobian" (auto: forward when
+    there are fewer ``wrt`` inputs than outputs).
+    """
+    if kind not in KINDS:
+        raise S2SDiffError(f"unknown transform {kind!r}; use one of {', '.join(KINDS)}")
+    if mode not in _MODES:
+        raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(_MODES)}")
+    if kind in ("grad", "value_and_grad") and mode != "forward":
+        gradient, names = gradient_ir(where, wrt, kind)
+        single = not isinstance(wrt, (tuple, list))
+        return Generated(kind, where.name, gradient.params, names, single, None, "reverse",
+                         (gradient,), "", gradient.name, kind)
+    if kind == "value_and_grad":
+        raise S2SDiffError("value_and_grad is only available in reverse mode")
     program = ssa.build(where)
     names, single = _wrt_names(program.params, wrt)
-    return where, program, names, single
+    outputs = _outputs(program, kind)
+    if kind in ("grad", "hessian") and outputs is not None:
+        raise S2SDiffError(f"{kind} needs a function returning one number; {program.name} "
+                           f"returns a tuple of {len(program.result)}")
+    common = dict(kind=kind, name=program.name, params=program.params, names=names,
+                  single=single, outputs=outputs)
+    if kind == "jvp":
+        core = _jvp_ir(program, names)
+        return _done(core, "", "forward", "jvp", **common)
+    if kind == "vjp":
+        core = _vjp_ir(program, names)
+        return _done(core, "", "reverse", "vjp", **common)
+    if kind == "hessian":
+        core = _hvp_ir(program, names)
+        wrapper = _hessian_wrapper(program, names, single, core.name)
+        return _done(core, wrapper, "forward-over-reverse", "hessian (forward over reverse)",
+                     **common)
+    if mode == "auto":
+        mode = "forward" if kind == "grad" or len(names) < (outputs or 1) else "reverse"
+    core = _jvp_ir(program, names) if mode == "forward" else _vjp_ir(program, names)
+    wrapper = _jacobian_wrapper(program, names, single, outputs, mode, kind, core.name)
+    what = "grad (forward mode)" if kind == "grad" else f"{kind} ({mode} mode)"
+    return _done(core, wrapper, mode, what, **common)
+
+
+def _done(core: ir.Function, wrapper: str, mode: str, what: str, **common) -> Generated:
+    entry = wrapper[4:wrapper.index("(")] if wrapper else core.name
+    return Generated(functions=(optimize.eliminate_dead_code(core),), wrapper=wrapper,
+                     entry=entry, mode=mode, description=what, **common)
 
 
 def _outputs(program: ir.Function, what: str) -> int | None:
@@ -50,36 +122,6 @@ def _outputs(program: ir.Function, what: str) -> int | None:
         raise S2SDiffError(f"{what}: {program.name} returns a nested tuple; "
                            "return a flat tuple of numbers")
     return len(result)
-
-
-def _compile(fn, where, program, names, functions, wrapper: str, what: str):
-    """Render ``functions`` (+ the wrapper's source), compile, return (namespace, source)."""
-    header = (f"Generated by s2sdiff {__version__} from {where.filename}:{program.name}, "
-              f"{what} with respect to {', '.join(names)}.")
-    module = codegen.render([optimize.eliminate_dead_code(f) for f in functions], header)
-    if wrapper:
-        module.source += "\n\n" + wrapper
-    label = functions[-1].name if not wrapper else wrapper.split("(")[0][4:]
-    namespace = codegen.compile_module(module, label, _runtime_namespace(fn))
-    return namespace, module.source
-
-
-def _label(compiled, source: str, names, mode: str):
-    compiled.source = source
-    compiled.wrt = names
-    compiled.mode = mode
-    return compiled
-
-
-def _cached(fn, key: tuple, build):
-    key = ("transforms",) + tuple(tuple(k) if isinstance(k, list) else k for k in key)
-    try:
-        table = _CACHE.setdefault(fn, {})
-    except TypeError:
-        return build()
-    if key not in table:
-        table[key] = build()
-    return table[key]
 
 
 def _signature(program: ir.Function) -> str:
@@ -137,6 +179,88 @@ def _hvp_ir(program, names) -> ir.Function:
     return forward.tangent(gradient, names, name="hvp_" + program.name)
 
 
+# --- the wrappers: one core call per seed ---------------------------------------
+
+
+def _jacobian_wrapper(program, names, single, outputs, mode, kind, core: str) -> str:
+    n, name = len(names), f"{kind}_{program.name}"
+    call_args = ", ".join(program.params)
+    lines = [f"def {name}({_signature(program)}):",
+             (f'    """The {kind} of {program.name} by {mode} mode: '
+              f'one {"jvp" if mode == "forward" else "vjp"} call per '
+              f'{"input" if mode == "forward" else "output"}."""')]
+    namer = Namer(set(program.params))
+    if mode == "forward":
+        cols = [namer.fresh("_col") for _ in range(n)]
+        for j, col in enumerate(cols):
+            lines.append(f"    _, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
+
+        def entry(i, j):
+            return cols[j] if outputs is None else f"{cols[j]}[{i}]"
+    else:
+        rows = [namer.fresh("_row") for _ in range(outputs or 1)]
+        for i, row in enumerate(rows):
+            seeds = ", ".join(_seeds(outputs or 1, i))
+            lines.append(f"    {row} = {core}({call_args}, {seeds})")
+
+        def entry(i, j):
+            return f"{rows[i]}[{j}]"
+    per_output = [entry(i, 0) if single else _tuple([entry(i, j) for j in range(n)])
+                  for i in range(outputs or 1)]
+    result = per_output[0] if outputs is None else _tuple(per_output)
+    lines.append(f"    return {result[1:-1] if result.startswith('(') else result}\n")
+    return "\n".join(lines)
+
+
+def _hessian_wrapper(program, names, single, core: str) -> str:
+    n, name = len(names), f"hessian_{program.name}"
+    call_args = ", ".join(program.params)
+    namer = Namer(set(program.params))
+    cols = [namer.fresh("_col") for _ in range(n)]
+    lines = [f"def {name}({_signature(program)}):",
+             f'    """The Hessian of {program.name}: one {core} call per input."""']
+    for j, col in enumerate(cols):
+        lines.append(f"    _, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
+    rows = [_tuple([f"{cols[j]}[{i}]" for j in range(n)]) for i in range(n)]
+    result = f"{cols[0]}[0]" if single else _tuple(rows)
+    lines.append(f"    return {result}\n")
+    return "\n".join(lines)
+
+
+# --- the live API: generate, compile, wrap ---------------------------------------
+
+
+def _live(fn, wrt, kind: str, mode: str = "auto"):
+    """``generate`` on a live function, compiled: (Generated, namespace, source)."""
+    where = frontend.from_function(fn)
+    gen = generate(where, wrt, kind, mode)
+    header = (f"Generated by s2sdiff {__version__} from {where.filename}:{gen.name}, "
+              f"{gen.description} with respect to {', '.join(gen.names)}.")
+    module = codegen.render(list(gen.functions), header)
+    if gen.wrapper:
+        module.source += "\n\n" + gen.wrapper
+    namespace = codegen.compile_module(module, gen.entry, _runtime_namespace(fn))
+    return gen, namespace, module.source
+
+
+def _label(compiled, source: str, names, mode: str):
+    compiled.source = source
+    compiled.wrt = names
+    compiled.mode = mode
+    return compiled
+
+
+def _cached(fn, key: tuple, build):
+    key = ("transforms",) + tuple(tuple(k) if isinstance(k, list) else k for k in key)
+    try:
+        table = _CACHE.setdefault(fn, {})
+    except TypeError:
+        return build()
+    if key not in table:
+        table[key] = build()
+    return table[key]
+
+
 # --- jvp and vjp ----------------------------------------------------------------
 
 _MISSING = object()
@@ -169,13 +293,11 @@ def jvp(fn=None, wrt=0):
 
 
 def _build_jvp(fn, wrt):
-    where, program, names, single = _program(fn, wrt)
-    core_ir = _jvp_ir(program, names)
-    namespace, source = _compile(fn, where, program, names, [core_ir], "", "jvp")
-    core = namespace[core_ir.name]
-    bind = _binder(fn, program.params)
-    count = len(names)
-    fast = len(program.params) + 1
+    gen, namespace, source = _live(fn, wrt, "jvp")
+    core = namespace[gen.entry]
+    bind = _binder(fn, gen.params)
+    names, single, count = gen.names, gen.single, len(gen.names)
+    fast = len(gen.params) + 1
 
     def call(*args, **kwargs):
         if not kwargs and len(args) == fast:  # every argument positional: no binding
@@ -192,10 +314,10 @@ def _build_jvp(fn, wrt):
             raise S2SDiffError(f"jvp: expected {count} tangents for {names}, got {len(seeds)}")
         return core(*bind(args, kwargs), *seeds)
 
-    call.__name__ = core_ir.name
-    call.__doc__ = f"(value, directional derivative) of {program.name}; tangents for {names}."
+    call.__name__ = gen.entry
+    call.__doc__ = f"(value, directional derivative) of {gen.name}; tangents for {names}."
     call.core = core
-    return _label(call, source, names, "forward")
+    return _label(call, source, names, gen.mode)
 
 
 def vjp(fn=None, wrt=0):
@@ -212,13 +334,11 @@ def vjp(fn=None, wrt=0):
 
 
 def _build_vjp(fn, wrt):
-    where, program, names, single = _program(fn, wrt)
-    outputs = _outputs(program, "vjp")
-    core_ir = _vjp_ir(program, names)
-    namespace, source = _compile(fn, where, program, names, [core_ir], "", "vjp")
-    core = namespace[core_ir.name]
-    bind = _binder(fn, program.params)
+    gen, namespace, source = _live(fn, wrt, "vjp")
+    core = namespace[gen.entry]
+    bind = _binder(fn, gen.params)
     original = inspect.unwrap(fn)
+    outputs, single = gen.outputs, gen.single
 
     def call(*args, **kwargs):
         primal = bind(args, kwargs)
@@ -233,12 +353,17 @@ def _build_vjp(fn, wrt):
 
         return value, pullback
 
-    call.__name__ = core_ir.name
+    call.__name__ = gen.entry
     call.core = core
-    return _label(call, source, names, "reverse")
+    return _label(call, source, gen.names, gen.mode)
 
 
 # --- Jacobians, forward gradient, Hessian ---------------------------------------
+
+
+def _build_wrapped(fn, wrt, kind: str, mode: str = "auto"):
+    gen, namespace, source = _live(fn, wrt, kind, mode)
+    return _label(namespace[gen.entry], source, gen.names, gen.mode)
 
 
 def jacobian(fn=None, wrt=0, mode: str = "auto"):
@@ -252,7 +377,8 @@ def jacobian(fn=None, wrt=0, mode: str = "auto"):
         raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(_MODES)}")
     if fn is None:
         return functools.partial(jacobian, wrt=wrt, mode=mode)
-    return _cached(fn, ("jacobian", wrt, mode), lambda: _build_jacobian(fn, wrt, mode))
+    return _cached(fn, ("jacobian", wrt, mode),
+                   lambda: _build_wrapped(fn, wrt, "jacobian", mode))
 
 
 def jacfwd(fn=None, wrt=0):
@@ -265,55 +391,10 @@ def jacrev(fn=None, wrt=0):
     return jacobian(fn, wrt, mode="reverse")
 
 
-def _build_jacobian(fn, wrt, mode, kind="jacobian"):
-    where, program, names, single = _program(fn, wrt)
-    outputs = _outputs(program, kind)
-    if mode == "auto":
-        mode = "forward" if len(names) < (outputs or 1) else "reverse"
-    n, name = len(names), f"{kind}_{program.name}"
-    call_args = ", ".join(program.params)
-    lines = [f"def {name}({_signature(program)}):",
-             (f'    """The {kind} of {program.name} by {mode} mode: '
-              f'one {"jvp" if mode == "forward" else "vjp"} call per '
-              f'{"input" if mode == "forward" else "output"}."""')]
-    namer = Namer(set(program.params))
-    if mode == "forward":
-        core_ir = _jvp_ir(program, names)
-        cols = [namer.fresh("_col") for _ in range(n)]
-        for j, col in enumerate(cols):
-            lines.append(f"    _, {col} = {core_ir.name}({call_args}, {', '.join(_seeds(n, j))})")
-
-        def entry(i, j):
-            return cols[j] if outputs is None else f"{cols[j]}[{i}]"
-    else:
-        core_ir = _vjp_ir(program, names)
-        rows = [namer.fresh("_row") for _ in range(outputs or 1)]
-        for i, row in enumerate(rows):
-            seeds = ", ".join(_seeds(outputs or 1, i))
-            lines.append(f"    {row} = {core_ir.name}({call_args}, {seeds})")
-
-        def entry(i, j):
-            return f"{rows[i]}[{j}]"
-    per_output = [entry(i, 0) if single else _tuple([entry(i, j) for j in range(n)])
-                  for i in range(outputs or 1)]
-    result = per_output[0] if outputs is None else _tuple(per_output)
-    lines.append(f"    return {result[1:-1] if result.startswith('(') else result}\n")
-    what = "grad (forward mode)" if kind == "grad" else f"{kind} ({mode} mode)"
-    namespace, source = _compile(fn, where, program, names, [core_ir], "\n".join(lines), what)
-    compiled = namespace[name]
-    return _label(compiled, source, names, mode)
-
-
 def grad_forward(fn, wrt=0):
     """``grad(f, wrt, mode="forward")``: the gradient by one jvp per input."""
-    def build():
-        _, program, _, _ = _program(fn, wrt)
-        if _outputs(program, "grad") is not None:
-            raise S2SDiffError(f"grad needs a function returning one number; {program.name} "
-                               f"returns a tuple of {len(program.result)}")
-        return _build_jacobian(fn, wrt, "forward", kind="grad")
-
-    return _cached(fn, ("grad", wrt, "forward"), build)
+    return _cached(fn, ("grad", wrt, "forward"),
+                   lambda: _build_wrapped(fn, wrt, "grad", "forward"))
 
 
 def hessian(fn=None, wrt=0):
@@ -325,26 +406,4 @@ def hessian(fn=None, wrt=0):
     """
     if fn is None:
         return functools.partial(hessian, wrt=wrt)
-    return _cached(fn, ("hessian", wrt), lambda: _build_hessian(fn, wrt))
-
-
-def _build_hessian(fn, wrt):
-    where, program, names, single = _program(fn, wrt)
-    if _outputs(program, "hessian") is not None:
-        raise S2SDiffError(f"hessian needs a function returning one number; {program.name} "
-                           f"returns a tuple of {len(program.result)}")
-    core_ir = _hvp_ir(program, names)
-    n, name = len(names), f"hessian_{program.name}"
-    call_args = ", ".join(program.params)
-    namer = Namer(set(program.params))
-    cols = [namer.fresh("_col") for _ in range(n)]
-    lines = [f"def {name}({_signature(program)}):",
-             f'    """The Hessian of {program.name}: one {core_ir.name} call per input."""']
-    for j, col in enumerate(cols):
-        lines.append(f"    _, {col} = {core_ir.name}({call_args}, {', '.join(_seeds(n, j))})")
-    rows = [_tuple([f"{cols[j]}[{i}]" for j in range(n)]) for i in range(n)]
-    result = f"{cols[0]}[0]" if single else _tuple(rows)
-    lines.append(f"    return {result}\n")
-    namespace, source = _compile(fn, where, program, names, [core_ir], "\n".join(lines),
-                                 "hessian (forward over reverse)")
-    return _label(namespace[name], source, names, "forward-over-reverse")
+    return _cached(fn, ("hessian", wrt), lambda: _build_wrapped(fn, wrt, "hessian"))
