@@ -15,6 +15,7 @@ import copy
 
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
+from .jumps import Jumps, range_args
 
 
 class Namer:
@@ -56,236 +57,10 @@ def normalize(where: SourceFunction) -> ast.FunctionDef:
     fn = copy.copy(where.tree)  # the passes build new statement lists; nodes are shared
     fn.decorator_list = []
     namer = Namer(names_in(fn))
-    fn.body = _Jumps(namer, where).function_body(fn.body)
+    fn.body = Jumps(namer, where).function_body(fn.body)
     locals_ = local_names(fn)
     fn.body = _Flatten(namer, locals_, where).function_body(fn.body)
     return fn
-
-
-# ---------------------------------------------------------------- jumps
-
-def _assign(name: str, value: ast.expr, like: ast.AST) -> ast.Assign:
-    node = ast.Assign(targets=[ast.Name(name, ast.Store())], value=value)
-    return ast.copy_location(node, like)
-
-
-def _load(name: str) -> ast.Name:
-    return ast.Name(name, ast.Load())
-
-
-def _escapes(stmts: list[ast.stmt]) -> set[str]:
-    """The jumps (return, break, continue) that may leave this block."""
-    kinds: set[str] = set()
-    for s in stmts:
-        kinds |= _escapes_stmt(s)
-    return kinds
-
-
-def _escapes_stmt(s: ast.stmt) -> set[str]:
-    if isinstance(s, ast.Return):
-        return {"return"}
-    if isinstance(s, ast.Break):
-        return {"break"}
-    if isinstance(s, ast.Continue):
-        return {"continue"}
-    if isinstance(s, ast.If):
-        return _escapes(s.body) | _escapes(s.orelse)
-    if isinstance(s, (ast.For, ast.While)):
-        return _escapes(s.body) & {"return"}
-    return set()
-
-
-def _always_jumps(stmts: list[ast.stmt]) -> bool:
-    for s in stmts:
-        if isinstance(s, (ast.Return, ast.Break, ast.Continue)):
-            return True
-        if isinstance(s, ast.If) and _always_jumps(s.body) and _always_jumps(s.orelse):
-            return True
-    return False
-
-
-class _Jumps:
-    """Rewrite return/break/continue into flags and guarded blocks."""
-
-    def __init__(self, namer: Namer, where: SourceFunction):
-        self.namer = namer
-        self.where = where
-        self.result = "_result"
-        self.returned = "_returned"
-        self.loops: list[dict] = []
-        self.all_loops: list[dict] = []
-
-    def function_body(self, body: list[ast.stmt]) -> list[ast.stmt]:
-        returns = [n for n in ast.walk(ast.Module(body=body, type_ignores=[]))
-                   if isinstance(n, ast.Return)]
-        for r in returns:
-            if r.value is None:
-                raise UnsupportedSyntaxError("`return` without a value", self.where.location(r),
-                                             "return the value to differentiate")
-        if not returns:
-            raise UnsupportedSyntaxError("function without `return`",
-                                         self.where.location(self.where.tree),
-                                         "return the value to differentiate")
-        if len(returns) == 1 and body[-1] is returns[0]:
-            return _drop_unread_flags(self.block(body[:-1]) + body[-1:], self.flag_names())
-        self.result = self.namer.fresh("_result")
-        self.returned = self.namer.fresh("_returned")
-        lowered = self.block(body)
-        final = ast.copy_location(ast.Return(_load(self.result)), returns[-1])
-        prologue = [_assign(self.returned, ast.Constant(False), body[0])]
-        return _drop_unread_flags(prologue + lowered + [final], self.flag_names())
-
-    def flag_names(self) -> set[str]:
-        names = {self.returned}
-        for loop in self.all_loops:
-            names |= {loop["stop"], loop["skip"]}
-        return names
-
-    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
-        out: list[ast.stmt] = []
-        for i, s in enumerate(stmts):
-            if isinstance(s, (ast.Return, ast.Break, ast.Continue)):
-                out += self.jump(s)
-                return out
-            kinds = _escapes_stmt(s)
-            rest = stmts[i + 1:]
-            if kinds and rest and isinstance(s, ast.If):
-                if _always_jumps(s.body):
-                    out.append(self.if_(s, s.body, s.orelse + rest))
-                    return out
-                if _always_jumps(s.orelse):
-                    out.append(self.if_(s, s.body + rest, s.orelse))
-                    return out
-            out += self.stmt(s)
-            if kinds and rest:
-                flags = [self.flag(k) for k in sorted(kinds)]
-                test = flags[0] if len(flags) == 1 else ast.BoolOp(ast.Or(), flags)
-                guard = ast.If(test=test, body=[ast.Pass()], orelse=self.block(rest))
-                out.append(ast.copy_location(guard, rest[0]))
-                return out
-            if _always_jumps([s]):
-                return out
-        return out
-
-    def flag(self, kind: str) -> ast.Name:
-        if kind == "return":
-            return _load(self.returned)
-        loop = self.loops[-1]
-        return _load(loop["stop"] if kind == "break" else loop["skip"])
-
-    def jump(self, s: ast.stmt) -> list[ast.stmt]:
-        if isinstance(s, ast.Return):
-            out = [_assign(self.result, s.value, s), _assign(self.returned, ast.Constant(True), s)]
-            return out
-        if not self.loops:
-            raise UnsupportedSyntaxError(f"`{type(s).__name__.lower()}` outside a loop",
-                                         self.where.location(s))
-        loop = self.loops[-1]
-        name = loop["stop"] if isinstance(s, ast.Break) else loop["skip"]
-        return [_assign(name, ast.Constant(True), s)]
-
-    def if_(self, s: ast.If, body, orelse) -> ast.If:
-        new = ast.If(test=s.test, body=self.block(body) or [ast.Pass()], orelse=self.block(orelse))
-        return ast.copy_location(new, s)
-
-    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
-        if isinstance(s, ast.If):
-            return [self.if_(s, s.body, s.orelse)]
-        if isinstance(s, (ast.For, ast.While)):
-            return self.loop(s)
-        return [s]
-
-    def loop(self, s: ast.For | ast.While) -> list[ast.stmt]:
-        if s.orelse:
-            raise UnsupportedSyntaxError("`else` clause on a loop", self.where.location(s.orelse[0]),
-                                         "use a flag variable instead")
-        kinds = _escapes(s.body)
-        loop = {"stop": self.namer.fresh("_stop"), "skip": self.namer.fresh("_skip")}
-        self.all_loops.append(loop)
-        self.loops.append(loop)
-        body = self.block(s.body)
-        self.loops.pop()
-        if "continue" in kinds:
-            body = [_assign(loop["skip"], ast.Constant(False), s)] + body
-        stops = ([loop["stop"]] if "break" in kinds else []) + (
-            [self.returned] if "return" in kinds else [])
-        if not stops:
-            new = copy.copy(s)
-            new.body = body or [ast.Pass()]
-            return [new]
-        init = [_assign(loop["stop"], ast.Constant(False), s)] if "break" in kinds else []
-        if isinstance(s, ast.While):
-            return init + [self.while_(s, stops, s.test, body)]
-        return init + self.for_as_while(s, stops, body)
-
-    def while_(self, like, stops, test, body) -> ast.While:
-        tests = [ast.UnaryOp(ast.Not(), _load(name)) for name in stops]
-        if not (isinstance(test, ast.Constant) and test.value is True):
-            tests.append(test)
-        full = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
-        return ast.copy_location(ast.While(test=full, body=body or [ast.Pass()], orelse=[]), like)
-
-    def for_as_while(self, s: ast.For, stops, body) -> list[ast.stmt]:
-        """``for i in range(a, b, c)`` that may stop early, as a counted while loop."""
-        args = _range_args(s, self.where)
-        pre, atoms = [], []
-        for a in args:
-            if isinstance(a, ast.Constant):
-                atoms.append(a)
-            else:
-                name = self.namer.fresh("_t")
-                pre.append(_assign(name, a, s))
-                atoms.append(_load(name))
-        start, step = (ast.Constant(0), ast.Constant(1)) if len(atoms) == 1 else (
-            atoms[0], atoms[2] if len(atoms) == 3 else ast.Constant(1))
-        count, k = self.namer.fresh("_n"), self.namer.fresh("_k")
-        rng = ast.Call(_load("range"), atoms, [])
-        pre += [_assign(count, ast.Call(_load("len"), [rng], []), s),
-                _assign(k, ast.Constant(0), s)]
-        index = _load(k) if _is_const(step, 1) else ast.BinOp(_load(k), ast.Mult(), step)
-        if not _is_const(start, 0):
-            index = ast.BinOp(start, ast.Add(), index)
-        head = [ast.copy_location(ast.Assign(targets=[s.target], value=index), s),
-                _assign(k, ast.BinOp(_load(k), ast.Add(), ast.Constant(1)), s)]
-        test = ast.Compare(_load(k), [ast.Lt()], [_load(count)])
-        return pre + [self.while_(s, stops, test, head + body)]
-
-
-def _is_const(node: ast.expr, value) -> bool:
-    return isinstance(node, ast.Constant) and node.value == value and type(node.value) is int
-
-
-def _range_args(s: ast.For, where: SourceFunction) -> list[ast.expr]:
-    it = s.iter
-    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            and not it.keywords and 1 <= len(it.args) <= 3):
-        return list(it.args)
-    raise UnsupportedSyntaxError("`for` loop over something other than range(...), a list "
-                                 "or a tuple", where.location(it),
-                                 "loop over range(len(seq)) and index the sequence")
-
-
-def _drop_unread_flags(body: list[ast.stmt], flags: set[str]) -> list[ast.stmt]:
-    """Remove assignments to flags that nothing reads."""
-    module = ast.Module(body=body, type_ignores=[])
-    read = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    dead = flags - read
-
-    def keep(stmts):
-        out = []
-        for s in stmts:
-            if (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
-                    and s.targets[0].id in dead):
-                continue
-            for field in ("body", "orelse"):
-                if hasattr(s, field) and isinstance(getattr(s, field), list):
-                    setattr(s, field, keep(getattr(s, field)))
-            if isinstance(s, ast.If) and not s.body:
-                s.body = [ast.Pass()]
-            out.append(s)
-        return out
-
-    return keep(body)
 
 
 # ---------------------------------------------------------------- three-address form
@@ -411,7 +186,7 @@ class _Flatten:
             return self.for_sequence(s)
         if isinstance(s.iter, ast.Name) and s.iter.id in self.locals:
             return self.for_list(s)
-        args = _range_args(s, self.where)
+        args = range_args(s, self.where)
         pre, atoms = [], []
         for a in args:
             p, atom = self.atom(a)
