@@ -1,0 +1,410 @@
+"""Symbolic execution of IR over SymPy values.
+
+Both the SSA IR of a function and the IR of its generated derivatives run
+here: an ``Op`` becomes its SymPy counterpart (:mod:`s2sdiff.sympy_lift`), an
+``Expr`` emitted by a rule is lifted from its AST, an ``If`` on a symbolic
+condition becomes a ``Piecewise``, a loop with a known trip count is unrolled
+(up to ``bound`` iterations), and a tape is a Python list of expressions.
+
+Given a point (Symbol → number), every branch and trip count that depends on
+a symbol is decided by the point's values instead: the expression of the path
+taken there.  What needs such a value without a point raises
+:class:`PathDependent`; a statement with no SymPy form raises :class:`Stop`.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+
+import sympy
+
+from . import ir
+from .rules import is_constant
+from .sympy_lift import LiftError, lift_expr, lift_value, sympy_callable
+from .templates import clone as templates_clone
+
+BOUND = 200  # loop iterations unrolled in the symbolic check
+PATH_BOUND = 5000  # iterations followed along a sampled path
+DIGITS = 50
+EXACT_NODES = 2000  # larger values are decided at DIGITS digits instead of exactly
+MAX_BRANCHES = 16  # symbolic branches (Piecewise) before a path is sampled instead
+
+
+class PathDependent(Exception):
+    """The symbolic execution needs a concrete value (a branch, a trip count)."""
+
+
+class Stop(Exception):
+    """A statement that cannot be lifted into SymPy: where, and why."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.where, self.reason = where, reason
+
+
+def _where(stmt) -> str:
+    origin = getattr(stmt, "origin", None)
+    if origin is not None:
+        return f"{origin.filename}:{origin.lineno}: {origin.text}"
+    return f"generated code: {_text(stmt)}"
+
+
+def _text(stmt) -> str:
+    if isinstance(stmt, ir.Loop):
+        return f"{stmt.kind} loop over {', '.join(map(str, stmt.args))}"
+    if isinstance(stmt, ir.If):
+        return f"if {stmt.cond}:"
+    return str(stmt)
+
+
+def _globals_of(tree: ast.AST, namespace: dict) -> dict:
+    """``namespace`` plus the objects an emitted expression links to by name."""
+    linked = {n.id: n.s2s_global for n in ast.walk(tree) if hasattr(n, "s2s_global")}
+    return {**namespace, **linked} if linked else namespace
+
+
+def _resolve(g: ir.Global):
+    obj = g.value
+    for attr in g.path:
+        obj = getattr(obj, attr)
+    return obj
+
+
+def _copy(env: dict) -> dict:
+    return {k: list(v) if isinstance(v, list) else v for k, v in env.items()}
+
+
+class Executor:
+    """Runs IR over SymPy values.
+
+    With ``point`` (Symbol → number) every condition and trip count that
+    depends on a symbol is decided by the point's values (the path taken);
+    without it, such a trip count raises :class:`PathDependent` and such a
+    branch becomes a ``Piecewise``.
+    """
+
+    def __init__(self, namespace: dict, point: dict | None = None, bound: int = BOUND):
+        self.namespace = namespace
+        self.point = point
+        self.bound = bound
+        self.env: dict = {}
+        self.branches = 0  # branches on symbolic values, each doubling the expressions
+
+    def run(self, fn: ir.Function, args: dict):
+        self.env = dict(args)
+        self.block(fn.body)
+        return self.value(fn.result)
+
+    # values
+    def value(self, v):
+        if isinstance(v, tuple):
+            return tuple(self.value(a) for a in v)
+        if isinstance(v, ir.Var):
+            if v.name not in self.env:
+                raise LiftError(f"{v.name} is not defined on this path")
+            return self.env[v.name]
+        if isinstance(v, ir.Const):
+            return lift_value(v.value)
+        if isinstance(v, ir.Global):
+            return lift_value(_resolve(v))
+        if isinstance(v, ir.Op):
+            return self.op(v)
+        if isinstance(v, ir.Expr):
+            bindings = dict(self.env)
+            tree = _ListParts(self, bindings).visit(templates_clone(v.tree))
+            if isinstance(tree, ast.Name) and tree.id in bindings:
+                return bindings[tree.id]
+            return lift_expr(tree, bindings, _globals_of(v.tree, self.namespace))
+        raise LiftError(f"cannot lift {type(v).__name__}")
+
+    def op(self, op: ir.Op):
+        args = [self.value(a) for a in op.args]
+        kwargs = {k: self.value(a) for k, a in op.kwargs}
+        if op.fn is ir.make_list:
+            return list(args)
+        if op.fn is operator.getitem and isinstance(args[0], (list, tuple)):
+            return args[0][self.concrete(args[1])]
+        if op.fn is sum and args and isinstance(args[0], (list, tuple)):
+            return sympy.Add(*args[0], *args[1:])
+        counterpart = sympy_callable(op.fn)
+        if counterpart is not None:
+            return counterpart(*args, **kwargs)
+        if is_constant(op.fn) or op.fn in (range, len):
+            # piecewise constant: its value at the point is its value nearby
+            result = op.fn(*(self.concrete(a) for a in args),
+                           **{k: self.concrete(a) for k, a in kwargs.items()})
+            return lift_value(result)
+        name = getattr(op.fn, "__name__", repr(op.fn))
+        raise LiftError(f"no SymPy counterpart for {name}; register one with "
+                        f"s2sdiff.sympy_lift.register_sympy")
+
+    def concrete(self, v):
+        """A Python value for ``v``: decided at the point, or PathDependent."""
+        if not isinstance(v, sympy.Basic):
+            return v
+        if v.free_symbols:
+            if self.point is None:
+                raise PathDependent(f"needs the value of {v}")
+            if isinstance(v, sympy.Expr) and not small(v, EXACT_NODES):
+                v = at_point(v, self.point)  # high precision: exact trees would be too big
+            else:
+                v = v.xreplace(self.point)  # exact: integers stay integers
+        if isinstance(v, sympy.logic.boolalg.Boolean):
+            return _truth(v)
+        if v.is_Integer:
+            return int(v)
+        n = v.evalf(DIGITS)
+        return int(n) if n.is_Integer else float(n)
+
+    def truth(self, v):
+        """True/False, or None when ``v`` depends on a symbol (and no point decides it)."""
+        if isinstance(v, sympy.Basic) and v.free_symbols and self.point is None:
+            return None
+        return bool(self.concrete(v)) if isinstance(v, sympy.Basic) else bool(v)
+
+    # statements
+    def block(self, body):
+        for s in body:
+            try:
+                self.stmt(s)
+            except (LiftError, TypeError, ValueError, ZeroDivisionError, AttributeError,
+                    KeyError, IndexError, RecursionError) as exc:
+                raise Stop(_where(s), str(exc) or type(exc).__name__) from None
+
+    def stmt(self, s):
+        env = self.env
+        if isinstance(s, ir.Assign):
+            value = self.value(s.value)
+            target, index = s.target, None
+            if target.endswith("]") and "[" in target:  # xs_bar[i] += ...
+                target, index = target[:-1].split("[", 1)
+                index = self.concrete(self.value(_atom_named(index)))
+                old = env[target][index] if s.accumulate else 0
+                env[target][index] = old + value
+            else:
+                env[target] = env[target] + value if s.accumulate else value
+        elif isinstance(s, ir.If):
+            self.if_(s)
+        elif isinstance(s, ir.Loop):
+            self.loop(s)
+        elif isinstance(s, ir.Push):
+            env[s.tape].append(tuple(env[v] for v in s.values))
+        elif isinstance(s, ir.Pop):
+            item = env[s.tape].pop()
+            if len(s.values) <= 1 and not isinstance(item, tuple):
+                item = (item,)
+            env.update(zip(s.values, item))  # no values: the item is discarded
+        elif isinstance(s, ir.Append):
+            env[s.target].append(self.value(s.value))
+        elif isinstance(s, ir.Comment):
+            pass
+        else:
+            raise LiftError(f"cannot lift a {type(s).__name__} statement")
+
+    def if_(self, s: ir.If):
+        cond = self.value(s.cond)
+        decided = self.truth(cond)
+        if decided is not None:
+            self.block(s.then if decided else s.orelse)
+            values = {p.target: self.value(p.first if decided else p.second) for p in s.phis}
+            self.env.update(values)
+            return
+        self.branches += 1
+        if self.branches > MAX_BRANCHES:
+            raise PathDependent(f"more than {MAX_BRANCHES} branches on symbolic values")
+        if cond.has(sympy.Piecewise):  # SymPy crawls on such conditions
+            raise PathDependent(f"a branch on {s.cond}, a value that itself depends on branches")
+        if not isinstance(cond, sympy.logic.boolalg.Boolean):
+            cond = sympy.Ne(cond, 0)
+        before = self.env
+        ends = []
+        for block, pick in ((s.then, "first"), (s.orelse, "second")):
+            self.env = _copy(before)
+            self.block(block)
+            ends.append((self.env, {p.target: self.value(getattr(p, pick)) for p in s.phis}))
+        (then, tphi), (orelse, ephi) = ends
+        merged = {}
+        for name in set(then) | set(orelse):
+            if name not in then or name not in orelse:
+                merged[name] = then.get(name, orelse.get(name))
+            else:
+                merged[name] = _merge(cond, then[name], orelse[name], name)
+        for p in s.phis:
+            merged[p.target] = _merge(cond, tphi[p.target], ephi[p.target], p.target)
+        self.env = merged
+
+    def loop(self, s: ir.Loop):
+        env = self.env
+        if s.kind in ("for", "reversed", "repeat"):
+            bounds = [self.concrete(self.value(a)) for a in s.args]
+            if not all(isinstance(b, int) for b in bounds):
+                raise LiftError(f"range bounds {bounds} are not integers")
+            span = range(*bounds)
+            steps = iter(reversed(span) if s.kind == "reversed" else span)
+            if len(span) > self.bound:
+                raise PathDependent(f"more than {self.bound} iterations")
+        else:
+            steps = None
+        env.update({p.target: self.value(p.first) for p in s.phis})
+        count = 0
+        while True:
+            if steps is None:
+                go = self.truth(self.value(s.args[0]))
+                if go is None:
+                    raise PathDependent(f"while condition {s.args[0]} depends on the inputs")
+                if not go:
+                    break
+                count += 1
+                if count > self.bound:
+                    raise PathDependent(f"more than {self.bound} iterations")
+            else:
+                i = next(steps, None)
+                if i is None:
+                    break
+                if s.var is not None:
+                    self.env[s.var] = sympy.Integer(i)
+            self.block(s.body)
+            self.env.update({p.target: self.value(p.second) for p in s.phis})
+
+
+def _atom_named(text: str):
+    text = text.strip()
+    if text.lstrip("-").isdigit():
+        return ir.Const(int(text))
+    return ir.Var(text)
+
+
+class _ListParts(ast.NodeTransformer):
+    """Evaluate the list operations of an emitted expression, leaving names for lift_expr.
+
+    ``[0.0] * n``, ``xs[i]``, ``xs.pop()`` and ``len(xs)`` are computed here;
+    each is replaced by a fresh name bound to its value.
+    """
+
+    def __init__(self, executor: Executor, bindings: dict):
+        self.executor = executor
+        self.bindings = bindings
+
+    def bind(self, value) -> ast.Name:
+        name = f"_verify{len(self.bindings)}"
+        self.bindings[name] = value
+        return ast.Name(name, ast.Load())
+
+    def list_of(self, node):
+        if isinstance(node, ast.Name) and isinstance(self.bindings.get(node.id), list):
+            return self.bindings[node.id]
+        return None
+
+    def scalar(self, node):
+        return lift_expr(node, self.bindings, _globals_of(node, self.executor.namespace))
+
+    def visit_List(self, node):
+        self.generic_visit(node)
+        return self.bind([self.scalar(e) for e in node.elts])
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        items = self.list_of(node.left)
+        if items is not None and isinstance(node.op, ast.Mult):
+            return self.bind(items * self.executor.concrete(self.scalar(node.right)))
+        return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        items = self.list_of(node.value)
+        if items is None:
+            return node
+        return self.bind(items[self.executor.concrete(self.scalar(node.slice))])
+
+    def visit_Call(self, node):
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr == "pop" and not node.args
+                and self.list_of(func.value) is not None):
+            return self.bind(self.list_of(func.value).pop())
+        self.generic_visit(node)
+        if (isinstance(func, ast.Name) and func.id in ("len", "sum") and len(node.args) == 1
+                and self.list_of(node.args[0]) is not None):
+            items = self.list_of(node.args[0])
+            return self.bind(sympy.Integer(len(items)) if func.id == "len" else sympy.Add(*items))
+        return node
+
+
+def _merge(cond, a, b, name: str):
+    if a is b:
+        return a
+    if isinstance(a, list) or isinstance(b, list):
+        if len(a) != len(b) or any(len(x) != len(y) for x, y in zip(a, b)
+                                   if isinstance(x, tuple) and isinstance(y, tuple)):
+            raise PathDependent(f"the branches leave {name} with different lengths")
+        return [x if x is y else (tuple(_merge(cond, p, q, name) for p, q in zip(x, y))
+                                  if isinstance(x, tuple) else _merge(cond, x, y, name))
+                for x, y in zip(a, b)]
+    if isinstance(a, sympy.logic.boolalg.Boolean) and isinstance(b, sympy.logic.boolalg.Boolean):
+        return sympy.Or(sympy.And(cond, a), sympy.And(sympy.Not(cond), b))
+    if isinstance(a, sympy.Basic) and isinstance(b, sympy.Basic):
+        return sympy.Piecewise((a, cond), (b, True), evaluate=False)
+    raise PathDependent(f"the branches leave {name} as different non-numbers")
+
+
+_RELATIONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+              "==": operator.eq, "!=": operator.ne}
+
+
+def _truth(v) -> bool:
+    if v is sympy.true or v is True:
+        return True
+    if v is sympy.false or v is False:
+        return False
+    if isinstance(v, sympy.Not):
+        return not _truth(v.args[0])
+    if isinstance(v, sympy.And):
+        return all(_truth(a) for a in v.args)
+    if isinstance(v, sympy.Or):
+        return any(_truth(a) for a in v.args)
+    if isinstance(v, sympy.core.relational.Relational):
+        d = (v.lhs - v.rhs).evalf(DIGITS)
+        if not d.is_number:
+            raise LiftError(f"cannot decide {v}")
+        return bool(_RELATIONS[v.rel_op](d, 0))
+    return bool(v)
+
+
+# --- values at a point -----------------------------------------------------------
+
+
+def at_point(expr, point: dict):
+    """``expr`` at ``point`` to ``DIGITS`` digits, each shared subexpression evaluated once."""
+    cache: dict = {}
+    values = {s: sympy.Float(v, DIGITS + 10) for s, v in point.items()}
+
+    def ev(e):
+        if e in cache:
+            return cache[e]
+        if e in values:
+            r = values[e]
+        elif not e.args:
+            r = e.evalf(DIGITS + 10) if isinstance(e, sympy.NumberSymbol) else e
+        else:
+            r = e.func(*[ev(a) for a in e.args])
+        cache[e] = r
+        return r
+
+    value = ev(sympy.sympify(expr))
+    return value.evalf(DIGITS) if isinstance(value, sympy.Expr) else value
+
+
+def small(expr, limit: int) -> bool:
+    """True if ``expr``, written out as a tree, has at most ``limit`` nodes."""
+    sizes: dict = {}
+
+    def size(e) -> int:
+        if e not in sizes:
+            sizes[e] = 1 + sum(size(a) for a in e.args)
+        return sizes[e]
+
+    return size(expr) <= limit
+
+
+__all__ = ["BOUND", "DIGITS", "PATH_BOUND", "Executor", "PathDependent", "Stop",
+           "at_point", "small"]
