@@ -53,6 +53,9 @@ def graph(f, at=None, wrt=None, output: int = 0, max_unroll: int = MAX_UNROLL) -
     where = f if isinstance(f, frontend.SourceFunction) else frontend.from_function(f)
     program = ssa.build(where)
     values = None if at is None else _bind(f, program, at)
+    if values and any(hasattr(v, "shape") and getattr(v, "shape", ()) != () for v in values.values()):
+        raise S2SDiffError("graph draws scalar functions: give numbers in `at`, not arrays "
+                           "(the graph of array code is not drawn yet)")
     if wrt is not None:
         if isinstance(wrt, int) and not isinstance(wrt, bool) and -len(program.params) <= wrt < len(program.params):
             wrt = program.params[wrt]
