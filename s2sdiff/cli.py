@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import builtins
 import importlib
 import os
 import re
@@ -24,7 +25,7 @@ import sys
 import tempfile
 import traceback
 
-from . import __version__, codegen, ir, normalize, ssa, static, transforms
+from . import __version__, codegen, frontend, ir, normalize, ssa, static, transforms
 from .errors import LocatedError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -105,12 +106,67 @@ def derive(where, kind: str, wrt, mode: str = "auto", with_value: bool = False):
 
 # ---------------------------------------------------------------- writing
 
-def render(functions: list[ir.Function], head: str = "", extra: str = "") -> str:
-    """The generated module's source, its imports grouped and sorted like isort/ruff do."""
+def render(functions: list[ir.Function], head: str = "", extra: str = "",
+           where: frontend.SourceFunction | None = None) -> str:
+    """The generated module's source, its imports grouped and sorted like isort/ruff do.
+
+    ``extra`` (a wrapper's source) follows the functions; with ``where``, the
+    names the parameters' defaults use are imported too.
+    """
     source = codegen.render(functions, head, import_homes=True).source
     if extra:
         source = source.rstrip("\n") + "\n\n\n" + extra.strip("\n") + "\n"
+    if where is not None:
+        source = import_defaults(source, where)
     return sort_imports(source)
+
+
+def import_defaults(source: str, where: frontend.SourceFunction) -> str:
+    """Add imports for the names used by defaults (``def grad_f(x, k=K)``).
+
+    The generated functions keep the user's signature, and its defaults are
+    evaluated when the generated module is imported: their free names are
+    imported from where the user's module gets them.
+    """
+    tree = ast.parse(source)
+    bound = set(dir(builtins))
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {a.asname or a.name.split(".")[0] for a in node.names}
+        else:
+            bound |= {n.id for n in ast.walk(node)
+                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    binder = codegen.Binder(set())
+    home = getattr(where.resolver, "module", None)
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        defaults = node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+        for name in (n.id for d in defaults for n in ast.walk(d) if isinstance(n, ast.Name)):
+            if name in bound or name in binder.bound:
+                continue
+            try:
+                value = where.resolver.resolve(name)
+            except frontend.Unresolved:
+                raise UsageError(f"{where.filename}: the default values of {where.name} use "
+                                 f"{name!r}, which the module does not define") from None
+            binder.bind(name, value, home)
+    lines = codegen.import_lines(binder, import_homes=True)
+    if not lines:
+        return source
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    has_doc = tree.body and isinstance(tree.body[0], ast.Expr) \
+        and isinstance(tree.body[0].value, ast.Constant)
+    if imports:
+        at = imports[-1].end_lineno
+    elif has_doc:
+        at, lines = tree.body[0].end_lineno, [""] + lines
+    else:
+        at, lines = 0, lines + ["", ""]
+    old = source.split("\n")
+    return "\n".join(old[:at] + lines + old[at:])
 
 
 def sort_imports(source: str) -> str:
@@ -176,12 +232,18 @@ def default_output(target: Target, kind: str) -> str:
     return os.path.join(directory, f"{stem}_{_KINDS[kind][1]}_{target.function}.py")
 
 
-def header(target: Target, args, names: tuple[str, ...], output: str | None) -> str:
+_DEFAULT_MODE = {"grad": "reverse", "jacobian": "auto"}
+
+
+def header(target: Target, args, gen: transforms.Generated, output: str | None) -> str:
+    names = gen.names
     title = _KINDS[args.command][0]
     if getattr(args, "value", False):
         title = "Value and gradient"
-    if args.command == "grad" and args.mode == "forward":
-        title += " (forward mode)"
+    if (args.command == "grad" and gen.mode == "forward") or args.command == "jacobian":
+        title += f" ({gen.mode} mode)"
+    elif args.command == "hessian":
+        title += " (forward over reverse)"
     if target.is_path:
         base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
         source = _portable(os.path.relpath(target.filename, base))
@@ -192,8 +254,9 @@ def header(target: Target, args, names: tuple[str, ...], output: str | None) -> 
         out = _portable(os.path.relpath(output)) if output else "-"
     spec = (source if target.is_path else target.module) + ":" + target.function
     command = ["s2sdiff", args.command, spec, "--wrt", ",".join(names)]
-    if args.command == "grad" and args.mode != "reverse":
-        command += ["--mode", args.mode]
+    mode = getattr(args, "mode", None)
+    if mode is not None and mode != _DEFAULT_MODE[args.command]:
+        command += ["--mode", mode]
     if getattr(args, "value", False):
         command.append("--value")
     command += ["-o", out]
@@ -271,12 +334,9 @@ def write_atomically(path: str, text: str) -> bool:
 
 def cmd_generate(args) -> int:
     target = Target(args.target)
-    if args.command == "grad" and args.mode not in ("reverse", "forward"):
-        raise UsageError(f"--mode must be reverse or forward, not {args.mode!r}")
     where = target.load()
-    functions, extra, names = derive(where, args.command, _wrt_option(args.wrt),
-                                     getattr(args, "mode", "reverse"),
-                                     getattr(args, "value", False))
+    gen = derive(where, args.command, _wrt_option(args.wrt), getattr(args, "mode", "auto"),
+                 getattr(args, "value", False))
     to_stdout = args.output == "-"
     output = None if to_stdout else os.path.abspath(args.output or default_output(target,
                                                                                   args.command))
@@ -290,12 +350,13 @@ def cmd_generate(args) -> int:
                              "not generate (its header has no s2sdiff marker); use --force")
         if not os.path.isdir(os.path.dirname(output)):
             raise UsageError(f"{_shown(output)}: the directory does not exist")
-    source = render(functions, header(target, args, names, output), extra)
+    source = render(list(gen.functions), header(target, args, gen, output), gen.wrapper,
+                    where)
     if to_stdout:
         sys.stdout.write(source)
         return EXIT_OK
     changed = write_atomically(output, source)
-    names_text = ", ".join(f.name for f in functions)
+    names_text = ", ".join([f.name for f in gen.functions] + [gen.entry] * bool(gen.wrapper))
     print(f"{'wrote' if changed else 'unchanged'} {_shown(output)} ({names_text})")
     return EXIT_OK
 
@@ -321,8 +382,8 @@ def cmd_show(args) -> int:
     else:
         kind = "grad" if stage == "reverse" else "jvp"
         mode = "reverse" if stage == "reverse" else "forward"
-        functions, extra, _ = derive(where, kind, _wrt_option(args.wrt), mode)
-        text = render(functions, extra=extra)
+        gen = derive(where, kind, _wrt_option(args.wrt), mode)
+        text = render(list(gen.functions), extra=gen.wrapper, where=where)
     _print_code(text.rstrip("\n") + "\n", args.color)
     return EXIT_OK
 
@@ -429,9 +490,13 @@ def parser() -> argparse.ArgumentParser:
                        help="overwrite FILE even if s2sdiff did not generate it")
         if kind == "grad":
             g.add_argument("--mode", default="reverse", choices=("reverse", "forward"),
-                           help="reverse (default) or forward mode")
+                           help="reverse (default) or forward mode (one jvp per input)")
             g.add_argument("--value", action="store_true",
                            help="return (value, gradient), like value_and_grad")
+        if kind == "jacobian":
+            g.add_argument("--mode", default="auto", choices=("auto", "forward", "reverse"),
+                           help="forward: one jvp per input; reverse: one vjp per output; "
+                                "auto (default): the one with fewer calls")
         g.set_defaults(run=cmd_generate)
 
     s = sub.add_parser("show", help="print one stage of the pipeline for a function",

@@ -134,6 +134,11 @@ def _signature(program: ir.Function) -> str:
     return ast.unparse(args)
 
 
+def _discard(namer: Namer, program: ir.Function) -> str:
+    """The name a wrapper assigns the values it does not use: ``_``, unless a parameter has it."""
+    return "_" if "_" not in program.params else namer.fresh("_unused")
+
+
 def _seeds(n: int, j: int) -> list[str]:
     return ["1.0" if k == j else "0.0" for k in range(n)]
 
@@ -192,8 +197,9 @@ def _jacobian_wrapper(program, names, single, outputs, mode, kind, core: str) ->
     namer = Namer(set(program.params))
     if mode == "forward":
         cols = [namer.fresh("_col") for _ in range(n)]
+        skip = _discard(namer, program)
         for j, col in enumerate(cols):
-            lines.append(f"    _, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
+            lines.append(f"    {skip}, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
 
         def entry(i, j):
             return cols[j] if outputs is None else f"{cols[j]}[{i}]"
@@ -217,10 +223,11 @@ def _hessian_wrapper(program, names, single, core: str) -> str:
     call_args = ", ".join(program.params)
     namer = Namer(set(program.params))
     cols = [namer.fresh("_col") for _ in range(n)]
+    skip = _discard(namer, program)
     lines = [f"def {name}({_signature(program)}):",
              f'    """The Hessian of {program.name}: one {core} call per input."""']
     for j, col in enumerate(cols):
-        lines.append(f"    _, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
+        lines.append(f"    {skip}, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
     rows = [_tuple([f"{cols[j]}[{i}]" for j in range(n)]) for i in range(n)]
     result = f"{cols[0]}[0]" if single else _tuple(rows)
     lines.append(f"    return {result}\n")

@@ -330,11 +330,173 @@ def test_jvp_to_stdout(project):
     assert "def jvp_f(x, y, x_dot):" in out
 
 
-def test_second_order_is_guarded_or_works(project):
-    result = run("hessian", "clean.py:f", "--wrt", "x", "-o", "-", cwd=project)
-    assert result.returncode in (0, 2), result.stderr
-    if result.returncode == 2:
-        assert "not available yet" in result.stderr
+# ---------------------------------------------------------------- forward mode, second order
+
+SHAPES = '''\
+"""Functions for the forward-mode and second-order commands."""
+import math
+
+R0 = 1.5
+W = 2.0 * R0  # not a literal: the generated modules import it
+
+open("SHAPES_IMPORTED", "w").write("the module was executed")
+
+
+def polar(r, theta, scale=W):
+    x = r * math.cos(theta) * scale
+    y = r * math.sin(theta)
+    for _ in range(2):
+        y = y + 0.1 * x * y
+    return x, y, r * theta
+
+
+def energy(x, y, k=R0):
+    e = 0.0
+    for i in range(3):
+        e = e + k * math.sin(x * y) / (i + 1)
+    if x > y:
+        e = e + x * x * y
+    return e
+'''
+
+SECOND_ORDER = [  # (arguments, module written)
+    (["grad", "shapes.py:energy", "--wrt", "x,y", "--mode", "forward"], "shapes_grad_energy.py"),
+    (["grad", "shapes.py:energy", "--mode", "forward", "-o", "gen/fwd_x.py"], "gen/fwd_x.py"),
+    (["grad", "shapes.py:energy", "--wrt", "x,y", "-o", "gen/rev.py"], "gen/rev.py"),
+    (["hessian", "shapes.py:energy", "--wrt", "x,y"], "shapes_hessian_energy.py"),
+    (["hessian", "shapes.py:energy", "--wrt", "y", "-o", "gen/hess_y.py"], "gen/hess_y.py"),
+    (["jacobian", "shapes.py:polar", "--wrt", "r,theta"], "shapes_jacobian_polar.py"),
+    (["jacobian", "shapes.py:polar", "--wrt", "0,1", "--mode", "reverse", "-o", "gen/jrev.py"],
+     "gen/jrev.py"),
+    (["jacobian", "shapes.py:polar", "--wrt", "theta", "-o", "gen/jtheta.py"], "gen/jtheta.py"),
+]
+
+CHECK_SECOND_ORDER = """\
+import sys
+sys.modules["s2sdiff"] = None  # any import of s2sdiff now fails
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import os
+os.chdir(sys.argv[3])  # importing shapes (for f itself) writes its file there
+from shapes import energy, polar
+from shapes_grad_energy import grad_energy as fwd
+from fwd_x import grad_energy as fwd_x
+from rev import grad_energy as rev
+from shapes_hessian_energy import hessian_energy as hess
+from hess_y import hessian_energy as hess_y
+from shapes_jacobian_polar import jacobian_polar as jfwd
+from jrev import jacobian_polar as jrev
+from jtheta import jacobian_polar as jtheta
+h = 1e-6
+
+def close(a, b, tol=1e-6):
+    assert abs(a - b) <= tol * (1 + abs(b)), (a, b)
+
+def fd(f, args, i):
+    up, down = list(args), list(args)
+    up[i] += h
+    down[i] -= h
+    return (f(*up) - f(*down)) / (2 * h)
+
+for x, y in [(0.3, 0.7), (1.1, -0.4), (0.9, 1.3)]:
+    want = [fd(energy, (x, y), i) for i in range(2)]
+    for got in (fwd(x, y), rev(x, y)):
+        close(got[0], want[0])
+        close(got[1], want[1])
+    close(fwd_x(x, y), want[0])
+    close(fwd(x, y, k=0.5)[1], fd(lambda a, b: energy(a, b, k=0.5), (x, y), 1))
+    H = hess(x, y)  # against finite differences of the reverse gradient
+    for j in range(2):
+        column = [fd(lambda a, b, k=k: rev(a, b)[k], (x, y), j) for k in range(2)]
+        for k in range(2):
+            close(H[k][j], column[k], 1e-5)
+    close(hess_y(x, y), fd(lambda a, b: rev(a, b)[1], (x, y), 1), 1e-5)
+    close(H[0][1], H[1][0], 1e-9)
+for r, theta in [(0.8, 0.4), (1.7, -1.2)]:
+    J = [[fd(lambda a, b, k=k: polar(a, b)[k], (r, theta), i) for i in range(2)]
+         for k in range(3)]
+    for got in (jfwd(r, theta), jrev(r, theta)):
+        assert len(got) == 3
+        for k in range(3):
+            close(got[k][0], J[k][0])
+            close(got[k][1], J[k][1])
+    assert len(jtheta(r, theta)) == 3  # one number per output: wrt is one parameter
+    for k in range(3):
+        close(jtheta(r, theta)[k], J[k][1])
+    close(jfwd(r, theta, 0.5)[0][0], fd(lambda a, b: polar(a, b, 0.5)[0], (r, theta), 0))
+print("ok")
+"""
+
+
+def test_forward_and_second_order_modules_run_without_s2sdiff(project):
+    (project / "shapes.py").write_text(SHAPES)
+    (project / "gen").mkdir()
+    with ThreadPoolExecutor(max_workers=len(SECOND_ORDER)) as pool:
+        results = list(pool.map(lambda case: run(*case[0], cwd=project), SECOND_ORDER))
+    for (args, written), result in zip(SECOND_ORDER, results):
+        assert result.returncode == 0, (args, result.stderr)
+        assert f"wrote {written}" in result.stdout, (args, result.stdout)
+    assert not (project / "SHAPES_IMPORTED").exists()  # the command never ran shapes.py
+    files = [written for _, written in SECOND_ORDER]
+    sources = {name: (project / name).read_text() for name in files}
+    for name, source in sources.items():
+        tree = ast.parse(source)
+        imports = {ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))}
+        assert all("s2sdiff" not in line for line in imports), (name, imports)
+        assert "from shapes import W" in imports or "polar" not in name
+    hessian = sources["shapes_hessian_energy.py"]
+    assert hessian.startswith('"""Hessian (forward over reverse) of energy (shapes.py) with '
+                              "respect to x, y.")
+    assert "s2sdiff hessian shapes.py:energy --wrt x,y -o shapes_hessian_energy.py" in hessian
+    assert "def hvp_energy(x, y, k, x_dot, y_dot):" in hessian
+    assert "def hessian_energy(x, y, k=R0):" in hessian
+    assert "--mode forward -o shapes_grad_energy.py" in sources["shapes_grad_energy.py"]
+    assert sources["shapes_jacobian_polar.py"].startswith('"""Jacobian (forward mode) of polar')
+    assert "def jvp_polar(" in sources["shapes_jacobian_polar.py"]
+    assert sources["gen/jrev.py"].startswith('"""Jacobian (reverse mode) of polar')
+    assert "--wrt r,theta --mode reverse -o jrev.py" in sources["gen/jrev.py"]
+    assert "def vjp_polar(" in sources["gen/jrev.py"]
+    # imported and run where s2sdiff cannot be imported: against finite differences
+    (project / "run").mkdir()
+    result = subprocess.run([sys.executable, "-I", "-c", CHECK_SECOND_ORDER, str(project),
+                             str(project / "gen"), str(project / "run")], check=False,
+                            capture_output=True, text=True, timeout=60, cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+    if RUFF is not None:
+        lint = subprocess.run([RUFF, "check", "--isolated", "--no-cache", "--select", "E,F,W",
+                               "--ignore", "E501", *files], check=False, cwd=project,
+                              capture_output=True, text=True, timeout=60)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+    # the header's command regenerates the same bytes, and leaves the file untouched
+    header = ast.get_docstring(ast.parse(sources["gen/jrev.py"]))
+    command = next(ln.split() for ln in header.splitlines() if ln.strip().startswith("s2sdiff"))
+    mtime = (project / "gen/jrev.py").stat().st_mtime_ns
+    again = run(*command[1:], cwd=project / "gen", check=0)
+    assert "unchanged" in again.stdout
+    assert (project / "gen/jrev.py").stat().st_mtime_ns == mtime
+
+
+SECOND_ORDER_ERRORS = [
+    (["hessian", "shapes.py:polar"], "returns a tuple of 3"),
+    (["grad", "shapes.py:polar", "--mode", "forward"], "returns a tuple of 3"),
+    (["grad", "shapes.py:energy", "--mode", "forward", "--value"], "--value is only"),
+    (["jacobian", "shapes.py:polar", "--mode", "sideways"], "invalid choice"),
+    (["hessian", "shapes.py:energy", "--wrt", "z"], "wrt='z' is not a parameter"),
+    (["hessian", "shapes.py:energy", "-o", "mine.py"], "refusing to overwrite"),
+]
+
+
+def test_forward_and_second_order_errors(project):
+    (project / "shapes.py").write_text(SHAPES)
+    (project / "mine.py").write_text("# my own code\n")
+    with ThreadPoolExecutor(max_workers=len(SECOND_ORDER_ERRORS)) as pool:
+        results = list(pool.map(lambda case: run(*case[0], cwd=project), SECOND_ORDER_ERRORS))
+    for (args, message), result in zip(SECOND_ORDER_ERRORS, results):
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert (project / "mine.py").read_text() == "# my own code\n"
+    assert not (project / "SHAPES_IMPORTED").exists()
 
 
 def test_check(project):
