@@ -12,6 +12,7 @@ import ast
 import copy
 import hashlib
 import importlib
+import math
 import inspect
 import linecache
 import types
@@ -188,34 +189,40 @@ class _Printer:
         return node
 
     def atom(self, a) -> str:
+        if isinstance(a, ir.Var):
+            return a.name
         if isinstance(a, ir.Global):
-            node = atom_expr(a)
-            root = node
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            root.s2s_home = a.home
-            return self.expr(node)
+            name = self.binder.bind(a.name, a.value, a.home)
+            return ".".join((name,) + a.path)
+        if isinstance(a, ir.Const) and type(a.value) in (int, float) and math.isfinite(a.value):
+            return repr(a.value)
         return self.expr(atom_expr(a))
 
     def op(self, op: ir.Op) -> str:
-        args = [self.atom_node(a) for a in op.args]
         s = op.syntax
-        if s == "call":
-            node = ast.Call(self.atom_node(op.callee), args,
-                            [ast.keyword(k, self.atom_node(v)) for k, v in op.kwargs])
-        elif s == "list":
+        if s == "call" or s in _BINOPS or s in _CMPOPS:
+            return self.op_text(op)
+        args = [self.atom_node(a) for a in op.args]
+        if s == "list":
             node = ast.List(args, ast.Load())
         elif s == "subscript":
             node = ast.Subscript(args[0], index_node(op.args[1]), ast.Load())
         elif s == "tuple":
             node = ast.Tuple(args, ast.Load())
-        elif s.startswith("u"):
-            node = ast.UnaryOp({"u-": ast.USub, "unot": ast.Not, "u~": ast.Invert}[s](), args[0])
-        elif s in _BINOPS:
-            node = ast.BinOp(args[0], _BINOPS[s](), args[1])
         else:
-            node = ast.Compare(args[0], [_CMPOPS[s]()], [args[1]])
+            node = ast.UnaryOp({"u-": ast.USub, "unot": ast.Not, "u~": ast.Invert}[s](), args[0])
         return self.expr(node)
+
+    def op_text(self, op: ir.Op) -> str:
+        """Calls, binary operators and comparisons on atoms, written directly."""
+        args = [self.atom(a) for a in op.args]
+        if op.syntax == "call":
+            args += [f"{k}={self.atom(v)}" for k, v in op.kwargs]
+            return f"{self.atom(op.callee)}({', '.join(args)})"
+        left, right = args
+        if op.syntax == "**" and left.startswith("-"):
+            left = f"({left})"  # (-2) ** x, not -(2 ** x)
+        return f"{left} {op.syntax} {right}"
 
     def atom_node(self, a) -> ast.expr:
         node = atom_expr(a)

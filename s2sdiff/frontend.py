@@ -105,13 +105,12 @@ def parse_function(
     """Parse the source text of one ``def`` starting at ``first_line`` of ``filename``."""
     dedented = textwrap.dedent(source)
     indent = _indent_of(source) - _indent_of(dedented)
-    try:
-        module = ast.parse(dedented)
+    try:  # blank lines in front give the nodes their line numbers in the file
+        module = ast.parse("\n" * (first_line - 1) + dedented)
     except SyntaxError as exc:
-        loc = Location(filename, first_line + (exc.lineno or 1) - 1, exc.offset or 0,
-                       linecache.getline(filename, first_line + (exc.lineno or 1) - 1))
+        loc = Location(filename, exc.lineno or first_line, exc.offset or 0,
+                       linecache.getline(filename, exc.lineno or first_line))
         raise UnsupportedSyntaxError(f"cannot parse the source of {name!r}: {exc.msg}", loc) from None
-    ast.increment_lineno(module, first_line - 1)
     tree = module.body[0] if module.body else None
     where = SourceFunction(name, filename, tree, indent, resolver, key)
     if isinstance(tree, ast.AsyncFunctionDef):
