@@ -27,14 +27,13 @@ from .normalize import Namer
 from .reverse import uses_arrays
 from .rules import elementwise_rule, is_constant, lookup, lookup_array
 from .templates import (
-    _Substitute,
     clone,
     index_node,
     instantiate,
     instantiate_array,
     is_zero,
     number,
-    simplify,
+    substitute,
     times,
 )
 
@@ -355,8 +354,7 @@ class _Forward:
         for i, t in enumerate(tangents):
             if t is None or rule.partials[i] is None:
                 continue
-            partial = simplify(_Substitute(bindings, rule.namespace).visit(
-                clone(rule.partials[i])))
+            partial = substitute(rule.partials[i], bindings, rule.namespace)
             if not is_zero(partial):
                 terms.append(_times(partial, t))
         return _sum(terms)

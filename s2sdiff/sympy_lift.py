@@ -29,6 +29,7 @@ import operator
 import types
 from collections.abc import Callable
 
+import numpy as np
 import sympy
 
 from .errors import S2SDiffError
@@ -57,9 +58,37 @@ def _hypot(*xs):
 _SYMPY: dict[int, tuple[object, Callable]] = {}
 
 
-def register_sympy(fn: object, counterpart: Callable) -> None:
-    """Declare ``counterpart`` (SymPy values in, SymPy value out) as the SymPy form of ``fn``."""
-    _SYMPY[id(fn)] = (fn, counterpart)
+def register_sympy(fn: object, counterpart: Callable, *, elementwise: bool = True) -> None:
+    """Declare ``counterpart`` (SymPy values in, SymPy value out) as the SymPy form of ``fn``.
+
+    An ``elementwise`` counterpart takes scalars; given NumPy object arrays of
+    SymPy values it is applied element by element, broadcasting the arguments.
+    Otherwise it gets the arrays themselves (a reduction, ``matmul``…).
+    """
+    _SYMPY[id(fn)] = (fn, over_arrays(counterpart) if elementwise else counterpart)
+
+
+def _exact(v: object) -> object:
+    """A NumPy or Python number as an exact SymPy number; other values unchanged."""
+    if isinstance(v, (bool, np.bool_, int, np.integer, float, np.floating)):
+        return lift_value(v.item() if isinstance(v, np.generic) else v)
+    return v
+
+
+def over_arrays(counterpart: Callable) -> Callable:
+    """``counterpart`` of scalars, applied elementwise when an argument is an array."""
+
+    def apply(*args, **kwargs):
+        if not any(isinstance(a, np.ndarray) for a in args):
+            return counterpart(*args, **kwargs)
+        arrays = np.broadcast_arrays(*(np.asarray(a, dtype=object) for a in args))
+        out = np.empty(arrays[0].shape, dtype=object)
+        for index in np.ndindex(out.shape):
+            out[index] = counterpart(*(_exact(a[index]) for a in arrays), **kwargs)
+        return out
+
+    apply.__wrapped__ = counterpart
+    return apply
 
 
 def sympy_callable(fn: object) -> Callable | None:
@@ -136,7 +165,20 @@ class ModuleStandIn:
 
 
 def lift_value(value: object) -> object:
-    """The SymPy form of a Python constant; modules and callables pass through."""
+    """The SymPy form of a Python constant; modules and callables pass through.
+
+    A float array becomes an object array of exact rationals; NumPy scalars
+    become SymPy numbers.
+    """
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            out = np.empty(value.shape, dtype=object)
+            for index in np.ndindex(value.shape):
+                out[index] = lift_value(float(value[index]))
+            return out
+        return value
+    if isinstance(value, np.generic):
+        return lift_value(value.item())
     if isinstance(value, types.ModuleType):
         return ModuleStandIn(value)
     if isinstance(value, bool):
@@ -158,13 +200,15 @@ _CMPOPS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
            ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
 
 
-def _apply(fn: object, args: list, node: ast.AST) -> sympy.Basic:
+def _apply(fn: object, args: list, node: ast.AST, kwargs: dict | None = None) -> sympy.Basic:
     counterpart = sympy_callable(fn)
     if counterpart is None and getattr(fn, "__module__", "") and fn.__module__.startswith("sympy"):
         counterpart = fn
+    if counterpart is None and getattr(fn, "__s2sdiff_helper__", False):
+        counterpart = fn  # a rule helper: plain NumPy, run on object arrays as it is
     if counterpart is None:
         raise LiftError(f"line {getattr(node, 'lineno', '?')}: no SymPy counterpart for {fn!r}")
-    return counterpart(*args)
+    return counterpart(*args, **(kwargs or {}))
 
 
 def lift_expr(expr: ast.expr, bindings: dict[str, object], namespace: dict) -> object:
@@ -207,10 +251,16 @@ def lift_expr(expr: ast.expr, bindings: dict[str, object], namespace: dict) -> o
             return combine(*(lift(v) for v in node.values))
         if isinstance(node, ast.IfExp):
             return sympy.Piecewise((lift(node.body), lift(node.test)), (lift(node.orelse), True))
-        if isinstance(node, ast.Call) and not node.keywords:
+        if isinstance(node, ast.Call) and all(k.arg for k in node.keywords):
             if any(isinstance(a, ast.Starred) for a in node.args):
                 raise LiftError(f"line {node.lineno}: cannot lift *args")
-            return _apply(lift(node.func), [lift(a) for a in node.args], node)
+            return _apply(lift(node.func), [lift(a) for a in node.args], node,
+                          {k.arg: lift(k.value) for k in node.keywords})
+        if isinstance(node, ast.Subscript):
+            return _apply(operator.getitem, [lift(node.value), lift(node.slice)], node)
+        if isinstance(node, ast.Slice):
+            return slice(*(None if e is None else lift(e)
+                           for e in (node.lower, node.upper, node.step)))
         raise LiftError(
             f"line {getattr(node, 'lineno', '?')}: cannot lift {type(node).__name__}: "
             f"{ast.unparse(node)}"

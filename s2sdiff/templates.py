@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 
 from . import ir
 from .rules import Rule
@@ -57,25 +58,30 @@ def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
     """The partial of ``rule`` for argument ``index``, its parameters replaced by ``args``."""
     bindings = {p: atom_expr(a) for p, a in zip(rule.params, args)}
     bindings["out"] = ast.Name(out, ast.Load())
-    tree = clone(rule.partials[index])
-    return simplify(_Substitute(bindings, rule.namespace).visit(tree))
+    return substitute(rule.partials[index], bindings, rule.namespace)
 
 
-class _Substitute(ast.NodeTransformer):
-    def __init__(self, bindings: dict, namespace: dict):
-        self.bindings = bindings
-        self.namespace = namespace
+def substitute(template: ast.expr, bindings: dict, namespace: dict) -> ast.expr:
+    """A simplified copy of ``template`` with names bound: parameters to expressions,
+    other names to the objects of the rule's module (builtins stay as they are)."""
+    return simplify(_copy_bound(template, bindings, namespace))
 
-    def visit_Name(self, node: ast.Name):
-        if node.id in self.bindings:
-            return clone(self.bindings[node.id])
-        if node.id in self.namespace:
-            return global_name(node.id, self.namespace[node.id])
-        import builtins
 
+def _copy_bound(node, bindings: dict, namespace: dict):
+    if isinstance(node, ast.Name):
+        if node.id in bindings:
+            return clone(bindings[node.id])
+        if node.id in namespace:
+            return global_name(node.id, namespace[node.id])
         if hasattr(builtins, node.id):
-            return node
+            return ast.Name(node.id, ast.Load())
         raise NameError(f"rule template uses unknown name {node.id!r}")
+    if isinstance(node, list):
+        return [_copy_bound(x, bindings, namespace) for x in node]
+    if not isinstance(node, ast.AST):
+        return node
+    return type(node)(**{f: _copy_bound(getattr(node, f), bindings, namespace)
+                         for f in node._fields if hasattr(node, f)})
 
 
 def number(node: ast.expr):
@@ -217,8 +223,7 @@ def instantiate_array(rule, exprs, index: int, op: ir.Op, out: str,
             bindings[name] = atom_expr(given[name])
         else:
             bindings[name] = clone(default)
-    tree = clone(exprs[index])
-    return simplify(_Substitute(bindings, rule.namespace).visit(tree))
+    return substitute(exprs[index], bindings, rule.namespace)
 
 
 def index_node(a) -> ast.expr:
