@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 import builtins
 import operator
+
+import numpy as np
 from dataclasses import replace
 
 from . import ir
@@ -27,7 +29,9 @@ from .normalize import Namer
 from .reverse import uses_arrays
 from .rules import elementwise_rule, is_constant, lookup, lookup_array
 from .templates import (
+    atom_expr,
     clone,
+    global_name,
     index_node,
     instantiate,
     instantiate_array,
@@ -210,7 +214,7 @@ class _Forward:
             elif isinstance(s, ir.If):
                 out.append(self.if_(s))
             elif isinstance(s, ir.Loop):
-                out.append(self.loop(s))
+                out += self.loop(s)
             elif isinstance(s, (ir.Push, ir.Pop)):
                 carried = [v for v in s.values if self.reassigned(v)]
                 self.live |= set(carried)
@@ -290,14 +294,15 @@ class _Forward:
             phis.append(p)
             if self.reassigned(p.target) or (p.target in self.active
                                              and (self.dot(p.first) or self.dot(p.second))):
-                phis.append(ir.Phi(self.dot_name(p.target), self.dot_atom(p.first),
-                                   self.dot_atom(p.second)))
+                phis.append(ir.Phi(self.dot_name(p.target), self.tangent_of(p.first, then),
+                                   self.tangent_of(p.second, orelse)))
                 self.live.add(p.target)
         return replace(s, then=tuple(then), orelse=tuple(orelse), phis=tuple(phis))
 
-    def loop(self, s: ir.Loop) -> ir.Loop:
+    def loop(self, s: ir.Loop) -> list:
         carried = [p for p in s.phis if p.target in self.active]
-        firsts = {p.target: self.dot_atom(p.first) for p in carried}
+        before: list = []
+        firsts = {p.target: self.tangent_of(p.first, before) for p in carried}
         self.live |= {p.target for p in carried}
         body = self.block(s.body)
         phis = []
@@ -305,8 +310,21 @@ class _Forward:
             phis.append(p)
             if p in carried:
                 phis.append(ir.Phi(self.dot_name(p.target), firsts[p.target],
-                                   self.dot_atom(p.second)))
-        return replace(s, body=tuple(body), phis=tuple(phis))
+                                   self.tangent_of(p.second, body)))
+        return before + [replace(s, body=tuple(body), phis=tuple(phis))]
+
+    def tangent_of(self, a, out: list):
+        """The tangent of ``a`` as an atom; a zero array tangent is made in ``out``."""
+        d = self.dot(a)
+        if d:
+            return ir.Var(d)
+        if not self.arrays or not isinstance(a, (ir.Var, ir.Global)):
+            return ir.Const(0.0)
+        name = self.namer.fresh("_zero")
+        zeros = ast.Call(ast.Attribute(global_name("np", np), "zeros_like", ast.Load()),
+                         [atom_expr(a)], [])
+        out.append(ir.Assign(name, ir.Expr(zeros)))
+        return ir.Var(name)
 
     # expressions of generated code
     def expr_tangent(self, node: ast.expr) -> ast.expr | None:

@@ -200,11 +200,11 @@ def _fence_node(node: ast.AST, where: SourceFunction) -> None:
                     raise UnsupportedSyntaxError(
                         "attribute assignment", where.location(sub),
                         "s2sdiff does not follow values stored on objects; use a variable")
-                if isinstance(sub, ast.Subscript):
+                if isinstance(sub, ast.Subscript) and not (
+                        sub is target and isinstance(sub.value, ast.Name)):
                     raise UnsupportedSyntaxError(
-                        "item assignment", where.location(sub),
-                        "build lists with append, and arrays with np.where or np.concatenate, "
-                        "instead of writing items")
+                        "item assignment inside a larger target", where.location(sub),
+                        "write one item per statement: x[i] = v")
     elif isinstance(node, ast.Call):
         for kw in node.keywords:
             if kw.arg is None:

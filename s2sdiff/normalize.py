@@ -84,6 +84,7 @@ def normalize(where: SourceFunction) -> ast.FunctionDef:
 
 _ATOMS = (ast.Name, ast.Constant)
 METHOD = "__method__"  # stands for the NumPy function a method call maps to
+SETITEM = "__setitem__"  # stands for the functional item write ``x[i] = v``
 
 
 class _Flatten:
@@ -113,6 +114,11 @@ class _Flatten:
             return self.assign(s.targets, s.value, s)
         if isinstance(s, ast.AnnAssign):
             return self.assign([s.target], s.value, s)
+        if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript):
+            pre, index = self.index(s.target.slice)
+            item = ast.Subscript(ast.Name(s.target.value.id, ast.Load()), index, ast.Load())
+            target = ast.Subscript(s.target.value, index, ast.Store())
+            return pre + self.assign([target], ast.BinOp(item, s.op, s.value), s)
         if isinstance(s, ast.AugAssign):
             target = ast.Name(s.target.id, ast.Load())
             return self.assign([s.target], ast.BinOp(target, s.op, s.value), s)
@@ -162,7 +168,18 @@ class _Flatten:
             return self.into(value, target.id, s)
         if isinstance(target, (ast.Tuple, ast.List)):
             return self.unpack(target, value, s)
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            return self.set_item(target, value, s)
         raise self.error("assignment to this kind of target", target)
+
+    def set_item(self, target: ast.Subscript, value: ast.expr, s) -> list[ast.stmt]:
+        """``x[i] = v`` as ``x = __setitem__(x, i, v)``: a new array, the caller's untouched."""
+        pre, index = self.index(target.slice)
+        more, item = self.atom(value)
+        array = ast.Name(target.value.id, ast.Load())
+        call = ast.Call(ast.Name(SETITEM, ast.Load()), [array, index, item], [])
+        return pre + more + [self.at(ast.Assign([ast.Name(target.value.id, ast.Store())],
+                                                 ast.copy_location(call, target)), s)]
 
     def unpack(self, target, value, s) -> list[ast.stmt]:
         names = target.elts

@@ -19,7 +19,7 @@ import sys
 from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
-from .normalize import METHOD, Namer, local_names, names_in, normalize
+from .normalize import METHOD, SETITEM, Namer, local_names, names_in, normalize
 from .rules import is_constant, lookup, lookup_array
 
 BINARY = {
@@ -274,6 +274,10 @@ class _Builder:
         path.reverse()
         if e.id == METHOD:
             return self.method(path[0], e)
+        if e.id == SETITEM:
+            from .rules.indexing import _setitem
+
+            return ir.Global("_setitem", _setitem, (), None)
         obj = resolve(self.where, e.id, e)
         root = obj
         for attr in path:
@@ -297,7 +301,12 @@ class _Builder:
     def call(self, target: str, node: ast.Call, stmt: ast.stmt):
         callee = self.global_(node.func)
         fn = _value_of(callee)
-        args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a) for a in node.args]
+        args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a)
+                if not isinstance(a, (ast.Slice, ast.Tuple)) else self.index(a, target, stmt)
+                for a in node.args]
+        if isinstance(node.func, ast.Name) and node.func.id == SETITEM \
+                and isinstance(args[0], ir.Var) and args[0].name in self.lists:
+            raise self.error("item assignment on a list", node, "build lists with append")
         kwargs = [(k.arg, self.atom(k.value)) for k in node.keywords]
         if fn is sum and len(args) == 1 and isinstance(args[0], ir.Var) \
                 and args[0].name in self.lists and not kwargs:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import operator
 
+import numpy as np
 import sympy
 
 from . import ir
@@ -28,6 +29,16 @@ BOUND = 200  # loop iterations unrolled in the symbolic check
 PATH_BOUND = 5000  # iterations followed along a sampled path
 DIGITS = 50
 EXACT_NODES = 2000  # larger values are decided at DIGITS digits instead of exactly
+_EXTREMA = {id(f): f for f in (np.max, np.amax, np.min, np.amin)}
+_COMPARISONS = {id(f): f for f in (operator.lt, operator.le, operator.gt, operator.ge,
+                                   operator.eq, operator.ne, np.greater, np.greater_equal,
+                                   np.less, np.less_equal, np.equal, np.not_equal)}
+_SHAPE_ONLY = {id(f): f for f in (np.shape, np.size, np.ndim, np.zeros_like, np.ones_like,
+                                  np.empty_like, len)}
+
+
+def _known(table: dict, fn) -> bool:
+    return table.get(id(fn)) is fn
 MAX_BRANCHES = 16  # symbolic branches (Piecewise) before a path is sampled instead
 
 
@@ -123,13 +134,25 @@ class Executor:
         kwargs = {k: self.value(a) for k, a in op.kwargs}
         if op.fn is ir.make_list:
             return list(args)
+        if op.fn is ir.make_tuple:
+            return tuple(args)
         if op.fn is operator.getitem and isinstance(args[0], (list, tuple)):
             return args[0][self.concrete(args[1])]
+        if op.fn is operator.getitem and isinstance(args[0], np.ndarray):
+            return args[0][self.index(args[1])]
         if op.fn is sum and args and isinstance(args[0], (list, tuple)):
             return sympy.Add(*args[0], *args[1:])
+        if _known(_EXTREMA, op.fn) and isinstance(args[0], np.ndarray):
+            return self.extremum(op.fn, *args, **kwargs)
+        if _known(_SHAPE_ONLY, op.fn) and any(isinstance(a, np.ndarray) for a in args):
+            return lift_value(op.fn(*args, **kwargs))  # only the shape is read
         counterpart = sympy_callable(op.fn)
         if counterpart is not None:
-            return counterpart(*args, **kwargs)
+            result = counterpart(*args, **kwargs)
+            if self.point is not None and isinstance(result, np.ndarray) \
+                    and _known(_COMPARISONS, op.fn):
+                result = self.concrete(result)  # a mask along the path taken
+            return result
         if is_constant(op.fn) or op.fn in (range, len):
             # piecewise constant: its value at the point is its value nearby
             result = op.fn(*(self.concrete(a) for a in args),
@@ -139,8 +162,35 @@ class Executor:
         raise LiftError(f"no SymPy counterpart for {name}; register one with "
                         f"s2sdiff.sympy_lift.register_sympy")
 
+    def extremum(self, fn, x, axis=None, keepdims=False, **options):
+        """``np.max``/``np.min`` of symbolic values: the element chosen at the point (a path)."""
+        if options:
+            raise LiftError(f"{fn.__name__} with {sorted(options)}")
+        pick = np.argmax if fn in (np.max, np.amax) else np.argmin
+        values = self.concrete(x)
+        axis = self.index(axis)
+        if axis is None:
+            chosen = x.flat[int(pick(values))]
+            return np.full((1,) * x.ndim, chosen, dtype=object) if keepdims else chosen
+        where = np.expand_dims(pick(values, axis=axis), axis)
+        chosen = np.take_along_axis(x, where, axis=axis)
+        return chosen if keepdims else np.squeeze(chosen, axis=axis)
+
+    def index(self, v):
+        """An array index with every SymPy value decided: at the point, or PathDependent."""
+        if isinstance(v, (tuple, list)):
+            return type(v)(self.index(e) for e in v)
+        if isinstance(v, slice):
+            return slice(self.index(v.start), self.index(v.stop), self.index(v.step))
+        return self.concrete(v)
+
     def concrete(self, v):
         """A Python value for ``v``: decided at the point, or PathDependent."""
+        if isinstance(v, np.ndarray):
+            if v.dtype != object:
+                return v
+            items = [self.concrete(e) for e in v.flat]
+            return np.array(items).reshape(v.shape) if items else v.astype(float)
         if not isinstance(v, sympy.Basic):
             return v
         if v.free_symbols:
@@ -169,7 +219,7 @@ class Executor:
             try:
                 self.stmt(s)
             except (LiftError, TypeError, ValueError, ZeroDivisionError, AttributeError,
-                    KeyError, IndexError, RecursionError) as exc:
+                    KeyError, IndexError, RecursionError, NotImplementedError) as exc:
                 raise Stop(_where(s), str(exc) or type(exc).__name__) from None
 
     def stmt(self, s):
@@ -340,6 +390,14 @@ def _merge(cond, a, b, name: str):
         return [x if x is y else (tuple(_merge(cond, p, q, name) for p, q in zip(x, y))
                                   if isinstance(x, tuple) else _merge(cond, x, y, name))
                 for x, y in zip(a, b)]
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if np.shape(a) != np.shape(b):
+            raise PathDependent(f"the branches leave {name} with different shapes")
+        a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+        out = np.empty(a.shape, dtype=object)
+        for i in np.ndindex(a.shape):
+            out[i] = _merge(cond, lift_value(a[i]), lift_value(b[i]), name)
+        return out
     if isinstance(a, sympy.logic.boolalg.Boolean) and isinstance(b, sympy.logic.boolalg.Boolean):
         return sympy.Or(sympy.And(cond, a), sympy.And(sympy.Not(cond), b))
     if isinstance(a, sympy.Basic) and isinstance(b, sympy.Basic):

@@ -285,3 +285,133 @@ def diff_ae(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
     )
     d = d.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
     return d.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
+
+
+# --- NumPy: elementwise functions, reductions and the rest on object arrays ----------
+# The NumPy functions that only move, sum or multiply elements run on object
+# arrays of SymPy values as they are; elementwise ones map to SymPy per element.
+# ``np.max``/``np.min`` reductions are decided by the executor along a path.
+
+
+def _index(v: object) -> object:
+    """An index (int, slice, tuple, array) with SymPy integers and booleans made Python's."""
+    if isinstance(v, tuple):
+        return tuple(_index(e) for e in v)
+    if isinstance(v, slice):
+        return slice(_index(v.start), _index(v.stop), _index(v.step))
+    if isinstance(v, list):
+        return [_index(e) for e in v]
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        items = [_index(e) for e in v.flat]
+        return np.array(items).reshape(v.shape) if items else np.zeros(v.shape, dtype=int)
+    if isinstance(v, sympy.Basic):
+        if v.free_symbols:
+            raise LiftError(f"an index that depends on the inputs: {v}")
+        if isinstance(v, sympy.logic.boolalg.BooleanAtom):
+            return bool(v)
+        if v.is_Integer:
+            return int(v)
+        raise LiftError(f"not an index: {v}")
+    return v
+
+
+def _getitem(a, index):
+    if isinstance(a, (list, tuple, np.ndarray)):
+        return a[_index(index)]
+    raise LiftError(f"cannot lift indexing of {type(a).__name__}")
+
+
+def _where(cond, x=None, y=None):
+    if x is None:
+        raise LiftError("np.where with one argument")
+    if isinstance(cond, (bool, np.bool_)) or cond in (sympy.true, sympy.false):
+        return x if cond in (True, sympy.true) else y
+    return sympy.Piecewise((x, cond), (y, True))
+
+
+def _clip(a, lo, hi):
+    v = a if lo is None else sympy.Max(a, lo)
+    return v if hi is None else sympy.Min(v, hi)
+
+
+def _count(x, axis, ddof=0):
+    if axis is None:
+        return np.size(x) - ddof
+    axes = (axis,) if not isinstance(axis, (tuple, list)) else axis
+    return math.prod(np.shape(x)[int(a)] for a in axes) - ddof
+
+
+def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    x = np.asarray(x, dtype=object)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    total = np.sum(centered * centered, axis=axis, keepdims=keepdims)
+    return total / sympy.Integer(_count(x, axis, int(ddof)))
+
+
+def _std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return over_arrays(sympy.sqrt)(_var(x, axis, ddof=ddof, keepdims=keepdims))
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):
+    if ord is not None:
+        raise LiftError("np.linalg.norm with ord")
+    x = np.asarray(x, dtype=object)
+    return over_arrays(sympy.sqrt)(np.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def _mean(x, axis=None, dtype=None, out=None, keepdims=False):
+    x = np.asarray(x, dtype=object)
+    return np.sum(x, axis=axis, keepdims=keepdims) / sympy.Integer(_count(x, axis))
+
+
+def _structural(fn: Callable) -> Callable:
+    def apply(*args, **kwargs):
+        return fn(*args, **{k: _index(v) if k in ("axis", "axes", "axis1", "axis2") else v
+                            for k, v in kwargs.items()})
+
+    return apply
+
+
+register_sympy(operator.getitem, _getitem, elementwise=False)
+register_sympy(operator.matmul, lambda a, b: np.matmul(a, b), elementwise=False)
+for _fn in (np.sum, np.prod, np.reshape, np.ravel, np.transpose, np.expand_dims, np.squeeze,
+            np.broadcast_to, np.swapaxes, np.moveaxis, np.matmul, np.dot, np.outer, np.inner,
+            np.tensordot, np.einsum, np.cross, np.trace, np.copy, np.full, np.full_like,
+            np.cumsum, np.cumprod, np.concatenate, np.stack, np.shape, np.size, np.ndim,
+            np.zeros_like, np.ones_like):
+    register_sympy(_fn, _structural(_fn), elementwise=False)
+register_sympy(np.array, lambda a, dtype=None: np.array(a, dtype=object), elementwise=False)
+register_sympy(np.asarray, lambda a, dtype=None: np.asarray(a, dtype=object), elementwise=False)
+register_sympy(np.mean, _structural(_mean), elementwise=False)
+register_sympy(np.var, _structural(_var), elementwise=False)
+register_sympy(np.std, _structural(_std), elementwise=False)
+register_sympy(np.linalg.norm, _structural(_norm), elementwise=False)
+for _fn, _counterpart in [
+    (np.sin, sympy.sin), (np.cos, sympy.cos), (np.tan, sympy.tan),
+    (np.arcsin, sympy.asin), (np.arccos, sympy.acos), (np.arctan, sympy.atan),
+    (np.sinh, sympy.sinh), (np.cosh, sympy.cosh), (np.tanh, sympy.tanh),
+    (np.arcsinh, sympy.asinh), (np.arccosh, sympy.acosh), (np.arctanh, sympy.atanh),
+    (np.exp, sympy.exp), (np.expm1, lambda a: sympy.exp(a) - 1), (np.exp2, lambda a: 2**a),
+    (np.log, sympy.log), (np.log1p, lambda a: sympy.log(1 + a)),
+    (np.log2, lambda a: sympy.log(a) / sympy.log(2)),
+    (np.log10, lambda a: sympy.log(a) / sympy.log(10)),
+    (np.sqrt, sympy.sqrt), (np.cbrt, lambda a: sympy.real_root(a, 3)),
+    (np.square, lambda a: a**2), (np.reciprocal, lambda a: 1 / a),
+    (np.absolute, sympy.Abs), (np.fabs, sympy.Abs),
+    (np.negative, lambda a: -a), (np.positive, lambda a: a),
+    (np.add, lambda a, b: a + b), (np.subtract, lambda a, b: a - b),
+    (np.multiply, lambda a, b: a * b), (np.divide, lambda a, b: a / b),
+    (np.power, lambda a, b: a**b),
+    (np.maximum, sympy.Max), (np.minimum, sympy.Min),
+    (np.hypot, _hypot), (np.arctan2, sympy.atan2),
+    (np.logaddexp, lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b))),
+    (np.remainder, sympy.Mod), (np.fmod, lambda a, b: a - b * _trunc(a / b)),
+    (np.floor_divide, lambda a, b: sympy.floor(a / b)),
+    (np.floor, sympy.floor), (np.ceil, sympy.ceiling), (np.trunc, _trunc),
+    (np.sign, sympy.sign),
+    (np.deg2rad, lambda a: a * sympy.pi / 180), (np.rad2deg, lambda a: a * 180 / sympy.pi),
+    (np.greater, sympy.Gt), (np.greater_equal, sympy.Ge), (np.less, sympy.Lt),
+    (np.less_equal, sympy.Le), (np.equal, sympy.Eq), (np.not_equal, sympy.Ne),
+    (np.where, _where), (np.clip, _clip),
+]:
+    register_sympy(_fn, _counterpart)

@@ -587,3 +587,30 @@ def python_operators_on_arrays(x, y):
 
 _case(python_operators_on_arrays,
       (_away(301, 4), _away(302, 4)), (_away(303, 3), _away(304, 3)), (_away(305, 5), _away(306, 5)))
+
+
+def item_writes(x, y):
+    """Writes into new arrays: zeros, and a copy of a parameter."""
+    z = np.zeros(4)
+    z[0] = x[1] * y
+    z[1:3] = np.sin(x[:2])
+    z[3] += y * y
+    x = x.copy()
+    x[0] = 5.0
+    return np.sum(z * z) + np.sum(x * x)
+
+
+_case(item_writes, (_r(311, 3), 0.7), (_r(312, 3), -0.4), (_r(313, 3), 1.3))
+
+
+def item_writes_in_loop(x):
+    """A prefix sum written item by item, reading earlier items back."""
+    h = np.zeros(len(x))
+    for i in range(len(x)):
+        h[i] = x[i] * x[i]
+        if i > 0:
+            h[i] += h[i - 1]
+    return np.sum(h * x)
+
+
+_case(item_writes_in_loop, (_r(314, 4),), (_r(315, 5),), (_r(316, 3),))

@@ -72,3 +72,15 @@ def _fd_grad(f, args, i, h=1e-6):
         e[k] = 1.0
         out[k] = _fd(f, args, i, e if x.shape else 1.0, h)
     return out if x.shape else float(out)
+
+
+def _writes_into_parameter(x):
+    x[0] = 2.0 * x[1]
+    return np.sum(x * x)
+
+
+def test_item_write_never_mutates_the_callers_array():
+    x = np.array([0.5, -1.5, 2.0])
+    g = grad(_writes_into_parameter)(x)
+    np.testing.assert_array_equal(x, [0.5, -1.5, 2.0])
+    np.testing.assert_allclose(g, [0.0, 10.0 * -1.5, 2.0 * 2.0])

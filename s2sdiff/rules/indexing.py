@@ -15,6 +15,38 @@ def _scatter_add(g, x, index):
     return full
 
 
+@helper
+def _setitem(x, index, value):
+    """``x`` with ``x[index] = value``, as a new array (the write ``x[i] = v``)."""
+    out = np.array(x, dtype=np.result_type(x, value, float), copy=True)
+    out[index] = value
+    return out
+
+
+@helper
+def _item_of(g, index, value):
+    """The part of ``g`` that ``value`` was written to, summed to ``value``'s shape."""
+    part = g[index]
+    shape = np.shape(value)
+    if np.shape(part) == shape:
+        return part
+    part = np.sum(part, axis=tuple(range(np.ndim(part) - len(shape))))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(part)[i] != 1)
+    return np.sum(part, axis=axes, keepdims=True) if axes else part
+
+
+# Written entries of x do not reach the result; the written value does.
+@vjp(_setitem)
+def _(g, x, index, value, *, out):
+    return (_setitem(g, index, 0.0), None, _item_of(g, index, value))
+
+
+@jvp(_setitem)
+def _(x, index, value, *, out):
+    return (_setitem(x_dot, index, 0.0), None,  # noqa: F821
+            _setitem(np.zeros_like(out), index, value_dot))  # noqa: F821
+
+
 @vjp(operator.getitem)
 def _(g, x, index):
     return (_scatter_add(g, x, index), None)
