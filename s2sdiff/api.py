@@ -161,7 +161,8 @@ value_and_grad = _transform("value_and_grad", """Like ``grad``, returning ``(f(*
 def show(fn, stage: str = "reverse", wrt=0) -> str:
     """The text of one stage of the pipeline for ``fn``.
 
-    Stages: "source", "normalized", "ssa", "reverse" (the gradient module).
+    Stages: "source", "normalized", "ssa", "reverse" (the gradient module),
+    "forward" (the JVP module).
     """
     where = _source_function(fn)
     if stage == "source":
@@ -172,4 +173,8 @@ def show(fn, stage: str = "reverse", wrt=0) -> str:
         return ir.format_function(ssa.build(where))
     if stage in ("reverse", "grad"):
         return grad(fn, wrt=wrt).source
-    raise S2SDiffError(f"unknown stage {stage!r}; use source, normalized, ssa or reverse")
+    if stage == "forward":
+        from .transforms import jvp
+
+        return jvp(fn, wrt=wrt).source
+    raise S2SDiffError(f"unknown stage {stage!r}; use source, normalized, ssa, reverse or forward")

@@ -22,7 +22,7 @@ import sympy
 
 from . import ir
 from .rules import is_constant
-from .sympy_lift import LiftError, lift_expr, lift_value, sympy_callable
+from .sympy_lift import LiftError, call_helper, lift_expr, lift_value, sympy_callable
 from .templates import clone as templates_clone
 
 BOUND = 200  # loop iterations unrolled in the symbolic check
@@ -147,6 +147,8 @@ class Executor:
         if _known(_SHAPE_ONLY, op.fn) and any(isinstance(a, np.ndarray) for a in args):
             return lift_value(op.fn(*args, **kwargs))  # only the shape is read
         counterpart = sympy_callable(op.fn)
+        if counterpart is None and getattr(op.fn, "__s2sdiff_helper__", False):
+            return call_helper(op.fn, args, kwargs)
         if counterpart is not None:
             result = counterpart(*args, **kwargs)
             if self.point is not None and isinstance(result, np.ndarray) \

@@ -194,7 +194,7 @@ def lift_value(value: object) -> object:
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
-           ast.Mod: operator.mod, ast.Pow: operator.pow}
+           ast.Mod: operator.mod, ast.Pow: operator.pow, ast.MatMult: operator.matmul}
 _UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 _CMPOPS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
            ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
@@ -205,7 +205,7 @@ def _apply(fn: object, args: list, node: ast.AST, kwargs: dict | None = None) ->
     if counterpart is None and getattr(fn, "__module__", "") and fn.__module__.startswith("sympy"):
         counterpart = fn
     if counterpart is None and getattr(fn, "__s2sdiff_helper__", False):
-        counterpart = fn  # a rule helper: plain NumPy, run on object arrays as it is
+        return call_helper(fn, args, kwargs or {})
     if counterpart is None:
         raise LiftError(f"line {getattr(node, 'lineno', '?')}: no SymPy counterpart for {fn!r}")
     return counterpart(*args, **(kwargs or {}))
@@ -242,7 +242,9 @@ def lift_expr(expr: ast.expr, bindings: dict[str, object], namespace: dict) -> o
             return _apply(_UNARYOPS[type(node.op)], [lift(node.operand)], node)
         if isinstance(node, ast.Compare) and all(type(op) in _CMPOPS for op in node.ops):
             values = [lift(node.left)] + [lift(c) for c in node.comparators]
-            return sympy.And(*(
+            if len(node.ops) == 1:
+                return _apply(_CMPOPS[type(node.ops[0])], values, node)
+            return over_arrays(sympy.And)(*(
                 _apply(_CMPOPS[type(op)], [a, b], node)
                 for op, a, b in zip(node.ops, values, values[1:])
             ))
@@ -364,12 +366,57 @@ def _mean(x, axis=None, dtype=None, out=None, keepdims=False):
     return np.sum(x, axis=axis, keepdims=keepdims) / sympy.Integer(_count(x, axis))
 
 
+def _plain(v: object) -> object:
+    """SymPy integers and booleans (options: axes, flags, indices) as Python's."""
+    if isinstance(v, (tuple, list)):
+        return type(v)(_plain(e) for e in v)
+    if isinstance(v, sympy.logic.boolalg.BooleanAtom):
+        return bool(v)
+    if isinstance(v, sympy.Integer):
+        return int(v)
+    return v
+
+
 def _structural(fn: Callable) -> Callable:
+    """``fn`` run on object arrays as it is, its options made plain Python values."""
+
     def apply(*args, **kwargs):
-        return fn(*args, **{k: _index(v) if k in ("axis", "axes", "axis1", "axis2") else v
-                            for k, v in kwargs.items()})
+        return fn(*(_plain(a) for a in args), **{k: _plain(v) for k, v in kwargs.items()})
 
     return apply
+
+
+def call_helper(fn: Callable, args, kwargs: dict) -> object:
+    """A rule helper (plain NumPy) run on object arrays of SymPy values.
+
+    Integers and booleans become Python's (they are axes, indices, flags), other
+    SymPy scalars become 0-d object arrays; float results become exact again.
+    """
+
+    def arg(v):
+        v = _plain(v)
+        return np.asarray(v, dtype=object) if isinstance(v, sympy.Expr) else v
+
+    return lift_value(fn(*(arg(a) for a in args), **{k: arg(v) for k, v in kwargs.items()}))
+
+
+def _array(a, dtype=None, **_options):
+    out = np.array(a, dtype=object)
+    if out.size and all(isinstance(e, (int, sympy.Integer)) and not isinstance(e, bool)
+                        for e in out.flat):
+        return out.astype(int)  # an index array
+    return out
+
+
+def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    num, endpoint = int(num), bool(endpoint)
+    if retstep or axis != 0 or isinstance(start, np.ndarray) or isinstance(stop, np.ndarray):
+        raise LiftError("np.linspace with retstep, axis or array bounds")
+    div = num - 1 if endpoint else num
+    out = np.empty(num, dtype=object)
+    for k in range(num):
+        out[k] = start + (stop - start) * sympy.Integer(k) / div if div else start
+    return out
 
 
 register_sympy(operator.getitem, _getitem, elementwise=False)
@@ -380,8 +427,9 @@ for _fn in (np.sum, np.prod, np.reshape, np.ravel, np.transpose, np.expand_dims,
             np.cumsum, np.cumprod, np.concatenate, np.stack, np.shape, np.size, np.ndim,
             np.zeros_like, np.ones_like):
     register_sympy(_fn, _structural(_fn), elementwise=False)
-register_sympy(np.array, lambda a, dtype=None: np.array(a, dtype=object), elementwise=False)
-register_sympy(np.asarray, lambda a, dtype=None: np.asarray(a, dtype=object), elementwise=False)
+register_sympy(np.array, _array, elementwise=False)
+register_sympy(np.asarray, _array, elementwise=False)
+register_sympy(np.linspace, _linspace, elementwise=False)
 register_sympy(np.mean, _structural(_mean), elementwise=False)
 register_sympy(np.var, _structural(_var), elementwise=False)
 register_sympy(np.std, _structural(_std), elementwise=False)

@@ -30,6 +30,7 @@ import inspect
 import math
 import random
 
+import numpy as np
 import sympy
 
 from . import api, forward, frontend, ssa, transforms
@@ -97,12 +98,41 @@ def _points(params, points, samples: int, seed: int) -> list[tuple]:
     return [tuple(round(rng.uniform(0.3, 1.7), 6) for _ in params) for _ in range(samples)]
 
 
+def _is_array(v) -> bool:
+    return isinstance(v, np.ndarray)
+
+
+def _signature(point) -> tuple:
+    """What a symbolic run at ``point`` depends on: array shapes, integer values."""
+    return tuple(("array", v.shape, v.dtype.kind) if _is_array(v) else
+                 ("int", v) if isinstance(v, int) and not isinstance(v, bool) else
+                 ("float",) if isinstance(v, float) else ("other", repr(v)) for v in point)
+
+
+def _size(point) -> int:
+    return sum(v.size for v in point if _is_array(v))
+
+
+def _short(point) -> str:
+    with np.printoptions(precision=4, threshold=12):
+        return "(" + ", ".join(repr(v) if not _is_array(v) else np.array2string(v, separator=", ")
+                               .replace("\n", "") for v in point) + ")"
+
+
+def _flat(v) -> list:
+    return list(v.flat) if _is_array(v) else [v]
+
+
 def check(f, wrt=0, modes=("reverse",), points=None, samples: int = 4, seed: int = 0,
           bound: int = BOUND) -> Report:
     """Verify the generated derivatives of ``f`` with SymPy; see the module docstring.
 
     ``points`` are argument tuples to evaluate at (default: ``samples`` random
-    points in [0.3, 1.7]); integer parameters need points.
+    points in [0.3, 1.7]); integer parameters need points, and so do arrays:
+    NumPy code is lifted with arrays of symbols shaped like the smallest point's
+    arrays (float parameters become symbols, integers and other arrays keep
+    their values), and evaluated at the points of that shape; at the points of
+    other shapes the generated gradient is compared with finite differences.
     """
     inner = getattr(f, "__wrapped__", f)
     try:
@@ -136,37 +166,77 @@ class _Lifted:
     """``f`` lifted once, shared by the modes."""
 
     def __init__(self, f, program, names, points, bound, report: Report):
-        self.f, self.program, self.names, self.points = f, program, names, points
+        self.f, self.program, self.names = f, program, names
         self.report = report
         self.bound = bound
         self.namespace = api._runtime_namespace(f)
-        self.symbols = {p: sympy.Symbol(p, real=True) for p in program.params}
+        self.arrays = any(_is_array(v) for p in points for v in p)
+        self.all_points = points
+        if self.arrays:  # one shape is lifted: the smallest point's
+            first = min(points, key=_size)
+            self.points = [p for p in points if _signature(p) == _signature(first)]
+            self.others = [p for p in points if _signature(p) != _signature(first)]
+            shapes = ", ".join(f"{n}: {v.shape}" for n, v in zip(program.params, first)
+                               if _is_array(v))
+            report.notes.append(f"arrays of symbols of shape {shapes}")
+        else:
+            self.points, self.others = points, []
+        self.symbols = self.arguments(self.points[0], symbolic=program.params)
         self.full = None  # f as one expression, or None
         self.stop: Stop | None = None
         self.path_reason = ""
         try:
-            self.full = Executor(self.namespace, bound=bound).run(program, self.symbols)
+            self.full = self.scalar(Executor(self.namespace, bound=bound).run(program,
+                                                                              self.symbols))
         except PathDependent as exc:
             self.path_reason = str(exc)
         except Stop as exc:
             self.stop = exc
             report.notes.append(f"symbolic check stopped at {exc}")
-        if isinstance(self.full, tuple):
-            self.stop = Stop(program.name, "returns a tuple")
         self._paths: dict[int, object] = {}
 
-    def point_map(self, point) -> dict:
-        return {self.symbols[p]: _number(v) for p, v in zip(self.program.params, point)}
+    def scalar(self, value):
+        if isinstance(value, tuple):
+            raise Stop(self.program.name, "returns a tuple")
+        if _is_array(value):
+            if value.shape != ():
+                raise Stop(self.program.name, f"returns an array of shape {value.shape}")
+            value = value.item()
+        return sympy.sympify(value)
+
+    def arguments(self, point, symbolic) -> dict:
+        """Inputs at ``point``: the ``symbolic`` parameters as symbols, the others as values."""
+        args = {}
+        for p, v in zip(self.program.params, point):
+            if p not in symbolic or (self.arrays and not (
+                    isinstance(v, float) or (_is_array(v) and v.dtype.kind == "f"))):
+                args[p] = _number(v) if not _is_array(v) else lift_value(v)
+            elif _is_array(v):
+                args[p] = np.empty(v.shape, dtype=object)
+                for i in np.ndindex(v.shape):
+                    args[p][i] = sympy.Symbol(f"{p}[{', '.join(map(str, i))}]", real=True)
+            else:
+                args[p] = sympy.Symbol(p, real=True)
+        return args
+
+    def point_map(self, point, args=None) -> dict:
+        args = self.symbols if args is None else args
+        out = {}
+        for p, v in zip(self.program.params, point):
+            for s, x in zip(_flat(args[p]), _flat(v)):
+                if isinstance(s, sympy.Symbol):
+                    out[s] = _number(x.item() if isinstance(x, np.generic) else x)
+        return out
 
     def args_along(self, point) -> dict:
         """Inputs along a path: the ``wrt`` parameters symbolic, the others their values."""
-        return {p: (self.symbols[p] if p in self.names else _number(v))
-                for p, v in zip(self.program.params, point)}
+        return self.arguments(point, symbolic=self.names)
 
     def path(self, k: int):
         if k not in self._paths:
-            ex = Executor(self.namespace, self.point_map(self.points[k]), PATH_BOUND)
-            self._paths[k] = ex.run(self.program, self.args_along(self.points[k]))
+            args = self.args_along(self.points[k])
+            ex = Executor(self.namespace, self.point_map(self.points[k], args), PATH_BOUND)
+            self._paths[k] = (self.scalar(ex.run(self.program, args)), args)
         return self._paths[k]
 
     def reverse(self):
@@ -178,21 +248,50 @@ class _Lifted:
         tangent = forward.tangent(self.program, self.names)
         dots = tangent.params[len(self.program.params):]
         jvp = transforms.jvp(self.f, wrt=tuple(self.names))
-        n = len(self.names)
+        names = self.names
 
-        def seeds(i):
-            return tuple(sympy.Integer(int(i == j)) for j in range(n))
+        def units(shapes, i, k, one, zero):
+            seeds = []
+            for j, shape in enumerate(shapes):
+                if shape is None:
+                    seeds.append(one if (i, k) == (j, None) else zero)
+                    continue
+                seed = np.full(shape, zero, dtype=object if isinstance(one, sympy.Basic) else float)
+                if i == j:
+                    seed[k] = one
+                seeds.append(seed)
+            return tuple(seeds)
 
-        def lift(ex, args):
+        def each(shapes, run):
             out = []
-            for i in range(n):
-                _value, dot = ex.run(tangent, {**args, **dict(zip(dots, seeds(i)))})
-                out.append(dot)
+            for i, shape in enumerate(shapes):
+                if shape is None:
+                    out.append(run(i, None))
+                else:
+                    grad = np.empty(shape, dtype=object)
+                    for k in np.ndindex(shape):
+                        grad[k] = run(i, k)
+                    out.append(grad)
             return tuple(out)
 
+        def lift(ex, args):
+            shapes = [args[n].shape if _is_array(args[n]) else None for n in names]
+
+            def run(i, k):
+                seeds = units(shapes, i, k, sympy.Integer(1), sympy.Integer(0))
+                return ex.run(tangent, {**args, **dict(zip(dots, seeds))})[1]
+
+            return each(shapes, run)
+
         def compiled(*point):
-            return tuple(jvp(*point, tuple(float(i == j) for j in range(n)))[1]
-                         for i in range(n))
+            shapes = [point[self.program.params.index(n)].shape
+                      if _is_array(point[self.program.params.index(n)]) else None for n in names]
+
+            def run(i, k):
+                return float(jvp(*point, units(shapes, i, k, 1.0, 0.0))[1])
+
+            out = each(shapes, run)
+            return tuple(np.asarray(o, dtype=float) if _is_array(o) else o for o in out)
 
         return lift, compiled
 
@@ -207,7 +306,7 @@ class _Lifted:
                 report.pairs.append(PairResult(mode, out, name, "error",
                                                detail=f"{what}: {exc}".splitlines()[0]))
             return
-        computed = [self.run_compiled(compiled, p) for p in self.points]
+        computed = {id(p): self.run_compiled(compiled, p) for p in self.all_points}
         obtained, stop, reason = None, self.stop, self.path_reason
         if self.full is not None and stop is None:
             try:
@@ -222,9 +321,11 @@ class _Lifted:
             if obtained is not None:
                 self.symbolic(result, self.full, obtained[i], computed, i)
             elif stop is None:
-                self.along_paths(result, lift, computed, i)
-            else:
+                stop = self.along_paths(result, lift, computed, i)
+            if stop is not None and not result.kind:
                 self.finite_differences(result, computed, i, stop)
+            elif result.ok and self.others:
+                self.other_shapes(result, computed, i)
             report.pairs.append(result)
         note = f"path-dependent: {reason}"
         if any(p.kind == "path" for p in report.pairs) and note not in report.notes:
@@ -232,123 +333,192 @@ class _Lifted:
 
     def run_compiled(self, compiled, point):
         try:
-            return tuple(float(v) for v in compiled(*point))
+            return tuple(np.asarray(v, dtype=float) if _is_array(v) else float(v)
+                         for v in compiled(*point))
         except Exception as exc:  # noqa: BLE001  (reported per pair)
             return exc
 
     def matches_compiled(self, result: PairResult, lifted_values, computed, i) -> bool:
-        for point, value, got in zip(self.points, lifted_values, computed):
+        for point, values, got in zip(self.points, lifted_values,
+                                      (computed[id(p)] for p in self.points)):
             if isinstance(got, Exception):
-                result.detail = f"the generated code raised {got!r} at {point}"
+                result.detail = f"the generated code raised {got!r} at {_short(point)}"
                 return False
-            if value is None or not value.is_number:
-                continue
-            try:
-                want = complex(value)
-            except (TypeError, ValueError):
-                continue
-            if want.imag == 0 and not math.isclose(got[i], want.real, rel_tol=1e-9,
-                                                   abs_tol=1e-12):
-                result.detail = (f"the generated source computes {got[i]!r} at {point}, "
-                                 f"its IR lifts to {float(want.real)!r}")
-                return False
+            for value, number in zip(values, _flat(got[i])):
+                if value is None or not value.is_number:
+                    continue
+                try:
+                    want = complex(value)
+                except (TypeError, ValueError):
+                    continue
+                if want.imag == 0 and not math.isclose(number, want.real, rel_tol=1e-9,
+                                                       abs_tol=1e-12):
+                    result.detail = (f"the generated source computes {number!r} at "
+                                     f"{_short(point)}, its IR lifts to {float(want.real)!r}")
+                    return False
         return True
 
+    def elements(self, result: PairResult, obtained, symbols) -> list | None:
+        """The obtained gradient's elements, one per symbol of the input (None: wrong shape)."""
+        if _is_array(symbols):
+            value = np.asarray(obtained, dtype=object)
+            if value.shape != symbols.shape:
+                result.kind, result.ok = "exact", False
+                result.detail = (f"the gradient has shape {value.shape}, "
+                                 f"the input {symbols.shape}")
+                return None
+            return [sympy.sympify(v) for v in value.flat]
+        return [self.scalar(obtained)]
+
     def symbolic(self, result: PairResult, f_expr, obtained, computed, i):
-        x = self.symbols[self.names[i]]
-        expected = diff_ae(f_expr, x)
-        difference = expected - obtained
-        values, verdicts = [], []
-        for point in self.points:
-            pm = self.point_map(point)
-            value = at_point(obtained, pm)
-            values.append(value)
-            verdicts.append(_agree(at_point(expected, pm), value))
-        decided = [v for v in verdicts if v is not None]
-        result.points = len(decided)
-        if False in decided:
-            result.kind, result.ok = "exact", False
-            bad = self.points[verdicts.index(False)]
-            result.detail = f"expected and obtained differ at {bad}"
-            result.expected, result.obtained = _simplified(expected), _simplified(obtained)
+        symbols = self.symbols[self.names[i]]
+        items = self.elements(result, obtained, symbols)
+        if items is None:
             return
-        if _is_zero(difference):
+        maps = [self.point_map(p) for p in self.points]
+        values = [[] for _ in self.points]
+        decided_points, simplified = set(), True
+        for x, got in zip(_flat(symbols), items):
+            expected = diff_ae(f_expr, x)
+            verdicts = []
+            for k, pm in enumerate(maps):
+                value = at_point(got, pm)
+                values[k].append(value)
+                verdicts.append(_agree(at_point(expected, pm), value))
+            decided_points |= {k for k, v in enumerate(verdicts) if v is not None}
+            if False in verdicts:
+                result.kind, result.ok = "exact", False
+                result.points = len(decided_points)
+                bad = self.points[verdicts.index(False)]
+                where = f" in {x}" if _is_array(symbols) else ""
+                result.detail = f"expected and obtained differ{where} at {_short(bad)}"
+                result.expected, result.obtained = _simplified(expected), _simplified(got)
+                return
+            if simplified and not _is_zero(expected - got):
+                simplified = False
+        result.points = len(decided_points)
+        if simplified:
             result.kind, result.ok = "simplify", True
         else:
-            result.kind, result.ok = "exact", bool(decided)
-            if not decided:
+            result.kind, result.ok = "exact", bool(decided_points)
+            if not decided_points:
                 result.detail = _NO_POINT
         if not self.matches_compiled(result, values, computed, i):
             result.ok = False
 
-    def along_paths(self, result: PairResult, lift, computed, i):
-        x = self.symbols[self.names[i]]
+    def along_paths(self, result: PairResult, lift, computed, i) -> Stop | None:
+        """Compare along the path taken at each point; a Stop is returned for the fallback."""
         result.kind = "path"
         values, ok, n = [], True, 0
         for k, point in enumerate(self.points):
-            pm = self.point_map(point)
             try:
-                path = self.path(k)
+                path, args = self.path(k)
+                pm = self.point_map(point, args)
                 ex = Executor(self.namespace, pm, PATH_BOUND)
-                got = lift(ex, self.args_along(point))[i]
-            except (Stop, PathDependent) as exc:
+                items = self.elements(result, lift(ex, args)[i], args[self.names[i]])
+            except PathDependent as exc:
                 result.ok = False
-                result.detail = f"at {point}: {exc}"
-                return
-            expected, value = at_point(diff_ae(path, x), pm), at_point(got, pm)
-            values.append(value)
-            verdict = _agree(expected, value)
-            if verdict is None:
-                continue
-            n += 1
-            if not verdict and ok:
-                ok = False
-                result.detail = f"along the path taken at {point}: {expected} vs {value}"
-                result.expected = _simplified(diff_ae(path, x))
-                result.obtained = _simplified(got)
+                result.detail = f"at {_short(point)}: {exc}"
+                return None
+            except Stop as exc:
+                self.report.notes.append(f"symbolic check along the path stopped at {exc}")
+                result.kind = ""
+                return exc
+            if items is None:
+                return None
+            values.append([])
+            decided = False
+            for x, got in zip(_flat(args[self.names[i]]), items):
+                expected, value = at_point(diff_ae(path, x), pm), at_point(got, pm)
+                values[-1].append(value)
+                verdict = _agree(expected, value)
+                if verdict is None:
+                    continue
+                decided = True
+                if not verdict and ok:
+                    ok = False
+                    result.detail = (f"along the path taken at {_short(point)}: "
+                                     f"{expected} vs {value}")
+                    result.expected = _simplified(diff_ae(path, x))
+                    result.obtained = _simplified(got)
+            n += decided
         result.points, result.ok = n, ok and n > 0
         if ok and n == 0:
             result.detail = _NO_POINT
         if not self.matches_compiled(result, values, computed, i):
             result.ok = False
+        return None
+
+    def other_shapes(self, result: PairResult, computed, i):
+        """At the points of other shapes: the compiled gradient against finite differences."""
+        for point in self.others:
+            if not self.fd_agrees(result, point, computed[id(point)], i):
+                result.ok = False
+                return
+
+    def fd_agrees(self, result: PairResult, point, got, i) -> bool | None:
+        if isinstance(got, Exception):
+            result.detail = f"the generated code raised {got!r} at {_short(point)}"
+            return False
+        reference = _fd(self.f, point, self.program.params.index(self.names[i]))
+        if reference is None:
+            return None
+        if not np.allclose(got[i], reference, rtol=1e-6, atol=1e-8):
+            result.detail = (f"at {_short(point)}: generated {got[i]!r}, "
+                             f"finite differences {reference!r}")
+            result.expected, result.obtained = reference, got[i]
+            return False
+        return True
 
     def finite_differences(self, result: PairResult, computed, i, stop: Stop):
         result.kind = "fd"
-        index = self.program.params.index(self.names[i])
         n = 0
-        for point, got in zip(self.points, computed):
-            if isinstance(got, Exception):
-                result.detail = f"the generated code raised {got!r} at {point}"
-                return
-            reference = _fd(self.f, point, index)
-            if reference is None:
-                continue
-            n += 1
-            if not math.isclose(got[i], reference, rel_tol=1e-6, abs_tol=1e-8):
+        for point in self.all_points:
+            verdict = self.fd_agrees(result, point, computed[id(point)], i)
+            if verdict is False:
                 result.points = n
-                result.detail = (f"at {point}: generated {got[i]!r}, "
-                                 f"finite differences {reference!r}")
-                result.expected, result.obtained = reference, got[i]
                 return
+            n += verdict is True
         result.points, result.ok = n, n > 0
         result.detail = f"symbolic check stopped at {stop}"
 
 
 def _fd(f, point, index: int):
-    """∂f/∂point[index] by a 4th-order central difference, or None if ``f`` fails nearby."""
+    """∂f/∂point[index] by a 4th-order central difference, or None if ``f`` fails nearby.
+
+    For an array input, an array of the partials in each element.
+    """
     x = point[index]
+    if _is_array(x) and x.dtype.kind == "f":
+        out = np.empty(x.shape)
+        for k in np.ndindex(x.shape):
+            def at_k(t, k=k):
+                y = x.copy()
+                y[k] = t
+                return y
+
+            d = _central(f, point, index, float(x[k]), at_k)
+            if d is None:
+                return None
+            out[k] = d
+        return out
     if not isinstance(x, float):
         return None
+    return _central(f, point, index, x, lambda t: t)
+
+
+def _central(f, point, index: int, x: float, place):
     h = 1e-3 * max(1.0, abs(x))
 
     def at(t):
         args = list(point)
-        args[index] = t
-        return f(*args)
+        args[index] = place(t)
+        return float(f(*args))
 
     try:
-        return (-at(x + 2 * h) + 8 * at(x + h) - 8 * at(x - h) + at(x - 2 * h)) / (12 * h)
-    except (ArithmeticError, ValueError):
+        with np.errstate(all="raise"):
+            return (-at(x + 2 * h) + 8 * at(x + h) - 8 * at(x - h) + at(x - 2 * h)) / (12 * h)
+    except (ArithmeticError, ValueError, FloatingPointError):
         return None
 
 
