@@ -7,6 +7,17 @@ Python source that computes the derivatives::
     >>> from s2sdiff import grad
     >>> def f(x, y):
     ...     return x * y + math.sin(x)
+    >>> grad(f, wrt=("x", "y"))(0.0, 2.0)
+    (3.0, 0.0)
+    >>> print(grad(f).source.split("def ")[1])
+    grad_f(x, y):
+        # reverse pass
+        _t2_bar = 1.0  # return x * y + math.sin(x)
+        _t3_bar = 1.0
+        x_bar = _t3_bar * math.cos(x)  # return x * y + math.sin(x)
+        x_bar += _t2_bar * y  # return x * y + math.sin(x)
+        return x_bar
+    <BLANKLINE>
 """
 
 __version__ = "0.1.0"
