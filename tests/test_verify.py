@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 import sympy
 
@@ -21,6 +23,7 @@ import s2sdiff
 from s2sdiff import sympy_lift, verify
 from s2sdiff.rules import registry
 from tests.corpus import CORPUS
+from tests.corpus_numpy import NUMPY_CORPUS
 
 METHODS = {  # corpus function → the kinds of method that decided its pairs
     "three_address": "simplify",
@@ -290,3 +293,145 @@ def test_long_loop_is_sampled_not_unrolled():
 
     report = s2sdiff.check(long_loop, points=[(0.5,), (1.0,)])
     assert report.ok and report.pairs[0].kind == "path"
+
+
+# --- NumPy code: arrays of symbols at the smallest point's shapes ------------------
+
+# NumPy corpus function → (reverse, forward) kinds of method, generated once by
+# running ``check`` and reviewed: ``path`` are the functions with a ``max``/
+# ``min`` reduction (the element chosen is decided at the point) or a boolean
+# mask; ``exact`` ones involve ``maximum``/``abs``/``where``/``norm``/``var``
+# (Piecewise, Max, Heaviside) or ``tanh``/``exp`` forms (the cheap zero test
+# used for array elements does not run ``trigsimp``); ``fd`` ones have a
+# statement with no SymPy form (``_clip_partial`` compares arrays inside a
+# helper; ``linalg.det``/``inv``/``solve`` on object arrays).
+NUMPY_METHODS = {
+    "ew_trig": ("simplify", "simplify"),
+    "ew_exp_log": ("simplify", "simplify"),
+    "ew_misc": ("exact", "exact"),
+    "broadcast_column_row": ("simplify", "simplify"),
+    "broadcast_scalar": ("simplify", "simplify"),
+    "broadcast_three": ("simplify", "simplify"),
+    "ew_max_min": ("exact", "exact"),
+    "ew_where_clip": ("fd", "fd"),
+    "ew_power_abs": ("exact", "exact"),
+    "ew_two_args": ("simplify", "simplify"),
+    "operators_mixed": ("simplify", "simplify"),
+    "reduce_axes": ("path", "path"),
+    "reduce_prod": ("simplify", "simplify"),
+    "reduce_var_std": ("exact", "exact"),
+    "reduce_norm": ("exact", "exact"),
+    "reduce_min_keepdims": ("path", "path"),
+    "logsumexp_pattern": ("path", "path"),
+    "softmax_cross_entropy": ("path", "path"),
+    "dot_vectors": ("simplify", "simplify"),
+    "matmul_operator": ("simplify", "simplify"),
+    "outer_inner": ("simplify", "simplify"),
+    "tensordot_axes": ("simplify", "simplify"),
+    "tensordot_pairs": ("simplify", "simplify"),
+    "einsum_contraction": ("simplify", "simplify"),
+    "quadratic_form": ("simplify", "simplify"),
+    "det_inv_solve": ("fd", "fd"),
+    "cross_product": ("simplify", "simplify"),
+    "transpose_T": ("simplify", "simplify"),
+    "transpose_axes": ("simplify", "simplify"),
+    "reshape_ravel": ("simplify", "simplify"),
+    "expand_squeeze": ("simplify", "simplify"),
+    "index_int": ("simplify", "simplify"),
+    "index_slice": ("simplify", "simplify"),
+    "index_tuple": ("simplify", "simplify"),
+    "index_int_array": ("simplify", "simplify"),
+    "index_bool_mask": ("path", "path"),
+    "methods_reduce": ("path", "path"),
+    "methods_shape": ("simplify", "simplify"),
+    "methods_reshape_T": ("simplify", "simplify"),
+    "creation_constants": ("simplify", "simplify"),
+    "rnn": ("exact", "exact+simplify"),
+    "loop_accumulate": ("simplify", "simplify"),
+    "loop_array_state": ("exact+simplify", "simplify"),
+    "while_array": ("exact", "simplify"),
+    "branch_on_reduction": ("exact", "exact"),
+    "gmm_log_likelihood": ("exact", "exact+simplify"),
+    "rodrigues_reprojection": ("exact", "exact"),
+    "logistic_regression_loss": ("exact", "simplify"),
+    "mlp_loss": ("exact+simplify", "exact+simplify"),
+    "array_from_scalars_and_asarray": ("simplify", "simplify"),
+    "python_operators_on_arrays": ("exact", "exact"),
+    "item_writes": ("simplify", "simplify"),
+    "item_writes_in_loop": ("simplify", "simplify"),
+}
+NUMPY_SCALAR = [c for c in NUMPY_CORPUS if c.output == "scalar"]
+
+
+def test_every_scalar_output_numpy_function_has_an_expected_method():
+    assert sorted(NUMPY_METHODS) == sorted(c.name for c in NUMPY_SCALAR)
+
+
+@pytest.mark.parametrize("case", NUMPY_SCALAR, ids=lambda c: c.name)
+def test_numpy_corpus(case):
+    report = verify.check(case.fn, wrt=case.wrt, points=case.points, modes=MODES)
+    assert report.ok, str(report)
+    got = tuple("+".join(sorted({p.kind for p in report.pairs if p.mode == mode}))
+                for mode in MODES)
+    assert got == NUMPY_METHODS[case.name], str(report)
+    assert len(report.pairs) == len(MODES) * len(case.wrt)
+    assert any(n.startswith("arrays of symbols of shape") for n in report.notes)
+    for pair in report.pairs:
+        assert pair.kind == "simplify" or pair.points >= 1, str(report)
+    if "fd" in got:  # the statement that stopped the symbolic check is named
+        assert any("stopped at" in n and ("corpus_numpy.py:" in n or "generated code:" in n)
+                   for n in report.notes), report.notes
+
+
+def npcube(x):
+    return x * x * x
+
+
+def uses_npcube(x):
+    return np.sum(npcube(np.sin(x)) + x)
+
+
+def uses_npcube_too(x):  # another function: the compiled jvp of uses_npcube is cached
+    return np.sum(npcube(np.sin(x)) + x)
+
+
+def test_wrong_numpy_rule_is_reported_with_both_expressions(private_rules):
+    @s2sdiff.partials(npcube)
+    def _(x):
+        return (2.0 * x,)  # wrong: 3 x²
+
+    sympy_lift.register_sympy(npcube, lambda x: x**3)  # applied elementwise to arrays
+    report = s2sdiff.check(uses_npcube, points=[(np.array([0.3, -0.7]),)],
+                           modes=("reverse", "forward"))
+    assert not report.ok
+    x0 = sympy.Symbol("x[0]", real=True)
+    text = str(report)
+    assert [p.mode for p in report.pairs] == ["reverse", "forward"]
+    for pair in report.pairs:
+        assert not pair.ok and pair.kind == "exact" and "x[0]" in pair.detail
+        assert sympy.simplify(pair.expected - (3 * sympy.sin(x0) ** 2 * sympy.cos(x0) + 1)) == 0
+        assert sympy.simplify(pair.obtained - (2 * sympy.sin(x0) * sympy.cos(x0) + 1)) == 0
+        assert f"expected: {pair.expected}" in text and f"obtained: {pair.obtained}" in text
+
+
+def test_right_numpy_rule_passes(private_rules):
+    @s2sdiff.partials(npcube)
+    def _(x):
+        return (3.0 * x * x,)
+
+    sympy_lift.register_sympy(npcube, lambda x: x**3)
+    report = s2sdiff.check(uses_npcube_too, points=[(np.array([0.3, -0.7]),)],
+                           modes=("reverse", "forward"))
+    assert report.ok and {p.kind for p in report.pairs} == {"simplify"}, str(report)
+
+
+def test_wrong_opaque_numpy_rule_is_caught_by_finite_differences(private_rules):
+    @s2sdiff.partials(npcube)
+    def _(x):
+        return (2.0 * x,)
+
+    report = s2sdiff.check(uses_npcube, points=[(np.array([0.3, -0.7]),),
+                                                (np.array([[0.5, 0.2], [0.1, 0.9]]),)])
+    (pair,) = report.pairs
+    assert not report.ok and pair.kind == "fd" and "finite differences" in pair.detail
+    assert any("npcube" in n and "no SymPy counterpart" in n for n in report.notes)
