@@ -13,6 +13,7 @@ import weakref
 
 from . import __version__, codegen, frontend, ir, normalize, optimize, reverse, ssa
 from .errors import S2SDiffError
+from .rules.registry import generation as rules_generation
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -109,14 +110,15 @@ def _runtime_namespace(fn) -> dict:
     return namespace
 
 
-def _cached(fn, wrt, kind: str):
-    key = (wrt if not isinstance(wrt, list) else tuple(wrt), kind)
+def cached(fn, key: tuple, build):
+    """``build()``, remembered per function, ``key`` and the rules registered so far."""
+    key = (rules_generation(),) + tuple(tuple(k) if isinstance(k, list) else k for k in key)
     try:
         table = _CACHE.setdefault(fn, {})
-    except TypeError:
-        return derive(fn, wrt, kind)
+    except TypeError:  # not weakly referenceable: no caching
+        return build()
     if key not in table:
-        table[key] = derive(fn, wrt, kind)
+        table[key] = build()
     return table[key]
 
 
@@ -137,7 +139,7 @@ def _transform(kind: str, doc: str):
             from .transforms import grad_forward
 
             return grad_forward(fn, wrt)
-        return _cached(fn, wrt, kind)
+        return cached(fn, (wrt, kind), lambda: derive(fn, wrt, kind))
 
     transform.__name__ = kind
     transform.__doc__ = doc

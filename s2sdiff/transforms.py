@@ -28,7 +28,7 @@ import operator
 from dataclasses import dataclass, replace
 
 from . import __version__, codegen, forward, frontend, ir, optimize, reverse, ssa
-from .api import _CACHE, _runtime_namespace, _wrt_names, gradient_ir
+from .api import _runtime_namespace, _wrt_names, cached, gradient_ir
 from .errors import S2SDiffError
 from .normalize import Namer
 
@@ -257,17 +257,6 @@ def _label(compiled, source: str, names, mode: str):
     return compiled
 
 
-def _cached(fn, key: tuple, build):
-    key = ("transforms",) + tuple(tuple(k) if isinstance(k, list) else k for k in key)
-    try:
-        table = _CACHE.setdefault(fn, {})
-    except TypeError:
-        return build()
-    if key not in table:
-        table[key] = build()
-    return table[key]
-
-
 # --- jvp and vjp ----------------------------------------------------------------
 
 _MISSING = object()
@@ -296,7 +285,7 @@ def jvp(fn=None, wrt=0):
     """
     if fn is None:
         return functools.partial(jvp, wrt=wrt)
-    return _cached(fn, ("jvp", wrt), lambda: _build_jvp(fn, wrt))
+    return cached(fn, ("jvp", wrt), lambda: _build_jvp(fn, wrt))
 
 
 def _build_jvp(fn, wrt):
@@ -337,7 +326,7 @@ def vjp(fn=None, wrt=0):
     """
     if fn is None:
         return functools.partial(vjp, wrt=wrt)
-    return _cached(fn, ("vjp", wrt), lambda: _build_vjp(fn, wrt))
+    return cached(fn, ("vjp", wrt), lambda: _build_vjp(fn, wrt))
 
 
 def _build_vjp(fn, wrt):
@@ -384,7 +373,7 @@ def jacobian(fn=None, wrt=0, mode: str = "auto"):
         raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(_MODES)}")
     if fn is None:
         return functools.partial(jacobian, wrt=wrt, mode=mode)
-    return _cached(fn, ("jacobian", wrt, mode),
+    return cached(fn, ("jacobian", wrt, mode),
                    lambda: _build_wrapped(fn, wrt, "jacobian", mode))
 
 
@@ -400,7 +389,7 @@ def jacrev(fn=None, wrt=0):
 
 def grad_forward(fn, wrt=0):
     """``grad(f, wrt, mode="forward")``: the gradient by one jvp per input."""
-    return _cached(fn, ("grad", wrt, "forward"),
+    return cached(fn, ("grad", wrt, "forward"),
                    lambda: _build_wrapped(fn, wrt, "grad", "forward"))
 
 
@@ -413,4 +402,4 @@ def hessian(fn=None, wrt=0):
     """
     if fn is None:
         return functools.partial(hessian, wrt=wrt)
-    return _cached(fn, ("hessian", wrt), lambda: _build_wrapped(fn, wrt, "hessian"))
+    return cached(fn, ("hessian", wrt), lambda: _build_wrapped(fn, wrt, "hessian"))

@@ -327,3 +327,29 @@ def test_constant_callable_has_no_derivative():
     for x in [0.3, 1.1, 2.6]:  # away from the jumps of int(4x)
         assert_grad_close(uses_constant_callable, g, (x,), 0)
         assert g(x) == pytest.approx(2.0 * x + bucket_opaque(x), rel=1e-10)
+
+
+def _cubed(x):
+    return x * x * x
+
+
+def _uses_cubed(x):
+    return _cubed(x) + x
+
+
+def test_registering_a_rule_again_regenerates_cached_derivatives():
+    from s2sdiff import jvp
+
+    partials(_cubed)(_wrong_cube_rule)
+    assert grad(_uses_cubed)(2.0) == 5.0
+    partials(_cubed)(_cube_rule)
+    assert grad(_uses_cubed)(2.0) == 13.0
+    assert jvp(_uses_cubed)(2.0, 1.0)[1] == 13.0
+
+
+def _wrong_cube_rule(x):
+    return (2.0 * x,)
+
+
+def _cube_rule(x):
+    return (3.0 * x * x,)

@@ -50,6 +50,12 @@ class Rule:
 
 
 _RULES: dict[tuple[int, int | None], Rule] = {}
+_GENERATION = [0]  # counts registrations: derivatives generated before one are stale
+
+
+def generation() -> int:
+    """How many times rules were registered; part of the cache key of generated code."""
+    return _GENERATION[0]
 _CONSTANT: dict[int, object] = {}
 
 
@@ -110,6 +116,7 @@ def partials(*fns: object, arity: int | None = None) -> Callable[[Callable], Cal
             rule = Rule(fn, params, exprs, definition.__globals__, definition, arity)
             _RULES[(_key(fn), arity)] = rule
             _CONSTANT.pop(_key(fn), None)
+        _GENERATION[0] += 1
         return definition
 
     return register
@@ -120,6 +127,7 @@ def constant(*fns: object) -> None:
     for fn in fns:
         _CONSTANT[_key(fn)] = fn
         _drop_rules(fn)
+    _GENERATION[0] += 1
 
 
 def lookup(fn: object, nargs: int | None = None) -> Rule | None:
@@ -206,6 +214,7 @@ def _array_register(fns, kind: str, leading: tuple[str, ...]):
                 raise S2SDiffError(f"vjp and jvp rules of {fn!r} must have the same parameters")
             _ARRAY_RULES[_key(fn)] = replace(base, **{kind: exprs})
             _CONSTANT.pop(_key(fn), None)
+        _GENERATION[0] += 1
         return definition
 
     return register
