@@ -156,15 +156,18 @@ def check(f, wrt=0, modes=("reverse",), points=None, samples: int = 4, seed: int
     their values), and evaluated at the points of that shape; at the points of
     other shapes the generated gradient is compared with finite differences.
     """
+    static = isinstance(f, frontend.SourceFunction)
     inner = getattr(f, "__wrapped__", f)
     try:
-        params = tuple(inspect.signature(inner).parameters)
+        params = () if static else tuple(inspect.signature(inner).parameters)
     except (TypeError, ValueError):
         params = ()
-    report = Report(getattr(f, "__name__", repr(f)), params,
-                    getattr(getattr(inner, "__code__", None), "co_filename", ""))
+    filename = f.filename if static else getattr(getattr(inner, "__code__", None),
+                                                 "co_filename", "")
+    report = Report(f.name if static else getattr(f, "__name__", repr(f)), params, filename)
     try:
-        program = ssa.build(frontend.from_function(f))
+        where = f if static else frontend.from_function(f)
+        program = ssa.build(where)
         report.params = program.params
         names, _ = api._wrt_names(program.params, wrt)
     except S2SDiffError as exc:
@@ -173,7 +176,7 @@ def check(f, wrt=0, modes=("reverse",), points=None, samples: int = 4, seed: int
         report.notes.append(str(exc))
         return report
     pts = _points(program.params, points, samples, seed)
-    lifted = _Lifted(f, program, names, pts, bound, report)
+    lifted = _Lifted(_Runtime(f, where), program, names, pts, bound, report)
     for mode in modes:
         if mode in ("reverse", "forward"):
             lifted.mode(mode)
@@ -184,14 +187,47 @@ def check(f, wrt=0, modes=("reverse",), points=None, samples: int = 4, seed: int
     return report
 
 
+class _Runtime:
+    """``f`` and its generated derivatives as things to call: from the live function,
+    or, for source read without running its module (the command), compiled from the IR."""
+
+    def __init__(self, f, where: frontend.SourceFunction):
+        self.live = None if isinstance(f, frontend.SourceFunction) else f
+        self.where = where
+        self.namespace = api._runtime_namespace(f) if self.live else {}
+        self._value = None
+
+    def gradient(self, names):
+        if self.live:
+            return api.derive(self.live, wrt=names)
+        gen, namespace, _ = transforms.compiled(self.where, names, "grad")
+        return namespace[gen.entry]
+
+    def jvp(self, names):
+        """``jvp(*args, tangents)`` → (value, directional derivative)."""
+        if self.live:
+            return transforms.jvp(self.live, wrt=names)
+        gen, namespace, _ = transforms.compiled(self.where, names, "jvp")
+        core = namespace[gen.entry]
+        return lambda *args: core(*args[:-1], *args[-1])
+
+    def value(self, point):
+        if self.live:
+            return self.live(*point)
+        if self._value is None:  # the value half of a jvp in every parameter
+            self._value = self.jvp(ssa.build(self.where).params)
+        zeros = tuple(np.zeros_like(v) if _is_array(v) else 0.0 for v in point)
+        return self._value(*point, zeros)[0]
+
+
 class _Lifted:
     """``f`` lifted once, shared by the modes."""
 
-    def __init__(self, f, program, names, points, bound, report: Report):
-        self.f, self.program, self.names = f, program, names
+    def __init__(self, runtime: _Runtime, program, names, points, bound, report: Report):
+        self.runtime, self.program, self.names = runtime, program, names
         self.report = report
         self.bound = bound
-        self.namespace = api._runtime_namespace(f)
+        self.namespace = runtime.namespace
         self.arrays = any(_is_array(v) for p in points for v in p)
         self.all_points = points
         if self.arrays:  # one shape is lifted: the smallest point's
@@ -262,14 +298,14 @@ class _Lifted:
         return self._paths[k]
 
     def reverse(self):
-        gradient, _ = api.gradient_ir(frontend.from_function(self.f), wrt=tuple(self.names))
-        compiled = api.derive(self.f, wrt=tuple(self.names))
+        gradient, _ = api.gradient_ir(self.runtime.where, wrt=tuple(self.names))
+        compiled = self.runtime.gradient(tuple(self.names))
         return (lambda ex, args: ex.run(gradient, args)), compiled
 
     def forward(self):
         tangent = forward.tangent(self.program, self.names)
         dots = tangent.params[len(self.program.params):]
-        jvp = transforms.jvp(self.f, wrt=tuple(self.names))
+        jvp = self.runtime.jvp(tuple(self.names))
         names = self.names
 
         def units(shapes, i, k, one, zero):
@@ -482,7 +518,8 @@ class _Lifted:
         if isinstance(got, Exception):
             result.detail = f"the generated code raised {got!r} at {_short(point)}"
             return False
-        reference = _fd(self.f, point, self.program.params.index(self.names[i]))
+        reference = _fd(lambda *p: self.runtime.value(p), point,
+                        self.program.params.index(self.names[i]))
         if reference is None:
             return None
         if not np.allclose(got[i], reference, rtol=1e-6, atol=1e-8):

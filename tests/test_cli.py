@@ -500,14 +500,23 @@ def test_forward_and_second_order_errors(project):
 
 
 def test_check(project):
-    result = run("check", "clean.py:f", "--wrt", "x,y", cwd=project)
-    if "not available yet" in result.stderr:
-        pytest.skip("s2sdiff.verify is not there")
-    assert result.returncode == 2 and "--run-module" in result.stderr
-    ok = run("check", "clean.py:f", "--wrt", "x,y", "--run-module", cwd=project, check=0)
-    assert "ok" in ok.stdout
-    broken = run("check", "physics.py:broken", "--run-module", cwd=project, check=2)
+    ok = run("check", "clean.py:f", "--wrt", "x,y", cwd=project, check=0)
+    assert "ok:" in ok.stdout and "NOT OK" not in ok.stdout
+    assert not (project / "SHAPES_IMPORTED").exists()  # read, never run
+    live = run("check", "clean.py:f", "--wrt", "x,y", "--run-module", cwd=project, check=0)
+    assert "ok:" in live.stdout
+    broken = run("check", "physics.py:broken", cwd=project, check=2)
     assert "undefined_name" in broken.stderr
+
+
+def test_check_exits_1_on_a_wrong_derivative(project):
+    (project / "wrongrule.py").write_text(
+        "import s2sdiff\n\n\n"
+        "def cube(x):\n    return x * x * x\n\n\n"
+        "@s2sdiff.partials(cube)\ndef _(x):\n    return (2.0 * x,)  # wrong: 3 * x * x\n\n\n"
+        "def f(x):\n    return cube(x) + x\n")
+    result = run("check", "wrongrule.py:f", "--run-module", cwd=project, check=1)
+    assert "FAILED" in result.stdout and "NOT OK" in result.stdout
 
 
 def test_graph_hook(project):
