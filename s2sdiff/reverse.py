@@ -12,6 +12,7 @@ loops count their trips; ``for`` loops run backwards over the same range.
 from __future__ import annotations
 
 import ast
+import operator
 from dataclasses import replace
 
 import numpy as np
@@ -34,6 +35,9 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
     active = find_active(fn, set(wrt))
     taken = set(taken or ()) | _all_names(fn)
     return _Reverse(fn, wrt, active, Namer(taken)).build(with_value)
+
+
+_CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg}
 
 
 class _PopSlot:
@@ -113,6 +117,10 @@ class _Reverse:
         self.uses_tape = False
         self.locals = _all_names(fn)
         self.body_needs: dict[int, set[str]] = {}
+        self.remat: set[str] = set()  # recomputed in reverse instead of taped
+        self.definitions = {s.target: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
+        self.top = set(fn.params) | {s.target for s in fn.body if isinstance(s, ir.Assign)} \
+            | {p.target for s in fn.body if isinstance(s, ir.If) for p in s.phis}
         self.body_record: dict[int, set[str]] = {}
 
     def header_record(self, loop: ir.Loop) -> list[str]:
@@ -270,7 +278,26 @@ class _Reverse:
                 names += [p.target for p in s.phis]
                 if id(s) in self.counters:
                     names.append(self.counters[id(s)])
-        return [n for n in names if n in self.record]
+        return [n for n in names if n in self.record and n not in self.remat]
+
+    def recomputable(self, loop: ir.Loop, headers: list[str], defined: list[str]) -> list[str]:
+        """Values of a loop body cheaper to compute again in reverse than to tape: one
+        scalar ``+ - * /`` on values that are there anyway (taped with them, defined
+        outside every loop, or recorded by an enclosing loop)."""
+        if self.arrays:
+            return []
+        inside = _defined_inside(loop.body) | {p.target for p in loop.phis}
+        kept = set(headers) | set(defined)
+        out: list[str] = []
+        for n in defined:
+            s = self.definitions.get(n)
+            if s is None or not isinstance(s.value, ir.Op) or s.value.fn not in _CHEAP:
+                continue
+            operands = [a.name for a in s.value.args if isinstance(a, ir.Var)]
+            if all((a in kept and a not in out) or (a not in inside and (
+                    a in self.top or a in self.needed)) for a in operands):
+                out.append(n)
+        return out
 
     def fill_pops(self, stmts) -> list:
         """Turn each pop slot into the pop of what its block pushed, now that needs are known."""
@@ -280,9 +307,13 @@ class _Reverse:
                 headers = self.body_needs.get(id(s.loop), set()) if s.loop is not None else set()
                 names = [p.target for p in (s.loop.phis if s.loop is not None else ())
                          if p.target in headers]
-                names += [n for n in s.defined if n in self.needed]
+                defined = [n for n in s.defined if n in self.needed]
+                remat = self.recomputable(s.loop, names, defined) if s.loop is not None else []
+                self.remat |= set(remat)
+                names += [n for n in defined if n not in remat]
                 if names:
                     out.append(ir.Pop(self.tape, tuple(names)))
+                out += [replace(self.definitions[n], comment="") for n in remat]
                 continue
             if isinstance(s, ir.If):
                 s = replace(s, then=tuple(self.fill_pops(s.then)),
