@@ -20,6 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from . import arbitrary
+from . import check as fuzz_check
 from .check import (
     REGRESSIONS,
     Outcome,
@@ -71,13 +72,21 @@ def _chunks(seed, n, extra):
 def _map(fn, jobs, work):
     total = Tally()
     if jobs <= 1 or len(work) <= 1:
-        for w in work:
-            total.merge(fn(w))
+        results = map(fn, work)
+        for t in results:
+            _progress(total, t)
         return total
     with get_context("fork").Pool(jobs) as pool:
         for t in pool.imap_unordered(fn, work):
-            total.merge(t)
+            _progress(total, t)
     return total
+
+
+def _progress(total: Tally, part: Tally) -> None:
+    """Merge a finished chunk and say how far the run is (long runs take a while)."""
+    total.merge(part)
+    print(f"  ... {sum(total.counts.values())} done: " +
+          ", ".join(f"{v} {k}" for k, v in sorted(total.counts.items())), flush=True)
 
 
 def report(title: str, n: int, tally: Tally, wall: float) -> None:
@@ -139,7 +148,10 @@ def main(argv=None) -> int:
     ap.add_argument("--core", choices=("s2sdiff", "fake"), default="s2sdiff",
                     help="'fake': a finite-difference stand-in, to test the fuzzer itself")
     ap.add_argument("--fake-bug", help="with --core fake: be wrong on sources containing this text")
+    ap.add_argument("--sympy-every", type=int, default=fuzz_check.SYMPY_EVERY,
+                    help="run the SymPy check on every N-th program (0: never)")
     args = ap.parse_args(argv)
+    fuzz_check.SYMPY_EVERY = args.sympy_every or 10**12
     core = load_core(args.core, args.fake_bug)
 
     if args.one is not None:
