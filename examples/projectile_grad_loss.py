@@ -46,7 +46,7 @@ def value_and_grad_loss(v0, angle):
         _t20 = DT * _t19
         landing_distance_vy_2 = landing_distance_vy_1 - _t20
         _cond3 = landing_distance_y_1 > 0.0
-        _tape.append((landing_distance_vx_1, landing_distance_vy_1, _t11, _t14, _t15, _t17))
+        _tape.append((landing_distance_vx_1, landing_distance_vy_1, _t11, _t15))
         landing_distance_x_prev, landing_distance_y_prev, landing_distance_x, landing_distance_y, landing_distance_vx_1, landing_distance_vy_1, _cond2 = landing_distance_x, landing_distance_y, landing_distance_x_1, landing_distance_y_1, landing_distance_vx_2, landing_distance_vy_2, _cond3
     _t21 = landing_distance_x - landing_distance_x_prev
     _t22 = _t21 * landing_distance_y_prev
@@ -83,7 +83,9 @@ def value_and_grad_loss(v0, angle):
         landing_distance_vy_2_bar = landing_distance_vy_1_bar
         _t21_bar = _adj1
         landing_distance_y_bar = _adj2
-        landing_distance_vx_1, landing_distance_vy_1, _t11, _t14, _t15, _t17 = _tape.pop()
+        landing_distance_vx_1, landing_distance_vy_1, _t11, _t15 = _tape.pop()
+        _t14 = DT * DRAG
+        _t17 = DRAG * _t11
         landing_distance_vy_1_bar = landing_distance_vy_2_bar  # vy = vy - DT * (G + DRAG * v * vy)
         _t20_bar = -landing_distance_vy_2_bar
         _t19_bar = _t20_bar * DT  # vy = vy - DT * (G + DRAG * v * vy)

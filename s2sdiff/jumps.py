@@ -87,7 +87,9 @@ class Jumps:
         self.returned = self.namer.fresh("_returned")
         lowered = self.block(body)
         final = ast.copy_location(ast.Return(_load(self.result)), returns[-1])
-        prologue = [_assign(self.returned, ast.Constant(False), body[0])]
+        # the result starts as None, so it is defined on every path (the returns set it)
+        prologue = [_assign(self.returned, ast.Constant(False), body[0]),
+                    _assign(self.result, ast.Constant(None), body[0])]
         return drop_unread_flags(prologue + lowered + [final], self.flag_names())
 
     def flag_names(self) -> set[str]:

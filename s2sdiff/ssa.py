@@ -107,6 +107,7 @@ class _Builder:
         self.locals: set[str] = set()
         self.function_body: list[ast.stmt] = []
         self.lists: set[str] = set() if parent is None else parent.lists
+        self._outside: dict[int, set[str]] = {}
         self.depth = 0 if parent is None else parent.depth
 
     # helpers
@@ -399,7 +400,12 @@ class _Builder:
         for name in list(then_env) + [n for n in else_env if n not in then_env]:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
-                continue  # defined on one path only: unusable after the join
+                if _TEMP.match(name) or isinstance(a or b, tuple) \
+                        or name not in self.read_outside(s):
+                    continue  # not used after the join
+                # defined on one path only: as in Python, usable where it was defined;
+                # elsewhere it is None, and any arithmetic on it fails loudly
+                a, b = a or ir.Const(None), b or ir.Const(None)
             if a == b:
                 self.env[name] = a
             elif isinstance(a, tuple) or isinstance(b, tuple):
@@ -458,10 +464,17 @@ class _Builder:
             loop = substitute(loop, trivial)
         self.out.append(loop)
 
+    def read_outside(self, region) -> set[str]:
+        """Names the function reads outside ``region`` (computed once per region)."""
+        key = id(region)
+        if key not in self._outside:
+            self._outside[key] = _read(_without(self.function_body, region))
+        return self._outside[key]
+
     def carried(self, s) -> list[str]:
         """Variables the loop body assigns that live across iterations or after it."""
         assigned = _assigned(s.body)
-        outside = _read(_without(self.function_body, s))
+        outside = self.read_outside(s)
         loop_var = s.target.id if isinstance(s, ast.For) else None
         return [n for n in assigned if n != loop_var and (n in self.env or n in outside)]
 
