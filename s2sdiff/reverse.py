@@ -118,6 +118,7 @@ class _Reverse:
         self.locals = _all_names(fn)
         self.body_needs: dict[int, set[str]] = {}
         self.remat: set[str] = set()  # recomputed in reverse instead of taped
+        self.branch_locals: list[set[str]] = []  # values defined in each branch being reversed
         self.definitions = {s.target: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
         self.top = set(fn.params) | {s.target for s in fn.body if isinstance(s, ir.Assign)} \
             | {p.target for s in fn.body if isinstance(s, ir.If) for p in s.phis}
@@ -229,6 +230,7 @@ class _Reverse:
         """
         if (share is not None and v not in self.assigned and v not in self.known
                 and v not in self.bars and v not in self.fn.params
+                and (not self.branch_locals or v in self.branch_locals[-1])
                 and isinstance(expr, ast.Name) and expr.id == self.bars.get(share)):
             self.bars[v] = expr.id
             self.assigned.add(v)
@@ -479,6 +481,9 @@ class _Reverse:
         for side, block in ((0, s.then), (1, s.orelse)):
             self.assigned = set(before)
             out: list = []
+            # a value from before the branch keeps its own adjoint variable: the other
+            # branch must find it under the same name
+            self.branch_locals.append(_defined_inside(block))
             inside = _defined_inside(block) if s.phis else set()
             for phi in s.phis:
                 source = (phi.first, phi.second)[side]
@@ -489,6 +494,7 @@ class _Reverse:
             for phi in s.phis:
                 self.consume(phi.target)
             out = out + self.reverse(block, depth)
+            self.branch_locals.pop()
             branches.append((out, set(self.assigned)))
         self.regions -= 1
         (then, a_then), (orelse, a_else) = branches
@@ -558,10 +564,9 @@ class _Reverse:
             if any(q.target == p.second.name for q in headers):
                 held[p.target] = self.namer.fresh("_adj")
                 out.append(ir.Assign(held[p.target], ir.Var(self.bar(p.target))))
-        for p in headers:
+        for p in headers:  # two carried values may have the same next value: accumulate
             if self.is_active(p.second) and p.second.name in inside:
-                out.append(ir.Assign(self.bar(p.second.name), ir.Var(self.bar(p.target))))
-                self.assigned.add(p.second.name)
+                self.accumulate(p.second.name, ast.Name(self.bar(p.target), ast.Load()), out)
         for p in crossing:
             if p.target not in held:
                 self.accumulate(p.second.name, self.adjoint(p.target), out)

@@ -5,13 +5,17 @@
   assignment).
 - 20348, 20246, 20269: dead-code elimination counted a value read by two φs of
   one ``if`` once, and dropped a live assignment (NameError in the gradient).
+- 1243 (fuzz_1243.py): an adjoint variable was shared, inside one branch, with a
+  value from before the ``if``; the other branch then added into the wrong one.
+- 592 (fuzz_592.py): two loop-carried values with the same next value: the
+  second φ's adjoint overwrote the first instead of adding to it.
 """
 
 import pytest
 
 from fuzz import check, programs
 
-SEEDS = [20257, 20318, 20348, 20246, 20269]
+SEEDS = [20257, 20318, 20348, 20246, 20269, 592, 1243]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
