@@ -15,7 +15,6 @@ import importlib
 import math
 import inspect
 import linecache
-import types
 from dataclasses import dataclass, field
 
 from . import ir
@@ -333,7 +332,3 @@ def compile_module(module: Module, label: str, base_namespace: dict | None = Non
     code = compile(module.source, filename, "exec")
     exec(code, namespace)  # noqa: S102 - running the code we just generated is the point
     return namespace
-
-
-def function_from(namespace: dict, name: str) -> types.FunctionType:
-    return namespace[name]

@@ -10,7 +10,7 @@ nodes, and, in generated derivative code only, a few more kinds
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Union
 
 
@@ -211,10 +211,6 @@ class Function:
 
 
 Stmt = Union[Assign, Append, If, Loop, Push, Pop, Return]
-
-
-def replace_body(node, **changes):
-    return replace(node, **changes)
 
 
 def walk(body) -> "list":

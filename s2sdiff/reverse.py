@@ -23,7 +23,8 @@ from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
 from .rules.numpy import _unbroadcast
 from .templates import (
-    const_expr, global_name, instantiate, instantiate_array, number, plus, times,
+    atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, number, plus,
+    times,
 )
 
 
@@ -116,6 +117,7 @@ class _Reverse:
         self.tape = "_tape"
         self.uses_tape = False
         self.locals = _all_names(fn)
+        self.lists: set[str] = set()  # active lists built by the function (set in emit)
         self.body_needs: dict[int, set[str]] = {}
         self.remat: set[str] = set()  # recomputed in reverse instead of taped
         self.branch_locals: list[set[str]] = []  # values defined in each branch being reversed
@@ -353,7 +355,7 @@ class _Reverse:
     def reverse(self, stmts, depth: int, loop: ir.Loop | None = None) -> list:
         out = []
         for s in reversed(stmts):
-            if isinstance(s, ir.Assign) and s.target in getattr(self, "lists", ()):
+            if isinstance(s, ir.Assign) and s.target in self.lists:
                 out += self.reverse_list(s)
             elif isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) \
                     and self.is_active(s.value.args[0] if s.value.args else None) \
@@ -422,7 +424,7 @@ class _Reverse:
             if not self.is_active(arg):
                 continue
             partial = instantiate(rule, i, op.args, out=z)
-            if _is_zero(partial):
+            if is_zero(partial):
                 continue
             if arg.name in found:
                 partial = plus(found[arg.name][1], partial)
@@ -450,7 +452,7 @@ class _Reverse:
         if s.value.syntax == "subscript":
             index = s.value.args[1]
             self.need_atom(index)
-            target = f"{self.bar(lst)}[{ast.unparse(_atom_tree(index))}]"
+            target = f"{self.bar(lst)}[{ast.unparse(atom_expr(index))}]"
             out = [ir.Assign(target, zbar, accumulate=True, comment=comment)]
         else:  # sum
             j, n = self.namer.fresh("_j"), self.namer.fresh("_n")
@@ -590,15 +592,3 @@ def _var_of(node: ast.expr):
     if isinstance(node, ast.Name):
         return ir.Var(node.id)
     return ir.Expr(node)
-
-
-def _atom_tree(a) -> ast.expr:
-    from .templates import atom_expr
-
-    return atom_expr(a)
-
-
-def _is_zero(node: ast.expr) -> bool:
-    from .templates import is_zero
-
-    return is_zero(node)

@@ -145,7 +145,7 @@ class _Builder:
 
     # statements
     def block(self, stmts: list[ast.stmt]) -> None:
-        for i, s in enumerate(stmts):
+        for s in stmts:
             self.stmt(s)
 
     def stmt(self, s: ast.stmt) -> None:

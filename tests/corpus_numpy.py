@@ -23,19 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tests import corpus
+
 
 @dataclass(frozen=True)
-class Case:
-    """One corpus function, the argument tuples to check it at, and what to differentiate."""
+class Case(corpus.Case):
+    """A scalar-corpus case with array arguments; ``output`` is "scalar" or "array"."""
 
-    fn: Callable
-    points: tuple[tuple, ...]
-    explicit_wrt: tuple[int, ...] | None = None
     output: str = "scalar"
-
-    @property
-    def name(self) -> str:
-        return self.fn.__name__
 
     @property
     def wrt(self) -> tuple[int, ...]:
