@@ -38,7 +38,8 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
     return _Reverse(fn, wrt, active, Namer(taken)).build(with_value)
 
 
-_CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg}
+_CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
+          operator.lt, operator.le, operator.gt, operator.ge}
 
 
 class _PopSlot:
@@ -301,7 +302,7 @@ class _Reverse:
     def recomputable(self, loop: ir.Loop, headers: list[str], defined: list[str],
                      available: set[str]) -> list[str]:
         """Values of a loop body cheaper to compute again in reverse than to tape: one
-        scalar ``+ - * /`` on values that are there anyway (taped with them, or
+        scalar ``+ - * /`` or comparison on values that are there anyway (taped with them, or
         ``available``: holding, in this iteration's reverse, their forward value)."""
         if self.arrays:
             return []

@@ -1,0 +1,187 @@
+"""Which assignments of generated IR are written into their single use.
+
+Three-address form names every intermediate value (``_t1 = y * a``).  In the
+printed code a temporary read exactly once, later in the same block, with
+nothing in between writing what it reads, is better written where it is
+used: ``y_1 = y * a + math.sin(y * x)`` reads like the user's line and runs
+faster.  A user's name is kept, except that an SSA version whose only use is
+a φ copy (``t_3 = t_1``) is computed into the copy's target directly.
+
+This module only decides; ``codegen`` prints.  The decision is a pure
+function of the IR: ``plan(fn)`` gives the ``id`` of each assignment to fold.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+
+from . import ir
+from .optimize import _pure
+
+_TEMPORARY = re.compile(r"_(t|cond)\d+(_bar|_dot)?$")
+FOLDABLE = {"call", "u-", "unot", "+", "-", "*", "/", "**", "//", "%", "@",
+            "<", "<=", ">", ">=", "==", "!="}
+
+
+def plan(fn: ir.Function) -> set[int]:
+    """The ids of the assignments of ``fn`` to print inside their single use.
+
+    Gradient code is counted in two parts, the forward pass and the reverse
+    pass: a value the reverse pass computes again (instead of taping it) is
+    read there from its own assignment, not the forward one.
+    """
+    cut = next((i for i, s in enumerate(fn.body)
+                if isinstance(s, ir.Comment) and s.text == "reverse pass"), len(fn.body))
+    forward, reverse = _counts(fn.body[:cut]), _counts(fn.body[cut:], fn.result)
+    planner = _Planner()
+    planner.part(forward, reverse)
+    planner.block(fn.body[:cut], ())
+    planner.part(reverse, None)
+    planner.block(fn.body[cut:], ())
+    return planner.folded
+
+
+def _counts(body, result=None) -> tuple[Counter, Counter]:
+    """How often each name is read and assigned in ``body`` (and ``result``)."""
+    reads: Counter = Counter(_names(result))
+    writes: Counter = Counter()
+    for s in ir.walk(body):
+        reads.update(_reads(s))
+        writes.update(_defines(s))
+    return reads, writes
+
+
+def _names(value) -> list[str]:
+    """Every occurrence of a local name in a value (a name read twice is listed twice)."""
+    if isinstance(value, ir.Var):
+        return [value.name]
+    if isinstance(value, ir.Op):
+        return [a.name for a in ir.atoms_of(value) if isinstance(a, ir.Var)]
+    if isinstance(value, ir.Expr):
+        return [n.id for n in ast.walk(value.tree)
+                if isinstance(n, ast.Name) and not hasattr(n, "s2s_global")]
+    if isinstance(value, tuple):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def _reads(s) -> list[str]:
+    """Names one statement (not its nested ones) reads, φ operands included."""
+    if isinstance(s, ir.Assign):
+        extra = [s.target] if s.accumulate or not s.target.isidentifier() else []
+        return _names(s.value) + extra
+    if isinstance(s, ir.Append):
+        return _names(s.value) + [s.target]
+    if isinstance(s, ir.Push):
+        return list(s.values) + [s.tape]
+    if isinstance(s, ir.Pop):
+        return [s.tape]
+    if isinstance(s, ir.If):
+        return _names(s.cond) + [n for p in s.phis for n in _names((p.first, p.second))]
+    if isinstance(s, ir.Loop):
+        return _names(tuple(s.args)) + [n for p in s.phis for n in _names((p.first, p.second))]
+    return []
+
+
+def _defines(s) -> list[str]:
+    """Names one statement (not its nested ones) assigns or mutates."""
+    if isinstance(s, ir.Assign):
+        return [s.target]
+    if isinstance(s, ir.Pop):
+        return list(s.values) + [s.tape]
+    if isinstance(s, ir.Push):
+        return [s.tape]
+    if isinstance(s, ir.Append):
+        return [s.target]
+    if isinstance(s, (ir.If, ir.Loop)):
+        return [p.target for p in s.phis] + ([s.var] if isinstance(s, ir.Loop) and s.var else [])
+    return []
+
+
+def _use_sites(s) -> list[str]:
+    """Names read by ``s`` where a folded value can be written."""
+    if isinstance(s, ir.Assign) and s.target.isidentifier():
+        v = s.value
+        if isinstance(v, (ir.Var, ir.Expr)) or (isinstance(v, ir.Op) and v.syntax in FOLDABLE):
+            return _names(v)
+    if isinstance(s, ir.If) and isinstance(s.cond, ir.Var):
+        return [s.cond.name]
+    return []
+
+
+def _foldable_value(v) -> bool:
+    if isinstance(v, ir.Op):
+        return v.syntax in FOLDABLE and _pure(v)
+    return isinstance(v, ir.Var) or (isinstance(v, ir.Expr) and _pure(v))
+
+
+class _Planner:
+    def __init__(self):
+        self.reads: Counter = Counter()
+        self.writes: Counter = Counter()
+        self.later: tuple[Counter, Counter] | None = None  # counts of the part after this one
+        self.folded: set[int] = set()
+        self.effective: dict[str, set[str]] = {}  # what a folded value reads, transitively
+
+    def part(self, counts: tuple[Counter, Counter], later) -> None:
+        self.reads, self.writes = counts
+        self.later = later
+
+    def block(self, stmts, tail) -> None:
+        """Plan one block; ``tail``: the (target, atom) φ copies that end it."""
+        for i, s in enumerate(stmts):
+            if isinstance(s, ir.If):
+                self.block(s.then, [(p.target, p.first) for p in s.phis])
+                self.block(s.orelse, [(p.target, p.second) for p in s.phis])
+            elif isinstance(s, ir.Loop):
+                self.block(s.body, [(p.target, p.second) for p in s.phis])
+            elif self.candidate(s) and self.used_once_later(s, stmts[i + 1:], tail):
+                self.folded.add(id(s))
+                self.effective[s.target] = self.needs(s)
+
+    def candidate(self, s) -> bool:
+        if not (isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier()
+                and _foldable_value(s.value)):
+            return False
+        name = s.target
+        once = self.reads[name] == 1 and self.writes[name] == 1
+        if self.later is None:
+            return once
+        later_reads, later_writes = self.later
+        return once and (not later_reads[name] or later_writes[name] > 0)
+
+    def needs(self, s: ir.Assign) -> set[str]:
+        return set().union(*(self.effective.get(n, {n}) for n in _names(s.value)))
+
+    def used_once_later(self, s: ir.Assign, later, tail) -> bool:
+        """Is the one read of ``s.target`` a use site later in this block (or its φ
+        copies), with nothing written in between that the value reads?"""
+        name = s.target
+        needs = self.needs(s)
+        written: set[str] = set()
+        temporary = bool(_TEMPORARY.match(name))
+        for t in later:
+            if name in _use_sites(t):
+                return temporary and not (written & needs)
+            nested = ir.walk([t])
+            if any(name in _reads(sub) for sub in nested):
+                return False
+            written.update(n for sub in nested for n in _defines(sub))
+        return not (written & needs) and _into_copy(name, needs, tail)
+
+
+def _into_copy(name: str, needs: set[str], tail) -> bool:
+    """Can one of the φ copies ``tail`` take ``name``'s value in its place, the copies
+    still written one after another?  Not if a copy before it assigns what it reads."""
+    earlier: set[str] = set()
+    found = False
+    for target, value in tail:
+        mine = value == ir.Var(name)
+        reads = needs if mine else ({value.name} if isinstance(value, ir.Var) else set())
+        if reads & earlier:
+            return False
+        found |= mine
+        earlier.add(target)
+    return found
