@@ -17,7 +17,6 @@ def value_and_grad_loss(v0, angle):
     landing_distance_vx = v0 * _t6
     _t7 = math.sin(angle)
     landing_distance_vy = v0 * _t7
-    _cond1 = HEIGHT > 0.0
     _trips1 = 0
     landing_distance_x_prev = 0.0
     landing_distance_y_prev = HEIGHT
@@ -25,20 +24,17 @@ def value_and_grad_loss(v0, angle):
     landing_distance_y = HEIGHT
     landing_distance_vx_1 = landing_distance_vx
     landing_distance_vy_1 = landing_distance_vy
-    _cond2 = _cond1
-    while _cond2:
+    while landing_distance_y > 0.0:
         _trips1 += 1
         _t11 = math.sqrt(landing_distance_vx_1 * landing_distance_vx_1 + landing_distance_vy_1 * landing_distance_vy_1)
-        landing_distance_y_1 = landing_distance_y + DT * landing_distance_vy_1
         _t15 = DT * DRAG * _t11
         _tape.append((landing_distance_vx_1, landing_distance_vy_1, _t11, _t15))
         landing_distance_x_prev = landing_distance_x
         landing_distance_y_prev = landing_distance_y
         landing_distance_x = landing_distance_x + DT * landing_distance_vx_1
-        landing_distance_y = landing_distance_y_1
+        landing_distance_y = landing_distance_y + DT * landing_distance_vy_1
         landing_distance_vx_1 = landing_distance_vx_1 - _t15 * landing_distance_vx_1
         landing_distance_vy_1 = landing_distance_vy_1 - DT * (G + DRAG * _t11 * landing_distance_vy_1)
-        _cond2 = landing_distance_y_1 > 0.0
     _t21 = landing_distance_x - landing_distance_x_prev
     _t22 = _t21 * landing_distance_y_prev
     _t23 = landing_distance_y_prev - landing_distance_y

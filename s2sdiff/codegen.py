@@ -158,6 +158,7 @@ class _Printer:
         self.comments: list[str] = []  # of the folded values a statement consumed
 
     def function(self, fn: ir.Function) -> list[str]:
+        fn = fold.while_headers(fn)
         self.folded, self.pending = fold.plan(fn), {}
         lines = [f"def {fn.name}({self.signature(fn)}):"]
         if fn.docstring:
@@ -376,7 +377,10 @@ class _Printer:
     def loop(self, s: ir.Loop, depth: int) -> list[str]:
         pad = _INDENT * depth
         lines = self.copies([(p.target, p.first) for p in s.phis], depth)
-        args = ", ".join(self.atom(a) for a in s.args)
+        if s.kind == "while" and isinstance(s.args[0], ir.Op):
+            args = self.op_text(s.args[0])[0]
+        else:
+            args = ", ".join(self.atom(a) for a in s.args)
         head = {
             "for": f"for {s.var} in range({args}):",
             "while": f"while {args}:",

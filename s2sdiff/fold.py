@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
+from dataclasses import replace
 
 from . import ir
 from .optimize import _pure
@@ -185,3 +186,99 @@ def _into_copy(name: str, needs: set[str], tail) -> bool:
         found |= mine
         earlier.add(target)
     return found
+
+
+def while_headers(fn: ir.Function) -> ir.Function:
+    """``fn`` with each ``while`` loop whose condition flag is one operation on the
+    loop's values written as ``while <operation>:`` (the flag, its copies and its
+    computation at the end of the body dropped)."""
+    reads: Counter = Counter(_names(fn.result))
+    for s in ir.walk(fn.body):
+        reads.update(_reads(s))
+    definitions = {s.target: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
+    dropped: set[int] = set()
+
+    def rewrite(stmts) -> tuple:
+        out = []
+        for s in stmts:
+            if isinstance(s, ir.If):
+                s = replace(s, then=rewrite(s.then), orelse=rewrite(s.orelse))
+            elif isinstance(s, ir.Loop):
+                s = replace(s, body=rewrite(s.body))
+                s = _while_header(s, reads, definitions, dropped) or s
+            out.append(s)
+        return tuple(out)
+
+    body = rewrite(fn.body)
+    if not dropped:
+        return fn
+    return replace(fn, body=_without(body, dropped))
+
+
+def _without(stmts, dropped: set[int]) -> tuple:
+    out = []
+    for s in stmts:
+        if id(s) in dropped:
+            continue
+        if isinstance(s, ir.If):
+            s = replace(s, then=_without(s.then, dropped), orelse=_without(s.orelse, dropped))
+        elif isinstance(s, ir.Loop):
+            s = replace(s, body=_without(s.body, dropped))
+        out.append(s)
+    return tuple(out)
+
+
+def _while_header(loop: ir.Loop, reads: Counter, definitions: dict, dropped: set[int]):
+    """The loop with its condition in the header, or None if it cannot be written so."""
+    if loop.kind != "while" or len(loop.args) != 1 or not isinstance(loop.args[0], ir.Var):
+        return None
+    flag = loop.args[0].name
+    phi = next((p for p in loop.phis if p.target == flag), None)
+    if phi is None or not isinstance(phi.second, ir.Var) or reads[flag] != 1:
+        return None
+    nxt = next((s for s in loop.body if isinstance(s, ir.Assign) and s.target == phi.second.name), None)
+    if nxt is None or nxt.accumulate or reads[nxt.target] != 1 or not isinstance(nxt.value, ir.Op) \
+            or nxt.value.syntax not in FOLDABLE or not _pure(nxt.value):
+        return None
+    test = _at_header(nxt.value, loop)
+    if test is None or not _starts_true_to(test, phi.first, loop, definitions):
+        return None
+    dropped.add(id(nxt))
+    first = definitions.get(phi.first.name) if isinstance(phi.first, ir.Var) else None
+    if first is not None and reads[first.target] == 1:
+        dropped.add(id(first))
+    return replace(loop, args=(test,), phis=tuple(p for p in loop.phis if p is not phi))
+
+
+def _at_header(op: ir.Op, loop: ir.Loop) -> ir.Op | None:
+    """``op``, computed at the end of the body, in terms of the loop's values at the
+    next test: a next value becomes its φ; values from outside the loop stay."""
+    nexts = {p.second.name: p.target for p in loop.phis if isinstance(p.second, ir.Var)}
+    inside = {p.target for p in loop.phis} | {n for s in ir.walk(loop.body) for n in _defines(s)}
+    args = []
+    for a in op.args:
+        if isinstance(a, ir.Var) and a.name in nexts:
+            a = ir.Var(nexts[a.name])
+        elif isinstance(a, ir.Var) and a.name in inside:
+            return None
+        args.append(a)
+    if any(isinstance(v, ir.Var) and v.name in inside for _, v in op.kwargs):
+        return None
+    return replace(op, args=tuple(args))
+
+
+def _starts_true_to(test: ir.Op, first, loop: ir.Loop, definitions: dict) -> bool:
+    """Does ``test`` on the loop's first values give the flag's first value?"""
+    firsts = {p.target: p.first for p in loop.phis}
+    args = tuple(firsts.get(a.name, a) if isinstance(a, ir.Var) else a for a in test.args)
+    if isinstance(first, ir.Var):
+        d = definitions.get(first.name)
+        return d is not None and not d.accumulate and isinstance(d.value, ir.Op) \
+            and d.value.fn is test.fn and d.value.syntax == test.syntax \
+            and d.value.kwargs == test.kwargs and d.value.args == args
+    if not isinstance(first, ir.Const) or not all(isinstance(a, ir.Const) for a in args) or test.kwargs:
+        return False
+    try:
+        return bool(test.fn(*(a.value for a in args))) == bool(first.value)
+    except Exception:  # noqa: BLE001 - a test that fails on constants is not rewritten
+        return False

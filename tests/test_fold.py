@@ -41,8 +41,38 @@ def reads_before_copy(x, y):
     return s + 2.0 * t
 
 
+def while_with_outer_bound(x, y):
+    k = 0
+    s = x
+    while k < int(y * 10 + 0.5) + 2:
+        s = s * 0.9 + math.sin(s * y)
+        k += 1
+    return s
+
+
+def while_on_a_carried_value(x, y):
+    t = x
+    steps = 0.0
+    while t < 5.0:
+        t = t * 1.3 + y * y
+        steps = steps + t * 0.01
+    return t + steps
+
+
+def while_true_with_break(x, y):
+    s = x
+    i = 0
+    while True:
+        s = s * y + 0.1
+        i += 1
+        if s > 4.0 or i > 20:
+            break
+    return s
+
+
 FUNCTIONS = [nested_subtractions, powers_and_negation, compared_comparisons,
-             rotation_in_a_loop, reads_before_copy]
+             rotation_in_a_loop, reads_before_copy, while_with_outer_bound,
+             while_on_a_carried_value, while_true_with_break]
 POINTS = [(1.3, 0.7), (0.4, 1.9)]
 
 
@@ -67,3 +97,9 @@ def test_folded_code_computes_the_same(f, point):
 def test_a_temporary_used_once_is_written_into_its_use():
     source = grad(rotation_in_a_loop).source
     assert "0.6 * x - 0.8 * y" in source.replace("x_1", "x").replace("y_1", "y")
+
+
+def test_a_while_condition_is_written_in_the_while_line():
+    source = grad(while_on_a_carried_value).source
+    assert "while t < 5.0:" in source.replace("t_1", "t"), source
+    assert "_cond" not in source

@@ -5,17 +5,14 @@ def jvp_while_branches(x, x_dot):
     t = x
     t_dot = x_dot
     steps = 0
-    _cond1 = True
-    while _cond1:
+    while steps < 8:
         if t > 1.0:
             t_3 = t * 0.5
             t_3_dot = 0.5 * t_dot
         else:
             t_3 = t * t + x
             t_3_dot = t * t_dot + t * t_dot + x_dot
-        steps_1 = steps + 1
         t = t_3
         t_dot = t_3_dot
-        steps = steps_1
-        _cond1 = steps_1 < 8
+        steps = steps + 1
     return t, t_dot

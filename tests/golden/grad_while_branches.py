@@ -8,8 +8,7 @@ def grad_while_branches(x, y):
     _trips1 = 0
     t = x
     n = 0
-    _cond1 = True
-    while _cond1:
+    while n < 5:
         _trips1 += 1
         if t < 1.0:
             t_3 = t * y + 0.5
@@ -17,11 +16,9 @@ def grad_while_branches(x, y):
             _t3 = math.sqrt(t)
             _tape.append(_t3)
             t_3 = _t3 - 0.1
-        n_1 = n + 1
         _tape.append(t)
         t = t_3
-        n = n_1
-        _cond1 = n_1 < 5
+        n = n + 1
     # reverse pass
     t_bar = 1.0  # seed
     y_bar = 0.0
