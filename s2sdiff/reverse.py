@@ -21,7 +21,8 @@ from . import ir
 from .analysis import active as find_active, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
-from .rules.numpy import _unbroadcast
+from .rules.numpy import SHAPE_ARGUMENTS, _unbroadcast
+from .shapes import resolve, shape_sets, stand_ins
 from .templates import (
     atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, number, plus,
     times,
@@ -96,6 +97,17 @@ def _all_names(fn: ir.Function) -> set[str]:
     return names
 
 
+def _top_order(fn: ir.Function) -> list[str]:
+    """Parameters and top-level values in the order they are computed."""
+    order = list(fn.params)
+    for s in fn.body:
+        if isinstance(s, ir.Assign):
+            order.append(s.target)
+        elif isinstance(s, ir.If):
+            order += [p.target for p in s.phis]
+    return order
+
+
 def _defined_inside(body) -> set[str]:
     return _all_names(ir.Function("", (), tuple(body), None))
 
@@ -125,6 +137,8 @@ class _Reverse:
         self.top = set(fn.params) | {s.target for s in fn.body if isinstance(s, ir.Assign)} \
             | {p.target for s in fn.body if isinstance(s, ir.If) for p in s.phis}
         self.body_record: dict[int, set[str]] = {}
+        self.sets = shape_sets(fn) if self.arrays else {}
+        self.stand_in = stand_ins(_top_order(fn), self.sets)
 
     def header_record(self, loop: ir.Loop) -> list[str]:
         """Header values of ``loop`` that the reverse of its body reads."""
@@ -144,6 +158,29 @@ class _Reverse:
         if key not in self.counters:
             self.counters[key] = self.namer.fresh("_trips")
         return self.counters[key]
+
+    # shapes
+    def same_shape(self, a: str, b: str) -> bool:
+        """True when ``a`` and ``b`` are known to have the same shape."""
+        found = self.sets.get(a)
+        return found is not None and found == self.sets.get(b)
+
+    def shape_source(self, v: str) -> str:
+        """The first value computed with ``v``'s shape (the reverse sweep can read all of them)."""
+        return self.stand_in.get(v, v)
+
+    def read_shapes_early(self, expr: ast.expr) -> ast.expr:
+        """``expr`` reading each shape-only argument from its :meth:`shape_source`."""
+        for node in ast.walk(expr):
+            if not isinstance(node, ast.Call):
+                continue
+            fn = resolve(node.func)
+            positions = next((p for f, p in SHAPE_ARGUMENTS.items() if f is fn), ())
+            for i in positions:
+                arg = node.args[i] if i < len(node.args) else None
+                if isinstance(arg, ast.Name) and not hasattr(arg, "s2s_global"):
+                    arg.id = self.shape_source(arg.id)
+        return expr
 
     def is_active(self, a) -> bool:
         return isinstance(a, ir.Var) and a.name in self.active
@@ -390,6 +427,7 @@ class _Reverse:
                 if not self.is_active(arg):
                     continue
                 part = instantiate_array(array_rule, array_rule.vjps, i, op, z, {"g": g})
+                part = self.read_shapes_early(part)
                 self.need(part)
                 self.accumulate(arg.name, part, out, comment)
         elif isinstance(op, ir.Op):
@@ -401,10 +439,12 @@ class _Reverse:
                 contribution = times(zbar, partial)
                 others = [a for a in op.args if a is not arg]
                 scalars = all(isinstance(a, ir.Const) for a in others)  # no broadcasting
-                if self.arrays and number(contribution) is None and not scalars:
+                if self.arrays and number(contribution) is None and not scalars \
+                        and not self.same_shape(arg.name, z):
+                    shape = self.shape_source(arg.name)
                     contribution = ast.Call(global_name("_unbroadcast", _unbroadcast),
-                                            [contribution, ast.Name(arg.name, ast.Load())], [])
-                    self.needed.add(arg.name)
+                                            [contribution, ast.Name(shape, ast.Load())], [])
+                    self.needed.add(shape)
                 self.accumulate(arg.name, contribution, out, comment,
                                 share=None if shared else z)
                 shared = shared or arg.name in self.bars and self.bars[arg.name] == \

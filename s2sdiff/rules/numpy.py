@@ -838,6 +838,14 @@ constant(
 )
 
 
+# Functions reading some arguments (by position) only for their shape: the
+# reverse emitter may pass there any value known to have the same shape.
+SHAPE_ARGUMENTS = {
+    np.shape: (0,), np.size: (0,), np.ndim: (0,),
+    _unbroadcast: (1,), _unreduce: (1,), _mean_count: (0,),
+}
+
+
 # Python operators and builtins applied to arrays take these rules instead of
 # their scalar ones (whose templates use `if` and `math`).
 ARRAY_EQUIVALENTS = {
