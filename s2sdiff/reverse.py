@@ -21,8 +21,8 @@ from . import ir
 from .analysis import active as find_active, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
-from .rules.numpy import SHAPE_ARGUMENTS, _unbroadcast
-from .shapes import resolve, shape_sets, stand_ins
+from .rules.numpy import SHAPE_ARGUMENTS, _copies, _spread, _unbroadcast, _unbroadcast_from
+from .shapes import expr_set, resolve, shape_sets, stand_ins
 from .templates import (
     atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, number, plus,
     times,
@@ -123,6 +123,7 @@ class _Reverse:
         self.needed: set[str] = set()
         self.assigned: set[str] = set()
         self.known: dict[str, float] = {}  # adjoints that are numbers, not yet written
+        self.uniform: set[str] = set()  # array adjoints held as one number for every element
         self.regions = 0  # depth of branches and loop bodies being reversed
         self.bars: dict[str, str] = {}
         self.counters: dict[int, str] = {}
@@ -237,6 +238,8 @@ class _Reverse:
     def final_adjoint(self, param: str):
         if param in self.known:
             return ir.Const(self.known[param])
+        if param in self.uniform:
+            self.final_zeros.append(ir.Assign(self.bar(param), ir.Expr(self.full_adjoint(param))))
         if param in self.assigned:
             return ir.Var(self.bar(param))
         if self.arrays:
@@ -259,24 +262,43 @@ class _Reverse:
             return const_expr(self.known[v])
         return ast.Name(self.bar(v), ast.Load())
 
+    def full_adjoint(self, v: str) -> ast.expr:
+        """The adjoint of ``v`` as an array of ``v``'s shape (a uniform one spread)."""
+        return self.spread(self.adjoint(v), v) if v in self.uniform else self.adjoint(v)
+
+    def spread(self, c: ast.expr, v: str) -> ast.expr:
+        """``_spread(c, v)``: the number ``c`` at every element of ``v``."""
+        shape = self.shape_source(v)
+        self.needed.add(shape)
+        return ast.Call(global_name("_spread", _spread), [c, ast.Name(shape, ast.Load())], [])
+
     def accumulate(self, v: str, expr: ast.expr, out: list, comment: str = "",
-                   share: str | None = None) -> None:
+                   share: str | None = None, uniform: bool = False) -> None:
         """``v_bar += expr`` (``=`` on the first write).
 
         With ``share``, the value whose adjoint ``expr`` is and which is done
         after this, a first write of a fresh adjoint takes over that variable
-        instead of copying it.
+        instead of copying it.  With ``uniform``, ``expr`` is one number for
+        every element of ``v`` (kept so outside branches and loops).
         """
+        if uniform and (self.regions or v in self.lists):
+            expr, uniform = self.spread(expr, v), False
+        was_uniform = v in self.uniform and v in self.assigned
+        self.uniform.discard(v)
         if (share is not None and v not in self.assigned and v not in self.known
                 and v not in self.bars and v not in self.fn.params
                 and (not self.branch_locals or v in self.branch_locals[-1])
                 and isinstance(expr, ast.Name) and expr.id == self.bars.get(share)):
             self.bars[v] = expr.id
             self.assigned.add(v)
+            if uniform:
+                self.uniform.add(v)
             return
         if v in self.known:
             out.append(ir.Assign(self.bar(v), ir.Const(self.known.pop(v))))
         first = v not in self.assigned
+        if uniform and (first or was_uniform):
+            self.uniform.add(v)
         if first and isinstance(expr, ast.Name) and expr.id == self.bar(v):
             self.assigned.add(v)  # already holds it: the adjoint variable was shared
             return
@@ -290,11 +312,15 @@ class _Reverse:
     def consume(self, v: str) -> None:
         self.assigned.discard(v)
         self.known.pop(v, None)
+        self.uniform.discard(v)
 
     def materialize(self) -> list:
-        """Write the adjoints known as numbers, before a region that may update them."""
+        """Write the adjoints known as numbers and spread the uniform ones, before a
+        region that may update them."""
         out = [ir.Assign(self.bar(v), ir.Const(value)) for v, value in self.known.items()]
+        out += [ir.Assign(self.bar(v), ir.Expr(self.full_adjoint(v))) for v in sorted(self.uniform)]
         self.known.clear()
+        self.uniform.clear()
         return out
 
     def need(self, expr: ast.expr) -> None:
@@ -421,7 +447,7 @@ class _Reverse:
         comment = s.origin.text if s.origin else ""
         array_rule = lookup_array(op.fn) if isinstance(op, ir.Op) else None
         if array_rule is not None:
-            g = self.adjoint(z)
+            g = self.full_adjoint(z)
             for i in partial_positions(op):
                 arg = op.args[i]
                 if not self.is_active(arg):
@@ -429,30 +455,52 @@ class _Reverse:
                 part = instantiate_array(array_rule, array_rule.vjps, i, op, z, {"g": g})
                 part = self.read_shapes_early(part)
                 self.need(part)
-                self.accumulate(arg.name, part, out, comment)
+                spread = isinstance(part, ast.Call) and resolve(part.func) is _spread
+                self.accumulate(arg.name, part.args[0] if spread else part, out, comment,
+                                uniform=spread)
         elif isinstance(op, ir.Op):
             rule = elementwise_rule(op.fn, len(op.args), self.arrays)
-            zbar = self.adjoint(z)
             shared = False
             for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
-                contribution = times(zbar, partial)
                 others = [a for a in op.args if a is not arg]
                 scalars = all(isinstance(a, ir.Const) for a in others)  # no broadcasting
-                if self.arrays and number(contribution) is None and not scalars \
-                        and not self.same_shape(arg.name, z):
-                    shape = self.shape_source(arg.name)
-                    contribution = ast.Call(global_name("_unbroadcast", _unbroadcast),
-                                            [contribution, ast.Name(shape, ast.Load())], [])
-                    self.needed.add(shape)
+                contribution, uniform = self.contribution(z, arg.name, partial, scalars)
                 self.accumulate(arg.name, contribution, out, comment,
-                                share=None if shared else z)
+                                share=None if shared else z, uniform=uniform)
                 shared = shared or arg.name in self.bars and self.bars[arg.name] == \
                     self.bars.get(z)
         elif self.is_active(op):
-            self.accumulate(op.name, self.adjoint(z), out, comment)
+            self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform)
         self.consume(z)
         return out
+
+    def contribution(self, z: str, x: str, partial: ast.expr, scalars: bool):
+        """The term ``z_bar * partial`` of ``x_bar``, summed to ``x``'s shape, and whether
+        it is uniform (one number for every element of ``x``)."""
+        zbar = self.adjoint(z)
+        same = scalars or self.same_shape(x, z)
+        if z not in self.uniform:
+            term = times(zbar, partial)
+            if not self.arrays or number(term) is not None or same:
+                return term, False
+            return self.call(_unbroadcast, term, x), False
+        if number(partial) is not None:  # a uniform adjoint, summed over broadcast copies
+            term = times(zbar, partial)
+            return (term if same else times(term, self.call(_copies, z, x))), True
+        term = _scaled(zbar, partial)
+        if self.sets.get(z) is not None and expr_set(partial, self.sets) == self.sets[z]:
+            return (term if same else self.call(_unbroadcast, term, x)), False
+        return self.call(_unbroadcast_from, term, z, x), False
+
+    def call(self, helper, first, *shapes: str) -> ast.Call:
+        """``helper(first, *shapes)``, each shape read from its :meth:`shape_source`."""
+        if isinstance(first, str):
+            shapes, first = (first,) + shapes, None
+        names = [self.shape_source(v) for v in shapes]
+        self.needed.update(names)
+        args = ([first] if first is not None else []) + [ast.Name(n, ast.Load()) for n in names]
+        return ast.Call(global_name(helper.__name__, helper), args, [])
 
     # lists: the adjoint of a list is a list of the same length; appends are
     # undone in reverse, so both lists always have the length of that moment.
@@ -487,7 +535,7 @@ class _Reverse:
             return []
         lst = s.value.args[0].name
         comment = s.origin.text if s.origin else ""
-        zbar = _var_of(self.adjoint(z))
+        zbar = _var_of(self.full_adjoint(z))
         out: list
         if s.value.syntax == "subscript":
             index = s.value.args[1]
@@ -626,6 +674,14 @@ class _Reverse:
                 out.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
         return out
+
+
+def _scaled(c: ast.expr, partial: ast.expr) -> ast.expr:
+    """``c * partial``, with a number factor of ``partial`` applied to the number ``c`` first."""
+    if isinstance(partial, ast.BinOp) and isinstance(partial.op, ast.Mult) \
+            and number(partial.left) is not None:
+        return ast.BinOp(times(c, partial.left), ast.Mult(), partial.right)
+    return times(c, partial)
 
 
 def _var_of(node: ast.expr):

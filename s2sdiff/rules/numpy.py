@@ -52,7 +52,11 @@ def _unbroadcast(g, x):
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
-    g = np.sum(g, axis=tuple(range(np.ndim(g) - len(shape))))
+    if not shape:
+        return np.sum(g)
+    lead = np.ndim(g) - len(shape)
+    if lead:
+        g = np.sum(g, axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
     return np.sum(g, axis=axes, keepdims=True) if axes else g
 
@@ -69,6 +73,32 @@ def _keep(v, axis, keepdims):
 def _unreduce(g, x, axis, keepdims):
     """The adjoint ``g`` of a reduction of ``x`` over ``axis``, spread back to ``x``'s shape."""
     return np.broadcast_to(_keep(g, axis, keepdims), np.shape(x))
+
+
+@helper
+def _spread(c, x):
+    """The number ``c`` at every element of an array shaped like ``x``.
+
+    A VJP template returning ``_spread(c, x)`` for input ``x`` gives it a
+    uniform adjoint: the reverse emitter keeps the number ``c`` and spreads
+    it only where an array is needed.
+    """
+    shape = np.shape(x)
+    return np.full(shape, c) if shape else c
+
+
+@helper
+def _copies(z, x):
+    """How many elements of ``z`` each element of ``x`` was broadcast to."""
+    return np.size(z) // max(np.size(x), 1)
+
+
+@helper
+def _unbroadcast_from(g, z, x):
+    """``g`` spread over ``z``'s shape (it broadcasts to it), then summed to ``x``'s shape."""
+    if np.shape(g) != np.shape(z):
+        g = np.broadcast_to(g, np.shape(z))
+    return _unbroadcast(g, x)
 
 
 @helper
@@ -133,6 +163,10 @@ def _transposed(a):
 @helper
 def _matmul_vjp(g, a, b, which):
     """The adjoint of operand ``which`` (0 or 1) of ``a @ b`` (1-D operands and batches too)."""
+    if which == 0 and np.ndim(b) == 2:  # (..., m, k) or (k,) @ (k, n): a is not broadcast
+        return g @ np.transpose(b)
+    if which == 1 and np.ndim(a) == 2:  # (m, k) @ (..., k, n) or (k,): b is not broadcast
+        return np.transpose(a) @ g
     a2 = a[None, :] if np.ndim(a) == 1 else a
     b2 = b[:, None] if np.ndim(b) == 1 else b
     g2 = np.asarray(g)
@@ -469,11 +503,13 @@ def _(y, x):
     return (x / (x * x + y * y), -y / (x * x + y * y))
 
 
-# exp(x - out), written without ``out`` (so the emitter may drop an unused
-# forward logaddexp) and without overflow: sigmoid(x - y) by tanh.
+# exp(x - out) = sigmoid(x - y), written without ``out`` so that the emitter
+# may drop a forward logaddexp kept for nothing else (it costs ten times an
+# exp).  Where y - x > 709, exp overflows to inf (NumPy warns) and the partial
+# is 0, as it should be.
 @partials(np.logaddexp)
 def _(x, y):
-    return (0.5 + 0.5 * np.tanh(0.5 * (x - y)), 0.5 - 0.5 * np.tanh(0.5 * (x - y)))
+    return (1.0 / (1.0 + np.exp(y - x)), 1.0 / (1.0 + np.exp(x - y)))
 
 
 # As JAX (and the scalar ``%``): partials 1 and -(x // y) everywhere.
@@ -515,7 +551,7 @@ def _(condition, x, y):
 
 @vjp(np.sum)
 def _(g, x, axis=None, keepdims=False, *, out):
-    return (_unreduce(g, x, axis, keepdims),)
+    return (_spread(g, x) if axis is None and not keepdims else _unreduce(g, x, axis, keepdims),)
 
 
 @jvp(np.sum)
@@ -525,7 +561,8 @@ def _(x, axis=None, keepdims=False, *, out):
 
 @vjp(np.mean)
 def _(g, x, axis=None, keepdims=False, *, out):
-    return (_unreduce(g, x, axis, keepdims) / _mean_count(x, axis),)
+    return (_spread(g / np.size(x), x) if axis is None and not keepdims
+            else _unreduce(g / _mean_count(x, axis), x, axis, keepdims),)
 
 
 @jvp(np.mean)
@@ -843,6 +880,7 @@ constant(
 SHAPE_ARGUMENTS = {
     np.shape: (0,), np.size: (0,), np.ndim: (0,),
     _unbroadcast: (1,), _unreduce: (1,), _mean_count: (0,),
+    _spread: (1,), _copies: (0, 1), _unbroadcast_from: (1, 2),
 }
 
 
