@@ -236,10 +236,11 @@ class _Reverse:
                            signature=self.fn.signature)
 
     def final_adjoint(self, param: str):
-        if param in self.known:
-            return ir.Const(self.known[param])
         if param in self.uniform:
             self.final_zeros.append(ir.Assign(self.bar(param), ir.Expr(self.full_adjoint(param))))
+            self.known.pop(param, None)
+        if param in self.known:
+            return ir.Const(self.known[param])
         if param in self.assigned:
             return ir.Var(self.bar(param))
         if self.arrays:
@@ -299,6 +300,10 @@ class _Reverse:
         first = v not in self.assigned
         if uniform and (first or was_uniform):
             self.uniform.add(v)
+            if first and number(expr) is not None:  # one number: no variable yet
+                self.known[v] = number(expr)
+                self.assigned.add(v)
+                return
         if first and isinstance(expr, ast.Name) and expr.id == self.bar(v):
             self.assigned.add(v)  # already holds it: the adjoint variable was shared
             return

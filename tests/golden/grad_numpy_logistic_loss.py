@@ -5,15 +5,15 @@ import numpy as np
 
 def _copies(z, x):
     """How many elements of ``z`` each element of ``x`` was broadcast to."""
-    return np.size(z) // max(np.size(x), 1)
+    return np.size(z) // max(np.size(x), 1)  # (0 for empty arrays)
 
 
 def _matmul_vjp(g, a, b, which):
     """The adjoint of operand ``which`` (0 or 1) of ``a @ b`` (1-D operands and batches too)."""
-    if which == 0 and np.ndim(b) == 2:  # (..., m, k) or (k,) @ (k, n): a is not broadcast
-        return g @ np.transpose(b)
-    if which == 1 and np.ndim(a) == 2:  # (m, k) @ (..., k, n) or (k,): b is not broadcast
-        return np.transpose(a) @ g
+    if which == 0 and len(_shape(b)) == 2:  # (..., m, k) or (k,) @ (k, n): a is not broadcast
+        return g @ np.asarray(b).T
+    if which == 1 and len(_shape(a)) == 2:  # (m, k) @ (..., k, n) or (k,): b is not broadcast
+        return np.asarray(a).T @ g
     a2 = a[None, :] if np.ndim(a) == 1 else a
     b2 = b[:, None] if np.ndim(b) == 1 else b
     g2 = np.asarray(g)
@@ -26,30 +26,39 @@ def _matmul_vjp(g, a, b, which):
     return np.reshape(_unbroadcast(_transposed(a2) @ g2, b2), np.shape(b))
 
 
+def _shape(x):
+    """``np.shape(x)``, quicker on arrays (helpers ask it often)."""
+    return x.shape if type(x) is np.ndarray else np.shape(x)
+
+
 def _transposed(a):
     """The matrix transpose of the last two axes."""
     return np.swapaxes(a, -1, -2)
 
 
 def _unbroadcast(g, x):
-    """Sum ``g`` over the axes along which ``x`` was broadcast to ``g``'s shape."""
-    shape = np.shape(x)
-    if np.shape(g) == shape:
+    """Sum ``g`` over the axes along which ``x`` was broadcast to ``g``'s shape.
+
+    (``np.add.reduce`` is ``np.sum`` without its Python-level wrapper.)
+    """
+    shape = _shape(x)
+    if _shape(g) == shape:
         return g
     if not shape:
-        return np.sum(g)
+        return np.add.reduce(g, axis=None)
     lead = np.ndim(g) - len(shape)
     if lead:
-        g = np.sum(g, axis=tuple(range(lead)))
+        g = np.add.reduce(g, axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
-    return np.sum(g, axis=axes, keepdims=True) if axes else g
+    return np.add.reduce(g, axis=axes, keepdims=True) if axes else g
 
 
 def _unbroadcast_from(g, z, x):
     """``g`` spread over ``z``'s shape (it broadcasts to it), then summed to ``x``'s shape."""
-    if np.shape(g) != np.shape(z):
-        g = np.broadcast_to(g, np.shape(z))
-    return _unbroadcast(g, x)
+    shape = _shape(z)
+    if _shape(g) == shape == _shape(x):
+        return g
+    return _unbroadcast(g if _shape(g) == shape else np.broadcast_to(g, shape), x)
 
 
 def grad_logistic_loss(w, b, X, y):
