@@ -18,9 +18,10 @@ from dataclasses import replace
 import numpy as np
 
 from . import ir
-from .analysis import active as find_active, partial_positions
+from .analysis import active as find_active, is_list_op, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
+from .rules.joining import _add_items
 from .rules.numpy import SHAPE_ARGUMENTS, _copies, _spread, _unbroadcast, _unbroadcast_from
 from .shapes import expr_set, resolve, shape_sets, stand_ins
 from .templates import (
@@ -307,7 +308,11 @@ class _Reverse:
         if first and isinstance(expr, ast.Name) and expr.id == self.bar(v):
             self.assigned.add(v)  # already holds it: the adjoint variable was shared
             return
-        if not first and self.arrays:  # never add in place: arrays may be shared
+        if not first and self.arrays and v in self.lists:  # a list: add item by item
+            expr = ast.Call(global_name("_add_items", _add_items),
+                            [ast.Name(self.bar(v), ast.Load()), expr], [])
+            first = True
+        elif not first and self.arrays:  # never add in place: arrays may be shared
             expr = ast.BinOp(ast.Name(self.bar(v), ast.Load()), ast.Add(), expr)
             first = True
         out.append(ir.Assign(self.bar(v), ir.Expr(expr), accumulate=not first,
@@ -426,8 +431,8 @@ class _Reverse:
             if isinstance(s, ir.Assign) and s.target in self.lists:
                 out += self.reverse_list(s)
             elif isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) \
-                    and self.is_active(s.value.args[0] if s.value.args else None) \
-                    and s.value.args[0].name in self.lists:
+                    and is_list_op(s.value) and s.value.syntax != "list" \
+                    and self.is_active(s.value.args[0]) and s.value.args[0].name in self.lists:
                 out += self.reverse_list_read(s)
             elif isinstance(s, ir.Assign):
                 out += self.reverse_assign(s)

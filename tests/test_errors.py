@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from s2sdiff import (
@@ -170,6 +171,10 @@ def uses_star_param(*xs):
     return xs[0] * 2.0
 
 
+def uses_tuple_of_active(x):
+    return np.max((x, 2.0)) * x
+
+
 def uses_gamma(x):
     return math.gamma(x) * 2.0
 
@@ -219,6 +224,8 @@ BAD = {
     "star-param": Bad(uses_star_param, (1.0,), UnsupportedSyntaxError,
                       ((uses_star_param, "def "), (uses_star_param, "*xs"), (uses_star_param, "xs)")),
                       ("*", "star", "variadic")),
+    "tuple-of-active-values": Bad(uses_tuple_of_active, (1.5,), UnsupportedSyntaxError,
+                                  ((uses_tuple_of_active, "(x, 2.0)"),), ("tuple",)),
     "no-rule-c-function": Bad(uses_gamma, (1.5,), NoRuleError,
                               ((uses_gamma, "math.gamma"),), ("gamma",)),
     "no-rule-object": Bad(uses_opaque_object, (1.5,), NoRuleError,
