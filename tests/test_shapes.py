@@ -133,3 +133,19 @@ def test_logistic_loss_source_matches_golden():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 3)), (rng.normal(size=20) > 0).astype(float)
     _check(logistic_loss, rng.normal(size=3), 0.1, X, y)
+
+
+def sum_sin_times_x(x):
+    return np.sum(np.sin(x) * x)
+
+
+def test_hessian_and_jacobian_wrappers_refuse_arrays():
+    """They seed each input with 1.0: on an array that would be H·1, not the Hessian."""
+    from s2sdiff import hessian, jacobian
+
+    x = 0.3
+    assert hessian(sum_sin_times_x)(x) == pytest.approx(2 * np.cos(x) - x * np.sin(x))
+    with pytest.raises(ValueError, match="takes numbers"):
+        hessian(sum_sin_times_x)(np.array([0.3, 0.5]))
+    with pytest.raises(ValueError, match="takes numbers"):
+        jacobian(sum_sin_times_x, mode="forward")(np.array([0.3, 0.5]))
