@@ -4,8 +4,9 @@ import numpy as np
 
 
 def _copies(z, x):
-    """How many elements of ``z`` each element of ``x`` was broadcast to."""
-    return np.size(z) // max(np.size(x), 1)  # (0 for empty arrays)
+    """How many elements of ``z`` each element of ``x`` was broadcast to (0 if none)."""
+    n = x.size if type(x) is np.ndarray else np.size(x)
+    return (z.size if type(z) is np.ndarray else np.size(z)) // n if n else 0
 
 
 def _matmul_vjp(g, a, b, which):
