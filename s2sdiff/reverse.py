@@ -327,7 +327,8 @@ class _Reverse:
     def materialize(self) -> list:
         """Write the adjoints known as numbers and spread the uniform ones, before a
         region that may update them."""
-        out = [ir.Assign(self.bar(v), ir.Const(value)) for v, value in self.known.items()]
+        out = [ir.Assign(self.bar(v), ir.Const(value)) for v, value in self.known.items()
+               if v not in self.uniform]
         out += [ir.Assign(self.bar(v), ir.Expr(self.full_adjoint(v))) for v in sorted(self.uniform)]
         self.known.clear()
         self.uniform.clear()
@@ -467,7 +468,7 @@ class _Reverse:
                 self.need(part)
                 spread = isinstance(part, ast.Call) and resolve(part.func) is _spread
                 self.accumulate(arg.name, part.args[0] if spread else part, out, comment,
-                                uniform=spread)
+                                share=z if spread else None, uniform=spread)
         elif isinstance(op, ir.Op):
             rule = elementwise_rule(op.fn, len(op.args), self.arrays)
             shared = False
