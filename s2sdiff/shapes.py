@@ -27,18 +27,21 @@ import numpy as np
 
 from . import ir
 
-_OPERATORS = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-              operator.mod, operator.floordiv, operator.neg, operator.pos, operator.abs,
-              abs, pow, np.where, np.clip)
+_BINARY = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+           operator.mod, operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
+           pow)
+_UNARY = (operator.neg, operator.pos, operator.abs, abs)
+_TERNARY = (np.where, np.clip)
 
 
-def broadcasts(fn, nkwargs: int = 0) -> bool:
-    """True when ``fn(*args)`` has the broadcast shape of its arguments."""
+def broadcasts(fn, nargs: int, nkwargs: int = 0) -> bool:
+    """True when ``fn`` called with ``nargs`` arguments has their broadcast shape."""
     if nkwargs:
         return False
     if isinstance(fn, np.ufunc):
-        return fn.nout == 1
-    return any(fn is f for f in _OPERATORS)
+        return fn.nout == 1 and fn.nin == nargs
+    arity = {1: _UNARY, 2: _BINARY, 3: _TERNARY}.get(nargs, ())
+    return any(fn is f for f in arity)
 
 
 def _is_number(value) -> bool:
@@ -111,7 +114,7 @@ def _value_set(target: str, value, sets: dict):
     if isinstance(value, ir.Op):
         if value.syntax in ("list", "tuple"):
             return None
-        if broadcasts(value.fn, len(value.kwargs)):
+        if broadcasts(value.fn, len(value.args), len(value.kwargs)):
             found = union(atom_set(a, sets) for a in value.args)
             if found is not None:
                 return found
@@ -142,7 +145,7 @@ def expr_set(node: ast.expr, sets: dict):
         return expr_set(node.operand, sets)
     if isinstance(node, ast.Attribute):  # np.pi
         return frozenset() if _is_number(resolve(node)) else None
-    if isinstance(node, ast.Call) and not node.keywords and broadcasts(resolve(node.func)):
+    if isinstance(node, ast.Call) and broadcasts(resolve(node.func), len(node.args), len(node.keywords)):
         return union(expr_set(a, sets) for a in node.args)
     return None
 

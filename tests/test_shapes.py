@@ -149,3 +149,18 @@ def test_hessian_and_jacobian_wrappers_refuse_arrays():
         hessian(sum_sin_times_x)(np.array([0.3, 0.5]))
     with pytest.raises(ValueError, match="takes numbers"):
         jacobian(sum_sin_times_x, mode="forward")(np.array([0.3, 0.5]))
+
+
+def where_indices(x, m):
+    idx = np.where(m)
+    return np.sum(np.sin(x) * m) + np.sum(x[idx] * (x[idx] > 0.5))
+
+
+def test_only_broadcasting_calls_have_a_shape_set():
+    from s2sdiff.shapes import broadcasts
+
+    assert broadcasts(np.where, 3) and broadcasts(np.add, 2) and broadcasts(abs, 1)
+    assert not broadcasts(np.where, 1)  # the indices of the true entries
+    assert not broadcasts(np.add, 1) and not broadcasts(np.divmod, 2) and not broadcasts(np.add, 2, 1)
+    x, m = np.array([0.1, 0.7, 0.3]), np.array([True, True, False])
+    np.testing.assert_allclose(grad(where_indices)(x, m), [np.cos(0.1), np.cos(0.7) + 1.0, 0.0])
