@@ -21,12 +21,12 @@ from . import ir
 from .analysis import active as find_active, is_list_op, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
+from .array_adjoints import ArrayAdjoints
 from .rules.joining import _add_items
-from .rules.numpy import SHAPE_ARGUMENTS, _copies, _spread, _unbroadcast, _unbroadcast_from
-from .shapes import expr_set, resolve, shape_sets, stand_ins
+from .rules.numpy import _spread
+from .shapes import resolve
 from .templates import (
     atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, number, plus,
-    times,
 )
 
 
@@ -98,22 +98,11 @@ def _all_names(fn: ir.Function) -> set[str]:
     return names
 
 
-def _top_order(fn: ir.Function) -> list[str]:
-    """Parameters and top-level values in the order they are computed."""
-    order = list(fn.params)
-    for s in fn.body:
-        if isinstance(s, ir.Assign):
-            order.append(s.target)
-        elif isinstance(s, ir.If):
-            order += [p.target for p in s.phis]
-    return order
-
-
 def _defined_inside(body) -> set[str]:
     return _all_names(ir.Function("", (), tuple(body), None))
 
 
-class _Reverse:
+class _Reverse(ArrayAdjoints):
     def __init__(self, fn, wrt, active, namer: Namer):
         self.arrays = uses_arrays(fn)
         self.fn = fn
@@ -124,7 +113,6 @@ class _Reverse:
         self.needed: set[str] = set()
         self.assigned: set[str] = set()
         self.known: dict[str, float] = {}  # adjoints that are numbers, not yet written
-        self.uniform: set[str] = set()  # array adjoints held as one number for every element
         self.regions = 0  # depth of branches and loop bodies being reversed
         self.bars: dict[str, str] = {}
         self.counters: dict[int, str] = {}
@@ -139,8 +127,7 @@ class _Reverse:
         self.top = set(fn.params) | {s.target for s in fn.body if isinstance(s, ir.Assign)} \
             | {p.target for s in fn.body if isinstance(s, ir.If) for p in s.phis}
         self.body_record: dict[int, set[str]] = {}
-        self.sets = shape_sets(fn) if self.arrays else {}
-        self.stand_in = stand_ins(_top_order(fn), self.sets)
+        self.init_shapes(fn, self.arrays)
 
     def header_record(self, loop: ir.Loop) -> list[str]:
         """Header values of ``loop`` that the reverse of its body reads."""
@@ -160,29 +147,6 @@ class _Reverse:
         if key not in self.counters:
             self.counters[key] = self.namer.fresh("_trips")
         return self.counters[key]
-
-    # shapes
-    def same_shape(self, a: str, b: str) -> bool:
-        """True when ``a`` and ``b`` are known to have the same shape."""
-        found = self.sets.get(a)
-        return found is not None and found == self.sets.get(b)
-
-    def shape_source(self, v: str) -> str:
-        """The first value computed with ``v``'s shape (the reverse sweep can read all of them)."""
-        return self.stand_in.get(v, v)
-
-    def read_shapes_early(self, expr: ast.expr) -> ast.expr:
-        """``expr`` reading each shape-only argument from its :meth:`shape_source`."""
-        for node in ast.walk(expr):
-            if not isinstance(node, ast.Call):
-                continue
-            fn = resolve(node.func)
-            positions = next((p for f, p in SHAPE_ARGUMENTS.items() if f is fn), ())
-            for i in positions:
-                arg = node.args[i] if i < len(node.args) else None
-                if isinstance(arg, ast.Name) and not hasattr(arg, "s2s_global"):
-                    arg.id = self.shape_source(arg.id)
-        return expr
 
     def is_active(self, a) -> bool:
         return isinstance(a, ir.Var) and a.name in self.active
@@ -263,16 +227,6 @@ class _Reverse:
         if v in self.known:
             return const_expr(self.known[v])
         return ast.Name(self.bar(v), ast.Load())
-
-    def full_adjoint(self, v: str) -> ast.expr:
-        """The adjoint of ``v`` as an array of ``v``'s shape (a uniform one spread)."""
-        return self.spread(self.adjoint(v), v) if v in self.uniform else self.adjoint(v)
-
-    def spread(self, c: ast.expr, v: str) -> ast.expr:
-        """``_spread(c, v)``: the number ``c`` at every element of ``v``."""
-        shape = self.shape_source(v)
-        self.needed.add(shape)
-        return ast.Call(global_name("_spread", _spread), [c, ast.Name(shape, ast.Load())], [])
 
     def accumulate(self, v: str, expr: ast.expr, out: list, comment: str = "",
                    share: str | None = None, uniform: bool = False) -> None:
@@ -486,33 +440,6 @@ class _Reverse:
         self.consume(z)
         return out
 
-    def contribution(self, z: str, x: str, partial: ast.expr, scalars: bool):
-        """The term ``z_bar * partial`` of ``x_bar``, summed to ``x``'s shape, and whether
-        it is uniform (one number for every element of ``x``)."""
-        zbar = self.adjoint(z)
-        same = scalars or self.same_shape(x, z)
-        if z not in self.uniform:
-            term = times(zbar, partial)
-            if not self.arrays or number(term) is not None or same:
-                return term, False
-            return self.call(_unbroadcast, term, x), False
-        if number(partial) is not None:  # a uniform adjoint, summed over broadcast copies
-            term = times(zbar, partial)
-            return (term if same else times(term, self.call(_copies, z, x))), True
-        term = _scaled(zbar, partial)
-        if self.sets.get(z) is not None and expr_set(partial, self.sets) == self.sets[z]:
-            return (term if same else self.call(_unbroadcast, term, x)), False
-        return self.call(_unbroadcast_from, term, z, x), False
-
-    def call(self, helper, first, *shapes: str) -> ast.Call:
-        """``helper(first, *shapes)``, each shape read from its :meth:`shape_source`."""
-        if isinstance(first, str):
-            shapes, first = (first,) + shapes, None
-        names = [self.shape_source(v) for v in shapes]
-        self.needed.update(names)
-        args = ([first] if first is not None else []) + [ast.Name(n, ast.Load()) for n in names]
-        return ast.Call(global_name(helper.__name__, helper), args, [])
-
     # lists: the adjoint of a list is a list of the same length; appends are
     # undone in reverse, so both lists always have the length of that moment.
     def edge_partials(self, rule, op: ir.Op, z: str) -> list:
@@ -685,14 +612,6 @@ class _Reverse:
                 out.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
         return out
-
-
-def _scaled(c: ast.expr, partial: ast.expr) -> ast.expr:
-    """``c * partial``, with a number factor of ``partial`` applied to the number ``c`` first."""
-    if isinstance(partial, ast.BinOp) and isinstance(partial.op, ast.Mult) \
-            and number(partial.left) is not None:
-        return ast.BinOp(times(c, partial.left), ast.Mult(), partial.right)
-    return times(c, partial)
 
 
 def _var_of(node: ast.expr):
