@@ -44,33 +44,37 @@ def _vars(atoms) -> set[str]:
     return {a.name for a in atoms if isinstance(a, ir.Var)}
 
 
-def varied(fn: ir.Function, wrt: set[str]) -> set[str]:
+def varied(fn: ir.Function, wrt: set[str], edges: list | None = None) -> set[str]:
     """Values that depend on the ``wrt`` inputs through differentiable operations."""
+    edges = all_edges(fn) if edges is None else edges
     found = set(wrt)
     changed = True
     while changed:
         changed = False
-        for s in ir.walk(fn.body):
-            for target, sources in _edges(s):
-                if target not in found and sources & found:
-                    found.add(target)
-                    changed = True
+        for target, sources in edges:
+            if target not in found and sources & found:
+                found.add(target)
+                changed = True
     return found
 
 
-def useful(fn: ir.Function) -> set[str]:
+def useful(fn: ir.Function, edges: list | None = None) -> set[str]:
     """Values whose change can reach the result through differentiable operations."""
+    edges = all_edges(fn) if edges is None else edges
     found = _vars(ir.atoms_of(fn.result))
     changed = True
-    stmts = ir.walk(fn.body)
     while changed:
         changed = False
-        for s in reversed(stmts):
-            for target, sources in _edges(s):
-                if target in found and not sources <= found:
-                    found |= sources
-                    changed = True
+        for target, sources in reversed(edges):
+            if target in found and not sources <= found:
+                found |= sources
+                changed = True
     return found
+
+
+def all_edges(fn: ir.Function) -> list[tuple[str, set[str]]]:
+    """The derivative edges of every statement, in program order."""
+    return [e for s in ir.walk(fn.body) for e in _edges(s)]
 
 
 def _edges(s) -> list[tuple[str, set[str]]]:
@@ -89,7 +93,8 @@ def _edges(s) -> list[tuple[str, set[str]]]:
 
 def active(fn: ir.Function, wrt: set[str]) -> set[str]:
     """Active values; raises NoRuleError for an active call without a rule."""
-    result = varied(fn, wrt) & useful(fn)
+    edges = all_edges(fn)
+    result = varied(fn, wrt, edges) & useful(fn, edges)
     for s in ir.walk(fn.body):
         if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.target in result):
             continue
