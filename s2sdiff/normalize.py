@@ -16,6 +16,7 @@ import copy
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
 from .jumps import Jumps, range_args
+from .scan import scan_names
 
 
 class Namer:
@@ -36,37 +37,15 @@ class Namer:
                 return name
 
 
-def scan_names(tree: ast.AST) -> tuple[set[str], set[str]]:
-    """Every identifier spelled in ``tree``, and those it assigns (one walk)."""
-    every: set[str] = set()
-    stored: set[str] = set()
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            every.add(node.id)
-            if isinstance(node.ctx, ast.Store):
-                stored.add(node.id)
-        elif isinstance(node, ast.arg):
-            every.add(node.arg)
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
-    return every, stored
-
-
 def names_in(tree: ast.AST) -> set[str]:
     """Every identifier spelled in ``tree``."""
     return scan_names(tree)[0]
 
 
-def local_names(fn: ast.FunctionDef) -> set[str]:
-    """Parameters and every name the body assigns."""
+def local_names(fn: ast.FunctionDef, stored: set[str] | None = None) -> set[str]:
+    """Parameters and every name the body assigns (``stored``, if already scanned)."""
     params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    return params | scan_names(fn)[1]
+    return params | (scan_names(fn)[1] if stored is None else stored)
 
 
 def normalize(where: SourceFunction) -> ast.FunctionDef:

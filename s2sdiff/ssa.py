@@ -19,7 +19,8 @@ import sys
 from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
-from .normalize import METHOD, SETITEM, Namer, local_names, names_in, normalize
+from .normalize import METHOD, SETITEM, Namer, local_names, normalize
+from .scan import scan_names
 from .rules import is_constant, lookup, lookup_array
 
 BINARY = {
@@ -68,13 +69,14 @@ class Names:
 def build(where: SourceFunction) -> ir.Function:
     """The structured SSA form of a parsed user function."""
     core = normalize(where)
-    names = Names(names_in(core))
+    every, stored, _ = scan_names(core)
+    names = Names(every)
     builder = _Builder(where, names, stack=(where.key,), prefix="")
     params = [a.arg for a in core.args.posonlyargs + core.args.args + core.args.kwonlyargs]
     for p in params:
         names.new(p)
         builder.env[p] = ir.Var(p)
-    body, result = builder.function(core)
+    body, result = builder.function(core, local_names(core, stored))
     fn = ir.Function(core.name, tuple(params), tuple(body), result,
                      docstring=ast.get_docstring(where.tree) or "", signature=core.args)
     return fn
@@ -133,8 +135,8 @@ class _Builder:
         self.out.append(ir.Assign(name, value, self.origin(node)))
         return ir.Var(name)
 
-    def function(self, core: ast.FunctionDef):
-        self.locals = local_names(core)
+    def function(self, core: ast.FunctionDef, locals_: set[str] | None = None):
+        self.locals = local_names(core) if locals_ is None else locals_
         self.function_body = core.body
         body = core.body
         ret = body[-1]
