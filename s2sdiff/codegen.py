@@ -18,6 +18,7 @@ import linecache
 from dataclasses import dataclass, field
 
 from . import fold, ir
+from .exprtext import unparse
 from .templates import atom_expr, clone, fold_numbers, index_node, number
 
 _INDENT = "    "
@@ -183,7 +184,13 @@ class _Printer:
 
     # expressions
     def expr(self, node: ast.expr) -> str:
-        return ast.unparse(self.bind(node))
+        """The text of ``node``, its global names bound (``node`` may be changed)."""
+        text = unparse(node, self.bound_name)
+        return ast.unparse(self.bind(node)) if text is None else text
+
+    def bound_name(self, node: ast.Name) -> str | None:
+        """The name a global is bound to, if binding it changes nothing; else None."""
+        return node.id if self.binder.bound.get(node.id) is node.s2s_global else None
 
     def bind(self, node: ast.expr) -> ast.expr:
         for sub in ast.walk(node):
@@ -260,6 +267,10 @@ class _Printer:
         if isinstance(v, ir.Op):
             return self.op(v)
         if isinstance(v, ir.Expr):
+            if not self.pending:
+                text = unparse(v.tree, self.bound_name)  # nothing folded into it
+                if text is not None:
+                    return text
             return self.expr(self.substitute(clone(v.tree)))
         return self.atom(v)
 
