@@ -21,7 +21,7 @@ import operator
 import numpy as np
 from dataclasses import replace
 
-from . import ir
+from . import ir, scan
 from .analysis import active as check_rules
 from .analysis import is_list_op, partial_positions
 from .errors import NoRuleError, S2SDiffError
@@ -62,7 +62,7 @@ def _all_names(fn: ir.Function) -> set[str]:
         if isinstance(s, ir.Assign):
             names.add(s.target)
             if isinstance(s.value, ir.Expr):
-                names |= {n.id for n in ast.walk(s.value.tree) if isinstance(n, ast.Name)}
+                names |= scan.names(s.value.tree)
         elif isinstance(s, (ir.Push, ir.Pop)):
             names |= set(s.values) | {s.tape}
         elif isinstance(s, (ir.If, ir.Loop)):

@@ -122,7 +122,7 @@ class Jumps:
                 out += self.jump(s)
                 return out
             kinds = _escapes_stmt(s)
-            rest = stmts[i + 1:]
+            rest = stmts[i + 1:] if kinds else []  # copied only when a jump needs it
             if kinds and rest and isinstance(s, ast.If):
                 if _always_jumps(s.body):
                     out.append(self.if_(s, s.body, s.orelse + rest))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
-from . import ir
+from . import ir, scan
 from .analysis import is_list_op
 from .rules import is_constant, lookup, lookup_array
 
@@ -14,12 +14,12 @@ def _names_in_target(target: str) -> set[str]:
     if target.isidentifier():
         return {target}
     tree = ast.parse(target, mode="eval")
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return scan.names(tree)
 
 
 def _reads(value) -> set[str]:
     if isinstance(value, ir.Expr):
-        return {n.id for n in ast.walk(value.tree) if isinstance(n, ast.Name)}
+        return scan.names(value.tree)
     if isinstance(value, ir.Op):
         out = {a.name for a in ir.atoms_of(value) if isinstance(a, ir.Var)}
         return out

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import ir
+from . import ir, scan
 from .analysis import active as find_active, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
@@ -276,9 +276,7 @@ class _Reverse:
         return out
 
     def need(self, expr: ast.expr) -> None:
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Name) and node.id in self.locals:
-                self.needed.add(node.id)
+        self.needed |= scan.names(expr) & self.locals
 
     def need_atom(self, a) -> None:
         if isinstance(a, ir.Var):
@@ -423,9 +421,8 @@ class _Reverse:
             for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
                 contribution = times(zbar, partial)
-                others = [a for a in op.args if a is not arg]
-                scalars = all(isinstance(a, ir.Const) for a in others)  # no broadcasting
-                if self.arrays and number(contribution) is None and not scalars:
+                if self.arrays and number(contribution) is None \
+                        and not _scalars(a for a in op.args if a is not arg):
                     contribution = ast.Call(global_name("_unbroadcast", _unbroadcast),
                                             [contribution, ast.Name(arg.name, ast.Load())], [])
                     self.needed.add(arg.name)
@@ -610,6 +607,11 @@ class _Reverse:
                 out.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
         return out
+
+
+def _scalars(others) -> bool:
+    """True when the other operands are constants: no broadcasting to undo."""
+    return all(isinstance(a, ir.Const) for a in others)
 
 
 def _var_of(node: ast.expr):

@@ -50,6 +50,26 @@ def scan_names(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
     return every, stored, loaded
 
 
+def names(tree: ast.AST) -> set[str]:
+    """The identifiers of the ``Name`` nodes in ``tree``."""
+    found: set[str] = set()
+    stack = [tree]
+    name, node_type = ast.Name, ast.AST
+    while stack:
+        node = stack.pop()
+        cls = type(node)
+        if cls is name:
+            found.add(node.id)
+            continue
+        for field in _CHILD_FIELDS.get(cls) or _child_fields(cls):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(value)
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return found
+
+
 def nodes(roots: list):
     """Every node under the nodes ``roots``, operator and context leaves left out."""
     stack = list(reversed(roots))

@@ -108,11 +108,25 @@ def _shape(args):
 
 
 def _fill(node, fills: dict):
-    """A copy of a shaped template with each slot replaced by its atom's expression."""
-    if isinstance(node, ast.Name):
+    """A copy of a shaped template with each slot replaced by its atom's expression.
+
+    Operator and context leaves are shared with the template, as ``ast.parse`` does.
+    """
+    cls = type(node)
+    if cls is ast.BinOp:
+        return ast.BinOp(_fill(node.left, fills), node.op, _fill(node.right, fills))
+    if cls is ast.Name:
         if node.id in fills:
             return atom_expr(fills[node.id])
         return clone(node)
+    if cls is ast.Constant:
+        return ast.Constant(node.value, node.kind)
+    if cls is ast.UnaryOp:
+        return ast.UnaryOp(node.op, _fill(node.operand, fills))
+    if cls is ast.Call and not node.keywords:
+        return ast.Call(_fill(node.func, fills), [_fill(a, fills) for a in node.args], [])
+    if cls is ast.Attribute:
+        return ast.Attribute(_fill(node.value, fills), node.attr, node.ctx)
     if isinstance(node, list):
         return [_fill(x, fills) for x in node]
     if not isinstance(node, ast.AST):
