@@ -46,29 +46,42 @@ def _vars(atoms) -> set[str]:
 
 def varied(fn: ir.Function, wrt: set[str], edges: list | None = None) -> set[str]:
     """Values that depend on the ``wrt`` inputs through differentiable operations."""
-    edges = all_edges(fn) if edges is None else edges
-    found = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for target, sources in edges:
-            if target not in found and sources & found:
-                found.add(target)
-                changed = True
-    return found
+    return forward_closure(all_edges(fn) if edges is None else edges, wrt)
 
 
 def useful(fn: ir.Function, edges: list | None = None) -> set[str]:
     """Values whose change can reach the result through differentiable operations."""
-    edges = all_edges(fn) if edges is None else edges
-    found = _vars(ir.atoms_of(fn.result))
-    changed = True
-    while changed:
-        changed = False
-        for target, sources in reversed(edges):
-            if target in found and not sources <= found:
-                found |= sources
-                changed = True
+    return backward_closure(all_edges(fn) if edges is None else edges,
+                            _vars(ir.atoms_of(fn.result)))
+
+
+def forward_closure(edges: list, start) -> set[str]:
+    """``start`` and every target reached from it along ``edges`` (source → target)."""
+    targets: dict[str, list[str]] = {}
+    for target, sources in edges:
+        for source in sources:
+            targets.setdefault(source, []).append(target)
+    return _reach(targets, start)
+
+
+def backward_closure(edges: list, start) -> set[str]:
+    """``start`` and every source reached from it against ``edges`` (target → sources)."""
+    sources_of: dict[str, list[str]] = {}
+    for target, sources in edges:
+        sources_of.setdefault(target, []).extend(sources)
+    return _reach(sources_of, start)
+
+
+def _reach(next_of: dict, start) -> set[str]:
+    """Everything reachable from ``start`` in the graph ``next_of`` (a worklist: each
+    name is expanded once, where sweeping the edges to a fixpoint was quadratic)."""
+    found = set(start)
+    todo = list(found)
+    while todo:
+        for name in next_of.get(todo.pop(), ()):
+            if name not in found:
+                found.add(name)
+                todo.append(name)
     return found
 
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from . import ir, scan
 from .analysis import active as check_rules
-from .analysis import is_list_op, partial_positions
+from .analysis import backward_closure, forward_closure, is_list_op, partial_positions
 from .errors import NoRuleError, S2SDiffError
 from .normalize import Namer
 from .reverse import uses_arrays
@@ -132,22 +132,9 @@ def _edges(s) -> list[tuple[str, set[str]]]:
 def _activity(fn: ir.Function, wrt: set[str]) -> set[str]:
     """Values that depend on ``wrt`` and reach the result (flow-insensitive)."""
     edges = [e for s in ir.walk(fn.body) for e in _edges(s)]
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for target, sources in edges:
-            if target not in varied and sources & varied:
-                varied.add(target)
-                changed = True
-    useful = {a.name for a in ir.atoms_of(fn.result) if isinstance(a, ir.Var)}
-    changed = True
-    while changed:
-        changed = False
-        for target, sources in edges:
-            if target in useful and not sources <= useful:
-                useful |= sources
-                changed = True
+    varied = forward_closure(edges, wrt)
+    useful = backward_closure(edges, {a.name for a in ir.atoms_of(fn.result)
+                                      if isinstance(a, ir.Var)})
     return varied & useful
 
 
