@@ -15,6 +15,7 @@ import linecache
 import operator
 import re
 import sys
+from collections import Counter
 
 from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
@@ -92,11 +93,6 @@ def _assigned(stmts: list[ast.stmt]) -> list[str]:
     return found
 
 
-def _read(stmts: list[ast.stmt]) -> set[str]:
-    return {n.id for s in stmts for n in ast.walk(s)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
 class _Builder:
     def __init__(self, where: SourceFunction, names: Names, stack: tuple, prefix: str,
                  parent: "_Builder | None" = None):
@@ -109,7 +105,9 @@ class _Builder:
         self.locals: set[str] = set()
         self.function_body: list[ast.stmt] = []
         self.lists: set[str] = set() if parent is None else parent.lists
-        self._outside: dict[int, set[str]] = {}
+        self._inside: dict[int, Counter] = {}
+        self._reads: Counter | None = None  # reads of the whole function, counted once
+        self.origins: dict[int, ir.Origin] = {}
         self.depth = 0 if parent is None else parent.depth
 
     # helpers
@@ -118,8 +116,11 @@ class _Builder:
 
     def origin(self, node: ast.AST) -> ir.Origin:
         lineno = getattr(node, "lineno", self.where.tree.lineno)
-        text = linecache.getline(self.where.filename, lineno).strip()
-        return ir.Origin(self.where.filename, lineno, text)
+        found = self.origins.get(lineno)
+        if found is None:  # one per line: a line gives several statements
+            text = linecache.getline(self.where.filename, lineno).strip()
+            found = self.origins[lineno] = ir.Origin(self.where.filename, lineno, text)
+        return found
 
     def new_name(self, base: str) -> str:
         if not self.prefix:
@@ -411,7 +412,7 @@ class _Builder:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
                 if _TEMP.match(name) or isinstance(a or b, tuple) \
-                        or name not in self.read_outside(s):
+                        or not self.read_outside(s, name):
                     continue  # not used after the join
                 # defined on one path only: as in Python, usable where it was defined;
                 # elsewhere it is None, and any arithmetic on it fails loudly
@@ -474,34 +475,39 @@ class _Builder:
             loop = substitute(loop, trivial)
         self.out.append(loop)
 
-    def read_outside(self, region) -> set[str]:
-        """Names the function reads outside ``region`` (computed once per region)."""
-        key = id(region)
-        if key not in self._outside:
-            self._outside[key] = _read(_without(self.function_body, region))
-        return self._outside[key]
+    def read_outside(self, region, name: str) -> bool:
+        """True when the function reads ``name`` outside ``region``: more often in the
+        whole function than inside the region (both counted once)."""
+        if self._reads is None:
+            self._reads = _count_reads(self.function_body, Counter())
+        inside = self._inside.get(id(region))
+        if inside is None:
+            inside = self._inside[id(region)] = _count_reads([region], Counter())
+        return self._reads[name] > inside[name]
 
     def carried(self, s) -> list[str]:
         """Variables the loop body assigns that live across iterations or after it."""
         assigned = _assigned(s.body)
-        outside = self.read_outside(s)
         loop_var = s.target.id if isinstance(s, ast.For) else None
-        return [n for n in assigned if n != loop_var and (n in self.env or n in outside)]
+        return [n for n in assigned
+                if n != loop_var and (n in self.env or self.read_outside(s, n))]
 
 
-def _without(stmts, skip) -> list[ast.stmt]:
-    """The statements of a function with the region ``skip`` left out."""
-    out = []
+def _count_reads(stmts, counts: Counter) -> Counter:
+    """Add, per name, how many statements and conditions in ``stmts`` read it.
+
+    A ``for`` loop's range arguments are not counted: ``read_outside`` has
+    always looked only at branch and loop conditions and at the statements.
+    """
     for s in stmts:
-        if s is skip:
-            continue
         if isinstance(s, (ast.If, ast.For, ast.While)):
-            clone = ast.If(test=getattr(s, "test", ast.Constant(True)),
-                           body=_without(s.body, skip), orelse=_without(s.orelse, skip))
-            out.append(clone)
+            if not isinstance(s, ast.For):
+                counts.update(scan_names(s.test)[2])
+            _count_reads(s.body, counts)
+            _count_reads(s.orelse, counts)
         else:
-            out.append(s)
-    return out
+            counts.update(scan_names(s)[2])
+    return counts
 
 
 _FOLDABLE = {fn for _, fn in list(BINARY.values()) + list(UNARY.values()) + list(COMPARE.values())}
