@@ -23,8 +23,8 @@ from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
 from .rules.numpy import _unbroadcast
 from .templates import (
-    atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, number, plus,
-    times,
+    atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, names_of, number,
+    plus, times,
 )
 
 
@@ -276,7 +276,7 @@ class _Reverse:
         return out
 
     def need(self, expr: ast.expr) -> None:
-        self.needed |= scan.names(expr) & self.locals
+        self.needed |= names_of(expr) & self.locals
 
     def need_atom(self, a) -> None:
         if isinstance(a, ir.Var):

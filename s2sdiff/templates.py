@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 
-from . import ir
+from . import ir, scan
 from .rules import Rule
 
 
@@ -76,17 +76,19 @@ def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
         slots["out"] = ast.Name(_SLOT + "out", ast.Load())
         tree = substitute(rule.partials[index], slots, rule.namespace)
         settled = ast.dump(simplify(clone(tree))) == ast.dump(tree)
-        entry = _SHAPES[key] = (rule, tree, settled)
+        entry = _SHAPES[key] = (rule, tree, settled, scan.names(tree))
     fills = {_SLOT + p: a for p, a in zip(rule.params, args)}
     fills[_SLOT + "out"] = ir.Var(out)
     node = _fill(entry[1], fills)
-    if entry[2]:
-        node.s2s_simple = True  # type: ignore[attr-defined]  # simplify leaves it as it is
+    if entry[2]:  # simplify leaves it as it is, so the names it spells stay these
+        node.s2s_simple = True  # type: ignore[attr-defined]
+        node.s2s_names = frozenset(  # type: ignore[attr-defined]
+            fills[n].name if n in fills else n for n in entry[3])
     return node
 
 
 _SLOT = "\0"  # prefix of the slot names of a shaped template (no identifier has it)
-_SHAPES: dict = {}  # (id(rule), index, shape) -> (rule, simplified template, settled)
+_SHAPES: dict = {}  # (id(rule), index, shape) -> (rule, simplified template, settled, names)
 _SHAPES_MAX = 10_000
 
 
@@ -290,8 +292,17 @@ def times(left: ast.expr, right: ast.expr) -> ast.expr:
     """``left * right``, simplified."""
     node = ast.BinOp(left, ast.Mult(), right)
     if isinstance(left, ast.Name) and getattr(right, "s2s_simple", False):
-        return _simplify_binop(node)  # both operands are in simplest form already
+        out = _simplify_binop(node)  # both operands are in simplest form already
+        if out is node:
+            node.s2s_names = right.s2s_names | {left.id}  # type: ignore[attr-defined]
+        return out
     return simplify(node)
+
+
+def names_of(node: ast.expr) -> frozenset[str] | set[str]:
+    """The identifiers ``node`` spells (known for instantiated partials; else a walk)."""
+    names = getattr(node, "s2s_names", None)
+    return scan.names(node) if names is None else names
 
 
 def instantiate_array(rule, exprs, index: int, op: ir.Op, out: str,
