@@ -225,13 +225,17 @@ def fence(where: SourceFunction) -> None:
         raise UnsupportedSyntaxError("`**kwargs` parameter", where.location(args.kwarg),
                                      "list the parameters one by one")
     defaults = tree.args.defaults + [d for d in tree.args.kw_defaults if d is not None]
-    if not any(_rejected(node, where) for node in nodes(tree.body + defaults)):
+    if not any(_rejected(node, where) for node in nodes(tree.body + defaults)
+               if type(node) in _CHECKED):
         return
     for node in _walk_body(tree):  # breadth first: the error reported is the first ast.walk meets
         kind = _UNSUPPORTED.get(type(node))
         if kind is not None:
             raise UnsupportedSyntaxError(kind[0], where.location(node), kind[1])
         _fence_node(node, where)
+
+
+_CHECKED = frozenset(_UNSUPPORTED) | {ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call}
 
 
 def _rejected(node: ast.AST, where: SourceFunction) -> bool:

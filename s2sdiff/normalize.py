@@ -59,6 +59,24 @@ def normalize(where: SourceFunction) -> ast.FunctionDef:
     return fn
 
 
+def locate(node: ast.AST, like: ast.AST) -> ast.AST:
+    """``ast.copy_location(node, like)``, directly when ``like`` has a full position."""
+    try:
+        lineno, col = like.lineno, like.col_offset  # type: ignore[attr-defined]
+        end_lineno, end_col = like.end_lineno, like.end_col_offset  # type: ignore[attr-defined]
+    except AttributeError:
+        return ast.copy_location(node, like)
+    if lineno is None or col is None or not isinstance(node, _POSITIONED) \
+            or not isinstance(like, _POSITIONED):
+        return ast.copy_location(node, like)
+    node.lineno, node.col_offset = lineno, col  # type: ignore[attr-defined]
+    node.end_lineno, node.end_col_offset = end_lineno, end_col  # type: ignore[attr-defined]
+    return node
+
+
+_POSITIONED = (ast.stmt, ast.expr)  # classes with all four position attributes
+
+
 # ---------------------------------------------------------------- three-address form
 
 _ATOMS = (ast.Name, ast.Constant)
@@ -80,7 +98,7 @@ class _Flatten:
     def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         for s in stmts:
-            out += [ast.copy_location(n, s) if not hasattr(n, "lineno") else n
+            out += [locate(n, s) if not hasattr(n, "lineno") else n
                     for n in self.stmt(s)]
         return out
 
@@ -133,7 +151,7 @@ class _Flatten:
         raise self.error(f"`{type(s).__name__}` statement", s)
 
     def at(self, node: ast.AST, like: ast.AST) -> ast.AST:
-        return ast.copy_location(node, like)
+        return locate(node, like)
 
     def assign(self, targets, value, s) -> list[ast.stmt]:
         if len(targets) > 1:
@@ -280,7 +298,7 @@ class _Flatten:
         """Statements that compute ``e`` into the variable ``target``."""
         def put(value):
             if not hasattr(value, "lineno") and hasattr(e, "lineno"):
-                ast.copy_location(value, e)
+                locate(value, e)
             return [self.at(ast.Assign([ast.Name(target, ast.Store())], value), like)]
 
         if self.is_atom(e):
