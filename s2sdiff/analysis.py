@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import ir
 from .errors import NoRuleError
 from .rules import is_constant, lookup, lookup_array
+from .rules.registry import generation
 
 
 LIST_OPS = {"list", "subscript"}
@@ -20,8 +21,24 @@ def is_list_op(op: ir.Op) -> bool:
     return op.syntax in LIST_OPS or (op.fn is sum and len(op.args) == 1)
 
 
-def partial_positions(op: ir.Op) -> list[int]:
-    """Indices of the arguments of ``op`` that carry a derivative."""
+def partial_positions(op: ir.Op) -> tuple[int, ...]:
+    """Indices of the arguments of ``op`` that carry a derivative (remembered per
+    callable, syntax and number of arguments while no rule is registered)."""
+    key = (op.syntax, id(op.fn), len(op.args), generation())
+    known = _POSITIONS.get(key)
+    if known is not None and known[0] is op.fn:
+        return known[1]
+    if len(_POSITIONS) > 10_000:
+        _POSITIONS.clear()
+    positions = tuple(_partial_positions(op))
+    _POSITIONS[key] = (op.fn, positions)
+    return positions
+
+
+_POSITIONS: dict = {}  # (syntax, id(fn), number of arguments, rules generation) -> (fn, positions)
+
+
+def _partial_positions(op: ir.Op) -> list[int]:
     if op.syntax == "subscript" or (op.fn is sum and len(op.args) == 1):
         return [0]
     if op.syntax == "tuple" or op.fn is slice:

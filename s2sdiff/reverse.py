@@ -34,8 +34,8 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
     if isinstance(fn.result, tuple):
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
-    taken = set(taken or ()) | _all_names(fn)
-    return _Reverse(fn, wrt, active, Namer(taken)).build(with_value)
+    names = _all_names(fn)
+    return _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names).build(with_value)
 
 
 _CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
@@ -115,7 +115,7 @@ def _entering(loop, available: set[str]) -> set[str]:
 
 
 class _Reverse:
-    def __init__(self, fn, wrt, active, namer: Namer):
+    def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None):
         self.arrays = uses_arrays(fn)
         self.fn = fn
         self.wrt = wrt
@@ -130,7 +130,7 @@ class _Reverse:
         self.counters: dict[int, str] = {}
         self.tape = "_tape"
         self.uses_tape = False
-        self.locals = _all_names(fn)
+        self.locals = _all_names(fn) if names is None else names
         self.lists: set[str] = set()  # active lists built by the function (set in emit)
         self.body_needs: dict[int, set[str]] = {}
         self.remat: set[str] = set()  # recomputed in reverse instead of taped
