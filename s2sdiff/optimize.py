@@ -66,8 +66,8 @@ def _read_counts(fn: ir.Function) -> Counter:
 
 def _pure(value) -> bool:
     if isinstance(value, ir.Expr):
-        return not any(isinstance(n, ast.Attribute) and n.attr in ("pop", "append")
-                       for n in ast.walk(value.tree))
+        return not any(type(n) is ast.Attribute and n.attr in ("pop", "append")
+                       for n in scan.nodes([value.tree]))
     if not isinstance(value, ir.Op):
         return True
     if lookup_array(value.fn) is not None:

@@ -70,6 +70,28 @@ def names(tree: ast.AST) -> set[str]:
     return found
 
 
+def local_name_uses(tree: ast.AST) -> list[str]:
+    """Every occurrence of a ``Name`` in ``tree`` that is not linked to a global
+    object (``s2s_global``), one entry per occurrence."""
+    found: list[str] = []
+    stack = [tree]
+    name, node_type = ast.Name, ast.AST
+    while stack:
+        node = stack.pop()
+        cls = type(node)
+        if cls is name:
+            if not hasattr(node, "s2s_global"):
+                found.append(node.id)
+            continue
+        for field in _CHILD_FIELDS.get(cls) or _child_fields(cls):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(value)
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return found
+
+
 def nodes(roots: list):
     """Every node under the nodes ``roots``, operator and context leaves left out."""
     stack = list(reversed(roots))
