@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import ir, scan
+from . import ir
 from .analysis import active as find_active, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
