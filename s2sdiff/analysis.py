@@ -13,6 +13,7 @@ import re
 from . import ir
 from .errors import Location, NoRuleError, UnsupportedSyntaxError
 from .rules import is_constant, lookup, lookup_array
+from .rules.registry import generation
 
 
 LIST_OPS = {"list", "subscript"}
@@ -23,8 +24,24 @@ def is_list_op(op: ir.Op) -> bool:
     return op.syntax in LIST_OPS or (op.fn is sum and len(op.args) == 1)
 
 
-def partial_positions(op: ir.Op) -> list[int]:
-    """Indices of the arguments of ``op`` that carry a derivative."""
+def partial_positions(op: ir.Op) -> tuple[int, ...]:
+    """Indices of the arguments of ``op`` that carry a derivative (remembered per
+    callable, syntax and number of arguments while no rule is registered)."""
+    key = (op.syntax, id(op.fn), len(op.args), generation())
+    known = _POSITIONS.get(key)
+    if known is not None and known[0] is op.fn:
+        return known[1]
+    if len(_POSITIONS) > 10_000:
+        _POSITIONS.clear()
+    positions = tuple(_partial_positions(op))
+    _POSITIONS[key] = (op.fn, positions)
+    return positions
+
+
+_POSITIONS: dict = {}  # (syntax, id(fn), number of arguments, rules generation) -> (fn, positions)
+
+
+def _partial_positions(op: ir.Op) -> list[int]:
     if op.syntax == "subscript" or (op.fn is sum and len(op.args) == 1):
         return [0]
     if op.syntax == "tuple" or op.fn is slice:
@@ -47,33 +64,50 @@ def _vars(atoms) -> set[str]:
     return {a.name for a in atoms if isinstance(a, ir.Var)}
 
 
-def varied(fn: ir.Function, wrt: set[str]) -> set[str]:
+def varied(fn: ir.Function, wrt: set[str], edges: list | None = None) -> set[str]:
     """Values that depend on the ``wrt`` inputs through differentiable operations."""
-    found = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for s in ir.walk(fn.body):
-            for target, sources in _edges(s):
-                if target not in found and sources & found:
-                    found.add(target)
-                    changed = True
-    return found
+    return forward_closure(all_edges(fn) if edges is None else edges, wrt)
 
 
-def useful(fn: ir.Function) -> set[str]:
+def useful(fn: ir.Function, edges: list | None = None) -> set[str]:
     """Values whose change can reach the result through differentiable operations."""
-    found = _vars(ir.atoms_of(fn.result))
-    changed = True
-    stmts = ir.walk(fn.body)
-    while changed:
-        changed = False
-        for s in reversed(stmts):
-            for target, sources in _edges(s):
-                if target in found and not sources <= found:
-                    found |= sources
-                    changed = True
+    return backward_closure(all_edges(fn) if edges is None else edges,
+                            _vars(ir.atoms_of(fn.result)))
+
+
+def forward_closure(edges: list, start) -> set[str]:
+    """``start`` and every target reached from it along ``edges`` (source → target)."""
+    targets: dict[str, list[str]] = {}
+    for target, sources in edges:
+        for source in sources:
+            targets.setdefault(source, []).append(target)
+    return _reach(targets, start)
+
+
+def backward_closure(edges: list, start) -> set[str]:
+    """``start`` and every source reached from it against ``edges`` (target → sources)."""
+    sources_of: dict[str, list[str]] = {}
+    for target, sources in edges:
+        sources_of.setdefault(target, []).extend(sources)
+    return _reach(sources_of, start)
+
+
+def _reach(next_of: dict, start) -> set[str]:
+    """Everything reachable from ``start`` in the graph ``next_of`` (a worklist: each
+    name is expanded once, where sweeping the edges to a fixpoint was quadratic)."""
+    found = set(start)
+    todo = list(found)
+    while todo:
+        for name in next_of.get(todo.pop(), ()):
+            if name not in found:
+                found.add(name)
+                todo.append(name)
     return found
+
+
+def all_edges(fn: ir.Function) -> list[tuple[str, set[str]]]:
+    """The derivative edges of every statement, in program order."""
+    return [e for s in ir.walk(fn.body) for e in _edges(s)]
 
 
 def _edges(s) -> list[tuple[str, set[str]]]:
@@ -93,7 +127,8 @@ def _edges(s) -> list[tuple[str, set[str]]]:
 def active(fn: ir.Function, wrt: set[str]) -> set[str]:
     """Active values; raises NoRuleError for an active call without a rule, and for a
     tuple of varied values that reaches the result (its derivative would be lost)."""
-    moved, reach = varied(fn, wrt), useful(fn)
+    edges = all_edges(fn)
+    moved, reach = varied(fn, wrt, edges), useful(fn, edges)
     result = moved & reach
     for s in ir.walk(fn.body):
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.value.syntax == "tuple" \

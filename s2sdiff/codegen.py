@@ -18,7 +18,8 @@ import linecache
 from dataclasses import dataclass, field
 
 from . import fold, ir
-from .templates import atom_expr, clone, fold_numbers, index_node, number
+from .exprtext import unparse
+from .templates import atom_expr, fold_numbers, index_node, names_of, number
 
 _INDENT = "    "
 
@@ -184,7 +185,13 @@ class _Printer:
 
     # expressions
     def expr(self, node: ast.expr) -> str:
-        return ast.unparse(self.bind(node))
+        """The text of ``node``, its global names bound (``node`` may be changed)."""
+        text = unparse(node, self.bound_name)
+        return ast.unparse(self.bind(node)) if text is None else text
+
+    def bound_name(self, node: ast.Name) -> str | None:
+        """The name a global is bound to, if binding it changes nothing; else None."""
+        return node.id if self.binder.bound.get(node.id) is node.s2s_global else None
 
     def bind(self, node: ast.expr) -> ast.expr:
         for sub in ast.walk(node):
@@ -261,7 +268,11 @@ class _Printer:
         if isinstance(v, ir.Op):
             return self.op(v)
         if isinstance(v, ir.Expr):
-            return self.expr(self.substitute(clone(v.tree)))
+            if not self.pending or self.pending.keys().isdisjoint(names_of(v.tree)):
+                text = unparse(v.tree, self.bound_name)  # nothing folded into it
+                if text is not None:
+                    return text
+            return self.expr(self.substituted(v.tree))
         return self.atom(v)
 
     # statements
@@ -327,20 +338,30 @@ class _Printer:
         if isinstance(s.value, ir.Op):
             text, prec = self.op_text(s.value)
         elif isinstance(s.value, ir.Expr):
-            tree = self.bind(self.substitute(clone(s.value.tree)))
-            text, prec = ast.unparse(tree), _precedence(tree)
+            text, prec = self.expr_text(s.value.tree)
         else:
             text, prec = self.operand(s.value)
         comment = s.comment or next(iter(self.comments), "")
         self.pending[s.target] = _Folded(text, prec, reads, comment)
 
-    def substitute(self, tree: ast.expr) -> ast.expr:
-        """``tree`` with the folded values it reads written in."""
-        if not self.pending:
-            return tree
+    def expr_text(self, tree: ast.expr) -> tuple[str, int]:
+        """The text of an emitted expression, folded values written in, and its precedence."""
+        if not self.pending or self.pending.keys().isdisjoint(names_of(tree)):
+            text = unparse(tree, self.bound_name)  # nothing folded into it: tree unchanged
+            if text is not None:
+                return text, _precedence(tree)
+        tree = self.substituted(tree)
+        return self.expr(tree), _precedence(tree)
+
+    def substituted(self, tree: ast.expr) -> ast.expr:
+        """A copy of ``tree`` with the folded values it reads written in (one walk)."""
         numbers = []
 
-        def swap(node):
+        def copy(node):
+            if isinstance(node, list):
+                return [copy(x) for x in node]
+            if not isinstance(node, ast.AST):
+                return node
             if isinstance(node, ast.Name) and node.id in self.pending \
                     and not hasattr(node, "s2s_global"):
                 folded = self.pending.pop(node.id)
@@ -349,14 +370,14 @@ class _Printer:
                 new = ast.parse(folded.text, mode="eval").body
                 numbers.append(number(new) is not None)
                 return new
-            for name, value in ast.iter_fields(node):
-                if isinstance(value, ast.AST):
-                    setattr(node, name, swap(value))
-                elif isinstance(value, list):
-                    value[:] = [swap(v) if isinstance(v, ast.AST) else v for v in value]
-            return node
+            new = type(node)(**{f: copy(getattr(node, f)) for f in node._fields
+                                if hasattr(node, f)})
+            for attr in ("s2s_global", "s2s_home"):
+                if hasattr(node, attr):
+                    setattr(new, attr, getattr(node, attr))
+            return new
 
-        tree = swap(tree)
+        tree = copy(tree)
         return fold_numbers(tree) if any(numbers) else tree
 
     def if_(self, s: ir.If, depth: int) -> list[str]:

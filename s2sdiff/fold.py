@@ -13,12 +13,11 @@ function of the IR: ``plan(fn)`` gives the ``id`` of each assignment to fold.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections import Counter
 from dataclasses import replace
 
-from . import ir
+from . import ir, scan
 from .optimize import _pure
 
 _TEMPORARY = re.compile(r"_(t|cond)\d+(_bar|_dot)?$")
@@ -60,9 +59,11 @@ def _names(value) -> list[str]:
         return [value.name]
     if isinstance(value, ir.Op):
         return [a.name for a in ir.atoms_of(value) if isinstance(a, ir.Var)]
-    if isinstance(value, ir.Expr):
-        return [n.id for n in ast.walk(value.tree)
-                if isinstance(n, ast.Name) and not hasattr(n, "s2s_global")]
+    if isinstance(value, ir.Expr):  # generated trees no longer change: walked once
+        uses = getattr(value.tree, "s2s_uses", None)
+        if uses is None:
+            uses = value.tree.s2s_uses = tuple(scan.local_name_uses(value.tree))
+        return list(uses)
     if isinstance(value, tuple):
         return [n for v in value for n in _names(v)]
     return []
@@ -125,6 +126,7 @@ class _Planner:
         self.later: tuple[Counter, Counter] | None = None  # counts of the part after this one
         self.folded: set[int] = set()
         self.effective: dict[str, set[str]] = {}  # what a folded value reads, transitively
+        self.seen: dict[int, tuple] = {}  # id(statement) -> (use sites, reads, defines)
 
     def part(self, counts: tuple[Counter, Counter], later) -> None:
         self.reads, self.writes = counts
@@ -138,39 +140,51 @@ class _Planner:
                 self.block(s.orelse, [(p.target, p.second) for p in s.phis])
             elif isinstance(s, ir.Loop):
                 self.block(s.body, [(p.target, p.second) for p in s.phis])
-            elif self.candidate(s) and self.used_once_later(s, stmts[i + 1:], tail):
-                self.folded.add(id(s))
-                self.effective[s.target] = self.needs(s)
+            elif self.candidate(s):
+                needs = self.needs(s)
+                if self.used_once_later(s.target, needs, stmts, i + 1, tail):
+                    self.folded.add(id(s))
+                    self.effective[s.target] = needs
 
     def candidate(self, s) -> bool:
-        if not (isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier()
-                and _foldable_value(s.value)):
+        if not (isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier()):
             return False
         name = s.target
-        once = self.reads[name] == 1 and self.writes[name] == 1
-        if self.later is None:
-            return once
-        later_reads, later_writes = self.later
-        return once and (not later_reads[name] or later_writes[name] > 0)
+        if self.reads[name] != 1 or self.writes[name] != 1:
+            return False
+        if self.later is not None:
+            later_reads, later_writes = self.later
+            if later_reads[name] and not later_writes[name] > 0:
+                return False
+        return _foldable_value(s.value)  # the costliest test last
 
     def needs(self, s: ir.Assign) -> set[str]:
         return set().union(*(self.effective.get(n, {n}) for n in _names(s.value)))
 
-    def used_once_later(self, s: ir.Assign, later, tail) -> bool:
-        """Is the one read of ``s.target`` a use site later in this block (or its φ
-        copies), with nothing written in between that the value reads?"""
-        name = s.target
-        needs = self.needs(s)
+    def used_once_later(self, name: str, needs: set[str], stmts, start: int, tail) -> bool:
+        """Is the one read of ``name`` a use site in ``stmts[start:]`` (or its φ
+        copies), with nothing written in between that its value reads (``needs``)?"""
         written: set[str] = set()
         temporary = bool(_TEMPORARY.match(name))
-        for t in later:
-            if name in _use_sites(t):
+        for j in range(start, len(stmts)):
+            uses, reads, defines = self.summary(stmts[j])
+            if name in uses:
                 return temporary and not (written & needs)
-            nested = ir.walk([t])
-            if any(name in _reads(sub) for sub in nested):
+            if name in reads:
                 return False
-            written.update(n for sub in nested for n in _defines(sub))
+            written |= defines
         return not (written & needs) and _into_copy(name, needs, tail)
+
+    def summary(self, t) -> tuple:
+        """The use sites of ``t``, and what it and its nested statements read and
+        define (computed once per statement: later candidates look at it again)."""
+        known = self.seen.get(id(t))
+        if known is None:
+            nested = ir.walk([t])
+            known = (set(_use_sites(t)), {n for sub in nested for n in _reads(sub)},
+                     {n for sub in nested for n in _defines(sub)})
+            self.seen[id(t)] = known
+        return known
 
 
 def _into_copy(name: str, needs: set[str], tail) -> bool:

@@ -21,9 +21,9 @@ import operator
 import numpy as np
 from dataclasses import replace
 
-from . import ir
+from . import ir, scan
 from .analysis import active as check_rules
-from .analysis import is_list_op, partial_positions
+from .analysis import backward_closure, forward_closure, is_list_op, partial_positions
 from .errors import NoRuleError, S2SDiffError
 from .normalize import Namer
 from .reverse import uses_arrays
@@ -62,7 +62,7 @@ def _all_names(fn: ir.Function) -> set[str]:
         if isinstance(s, ir.Assign):
             names.add(s.target)
             if isinstance(s.value, ir.Expr):
-                names |= {n.id for n in ast.walk(s.value.tree) if isinstance(n, ast.Name)}
+                names |= scan.names(s.value.tree)
         elif isinstance(s, (ir.Push, ir.Pop)):
             names |= set(s.values) | {s.tape}
         elif isinstance(s, (ir.If, ir.Loop)):
@@ -132,22 +132,9 @@ def _edges(s) -> list[tuple[str, set[str]]]:
 def _activity(fn: ir.Function, wrt: set[str]) -> set[str]:
     """Values that depend on ``wrt`` and reach the result (flow-insensitive)."""
     edges = [e for s in ir.walk(fn.body) for e in _edges(s)]
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for target, sources in edges:
-            if target not in varied and sources & varied:
-                varied.add(target)
-                changed = True
-    useful = {a.name for a in ir.atoms_of(fn.result) if isinstance(a, ir.Var)}
-    changed = True
-    while changed:
-        changed = False
-        for target, sources in edges:
-            if target in useful and not sources <= useful:
-                useful |= sources
-                changed = True
+    varied = forward_closure(edges, wrt)
+    useful = backward_closure(edges, {a.name for a in ir.atoms_of(fn.result)
+                                      if isinstance(a, ir.Var)})
     return varied & useful
 
 

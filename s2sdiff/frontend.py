@@ -11,6 +11,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from .errors import Location, NameResolutionError, NoSourceError, UnsupportedSyntaxError
+from .scan import nodes
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def from_function(fn) -> SourceFunction:
             f"cannot differentiate {fn!r}: it is not a Python function with source code"
         )
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, start = inspect.findsource(fn)
         filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
     except (OSError, TypeError) as exc:
         raise NoSourceError(
@@ -96,21 +97,67 @@ def from_function(fn) -> SourceFunction:
             "differentiated: put the function in a file"
         ) from None
     resolver = Resolver(fn.__globals__, _closure_of(fn))
-    return parse_function("".join(lines), filename, first, fn.__name__, resolver, key=fn)
+    module = None
+    end = _block_end(lines, start)
+    if end is not None:
+        source = "".join(lines[start:end])
+        module, indent = _parse(source, filename, start + 1, fn.__name__, quiet=True)
+    if module is None:  # what inspect.getsourcelines does, tokenizing the whole block
+        source = "".join(inspect.getblock(lines[start:]))
+        module, indent = _parse(source, filename, start + 1, fn.__name__)
+    return _checked(module, filename, fn.__name__, indent, resolver, fn)
+
+
+def _block_end(lines: list[str], start: int) -> int | None:
+    """Where the ``def`` at ``lines[start]`` ends, found without tokenizing, or None.
+
+    The block ends at the first line after the ``def`` line that is neither blank
+    nor a comment and is indented no deeper than the ``def``. A continuation line
+    (in brackets or a string) indented that little cuts the source where it
+    cannot parse, so a cut that parses is where ``inspect.getblock`` ends too.
+    """
+    head = lines[start].lstrip()
+    if not head.startswith(("def ", "async ", "@")):
+        return None
+    base = len(lines[start]) - len(head)
+    line = start
+    while not lines[line].lstrip().startswith(("def ", "async ")):  # decorators
+        line += 1
+        if line == len(lines):
+            return None
+    for i in range(line + 1, len(lines)):
+        text = lines[i].lstrip()
+        if text and not text.startswith("#") and len(lines[i]) - len(text) <= base:
+            return i
+    return len(lines)
 
 
 def parse_function(
     source: str, filename: str, first_line: int, name: str, resolver: Resolver, key=None
 ) -> SourceFunction:
     """Parse the source text of one ``def`` starting at ``first_line`` of ``filename``."""
+    module, indent = _parse(source, filename, first_line, name)
+    return _checked(module, filename, name, indent, resolver, key)
+
+
+def _parse(source: str, filename: str, first_line: int, name: str, quiet: bool = False):
+    """The module parsed from the source of a ``def``, and the indentation removed;
+    ``(None, 0)`` when ``quiet`` and it does not parse."""
     dedented = textwrap.dedent(source)
     indent = _indent_of(source) - _indent_of(dedented)
     try:  # blank lines in front give the nodes their line numbers in the file
-        module = ast.parse("\n" * (first_line - 1) + dedented)
+        return ast.parse("\n" * (first_line - 1) + dedented), indent
     except SyntaxError as exc:
+        if quiet:
+            return None, 0
         loc = Location(filename, exc.lineno or first_line, exc.offset or 0,
                        linecache.getline(filename, exc.lineno or first_line))
         raise UnsupportedSyntaxError(f"cannot parse the source of {name!r}: {exc.msg}", loc) from None
+
+
+def _checked(module: ast.Module, filename: str, name: str, indent: int, resolver: Resolver,
+             key) -> SourceFunction:
+    """The parsed ``def`` as a SourceFunction, once it passed the fence."""
     tree = module.body[0] if module.body else None
     where = SourceFunction(name, filename, tree, indent, resolver, key)
     if isinstance(tree, ast.AsyncFunctionDef):
@@ -177,11 +224,30 @@ def fence(where: SourceFunction) -> None:
     if args.kwarg is not None:
         raise UnsupportedSyntaxError("`**kwargs` parameter", where.location(args.kwarg),
                                      "list the parameters one by one")
-    for node in _walk_body(tree):
+    defaults = tree.args.defaults + [d for d in tree.args.kw_defaults if d is not None]
+    if not any(_rejected(node, where) for node in nodes(tree.body + defaults)
+               if type(node) in _CHECKED):
+        return
+    for node in _walk_body(tree):  # breadth first: the error reported is the first ast.walk meets
         kind = _UNSUPPORTED.get(type(node))
         if kind is not None:
             raise UnsupportedSyntaxError(kind[0], where.location(node), kind[1])
         _fence_node(node, where)
+
+
+_CHECKED = frozenset(_UNSUPPORTED) | {ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call}
+
+
+def _rejected(node: ast.AST, where: SourceFunction) -> bool:
+    """True when ``fence`` rejects ``node``."""
+    if type(node) in _UNSUPPORTED:
+        return True
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call)):
+        try:
+            _fence_node(node, where)
+        except UnsupportedSyntaxError:
+            return True
+    return False
 
 
 def _walk_body(tree: ast.FunctionDef):

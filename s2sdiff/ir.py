@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Var:
     name: str
 
@@ -22,7 +22,7 @@ class Var:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Const:
     value: object
 
@@ -30,7 +30,7 @@ class Const:
         return repr(self.value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Global:
     """A module-level object, written in code by ``name`` (e.g. ``math``)."""
 
@@ -53,7 +53,7 @@ class Global:
 Atom = Union[Var, Const, Global]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Op:
     """An operation on atoms: ``fn(*args, **kwargs)``, written as ``syntax``.
 
@@ -84,7 +84,7 @@ class Op:
         return f" {self.syntax} ".join(args)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expr:
     """A Python expression built by an emitter (an instantiated rule)."""
 
@@ -94,7 +94,7 @@ class Expr:
         return ast.unparse(self.tree)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a statement comes from in the user's source."""
 
@@ -103,7 +103,7 @@ class Origin:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assign:
     target: str
     value: object  # Atom | Op | Expr
@@ -115,7 +115,7 @@ class Assign:
         return f"{self.target} {'+=' if self.accumulate else '='} {self.value}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phi:
     """``target = φ(first, second)``: then/else values of an If; init/next of a Loop."""
 
@@ -127,7 +127,7 @@ class Phi:
         return f"{self.target} = φ({self.first}, {self.second})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class If:
     cond: Atom
     then: tuple
@@ -136,7 +136,7 @@ class If:
     origin: Origin | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loop:
     """``for var in range(*args)`` (kind "for") or ``while cond`` (kind "while").
 
@@ -153,7 +153,7 @@ class Loop:
     origin: Origin | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Push:
     """``_tape.append(values)`` (a tuple when several)."""
 
@@ -161,7 +161,7 @@ class Push:
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pop:
     """``values = _tape.pop()``."""
 
@@ -169,7 +169,7 @@ class Pop:
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Append:
     """``target.append(value)`` on a list the function built."""
 
@@ -188,19 +188,19 @@ def make_tuple(*items):
     return tuple(items)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comment:
     """A comment line in generated code."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Return:
     value: object  # Atom or tuple of atoms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Function:
     name: str
     params: tuple[str, ...]

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections import deque
 from typing import TYPE_CHECKING
 
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
+from .scan import scan_names
 
 if TYPE_CHECKING:
     from .normalize import Namer
@@ -50,6 +52,22 @@ def _escapes_stmt(s: ast.stmt) -> set[str]:
     return set()
 
 
+def _returns(body: list[ast.stmt]) -> list[ast.Return]:
+    """The ``return`` statements in ``body``, in the breadth-first order of ``ast.walk``
+    (statements nest only in statements, so the expressions need no visit)."""
+    found = []
+    queue = deque(body)
+    while queue:
+        s = queue.popleft()
+        if isinstance(s, ast.Return):
+            found.append(s)
+        for field in ("body", "orelse", "handlers", "finalbody", "cases"):
+            inner = getattr(s, field, None)
+            if type(inner) is list:
+                queue.extend(inner)
+    return found
+
+
 def _always_jumps(stmts: list[ast.stmt]) -> bool:
     for s in stmts:
         if isinstance(s, (ast.Return, ast.Break, ast.Continue)):
@@ -71,8 +89,7 @@ class Jumps:
         self.all_loops: list[dict] = []
 
     def function_body(self, body: list[ast.stmt]) -> list[ast.stmt]:
-        returns = [n for n in ast.walk(ast.Module(body=body, type_ignores=[]))
-                   if isinstance(n, ast.Return)]
+        returns = _returns(body)
         for r in returns:
             if r.value is None:
                 raise UnsupportedSyntaxError("`return` without a value", self.where.location(r),
@@ -105,7 +122,7 @@ class Jumps:
                 out += self.jump(s)
                 return out
             kinds = _escapes_stmt(s)
-            rest = stmts[i + 1:]
+            rest = stmts[i + 1:] if kinds else []  # copied only when a jump needs it
             if kinds and rest and isinstance(s, ast.If):
                 if _always_jumps(s.body):
                     out.append(self.if_(s, s.body, s.orelse + rest))
@@ -224,9 +241,7 @@ def range_args(s: ast.For, where: SourceFunction) -> list[ast.expr]:
 
 def drop_unread_flags(body: list[ast.stmt], flags: set[str]) -> list[ast.stmt]:
     """Remove assignments to flags that nothing reads."""
-    module = ast.Module(body=body, type_ignores=[])
-    read = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    dead = flags - read
+    dead = flags - scan_names(ast.Module(body=body, type_ignores=[]))[2]
 
     def keep(stmts):
         out = []

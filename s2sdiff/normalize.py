@@ -16,6 +16,7 @@ import copy
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
 from .jumps import Jumps, range_args
+from .scan import scan_names
 
 
 class Namer:
@@ -36,37 +37,15 @@ class Namer:
                 return name
 
 
-def scan_names(tree: ast.AST) -> tuple[set[str], set[str]]:
-    """Every identifier spelled in ``tree``, and those it assigns (one walk)."""
-    every: set[str] = set()
-    stored: set[str] = set()
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            every.add(node.id)
-            if isinstance(node.ctx, ast.Store):
-                stored.add(node.id)
-        elif isinstance(node, ast.arg):
-            every.add(node.arg)
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
-    return every, stored
-
-
 def names_in(tree: ast.AST) -> set[str]:
     """Every identifier spelled in ``tree``."""
     return scan_names(tree)[0]
 
 
-def local_names(fn: ast.FunctionDef) -> set[str]:
-    """Parameters and every name the body assigns."""
+def local_names(fn: ast.FunctionDef, stored: set[str] | None = None) -> set[str]:
+    """Parameters and every name the body assigns (``stored``, if already scanned)."""
     params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    return params | scan_names(fn)[1]
+    return params | (scan_names(fn)[1] if stored is None else stored)
 
 
 def normalize(where: SourceFunction) -> ast.FunctionDef:
@@ -78,6 +57,24 @@ def normalize(where: SourceFunction) -> ast.FunctionDef:
     locals_ = local_names(fn)
     fn.body = _Flatten(namer, locals_, where).function_body(fn.body)
     return fn
+
+
+def locate(node: ast.AST, like: ast.AST) -> ast.AST:
+    """``ast.copy_location(node, like)``, directly when ``like`` has a full position."""
+    try:
+        lineno, col = like.lineno, like.col_offset  # type: ignore[attr-defined]
+        end_lineno, end_col = like.end_lineno, like.end_col_offset  # type: ignore[attr-defined]
+    except AttributeError:
+        return ast.copy_location(node, like)
+    if lineno is None or col is None or not isinstance(node, _POSITIONED) \
+            or not isinstance(like, _POSITIONED):
+        return ast.copy_location(node, like)
+    node.lineno, node.col_offset = lineno, col  # type: ignore[attr-defined]
+    node.end_lineno, node.end_col_offset = end_lineno, end_col  # type: ignore[attr-defined]
+    return node
+
+
+_POSITIONED = (ast.stmt, ast.expr)  # classes with all four position attributes
 
 
 # ---------------------------------------------------------------- three-address form
@@ -101,7 +98,7 @@ class _Flatten:
     def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         for s in stmts:
-            out += [ast.copy_location(n, s) if not hasattr(n, "lineno") else n
+            out += [locate(n, s) if not hasattr(n, "lineno") else n
                     for n in self.stmt(s)]
         return out
 
@@ -154,7 +151,7 @@ class _Flatten:
         raise self.error(f"`{type(s).__name__}` statement", s)
 
     def at(self, node: ast.AST, like: ast.AST) -> ast.AST:
-        return ast.copy_location(node, like)
+        return locate(node, like)
 
     def assign(self, targets, value, s) -> list[ast.stmt]:
         if len(targets) > 1:
@@ -301,7 +298,7 @@ class _Flatten:
         """Statements that compute ``e`` into the variable ``target``."""
         def put(value):
             if not hasattr(value, "lineno") and hasattr(e, "lineno"):
-                ast.copy_location(value, e)
+                locate(value, e)
             return [self.at(ast.Assign([ast.Name(target, ast.Store())], value), like)]
 
         if self.is_atom(e):

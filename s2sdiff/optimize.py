@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import replace
 
-from . import ir
+from . import ir, scan
 from .analysis import is_list_op
 from .rules import is_constant, lookup, lookup_array
+from .templates import names_of
 
 
 def _names_in_target(target: str) -> set[str]:
     if target.isidentifier():
         return {target}
     tree = ast.parse(target, mode="eval")
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return scan.names(tree)
 
 
 def _reads(value) -> set[str]:
     if isinstance(value, ir.Expr):
-        return {n.id for n in ast.walk(value.tree) if isinstance(n, ast.Name)}
+        return names_of(value.tree)
     if isinstance(value, ir.Op):
         out = {a.name for a in ir.atoms_of(value) if isinstance(a, ir.Var)}
         return out
@@ -51,24 +53,21 @@ def _stmt_reads(s) -> set[str]:
     return names  # φ operands are counted one φ at a time, see _read_counts
 
 
-def _read_counts(fn: ir.Function, reads_of) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for n in _reads(fn.result):
-        counts[n] = counts.get(n, 0) + 1
+def _read_counts(fn: ir.Function) -> Counter:
+    """How many statements (and φs, one by one) read each name."""
+    counts = Counter(_reads(fn.result))
     for s in ir.walk(fn.body):
-        reads = [reads_of(s)]
+        counts.update(_stmt_reads(s))
         if isinstance(s, (ir.If, ir.Loop)):
-            reads += [_reads(p.first) | _reads(p.second) for p in s.phis]
-        for names in reads:
-            for n in names:
-                counts[n] = counts.get(n, 0) + 1
+            for p in s.phis:
+                counts.update(_reads(p.first) | _reads(p.second))
     return counts
 
 
 def _pure(value) -> bool:
     if isinstance(value, ir.Expr):
-        return not any(isinstance(n, ast.Attribute) and n.attr in ("pop", "append")
-                       for n in ast.walk(value.tree))
+        return not any(type(n) is ast.Attribute and n.attr in ("pop", "append")
+                       for n in scan.nodes([value.tree]))
     if not isinstance(value, ir.Op):
         return True
     if lookup_array(value.fn) is not None:
@@ -80,15 +79,7 @@ def _pure(value) -> bool:
 
 def eliminate_dead_code(fn: ir.Function) -> ir.Function:
     """Remove assignments and φs whose values nothing reads (repeated to a fixpoint)."""
-    cache: dict[int, set[str]] = {}
-
-    def reads_of(s) -> set[str]:
-        key = id(s)
-        if key not in cache:
-            cache[key] = _stmt_reads(s)
-        return cache[key]
-
-    counts = _read_counts(fn, reads_of)
+    counts = _read_counts(fn)
     while True:
         removed: list = []
         body = _sweep(fn.body, counts, removed)

@@ -26,7 +26,8 @@ from .rules.joining import _add_items
 from .rules.numpy import _spread
 from .shapes import resolve
 from .templates import (
-    atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, number, plus,
+    atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, names_of, number,
+    plus,
 )
 
 
@@ -36,8 +37,8 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
     if isinstance(fn.result, tuple):
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
-    taken = set(taken or ()) | _all_names(fn)
-    return _Reverse(fn, wrt, active, Namer(taken)).build(with_value)
+    names = _all_names(fn)
+    return _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names).build(with_value)
 
 
 _CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
@@ -117,7 +118,7 @@ def _entering(loop, available: set[str]) -> set[str]:
 
 
 class _Reverse(ArrayAdjoints):
-    def __init__(self, fn, wrt, active, namer: Namer):
+    def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None):
         self.arrays = uses_arrays(fn)
         self.fn = fn
         self.wrt = wrt
@@ -132,7 +133,7 @@ class _Reverse(ArrayAdjoints):
         self.counters: dict[int, str] = {}
         self.tape = "_tape"
         self.uses_tape = False
-        self.locals = _all_names(fn)
+        self.locals = _all_names(fn) if names is None else names
         self.lists: set[str] = set()  # active lists built by the function (set in emit)
         self.body_needs: dict[int, set[str]] = {}
         self.remat: set[str] = set()  # recomputed in reverse instead of taped
@@ -304,9 +305,7 @@ class _Reverse(ArrayAdjoints):
         return out
 
     def need(self, expr: ast.expr) -> None:
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Name) and node.id in self.locals:
-                self.needed.add(node.id)
+        self.needed |= names_of(expr) & self.locals
 
     def need_atom(self, a) -> None:
         if isinstance(a, ir.Var):
@@ -452,8 +451,7 @@ class _Reverse(ArrayAdjoints):
             shared = False
             for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
-                others = [a for a in op.args if a is not arg]
-                scalars = all(isinstance(a, ir.Const) for a in others)  # no broadcasting
+                scalars = _scalars(a for a in op.args if a is not arg)  # no broadcasting
                 contribution, uniform = self.contribution(z, arg.name, partial, scalars)
                 self.accumulate(arg.name, contribution, out, comment,
                                 share=None if shared else z, uniform=uniform)
@@ -636,6 +634,11 @@ class _Reverse(ArrayAdjoints):
                 out.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
         return out
+
+
+def _scalars(others) -> bool:
+    """True when the other operands are constants: no broadcasting to undo."""
+    return all(isinstance(a, ir.Const) for a in others)
 
 
 def _var_of(node: ast.expr):

@@ -15,11 +15,13 @@ import linecache
 import operator
 import re
 import sys
+from collections import Counter
 
 from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
-from .normalize import METHOD, SETITEM, Namer, local_names, names_in, normalize
+from .normalize import METHOD, SETITEM, Namer, local_names, normalize
+from .scan import scan_names
 from .rules import is_constant, lookup, lookup_array
 from .rules.joining import JOINS
 
@@ -69,13 +71,14 @@ class Names:
 def build(where: SourceFunction) -> ir.Function:
     """The structured SSA form of a parsed user function."""
     core = normalize(where)
-    names = Names(names_in(core))
+    every, stored, _ = scan_names(core)
+    names = Names(every)
     builder = _Builder(where, names, stack=(where.key,), prefix="")
     params = [a.arg for a in core.args.posonlyargs + core.args.args + core.args.kwonlyargs]
     for p in params:
         names.new(p)
         builder.env[p] = ir.Var(p)
-    body, result = builder.function(core)
+    body, result = builder.function(core, local_names(core, stored))
     fn = ir.Function(core.name, tuple(params), tuple(body), result,
                      docstring=ast.get_docstring(where.tree) or "", signature=core.args)
     return fn
@@ -91,11 +94,6 @@ def _assigned(stmts: list[ast.stmt]) -> list[str]:
     return found
 
 
-def _read(stmts: list[ast.stmt]) -> set[str]:
-    return {n.id for s in stmts for n in ast.walk(s)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
 class _Builder:
     def __init__(self, where: SourceFunction, names: Names, stack: tuple, prefix: str,
                  parent: "_Builder | None" = None):
@@ -108,7 +106,9 @@ class _Builder:
         self.locals: set[str] = set()
         self.function_body: list[ast.stmt] = []
         self.lists: set[str] = set() if parent is None else parent.lists
-        self._outside: dict[int, set[str]] = {}
+        self._inside: dict[int, Counter] = {}
+        self._reads: Counter | None = None  # reads of the whole function, counted once
+        self.origins: dict[int, ir.Origin] = {}
         self.depth = 0 if parent is None else parent.depth
 
     # helpers
@@ -117,8 +117,11 @@ class _Builder:
 
     def origin(self, node: ast.AST) -> ir.Origin:
         lineno = getattr(node, "lineno", self.where.tree.lineno)
-        text = linecache.getline(self.where.filename, lineno).strip()
-        return ir.Origin(self.where.filename, lineno, text)
+        found = self.origins.get(lineno)
+        if found is None:  # one per line: a line gives several statements
+            text = linecache.getline(self.where.filename, lineno).strip()
+            found = self.origins[lineno] = ir.Origin(self.where.filename, lineno, text)
+        return found
 
     def new_name(self, base: str) -> str:
         if not self.prefix:
@@ -134,8 +137,8 @@ class _Builder:
         self.out.append(ir.Assign(name, value, self.origin(node)))
         return ir.Var(name)
 
-    def function(self, core: ast.FunctionDef):
-        self.locals = local_names(core)
+    def function(self, core: ast.FunctionDef, locals_: set[str] | None = None):
+        self.locals = local_names(core) if locals_ is None else locals_
         self.function_body = core.body
         body = core.body
         ret = body[-1]
@@ -423,7 +426,7 @@ class _Builder:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
                 if _TEMP.match(name) or isinstance(a or b, tuple) \
-                        or name not in self.read_outside(s):
+                        or not self.read_outside(s, name):
                     continue  # not used after the join
                 # defined on one path only: as in Python, usable where it was defined;
                 # elsewhere it is None, and any arithmetic on it fails loudly
@@ -486,34 +489,39 @@ class _Builder:
             loop = substitute(loop, trivial)
         self.out.append(loop)
 
-    def read_outside(self, region) -> set[str]:
-        """Names the function reads outside ``region`` (computed once per region)."""
-        key = id(region)
-        if key not in self._outside:
-            self._outside[key] = _read(_without(self.function_body, region))
-        return self._outside[key]
+    def read_outside(self, region, name: str) -> bool:
+        """True when the function reads ``name`` outside ``region``: more often in the
+        whole function than inside the region (both counted once)."""
+        if self._reads is None:
+            self._reads = _count_reads(self.function_body, Counter())
+        inside = self._inside.get(id(region))
+        if inside is None:
+            inside = self._inside[id(region)] = _count_reads([region], Counter())
+        return self._reads[name] > inside[name]
 
     def carried(self, s) -> list[str]:
         """Variables the loop body assigns that live across iterations or after it."""
         assigned = _assigned(s.body)
-        outside = self.read_outside(s)
         loop_var = s.target.id if isinstance(s, ast.For) else None
-        return [n for n in assigned if n != loop_var and (n in self.env or n in outside)]
+        return [n for n in assigned
+                if n != loop_var and (n in self.env or self.read_outside(s, n))]
 
 
-def _without(stmts, skip) -> list[ast.stmt]:
-    """The statements of a function with the region ``skip`` left out."""
-    out = []
+def _count_reads(stmts, counts: Counter) -> Counter:
+    """Add, per name, how many statements and conditions in ``stmts`` read it.
+
+    A ``for`` loop's range arguments are not counted: ``read_outside`` has
+    always looked only at branch and loop conditions and at the statements.
+    """
     for s in stmts:
-        if s is skip:
-            continue
         if isinstance(s, (ast.If, ast.For, ast.While)):
-            clone = ast.If(test=getattr(s, "test", ast.Constant(True)),
-                           body=_without(s.body, skip), orelse=_without(s.orelse, skip))
-            out.append(clone)
+            if not isinstance(s, ast.For):
+                counts.update(scan_names(s.test)[2])
+            _count_reads(s.body, counts)
+            _count_reads(s.orelse, counts)
         else:
-            out.append(s)
-    return out
+            counts.update(scan_names(s)[2])
+    return counts
 
 
 _FOLDABLE = {fn for _, fn in list(BINARY.values()) + list(UNARY.values()) + list(COMPARE.values())}

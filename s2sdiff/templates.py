@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 
-from . import ir
+from . import ir, scan
 from .rules import Rule
 
 
@@ -55,10 +55,86 @@ def _const(value) -> ast.expr:
 
 
 def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
-    """The partial of ``rule`` for argument ``index``, its parameters replaced by ``args``."""
-    bindings = {p: atom_expr(a) for p, a in zip(rule.params, args)}
-    bindings["out"] = ast.Name(out, ast.Load())
-    return substitute(rule.partials[index], bindings, rule.namespace)
+    """The partial of ``rule`` for argument ``index``, its parameters replaced by ``args``.
+
+    Simplifying depends only on which arguments are which constants, so the
+    simplified template is made once per such *shape* (variables and globals
+    stand in as slots) and each instance only fills the slots in.
+    """
+    shape = _shape(args)
+    if shape is None:
+        bindings = {p: atom_expr(a) for p, a in zip(rule.params, args)}
+        bindings["out"] = ast.Name(out, ast.Load())
+        return substitute(rule.partials[index], bindings, rule.namespace)
+    key = (id(rule), index, shape)
+    entry = _SHAPES.get(key)
+    if entry is None or entry[0] is not rule:
+        if len(_SHAPES) > _SHAPES_MAX:
+            _SHAPES.clear()
+        slots = {p: ast.Name(_SLOT + p, ast.Load()) if s is None else atom_expr(args[i])
+                 for i, (p, s) in enumerate(zip(rule.params, shape))}
+        slots["out"] = ast.Name(_SLOT + "out", ast.Load())
+        tree = substitute(rule.partials[index], slots, rule.namespace)
+        settled = ast.dump(simplify(clone(tree))) == ast.dump(tree)
+        entry = _SHAPES[key] = (rule, tree, settled, scan.names(tree))
+    fills = {_SLOT + p: a for p, a in zip(rule.params, args)}
+    fills[_SLOT + "out"] = ir.Var(out)
+    node = _fill(entry[1], fills)
+    if entry[2]:  # simplify leaves it as it is, so the names it spells stay these
+        node.s2s_simple = True  # type: ignore[attr-defined]
+        node.s2s_names = frozenset(  # type: ignore[attr-defined]
+            fills[n].name if n in fills else n for n in entry[3])
+    return node
+
+
+_SLOT = "\0"  # prefix of the slot names of a shaped template (no identifier has it)
+_SHAPES: dict = {}  # (id(rule), index, shape) -> (rule, simplified template, settled, names)
+_SHAPES_MAX = 10_000
+
+
+def _shape(args):
+    """Per argument: None for a variable or global (a slot), else the constant's
+    (type, value); None for the whole when a constant cannot be a key."""
+    shape = []
+    for a in args:
+        if isinstance(a, ir.Const):
+            value = a.value
+            if type(value) not in (int, float, bool, str, type(None), complex):
+                return None
+            shape.append((type(value), value))
+        elif isinstance(a, (ir.Var, ir.Global)):
+            shape.append(None)
+        else:
+            return None
+    return tuple(shape)
+
+
+def _fill(node, fills: dict):
+    """A copy of a shaped template with each slot replaced by its atom's expression.
+
+    Operator and context leaves are shared with the template, as ``ast.parse`` does.
+    """
+    cls = type(node)
+    if cls is ast.BinOp:
+        return ast.BinOp(_fill(node.left, fills), node.op, _fill(node.right, fills))
+    if cls is ast.Name:
+        if node.id in fills:
+            return atom_expr(fills[node.id])
+        return clone(node)
+    if cls is ast.Constant:
+        return ast.Constant(node.value, node.kind)
+    if cls is ast.UnaryOp:
+        return ast.UnaryOp(node.op, _fill(node.operand, fills))
+    if cls is ast.Call and not node.keywords:
+        return ast.Call(_fill(node.func, fills), [_fill(a, fills) for a in node.args], [])
+    if cls is ast.Attribute:
+        return ast.Attribute(_fill(node.value, fills), node.attr, node.ctx)
+    if isinstance(node, list):
+        return [_fill(x, fills) for x in node]
+    if not isinstance(node, ast.AST):
+        return node
+    return type(node)(**{f: _fill(getattr(node, f), fills)
+                         for f in node._fields if hasattr(node, f)})
 
 
 def substitute(template: ast.expr, bindings: dict, namespace: dict) -> ast.expr:
@@ -227,7 +303,19 @@ def plus(left: ast.expr, right: ast.expr) -> ast.expr:
 
 def times(left: ast.expr, right: ast.expr) -> ast.expr:
     """``left * right``, simplified."""
-    return simplify(ast.BinOp(left, ast.Mult(), right))
+    node = ast.BinOp(left, ast.Mult(), right)
+    if isinstance(left, ast.Name) and getattr(right, "s2s_simple", False):
+        out = _simplify_binop(node)  # both operands are in simplest form already
+        if out is node:
+            node.s2s_names = right.s2s_names | {left.id}  # type: ignore[attr-defined]
+        return out
+    return simplify(node)
+
+
+def names_of(node: ast.expr) -> frozenset[str] | set[str]:
+    """The identifiers ``node`` spells (known for instantiated partials; else a walk)."""
+    names = getattr(node, "s2s_names", None)
+    return scan.names(node) if names is None else names
 
 
 def instantiate_array(rule, exprs, index: int, op: ir.Op, out: str,
