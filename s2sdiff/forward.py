@@ -37,6 +37,7 @@ from .templates import (
     instantiate_array,
     is_zero,
     number,
+    plus,
     substitute,
     times,
 )
@@ -266,11 +267,14 @@ class _Forward:
         rule = elementwise_rule(op.fn, len(op.args), self.arrays)
         if rule is None:
             raise NoRuleError(f"no derivative rule for {op} in {s}")
+        by_dot: dict[str, ast.expr] = {}  # one term per tangent: x * x gives 2.0 * x * x_dot
         for i in positions:
             partial = instantiate(rule, i, op.args, out=s.target)
             if is_zero(partial):
                 continue
-            terms.append(_times(partial, ast.Name(self.dot(op.args[i]), ast.Load())))
+            d = self.dot(op.args[i])
+            by_dot[d] = plus(by_dot[d], partial) if d in by_dot else partial
+        terms = [_times(p, ast.Name(d, ast.Load())) for d, p in by_dot.items()]
         return _sum(terms)
 
     def list_tangent(self, op: ir.Op) -> ast.expr | None:

@@ -3,7 +3,8 @@
 import math
 
 
-def jvp_if_elif_else(x, x_dot):
+def jvp_if_elif_else(x, tangents):
+    x_dot = tangents
     _t1 = x < -1.0
     if _t1:
         _t3 = -x

@@ -3,13 +3,14 @@
 import math
 
 
-def jvp_three_address(x, y, x_dot, y_dot):
+def jvp_three_address(x, y, tangents):
+    x_dot, y_dot = tangents
     _t4 = x * y
     _t4_dot = y * x_dot + x * y_dot
     _t6 = math.sin(x)
     _t6_dot = math.cos(x) * x_dot
     _t8 = y * y
-    _t8_dot = y * y_dot + y * y_dot
+    _t8_dot = 2.0 * y * y_dot
     _t7 = 1.0 + _t8
     _t7_dot = _t8_dot
     _t5 = _t6 / _t7

@@ -22,7 +22,7 @@ def jvp_trajectory(x, v, x_dot, v_dot):
         pos_1 = pos + _t5
         pos_1_dot = pos_dot + _t5_dot
         _t6 = pos_1 * pos_1
-        _t6_dot = pos_1 * pos_1_dot + pos_1 * pos_1_dot
+        _t6_dot = 2.0 * pos_1 * pos_1_dot
         energy_1 = energy + _t6
         energy_1_dot = energy_dot + _t6_dot
         vel = vel_1
