@@ -19,7 +19,9 @@ import sys
 from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
-from .normalize import METHOD, SETITEM, Namer, local_names, names_in, normalize
+from .normalize import (
+    METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, names_in, normalize,
+)
 from .rules import is_constant, lookup, lookup_array
 
 BINARY = {
@@ -107,6 +109,8 @@ class _Builder:
         self.locals: set[str] = set()
         self.function_body: list[ast.stmt] = []
         self.lists: set[str] = set() if parent is None else parent.lists
+        self.tapes: set[str] = set()  # names of the lists this function pops (its tapes)
+        self.tape_vars: set[str] = set()  # their SSA names
         self._outside: dict[int, set[str]] = {}
         self.depth = 0 if parent is None else parent.depth
 
@@ -135,6 +139,8 @@ class _Builder:
 
     def function(self, core: ast.FunctionDef):
         self.locals = local_names(core)
+        if self.where.generated:
+            self.tapes = {n.func.value.id for n in ast.walk(core) if is_pop(n, self.locals)}
         self.function_body = core.body
         body = core.body
         ret = body[-1]
@@ -149,7 +155,9 @@ class _Builder:
             self.stmt(s)
 
     def stmt(self, s: ast.stmt) -> None:
-        if isinstance(s, ast.Assign):
+        if isinstance(s, ast.Assign) and is_pop(s.value, self.locals):
+            self.pop(s.targets[0], s.value, s)
+        elif isinstance(s, ast.Assign):
             self.assign(s.targets[0].id, s.value, s)
         elif isinstance(s, ast.If):
             self.if_(s)
@@ -169,6 +177,9 @@ class _Builder:
         if isinstance(value, ast.Subscript):
             self.env[target] = self.subscript(value, target, node)
             return
+        if isinstance(value, ast.List) and target in self.tapes:
+            self.tape(target, value, node)
+            return
         if isinstance(value, ast.List):
             if self.depth:
                 raise self.error("list built inside a loop or a branch", value,
@@ -187,8 +198,44 @@ class _Builder:
         else:
             self.env[target] = self.emit(target, op, node)
 
+    # the tapes of generated gradient code: ``_tape = []``, ``.append(v)``, ``v = .pop()``
+    def tape(self, target: str, value: ast.List, node: ast.stmt) -> None:
+        if value.elts or self.depth:
+            raise self.error("a popped list that is not created empty before loops and "
+                             "branches", value, "create the tape once: _tape = []")
+        name = self.new_name(target)
+        self.out.append(ir.Assign(name, ir.Expr(ast.List([], ast.Load())), self.origin(node)))
+        self.tape_vars.add(name)
+        self.env[target] = ir.Var(name)
+
+    def tape_of(self, e: ast.expr) -> str:
+        tape = self.lookup(e)
+        if not isinstance(tape, ir.Var) or tape.name not in self.tape_vars:
+            raise self.error("`.pop()` of something that is not a tape built here", e)
+        return tape.name
+
+    def push(self, tape: str, s: ast.Expr) -> None:
+        item = self.value(s.value.args[0])
+        names = []
+        for a in item if isinstance(item, tuple) else (item,):
+            names.append(a.name if isinstance(a, ir.Var) else self.emit("_t", a, s).name)
+        self.out.append(ir.Push(tape, tuple(names)))
+
+    def pop(self, target: ast.expr, value: ast.Call, s: ast.stmt) -> None:
+        tape = self.tape_of(value.func.value)
+        targets = target.elts if isinstance(target, ast.Tuple) else [target]
+        if not all(isinstance(t, ast.Name) for t in targets):
+            raise self.error("`.pop()` into something other than names", target)
+        names = []
+        for t in targets:
+            names.append(self.new_name(t.id))
+            self.env[t.id] = ir.Var(names[-1])
+        self.out.append(ir.Pop(tape, tuple(names)))
+
     def append(self, s: ast.Expr) -> None:
         lst = self.lookup(s.value.func.value)
+        if isinstance(lst, ir.Var) and lst.name in self.tape_vars:
+            return self.push(lst.name, s)
         if not isinstance(lst, ir.Var) or lst.name not in self.lists:
             raise self.error("append to something that is not a list built here", s)
         item = self.value(s.value.args[0])
@@ -199,7 +246,11 @@ class _Builder:
     def operation(self, value: ast.expr) -> ir.Op | None:
         if isinstance(value, ast.BinOp):
             syntax, fn = BINARY[type(value.op)]
-            return ir.Op(fn, (self.atom(value.left), self.atom(value.right)), syntax)
+            args = (self.atom(value.left), self.atom(value.right))
+            if any(isinstance(a, ir.Var) and a.name in self.lists for a in args):
+                raise self.error("arithmetic on a list", value,
+                                 "build lists with append; compute on their items")
+            return ir.Op(fn, args, syntax)
         if isinstance(value, ast.UnaryOp):
             syntax, fn = UNARY[type(value.op)]
             return ir.Op(fn, (self.atom(value.operand),), syntax)
@@ -245,8 +296,6 @@ class _Builder:
     def value(self, e: ast.expr):
         if isinstance(e, ast.Tuple):
             return tuple(self.atom(x) for x in e.elts)
-        if isinstance(e, ast.Name) and e.id in self.locals:
-            return self.lookup(e)
         return self.atom(e)
 
     def lookup(self, e: ast.Name):
@@ -260,6 +309,8 @@ class _Builder:
             return ir.Const(e.value)
         if isinstance(e, ast.Name) and e.id in self.locals:
             value = self.lookup(e)
+            if isinstance(value, ir.Var) and value.name in self.tape_vars:  # only pushed, popped
+                raise self.error("a tape read other than by `.append(...)` and `.pop()`", e)
             return value
         if isinstance(e, (ast.Name, ast.Attribute)):
             return self.global_(e)
@@ -400,9 +451,9 @@ class _Builder:
         for name in list(then_env) + [n for n in else_env if n not in then_env]:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
-                if _TEMP.match(name) or isinstance(a or b, tuple) \
-                        or name not in self.read_outside(s):
-                    continue  # not used after the join
+                if (_TEMP.match(name) and not self.where.generated) \
+                        or isinstance(a or b, tuple) or name not in self.read_outside(s):
+                    continue  # not used after the join (temporaries of the user's code never are)
                 # defined on one path only: as in Python, usable where it was defined;
                 # elsewhere it is None, and any arithmetic on it fails loudly
                 a, b = a or ir.Const(None), b or ir.Const(None)
@@ -428,8 +479,10 @@ class _Builder:
 
     def loop(self, s: ast.For | ast.While) -> None:
         if isinstance(s, ast.For):
-            args = tuple(self.atom(a) for a in s.iter.args)
-            kind = "for"
+            backwards = is_reversed_range(s.iter)
+            rng = s.iter.args[0] if backwards else s.iter
+            args = tuple(self.atom(a) for a in rng.args)
+            kind = "reversed" if backwards else "for"
         else:
             args, kind = (), "while"
         carried = self.carried(s)
@@ -441,7 +494,7 @@ class _Builder:
         for name, target in headers.items():
             self.env[name] = ir.Var(target)
         var = None
-        if kind == "for":
+        if isinstance(s, ast.For):
             var = self.new_name(s.target.id)
             self.env[s.target.id] = ir.Var(var)
         else:
@@ -463,6 +516,9 @@ class _Builder:
         if trivial:
             loop = substitute(loop, trivial)
         self.out.append(loop)
+        if var is not None and s.target.id in self.read_outside(s):
+            # read after the loop: its last value, copied (a later loop may reuse the name)
+            self.env[s.target.id] = self.emit(s.target.id, ir.Var(var), s)
 
     def read_outside(self, region) -> set[str]:
         """Names the function reads outside ``region`` (computed once per region)."""
@@ -486,7 +542,8 @@ def _without(stmts, skip) -> list[ast.stmt]:
         if s is skip:
             continue
         if isinstance(s, (ast.If, ast.For, ast.While)):
-            clone = ast.If(test=getattr(s, "test", ast.Constant(True)),
+            head = s.iter if isinstance(s, ast.For) else s.test  # range(n) reads n
+            clone = ast.If(test=head,
                            body=_without(s.body, skip), orelse=_without(s.orelse, skip))
             out.append(clone)
         else:
