@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -144,3 +146,17 @@ def test_the_command_differentiates_a_gradient_module_it_wrote(tmp_path):
     h = hessian(while_with_branch, wrt=(0, 1))
     for point in ((0.7, 0.8), (0.3, 1.1), (2.5, 0.9)):
         assert second(*point) == pytest.approx(h(*point)[0], rel=1e-10)
+
+
+def test_second_order_source_is_ruff_clean(tmp_path):
+    for case in CORPUS:
+        if case.name not in NAMES:
+            continue
+        i = case.wrt[0]
+        first = grad(case.fn, wrt=i)
+        (tmp_path / f"gg_{case.name}.py").write_text(grad(first, wrt=i).source)
+        (tmp_path / f"jg_{case.name}.py").write_text(jvp(first, wrt=i).source)
+    cmd = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache",
+           "--select", "E,F,W", "--ignore", "E501", str(tmp_path)]
+    run = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
