@@ -17,7 +17,6 @@ def value_and_grad_loss(v0, angle):
     landing_distance_vx = v0 * _t6
     _t7 = math.sin(angle)
     landing_distance_vy = v0 * _t7
-    _cond1 = HEIGHT > 0.0
     _trips1 = 0
     landing_distance_x_prev = 0.0
     landing_distance_y_prev = HEIGHT
@@ -25,46 +24,28 @@ def value_and_grad_loss(v0, angle):
     landing_distance_y = HEIGHT
     landing_distance_vx_1 = landing_distance_vx
     landing_distance_vy_1 = landing_distance_vy
-    _cond2 = _cond1
-    while _cond2:
+    while landing_distance_y > 0.0:
         _trips1 += 1
-        _t8 = landing_distance_vx_1 * landing_distance_vx_1
-        _t9 = landing_distance_vy_1 * landing_distance_vy_1
-        _t10 = _t8 + _t9
-        _t11 = math.sqrt(_t10)
-        _t12 = DT * landing_distance_vx_1
-        landing_distance_x_1 = landing_distance_x + _t12
-        _t13 = DT * landing_distance_vy_1
-        landing_distance_y_1 = landing_distance_y + _t13
-        _t14 = DT * DRAG
-        _t15 = _t14 * _t11
-        _t16 = _t15 * landing_distance_vx_1
-        landing_distance_vx_2 = landing_distance_vx_1 - _t16
-        _t17 = DRAG * _t11
-        _t18 = _t17 * landing_distance_vy_1
-        _t19 = G + _t18
-        _t20 = DT * _t19
-        landing_distance_vy_2 = landing_distance_vy_1 - _t20
-        _cond3 = landing_distance_y_1 > 0.0
+        _t11 = math.sqrt(landing_distance_vx_1 * landing_distance_vx_1 + landing_distance_vy_1 * landing_distance_vy_1)
+        _t15 = DT * DRAG * _t11
         _tape.append((landing_distance_vx_1, landing_distance_vy_1, _t11, _t15))
-        landing_distance_x_prev, landing_distance_y_prev, landing_distance_x, landing_distance_y, landing_distance_vx_1, landing_distance_vy_1, _cond2 = landing_distance_x, landing_distance_y, landing_distance_x_1, landing_distance_y_1, landing_distance_vx_2, landing_distance_vy_2, _cond3
+        landing_distance_x_prev = landing_distance_x
+        landing_distance_y_prev = landing_distance_y
+        landing_distance_x = landing_distance_x + DT * landing_distance_vx_1
+        landing_distance_y = landing_distance_y + DT * landing_distance_vy_1
+        landing_distance_vx_1 = landing_distance_vx_1 - _t15 * landing_distance_vx_1
+        landing_distance_vy_1 = landing_distance_vy_1 - DT * (G + DRAG * _t11 * landing_distance_vy_1)
     _t21 = landing_distance_x - landing_distance_x_prev
     _t22 = _t21 * landing_distance_y_prev
     _t23 = landing_distance_y_prev - landing_distance_y
-    _t24 = _t22 / _t23
-    _t25 = landing_distance_x_prev + _t24
-    miss = _t25 - TARGET
-    _t3 = miss * miss
+    miss = landing_distance_x_prev + _t22 / _t23 - TARGET
     _t5 = ENERGY_WEIGHT * v0
-    _t4 = _t5 * v0
-    _t2 = _t3 + _t4
+    _t2 = miss * miss + _t5 * v0
     # reverse pass
-    _t3_bar = 1.0  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     _t4_bar = 1.0
-    _t5_bar = _t4_bar * v0  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     v0_bar = _t4_bar * _t5
-    v0_bar += _t5_bar * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
-    miss_bar = _t3_bar * (2.0 * miss)  # return miss * miss + ENERGY_WEIGHT * v0 * v0
+    v0_bar += _t4_bar * v0 * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
+    miss_bar = 1.0 * (2.0 * miss)  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     _t24_bar = miss_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t22_bar = _t24_bar / _t23  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t23_bar = _t24_bar * (-_t22 / (_t23 * _t23))
@@ -84,35 +65,27 @@ def value_and_grad_loss(v0, angle):
         _t21_bar = _adj1
         landing_distance_y_bar = _adj2
         landing_distance_vx_1, landing_distance_vy_1, _t11, _t15 = _tape.pop()
-        _t14 = DT * DRAG
-        _t17 = DRAG * _t11
         landing_distance_vy_1_bar = landing_distance_vy_2_bar  # vy = vy - DT * (G + DRAG * v * vy)
-        _t20_bar = -landing_distance_vy_2_bar
-        _t19_bar = _t20_bar * DT  # vy = vy - DT * (G + DRAG * v * vy)
-        _t17_bar = _t19_bar * landing_distance_vy_1  # vy = vy - DT * (G + DRAG * v * vy)
-        landing_distance_vy_1_bar += _t19_bar * _t17
-        _t11_bar = _t17_bar * DRAG  # vy = vy - DT * (G + DRAG * v * vy)
+        _t19_bar = -landing_distance_vy_2_bar * DT  # vy = vy - DT * (G + DRAG * v * vy)
+        landing_distance_vy_1_bar += _t19_bar * (DRAG * _t11)
+        _t11_bar = _t19_bar * landing_distance_vy_1 * DRAG  # vy = vy - DT * (G + DRAG * v * vy)
         landing_distance_vx_1_bar = landing_distance_vx_2_bar  # vx = vx - DT * DRAG * v * vx
         _t16_bar = -landing_distance_vx_2_bar
-        _t15_bar = _t16_bar * landing_distance_vx_1  # vx = vx - DT * DRAG * v * vx
         landing_distance_vx_1_bar += _t16_bar * _t15
-        _t11_bar += _t15_bar * _t14  # vx = vx - DT * DRAG * v * vx
+        _t11_bar += _t16_bar * landing_distance_vx_1 * (DT * DRAG)  # vx = vx - DT * DRAG * v * vx
         landing_distance_y_bar += landing_distance_y_1_bar  # y = y + DT * vy
         landing_distance_vy_1_bar += landing_distance_y_1_bar * DT  # y = y + DT * vy
         _t21_bar += landing_distance_x_1_bar  # x = x + DT * vx
         landing_distance_vx_1_bar += landing_distance_x_1_bar * DT  # x = x + DT * vx
         _t10_bar = _t11_bar * (0.5 / _t11)  # return math.sqrt(vx * vx + vy * vy)
-        _t9_bar = _t10_bar  # return math.sqrt(vx * vx + vy * vy)
-        landing_distance_vy_1_bar += _t9_bar * (2.0 * landing_distance_vy_1)  # return math.sqrt(vx * vx + vy * vy)
+        landing_distance_vy_1_bar += _t10_bar * (2.0 * landing_distance_vy_1)  # return math.sqrt(vx * vx + vy * vy)
         landing_distance_vx_1_bar += _t10_bar * (2.0 * landing_distance_vx_1)  # return math.sqrt(vx * vx + vy * vy)
         miss_bar = 0.0
         _t23_bar = 0.0
     landing_distance_vx_bar = landing_distance_vx_1_bar
     landing_distance_vy_bar = landing_distance_vy_1_bar
     v0_bar += landing_distance_vy_bar * _t7  # vy = v0 * math.sin(angle)
-    _t7_bar = landing_distance_vy_bar * v0
-    angle_bar = _t7_bar * math.cos(angle)  # vy = v0 * math.sin(angle)
+    angle_bar = landing_distance_vy_bar * v0 * math.cos(angle)  # vy = v0 * math.sin(angle)
     v0_bar += landing_distance_vx_bar * _t6  # vx = v0 * math.cos(angle)
-    _t6_bar = landing_distance_vx_bar * v0
-    angle_bar += _t6_bar * -math.sin(angle)  # vx = v0 * math.cos(angle)
+    angle_bar += landing_distance_vx_bar * v0 * -math.sin(angle)  # vx = v0 * math.cos(angle)
     return _t2, (v0_bar, angle_bar)

@@ -12,10 +12,8 @@ Python source that computes the derivatives::
     >>> print(grad(f).source.split("def ")[1])
     grad_f(x, y):
         # reverse pass
-        _t2_bar = 1.0  # return x * y + math.sin(x)
-        _t3_bar = 1.0
-        x_bar = _t3_bar * math.cos(x)  # return x * y + math.sin(x)
-        x_bar += _t2_bar * y  # return x * y + math.sin(x)
+        x_bar = 1.0 * math.cos(x)  # return x * y + math.sin(x)
+        x_bar += 1.0 * y  # return x * y + math.sin(x)
         return x_bar
     <BLANKLINE>
 """

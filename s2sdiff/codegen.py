@@ -17,8 +17,8 @@ import inspect
 import linecache
 from dataclasses import dataclass, field
 
-from . import ir
-from .templates import atom_expr, clone, index_node
+from . import fold, ir
+from .templates import atom_expr, clone, fold_numbers, index_node, number
 
 _INDENT = "    "
 
@@ -153,8 +153,13 @@ def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
 class _Printer:
     def __init__(self, binder: Binder):
         self.binder = binder
+        self.folded: set[int] = set()
+        self.pending: dict[str, _Folded] = {}  # folded values not yet written
+        self.comments: list[str] = []  # of the folded values a statement consumed
 
     def function(self, fn: ir.Function) -> list[str]:
+        fn = fold.while_headers(fn)
+        self.folded, self.pending = fold.plan(fn), {}
         lines = [f"def {fn.name}({self.signature(fn)}):"]
         if fn.docstring:
             lines.append(f'{_INDENT}"""{fn.docstring}"""')
@@ -188,8 +193,21 @@ class _Printer:
         return node
 
     def atom(self, a) -> str:
+        return self.operand(a)[0]
+
+    def operand(self, a) -> tuple[str, int]:
+        """The text of an atom (or of the folded value it names) and its precedence."""
         if isinstance(a, ir.Var):
-            return a.name
+            folded = self.pending.pop(a.name, None)
+            if folded is None:
+                return a.name, _ATOM
+            if folded.comment:
+                self.comments.append(folded.comment)
+            return folded.text, folded.precedence
+        text = self.constant_or_global(a)
+        return text, (_UNARY if text.startswith("-") else _ATOM)
+
+    def constant_or_global(self, a) -> str:
         if isinstance(a, ir.Global):
             name = self.binder.bind(a.name, a.value, a.home)
             return ".".join((name,) + a.path)
@@ -199,8 +217,8 @@ class _Printer:
 
     def op(self, op: ir.Op) -> str:
         s = op.syntax
-        if s == "call" or s in _BINOPS or s in _CMPOPS:
-            return self.op_text(op)
+        if s in fold.FOLDABLE or s in _BINOPS or s in _CMPOPS:
+            return self.op_text(op)[0]
         args = [self.atom_node(a) for a in op.args]
         if s == "list":
             node = ast.List(args, ast.Load())
@@ -212,16 +230,23 @@ class _Printer:
             node = ast.UnaryOp({"u-": ast.USub, "unot": ast.Not, "u~": ast.Invert}[s](), args[0])
         return self.expr(node)
 
-    def op_text(self, op: ir.Op) -> str:
-        """Calls, binary operators and comparisons on atoms, written directly."""
-        args = [self.atom(a) for a in op.args]
+    def op_text(self, op: ir.Op) -> tuple[str, int]:
+        """Calls, operators and comparisons, written directly, with their precedence."""
         if op.syntax == "call":
+            args = [self.atom(a) for a in op.args]
             args += [f"{k}={self.atom(v)}" for k, v in op.kwargs]
-            return f"{self.atom(op.callee)}({', '.join(args)})"
-        left, right = args
-        if op.syntax == "**" and left.startswith("-"):
-            left = f"({left})"  # (-2) ** x, not -(2 ** x)
-        return f"{left} {op.syntax} {right}"
+            return f"{self.atom(op.callee)}({', '.join(args)})", _ATOM
+        if op.syntax in _PREFIX:
+            word, prec = _PREFIX[op.syntax]
+            text, inner = self.operand(op.args[0])
+            return word + (f"({text})" if inner <= prec else text), prec
+        prec = _PRECEDENCE[op.syntax] if op.syntax in _PRECEDENCE else _COMPARE
+        (left, lp), (right, rp) = (self.operand(a) for a in op.args)
+        if lp < prec or (lp == prec and (op.syntax == "**" or prec == _COMPARE)):
+            left = f"({left})"  # (-2) ** x, (a < b) < c
+        if rp < prec or (rp == prec and op.syntax != "**"):
+            right = f"({right})"  # a - (b - c)
+        return f"{left} {op.syntax} {right}", prec
 
     def atom_node(self, a) -> ast.expr:
         node = atom_expr(a)
@@ -236,7 +261,7 @@ class _Printer:
         if isinstance(v, ir.Op):
             return self.op(v)
         if isinstance(v, ir.Expr):
-            return self.expr(clone(v.tree))
+            return self.expr(self.substitute(clone(v.tree)))
         return self.atom(v)
 
     # statements
@@ -253,20 +278,29 @@ class _Printer:
         if not pairs:
             return []
         pad = _INDENT * depth
-        targets = {t for t, _ in pairs}
-        sources = {v.name for _, v in pairs if isinstance(v, ir.Var)}
-        if targets & sources:
-            left = ", ".join(t for t, _ in pairs)
-            right = ", ".join(self.atom(v) for _, v in pairs)
-            return [f"{pad}{left} = {right}"]
+        earlier: set[str] = set()
+        for t, v in pairs:
+            reads = set()
+            if isinstance(v, ir.Var):
+                reads = self.pending[v.name].reads if v.name in self.pending else {v.name}
+            if reads & earlier:  # a copy reads what an earlier one assigned: all at once
+                left = ", ".join(t for t, _ in pairs)
+                right = ", ".join(self.atom(v) for _, v in pairs)
+                return [f"{pad}{left} = {right}"]
+            earlier.add(t)
         return [f"{pad}{t} = {self.atom(v)}" for t, v in pairs]
 
     def stmt(self, s, depth: int) -> list[str]:
         pad = _INDENT * depth
         if isinstance(s, ir.Assign):
+            if id(s) in self.folded:
+                self.hold(s)
+                return []
             op = "+=" if s.accumulate else "="
+            self.comments = []
             line = f"{pad}{s.target} {op} {self.value(s.value)}"
-            return [line + (f"  # {s.comment}" if s.comment else "")]
+            comment = s.comment or next(iter(self.comments), "")
+            return [line + (f"  # {comment}" if comment else "")]
         if isinstance(s, ir.Comment):
             return [f"{pad}# {s.text}"]
         if isinstance(s, ir.Push):
@@ -283,6 +317,47 @@ class _Printer:
         if isinstance(s, ir.Loop):
             return self.loop(s, depth)
         raise TypeError(s)
+
+    def hold(self, s: ir.Assign) -> None:
+        """Keep the text of a folded assignment for its use."""
+        self.comments = []
+        reads = set()
+        for n in fold._names(s.value):
+            reads |= self.pending[n].reads if n in self.pending else {n}
+        if isinstance(s.value, ir.Op):
+            text, prec = self.op_text(s.value)
+        elif isinstance(s.value, ir.Expr):
+            tree = self.bind(self.substitute(clone(s.value.tree)))
+            text, prec = ast.unparse(tree), _precedence(tree)
+        else:
+            text, prec = self.operand(s.value)
+        comment = s.comment or next(iter(self.comments), "")
+        self.pending[s.target] = _Folded(text, prec, reads, comment)
+
+    def substitute(self, tree: ast.expr) -> ast.expr:
+        """``tree`` with the folded values it reads written in."""
+        if not self.pending:
+            return tree
+        numbers = []
+
+        def swap(node):
+            if isinstance(node, ast.Name) and node.id in self.pending \
+                    and not hasattr(node, "s2s_global"):
+                folded = self.pending.pop(node.id)
+                if folded.comment:
+                    self.comments.append(folded.comment)
+                new = ast.parse(folded.text, mode="eval").body
+                numbers.append(number(new) is not None)
+                return new
+            for name, value in ast.iter_fields(node):
+                if isinstance(value, ast.AST):
+                    setattr(node, name, swap(value))
+                elif isinstance(value, list):
+                    value[:] = [swap(v) if isinstance(v, ast.AST) else v for v in value]
+            return node
+
+        tree = swap(tree)
+        return fold_numbers(tree) if any(numbers) else tree
 
     def if_(self, s: ir.If, depth: int) -> list[str]:
         pad = _INDENT * depth
@@ -302,7 +377,10 @@ class _Printer:
     def loop(self, s: ir.Loop, depth: int) -> list[str]:
         pad = _INDENT * depth
         lines = self.copies([(p.target, p.first) for p in s.phis], depth)
-        args = ", ".join(self.atom(a) for a in s.args)
+        if s.kind == "while" and isinstance(s.args[0], ir.Op):
+            args = self.op_text(s.args[0])[0]
+        else:
+            args = ", ".join(self.atom(a) for a in s.args)
         head = {
             "for": f"for {s.var} in range({args}):",
             "while": f"while {args}:",
@@ -312,6 +390,36 @@ class _Printer:
         tail = [(p.target, p.second) for p in s.phis]
         return lines + [pad + head] + self.body(s.body, depth + 1, tail)
 
+
+@dataclass
+class _Folded:
+    """A folded value: its text, precedence, the names it reads, its comment."""
+
+    text: str
+    precedence: int
+    reads: set[str]
+    comment: str
+
+
+_COMPARE, _UNARY, _ATOM = 4, 11, 13
+
+
+def _precedence(tree: ast.expr) -> int:
+    """How tightly the top of an expression binds (higher: tighter)."""
+    if isinstance(tree, ast.BinOp):
+        return _PRECEDENCE[next(k for k, v in _BINOPS.items() if isinstance(tree.op, v))]
+    if isinstance(tree, ast.UnaryOp):
+        return 3 if isinstance(tree.op, ast.Not) else _UNARY
+    if isinstance(tree, ast.Compare):
+        return _COMPARE
+    if isinstance(tree, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr)):
+        return 0
+    if isinstance(tree, ast.Constant) and isinstance(tree.value, (int, float, complex)):
+        return _UNARY if str(tree.value).startswith("-") else _ATOM
+    return _ATOM
+_PRECEDENCE = {"|": 5, "^": 6, "&": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10,
+               "//": 10, "%": 10, "@": 10, "**": 12}
+_PREFIX = {"u-": ("-", _UNARY), "u~": ("~", _UNARY), "unot": ("not ", 3)}
 
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
            "//": ast.FloorDiv, "%": ast.Mod, "@": ast.MatMult, "&": ast.BitAnd, "|": ast.BitOr,

@@ -38,7 +38,8 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
     return _Reverse(fn, wrt, active, Namer(taken)).build(with_value)
 
 
-_CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg}
+_CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
+          operator.lt, operator.le, operator.gt, operator.ge}
 
 
 class _PopSlot:
@@ -100,6 +101,19 @@ def _all_names(fn: ir.Function) -> set[str]:
 
 def _defined_inside(body) -> set[str]:
     return _all_names(ir.Function("", (), tuple(body), None))
+
+
+def _loop_defined(loop: ir.Loop) -> set[str]:
+    """Values a loop overwrites on each iteration."""
+    return _defined_inside(loop.body) | {p.target for p in loop.phis}
+
+
+def _entering(loop, available: set[str]) -> set[str]:
+    """``available`` in the reverse of a body of ``loop`` (``None``: of a branch), before
+    its pop: the loop overwrites what it defines, and the reversed loop binds its variable."""
+    if loop is None:
+        return available
+    return (available - _loop_defined(loop)) | ({loop.var} if loop.var else set())
 
 
 class _Reverse:
@@ -179,7 +193,8 @@ class _Reverse:
     def build(self, with_value: bool) -> ir.Function:
         self.tape = self.namer.fresh("_tape") if "_tape" in self.namer.taken else "_tape"
         self.namer.taken.add(self.tape)
-        rev = self.fill_pops(self.emit())
+        loops = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Loop)]
+        rev = self.fill_pops(self.emit(), self.locals.difference(*map(_loop_defined, loops)))
         self.record, self.body_record = self.needed, self.body_needs
         fwd = self.forward(self.fn.body, 0)
         body = list(fwd)
@@ -291,13 +306,13 @@ class _Reverse:
                 names += list(s.values)
         return [n for n in names if n in self.record and n not in self.remat]
 
-    def recomputable(self, loop: ir.Loop, headers: list[str], defined: list[str]) -> list[str]:
+    def recomputable(self, loop: ir.Loop, headers: list[str], defined: list[str],
+                     available: set[str]) -> list[str]:
         """Values of a loop body cheaper to compute again in reverse than to tape: one
-        scalar ``+ - * /`` on values that are there anyway (taped with them, defined
-        outside every loop, or recorded by an enclosing loop)."""
+        scalar ``+ - * /`` or comparison on values that are there anyway (taped with them, or
+        ``available``: holding, in this iteration's reverse, their forward value)."""
         if self.arrays:
             return []
-        inside = _defined_inside(loop.body) | {p.target for p in loop.phis}
         kept = set(headers) | set(defined)
         out: list[str] = []
         for n in defined:
@@ -305,34 +320,43 @@ class _Reverse:
             if s is None or not isinstance(s.value, ir.Op) or s.value.fn not in _CHEAP:
                 continue
             operands = [a.name for a in s.value.args if isinstance(a, ir.Var)]
-            if all((a in kept and a not in out) or (a not in inside and (
-                    a in self.top or a in self.needed)) for a in operands):
+            if all((a in kept and a not in out) or a in available for a in operands):
                 out.append(n)
         return out
 
-    def fill_pops(self, stmts) -> list:
-        """Turn each pop slot into the pop of what its block pushed, now that needs are known."""
+    def fill_pops(self, stmts, available: set[str]) -> list:
+        """Turn each pop slot into the pop of what its block pushed, now that needs are
+        known.  ``available``: the values that hold their forward value at this point of
+        the reverse sweep (defined outside every loop, or popped or recomputed by an
+        enclosing block)."""
         out = []
         for s in stmts:
             if isinstance(s, _PopSlot):
-                headers = self.body_needs.get(id(s.loop), set()) if s.loop is not None else set()
-                names = [p.target for p in (s.loop.phis if s.loop is not None else ())
-                         if p.target in headers]
-                defined = [n for n in s.defined if n in self.needed]
-                remat = self.recomputable(s.loop, names, defined) if s.loop is not None else []
-                self.remat |= set(remat)
-                names += [n for n in defined if n not in remat]
+                names, remat = self.fill_slot(s, available)
+                available = _entering(s.loop, available) | set(names) | set(remat)
                 if names:
                     out.append(ir.Pop(self.tape, tuple(names)))
                 out += [replace(self.definitions[n], comment="") for n in remat]
                 continue
             if isinstance(s, ir.If):
-                s = replace(s, then=tuple(self.fill_pops(s.then)),
-                            orelse=tuple(self.fill_pops(s.orelse)))
+                s = replace(s, then=tuple(self.fill_pops(s.then, available)),
+                            orelse=tuple(self.fill_pops(s.orelse, available)))
             elif isinstance(s, ir.Loop):
-                s = replace(s, body=tuple(self.fill_pops(s.body)))
+                s = replace(s, body=tuple(self.fill_pops(s.body, available)))
             out.append(s)
         return out
+
+    def fill_slot(self, slot: _PopSlot, available: set[str]) -> tuple[list, list]:
+        """What ``slot`` pops, and what it recomputes instead."""
+        loop = slot.loop
+        headers = self.body_needs.get(id(loop), set()) if loop is not None else set()
+        names = [p.target for p in (loop.phis if loop is not None else ()) if p.target in headers]
+        defined = [n for n in slot.defined if n in self.needed]
+        remat = []
+        if loop is not None:
+            remat = self.recomputable(loop, names, defined, _entering(loop, available))
+        self.remat |= set(remat)
+        return names + [n for n in defined if n not in remat], remat
 
     def forward(self, stmts, depth: int, extra=()) -> list:
         out = []

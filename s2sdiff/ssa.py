@@ -192,7 +192,7 @@ class _Builder:
         if isinstance(value, ast.Call):
             self.env[target] = self.call(target, value, node)
             return
-        op = self.operation(value)
+        op = self.operation(value, node)
         if op is None:
             self.env[target] = self.atom(value)
         else:
@@ -243,23 +243,31 @@ class _Builder:
             raise self.error("append of a tuple", s)
         self.out.append(ir.Append(lst.name, item, self.origin(s)))
 
-    def operation(self, value: ast.expr) -> ir.Op | None:
+    def operation(self, value: ast.expr, stmt: ast.stmt) -> ir.Op | None:
         if isinstance(value, ast.BinOp):
             syntax, fn = BINARY[type(value.op)]
-            args = (self.atom(value.left), self.atom(value.right))
-            if any(isinstance(a, ir.Var) and a.name in self.lists for a in args):
-                raise self.error("arithmetic on a list", value,
-                                 "build lists with append; compute on their items")
-            return ir.Op(fn, args, syntax)
+            return ir.Op(fn, (self.operand(value.left, stmt), self.operand(value.right, stmt)), syntax)
         if isinstance(value, ast.UnaryOp):
             syntax, fn = UNARY[type(value.op)]
-            return ir.Op(fn, (self.atom(value.operand),), syntax)
+            return ir.Op(fn, (self.operand(value.operand, stmt),), syntax)
         if isinstance(value, ast.Compare):
             kind = COMPARE.get(type(value.ops[0]))
             if kind is None:
                 raise self.error(f"`{type(value.ops[0]).__name__}` comparison", value)
-            return ir.Op(kind[1], (self.atom(value.left), self.atom(value.comparators[0])), kind[0])
+            return ir.Op(kind[1], (self.operand(value.left, stmt), self.operand(value.comparators[0], stmt)), kind[0])
         return None
+
+    def operand(self, e: ast.expr, stmt: ast.stmt):
+        """An operand of an operator: a number or an array, not a tuple."""
+        a = self.atom(e)
+        where = e if hasattr(e, "lineno") else stmt
+        if isinstance(a, tuple):
+            raise self.error("an operator applied to a tuple", where,
+                             "operate on the tuple's items, or make it a NumPy array")
+        if isinstance(a, ir.Var) and a.name in self.lists:
+            raise self.error("an operator applied to a list", where,
+                             "build lists with append; compute on their items")
+        return a
 
     def subscript(self, node: ast.Subscript, target: str, stmt: ast.stmt):
         seq = self.value(node.value)

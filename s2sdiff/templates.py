@@ -154,6 +154,21 @@ def _known(node: ast.expr):
     return None
 
 
+def fold_numbers(node: ast.expr) -> ast.expr:
+    """Only compute ``+ - *`` of two numbers (``1.0 * 2.0`` is ``2.0``); unlike
+    ``simplify``, never changes the type of a value."""
+    for field, value in ast.iter_fields(node):
+        if isinstance(value, ast.expr):
+            setattr(node, field, fold_numbers(value))
+        elif isinstance(value, list):
+            setattr(node, field, [fold_numbers(v) if isinstance(v, ast.expr) else v for v in value])
+    if isinstance(node, ast.BinOp) and type(node.op) in _FOLD:
+        a, b = number(node.left), number(node.right)
+        if a is not None and b is not None:
+            return _const(_FOLD[type(node.op)](a, b))
+    return node
+
+
 def _simplify_binop(node: ast.BinOp) -> ast.expr:
     a, b = number(node.left), number(node.right)
     op = type(node.op)

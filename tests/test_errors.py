@@ -182,6 +182,10 @@ def uses_unregistered(x):
     return square_opaque(x) + x
 
 
+def adds_to_a_tuple(x):
+    return (1.0, x) + x * x  # a TypeError in Python too: rejected, not crashed on
+
+
 @dataclass(frozen=True)
 class Bad:
     """A function s2sdiff must reject, and what the error must say."""
@@ -219,6 +223,8 @@ BAD = {
     "star-param": Bad(uses_star_param, (1.0,), UnsupportedSyntaxError,
                       ((uses_star_param, "def "), (uses_star_param, "*xs"), (uses_star_param, "xs)")),
                       ("*", "star", "variadic")),
+    "tuple-operand": Bad(adds_to_a_tuple, (1.0,), UnsupportedSyntaxError,
+                         ((adds_to_a_tuple, "(1.0, x)"),), ("tuple",)),
     "no-rule-c-function": Bad(uses_gamma, (1.5,), NoRuleError,
                               ((uses_gamma, "math.gamma"),), ("gamma",)),
     "no-rule-object": Bad(uses_opaque_object, (1.5,), NoRuleError,

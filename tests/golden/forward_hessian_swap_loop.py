@@ -7,11 +7,12 @@ def hvp_swap_loop(x, y, x_dot, y_dot):
     b = y
     b_dot = y_dot
     for _ in range(5):
-        _t5 = b * 0.5
-        _t5_dot = 0.5 * b_dot
-        _t4 = a + _t5
-        _t4_dot = a_dot + _t5_dot
-        a, a_dot, b, b_dot = b, b_dot, _t4, _t4_dot
+        _t4 = a + b * 0.5
+        _t4_dot = a_dot + 0.5 * b_dot
+        a = b
+        a_dot = b_dot
+        b = _t4
+        b_dot = _t4_dot
     # reverse pass
     a_bar = b  # return a * b
     a_bar_dot = b_dot

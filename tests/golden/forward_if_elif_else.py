@@ -5,35 +5,21 @@ import math
 
 def jvp_if_elif_else(x, tangents):
     x_dot = tangents
-    _t1 = x < -1.0
-    if _t1:
+    if x < -1.0:
         _t3 = -x
-        _t3_dot = -x_dot
-        r = _t3 * x
-        r_dot = x * _t3_dot + _t3 * x_dot
-        r_6 = r
-        r_6_dot = r_dot
+        r_6 = _t3 * x
+        r_6_dot = x * -x_dot + _t3 * x_dot
     else:
-        _t4 = x < 0.0
-        if _t4:
-            r_1 = x * 3.0
-            r_1_dot = 3.0 * x_dot
-            r_5 = r_1
-            r_5_dot = r_1_dot
+        if x < 0.0:
+            r_5 = x * 3.0
+            r_5_dot = 3.0 * x_dot
         else:
-            _t5 = x < 1.0
-            if _t5:
-                r_2 = math.sin(x)
-                r_2_dot = math.cos(x) * x_dot
-                r_4 = r_2
-                r_4_dot = r_2_dot
+            if x < 1.0:
+                r_4 = math.sin(x)
+                r_4_dot = math.cos(x) * x_dot
             else:
-                _t6 = math.log(x)
-                _t6_dot = x_dot / x
-                r_3 = _t6 + 1.0
-                r_3_dot = _t6_dot
-                r_4 = r_3
-                r_4_dot = r_3_dot
+                r_4 = math.log(x) + 1.0
+                r_4_dot = x_dot / x
             r_5 = r_4
             r_5_dot = r_4_dot
         r_6 = r_5

@@ -5,20 +5,9 @@ import math
 
 def jvp_three_address(x, y, tangents):
     x_dot, y_dot = tangents
-    _t4 = x * y
-    _t4_dot = y * x_dot + x * y_dot
     _t6 = math.sin(x)
-    _t6_dot = math.cos(x) * x_dot
-    _t8 = y * y
-    _t8_dot = 2.0 * y * y_dot
-    _t7 = 1.0 + _t8
-    _t7_dot = _t8_dot
-    _t5 = _t6 / _t7
-    _t5_dot = _t6_dot / _t7 - _t6 / (_t7 * _t7) * _t7_dot
-    _t3 = _t4 + _t5
-    _t3_dot = _t4_dot + _t5_dot
-    _t2 = _t3 ** 2
-    _t2_dot = 2 * _t3 * _t3_dot
-    _t1 = _t2 - x
-    _t1_dot = _t2_dot - x_dot
+    _t7 = 1.0 + y * y
+    _t3 = x * y + _t6 / _t7
+    _t1 = _t3 ** 2 - x
+    _t1_dot = 2 * _t3 * (y * x_dot + x * y_dot + (math.cos(x) * x_dot / _t7 - _t6 / (_t7 * _t7) * (2.0 * y * y_dot))) - x_dot
     return _t1, _t1_dot

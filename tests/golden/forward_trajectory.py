@@ -11,26 +11,16 @@ def jvp_trajectory(x, v, x_dot, v_dot):
     energy = 0.0
     energy_dot = 0.0
     for _ in range(4):
-        _t4 = math.sin(pos)
-        _t4_dot = math.cos(pos) * pos_dot
-        _t3 = 0.1 * _t4
-        _t3_dot = 0.1 * _t4_dot
-        vel_1 = vel - _t3
-        vel_1_dot = vel_dot - _t3_dot
-        _t5 = 0.1 * vel_1
-        _t5_dot = 0.1 * vel_1_dot
-        pos_1 = pos + _t5
-        pos_1_dot = pos_dot + _t5_dot
-        _t6 = pos_1 * pos_1
-        _t6_dot = 2.0 * pos_1 * pos_1_dot
-        energy_1 = energy + _t6
-        energy_1_dot = energy_dot + _t6_dot
+        vel_1 = vel - 0.1 * math.sin(pos)
+        vel_1_dot = vel_dot - 0.1 * (math.cos(pos) * pos_dot)
+        pos_1 = pos + 0.1 * vel_1
+        pos_1_dot = pos_dot + 0.1 * vel_1_dot
         vel = vel_1
         vel_dot = vel_1_dot
         pos = pos_1
         pos_dot = pos_1_dot
-        energy = energy_1
-        energy_dot = energy_1_dot
+        energy = energy + pos_1 * pos_1
+        energy_dot = energy_dot + 2.0 * pos_1 * pos_1_dot
     return (pos, vel, energy), (pos_dot, vel_dot, energy_dot)
 
 

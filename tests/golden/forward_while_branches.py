@@ -6,25 +6,14 @@ def jvp_while_branches(x, tangents):
     t = x
     t_dot = x_dot
     steps = 0
-    _cond1 = True
-    while _cond1:
-        _t1 = t > 1.0
-        if _t1:
-            t_1 = t * 0.5
-            t_1_dot = 0.5 * t_dot
-            t_3 = t_1
-            t_3_dot = t_1_dot
+    while steps < 8:
+        if t > 1.0:
+            t_3 = t * 0.5
+            t_3_dot = 0.5 * t_dot
         else:
-            _t2 = t * t
-            _t2_dot = 2.0 * t * t_dot
-            t_2 = _t2 + x
-            t_2_dot = _t2_dot + x_dot
-            t_3 = t_2
-            t_3_dot = t_2_dot
-        steps_1 = steps + 1
-        _cond2 = steps_1 < 8
+            t_3 = t * t + x
+            t_3_dot = 2.0 * t * t_dot + x_dot
         t = t_3
         t_dot = t_3_dot
-        steps = steps_1
-        _cond1 = _cond2
+        steps = steps + 1
     return t, t_dot

@@ -7,11 +7,8 @@ def grad_list_series(x):
     term = 1.0
     for i in range(6):
         terms.append(term)
-        _t1 = term * x
-        _t2 = i + 1
-        term_1 = _t1 / _t2
-        _tape.append((term, _t2))
-        term = term_1
+        _tape.append(term)
+        term = term * x / (i + 1)
     # reverse pass
     terms_bar = [0.0] * len(terms)
     _n1 = len(terms)  # return sum(terms)
@@ -21,8 +18,8 @@ def grad_list_series(x):
     term_bar = 0.0
     for i in reversed(range(6)):
         term_1_bar = term_bar
-        term, _t2 = _tape.pop()
-        _t1_bar = term_1_bar / _t2  # term = term * x / (i + 1)
+        term = _tape.pop()
+        _t1_bar = term_1_bar / (i + 1)  # term = term * x / (i + 1)
         term_bar = _t1_bar * x  # term = term * x / (i + 1)
         x_bar += _t1_bar * term
         terms.pop()

@@ -5,14 +5,11 @@ import math
 
 def grad_loop_product(x, y):
     _tape = []
-    _t1 = x * y
-    _t2 = math.sin(x)
-    a = _t1 + _t2
+    a = x * y + math.sin(x)
     a_1 = a
     for i in range(3):
-        a_2 = a_1 * x
         _tape.append(a_1)
-        a_1 = a_2
+        a_1 = a_1 * x
     # reverse pass
     a_1_bar = 1.0  # seed
     x_bar = 0.0
@@ -22,8 +19,7 @@ def grad_loop_product(x, y):
         a_1_bar = a_2_bar * x  # a = a * x
         x_bar += a_2_bar * a_1
     a_bar = a_1_bar
-    _t2_bar = a_bar  # a = x * y + math.sin(x)
-    x_bar += _t2_bar * math.cos(x)  # a = x * y + math.sin(x)
+    x_bar += a_bar * math.cos(x)  # a = x * y + math.sin(x)
     x_bar += a_bar * y  # a = x * y + math.sin(x)
     y_bar = a_bar * x
     return x_bar, y_bar

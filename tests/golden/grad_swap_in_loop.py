@@ -8,11 +8,11 @@ def grad_swap_in_loop(x, y):
     for _ in range(3):
         _t2 = x_1 * y_1
         _tape.append((x_1, y_1))
-        x_1, y_1 = y_1, _t2
+        x_1 = y_1
+        y_1 = _t2
     # reverse pass
     x_1_bar = 1.0  # return x + 2.0 * y
-    _t4_bar = 1.0
-    y_1_bar = _t4_bar * 2.0  # return x + 2.0 * y
+    y_1_bar = 2.0  # return x + 2.0 * y
     for _ in reversed(range(3)):
         _adj1 = x_1_bar
         _t2_bar = y_1_bar

@@ -8,32 +8,24 @@ def grad_while_branches(x, y):
     _trips1 = 0
     t = x
     n = 0
-    _cond1 = True
-    while _cond1:
+    while n < 5:
         _trips1 += 1
-        _t1 = t < 1.0
-        if _t1:
-            _t2 = t * y
-            t_1 = _t2 + 0.5
-            t_3 = t_1
+        if t < 1.0:
+            t_3 = t * y + 0.5
         else:
             _t3 = math.sqrt(t)
-            t_2 = _t3 - 0.1
             _tape.append(_t3)
-            t_3 = t_2
-        n_1 = n + 1
-        _cond2 = n_1 < 5
-        _tape.append((t, _t1))
+            t_3 = _t3 - 0.1
+        _tape.append(t)
         t = t_3
-        n = n_1
-        _cond1 = _cond2
+        n = n + 1
     # reverse pass
     t_bar = 1.0  # seed
     y_bar = 0.0
     for _ in range(_trips1):
         t_3_bar = t_bar
-        t, _t1 = _tape.pop()
-        if _t1:
+        t = _tape.pop()
+        if t < 1.0:
             t_bar = t_3_bar * y  # t = t * y + 0.5
             y_bar += t_3_bar * t
         else:

@@ -9,13 +9,16 @@
   value from before the ``if``; the other branch then added into the wrong one.
 - 592 (fuzz_592.py): two loop-carried values with the same next value: the
   second φ's adjoint overwrote the first instead of adding to it.
+- 1810 (fuzz_1810.py), 2279, 6654: the reverse of an inner loop recomputed a
+  cheap value from one carried by the outer loop, which at that point of the
+  reverse sweep held its last value instead of this iteration's.
 """
 
 import pytest
 
 from fuzz import check, programs
 
-SEEDS = [20257, 20318, 20348, 20246, 20269, 592, 1243]
+SEEDS = [20257, 20318, 20348, 20246, 20269, 592, 1243, 6654]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

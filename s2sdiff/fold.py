@@ -1,0 +1,284 @@
+"""Which assignments of generated IR are written into their single use.
+
+Three-address form names every intermediate value (``_t1 = y * a``).  In the
+printed code a temporary read exactly once, later in the same block, with
+nothing in between writing what it reads, is better written where it is
+used: ``y_1 = y * a + math.sin(y * x)`` reads like the user's line and runs
+faster.  A user's name is kept, except that an SSA version whose only use is
+a φ copy (``t_3 = t_1``) is computed into the copy's target directly.
+
+This module only decides; ``codegen`` prints.  The decision is a pure
+function of the IR: ``plan(fn)`` gives the ``id`` of each assignment to fold.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from dataclasses import replace
+
+from . import ir
+from .optimize import _pure
+
+_TEMPORARY = re.compile(r"_(t|cond)\d+(_bar|_dot)?$")
+FOLDABLE = {"call", "u-", "unot", "+", "-", "*", "/", "**", "//", "%", "@",
+            "<", "<=", ">", ">=", "==", "!="}
+
+
+def plan(fn: ir.Function) -> set[int]:
+    """The ids of the assignments of ``fn`` to print inside their single use.
+
+    Gradient code is counted in two parts, the forward pass and the reverse
+    pass: a value the reverse pass computes again (instead of taping it) is
+    read there from its own assignment, not the forward one.
+    """
+    cut = next((i for i, s in enumerate(fn.body)
+                if isinstance(s, ir.Comment) and s.text == "reverse pass"), len(fn.body))
+    forward, reverse = _counts(fn.body[:cut]), _counts(fn.body[cut:], fn.result)
+    planner = _Planner()
+    planner.part(forward, reverse)
+    planner.block(fn.body[:cut], ())
+    planner.part(reverse, None)
+    planner.block(fn.body[cut:], ())
+    return planner.folded
+
+
+def _counts(body, result=None) -> tuple[Counter, Counter]:
+    """How often each name is read and assigned in ``body`` (and ``result``)."""
+    reads: Counter = Counter(_names(result))
+    writes: Counter = Counter()
+    for s in ir.walk(body):
+        reads.update(_reads(s))
+        writes.update(_defines(s))
+    return reads, writes
+
+
+def _names(value) -> list[str]:
+    """Every occurrence of a local name in a value (a name read twice is listed twice)."""
+    if isinstance(value, ir.Var):
+        return [value.name]
+    if isinstance(value, ir.Op):
+        return [a.name for a in ir.atoms_of(value) if isinstance(a, ir.Var)]
+    if isinstance(value, ir.Expr):
+        return [n.id for n in ast.walk(value.tree)
+                if isinstance(n, ast.Name) and not hasattr(n, "s2s_global")]
+    if isinstance(value, tuple):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def _reads(s) -> list[str]:
+    """Names one statement (not its nested ones) reads, φ operands included."""
+    if isinstance(s, ir.Assign):
+        extra = [s.target] if s.accumulate or not s.target.isidentifier() else []
+        return _names(s.value) + extra
+    if isinstance(s, ir.Append):
+        return _names(s.value) + [s.target]
+    if isinstance(s, ir.Push):
+        return list(s.values) + [s.tape]
+    if isinstance(s, ir.Pop):
+        return [s.tape]
+    if isinstance(s, ir.If):
+        return _names(s.cond) + [n for p in s.phis for n in _names((p.first, p.second))]
+    if isinstance(s, ir.Loop):
+        return _names(tuple(s.args)) + [n for p in s.phis for n in _names((p.first, p.second))]
+    return []
+
+
+def _defines(s) -> list[str]:
+    """Names one statement (not its nested ones) assigns or mutates."""
+    if isinstance(s, ir.Assign):
+        return [s.target]
+    if isinstance(s, ir.Pop):
+        return list(s.values) + [s.tape]
+    if isinstance(s, ir.Push):
+        return [s.tape]
+    if isinstance(s, ir.Append):
+        return [s.target]
+    if isinstance(s, (ir.If, ir.Loop)):
+        return [p.target for p in s.phis] + ([s.var] if isinstance(s, ir.Loop) and s.var else [])
+    return []
+
+
+def _use_sites(s) -> list[str]:
+    """Names read by ``s`` where a folded value can be written."""
+    if isinstance(s, ir.Assign) and s.target.isidentifier():
+        v = s.value
+        if isinstance(v, (ir.Var, ir.Expr)) or (isinstance(v, ir.Op) and v.syntax in FOLDABLE):
+            return _names(v)
+    if isinstance(s, ir.If) and isinstance(s.cond, ir.Var):
+        return [s.cond.name]
+    return []
+
+
+def _foldable_value(v) -> bool:
+    if isinstance(v, ir.Op):
+        return v.syntax in FOLDABLE and _pure(v)
+    return isinstance(v, ir.Var) or (isinstance(v, ir.Expr) and _pure(v))
+
+
+class _Planner:
+    def __init__(self):
+        self.reads: Counter = Counter()
+        self.writes: Counter = Counter()
+        self.later: tuple[Counter, Counter] | None = None  # counts of the part after this one
+        self.folded: set[int] = set()
+        self.effective: dict[str, set[str]] = {}  # what a folded value reads, transitively
+
+    def part(self, counts: tuple[Counter, Counter], later) -> None:
+        self.reads, self.writes = counts
+        self.later = later
+
+    def block(self, stmts, tail) -> None:
+        """Plan one block; ``tail``: the (target, atom) φ copies that end it."""
+        for i, s in enumerate(stmts):
+            if isinstance(s, ir.If):
+                self.block(s.then, [(p.target, p.first) for p in s.phis])
+                self.block(s.orelse, [(p.target, p.second) for p in s.phis])
+            elif isinstance(s, ir.Loop):
+                self.block(s.body, [(p.target, p.second) for p in s.phis])
+            elif self.candidate(s) and self.used_once_later(s, stmts[i + 1:], tail):
+                self.folded.add(id(s))
+                self.effective[s.target] = self.needs(s)
+
+    def candidate(self, s) -> bool:
+        if not (isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier()
+                and _foldable_value(s.value)):
+            return False
+        name = s.target
+        once = self.reads[name] == 1 and self.writes[name] == 1
+        if self.later is None:
+            return once
+        later_reads, later_writes = self.later
+        return once and (not later_reads[name] or later_writes[name] > 0)
+
+    def needs(self, s: ir.Assign) -> set[str]:
+        return set().union(*(self.effective.get(n, {n}) for n in _names(s.value)))
+
+    def used_once_later(self, s: ir.Assign, later, tail) -> bool:
+        """Is the one read of ``s.target`` a use site later in this block (or its φ
+        copies), with nothing written in between that the value reads?"""
+        name = s.target
+        needs = self.needs(s)
+        written: set[str] = set()
+        temporary = bool(_TEMPORARY.match(name))
+        for t in later:
+            if name in _use_sites(t):
+                return temporary and not (written & needs)
+            nested = ir.walk([t])
+            if any(name in _reads(sub) for sub in nested):
+                return False
+            written.update(n for sub in nested for n in _defines(sub))
+        return not (written & needs) and _into_copy(name, needs, tail)
+
+
+def _into_copy(name: str, needs: set[str], tail) -> bool:
+    """Can one of the φ copies ``tail`` take ``name``'s value in its place, the copies
+    still written one after another?  Not if a copy before it assigns what it reads."""
+    earlier: set[str] = set()
+    found = False
+    for target, value in tail:
+        mine = value == ir.Var(name)
+        reads = needs if mine else ({value.name} if isinstance(value, ir.Var) else set())
+        if reads & earlier:
+            return False
+        found |= mine
+        earlier.add(target)
+    return found
+
+
+def while_headers(fn: ir.Function) -> ir.Function:
+    """``fn`` with each ``while`` loop whose condition flag is one operation on the
+    loop's values written as ``while <operation>:`` (the flag, its copies and its
+    computation at the end of the body dropped)."""
+    reads: Counter = Counter(_names(fn.result))
+    for s in ir.walk(fn.body):
+        reads.update(_reads(s))
+    definitions = {s.target: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
+    dropped: set[int] = set()
+
+    def rewrite(stmts) -> tuple:
+        out = []
+        for s in stmts:
+            if isinstance(s, ir.If):
+                s = replace(s, then=rewrite(s.then), orelse=rewrite(s.orelse))
+            elif isinstance(s, ir.Loop):
+                s = replace(s, body=rewrite(s.body))
+                s = _while_header(s, reads, definitions, dropped) or s
+            out.append(s)
+        return tuple(out)
+
+    body = rewrite(fn.body)
+    if not dropped:
+        return fn
+    return replace(fn, body=_without(body, dropped))
+
+
+def _without(stmts, dropped: set[int]) -> tuple:
+    out = []
+    for s in stmts:
+        if id(s) in dropped:
+            continue
+        if isinstance(s, ir.If):
+            s = replace(s, then=_without(s.then, dropped), orelse=_without(s.orelse, dropped))
+        elif isinstance(s, ir.Loop):
+            s = replace(s, body=_without(s.body, dropped))
+        out.append(s)
+    return tuple(out)
+
+
+def _while_header(loop: ir.Loop, reads: Counter, definitions: dict, dropped: set[int]):
+    """The loop with its condition in the header, or None if it cannot be written so."""
+    if loop.kind != "while" or len(loop.args) != 1 or not isinstance(loop.args[0], ir.Var):
+        return None
+    flag = loop.args[0].name
+    phi = next((p for p in loop.phis if p.target == flag), None)
+    if phi is None or not isinstance(phi.second, ir.Var) or reads[flag] != 1:
+        return None
+    nxt = next((s for s in loop.body if isinstance(s, ir.Assign) and s.target == phi.second.name), None)
+    if nxt is None or nxt.accumulate or reads[nxt.target] != 1 or not isinstance(nxt.value, ir.Op) \
+            or nxt.value.syntax not in FOLDABLE or not _pure(nxt.value):
+        return None
+    test = _at_header(nxt.value, loop)
+    if test is None or not _starts_true_to(test, phi.first, loop, definitions):
+        return None
+    dropped.add(id(nxt))
+    first = definitions.get(phi.first.name) if isinstance(phi.first, ir.Var) else None
+    if first is not None and reads[first.target] == 1:
+        dropped.add(id(first))
+    return replace(loop, args=(test,), phis=tuple(p for p in loop.phis if p is not phi))
+
+
+def _at_header(op: ir.Op, loop: ir.Loop) -> ir.Op | None:
+    """``op``, computed at the end of the body, in terms of the loop's values at the
+    next test: a next value becomes its φ; values from outside the loop stay."""
+    nexts = {p.second.name: p.target for p in loop.phis if isinstance(p.second, ir.Var)}
+    inside = {p.target for p in loop.phis} | {n for s in ir.walk(loop.body) for n in _defines(s)}
+    args = []
+    for a in op.args:
+        if isinstance(a, ir.Var) and a.name in nexts:
+            a = ir.Var(nexts[a.name])
+        elif isinstance(a, ir.Var) and a.name in inside:
+            return None
+        args.append(a)
+    if any(isinstance(v, ir.Var) and v.name in inside for _, v in op.kwargs):
+        return None
+    return replace(op, args=tuple(args))
+
+
+def _starts_true_to(test: ir.Op, first, loop: ir.Loop, definitions: dict) -> bool:
+    """Does ``test`` on the loop's first values give the flag's first value?"""
+    firsts = {p.target: p.first for p in loop.phis}
+    args = tuple(firsts.get(a.name, a) if isinstance(a, ir.Var) else a for a in test.args)
+    if isinstance(first, ir.Var):
+        d = definitions.get(first.name)
+        return d is not None and not d.accumulate and isinstance(d.value, ir.Op) \
+            and d.value.fn is test.fn and d.value.syntax == test.syntax \
+            and d.value.kwargs == test.kwargs and d.value.args == args
+    if not isinstance(first, ir.Const) or not all(isinstance(a, ir.Const) for a in args) or test.kwargs:
+        return False
+    try:
+        return bool(test.fn(*(a.value for a in args))) == bool(first.value)
+    except Exception:  # noqa: BLE001 - a test that fails on constants is not rewritten
+        return False
