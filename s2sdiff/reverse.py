@@ -184,7 +184,7 @@ class _Reverse:
             self.needed.add(name)
             self.assigned.add(name)
         self.lists = set(lists)
-        for s in self.fn.body:  # the tapes of generated code get adjoint tapes
+        for s in ir.walk(self.fn.body):  # the tapes of generated code get adjoint tapes
             if isinstance(s, ir.Assign) and isinstance(s.value, ir.Expr) and s.target in self.active:
                 seed.append(ir.Assign(self.bar(s.target), ir.Expr(ast.List([], ast.Load()))))
         rev = seed + self.reverse(self.fn.body, 0)

@@ -200,9 +200,9 @@ class _Builder:
 
     # the tapes of generated gradient code: ``_tape = []``, ``.append(v)``, ``v = .pop()``
     def tape(self, target: str, value: ast.List, node: ast.stmt) -> None:
-        if value.elts or self.depth:
-            raise self.error("a popped list that is not created empty before loops and "
-                             "branches", value, "create the tape once: _tape = []")
+        if value.elts:
+            raise self.error("a popped list that is not created empty", value,
+                             "create the tape empty: _tape = []")
         name = self.new_name(target)
         self.out.append(ir.Assign(name, ir.Expr(ast.List([], ast.Load())), self.origin(node)))
         self.tape_vars.add(name)

@@ -105,13 +105,25 @@ def slope_squared(x, y):
     return s * s + y
 
 
-def test_user_code_calling_a_generated_gradient():
-    g = grad(slope_squared, wrt=(0, 1))
+def slopes_in_a_loop(x, y):
+    """The generated gradient inlined in a loop: its tape is made afresh each time."""
+    s = 0.0
+    for i in range(3):
+        s = s * y + _SLOPE(x + 0.1 * i, y)
+    return s
+
+
+@pytest.mark.parametrize("fn", [slope_squared, slopes_in_a_loop])
+def test_user_code_calling_a_generated_gradient(fn):
+    g = grad(fn, wrt=(0, 1))
+    forward = jvp(fn, wrt=(0, 1))
     for point in ((0.5, 1.2), (1.5, -0.7), (-2.0, 0.3)):
         got = g(*point)
         for k in range(2):
-            assert math.isclose(got[k], fd_partial(slope_squared, point, k),
-                                rel_tol=1e-5, abs_tol=1e-6)
+            want = fd_partial(fn, point, k)
+            assert math.isclose(got[k], want, rel_tol=1e-5, abs_tol=1e-6)
+            unit = (1.0, 0.0) if k == 0 else (0.0, 1.0)
+            assert math.isclose(forward(*point, unit)[1], want, rel_tol=1e-5, abs_tol=1e-6)
 
 
 def test_gradient_code_of_lists_is_rejected_with_a_location():
