@@ -7,8 +7,11 @@ such operations (it is *useful*).  Only active values get adjoints/tangents.
 
 from __future__ import annotations
 
+import linecache
+import re
+
 from . import ir
-from .errors import NoRuleError
+from .errors import Location, NoRuleError, UnsupportedSyntaxError
 from .rules import is_constant, lookup, lookup_array
 
 
@@ -97,8 +100,14 @@ def tape_edges(s) -> list[tuple[str, set[str]]]:
 
 
 def active(fn: ir.Function, wrt: set[str]) -> set[str]:
-    """Active values; raises NoRuleError for an active call without a rule."""
-    result = varied(fn, wrt) & useful(fn)
+    """Active values; raises NoRuleError for an active call without a rule, and for a
+    tuple of varied values that reaches the result (its derivative would be lost)."""
+    moved, reach = varied(fn, wrt), useful(fn)
+    result = moved & reach
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.value.syntax == "tuple" \
+                and s.target in reach and _vars(s.value.args) & moved:
+            raise _tuple_error(s)
     for s in ir.walk(fn.body):
         if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.target in result):
             continue
@@ -110,6 +119,17 @@ def active(fn: ir.Function, wrt: set[str]) -> set[str]:
         if op.kwargs:
             raise _no_rule(s, "keyword arguments to a callable with a derivative rule")
     return result
+
+
+def _tuple_error(s: ir.Assign) -> UnsupportedSyntaxError:
+    where = None
+    if s.origin is not None:
+        line = linecache.getline(s.origin.filename, s.origin.lineno)
+        found = re.search(r"\(\s*[\w.]+\s*,", line)
+        where = Location(s.origin.filename, s.origin.lineno, found.start() if found else 0, line)
+    return UnsupportedSyntaxError(
+        "a tuple of values to differentiate, passed to a call (derivatives go through lists)",
+        where, "pass a list instead: [a, b] rather than (a, b)")
 
 
 def _no_rule(s: ir.Assign, why: str = ""):

@@ -18,13 +18,15 @@ from dataclasses import replace
 import numpy as np
 
 from . import ir
-from .analysis import active as find_active, partial_positions
+from .analysis import active as find_active, is_list_op, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
-from .rules.numpy import _unbroadcast
+from .array_adjoints import ArrayAdjoints
+from .rules.joining import _add_items
+from .rules.numpy import _spread
+from .shapes import resolve
 from .templates import (
     atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, number, plus,
-    times,
 )
 
 
@@ -116,7 +118,7 @@ def _entering(loop, available: set[str]) -> set[str]:
     return (available - _loop_defined(loop)) | ({loop.var} if loop.var else set())
 
 
-class _Reverse:
+class _Reverse(ArrayAdjoints):
     def __init__(self, fn, wrt, active, namer: Namer):
         self.arrays = uses_arrays(fn)
         self.fn = fn
@@ -141,6 +143,7 @@ class _Reverse:
         self.top = set(fn.params) | {s.target for s in fn.body if isinstance(s, ir.Assign)} \
             | {p.target for s in fn.body if isinstance(s, ir.If) for p in s.phis}
         self.body_record: dict[int, set[str]] = {}
+        self.init_shapes(fn, self.arrays)
 
     def header_record(self, loop: ir.Loop) -> list[str]:
         """Header values of ``loop`` that the reverse of its body reads."""
@@ -218,6 +221,9 @@ class _Reverse:
                            signature=self.fn.signature)
 
     def final_adjoint(self, param: str):
+        if param in self.uniform:
+            self.final_zeros.append(ir.Assign(self.bar(param), ir.Expr(self.full_adjoint(param))))
+            self.known.pop(param, None)
         if param in self.known:
             return ir.Const(self.known[param])
         if param in self.assigned:
@@ -243,27 +249,44 @@ class _Reverse:
         return ast.Name(self.bar(v), ast.Load())
 
     def accumulate(self, v: str, expr: ast.expr, out: list, comment: str = "",
-                   share: str | None = None) -> None:
+                   share: str | None = None, uniform: bool = False) -> None:
         """``v_bar += expr`` (``=`` on the first write).
 
         With ``share``, the value whose adjoint ``expr`` is and which is done
         after this, a first write of a fresh adjoint takes over that variable
-        instead of copying it.
+        instead of copying it.  With ``uniform``, ``expr`` is one number for
+        every element of ``v`` (kept so outside branches and loops).
         """
+        if uniform and (self.regions or v in self.lists):
+            expr, uniform = self.spread(expr, v), False
+        was_uniform = v in self.uniform and v in self.assigned
+        self.uniform.discard(v)
         if (share is not None and v not in self.assigned and v not in self.known
                 and v not in self.bars and v not in self.fn.params
                 and (not self.branch_locals or v in self.branch_locals[-1])
                 and isinstance(expr, ast.Name) and expr.id == self.bars.get(share)):
             self.bars[v] = expr.id
             self.assigned.add(v)
+            if uniform:
+                self.uniform.add(v)
             return
         if v in self.known:
             out.append(ir.Assign(self.bar(v), ir.Const(self.known.pop(v))))
         first = v not in self.assigned
+        if uniform and (first or was_uniform):
+            self.uniform.add(v)
+            if first and number(expr) is not None:  # one number: no variable yet
+                self.known[v] = number(expr)
+                self.assigned.add(v)
+                return
         if first and isinstance(expr, ast.Name) and expr.id == self.bar(v):
             self.assigned.add(v)  # already holds it: the adjoint variable was shared
             return
-        if not first and self.arrays:  # never add in place: arrays may be shared
+        if not first and self.arrays and v in self.lists:  # a list: add item by item
+            expr = ast.Call(global_name("_add_items", _add_items),
+                            [ast.Name(self.bar(v), ast.Load()), expr], [])
+            first = True
+        elif not first and self.arrays:  # never add in place: arrays may be shared
             expr = ast.BinOp(ast.Name(self.bar(v), ast.Load()), ast.Add(), expr)
             first = True
         out.append(ir.Assign(self.bar(v), ir.Expr(expr), accumulate=not first,
@@ -273,11 +296,16 @@ class _Reverse:
     def consume(self, v: str) -> None:
         self.assigned.discard(v)
         self.known.pop(v, None)
+        self.uniform.discard(v)
 
     def materialize(self) -> list:
-        """Write the adjoints known as numbers, before a region that may update them."""
-        out = [ir.Assign(self.bar(v), ir.Const(value)) for v, value in self.known.items()]
+        """Write the adjoints known as numbers and spread the uniform ones, before a
+        region that may update them."""
+        out = [ir.Assign(self.bar(v), ir.Const(value)) for v, value in self.known.items()
+               if v not in self.uniform]
+        out += [ir.Assign(self.bar(v), ir.Expr(self.full_adjoint(v))) for v in sorted(self.uniform)]
         self.known.clear()
+        self.uniform.clear()
         return out
 
     def need(self, expr: ast.expr) -> None:
@@ -389,8 +417,8 @@ class _Reverse:
             if isinstance(s, ir.Assign) and s.target in self.lists:
                 out += self.reverse_list(s)
             elif isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) \
-                    and self.is_active(s.value.args[0] if s.value.args else None) \
-                    and s.value.args[0].name in self.lists:
+                    and is_list_op(s.value) and s.value.syntax != "list" \
+                    and self.is_active(s.value.args[0]) and s.value.args[0].name in self.lists:
                 out += self.reverse_list_read(s)
             elif isinstance(s, ir.Assign):
                 out += self.reverse_assign(s)
@@ -419,33 +447,31 @@ class _Reverse:
         comment = s.origin.text if s.origin else ""
         array_rule = lookup_array(op.fn) if isinstance(op, ir.Op) else None
         if array_rule is not None:
-            g = self.adjoint(z)
+            g = self.full_adjoint(z)
             for i in partial_positions(op):
                 arg = op.args[i]
                 if not self.is_active(arg):
                     continue
                 part = instantiate_array(array_rule, array_rule.vjps, i, op, z, {"g": g})
+                part = self.read_shapes_early(part)
                 self.need(part)
-                self.accumulate(arg.name, part, out, comment)
+                spread = isinstance(part, ast.Call) and resolve(part.func) is _spread
+                self.accumulate(arg.name, part.args[0] if spread else part, out, comment,
+                                share=z if spread else None, uniform=spread)
         elif isinstance(op, ir.Op):
             rule = elementwise_rule(op.fn, len(op.args), self.arrays)
-            zbar = self.adjoint(z)
             shared = False
             for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
-                contribution = times(zbar, partial)
                 others = [a for a in op.args if a is not arg]
                 scalars = all(isinstance(a, ir.Const) for a in others)  # no broadcasting
-                if self.arrays and number(contribution) is None and not scalars:
-                    contribution = ast.Call(global_name("_unbroadcast", _unbroadcast),
-                                            [contribution, ast.Name(arg.name, ast.Load())], [])
-                    self.needed.add(arg.name)
+                contribution, uniform = self.contribution(z, arg.name, partial, scalars)
                 self.accumulate(arg.name, contribution, out, comment,
-                                share=None if shared else z)
+                                share=None if shared else z, uniform=uniform)
                 shared = shared or arg.name in self.bars and self.bars[arg.name] == \
                     self.bars.get(z)
         elif self.is_active(op):
-            self.accumulate(op.name, self.adjoint(z), out, comment)
+            self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform)
         self.consume(z)
         return out
 
@@ -482,7 +508,7 @@ class _Reverse:
             return []
         lst = s.value.args[0].name
         comment = s.origin.text if s.origin else ""
-        zbar = _var_of(self.adjoint(z))
+        zbar = _var_of(self.full_adjoint(z))
         out: list
         if s.value.syntax == "subscript":
             index = s.value.args[1]

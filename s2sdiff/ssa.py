@@ -23,6 +23,7 @@ from .normalize import (
     METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, names_in, normalize,
 )
 from .rules import is_constant, lookup, lookup_array
+from .rules.joining import JOINS
 
 BINARY = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -364,6 +365,10 @@ class _Builder:
         args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a)
                 if not isinstance(a, (ast.Slice, ast.Tuple)) else self.index(a, target, stmt)
                 for a in node.args]
+        if any(fn is j for j in JOINS) and node.args and isinstance(node.args[0], ast.Tuple):
+            args[0] = self.value(node.args[0])
+        if any(fn is j for j in JOINS) and args and isinstance(args[0], tuple):
+            args[0] = self.sequence(args[0], node.args[0], stmt)
         if isinstance(node.func, ast.Name) and node.func.id == SETITEM \
                 and isinstance(args[0], ir.Var) and args[0].name in self.lists:
             raise self.error("item assignment on a list", node, "build lists with append")
@@ -386,6 +391,15 @@ class _Builder:
                 return self.inline(where, fn, args, kwargs, node)
         op = ir.Op(fn, tuple(args), "call", callee, tuple(kwargs))
         return self.emit(target, op, stmt)
+
+    def sequence(self, items: tuple, node: ast.expr, stmt: ast.stmt) -> ir.Var:
+        """A tuple of arrays to join, as a list built here (it has an adjoint list)."""
+        if self.depth:
+            raise self.error("arrays joined inside a loop or a branch", node,
+                             "build the list of arrays once, before loops and branches")
+        var = self.emit("_t", ir.Op(ir.make_list, items, "list"), stmt)
+        self.lists.add(var.name)
+        return var
 
     def pack(self, value, stmt):
         """A tuple argument (``np.reshape(x, (2, -1))``) as one atom."""

@@ -134,14 +134,17 @@ def _known(node: ast.expr):
     if isinstance(node, ast.Constant) and isinstance(node.value, (bool, type(None), int)):
         return bool(node.value)
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
-        left, right = node.left, node.comparators[0]
-        if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
+        left, right = _literal(node.left), _literal(node.comparators[0])
+        if left and right:
             op = node.ops[0]
             if isinstance(op, ast.Is):
-                return left.value is right.value
+                return left[0] is right[0]
             if isinstance(op, ast.IsNot):
-                return left.value is not right.value
+                return left[0] is not right[0]
         return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        value = _known(node.operand)
+        return None if value is None else not value
     if isinstance(node, ast.BoolOp):
         values = [_known(v) for v in node.values]
         if isinstance(node.op, ast.Or):
@@ -169,6 +172,14 @@ def fold_numbers(node: ast.expr) -> ast.expr:
     return node
 
 
+def _literal(node: ast.expr) -> tuple:
+    """``(value,)`` of a constant or a negative number, ``()`` for anything else."""
+    if isinstance(node, ast.Constant):
+        return (node.value,)
+    value = number(node)
+    return () if value is None else (value,)
+
+
 def _simplify_binop(node: ast.BinOp) -> ast.expr:
     a, b = number(node.left), number(node.right)
     op = type(node.op)
@@ -194,6 +205,8 @@ def _simplify_binop(node: ast.BinOp) -> ast.expr:
             return node.left
     if op is ast.Sub and b == 0:
         return node.left
+    if op is ast.Sub and a == 0:
+        return simplify(ast.UnaryOp(ast.USub(), node.right))
     if op is ast.Pow and b == 1:
         return node.left
     if op is ast.Div and b == 1:

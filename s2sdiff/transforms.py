@@ -207,6 +207,7 @@ def _jacobian_wrapper(program, names, single, outputs, mode, kind, core: str) ->
               f'{"input" if mode == "forward" else "output"}."""')]
     namer = Namer(set(program.params))
     if mode == "forward":
+        lines += _numbers_only(program, names, name)
         cols = [namer.fresh("_col") for _ in range(n)]
         skip = _discard(namer, program)
         for j, col in enumerate(cols):
@@ -229,6 +230,15 @@ def _jacobian_wrapper(program, names, single, outputs, mode, kind, core: str) ->
     return "\n".join(lines)
 
 
+def _numbers_only(program, names, name: str) -> list[str]:
+    """In array code, lines refusing array inputs: a wrapper seeds each input with 1.0."""
+    if not reverse.uses_arrays(program):
+        return []
+    return [f"    if any(getattr(v, 'ndim', 0) for v in ({', '.join(names)},)):",
+            f"        raise ValueError('{name} takes numbers for {', '.join(names)}; "
+            "for arrays use jvp or vjp')"]
+
+
 def _hessian_wrapper(program, names, single, core: str) -> str:
     n, name = len(names), f"hessian_{program.name}"
     call_args = ", ".join(program.params)
@@ -237,6 +247,7 @@ def _hessian_wrapper(program, names, single, core: str) -> str:
     skip = _discard(namer, program)
     lines = [f"def {name}({_signature(program)}):",
              f'    """The Hessian of {program.name}: one {core} call per input."""']
+    lines += _numbers_only(program, names, name)
     for j, col in enumerate(cols):
         lines.append(f"    {skip}, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
     rows = [_tuple([f"{cols[j]}[{i}]" for j in range(n)]) for i in range(n)]

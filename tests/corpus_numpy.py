@@ -532,6 +532,42 @@ def array_from_scalars_and_asarray(x, a):
 _case(array_from_scalars_and_asarray, (_r(225, 3), 0.5), (_r(226, 2, 2), 1.5), (_r(227, 4), -0.3))
 
 
+# --- joining arrays -----------------------------------------------------------------------
+
+
+def join_concatenate(x, y):
+    z = np.concatenate((x, y * y), axis=0)
+    w = np.concatenate([z, np.cos(z)], axis=None)
+    return np.sum(np.sin(z) * z) + np.sum(w * w)
+
+
+_case(join_concatenate, (_r(60, 3), _r(61, 2)), (_r(62, 2, 3), _r(63, 1, 3)), (_r(64, 4), _r(65, 4)))
+
+
+def join_stack(x, y):
+    pair = (x, 2.0 * y)
+    s = np.stack(pair, axis=-1)
+    return np.sum(s ** 2 * np.stack([y, x])[0][..., None])
+
+
+_case(join_stack, (_r(66, 3), _r(67, 3)), (_r(68, 2, 3), _r(69, 2, 3)), (_r(70, 1), _r(71, 1)))
+
+
+def join_one_constant(x):
+    return np.sum(np.concatenate((x, np.ones(2))) ** 3)
+
+
+_case(join_one_constant, (_r(72, 3),), (_r(73, 1),), (_r(74, 5),))
+
+
+def join_array_output(x, y):
+    return np.stack([x * y, np.sin(x)], axis=1)
+
+
+_case(join_array_output, (_r(75, 3), _r(76, 3)), (_r(77, 2), _r(78, 2)), (_r(79, 4), 0.5),
+      output="array")
+
+
 # --- array outputs (forward mode, dot-product test) ------------------------------------
 
 

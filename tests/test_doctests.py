@@ -8,3 +8,10 @@ import s2sdiff
 def test_package_docstring():
     result = doctest.testmod(s2sdiff, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_shapes_docstring():
+    from s2sdiff import shapes
+
+    result = doctest.testmod(shapes)
+    assert result.attempted > 0 and result.failed == 0

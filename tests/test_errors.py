@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from s2sdiff import (
@@ -170,6 +171,10 @@ def uses_star_param(*xs):
     return xs[0] * 2.0
 
 
+def uses_tuple_of_active(x):
+    return np.max((x, 2.0)) * x
+
+
 def uses_gamma(x):
     return math.gamma(x) * 2.0
 
@@ -225,6 +230,8 @@ BAD = {
                       ("*", "star", "variadic")),
     "tuple-operand": Bad(adds_to_a_tuple, (1.0,), UnsupportedSyntaxError,
                          ((adds_to_a_tuple, "(1.0, x)"),), ("tuple",)),
+    "tuple-of-active-values": Bad(uses_tuple_of_active, (1.5,), UnsupportedSyntaxError,
+                                  ((uses_tuple_of_active, "(x, 2.0)"),), ("tuple",)),
     "no-rule-c-function": Bad(uses_gamma, (1.5,), NoRuleError,
                               ((uses_gamma, "math.gamma"),), ("gamma",)),
     "no-rule-object": Bad(uses_opaque_object, (1.5,), NoRuleError,

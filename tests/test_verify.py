@@ -359,6 +359,9 @@ NUMPY_METHODS = {
     "python_operators_on_arrays": ("exact", "exact"),
     "item_writes": ("simplify", "simplify"),
     "item_writes_in_loop": ("simplify", "simplify"),
+    "join_concatenate": ("simplify", "simplify"),
+    "join_stack": ("simplify", "simplify"),
+    "join_one_constant": ("simplify", "simplify"),
 }
 NUMPY_SCALAR = [c for c in NUMPY_CORPUS if c.output == "scalar"]
 

@@ -1,6 +1,7 @@
 """Derivative rules.  Importing this package registers the built-in rules."""
 
 from . import indexing as _indexing_rules  # noqa: F401  (registers array item reads)
+from . import joining as _joining_rules  # noqa: F401  (registers concatenate, stack)
 from . import numpy as _numpy_rules  # noqa: F401  (registers the NumPy rules)
 from . import scalar  # noqa: F401  (registers the scalar rules)
 from .registry import (

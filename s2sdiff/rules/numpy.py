@@ -47,14 +47,27 @@ from .registry import constant, helper, jvp, partials, vjp
 
 
 @helper
+def _shape(x):
+    """``np.shape(x)``, quicker on arrays (helpers ask it often)."""
+    return x.shape if type(x) is np.ndarray else np.shape(x)
+
+
+@helper
 def _unbroadcast(g, x):
-    """Sum ``g`` over the axes along which ``x`` was broadcast to ``g``'s shape."""
-    shape = np.shape(x)
-    if np.shape(g) == shape:
+    """Sum ``g`` over the axes along which ``x`` was broadcast to ``g``'s shape.
+
+    (``np.add.reduce`` is ``np.sum`` without its Python-level wrapper.)
+    """
+    shape = _shape(x)
+    if _shape(g) == shape:
         return g
-    g = np.sum(g, axis=tuple(range(np.ndim(g) - len(shape))))
+    if not shape:
+        return np.add.reduce(g, axis=None)
+    lead = np.ndim(g) - len(shape)
+    if lead:
+        g = np.add.reduce(g, axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
-    return np.sum(g, axis=axes, keepdims=True) if axes else g
+    return np.add.reduce(g, axis=axes, keepdims=True) if axes else g
 
 
 @helper
@@ -69,6 +82,34 @@ def _keep(v, axis, keepdims):
 def _unreduce(g, x, axis, keepdims):
     """The adjoint ``g`` of a reduction of ``x`` over ``axis``, spread back to ``x``'s shape."""
     return np.broadcast_to(_keep(g, axis, keepdims), np.shape(x))
+
+
+@helper
+def _spread(c, x):
+    """The number ``c`` at every element of an array shaped like ``x``.
+
+    A VJP template returning ``_spread(c, x)`` for input ``x`` gives it a
+    uniform adjoint: the reverse emitter keeps the number ``c`` and spreads
+    it only where an array is needed.
+    """
+    shape = np.shape(x)
+    return np.full(shape, c) if shape else c
+
+
+@helper
+def _copies(z, x):
+    """How many elements of ``z`` each element of ``x`` was broadcast to (0 if none)."""
+    n = x.size if type(x) is np.ndarray else np.size(x)
+    return (z.size if type(z) is np.ndarray else np.size(z)) // n if n else 0
+
+
+@helper
+def _unbroadcast_from(g, z, x):
+    """``g`` spread over ``z``'s shape (it broadcasts to it), then summed to ``x``'s shape."""
+    shape = _shape(z)
+    if _shape(g) == shape == _shape(x):
+        return g
+    return _unbroadcast(g if _shape(g) == shape else np.broadcast_to(g, shape), x)
 
 
 @helper
@@ -133,6 +174,10 @@ def _transposed(a):
 @helper
 def _matmul_vjp(g, a, b, which):
     """The adjoint of operand ``which`` (0 or 1) of ``a @ b`` (1-D operands and batches too)."""
+    if which == 0 and len(_shape(b)) == 2:  # (..., m, k) or (k,) @ (k, n): a is not broadcast
+        return g @ np.asarray(b).T
+    if which == 1 and len(_shape(a)) == 2:  # (m, k) @ (..., k, n) or (k,): b is not broadcast
+        return np.asarray(a).T @ g
     a2 = a[None, :] if np.ndim(a) == 1 else a
     b2 = b[:, None] if np.ndim(b) == 1 else b
     g2 = np.asarray(g)
@@ -469,11 +514,13 @@ def _(y, x):
     return (x / (x * x + y * y), -y / (x * x + y * y))
 
 
-# exp(x - out), written without ``out`` (so the emitter may drop an unused
-# forward logaddexp) and without overflow: sigmoid(x - y) by tanh.
+# exp(x - out) = sigmoid(x - y), written without ``out`` so that the emitter
+# may drop a forward logaddexp kept for nothing else (it costs ten times an
+# exp).  Where y - x > 709, exp overflows to inf (NumPy warns) and the partial
+# is 0, as it should be.
 @partials(np.logaddexp)
 def _(x, y):
-    return (0.5 + 0.5 * np.tanh(0.5 * (x - y)), 0.5 - 0.5 * np.tanh(0.5 * (x - y)))
+    return (1.0 / (1.0 + np.exp(y - x)), 1.0 / (1.0 + np.exp(x - y)))
 
 
 # As JAX (and the scalar ``%``): partials 1 and -(x // y) everywhere.
@@ -515,7 +562,7 @@ def _(condition, x, y):
 
 @vjp(np.sum)
 def _(g, x, axis=None, keepdims=False, *, out):
-    return (_unreduce(g, x, axis, keepdims),)
+    return (_spread(g, x) if axis is None and not keepdims else _unreduce(g, x, axis, keepdims),)
 
 
 @jvp(np.sum)
@@ -525,7 +572,8 @@ def _(x, axis=None, keepdims=False, *, out):
 
 @vjp(np.mean)
 def _(g, x, axis=None, keepdims=False, *, out):
-    return (_unreduce(g, x, axis, keepdims) / _mean_count(x, axis),)
+    return (_spread(g / np.size(x), x) if axis is None and not keepdims
+            else _unreduce(g / _mean_count(x, axis), x, axis, keepdims),)
 
 
 @jvp(np.mean)
@@ -836,6 +884,15 @@ constant(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.all, np.any, np.array_equal, np.allclose, np.isclose,
 )
+
+
+# Functions reading some arguments (by position) only for their shape: the
+# reverse emitter may pass there any value known to have the same shape.
+SHAPE_ARGUMENTS = {
+    np.shape: (0,), np.size: (0,), np.ndim: (0,),
+    _unbroadcast: (1,), _unreduce: (1,), _mean_count: (0,),
+    _spread: (1,), _copies: (0, 1), _unbroadcast_from: (1, 2),
+}
 
 
 # Python operators and builtins applied to arrays take these rules instead of

@@ -1,0 +1,104 @@
+"""Array adjoints for the reverse emitter: shapes known early, uniform adjoints.
+
+``_Reverse`` mixes this in.  Where the static shape sets (:mod:`.shapes`) say
+an operand has the result's shape, a term needs no un-broadcasting; a shape
+is read from the first value computed with it; and the adjoint of a full
+reduction is kept as one number for every element (a *uniform* adjoint)
+until an array is needed, where ``_spread`` makes one.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from . import ir
+from .rules.numpy import SHAPE_ARGUMENTS, _copies, _spread, _unbroadcast, _unbroadcast_from
+from .shapes import expr_set, resolve, shape_sets, stand_ins
+from .templates import global_name, number, times
+
+
+class ArrayAdjoints:
+    """Methods of the reverse emitter that build array adjoint terms."""
+
+    def init_shapes(self, fn: ir.Function, arrays: bool) -> None:
+        self.sets = shape_sets(fn) if arrays else {}
+        self.stand_in = stand_ins(_top_order(fn), self.sets)
+        self.uniform: set[str] = set()  # array adjoints held as one number for every element
+
+    def same_shape(self, a: str, b: str) -> bool:
+        """True when ``a`` and ``b`` are known to have the same shape."""
+        found = self.sets.get(a)
+        return found is not None and found == self.sets.get(b)
+
+    def shape_source(self, v: str) -> str:
+        """The first value computed with ``v``'s shape (the reverse sweep can read all of them)."""
+        return self.stand_in.get(v, v)
+
+    def read_shapes_early(self, expr: ast.expr) -> ast.expr:
+        """``expr`` reading each shape-only argument from its :meth:`shape_source`."""
+        for node in ast.walk(expr):
+            if not isinstance(node, ast.Call):
+                continue
+            fn = resolve(node.func)
+            positions = next((p for f, p in SHAPE_ARGUMENTS.items() if f is fn), ())
+            for i in positions:
+                arg = node.args[i] if i < len(node.args) else None
+                if isinstance(arg, ast.Name) and not hasattr(arg, "s2s_global"):
+                    arg.id = self.shape_source(arg.id)
+        return expr
+
+    def full_adjoint(self, v: str) -> ast.expr:
+        """The adjoint of ``v`` as an array of ``v``'s shape (a uniform one spread)."""
+        return self.spread(self.adjoint(v), v) if v in self.uniform else self.adjoint(v)
+
+    def spread(self, c: ast.expr, v: str) -> ast.expr:
+        """``_spread(c, v)``: the number ``c`` at every element of ``v``."""
+        shape = self.shape_source(v)
+        self.needed.add(shape)
+        return ast.Call(global_name("_spread", _spread), [c, ast.Name(shape, ast.Load())], [])
+
+    def contribution(self, z: str, x: str, partial: ast.expr, scalars: bool):
+        """The term ``z_bar * partial`` of ``x_bar``, summed to ``x``'s shape, and whether
+        it is uniform (one number for every element of ``x``)."""
+        zbar = self.adjoint(z)
+        same = scalars or self.same_shape(x, z)
+        if z not in self.uniform:
+            term = times(zbar, partial)
+            if not self.arrays or number(term) is not None or same:
+                return term, False
+            return self.call(_unbroadcast, term, x), False
+        if number(partial) is not None:  # a uniform adjoint, summed over broadcast copies
+            term = times(zbar, partial)
+            return (term if same else times(term, self.call(_copies, z, x))), True
+        term = _scaled(zbar, partial)
+        if self.sets.get(z) is not None and expr_set(partial, self.sets) == self.sets[z]:
+            return (term if same else self.call(_unbroadcast, term, x)), False
+        return self.call(_unbroadcast_from, term, z, x), False
+
+    def call(self, helper, first, *shapes: str) -> ast.Call:
+        """``helper(first, *shapes)``, each shape read from its :meth:`shape_source`."""
+        if isinstance(first, str):
+            shapes, first = (first,) + shapes, None
+        names = [self.shape_source(v) for v in shapes]
+        self.needed.update(names)
+        args = ([first] if first is not None else []) + [ast.Name(n, ast.Load()) for n in names]
+        return ast.Call(global_name(helper.__name__, helper), args, [])
+
+
+def _top_order(fn: ir.Function) -> list[str]:
+    """Parameters and top-level values in the order they are computed."""
+    order = list(fn.params)
+    for s in fn.body:
+        if isinstance(s, ir.Assign):
+            order.append(s.target)
+        elif isinstance(s, ir.If):
+            order += [p.target for p in s.phis]
+    return order
+
+
+def _scaled(c: ast.expr, partial: ast.expr) -> ast.expr:
+    """``c * partial``, with a number factor of ``partial`` applied to the number ``c`` first."""
+    if isinstance(partial, ast.BinOp) and isinstance(partial.op, ast.Mult) \
+            and number(partial.left) is not None:
+        return ast.BinOp(times(c, partial.left), ast.Mult(), partial.right)
+    return times(c, partial)
