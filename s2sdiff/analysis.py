@@ -121,6 +121,15 @@ def _edges(s) -> list[tuple[str, set[str]]]:
         return [(s.target, _vars([s.value]))]
     if isinstance(s, (ir.If, ir.Loop)):
         return [(p.target, _vars([p.first, p.second])) for p in s.phis]
+    return tape_edges(s)
+
+
+def tape_edges(s) -> list[tuple[str, set[str]]]:
+    """A tape of generated code holds what is pushed on it and gives it back when popped."""
+    if isinstance(s, ir.Push):
+        return [(s.tape, set(s.values))]
+    if isinstance(s, ir.Pop):
+        return [(v, {s.tape}) for v in s.values]
     return []
 
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from . import ir, scan
 from .analysis import active as check_rules
-from .analysis import backward_closure, forward_closure, is_list_op, partial_positions
+from .analysis import backward_closure, forward_closure, is_list_op, partial_positions, tape_edges
 from .errors import NoRuleError, S2SDiffError
 from .normalize import Namer
 from .reverse import uses_arrays
@@ -37,6 +37,7 @@ from .templates import (
     instantiate_array,
     is_zero,
     number,
+    plus,
     substitute,
     times,
 )
@@ -110,7 +111,18 @@ def _expr_sources(node: ast.expr) -> set[str]:
     return found
 
 
-def _edges(s) -> list[tuple[str, set[str]]]:
+def _ssa_tapes(fn: ir.Function, counts: dict[str, int]) -> set[str]:
+    """Tapes whose pops assign fresh names: generated code read back as SSA input.
+
+    (In the gradient IR itself a value is popped under its own name, so its
+    tangent goes on the tape only where the value is active.)"""
+    return {s.tape for s in ir.walk(fn.body) if isinstance(s, ir.Pop) and s.values
+            and all(counts.get(v) == 1 for v in s.values)}
+
+
+def _edges(s, tapes: set[str] = frozenset()) -> list[tuple[str, set[str]]]:
+    if isinstance(s, (ir.Push, ir.Pop)):
+        return tape_edges(s) if s.tape in tapes else []
     if isinstance(s, ir.Assign):
         if isinstance(s.value, ir.Op):
             args = s.value.args
@@ -129,9 +141,9 @@ def _edges(s) -> list[tuple[str, set[str]]]:
     return []
 
 
-def _activity(fn: ir.Function, wrt: set[str]) -> set[str]:
+def _activity(fn: ir.Function, wrt: set[str], tapes: set[str]) -> set[str]:
     """Values that depend on ``wrt`` and reach the result (flow-insensitive)."""
-    edges = [e for s in ir.walk(fn.body) for e in _edges(s)]
+    edges = [e for s in ir.walk(fn.body) for e in _edges(s, tapes)]
     varied = forward_closure(edges, wrt)
     useful = backward_closure(edges, {a.name for a in ir.atoms_of(fn.result)
                                       if isinstance(a, ir.Var)})
@@ -145,9 +157,10 @@ class _Forward:
     def __init__(self, fn: ir.Function, wrt: tuple[str, ...], taken: set[str]):
         self.fn = fn
         self.wrt = wrt
-        self.active = _activity(fn, set(wrt))
-        self.arrays = uses_arrays(fn)
         self.counts = _assignment_counts(fn)
+        self.tapes = _ssa_tapes(fn, self.counts)
+        self.active = _activity(fn, set(wrt), self.tapes)
+        self.arrays = uses_arrays(fn)
         self.namer = Namer(taken | _all_names(fn))
         self.dots: dict[str, str] = {}
         self.live: set[str] = set()  # values whose tangent is a variable
@@ -202,6 +215,8 @@ class _Forward:
                 out.append(self.if_(s))
             elif isinstance(s, ir.Loop):
                 out += self.loop(s)
+            elif isinstance(s, (ir.Push, ir.Pop)) and s.tape in self.tapes:
+                out += self.tape_op(s)
             elif isinstance(s, (ir.Push, ir.Pop)):
                 carried = [v for v in s.values if self.reassigned(v)]
                 self.live |= set(carried)
@@ -210,6 +225,24 @@ class _Forward:
             else:
                 out.append(s)
         return out
+
+    def tape_op(self, s) -> list:
+        """A push or pop of an active tape carries every value's tangent (zero if none)."""
+        if s.tape not in self.active:
+            return [s]
+        if isinstance(s, ir.Pop):
+            self.live |= set(s.values)
+            return [replace(s, values=s.values + tuple(self.dot_name(v) for v in s.values))]
+        out: list = []
+        dots = []
+        for v in s.values:
+            if self.dot(ir.Var(v)) is None:
+                if not out:
+                    out.append(ir.Assign(self.namer.fresh("_zero"), ir.Const(0.0)))
+                dots.append(out[0].target)
+            else:
+                dots.append(self.dot(ir.Var(v)))
+        return out + [replace(s, values=s.values + tuple(dots))]
 
     def assign(self, s: ir.Assign) -> list:
         z = s.target
@@ -253,11 +286,14 @@ class _Forward:
         rule = elementwise_rule(op.fn, len(op.args), self.arrays)
         if rule is None:
             raise NoRuleError(f"no derivative rule for {op} in {s}")
+        by_dot: dict[str, ast.expr] = {}  # one term per tangent: x * x gives 2.0 * x * x_dot
         for i in positions:
             partial = instantiate(rule, i, op.args, out=s.target)
             if is_zero(partial):
                 continue
-            terms.append(_times(partial, ast.Name(self.dot(op.args[i]), ast.Load())))
+            d = self.dot(op.args[i])
+            by_dot[d] = plus(by_dot[d], partial) if d in by_dot else partial
+        terms = [_times(p, ast.Name(d, ast.Load())) for d, p in by_dot.items()]
         return _sum(terms)
 
     def list_tangent(self, op: ir.Op) -> ast.expr | None:

@@ -160,6 +160,9 @@ class Push:
     tape: str
     values: tuple[str, ...]
 
+    def __str__(self) -> str:
+        return f"{self.tape}.append({', '.join(self.values)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Pop:
@@ -167,6 +170,9 @@ class Pop:
 
     tape: str
     values: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.values)} = {self.tape}.pop()"
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +269,9 @@ def _format_body(body, depth: int) -> list[str]:
             if s.kind == "while":
                 lines.append(f"{pad}while {s.args[0]}:")
             else:
-                lines.append(f"{pad}for {s.var} in range({', '.join(map(str, s.args))}):")
+                head = f"range({', '.join(map(str, s.args))})"
+                head = f"reversed({head})" if s.kind == "reversed" else head
+                lines.append(f"{pad}for {s.var} in {head}:")
             lines += _format_body(s.body, depth + 1) or [pad + "    pass"]
         elif isinstance(s, Append):
             lines.append(f"{pad}{s.target}.append({s.value})")

@@ -48,6 +48,21 @@ def local_names(fn: ast.FunctionDef, stored: set[str] | None = None) -> set[str]
     return params | (scan_names(fn)[1] if stored is None else stored)
 
 
+def is_pop(e: ast.expr, locals_: set[str]) -> bool:
+    """``tape.pop()`` on a local list: how generated gradient code reads its tape."""
+    return (isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute)
+            and e.func.attr == "pop" and isinstance(e.func.value, ast.Name)
+            and e.func.value.id in locals_ and not e.args and not e.keywords)
+
+
+def is_reversed_range(e: ast.expr) -> bool:
+    """``reversed(range(...))``, the loop header of generated reverse sweeps."""
+    return (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "reversed"
+            and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.Call)
+            and isinstance(e.args[0].func, ast.Name) and e.args[0].func.id == "range"
+            and not e.args[0].keywords and 1 <= len(e.args[0].args) <= 3)
+
+
 def normalize(where: SourceFunction) -> ast.FunctionDef:
     """The core form of ``where.tree`` (a new tree; the input is not changed)."""
     fn = copy.copy(where.tree)  # the passes build new statement lists; nodes are shared
@@ -161,6 +176,8 @@ class _Flatten:
                 out += self.assign([t], atom, s)
             return out
         target = targets[0]
+        if self.where.generated and is_pop(value, self.locals):  # a tape: kept whole
+            return [self.at(ast.Assign([target], value), s)]
         if isinstance(target, ast.Name):
             return self.into(value, target.id, s)
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -217,13 +234,16 @@ class _Flatten:
             return self.for_sequence(s)
         if isinstance(s.iter, ast.Name) and s.iter.id in self.locals:
             return self.for_list(s)
-        args = range_args(s, self.where)
+        backwards = self.where.generated and is_reversed_range(s.iter)
+        args = range_args(s, self.where) if not backwards else s.iter.args[0].args
         pre, atoms = [], []
         for a in args:
             p, atom = self.atom(a)
             pre += p
             atoms.append(atom)
         rng = ast.Call(ast.Name("range", ast.Load()), atoms, [])
+        if backwards:  # generated code runs loops backwards: reversed(range(...))
+            rng = ast.Call(ast.Name("reversed", ast.Load()), [rng], [])
         loop = ast.For(target=s.target, iter=rng, body=self.block(s.body) or [], orelse=[])
         return pre + [self.at(loop, s)]
 

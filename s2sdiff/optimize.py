@@ -73,7 +73,7 @@ def _pure(value) -> bool:
     if lookup_array(value.fn) is not None:
         return True
     if value.syntax != "call" or is_list_op(value):
-        return value.syntax != "list"
+        return True  # a list nothing reads (appends read it) goes too
     return is_constant(value.fn) or lookup(value.fn, len(value.args)) is not None
 
 
@@ -84,11 +84,42 @@ def eliminate_dead_code(fn: ir.Function) -> ir.Function:
         removed: list = []
         body = _sweep(fn.body, counts, removed)
         if not removed:
-            return fn
+            return _unread_pops(fn, counts)
         fn = replace(fn, body=body)
         for reads in removed:
             for n in reads:
                 counts[n] -= 1
+
+
+def _unread_pops(fn: ir.Function, counts: dict[str, int]) -> ir.Function:
+    """A popped value nothing reads gets an underscore name (``_v = _tape.pop()``),
+    as linters expect; the pop itself stays, to keep the tape in step."""
+    taken = {n for s in ir.walk(fn.body) if isinstance(s, ir.Assign) for n in [s.target]}
+    taken |= set(fn.params) | {v for s in ir.walk(fn.body) if isinstance(s, ir.Pop)
+                               for v in s.values}
+
+    def quiet(v: str) -> str:
+        if counts.get(v) or v.startswith("_"):
+            return v
+        name = "_" + v
+        while name in taken:
+            name = "_" + name
+        taken.add(name)
+        return name
+
+    def body(stmts) -> tuple:
+        out = []
+        for s in stmts:
+            if isinstance(s, ir.Pop) and len(s.values) == 1:
+                s = replace(s, values=(quiet(s.values[0]),))
+            elif isinstance(s, ir.If):
+                s = replace(s, then=body(s.then), orelse=body(s.orelse))
+            elif isinstance(s, ir.Loop):
+                s = replace(s, body=body(s.body))
+            out.append(s)
+        return tuple(out)
+
+    return replace(fn, body=body(fn.body))
 
 
 def _sweep(body, counts, removed: list) -> tuple:

@@ -93,6 +93,8 @@ def _all_names(fn: ir.Function) -> set[str]:
     for s in ir.walk(fn.body):
         if isinstance(s, ir.Assign):
             names.add(s.target)
+        elif isinstance(s, ir.Pop):
+            names |= set(s.values)
         elif isinstance(s, (ir.If, ir.Loop)):
             names |= {p.target for p in s.phis}
             if isinstance(s, ir.Loop) and s.var:
@@ -186,6 +188,9 @@ class _Reverse(ArrayAdjoints):
             self.needed.add(name)
             self.assigned.add(name)
         self.lists = set(lists)
+        for s in ir.walk(self.fn.body):  # the tapes of generated code get adjoint tapes
+            if isinstance(s, ir.Assign) and isinstance(s.value, ir.Expr) and s.target in self.active:
+                seed.append(ir.Assign(self.bar(s.target), ir.Expr(ast.List([], ast.Load()))))
         rev = seed + self.reverse(self.fn.body, 0)
         return rev
 
@@ -324,6 +329,8 @@ class _Reverse(ArrayAdjoints):
                 names += [p.target for p in s.phis]
                 if id(s) in self.counters:
                     names.append(self.counters[id(s)])
+            elif isinstance(s, ir.Pop):
+                names += list(s.values)
         return [n for n in names if n in self.record and n not in self.remat]
 
     def recomputable(self, loop: ir.Loop, headers: list[str], defined: list[str],
@@ -416,6 +423,10 @@ class _Reverse(ArrayAdjoints):
                 out += self.reverse_assign(s)
             elif isinstance(s, ir.Append):
                 out += self.reverse_append(s)
+            elif isinstance(s, ir.Pop):
+                out += self.reverse_pop(s)
+            elif isinstance(s, ir.Push):
+                out += self.reverse_push(s)
             elif isinstance(s, ir.If):
                 out += self.reverse_if(s, depth)
             elif isinstance(s, ir.Loop):
@@ -523,6 +534,33 @@ class _Reverse(ArrayAdjoints):
             out.append(ir.Pop(self.bar(s.target), ()))
         return out
 
+    # tapes of generated code (differentiating a gradient): what a pop gave, its
+    # adjoint goes onto an adjoint tape, and the reverse of the matching push takes
+    # it back; pushes and pops pair up in reverse order, so the adjoints do too
+    def reverse_pop(self, s: ir.Pop) -> list:
+        if s.tape not in self.active:
+            return []
+        out: list = []
+        for v in s.values:
+            if v in self.known:
+                out.append(ir.Assign(self.bar(v), ir.Const(self.known.pop(v))))
+            elif v not in self.active or v not in self.assigned:
+                out.append(ir.Assign(self.bar(v), self.zero(v)))
+        out.append(ir.Push(self.bar(s.tape), tuple(self.bar(v) for v in s.values)))
+        for v in s.values:
+            self.consume(v)
+        return out
+
+    def reverse_push(self, s: ir.Push) -> list:
+        if s.tape not in self.active:
+            return []
+        parts = tuple(self.namer.fresh("_adj") for _ in s.values)
+        out: list = [ir.Pop(self.bar(s.tape), parts)]
+        for v, part in zip(s.values, parts):
+            if v in self.active:
+                self.accumulate(v, ast.Name(part, ast.Load()), out)
+        return out
+
     def reverse_if(self, s: ir.If, depth: int) -> list:
         pre = self.materialize()
         before = set(self.assigned)
@@ -562,7 +600,9 @@ class _Reverse(ArrayAdjoints):
         inside = _defined_inside(loop.body) | {p.target for p in loop.phis}
         outer = sorted(self.outer_refs(loop, inside))
         headers = [p for p in loop.phis if p.target in self.active]
-        if not headers and not outer:
+        taped = any(isinstance(s, (ir.Push, ir.Pop)) and s.tape in self.active
+                    for s in ir.walk(loop.body))  # its adjoint tape must stay in step
+        if not headers and not outer and not taped:
             return []
         pre: list = self.materialize()
         for v in outer + [p.target for p in headers]:
@@ -578,10 +618,11 @@ class _Reverse(ArrayAdjoints):
                 self.accumulate(phi.first.name, self.adjoint(phi.target), after)
         for phi in headers:
             self.consume(phi.target)
-        if loop.kind == "for":
+        if loop.kind in ("for", "reversed"):  # runs backwards over the same range
             for a in loop.args:
                 self.need_atom(a)
-            rev = ir.Loop("reversed", loop.var, loop.args, tuple(body), (), loop.origin)
+            kind = "reversed" if loop.kind == "for" else "for"
+            rev = ir.Loop(kind, loop.var, loop.args, tuple(body), (), loop.origin)
         else:
             trips = self.counter(loop)
             self.needed.add(trips)
@@ -596,6 +637,8 @@ class _Reverse(ArrayAdjoints):
                 atoms = ir.atoms_of(s.value)
             elif isinstance(s, (ir.If, ir.Loop)):
                 atoms = [a for p in s.phis if p.target in self.active for a in (p.first, p.second)]
+            elif isinstance(s, ir.Push) and s.tape in self.active:
+                atoms = [ir.Var(v) for v in s.values]
             else:
                 continue
             refs |= {a.name for a in atoms if self.is_active(a) and a.name not in inside}

@@ -20,7 +20,9 @@ from collections import Counter
 from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
-from .normalize import METHOD, SETITEM, Namer, local_names, normalize
+from .normalize import (
+    METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, normalize,
+)
 from .scan import scan_names
 from .rules import is_constant, lookup, lookup_array
 from .rules.joining import JOINS
@@ -109,6 +111,8 @@ class _Builder:
         self._inside: dict[int, Counter] = {}
         self._reads: Counter | None = None  # reads of the whole function, counted once
         self.origins: dict[int, ir.Origin] = {}
+        self.tapes: set[str] = set()  # names of the lists this function pops (its tapes)
+        self.tape_vars: set[str] = set()  # their SSA names
         self.depth = 0 if parent is None else parent.depth
 
     # helpers
@@ -139,6 +143,8 @@ class _Builder:
 
     def function(self, core: ast.FunctionDef, locals_: set[str] | None = None):
         self.locals = local_names(core) if locals_ is None else locals_
+        if self.where.generated:
+            self.tapes = {n.func.value.id for n in ast.walk(core) if is_pop(n, self.locals)}
         self.function_body = core.body
         body = core.body
         ret = body[-1]
@@ -153,7 +159,9 @@ class _Builder:
             self.stmt(s)
 
     def stmt(self, s: ast.stmt) -> None:
-        if isinstance(s, ast.Assign):
+        if isinstance(s, ast.Assign) and is_pop(s.value, self.locals):
+            self.pop(s.targets[0], s.value, s)
+        elif isinstance(s, ast.Assign):
             self.assign(s.targets[0].id, s.value, s)
         elif isinstance(s, ast.If):
             self.if_(s)
@@ -173,6 +181,9 @@ class _Builder:
         if isinstance(value, ast.Subscript):
             self.env[target] = self.subscript(value, target, node)
             return
+        if isinstance(value, ast.List) and target in self.tapes:
+            self.tape(target, value, node)
+            return
         if isinstance(value, ast.List):
             if self.depth:
                 raise self.error("list built inside a loop or a branch", value,
@@ -191,8 +202,44 @@ class _Builder:
         else:
             self.env[target] = self.emit(target, op, node)
 
+    # the tapes of generated gradient code: ``_tape = []``, ``.append(v)``, ``v = .pop()``
+    def tape(self, target: str, value: ast.List, node: ast.stmt) -> None:
+        if value.elts:
+            raise self.error("a popped list that is not created empty", value,
+                             "create the tape empty: _tape = []")
+        name = self.new_name(target)
+        self.out.append(ir.Assign(name, ir.Expr(ast.List([], ast.Load())), self.origin(node)))
+        self.tape_vars.add(name)
+        self.env[target] = ir.Var(name)
+
+    def tape_of(self, e: ast.expr) -> str:
+        tape = self.lookup(e)
+        if not isinstance(tape, ir.Var) or tape.name not in self.tape_vars:
+            raise self.error("`.pop()` of something that is not a tape built here", e)
+        return tape.name
+
+    def push(self, tape: str, s: ast.Expr) -> None:
+        item = self.value(s.value.args[0])
+        names = []
+        for a in item if isinstance(item, tuple) else (item,):
+            names.append(a.name if isinstance(a, ir.Var) else self.emit("_t", a, s).name)
+        self.out.append(ir.Push(tape, tuple(names)))
+
+    def pop(self, target: ast.expr, value: ast.Call, s: ast.stmt) -> None:
+        tape = self.tape_of(value.func.value)
+        targets = target.elts if isinstance(target, ast.Tuple) else [target]
+        if not all(isinstance(t, ast.Name) for t in targets):
+            raise self.error("`.pop()` into something other than names", target)
+        names = []
+        for t in targets:
+            names.append(self.new_name(t.id))
+            self.env[t.id] = ir.Var(names[-1])
+        self.out.append(ir.Pop(tape, tuple(names)))
+
     def append(self, s: ast.Expr) -> None:
         lst = self.lookup(s.value.func.value)
+        if isinstance(lst, ir.Var) and lst.name in self.tape_vars:
+            return self.push(lst.name, s)
         if not isinstance(lst, ir.Var) or lst.name not in self.lists:
             raise self.error("append to something that is not a list built here", s)
         item = self.value(s.value.args[0])
@@ -217,9 +264,13 @@ class _Builder:
     def operand(self, e: ast.expr, stmt: ast.stmt):
         """An operand of an operator: a number or an array, not a tuple."""
         a = self.atom(e)
+        where = e if hasattr(e, "lineno") else stmt
         if isinstance(a, tuple):
-            raise self.error("an operator applied to a tuple", e if hasattr(e, "lineno") else stmt,
+            raise self.error("an operator applied to a tuple", where,
                              "operate on the tuple's items, or make it a NumPy array")
+        if isinstance(a, ir.Var) and a.name in self.lists:
+            raise self.error("an operator applied to a list", where,
+                             "build lists with append; compute on their items")
         return a
 
     def subscript(self, node: ast.Subscript, target: str, stmt: ast.stmt):
@@ -257,8 +308,6 @@ class _Builder:
     def value(self, e: ast.expr):
         if isinstance(e, ast.Tuple):
             return tuple(self.atom(x) for x in e.elts)
-        if isinstance(e, ast.Name) and e.id in self.locals:
-            return self.lookup(e)
         return self.atom(e)
 
     def lookup(self, e: ast.Name):
@@ -272,6 +321,8 @@ class _Builder:
             return ir.Const(e.value)
         if isinstance(e, ast.Name) and e.id in self.locals:
             value = self.lookup(e)
+            if isinstance(value, ir.Var) and value.name in self.tape_vars:  # only pushed, popped
+                raise self.error("a tape read other than by `.append(...)` and `.pop()`", e)
             return value
         if isinstance(e, (ast.Name, ast.Attribute)):
             return self.global_(e)
@@ -425,9 +476,9 @@ class _Builder:
         for name in list(then_env) + [n for n in else_env if n not in then_env]:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
-                if _TEMP.match(name) or isinstance(a or b, tuple) \
-                        or not self.read_outside(s, name):
-                    continue  # not used after the join
+                if (_TEMP.match(name) and not self.where.generated) \
+                        or isinstance(a or b, tuple) or not self.read_outside(s, name):
+                    continue  # not used after the join (temporaries of the user's code never are)
                 # defined on one path only: as in Python, usable where it was defined;
                 # elsewhere it is None, and any arithmetic on it fails loudly
                 a, b = a or ir.Const(None), b or ir.Const(None)
@@ -453,8 +504,10 @@ class _Builder:
 
     def loop(self, s: ast.For | ast.While) -> None:
         if isinstance(s, ast.For):
-            args = tuple(self.atom(a) for a in s.iter.args)
-            kind = "for"
+            backwards = is_reversed_range(s.iter)
+            rng = s.iter.args[0] if backwards else s.iter
+            args = tuple(self.atom(a) for a in rng.args)
+            kind = "reversed" if backwards else "for"
         else:
             args, kind = (), "while"
         carried = self.carried(s)
@@ -466,7 +519,7 @@ class _Builder:
         for name, target in headers.items():
             self.env[name] = ir.Var(target)
         var = None
-        if kind == "for":
+        if isinstance(s, ast.For):
             var = self.new_name(s.target.id)
             self.env[s.target.id] = ir.Var(var)
         else:
@@ -488,6 +541,9 @@ class _Builder:
         if trivial:
             loop = substitute(loop, trivial)
         self.out.append(loop)
+        if var is not None and self.read_outside(s, s.target.id):
+            # read after the loop: its last value, copied (a later loop may reuse the name)
+            self.env[s.target.id] = self.emit(s.target.id, ir.Var(var), s)
 
     def read_outside(self, region, name: str) -> bool:
         """True when the function reads ``name`` outside ``region``: more often in the
@@ -508,15 +564,11 @@ class _Builder:
 
 
 def _count_reads(stmts, counts: Counter) -> Counter:
-    """Add, per name, how many statements and conditions in ``stmts`` read it.
-
-    A ``for`` loop's range arguments are not counted: ``read_outside`` has
-    always looked only at branch and loop conditions and at the statements.
-    """
+    """Add, per name, how many statements, conditions and ``for`` headers in
+    ``stmts`` read it."""
     for s in stmts:
         if isinstance(s, (ast.If, ast.For, ast.While)):
-            if not isinstance(s, ast.For):
-                counts.update(scan_names(s.test)[2])
+            counts.update(scan_names(s.iter if isinstance(s, ast.For) else s.test)[2])  # range(n) reads n
             _count_reads(s.body, counts)
             _count_reads(s.orelse, counts)
         else:

@@ -89,7 +89,7 @@ def generate(where: frontend.SourceFunction, wrt=0, kind: str = "jvp",
     common = dict(kind=kind, name=program.name, params=program.params, names=names,
                   single=single, outputs=outputs)
     if kind == "jvp":
-        core = _jvp_ir(program, names)
+        core = _packed(_jvp_ir(program, names), program, single)
         return _done(core, "", "forward", "jvp", **common)
     if kind == "vjp":
         core = _vjp_ir(program, names)
@@ -152,6 +152,17 @@ def _tuple(items: list[str]) -> str:
 
 def _jvp_ir(program, names) -> ir.Function:
     return forward.tangent(program, names, name="jvp_" + program.name)
+
+
+def _packed(core: ir.Function, program: ir.Function, single: bool) -> ir.Function:
+    """``jvp_f(*params, tangents)``: the tangents come as one argument (a tuple
+    unless ``wrt`` is one parameter), unpacked by the first statement."""
+    dots = core.params[len(program.params):]
+    taken = codegen.local_names(core)
+    param = "tangents" if "tangents" not in taken else Namer(taken).fresh("_tangents")
+    target = dots[0] if single else ", ".join(dots) + ("," if len(dots) == 1 else "")
+    return replace(core, params=program.params + (param,),
+                   body=(ir.Assign(target, ir.Var(param)),) + core.body)
 
 
 def _vjp_ir(program, names) -> ir.Function:
@@ -305,31 +316,37 @@ def jvp(fn=None, wrt=0):
 
 
 def _build_jvp(fn, wrt):
+    """The generated ``jvp_f(*params, tangents)`` itself when its parameters are the
+    user's, one by one; a wrapper filling in defaults otherwise."""
     gen, namespace, source = _live(fn, wrt, "jvp")
     core = namespace[gen.entry]
+    if _plain(gen.functions[0], gen.params) and _plain_signature(fn):
+        return _label(core, source, gen.names, gen.mode)
     bind = _binder(fn, gen.params)
-    names, single, count = gen.names, gen.single, len(gen.names)
-    fast = len(gen.params) + 1
 
     def call(*args, **kwargs):
-        if not kwargs and len(args) == fast:  # every argument positional: no binding
-            seeds = (args[-1],) if single else args[-1]
-            if len(seeds) == count:
-                return core(*args[:-1], *seeds)
         tangents = kwargs.pop("tangents", _MISSING)
         if tangents is _MISSING:
             if not args:
                 raise TypeError("jvp: missing the tangents argument")
             args, tangents = args[:-1], args[-1]
-        seeds = (tangents,) if single else tuple(tangents)
-        if len(seeds) != count:
-            raise S2SDiffError(f"jvp: expected {count} tangents for {names}, got {len(seeds)}")
-        return core(*bind(args, kwargs), *seeds)
+        return core(*bind(args, kwargs), tangents)
 
     call.__name__ = gen.entry
-    call.__doc__ = f"(value, directional derivative) of {gen.name}; tangents for {names}."
+    call.__doc__ = f"(value, directional derivative) of {gen.name}; tangents for {gen.names}."
     call.core = core
-    return _label(call, source, names, gen.mode)
+    return _label(call, source, gen.names, gen.mode)
+
+
+def _plain(core: ir.Function, params: tuple[str, ...]) -> bool:
+    return core.params == params + ("tangents",)
+
+
+def _plain_signature(fn) -> bool:
+    """No defaults, keyword-only or variadic parameters: calls bind as to the generated code."""
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD,)
+    return all(p.kind in kinds and p.default is inspect.Parameter.empty
+               for p in inspect.signature(inspect.unwrap(fn)).parameters.values())
 
 
 def vjp(fn=None, wrt=0):

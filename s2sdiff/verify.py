@@ -208,8 +208,7 @@ class _Runtime:
         if self.live:
             return transforms.jvp(self.live, wrt=names)
         gen, namespace, _ = transforms.compiled(self.where, names, "jvp")
-        core = namespace[gen.entry]
-        return lambda *args: core(*args[:-1], *args[-1])
+        return namespace[gen.entry]
 
     def value(self, point):
         if self.live:

@@ -302,7 +302,7 @@ STAGES = [
     ("normalized", "def f(x, y):"),
     ("ssa", "φ("),
     ("reverse", "def grad_f(x, y):"),
-    ("forward", "def jvp_f(x, y, x_dot, y_dot):"),
+    ("forward", "def jvp_f(x, y, tangents):"),
 ]
 
 
@@ -327,7 +327,7 @@ def test_show_colours_on_request(project):
 
 def test_jvp_to_stdout(project):
     out = run("jvp", "clean.py:f", "--wrt", "x", "-o", "-", cwd=project, check=0).stdout
-    assert "def jvp_f(x, y, x_dot):" in out
+    assert "def jvp_f(x, y, tangents):\n    x_dot = tangents\n" in out
 
 
 # ---------------------------------------------------------------- forward mode, second order

@@ -3,7 +3,8 @@
 import math
 
 
-def jvp_if_elif_else(x, x_dot):
+def jvp_if_elif_else(x, tangents):
+    x_dot = tangents
     if x < -1.0:
         _t3 = -x
         r_6 = _t3 * x

@@ -20,7 +20,7 @@ def jvp_trajectory(x, v, x_dot, v_dot):
         pos = pos_1
         pos_dot = pos_1_dot
         energy = energy + pos_1 * pos_1
-        energy_dot = energy_dot + (pos_1 * pos_1_dot + pos_1 * pos_1_dot)
+        energy_dot = energy_dot + 2.0 * pos_1 * pos_1_dot
     return (pos, vel, energy), (pos_dot, vel_dot, energy_dot)
 
 
