@@ -98,6 +98,8 @@ def report(title: str, n: int, tally: Tally, wall: float) -> None:
           f"({tally.core_time:.1f} s inside s2sdiff)")
     for seed, out in sorted(tally.failures, key=lambda f: f[0])[:50]:
         print(f"  seed {seed}: {out.kind} [{out.error}] {out.detail}")
+    if tally.rejected and title == "programs":  # valid programs: each rejection is worth a look
+        print("  rejected seeds: " + " ".join(map(str, sorted(tally.rejected)[:50])))
     if tally.rejections:
         print("  most common rejections:")
         for msg, k in sorted(tally.rejections.items(), key=lambda kv: -kv[1])[:8]:

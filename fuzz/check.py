@@ -517,6 +517,7 @@ class Tally:
     counts: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)      # (seed, Outcome)
     rejections: dict = field(default_factory=dict)    # message -> count
+    rejected: list = field(default_factory=list)      # seeds
     core_time: float = 0.0
     total_time: float = 0.0
 
@@ -528,6 +529,7 @@ class Tally:
         elif out.kind == "rejected":
             key = out.detail[:120]
             self.rejections[key] = self.rejections.get(key, 0) + 1
+            self.rejected.append(seed)
 
     def merge(self, other: Tally) -> None:
         for k, v in other.counts.items():
@@ -535,5 +537,6 @@ class Tally:
         for k, v in other.rejections.items():
             self.rejections[k] = self.rejections.get(k, 0) + v
         self.failures += other.failures
+        self.rejected += other.rejected
         self.core_time += other.core_time
         self.total_time += other.total_time

@@ -21,7 +21,7 @@ from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
 from .normalize import (
-    METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, normalize,
+    METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, names_in, normalize,
 )
 from .scan import scan_names
 from .rules import is_constant, lookup, lookup_array
@@ -110,6 +110,7 @@ class _Builder:
         self.lists: set[str] = set() if parent is None else parent.lists
         self._inside: dict[int, Counter] = {}
         self._reads: Counter | None = None  # reads of the whole function, counted once
+        self._user_names: set[str] | None = None
         self.origins: dict[int, ir.Origin] = {}
         self.tapes: set[str] = set()  # names of the lists this function pops (its tapes)
         self.tape_vars: set[str] = set()  # their SSA names
@@ -476,7 +477,7 @@ class _Builder:
         for name in list(then_env) + [n for n in else_env if n not in then_env]:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
-                if (_TEMP.match(name) and not self.where.generated) \
+                if (self.is_temporary(name) and not self.where.generated) \
                         or isinstance(a or b, tuple) or not self.read_outside(s, name):
                     continue  # not used after the join (temporaries of the user's code never are)
                 # defined on one path only: as in Python, usable where it was defined;
@@ -544,6 +545,13 @@ class _Builder:
         if var is not None and self.read_outside(s, s.target.id):
             # read after the loop: its last value, copied (a later loop may reuse the name)
             self.env[s.target.id] = self.emit(s.target.id, ir.Var(var), s)
+
+    def is_temporary(self, name: str) -> bool:
+        """A name normalization made up (``_t1``), not one the user wrote (who may
+        well call a variable ``_t1``)."""
+        if self._user_names is None:
+            self._user_names = names_in(self.where.tree)
+        return bool(_TEMP.match(name)) and name not in self._user_names
 
     def read_outside(self, region, name: str) -> bool:
         """True when the function reads ``name`` outside ``region``: more often in the

@@ -9,6 +9,8 @@
   value from before the ``if``; the other branch then added into the wrong one.
 - 592 (fuzz_592.py): two loop-carried values with the same next value: the
   second φ's adjoint overwrote the first instead of adding to it.
+- 1022, 6255: a program naming a variable ``_t1`` (like the temporaries of
+  normalization) was rejected as "may be used before it is assigned".
 - 1810 (fuzz_1810.py), 2279, 6654: the reverse of an inner loop recomputed a
   cheap value from one carried by the outer loop, which at that point of the
   reverse sweep held its last value instead of this iteration's.
@@ -27,3 +29,12 @@ def test_fuzz_seed_is_differentiated_right(seed, monkeypatch):
     prog = programs.generate(seed)
     (outcome,) = check.check_batch([prog], check.Core())
     assert outcome.kind in ("differentiated", "rejected"), outcome.detail
+
+
+@pytest.mark.parametrize("seed", [1022, 6255])
+def test_fuzz_seed_is_differentiated(seed, monkeypatch):
+    """Valid programs once rejected by mistake."""
+    monkeypatch.setattr(check, "SYMPY_EVERY", 10**9)
+    prog = programs.generate(seed)
+    (outcome,) = check.check_batch([prog], check.Core())
+    assert outcome.kind == "differentiated", outcome.detail
