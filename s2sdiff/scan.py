@@ -52,36 +52,24 @@ def scan_names(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
 
 def names(tree: ast.AST) -> set[str]:
     """The identifiers of the ``Name`` nodes in ``tree``."""
-    found: set[str] = set()
-    stack = [tree]
-    name, node_type = ast.Name, ast.AST
-    while stack:
-        node = stack.pop()
-        cls = type(node)
-        if cls is name:
-            found.add(node.id)
-            continue
-        for field in _CHILD_FIELDS.get(cls) or _child_fields(cls):
-            value = getattr(node, field, None)
-            if type(value) is list:
-                stack.extend(value)
-            elif isinstance(value, node_type):
-                stack.append(value)
-    return found
+    return {node.id for node in _name_nodes(tree)}
 
 
 def local_name_uses(tree: ast.AST) -> list[str]:
     """Every occurrence of a ``Name`` in ``tree`` that is not linked to a global
     object (``s2s_global``), one entry per occurrence."""
-    found: list[str] = []
+    return [node.id for node in _name_nodes(tree) if not hasattr(node, "s2s_global")]
+
+
+def _name_nodes(tree: ast.AST):
+    """The ``Name`` nodes of ``tree``, by a walk that skips operator and context leaves."""
     stack = [tree]
     name, node_type = ast.Name, ast.AST
     while stack:
         node = stack.pop()
         cls = type(node)
         if cls is name:
-            if not hasattr(node, "s2s_global"):
-                found.append(node.id)
+            yield node
             continue
         for field in _CHILD_FIELDS.get(cls) or _child_fields(cls):
             value = getattr(node, field, None)
@@ -89,7 +77,6 @@ def local_name_uses(tree: ast.AST) -> list[str]:
                 stack.extend(value)
             elif isinstance(value, node_type):
                 stack.append(value)
-    return found
 
 
 def nodes(roots: list):
