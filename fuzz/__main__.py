@@ -96,6 +96,9 @@ def report(title: str, n: int, tally: Tally, wall: float) -> None:
     own = max(tally.total_time - tally.core_time, 1e-9)
     print(f"  {wall:.1f} s wall; {n / own:.0f}/s excluding s2sdiff's own time "
           f"({tally.core_time:.1f} s inside s2sdiff)")
+    if tally.sympy:
+        print("  SymPy checks: " + ", ".join(f"{v} {k}" for k, v in sorted(tally.sympy.items()))
+              + f" (timeout: not finished within {fuzz_check.SYMPY_TIMEOUT} s)")
     for seed, out in sorted(tally.failures, key=lambda f: f[0])[:50]:
         print(f"  seed {seed}: {out.kind} [{out.error}] {out.detail}")
     if tally.rejected and title == "programs":  # valid programs: each rejection is worth a look

@@ -47,6 +47,7 @@ KINK_TOL = 1e-4
 DOT_TOL = 1e-9
 SYMPY_EVERY = 10
 TIMEOUT = 20  # seconds s2sdiff may take on one program before it counts as hung
+SYMPY_TIMEOUT = 60  # seconds for the SymPy check of one program; slower ones are counted apart
 
 
 # ---------------------------------------------------------------- the core
@@ -184,6 +185,7 @@ class Outcome:
     point: tuple | None = None      # where it went wrong
     checked: int = 0                # points actually compared
     core_time: float = 0.0          # seconds spent inside s2sdiff and its gradients
+    sympy: str = ""                 # the SymPy check: "" (not run), "ok" or "timeout"
 
     def signature(self) -> tuple:
         """What "failing the same way" means while shrinking."""
@@ -235,7 +237,7 @@ def check_function(f, points, core, *, sympy: bool = False, timeout: float = TIM
                     out = Outcome("wrong", verdict, point=pt)
                     break
             else:
-                extra = _hooks(f, g, points, n, core, sympy)
+                extra = _dot_product(f, g, points, n, core)
                 if extra is not None:
                     out = Outcome("wrong", extra)
     except core.Error as e:
@@ -245,6 +247,29 @@ def check_function(f, points, core, *, sympy: bool = False, timeout: float = TIM
     except Exception as e:  # noqa: BLE001 - anything else escaping s2sdiff is a bug
         out = Outcome("crashed", _one_line(e), type(e).__name__)
     out.core_time = max(time.perf_counter() - t0 - fd_time, 0.0)
+    if sympy and out.kind == "differentiated" and core.sympy_check is not None:
+        out = _with_sympy(f, n, core, out)
+    return out
+
+
+def _with_sympy(f, n, core, out: Outcome) -> Outcome:
+    """``out`` after the SymPy check, which has a time budget of its own: a check
+    SymPy cannot finish in time is counted apart, not as a hang of s2sdiff."""
+    try:
+        with time_limit(SYMPY_TIMEOUT):
+            ok = core.sympy_check(f, wrt=tuple(range(n)))
+    except Hang:
+        out.sympy = "timeout"
+        return out
+    except AssertionError as e:
+        return Outcome("wrong", f"SymPy check: {_one_line(e)}", sympy="wrong")
+    except core.Error as e:
+        return Outcome("crashed", _one_line(e), type(e).__name__)
+    except Exception as e:  # noqa: BLE001 - anything else escaping s2sdiff is a bug
+        return Outcome("crashed", _one_line(e), type(e).__name__)
+    if ok is False:
+        return Outcome("wrong", "SymPy check failed", sympy="wrong")
+    out.sympy = "ok"
     return out
 
 
@@ -274,8 +299,8 @@ def _pname(i):
     return "xyz"[i] if i < 3 else f"arg{i}"
 
 
-def _hooks(f, g, points, n, core, sympy) -> str | None:
-    """Reverse against forward (dot-product test) and SymPy, once they exist."""
+def _dot_product(f, g, points, n, core) -> str | None:
+    """Reverse against forward: <grad, v> must equal the jvp along v."""
     if core.jvp is not None:
         rng = random.Random(len(points))
         for pt in points:
@@ -285,13 +310,6 @@ def _hooks(f, g, points, n, core, sympy) -> str | None:
             lhs = sum(gi * vi for gi, vi in zip(grads, v))
             if not _close(lhs, tangent, DOT_TOL, DOT_TOL):
                 return f"dot-product test at {pt}, v={v}: <grad, v> = {lhs!r}, jvp = {tangent!r}"
-    if sympy and core.sympy_check is not None:
-        try:
-            ok = core.sympy_check(f, wrt=tuple(range(n)))
-        except AssertionError as e:
-            return f"SymPy check: {_one_line(e)}"
-        if ok is False:
-            return "SymPy check failed"
     return None
 
 
@@ -518,11 +536,14 @@ class Tally:
     failures: list = field(default_factory=list)      # (seed, Outcome)
     rejections: dict = field(default_factory=dict)    # message -> count
     rejected: list = field(default_factory=list)      # seeds
+    sympy: dict = field(default_factory=dict)         # SymPy check outcome -> count
     core_time: float = 0.0
     total_time: float = 0.0
 
     def add(self, seed: int, out: Outcome) -> None:
         self.counts[out.kind] = self.counts.get(out.kind, 0) + 1
+        if out.sympy:
+            self.sympy[out.sympy] = self.sympy.get(out.sympy, 0) + 1
         self.core_time += out.core_time
         if out.kind in ("wrong", "crashed", "unlocated"):
             self.failures.append((seed, out))
@@ -538,5 +559,7 @@ class Tally:
             self.rejections[k] = self.rejections.get(k, 0) + v
         self.failures += other.failures
         self.rejected += other.rejected
+        for k, v in other.sympy.items():
+            self.sympy[k] = self.sympy.get(k, 0) + v
         self.core_time += other.core_time
         self.total_time += other.total_time
