@@ -9,7 +9,7 @@
   value from before the ``if``; the other branch then added into the wrong one.
 - 592 (fuzz_592.py): two loop-carried values with the same next value: the
   second φ's adjoint overwrote the first instead of adding to it.
-- 1022, 6255: a program naming a variable ``_t1`` (like the temporaries of
+- 1022, 4219, 6255, 8999, 9468: a program naming a variable ``_t1`` (like the temporaries of
   normalization) was rejected as "may be used before it is assigned".
 - 1810 (fuzz_1810.py), 2279, 6654: the reverse of an inner loop recomputed a
   cheap value from one carried by the outer loop, which at that point of the
@@ -31,7 +31,7 @@ def test_fuzz_seed_is_differentiated_right(seed, monkeypatch):
     assert outcome.kind in ("differentiated", "rejected"), outcome.detail
 
 
-@pytest.mark.parametrize("seed", [1022, 6255])
+@pytest.mark.parametrize("seed", [1022, 4219, 6255, 8999, 9468])
 def test_fuzz_seed_is_differentiated(seed, monkeypatch):
     """Valid programs once rejected by mistake."""
     monkeypatch.setattr(check, "SYMPY_EVERY", 10**9)
