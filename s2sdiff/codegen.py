@@ -289,12 +289,11 @@ class _Printer:
         if not pairs:
             return []
         pad = _INDENT * depth
+        # fold.plan writes a value into a copy only where no earlier copy assigns
+        # what it reads, so only plain names need looking at here
         earlier: set[str] = set()
         for t, v in pairs:
-            reads = set()
-            if isinstance(v, ir.Var):
-                reads = self.pending[v.name].reads if v.name in self.pending else {v.name}
-            if reads & earlier:  # a copy reads what an earlier one assigned: all at once
+            if isinstance(v, ir.Var) and v.name in earlier:  # a swap: all at once
                 left = ", ".join(t for t, _ in pairs)
                 right = ", ".join(self.atom(v) for _, v in pairs)
                 return [f"{pad}{left} = {right}"]
@@ -332,9 +331,6 @@ class _Printer:
     def hold(self, s: ir.Assign) -> None:
         """Keep the text of a folded assignment for its use."""
         self.comments = []
-        reads = set()
-        for n in fold._names(s.value):
-            reads |= self.pending[n].reads if n in self.pending else {n}
         if isinstance(s.value, ir.Op):
             text, prec = self.op_text(s.value)
         elif isinstance(s.value, ir.Expr):
@@ -342,7 +338,7 @@ class _Printer:
         else:
             text, prec = self.operand(s.value)
         comment = s.comment or next(iter(self.comments), "")
-        self.pending[s.target] = _Folded(text, prec, reads, comment)
+        self.pending[s.target] = _Folded(text, prec, comment)
 
     def expr_text(self, tree: ast.expr) -> tuple[str, int]:
         """The text of an emitted expression, folded values written in, and its precedence."""
@@ -414,11 +410,10 @@ class _Printer:
 
 @dataclass
 class _Folded:
-    """A folded value: its text, precedence, the names it reads, its comment."""
+    """A folded value: its text, precedence and comment."""
 
     text: str
     precedence: int
-    reads: set[str]
     comment: str
 
 

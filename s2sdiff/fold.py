@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import replace
 
 from . import ir, scan
-from .optimize import _pure
+from .optimize import is_pure
 
 _TEMPORARY = re.compile(r"_(t|cond)\d+(_bar|_dot)?$")
 FOLDABLE = {"call", "u-", "unot", "+", "-", "*", "/", "**", "//", "%", "@",
@@ -115,8 +115,8 @@ def _use_sites(s) -> list[str]:
 
 def _foldable_value(v) -> bool:
     if isinstance(v, ir.Op):
-        return v.syntax in FOLDABLE and _pure(v)
-    return isinstance(v, ir.Var) or (isinstance(v, ir.Expr) and _pure(v))
+        return v.syntax in FOLDABLE and is_pure(v)
+    return isinstance(v, ir.Var) or (isinstance(v, ir.Expr) and is_pure(v))
 
 
 class _Planner:
@@ -252,7 +252,7 @@ def _while_header(loop: ir.Loop, reads: Counter, definitions: dict, dropped: set
         return None
     nxt = next((s for s in loop.body if isinstance(s, ir.Assign) and s.target == phi.second.name), None)
     if nxt is None or nxt.accumulate or reads[nxt.target] != 1 or not isinstance(nxt.value, ir.Op) \
-            or nxt.value.syntax not in FOLDABLE or not _pure(nxt.value):
+            or nxt.value.syntax not in FOLDABLE or not is_pure(nxt.value):
         return None
     test = _at_header(nxt.value, loop)
     if test is None or not _starts_true_to(test, phi.first, loop, definitions):

@@ -64,7 +64,8 @@ def _read_counts(fn: ir.Function) -> Counter:
     return counts
 
 
-def _pure(value) -> bool:
+def is_pure(value) -> bool:
+    """True when computing ``value`` changes nothing (it may be dropped or moved)."""
     if isinstance(value, ir.Expr):
         return not any(type(n) is ast.Attribute and n.attr in ("pop", "append")
                        for n in scan.nodes([value.tree]))
@@ -127,7 +128,7 @@ def _sweep(body, counts, removed: list) -> tuple:
     out = []
     for s in body:
         if isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier() \
-                and not counts.get(s.target) and _pure(s.value):
+                and not counts.get(s.target) and is_pure(s.value):
             removed.append(_stmt_reads(s))
             continue
         if isinstance(s, (ir.If, ir.Loop)):
