@@ -398,14 +398,18 @@ class _Printer:
             args = self.op_text(s.args[0])[0]
         else:
             args = ", ".join(self.atom(a) for a in s.args)
-        head = {
-            "for": f"for {s.var} in range({args}):",
-            "while": f"while {args}:",
-            "reversed": f"for {s.var} in reversed(range({args})):",
-            "repeat": f"for _ in range({args}):",
-        }[s.kind]
+        body = s.body
+        if s.kind == "replay":  # its first statement, the pop, is the loop's target
+            head, body = f"for {', '.join(s.body[0].values)} in reversed({args}):", s.body[1:]
+        else:
+            head = {
+                "for": f"for {s.var} in range({args}):",
+                "while": f"while {args}:",
+                "reversed": f"for {s.var} in reversed(range({args})):",
+                "repeat": f"for _ in range({args}):",
+            }[s.kind]
         tail = [(p.target, p.second) for p in s.phis]
-        return lines + [pad + head] + self.body(s.body, depth + 1, tail)
+        return lines + [pad + head] + self.body(body, depth + 1, tail)
 
 
 @dataclass

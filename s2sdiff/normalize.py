@@ -55,6 +55,13 @@ def is_pop(e: ast.expr, locals_: set[str]) -> bool:
             and e.func.value.id in locals_ and not e.args and not e.keywords)
 
 
+def is_reversed_tape(e: ast.expr, locals_: set[str]) -> bool:
+    """``reversed(tape)`` on a local list: how generated code walks a loop's tape."""
+    return (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "reversed"
+            and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.Name)
+            and e.args[0].id in locals_)
+
+
 def is_reversed_range(e: ast.expr) -> bool:
     """``reversed(range(...))``, the loop header of generated reverse sweeps."""
     return (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "reversed"
@@ -228,6 +235,8 @@ class _Flatten:
         return pre + [self.at(ast.While(test=ast.Name(cond, ast.Load()), body=body, orelse=[]), s)]
 
     def for_(self, s: ast.For) -> list[ast.stmt]:
+        if self.where.generated and is_reversed_tape(s.iter, self.locals):
+            return self.for_tape(s)
         if not isinstance(s.target, ast.Name):
             raise self.error("`for` loop with a tuple target", s.target, "unpack inside the loop")
         if isinstance(s.iter, (ast.List, ast.Tuple)):
@@ -246,6 +255,20 @@ class _Flatten:
             rng = ast.Call(ast.Name("reversed", ast.Load()), [rng], [])
         loop = ast.For(target=s.target, iter=rng, body=self.block(s.body) or [], orelse=[])
         return pre + [self.at(loop, s)]
+
+    def for_tape(self, s: ast.For) -> list[ast.stmt]:
+        """``for v in reversed(tape)`` of generated code: ``for _k in range(len(tape)):
+        v = tape.pop()`` (the tape is not read again)."""
+        k, n = self.namer.fresh("_k"), self.namer.fresh("_n")
+        tape = s.iter.args[0].id
+        count = self.at(ast.Assign([ast.Name(n, ast.Store())],
+                                   ast.Call(ast.Name("len", ast.Load()),
+                                            [ast.Name(tape, ast.Load())], [])), s)
+        pop = ast.Call(ast.Attribute(ast.Name(tape, ast.Load()), "pop", ast.Load()), [], [])
+        pick = self.at(ast.Assign([s.target], pop), s)
+        rng = ast.Call(ast.Name("range", ast.Load()), [ast.Name(n, ast.Load())], [])
+        return [count, self.at(ast.For(ast.Name(k, ast.Store()), rng,
+                                       [pick] + self.block(s.body), []), s)]
 
     def for_list(self, s: ast.For) -> list[ast.stmt]:
         """``for v in xs``: ``for _k in range(len(xs)): v = xs[_k]``."""

@@ -12,6 +12,7 @@ loops count their trips; ``for`` loops run backwards over the same range.
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from dataclasses import replace
 
@@ -22,6 +23,7 @@ from .analysis import active as find_active, is_list_op, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
 from .array_adjoints import ArrayAdjoints
+from .replay import replay_tapes
 from .rules.joining import _add_items
 from .rules.numpy import _spread
 from .shapes import resolve
@@ -32,17 +34,34 @@ from .templates import (
 
 
 def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
-             taken: set[str] | None = None) -> ir.Function:
-    """The gradient function of scalar-valued ``fn`` with respect to ``wrt``."""
+             taken: set[str] | None = None, replay: bool = True) -> ir.Function:
+    """The gradient function of scalar-valued ``fn`` with respect to ``wrt``.
+
+    With ``replay``, loops that tape one record per trip read their own tape
+    backwards (see ``replay``); the forward emitter wants counted pops instead.
+    """
     if isinstance(fn.result, tuple):
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
     names = _all_names(fn)
-    return _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names).build(with_value)
+    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names)
+    rev.replay = replay
+    return rev.build(with_value)
 
 
 _CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
           operator.lt, operator.le, operator.gt, operator.ge}
+_CALLS = {math.exp, math.sin, math.cos, math.tan, math.sinh, math.cosh, math.tanh, math.atan,
+          math.sqrt, math.log, math.expm1, math.log1p}
+
+
+def _cost(value) -> int | None:
+    """The cost of computing ``value`` again in reverse (None: tape it instead)."""
+    if not isinstance(value, ir.Op):
+        return None
+    if value.fn in _CHEAP:
+        return 1
+    return 2 if value.fn in _CALLS and len(value.args) == 1 else None
 
 
 class _PopSlot:
@@ -134,7 +153,6 @@ class _Reverse(ArrayAdjoints):
         self.bars: dict[str, str] = {}
         self.counters: dict[int, str] = {}
         self.tape = "_tape"
-        self.uses_tape = False
         self.locals = _all_names(fn) if names is None else names
         self.lists: set[str] = set()  # active lists built by the function (set in emit)
         self.body_needs: dict[int, set[str]] = {}
@@ -201,8 +219,12 @@ class _Reverse(ArrayAdjoints):
         rev = self.fill_pops(self.emit(), self.locals.difference(*map(_loop_defined, loops)))
         self.record, self.body_record = self.needed, self.body_needs
         fwd = self.forward(self.fn.body, 0)
+        if self.replay:
+            fwd, rev, shared = replay_tapes(fwd, rev, self.tape, self.namer.fresh)
+        else:
+            shared = any(isinstance(s, ir.Push) for s in ir.walk(fwd))
         body = list(fwd)
-        if self.uses_tape:
+        if shared:
             body.insert(0, ir.Assign(self.tape, ir.Expr(ast.List([], ast.Load()))))
         result = self.fn.result
         if with_value and isinstance(result, ir.Var) and result.name in self.record:
@@ -333,23 +355,36 @@ class _Reverse(ArrayAdjoints):
                 names += list(s.values)
         return [n for n in names if n in self.record and n not in self.remat]
 
-    def recomputable(self, loop: ir.Loop, headers: list[str], defined: list[str],
-                     available: set[str]) -> list[str]:
-        """Values of a loop body cheaper to compute again in reverse than to tape: one
-        scalar ``+ - * /`` or comparison on values that are there anyway (taped with them, or
-        ``available``: holding, in this iteration's reverse, their forward value)."""
+    def recomputable(self, block: tuple, needed: list[str], available: set[str],
+                     budget: int) -> list[str]:
+        """Values of a block cheaper to compute again in reverse than to tape, in block
+        order: chains of ops of ``block`` that cost at most ``budget`` (one ``+ - * /``
+        or comparison costs 1, one call of a scalar ``math`` function 2) on values that
+        are there anyway (popped with them, or ``available``: holding, in this
+        iteration's reverse, their forward value)."""
         if self.arrays:
             return []
-        kept = set(headers) | set(defined)
-        out: list[str] = []
-        for n in defined:
+        free = set(available)  # and, as they come, the needed values popped
+        wanted = set(needed)
+        cost: dict[str, int] = {}
+        for n in block:
             s = self.definitions.get(n)
-            if s is None or not isinstance(s.value, ir.Op) or s.value.fn not in _CHEAP:
+            own = _cost(s.value) if s is not None else None
+            if own is None:
+                free |= {n} & wanted
                 continue
             operands = [a.name for a in s.value.args if isinstance(a, ir.Var)]
-            if all((a in kept and a not in out) or a in available for a in operands):
-                out.append(n)
-        return out
+            total = own + sum(cost.get(a, 0) for a in set(operands) if a not in free)
+            if total <= budget and all(a in free or a in cost for a in operands):
+                cost[n] = total
+            else:
+                free |= {n} & wanted
+        chosen = {n for n in needed if n in cost}
+        for n in reversed(block):  # and the values they are computed from
+            if n in chosen:
+                chosen |= {a.name for a in self.definitions[n].value.args
+                           if isinstance(a, ir.Var) and a.name in cost and a.name not in free}
+        return [n for n in block if n in chosen]
 
     def fill_pops(self, stmts, available: set[str]) -> list:
         """Turn each pop slot into the pop of what its block pushed, now that needs are
@@ -374,14 +409,20 @@ class _Reverse(ArrayAdjoints):
         return out
 
     def fill_slot(self, slot: _PopSlot, available: set[str]) -> tuple[list, list]:
-        """What ``slot`` pops, and what it recomputes instead."""
+        """What ``slot`` pops, and what it recomputes instead.  A block whose pop
+        would otherwise hold only values a scalar call or two computes drops its pop."""
         loop = slot.loop
         headers = self.body_needs.get(id(loop), set()) if loop is not None else set()
         names = [p.target for p in (loop.phis if loop is not None else ()) if p.target in headers]
         defined = [n for n in slot.defined if n in self.needed]
+        entering = _entering(loop, available)
         remat = []
-        if loop is not None:
-            remat = self.recomputable(loop, names, defined, _entering(loop, available))
+        if defined and not names:
+            remat = self.recomputable(slot.defined, defined, entering, budget=4)
+            if not set(defined) <= set(remat):
+                remat = []
+        if not remat and loop is not None:
+            remat = self.recomputable(slot.defined, defined, entering | set(names), budget=1)
         self.remat |= set(remat)
         return names + [n for n in defined if n not in remat], remat
 
@@ -398,8 +439,12 @@ class _Reverse(ArrayAdjoints):
         if depth:
             pushed = list(extra) + self.defined(stmts)
             if pushed:
-                self.uses_tape = True
-                out.append(ir.Push(self.tape, tuple(pushed)))
+                push = ir.Push(self.tape, tuple(pushed))
+                if len(pushed) == len(extra) and not any(
+                        isinstance(x, ir.Push) for x in ir.walk(out)):
+                    out.insert(0, push)  # header values only: before the body updates them
+                else:
+                    out.append(push)
         return out
 
     def forward_loop(self, loop: ir.Loop, depth: int) -> list:

@@ -366,6 +366,10 @@ class _Builder:
     def call(self, target: str, node: ast.Call, stmt: ast.stmt):
         callee = self.global_(node.func)
         fn = _value_of(callee)
+        if fn is len and len(node.args) == 1 and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id in self.tapes:  # how many records a tape holds
+            tape = self.tape_of(node.args[0])
+            return self.emit(target, ir.Op(len, (ir.Var(tape),), "call", callee), stmt)
         args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a)
                 if not isinstance(a, (ast.Slice, ast.Tuple)) else self.index(a, target, stmt)
                 for a in node.args]

@@ -6,8 +6,8 @@ def grad_list_series(x):
     terms = []
     term = 1.0
     for i in range(6):
-        terms.append(term)
         _tape.append(term)
+        terms.append(term)
         term = term * x / (i + 1)
     # reverse pass
     terms_bar = [0.0] * len(terms)

@@ -6,8 +6,8 @@ def grad_swap_in_loop(x, y):
     x_1 = x
     y_1 = y
     for _ in range(3):
-        _t2 = x_1 * y_1
         _tape.append((x_1, y_1))
+        _t2 = x_1 * y_1
         x_1 = y_1
         y_1 = _t2
     # reverse pass

@@ -5,31 +5,25 @@ import math
 
 def grad_while_branches(x, y):
     _tape = []
-    _trips1 = 0
     t = x
     n = 0
     while n < 5:
-        _trips1 += 1
+        _tape.append(t)
         if t < 1.0:
             t_3 = t * y + 0.5
         else:
-            _t3 = math.sqrt(t)
-            _tape.append(_t3)
-            t_3 = _t3 - 0.1
-        _tape.append(t)
+            t_3 = math.sqrt(t) - 0.1
         t = t_3
         n = n + 1
     # reverse pass
     t_bar = 1.0  # seed
     y_bar = 0.0
-    for _ in range(_trips1):
+    for t in reversed(_tape):
         t_3_bar = t_bar
-        t = _tape.pop()
         if t < 1.0:
             t_bar = t_3_bar * y  # t = t * y + 0.5
             y_bar += t_3_bar * t
         else:
-            _t3 = _tape.pop()
-            t_bar = t_3_bar * (0.5 / _t3)  # t = math.sqrt(t) - 0.1
+            t_bar = t_3_bar * (0.5 / math.sqrt(t))  # t = math.sqrt(t) - 0.1
     x_bar = t_bar
     return x_bar, y_bar
