@@ -13,7 +13,7 @@ Python source that computes the derivatives::
     grad_f(x, y):
         # reverse pass
         x_bar = 1.0 * math.cos(x)  # return x * y + math.sin(x)
-        x_bar += 1.0 * y  # return x * y + math.sin(x)
+        x_bar += 1.0 * y
         return x_bar
     <BLANKLINE>
 """

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from . import fold, ir
 from .exprtext import unparse
+from .scan import local_name_uses
 from .templates import atom_expr, fold_numbers, index_node, names_of, number
 
 _INDENT = "    "
@@ -157,6 +158,7 @@ class _Printer:
         self.folded: set[int] = set()
         self.pending: dict[str, _Folded] = {}  # folded values not yet written
         self.comments: list[str] = []  # of the folded values a statement consumed
+        self.last_comment = ""  # of the statement printed just before
 
     def function(self, fn: ir.Function) -> list[str]:
         fn = fold.while_headers(fn)
@@ -268,18 +270,16 @@ class _Printer:
         if isinstance(v, ir.Op):
             return self.op(v)
         if isinstance(v, ir.Expr):
-            if not self.pending or self.pending.keys().isdisjoint(names_of(v.tree)):
-                text = unparse(v.tree, self.bound_name)  # nothing folded into it
-                if text is not None:
-                    return text
-            return self.expr(self.substituted(v.tree))
+            return self.expr_text(v.tree)[0]
         return self.atom(v)
 
     # statements
     def body(self, stmts, depth: int, tail=()) -> list[str]:
         lines = []
+        self.last_comment = ""
         for s in stmts:
             lines += self.stmt(s, depth)
+        self.last_comment = ""
         lines += self.copies(tail, depth)
         return lines or [f"{_INDENT * depth}pass"]
 
@@ -310,7 +310,10 @@ class _Printer:
             self.comments = []
             line = f"{pad}{s.target} {op} {self.value(s.value)}"
             comment = s.comment or next(iter(self.comments), "")
-            return [line + (f"  # {comment}" if comment else "")]
+            shown, self.last_comment = self.last_comment, comment  # once per run of lines
+            return [line + (f"  # {comment}" if comment and comment != shown else "")]
+        self.last_comment = ""
+
         if isinstance(s, ir.Comment):
             return [f"{pad}# {s.text}"]
         if isinstance(s, ir.Push):
@@ -346,8 +349,28 @@ class _Printer:
             text = unparse(tree, self.bound_name)  # nothing folded into it: tree unchanged
             if text is not None:
                 return text, _precedence(tree)
+        text = self.folded_text(tree)
+        if text is not None:
+            return text, _precedence(tree)
         tree = self.substituted(tree)
         return self.expr(tree), _precedence(tree)
+
+    def folded_text(self, tree: ast.expr) -> str | None:
+        """The text of ``tree`` with the folded values it reads written in, without
+        building a new tree; None if one of them is a number (``substituted`` computes
+        with numbers) or the tree needs ``ast.unparse``."""
+        used = {n: self.pending[n] for n in local_name_uses(tree) if n in self.pending}
+        if any(_is_number(f.text) for f in used.values()):
+            return None
+        written = {n: (f.text, _EXPRTEXT_PRECEDENCE[f.precedence]) for n, f in used.items()}
+        text = unparse(tree, self.bound_name, written)
+        if text is None:
+            return None
+        for n, f in used.items():
+            del self.pending[n]
+            if f.comment:
+                self.comments.append(f.comment)
+        return text
 
     def substituted(self, tree: ast.expr) -> ast.expr:
         """A copy of ``tree`` with the folded values it reads written in (one walk)."""
@@ -422,6 +445,17 @@ class _Folded:
 
 
 _COMPARE, _UNARY, _ATOM = 4, 11, 13
+# the same levels in exprtext's scale (0: conditional expressions and looser)
+_EXPRTEXT_PRECEDENCE = dict(zip((0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13),
+                                (4, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18)))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _precedence(tree: ast.expr) -> int:

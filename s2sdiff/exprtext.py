@@ -35,24 +35,39 @@ class _Unsupported(Exception):
     """A node this module does not write."""
 
 
-def unparse(node: ast.expr, global_name: Callable[[ast.Name], str | None]) -> str | None:
+def unparse(node: ast.expr, global_name: Callable[[ast.Name], str | None],
+            folded: dict[str, tuple[str, int]] | None = None) -> str | None:
     """The text of ``node``, or None when ``ast.unparse`` must write it.
 
     ``global_name`` gives the name to write for a Name linked to a global
-    object (``s2s_global``), or None to fall back.
+    object (``s2s_global``), or None to fall back.  ``folded`` maps local
+    names to the text written in their place and its precedence (see
+    ``precedence_of``).
     """
     try:
-        return _text(node, _TEST, global_name)
+        return _text(node, _TEST, _Context(global_name, folded or {}))
     except _Unsupported:
         return None
 
 
-def _text(node, prec: int, global_name) -> str:
+class _Context:
+    __slots__ = ("global_name", "folded")
+
+    def __init__(self, global_name, folded: dict):
+        self.global_name = global_name
+        self.folded = folded
+
+
+def _text(node, prec: int, ctx) -> str:
     cls = type(node)
     if cls is ast.Name:
         if not hasattr(node, "s2s_global"):
-            return node.id
-        name = global_name(node)
+            written = ctx.folded.get(node.id)
+            if written is None:
+                return node.id
+            text, own = written
+            return f"({text})" if prec > own else text
+        name = ctx.global_name(node)
         if name is None:
             raise _Unsupported
         return name
@@ -61,38 +76,38 @@ def _text(node, prec: int, global_name) -> str:
     if cls is ast.BinOp:
         op, own = _BINOPS[type(node.op)]
         left, right = (own + 1, own) if op == "**" else (own, own + 1)
-        text = f"{_text(node.left, left, global_name)} {op} {_text(node.right, right, global_name)}"
+        text = f"{_text(node.left, left, ctx)} {op} {_text(node.right, right, ctx)}"
         return f"({text})" if prec > own else text
     if cls is ast.UnaryOp:
         op, own = _UNARY[type(node.op)]
-        text = op + _text(node.operand, own, global_name)
+        text = op + _text(node.operand, own, ctx)
         return f"({text})" if prec > own else text
     if cls is ast.Call:
-        return _call(node, global_name)
+        return _call(node, ctx)
     if cls is ast.Attribute:
         if type(node.value) is ast.Constant:
             raise _Unsupported  # ``1 .real`` needs its space
-        return f"{_text(node.value, _ATOM, global_name)}.{node.attr}"
+        return f"{_text(node.value, _ATOM, ctx)}.{node.attr}"
     if cls is ast.Subscript:
         index = node.slice
         if type(index) is ast.Tuple and index.elts:
-            inner = _items(index.elts, global_name)
+            inner = _items(index.elts, ctx)
         else:
-            inner = _text(index, _TEST, global_name)
-        return f"{_text(node.value, _ATOM, global_name)}[{inner}]"
-    return _other(node, cls, prec, global_name)
+            inner = _text(index, _TEST, ctx)
+        return f"{_text(node.value, _ATOM, ctx)}[{inner}]"
+    return _other(node, cls, prec, ctx)
 
 
-def _other(node, cls, prec: int, global_name) -> str:
+def _other(node, cls, prec: int, ctx) -> str:
     if cls is ast.Tuple:
-        text = _items(node.elts, global_name)
+        text = _items(node.elts, ctx)
         return f"({text})" if not node.elts or prec > _TUPLE else text
     if cls is ast.List:
-        return "[" + ", ".join(_text(e, _TEST, global_name) for e in node.elts) + "]"
+        return "[" + ", ".join(_text(e, _TEST, ctx) for e in node.elts) + "]"
     if cls is ast.Compare:
-        parts = [_text(node.left, _CMP + 1, global_name)]
+        parts = [_text(node.left, _CMP + 1, ctx)]
         for op, right in zip(node.ops, node.comparators):
-            parts.append(f" {_COMPARE[type(op)]} {_text(right, _CMP + 1, global_name)}")
+            parts.append(f" {_COMPARE[type(op)]} {_text(right, _CMP + 1, ctx)}")
         text = "".join(parts)
         return f"({text})" if prec > _CMP else text
     if cls is ast.BoolOp:
@@ -100,19 +115,19 @@ def _other(node, cls, prec: int, global_name) -> str:
         level, parts = own, []
         for value in node.values:  # each operand binds one level tighter than the last
             level = min(level + 1, _ATOM)
-            parts.append(_text(value, level, global_name))
+            parts.append(_text(value, level, ctx))
         text = f" {op} ".join(parts)
         return f"({text})" if prec > own else text
     if cls is ast.IfExp:
-        text = (f"{_text(node.body, _TEST + 1, global_name)} if "
-                f"{_text(node.test, _TEST + 1, global_name)} else "
-                f"{_text(node.orelse, _TEST, global_name)}")
+        text = (f"{_text(node.body, _TEST + 1, ctx)} if "
+                f"{_text(node.test, _TEST + 1, ctx)} else "
+                f"{_text(node.orelse, _TEST, ctx)}")
         return f"({text})" if prec > _TEST else text
     if cls is ast.Slice:
-        text = "" if node.lower is None else _text(node.lower, _TEST, global_name)
-        text += ":" + ("" if node.upper is None else _text(node.upper, _TEST, global_name))
+        text = "" if node.lower is None else _text(node.lower, _TEST, ctx)
+        text += ":" + ("" if node.upper is None else _text(node.upper, _TEST, ctx))
         if node.step is not None:
-            text += ":" + _text(node.step, _TEST, global_name)
+            text += ":" + _text(node.step, _TEST, ctx)
         return text
     raise _Unsupported
 
@@ -128,20 +143,20 @@ def _constant(node: ast.Constant) -> str:
     raise _Unsupported
 
 
-def _call(node: ast.Call, global_name) -> str:
-    args = [_text(a, _TEST, global_name) for a in node.args
+def _call(node: ast.Call, ctx) -> str:
+    args = [_text(a, _TEST, ctx) for a in node.args
             if type(a) is not ast.Starred or _unsupported()]
     for kw in node.keywords:
-        value = _text(kw.value, _TEST, global_name)
+        value = _text(kw.value, _TEST, ctx)
         args.append(f"**{value}" if kw.arg is None else f"{kw.arg}={value}")
-    return f"{_text(node.func, _ATOM, global_name)}({', '.join(args)})"
+    return f"{_text(node.func, _ATOM, ctx)}({', '.join(args)})"
 
 
-def _items(elts, global_name) -> str:
+def _items(elts, ctx) -> str:
     """Items separated by commas; a single one gets a trailing comma."""
     if len(elts) == 1:
-        return _text(elts[0], _TEST, global_name) + ","
-    return ", ".join(_text(e, _TEST, global_name) for e in elts)
+        return _text(elts[0], _TEST, ctx) + ","
+    return ", ".join(_text(e, _TEST, ctx) for e in elts)
 
 
 def _unsupported():

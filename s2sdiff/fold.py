@@ -34,23 +34,13 @@ def plan(fn: ir.Function) -> set[int]:
     """
     cut = next((i for i, s in enumerate(fn.body)
                 if isinstance(s, ir.Comment) and s.text == "reverse pass"), len(fn.body))
-    forward, reverse = _counts(fn.body[:cut]), _counts(fn.body[cut:], fn.result)
     planner = _Planner()
+    forward, reverse = planner.counts(fn.body[:cut]), planner.counts(fn.body[cut:], fn.result)
     planner.part(forward, reverse)
     planner.block(fn.body[:cut], ())
     planner.part(reverse, None)
     planner.block(fn.body[cut:], ())
     return planner.folded
-
-
-def _counts(body, result=None) -> tuple[Counter, Counter]:
-    """How often each name is read and assigned in ``body`` (and ``result``)."""
-    reads: Counter = Counter(_names(result))
-    writes: Counter = Counter()
-    for s in ir.walk(body):
-        reads.update(_reads(s))
-        writes.update(_defines(s))
-    return reads, writes
 
 
 def _names(value) -> list[str]:
@@ -102,12 +92,12 @@ def _defines(s) -> list[str]:
     return []
 
 
-def _use_sites(s) -> list[str]:
-    """Names read by ``s`` where a folded value can be written."""
+def _use_sites(s, reads: list[str]) -> list[str]:
+    """Names read by ``s`` where a folded value can be written (``reads``: all it reads)."""
     if isinstance(s, ir.Assign) and s.target.isidentifier():
         v = s.value
         if isinstance(v, (ir.Var, ir.Expr)) or (isinstance(v, ir.Op) and v.syntax in FOLDABLE):
-            return _names(v)
+            return reads[:-1] if s.accumulate else reads  # not the target of ``+=``
     if isinstance(s, ir.If) and isinstance(s.cond, ir.Var):
         return [s.cond.name]
     return []
@@ -127,6 +117,24 @@ class _Planner:
         self.folded: set[int] = set()
         self.effective: dict[str, set[str]] = {}  # what a folded value reads, transitively
         self.seen: dict[int, tuple] = {}  # id(statement) -> (use sites, reads, defines)
+        self.own: dict[int, tuple] = {}  # id(statement) -> its own (reads, defines)
+
+    def own_names(self, s) -> tuple[list[str], list[str]]:
+        """What ``s`` itself (not its nested statements) reads and defines."""
+        known = self.own.get(id(s))
+        if known is None:
+            known = self.own[id(s)] = (_reads(s), _defines(s))
+        return known
+
+    def counts(self, body, result=None) -> tuple[Counter, Counter]:
+        """How often each name is read and assigned in ``body`` (and ``result``)."""
+        reads: Counter = Counter(_names(result))
+        writes: Counter = Counter()
+        for s in ir.walk(body):
+            r, d = self.own_names(s)
+            reads.update(r)
+            writes.update(d)
+        return reads, writes
 
     def part(self, counts: tuple[Counter, Counter], later) -> None:
         self.reads, self.writes = counts
@@ -159,7 +167,12 @@ class _Planner:
         return _foldable_value(s.value)  # the costliest test last
 
     def needs(self, s: ir.Assign) -> set[str]:
-        return set().union(*(self.effective.get(n, {n}) for n in _names(s.value)))
+        """What the value of candidate ``s`` reads, through the values folded into it."""
+        effective = self.effective
+        out: set[str] = set()
+        for n in self.own_names(s)[0]:
+            out |= effective.get(n) or {n}
+        return out
 
     def used_once_later(self, name: str, needs: set[str], stmts, start: int, tail) -> bool:
         """Is the one read of ``name`` a use site in ``stmts[start:]`` (or its φ
@@ -180,9 +193,13 @@ class _Planner:
         define (computed once per statement: later candidates look at it again)."""
         known = self.seen.get(id(t))
         if known is None:
-            nested = ir.walk([t])
-            known = (set(_use_sites(t)), {n for sub in nested for n in _reads(sub)},
-                     {n for sub in nested for n in _defines(sub)})
+            reads, defines = self.own_names(t)
+            uses = set(_use_sites(t, reads))
+            if isinstance(t, (ir.If, ir.Loop)):
+                nested = [self.own_names(sub) for sub in ir.walk([t])]
+                known = (uses, {n for r, _ in nested for n in r}, {n for _, d in nested for n in d})
+            else:
+                known = (uses, set(reads), set(defines))
             self.seen[id(t)] = known
         return known
 
@@ -206,6 +223,8 @@ def while_headers(fn: ir.Function) -> ir.Function:
     """``fn`` with each ``while`` loop whose condition flag is one operation on the
     loop's values written as ``while <operation>:`` (the flag, its copies and its
     computation at the end of the body dropped)."""
+    if not any(isinstance(s, ir.Loop) and s.kind == "while" for s in ir.walk(fn.body)):
+        return fn
     reads: Counter = Counter(_names(fn.result))
     for s in ir.walk(fn.body):
         reads.update(_reads(s))

@@ -110,7 +110,7 @@ class Jumps:
         return drop_unread_flags(prologue + lowered + [final], self.flag_names())
 
     def flag_names(self) -> set[str]:
-        names = {self.returned}
+        names = {self.returned} - {None}
         for loop in self.all_loops:
             names |= {loop["stop"], loop["skip"]}
         return names
@@ -241,6 +241,8 @@ def range_args(s: ast.For, where: SourceFunction) -> list[ast.expr]:
 
 def drop_unread_flags(body: list[ast.stmt], flags: set[str]) -> list[ast.stmt]:
     """Remove assignments to flags that nothing reads."""
+    if not flags:
+        return body
     dead = flags - scan_names(ast.Module(body=body, type_ignores=[]))[2]
 
     def keep(stmts):

@@ -72,13 +72,22 @@ def is_reversed_range(e: ast.expr) -> bool:
 
 def normalize(where: SourceFunction) -> ast.FunctionDef:
     """The core form of ``where.tree`` (a new tree; the input is not changed)."""
+    return normalize_scanned(where)[0]
+
+
+def normalize_scanned(where: SourceFunction) -> tuple[ast.FunctionDef, set[str], set[str]]:
+    """The core form, every name it may spell and its local names (parameters and
+    assigned names), known without walking the new tree again."""
     fn = copy.copy(where.tree)  # the passes build new statement lists; nodes are shared
     fn.decorator_list = []
-    namer = Namer(names_in(fn))
+    every, stored = where.names
+    namer = Namer(every)
     fn.body = Jumps(namer, where).function_body(fn.body)
-    locals_ = local_names(fn)
+    params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    locals_ = params | stored | (namer.taken - every)  # with the flags jumps made
+    before = set(namer.taken)
     fn.body = _Flatten(namer, locals_, where).function_body(fn.body)
-    return fn
+    return fn, namer.taken | _SPELLED, locals_ | (namer.taken - before)
 
 
 def locate(node: ast.AST, like: ast.AST) -> ast.AST:
@@ -104,6 +113,7 @@ _POSITIONED = (ast.stmt, ast.expr)  # classes with all four position attributes
 _ATOMS = (ast.Name, ast.Constant)
 METHOD = "__method__"  # stands for the NumPy function a method call maps to
 SETITEM = "__setitem__"  # stands for the functional item write ``x[i] = v``
+_SPELLED = {"range", "reversed", "len", METHOD, SETITEM}  # names the passes may write
 
 
 class _Flatten:

@@ -82,14 +82,10 @@ def eliminate_dead_code(fn: ir.Function) -> ir.Function:
     """Remove assignments and φs whose values nothing reads (repeated to a fixpoint)."""
     counts = _read_counts(fn)
     while True:
-        removed: list = []
-        body = _sweep(fn.body, counts, removed)
-        if not removed:
+        sweep = _Sweep(counts)
+        fn = replace(fn, body=sweep.block(fn.body))
+        if not sweep.again:
             return _unread_pops(fn, counts)
-        fn = replace(fn, body=body)
-        for reads in removed:
-            for n in reads:
-                counts[n] -= 1
 
 
 def _unread_pops(fn: ir.Function, counts: dict[str, int]) -> ir.Function:
@@ -123,27 +119,48 @@ def _unread_pops(fn: ir.Function, counts: dict[str, int]) -> ir.Function:
     return replace(fn, body=body(fn.body))
 
 
-def _sweep(body, counts, removed: list) -> tuple:
-    """One pass; the read sets of what it drops go to ``removed``."""
-    out = []
-    for s in body:
-        if isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier() \
-                and not counts.get(s.target) and is_pure(s.value):
-            removed.append(_stmt_reads(s))
-            continue
-        if isinstance(s, (ir.If, ir.Loop)):
-            dead = [p for p in s.phis if not counts.get(p.target)]
-            for p in dead:
-                removed.append(_reads(p.first) | _reads(p.second))
-            phis = tuple(p for p in s.phis if counts.get(p.target))
-            if isinstance(s, ir.If):
-                then = _sweep(s.then, counts, removed)
-                orelse = _sweep(s.orelse, counts, removed)
-                if not then and not orelse and not phis:
-                    removed.append(_reads(s.cond))
-                    continue
-                s = replace(s, then=then, orelse=orelse, phis=phis)
+class _Sweep:
+    """One backward pass: it drops what nothing reads, then what only that read.  A
+    value left unread that the pass already went by (a loop's) asks for ``again``."""
+
+    def __init__(self, counts: Counter):
+        self.counts = counts
+        self.seen: set[str] = set()  # the values of the statements gone by
+        self.again = False
+
+    def drop(self, reads: set[str]) -> None:
+        for n in reads:
+            self.counts[n] -= 1
+            if not self.counts[n] and n in self.seen:
+                self.again = True
+
+    def block(self, body) -> tuple:
+        out = [s for s in map(self.stmt, reversed(body)) if s is not None]
+        out.reverse()
+        return tuple(out)
+
+    def stmt(self, s):
+        counts = self.counts
+        if isinstance(s, ir.Assign):
+            if not s.accumulate and s.target.isidentifier() and not counts.get(s.target) \
+                    and is_pure(s.value):
+                self.drop(_stmt_reads(s))
+                return None
+            self.seen.add(s.target)
+            return s
+        if not isinstance(s, (ir.If, ir.Loop)):
+            return s
+        phis = []
+        for p in s.phis:
+            if counts.get(p.target):
+                phis.append(p)
+                self.seen.add(p.target)
             else:
-                s = replace(s, body=_sweep(s.body, counts, removed), phis=phis)
-        out.append(s)
-    return tuple(out)
+                self.drop(_reads(p.first) | _reads(p.second))
+        if isinstance(s, ir.Loop):
+            return replace(s, body=self.block(s.body), phis=tuple(phis))
+        then, orelse = self.block(s.then), self.block(s.orelse)
+        if not then and not orelse and not phis:
+            self.drop(_reads(s.cond))
+            return None
+        return replace(s, then=then, orelse=orelse, phis=tuple(phis))

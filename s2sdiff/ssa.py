@@ -21,7 +21,7 @@ from . import ir
 from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from .frontend import SourceFunction, resolve
 from .normalize import (
-    METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, names_in, normalize,
+    METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, normalize_scanned,
 )
 from .scan import scan_names
 from .rules import is_constant, lookup, lookup_array
@@ -72,15 +72,14 @@ class Names:
 
 def build(where: SourceFunction) -> ir.Function:
     """The structured SSA form of a parsed user function."""
-    core = normalize(where)
-    every, stored, _ = scan_names(core)
+    core, every, locals_ = normalize_scanned(where)
     names = Names(every)
     builder = _Builder(where, names, stack=(where.key,), prefix="")
     params = [a.arg for a in core.args.posonlyargs + core.args.args + core.args.kwonlyargs]
     for p in params:
         names.new(p)
         builder.env[p] = ir.Var(p)
-    body, result = builder.function(core, local_names(core, stored))
+    body, result = builder.function(core, locals_)
     fn = ir.Function(core.name, tuple(params), tuple(body), result,
                      docstring=ast.get_docstring(where.tree) or "", signature=core.args)
     return fn
@@ -433,11 +432,11 @@ class _Builder:
             raise RecursionNotSupportedError(
                 f"recursive call of {fn.__name__!r} ({chain})", self.where.location(node),
                 "rewrite the recursion as a loop")
-        core = normalize(where)
+        core, _, locals_ = normalize_scanned(where)
         inner = _Builder(where, self.names, self.stack + (where.key,), prefix=f"{core.name}_",
                          parent=self)
         inner.env.update(self.bind(core, where, args, kwargs, node, inner))
-        body, result = inner.function(core)
+        body, result = inner.function(core, locals_)
         self.out += body
         return result
 
@@ -554,7 +553,7 @@ class _Builder:
         """A name normalization made up (``_t1``), not one the user wrote (who may
         well call a variable ``_t1``)."""
         if self._user_names is None:
-            self._user_names = names_in(self.where.tree)
+            self._user_names = self.where.names[0]
         return bool(_TEMP.match(name)) and name not in self._user_names
 
     def read_outside(self, region, name: str) -> bool:

@@ -20,7 +20,7 @@ def grad_list_series(x):
         term_1_bar = term_bar
         term = _tape.pop()
         _t1_bar = term_1_bar / (i + 1)  # term = term * x / (i + 1)
-        term_bar = _t1_bar * x  # term = term * x / (i + 1)
+        term_bar = _t1_bar * x
         x_bar += _t1_bar * term
         terms.pop()
         term_bar += terms_bar.pop()

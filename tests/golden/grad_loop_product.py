@@ -20,6 +20,6 @@ def grad_loop_product(x, y):
         x_bar += a_2_bar * a_1
     a_bar = a_1_bar
     x_bar += a_bar * math.cos(x)  # a = x * y + math.sin(x)
-    x_bar += a_bar * y  # a = x * y + math.sin(x)
+    x_bar += a_bar * y
     y_bar = a_bar * x
     return x_bar, y_bar

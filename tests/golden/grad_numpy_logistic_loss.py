@@ -68,8 +68,8 @@ def grad_logistic_loss(w, b, X, y):
     _t5 = y * z
     # reverse pass
     _t3_bar = 1.0 / np.size(_t5)  # return np.mean(np.logaddexp(0.0, z) - y * z)
-    z_bar = _unbroadcast_from(-_t3_bar * y, _t5, z)  # return np.mean(np.logaddexp(0.0, z) - y * z)
-    z_bar = z_bar + _t3_bar * _copies(_t5, z) / (1.0 + np.exp(-z))  # return np.mean(np.logaddexp(0.0, z) - y * z)
+    z_bar = _unbroadcast_from(-_t3_bar * y, _t5, z)
+    z_bar = z_bar + _t3_bar * _copies(_t5, z) / (1.0 + np.exp(-z))
     b_bar = _unbroadcast(z_bar, b)
     w_bar = _matmul_vjp(_unbroadcast(z_bar, _t1), X, w, 1)  # z = X @ w + b
     return w_bar, b_bar

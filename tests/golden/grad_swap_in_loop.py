@@ -12,7 +12,7 @@ def grad_swap_in_loop(x, y):
         y_1 = _t2
     # reverse pass
     x_1_bar = 1.0  # return x + 2.0 * y
-    y_1_bar = 2.0  # return x + 2.0 * y
+    y_1_bar = 2.0
     for _ in reversed(range(3)):
         _adj1 = x_1_bar
         _t2_bar = y_1_bar
