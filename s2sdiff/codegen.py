@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from . import fold, ir
 from .exprtext import unparse
-from .scan import local_name_uses
-from .templates import atom_expr, fold_numbers, index_node, names_of, number
+from .scan import expr_facts
+from .templates import atom_expr, fold_numbers, index_node, number
 
 _INDENT = "    "
 
@@ -345,7 +345,7 @@ class _Printer:
 
     def expr_text(self, tree: ast.expr) -> tuple[str, int]:
         """The text of an emitted expression, folded values written in, and its precedence."""
-        if not self.pending or self.pending.keys().isdisjoint(names_of(tree)):
+        if not self.pending or self.pending.keys().isdisjoint(expr_facts(tree)[0]):
             text = unparse(tree, self.bound_name)  # nothing folded into it: tree unchanged
             if text is not None:
                 return text, _precedence(tree)
@@ -359,7 +359,7 @@ class _Printer:
         """The text of ``tree`` with the folded values it reads written in, without
         building a new tree; None if one of them is a number (``substituted`` computes
         with numbers) or the tree needs ``ast.unparse``."""
-        used = {n: self.pending[n] for n in local_name_uses(tree) if n in self.pending}
+        used = {n: self.pending[n] for n in expr_facts(tree)[0] if n in self.pending}
         if any(_is_number(f.text) for f in used.values()):
             return None
         written = {n: (f.text, _EXPRTEXT_PRECEDENCE[f.precedence]) for n, f in used.items()}

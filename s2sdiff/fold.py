@@ -49,11 +49,8 @@ def _names(value) -> list[str]:
         return [value.name]
     if isinstance(value, ir.Op):
         return [a.name for a in ir.atoms_of(value) if isinstance(a, ir.Var)]
-    if isinstance(value, ir.Expr):  # generated trees no longer change: walked once
-        uses = getattr(value.tree, "s2s_uses", None)
-        if uses is None:
-            uses = value.tree.s2s_uses = tuple(scan.local_name_uses(value.tree))
-        return list(uses)
+    if isinstance(value, ir.Expr):
+        return list(scan.expr_facts(value.tree)[0])
     if isinstance(value, tuple):
         return [n for v in value for n in _names(v)]
     return []

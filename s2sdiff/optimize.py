@@ -67,8 +67,7 @@ def _read_counts(fn: ir.Function) -> Counter:
 def is_pure(value) -> bool:
     """True when computing ``value`` changes nothing (it may be dropped or moved)."""
     if isinstance(value, ir.Expr):
-        return not any(type(n) is ast.Attribute and n.attr in ("pop", "append")
-                       for n in scan.nodes([value.tree]))
+        return not scan.expr_facts(value.tree)[1]
     if not isinstance(value, ir.Op):
         return True
     if lookup_array(value.fn) is not None:

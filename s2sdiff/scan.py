@@ -61,6 +61,36 @@ def local_name_uses(tree: ast.AST) -> list[str]:
     return [node.id for node in _name_nodes(tree) if not hasattr(node, "s2s_global")]
 
 
+def expr_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
+    """The local name uses of an emitted expression (as ``local_name_uses``) and
+    whether it calls ``.pop``/``.append`` (changes a list), from one walk kept on
+    the tree: emitted trees do not change once built."""
+    facts = getattr(tree, "s2s_facts", None)
+    if facts is not None:
+        return facts
+    uses: list[str] = []
+    mutates = False
+    stack = [tree]
+    name, attribute, node_type = ast.Name, ast.Attribute, ast.AST
+    while stack:
+        node = stack.pop()
+        cls = type(node)
+        if cls is name:
+            if not hasattr(node, "s2s_global"):
+                uses.append(node.id)
+            continue
+        if cls is attribute and node.attr in ("pop", "append"):
+            mutates = True
+        for field in _CHILD_FIELDS.get(cls) or _child_fields(cls):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(value)
+            elif isinstance(value, node_type):
+                stack.append(value)
+    facts = tree.s2s_facts = (tuple(uses), mutates)  # type: ignore[attr-defined]
+    return facts
+
+
 def _name_nodes(tree: ast.AST):
     """The ``Name`` nodes of ``tree``, by a walk that skips operator and context leaves."""
     stack = [tree]
