@@ -277,6 +277,8 @@ def _fence_node(node: ast.AST, where: SourceFunction) -> None:
     if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
+            if type(target) is ast.Name:
+                continue
             for sub in ast.walk(target):
                 if isinstance(sub, ast.Attribute):
                     raise UnsupportedSyntaxError(

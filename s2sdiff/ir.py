@@ -224,9 +224,11 @@ def walk(body) -> "list":
     out = []
     for s in body:
         out.append(s)
-        if isinstance(s, If):
-            out += walk(s.then) + walk(s.orelse)
-        elif isinstance(s, Loop):
+        kind = type(s)
+        if kind is If:
+            out += walk(s.then)
+            out += walk(s.orelse)
+        elif kind is Loop:
             out += walk(s.body)
     return out
 

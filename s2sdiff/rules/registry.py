@@ -136,9 +136,10 @@ def lookup(fn: object, nargs: int | None = None) -> Rule | None:
     Without ``nargs``, the default rule.  With it, the rule registered for
     that arity, else the default rule if it has ``nargs`` parameters.
     """
-    rule = _RULES.get((_key(fn), nargs)) if nargs is not None else None
+    key = id(fn)  # _key, inlined: rules are looked up for every operation
+    rule = _RULES.get((key, nargs)) if nargs is not None else None
     if rule is None:
-        rule = _RULES.get((_key(fn), None))
+        rule = _RULES.get((key, None))
         if rule is not None and nargs is not None and len(rule.params) != nargs:
             return None
     return rule if rule is not None and rule.fn is fn else None
@@ -222,7 +223,7 @@ def _array_register(fns, kind: str, leading: tuple[str, ...]):
 
 def lookup_array(fn: object) -> ArrayRule | None:
     """The VJP/JVP rule of ``fn``, or None."""
-    rule = _ARRAY_RULES.get(_key(fn))
+    rule = _ARRAY_RULES.get(id(fn))  # _key, inlined
     return rule if rule is not None and rule.fn is fn else None
 
 
