@@ -61,10 +61,12 @@ class ArrayAdjoints:
         """The term ``z_bar * partial`` of ``x_bar``, summed to ``x``'s shape, and whether
         it is uniform (one number for every element of ``x``)."""
         zbar = self.adjoint(z)
+        if not self.arrays:
+            return times(zbar, partial), False
         same = scalars or self.same_shape(x, z)
         if z not in self.uniform:
             term = times(zbar, partial)
-            if not self.arrays or number(term) is not None or same:
+            if number(term) is not None or same:
                 return term, False
             return self.call(_unbroadcast, term, x), False
         if number(partial) is not None:  # a uniform adjoint, summed over broadcast copies

@@ -98,8 +98,8 @@ class Jumps:
             raise UnsupportedSyntaxError("function without `return`",
                                          self.where.location(self.where.tree),
                                          "return the value to differentiate")
-        if len(returns) == 1 and body[-1] is returns[0]:
-            return drop_unread_flags(self.block(body[:-1]) + body[-1:], self.flag_names())
+        if len(returns) == 1 and body[-1] is returns[0]:  # no return flag
+            return drop_unread_flags(self.block(body[:-1]) + body[-1:], self.loop_flags())
         self.result = self.namer.fresh("_result")
         self.returned = self.namer.fresh("_returned")
         lowered = self.block(body)
@@ -110,7 +110,10 @@ class Jumps:
         return drop_unread_flags(prologue + lowered + [final], self.flag_names())
 
     def flag_names(self) -> set[str]:
-        names = {self.returned} - {None}
+        return {self.returned} | self.loop_flags()
+
+    def loop_flags(self) -> set[str]:
+        names: set[str] = set()
         for loop in self.all_loops:
             names |= {loop["stop"], loop["skip"]}
         return names

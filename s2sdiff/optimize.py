@@ -68,12 +68,10 @@ def is_pure(value) -> bool:
     """True when computing ``value`` changes nothing (it may be dropped or moved)."""
     if isinstance(value, ir.Expr):
         return not scan.expr_facts(value.tree)[1]
-    if not isinstance(value, ir.Op):
+    if not isinstance(value, ir.Op) or value.syntax != "call":
+        return True  # operators, items, and a list nothing reads (appends read it)
+    if lookup_array(value.fn) is not None or is_list_op(value):
         return True
-    if lookup_array(value.fn) is not None:
-        return True
-    if value.syntax != "call" or is_list_op(value):
-        return True  # a list nothing reads (appends read it) goes too
     return is_constant(value.fn) or lookup(value.fn, len(value.args)) is not None
 
 
@@ -90,9 +88,11 @@ def eliminate_dead_code(fn: ir.Function) -> ir.Function:
 def _unread_pops(fn: ir.Function, counts: dict[str, int]) -> ir.Function:
     """A popped value nothing reads gets an underscore name (``_v = _tape.pop()``),
     as linters expect; the pop itself stays, to keep the tape in step."""
-    taken = {n for s in ir.walk(fn.body) if isinstance(s, ir.Assign) for n in [s.target]}
-    taken |= set(fn.params) | {v for s in ir.walk(fn.body) if isinstance(s, ir.Pop)
-                               for v in s.values}
+    stmts = ir.walk(fn.body)
+    popped = {v for s in stmts if isinstance(s, ir.Pop) for v in s.values}
+    if all(counts.get(v) or v.startswith("_") for v in popped):
+        return fn
+    taken = {s.target for s in stmts if isinstance(s, ir.Assign)} | set(fn.params) | popped
 
     def quiet(v: str) -> str:
         if counts.get(v) or v.startswith("_"):

@@ -489,7 +489,7 @@ class _Reverse(ArrayAdjoints):
         op = s.value
         out: list = []
         comment = s.origin.text if s.origin else ""
-        array_rule = lookup_array(op.fn) if isinstance(op, ir.Op) else None
+        array_rule = lookup_array(op.fn) if self.arrays and isinstance(op, ir.Op) else None
         if array_rule is not None:
             g = self.full_adjoint(z)
             for i in partial_positions(op):
@@ -507,7 +507,7 @@ class _Reverse(ArrayAdjoints):
             shared = False
             for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
-                scalars = _scalars(a for a in op.args if a is not arg)  # no broadcasting
+                scalars = not self.arrays or _scalars(a for a in op.args if a is not arg)
                 contribution, uniform = self.contribution(z, arg.name, partial, scalars)
                 self.accumulate(arg.name, contribution, out, comment,
                                 share=None if shared else z, uniform=uniform)
