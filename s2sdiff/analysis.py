@@ -139,20 +139,22 @@ def active(fn: ir.Function, wrt: set[str]) -> set[str]:
     edges = all_edges(fn)
     moved, reach = varied(fn, wrt, edges), useful(fn, edges)
     result = moved & reach
+    missing = None  # the first active call without a rule (reported after tuple errors)
     for s in ir.walk(fn.body):
-        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.value.syntax == "tuple" \
-                and s.target in reach and _vars(s.value.args) & moved:
-            raise _tuple_error(s)
-    for s in ir.walk(fn.body):
-        if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.target in result):
+        if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)):
             continue
         op = s.value
-        if is_list_op(op) or is_constant(op.fn) or lookup_array(op.fn) is not None:
+        if op.syntax == "tuple" and s.target in reach and _vars(op.args) & moved:
+            raise _tuple_error(s)
+        if missing is not None or s.target not in result or is_list_op(op) \
+                or is_constant(op.fn) or lookup_array(op.fn) is not None:
             continue
         if lookup(op.fn, len(op.args)) is None:
-            raise _no_rule(s)
-        if op.kwargs:
-            raise _no_rule(s, "keyword arguments to a callable with a derivative rule")
+            missing = _no_rule(s)
+        elif op.kwargs:
+            missing = _no_rule(s, "keyword arguments to a callable with a derivative rule")
+    if missing is not None:
+        raise missing
     return result
 
 

@@ -9,7 +9,6 @@ from dataclasses import replace
 from . import ir, scan
 from .analysis import is_list_op
 from .rules import is_constant, lookup, lookup_array
-from .templates import names_of
 
 
 def _names_in_target(target: str) -> set[str]:
@@ -21,7 +20,7 @@ def _names_in_target(target: str) -> set[str]:
 
 def _reads(value) -> set[str]:
     if isinstance(value, ir.Expr):
-        return names_of(value.tree)
+        return set(scan.expr_facts(value.tree)[0])
     if isinstance(value, ir.Op):
         out = {a.name for a in ir.atoms_of(value) if isinstance(a, ir.Var)}
         return out
