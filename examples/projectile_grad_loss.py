@@ -46,13 +46,12 @@ def value_and_grad_loss(v0, angle):
     v0_bar = _t4_bar * _t5
     v0_bar += _t4_bar * v0 * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     miss_bar = 1.0 * (2.0 * miss)
-    _t24_bar = miss_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    _t22_bar = _t24_bar / _t23
-    _t23_bar = _t24_bar * (-_t22 / (_t23 * _t23))
+    _t22_bar = miss_bar / _t23  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
+    _t23_bar = miss_bar * (-_t22 / (_t23 * _t23))
     landing_distance_y_bar = -_t23_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    _t21_bar = _t22_bar * landing_distance_y_prev
     _t23_bar += _t22_bar * _t21
-    miss_bar += -_t21_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
+    _t21_bar = _t22_bar * landing_distance_y_prev
+    miss_bar -= _t21_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     landing_distance_vx_1_bar = 0.0
     landing_distance_vy_1_bar = 0.0
     for _ in range(_trips1):
@@ -60,19 +59,15 @@ def value_and_grad_loss(v0, angle):
         _adj2 = _t23_bar
         landing_distance_x_1_bar = _t21_bar
         landing_distance_y_1_bar = landing_distance_y_bar
-        landing_distance_vx_2_bar = landing_distance_vx_1_bar
-        landing_distance_vy_2_bar = landing_distance_vy_1_bar
         _t21_bar = _adj1
         landing_distance_y_bar = _adj2
         landing_distance_vx_1, landing_distance_vy_1, _t11, _t15 = _tape.pop()
-        landing_distance_vy_1_bar = landing_distance_vy_2_bar  # vy = vy - DT * (G + DRAG * v * vy)
-        _t19_bar = -landing_distance_vy_2_bar * DT
+        _t19_bar = -landing_distance_vy_1_bar * DT  # vy = vy - DT * (G + DRAG * v * vy)
         landing_distance_vy_1_bar += _t19_bar * (DRAG * _t11)
-        _t11_bar = _t19_bar * landing_distance_vy_1 * DRAG  # vy = vy - DT * (G + DRAG * v * vy)
-        landing_distance_vx_1_bar = landing_distance_vx_2_bar  # vx = vx - DT * DRAG * v * vx
-        _t16_bar = -landing_distance_vx_2_bar
+        _t11_bar = _t19_bar * landing_distance_vy_1 * DRAG
+        _t16_bar = -landing_distance_vx_1_bar  # vx = vx - DT * DRAG * v * vx
         landing_distance_vx_1_bar += _t16_bar * _t15
-        _t11_bar += _t16_bar * landing_distance_vx_1 * (DT * DRAG)  # vx = vx - DT * DRAG * v * vx
+        _t11_bar += _t16_bar * landing_distance_vx_1 * (DT * DRAG)
         landing_distance_y_bar += landing_distance_y_1_bar  # y = y + DT * vy
         landing_distance_vy_1_bar += landing_distance_y_1_bar * DT
         _t21_bar += landing_distance_x_1_bar  # x = x + DT * vx
@@ -82,10 +77,8 @@ def value_and_grad_loss(v0, angle):
         landing_distance_vx_1_bar += _t10_bar * (2.0 * landing_distance_vx_1)
         miss_bar = 0.0
         _t23_bar = 0.0
-    landing_distance_vx_bar = landing_distance_vx_1_bar
-    landing_distance_vy_bar = landing_distance_vy_1_bar
-    v0_bar += landing_distance_vy_bar * _t7  # vy = v0 * math.sin(angle)
-    angle_bar = landing_distance_vy_bar * v0 * math.cos(angle)
-    v0_bar += landing_distance_vx_bar * _t6  # vx = v0 * math.cos(angle)
-    angle_bar += landing_distance_vx_bar * v0 * -math.sin(angle)
+    v0_bar += landing_distance_vy_1_bar * _t7  # vy = v0 * math.sin(angle)
+    angle_bar = landing_distance_vy_1_bar * v0 * math.cos(angle)
+    v0_bar += landing_distance_vx_1_bar * _t6  # vx = v0 * math.cos(angle)
+    angle_bar += landing_distance_vx_1_bar * v0 * -math.sin(angle)
     return _t2, (v0_bar, angle_bar)

@@ -161,7 +161,7 @@ class _Printer:
         self.last_comment = ""  # of the statement printed just before
 
     def function(self, fn: ir.Function) -> list[str]:
-        fn = fold.while_headers(fn)
+        fn = fold.branch_results(fold.while_headers(fn))
         self.folded, self.pending = fold.plan(fn), {}
         lines = [f"def {fn.name}({self.signature(fn)}):"]
         if fn.docstring:
@@ -308,7 +308,11 @@ class _Printer:
                 return []
             op = "+=" if s.accumulate else "="
             self.comments = []
-            line = f"{pad}{s.target} {op} {self.value(s.value)}"
+            value = s.value
+            tree = value.tree if isinstance(value, ir.Expr) else None
+            if s.accumulate and isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+                op, value = "-=", ir.Expr(tree.operand)  # x_bar -= …, not x_bar += -(…)
+            line = f"{pad}{s.target} {op} {self.value(value)}"
             comment = s.comment or next(iter(self.comments), "")
             shown, self.last_comment = self.last_comment, comment  # once per run of lines
             return [line + (f"  # {comment}" if comment and comment != shown else "")]

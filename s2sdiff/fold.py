@@ -316,3 +316,51 @@ def _starts_true_to(test: ir.Op, first, loop: ir.Loop, definitions: dict) -> boo
         return bool(test.fn(*(a.value for a in args))) == bool(first.value)
     except Exception:  # noqa: BLE001 - a test that fails on constants is not rewritten
         return False
+
+
+def branch_results(fn: ir.Function) -> ir.Function:
+    """``fn`` with each loop whose body ends by choosing a carried value in an ``if``
+    written so that the branches assign the variable itself: ``t = t * y`` in
+    each branch, instead of ``t_3 = t * y`` and a copy ``t = t_3`` at the end.
+
+    The ``if``'s result (read only by the loop's copy) takes the loop's name when
+    nothing after the ``if`` reads that name's old value.
+    """
+    reads: Counter = Counter(_names(fn.result))
+    for s in ir.walk(fn.body):
+        reads.update(_reads(s))
+    renamed: dict[str, str] = {}
+
+    def rewrite(stmts) -> tuple:
+        out = []
+        for s in stmts:
+            if isinstance(s, ir.If):
+                s = replace(s, then=rewrite(s.then), orelse=rewrite(s.orelse))
+            elif isinstance(s, ir.Loop):
+                s = replace(s, body=rewrite(s.body))
+                s = _branch_results(s, reads, renamed)
+            out.append(s)
+        return tuple(out)
+
+    body = rewrite(fn.body)
+    return fn if not renamed else replace(fn, body=body)
+
+
+def _branch_results(loop: ir.Loop, reads: Counter, renamed: dict) -> ir.Loop:
+    body = list(loop.body)
+    phis = list(loop.phis)
+    for i, s in enumerate(body):
+        if not isinstance(s, ir.If) or not s.phis:
+            continue
+        after = {n for t in ir.walk(body[i + 1:]) for n in _reads(t)}
+        for k, phi in enumerate(phis):
+            chosen = phi.second.name if isinstance(phi.second, ir.Var) else None
+            mine = [p for p in s.phis if p.target == chosen]
+            if not mine or reads[chosen] != 1 or phi.target in after \
+                    or any(q is not phi and phi.target in _names((q.second,)) for q in phis):
+                continue
+            s = body[i] = replace(s, phis=tuple(
+                replace(p, target=phi.target) if p.target == chosen else p for p in s.phis))
+            phis[k] = replace(phi, second=ir.Var(phi.target))
+            renamed[chosen] = phi.target
+    return replace(loop, body=tuple(body), phis=tuple(phis))

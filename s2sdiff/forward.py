@@ -312,15 +312,14 @@ class _Forward:
     def if_(self, s: ir.If) -> ir.If:
         then = self.block(s.then)
         orelse = self.block(s.orelse)
-        phis = []
+        dots = []  # first: a tangent reads the old values, a value never reads a tangent
         for p in s.phis:
-            phis.append(p)
             if self.reassigned(p.target) or (p.target in self.active
                                              and (self.dot(p.first) or self.dot(p.second))):
-                phis.append(ir.Phi(self.dot_name(p.target), self.tangent_of(p.first, then),
+                dots.append(ir.Phi(self.dot_name(p.target), self.tangent_of(p.first, then),
                                    self.tangent_of(p.second, orelse)))
                 self.live.add(p.target)
-        return replace(s, then=tuple(then), orelse=tuple(orelse), phis=tuple(phis))
+        return replace(s, then=tuple(then), orelse=tuple(orelse), phis=tuple(dots) + s.phis)
 
     def loop(self, s: ir.Loop) -> list:
         carried = [p for p in s.phis if p.target in self.active]
@@ -328,13 +327,9 @@ class _Forward:
         firsts = {p.target: self.tangent_of(p.first, before) for p in carried}
         self.live |= {p.target for p in carried}
         body = self.block(s.body)
-        phis = []
-        for p in s.phis:
-            phis.append(p)
-            if p in carried:
-                phis.append(ir.Phi(self.dot_name(p.target), firsts[p.target],
-                                   self.tangent_of(p.second, body)))
-        return before + [replace(s, body=tuple(body), phis=tuple(phis))]
+        dots = tuple(ir.Phi(self.dot_name(p.target), firsts[p.target],
+                            self.tangent_of(p.second, body)) for p in carried)
+        return before + [replace(s, body=tuple(body), phis=dots + s.phis)]  # as in if_
 
     def tangent_of(self, a, out: list):
         """The tangent of ``a`` as an atom; a zero array tangent is made in ``out``."""

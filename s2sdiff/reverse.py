@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -23,6 +24,7 @@ from .analysis import active as find_active, is_list_op, partial_positions
 from .normalize import Namer
 from .rules import elementwise_rule, lookup_array
 from .array_adjoints import ArrayAdjoints
+from .copies import drop_copies
 from .replay import replay_tapes
 from .rules.joining import _add_items
 from .rules.numpy import _spread
@@ -34,18 +36,21 @@ from .templates import (
 
 
 def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
-             taken: set[str] | None = None, replay: bool = True) -> ir.Function:
+             taken: set[str] | None = None, final: bool = True) -> ir.Function:
     """The gradient function of scalar-valued ``fn`` with respect to ``wrt``.
 
-    With ``replay``, loops that tape one record per trip read their own tape
-    backwards (see ``replay``); the forward emitter wants counted pops instead.
+    ``final``: the IR goes to the printer, so loops that tape one record per
+    trip read their own tape backwards (see ``replay``) and adjoint copies that
+    only rename are dropped (see ``copies``).  The forward emitter, which
+    transforms the IR further, wants counted pops and one write per adjoint
+    statement instead (``final=False``).
     """
     if isinstance(fn.result, tuple):
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
     names = _all_names(fn)
     rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names)
-    rev.replay = replay
+    rev.final = final
     return rev.build(with_value)
 
 
@@ -219,7 +224,7 @@ class _Reverse(ArrayAdjoints):
         rev = self.fill_pops(self.emit(), self.locals.difference(*map(_loop_defined, loops)))
         self.record, self.body_record = self.needed, self.body_needs
         fwd = self.forward(self.fn.body, 0)
-        if self.replay:
+        if self.final:
             fwd, rev, shared = replay_tapes(fwd, rev, self.tape, self.namer.fresh)
         else:
             shared = any(isinstance(s, ir.Push) for s in ir.walk(fwd))
@@ -240,8 +245,8 @@ class _Reverse(ArrayAdjoints):
         value = grads
         returned = (result, value) if with_value else value
         name = ("value_and_grad_" if with_value else "grad_") + self.fn.name
-        return ir.Function(name, self.fn.params, tuple(body), returned,
-                           signature=self.fn.signature)
+        fn = ir.Function(name, self.fn.params, tuple(body), returned, signature=self.fn.signature)
+        return drop_copies(fn, set(self.bars.values())) if self.final else fn
 
     def final_adjoint(self, param: str):
         if param in self.uniform:
@@ -513,6 +518,7 @@ class _Reverse(ArrayAdjoints):
                                 share=None if shared else z, uniform=uniform)
                 shared = shared or arg.name in self.bars and self.bars[arg.name] == \
                     self.bars.get(z)
+            out = _first_writes_last(out)
         elif self.is_active(op):
             self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform)
         self.consume(z)
@@ -722,6 +728,24 @@ class _Reverse(ArrayAdjoints):
                 out.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
         return out
+
+
+def _first_writes_last(out: list) -> list:
+    """The adjoint updates of one statement with the first writes (``x_bar = …``) of
+    variables nothing else there touches moved last: they all read the same adjoint,
+    and a copy of it (``t_3_bar = t_bar``) may then be read as ``t_bar`` (see copies)."""
+    if len(out) < 2:
+        return out
+    touched = Counter(s.target for s in out)
+    last = [s for s in out if not s.accumulate and touched[s.target] == 1]
+    if not last or len(last) == len(out):
+        return out
+    first = [s for s in out if s not in last]
+    moved = first + last
+    if out[0].comment and moved[0] is not out[0]:  # the comment heads the block
+        moved[0] = replace(moved[0], comment=out[0].comment)
+        moved[moved.index(out[0])] = replace(out[0], comment="")
+    return moved
 
 
 def _scalars(others) -> bool:

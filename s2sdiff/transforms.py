@@ -191,7 +191,7 @@ def _hvp_ir(program, names) -> ir.Function:
     if any(isinstance(s, ir.Append) for s in ir.walk(program.body)):
         raise S2SDiffError(f"hessian: {program.name} builds a list; Hessians of functions "
                            "that build lists are not supported yet")
-    gradient = reverse.gradient(program, names, replay=False)
+    gradient = reverse.gradient(program, names, final=False)
     return forward.tangent(gradient, names, name="hvp_" + program.name)
 
 

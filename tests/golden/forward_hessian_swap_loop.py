@@ -2,17 +2,17 @@
 
 
 def hvp_swap_loop(x, y, x_dot, y_dot):
-    a = x
     a_dot = x_dot
-    b = y
     b_dot = y_dot
+    a = x
+    b = y
     for _ in range(5):
         _t4 = a + b * 0.5
         _t4_dot = a_dot + 0.5 * b_dot
-        a = b
         a_dot = b_dot
-        b = _t4
         b_dot = _t4_dot
+        a = b
+        b = _t4
     # reverse pass
     a_bar = b  # return a * b
     a_bar_dot = b_dot

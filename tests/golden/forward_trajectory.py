@@ -4,23 +4,23 @@ import math
 
 
 def jvp_trajectory(x, v, x_dot, v_dot):
-    vel = v
     vel_dot = v_dot
-    pos = x
     pos_dot = x_dot
-    energy = 0.0
     energy_dot = 0.0
+    vel = v
+    pos = x
+    energy = 0.0
     for _ in range(4):
         vel_1 = vel - 0.1 * math.sin(pos)
         vel_1_dot = vel_dot - 0.1 * (math.cos(pos) * pos_dot)
         pos_1 = pos + 0.1 * vel_1
         pos_1_dot = pos_dot + 0.1 * vel_1_dot
-        vel = vel_1
         vel_dot = vel_1_dot
-        pos = pos_1
         pos_dot = pos_1_dot
-        energy = energy + pos_1 * pos_1
         energy_dot = energy_dot + 2.0 * pos_1 * pos_1_dot
+        vel = vel_1
+        pos = pos_1
+        energy = energy + pos_1 * pos_1
     return (pos, vel, energy), (pos_dot, vel_dot, energy_dot)
 
 

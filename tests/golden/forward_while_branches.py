@@ -3,17 +3,15 @@
 
 def jvp_while_branches(x, tangents):
     x_dot = tangents
-    t = x
     t_dot = x_dot
+    t = x
     steps = 0
     while steps < 8:
         if t > 1.0:
-            t_3 = t * 0.5
-            t_3_dot = 0.5 * t_dot
+            t_dot = 0.5 * t_dot
+            t = t * 0.5
         else:
-            t_3 = t * t + x
-            t_3_dot = 2.0 * t * t_dot + x_dot
-        t = t_3
-        t_dot = t_3_dot
+            t_dot = 2.0 * t * t_dot + x_dot
+            t = t * t + x
         steps = steps + 1
     return t, t_dot

@@ -17,11 +17,10 @@ def grad_list_series(x):
     x_bar = 0.0
     term_bar = 0.0
     for i in reversed(range(6)):
-        term_1_bar = term_bar
         term = _tape.pop()
-        _t1_bar = term_1_bar / (i + 1)  # term = term * x / (i + 1)
-        term_bar = _t1_bar * x
+        _t1_bar = term_bar / (i + 1)  # term = term * x / (i + 1)
         x_bar += _t1_bar * term
+        term_bar = _t1_bar * x
         terms.pop()
         term_bar += terms_bar.pop()
     return x_bar,

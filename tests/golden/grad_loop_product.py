@@ -14,12 +14,10 @@ def grad_loop_product(x, y):
     a_1_bar = 1.0  # seed
     x_bar = 0.0
     for i in reversed(range(3)):
-        a_2_bar = a_1_bar
         a_1 = _tape.pop()
-        a_1_bar = a_2_bar * x  # a = a * x
-        x_bar += a_2_bar * a_1
-    a_bar = a_1_bar
-    x_bar += a_bar * math.cos(x)  # a = x * y + math.sin(x)
-    x_bar += a_bar * y
-    y_bar = a_bar * x
+        x_bar += a_1_bar * a_1  # a = a * x
+        a_1_bar = a_1_bar * x
+    x_bar += a_1_bar * math.cos(x)  # a = x * y + math.sin(x)
+    x_bar += a_1_bar * y
+    y_bar = a_1_bar * x
     return x_bar, y_bar

@@ -18,8 +18,8 @@ def grad_swap_in_loop(x, y):
         _t2_bar = y_1_bar
         y_1_bar = _adj1
         x_1, y_1 = _tape.pop()
-        x_1_bar = _t2_bar * y_1  # x, y = y, x * y
-        y_1_bar += _t2_bar * x_1
+        y_1_bar += _t2_bar * x_1  # x, y = y, x * y
+        x_1_bar = _t2_bar * y_1
     x_bar = x_1_bar
     y_bar = y_1_bar
     return x_bar, y_bar

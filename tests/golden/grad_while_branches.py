@@ -10,20 +10,18 @@ def grad_while_branches(x, y):
     while n < 5:
         _tape.append(t)
         if t < 1.0:
-            t_3 = t * y + 0.5
+            t = t * y + 0.5
         else:
-            t_3 = math.sqrt(t) - 0.1
-        t = t_3
+            t = math.sqrt(t) - 0.1
         n = n + 1
     # reverse pass
     t_bar = 1.0  # seed
     y_bar = 0.0
     for t in reversed(_tape):
-        t_3_bar = t_bar
         if t < 1.0:
-            t_bar = t_3_bar * y  # t = t * y + 0.5
-            y_bar += t_3_bar * t
+            y_bar += t_bar * t  # t = t * y + 0.5
+            t_bar = t_bar * y
         else:
-            t_bar = t_3_bar * (0.5 / math.sqrt(t))  # t = math.sqrt(t) - 0.1
+            t_bar = t_bar * (0.5 / math.sqrt(t))  # t = math.sqrt(t) - 0.1
     x_bar = t_bar
     return x_bar, y_bar
