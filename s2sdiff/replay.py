@@ -1,41 +1,44 @@
 """Tapes read by iterating: ``for t in reversed(_tape):`` instead of counted pops.
 
-A ``while`` loop outside every other loop whose body tapes one record per
-iteration, first thing (its values at the loop header), needs neither a trip
-counter nor ``pop()`` calls: the reverse sweep walks the loop's own tape
-backwards, one record per trip.  In the IR the reverse loop stays a loop of
-pops (kind "replay": as many trips as the tape has records, the body starting
-with the pop), so every pass keeps its meaning; only the printer writes it as
-a ``for`` over the reversed tape.  This is a pure pass on the gradient's two
-halves.
+A loop outside every other loop whose body tapes one record per iteration,
+first thing (its values at the loop header), needs neither a trip counter
+nor ``pop()`` calls: the reverse sweep walks the loop's own tape backwards,
+one record per trip.  That holds for ``while`` loops (their trip counter
+goes) and for ``for`` loops whose reverse does not read the loop variable.
+In the IR the reverse loop stays a loop of pops (kind "replay": as many trips
+as the tape has records, the body starting with the pop), so every pass keeps
+its meaning; only the printer writes it as a ``for`` over the reversed tape.
+This is a pure pass on the gradient's two halves.
 """
 
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
 
 from . import ir
 from .optimize import _stmt_reads
 
 
-def replay_tapes(forward: list, reverse: list, tape: str, fresh) -> tuple[list, list, bool]:
+def replay_tapes(forward: list, reverse: list, tape: str, fresh) -> tuple[list, list, list]:
     """``forward`` and ``reverse`` with each eligible loop on a tape of its own, and
-    whether the shared tape is still used (if not, a lone such loop takes its name).
+    the tapes to create first (the shared one, if still used; a lone such loop
+    takes its name).  Tapes are created at the top, where code that reads the
+    generated source back finds them.
 
     ``tape`` is the shared tape; ``fresh(base)`` names a new one.
     """
     pushes = sum(isinstance(s, ir.Push) and s.tape == tape for s in ir.walk(forward))
-    loops = {}  # trip counter -> forward loop
+    loops = {}  # key (trip counter or loop variable) -> the forward loop's record
     _find_forward(forward, tape, loops)
-    replays = {}  # trip counter -> reverse loop
+    replays = {}  # key -> reverse loop
     _find_reverse(reverse, tape, loops, replays)
     if not replays:
-        return forward, reverse, pushes > 0
+        return forward, reverse, [tape] if pushes else []
     shared = pushes > len(replays)
-    names = {trips: (tape if not shared and len(replays) == 1 else fresh("_tape"))
-             for trips in sorted(replays)}
-    return _rewrite_forward(forward, names), _rewrite_reverse(reverse, names, replays), shared
+    names = {key: (tape if not shared and len(replays) == 1 else fresh("_tape"))
+             for key in sorted(replays)}
+    tapes = ([tape] if shared else []) + [names[key] for key in sorted(replays)]
+    return _rewrite_forward(forward, names), _rewrite_reverse(reverse, names, replays), tapes
 
 
 def _outside_loops(stmts):
@@ -48,35 +51,46 @@ def _outside_loops(stmts):
 
 
 def _find_forward(stmts, tape: str, loops: dict) -> None:
+    """The loops of ``stmts`` that push one record per trip, first thing, by key."""
     for s in _outside_loops(stmts):
-        if not (isinstance(s, ir.Loop) and s.kind == "while" and len(s.body) >= 2):
+        if not isinstance(s, ir.Loop):
             continue
-        count, push = s.body[0], s.body[1]
-        if not (isinstance(count, ir.Assign) and count.accumulate and count.value == ir.Const(1)
-                and isinstance(push, ir.Push) and push.tape == tape):
+        count = s.body[0] if s.kind == "while" and s.body else None
+        first = 1 if count is not None else 0
+        if count is not None and not (isinstance(count, ir.Assign) and count.accumulate
+                                      and count.value == ir.Const(1)):
             continue
-        rest = ir.walk(s.body[2:])
+        if len(s.body) <= first or not (isinstance(s.body[first], ir.Push)
+                                        and s.body[first].tape == tape):
+            continue
+        rest = ir.walk(s.body[first + 1:])
         if any(isinstance(t, (ir.Push, ir.Pop)) for t in rest):
             continue
-        if any(count.target in _stmt_reads(t) for t in rest):
+        if count is not None and any(count.target in _stmt_reads(t) for t in rest):
             continue
-        loops[count.target] = s
+        loops[count.target if count is not None else s.var] = s.body[first].values
 
 
 def _find_reverse(stmts, tape: str, loops: dict, replays: dict) -> None:
+    """The reverse loops of the loops ``loops`` that can walk their tape instead."""
     for s in _outside_loops(stmts):
-        if not (isinstance(s, ir.Loop) and s.kind == "repeat" and len(s.args) == 1
-                and isinstance(s.args[0], ir.Var) and s.args[0].name in loops):
+        if not isinstance(s, ir.Loop):
             continue
-        trips = s.args[0].name
-        pushed = loops[trips].body[1].values
+        if s.kind == "repeat" and isinstance(s.args[0], ir.Var):
+            key = s.args[0].name
+        elif s.kind in ("for", "reversed") and not any(
+                s.var in _stmt_reads(t) for t in ir.walk(s.body)):
+            key = s.var
+        else:
+            continue
+        pushed = loops.get(key)
         pops = [i for i, t in enumerate(s.body) if isinstance(t, ir.Pop)]
-        if len(pops) != 1 or s.body[pops[0]] != ir.Pop(tape, pushed):
+        if pushed is None or len(pops) != 1 or s.body[pops[0]] != ir.Pop(tape, pushed):
             continue
         before = ir.walk(s.body[:pops[0]])
         if any(set(pushed) & (_stmt_reads(t) | _writes(t)) for t in before):
             continue
-        replays[trips] = s
+        replays[key] = s
 
 
 def _writes(s) -> set[str]:
@@ -91,12 +105,13 @@ def _rewrite_forward(stmts, names: dict) -> list:
     out = []
     for s in stmts:
         if isinstance(s, ir.Assign) and s.target in names and s.value == ir.Const(0):
-            out.append(ir.Assign(names[s.target], ir.Expr(ast.List([], ast.Load()))))
-            continue
-        if isinstance(s, ir.Loop) and s.body and isinstance(s.body[0], ir.Assign) \
-                and s.body[0].target in names:
+            continue  # the trip counter's start: the loop counts its tape's records
+        if isinstance(s, ir.Loop) and s.kind == "while" and s.body \
+                and isinstance(s.body[0], ir.Assign) and s.body[0].target in names:
             push = replace(s.body[1], tape=names[s.body[0].target])
             s = replace(s, body=(push,) + s.body[2:])
+        elif isinstance(s, ir.Loop) and s.kind != "while" and s.var in names:
+            s = replace(s, body=(replace(s.body[0], tape=names[s.var]),) + s.body[1:])
         elif isinstance(s, ir.If):
             s = replace(s, then=tuple(_rewrite_forward(s.then, names)),
                         orelse=tuple(_rewrite_forward(s.orelse, names)))
@@ -105,14 +120,15 @@ def _rewrite_forward(stmts, names: dict) -> list:
 
 
 def _rewrite_reverse(stmts, names: dict, replays: dict) -> list:
-    loops = {id(loop): trips for trips, loop in replays.items()}
+    loops = {id(loop): key for key, loop in replays.items()}
     out = []
     for s in stmts:
         if id(s) in loops:
             tape = names[loops[id(s)]]
             pop = next(t for t in s.body if isinstance(t, ir.Pop))
             rest = tuple(t for t in s.body if t is not pop)
-            s = replace(s, kind="replay", args=(ir.Var(tape),), body=(replace(pop, tape=tape),) + rest)
+            s = ir.Loop("replay", None, (ir.Var(tape),), (replace(pop, tape=tape),) + rest, (),
+                        s.origin)
         elif isinstance(s, ir.If):
             s = replace(s, then=tuple(_rewrite_reverse(s.then, names, replays)),
                         orelse=tuple(_rewrite_reverse(s.orelse, names, replays)))

@@ -225,12 +225,10 @@ class _Reverse(ArrayAdjoints):
         self.record, self.body_record = self.needed, self.body_needs
         fwd = self.forward(self.fn.body, 0)
         if self.final:
-            fwd, rev, shared = replay_tapes(fwd, rev, self.tape, self.namer.fresh)
+            fwd, rev, tapes = replay_tapes(fwd, rev, self.tape, self.namer.fresh)
         else:
-            shared = any(isinstance(s, ir.Push) for s in ir.walk(fwd))
-        body = list(fwd)
-        if shared:
-            body.insert(0, ir.Assign(self.tape, ir.Expr(ast.List([], ast.Load()))))
+            tapes = [self.tape] if any(isinstance(s, ir.Push) for s in ir.walk(fwd)) else []
+        body = [ir.Assign(t, ir.Expr(ast.List([], ast.Load()))) for t in tapes] + list(fwd)
         result = self.fn.result
         if with_value and isinstance(result, ir.Var) and result.name in self.record:
             keep = self.namer.fresh("_value")

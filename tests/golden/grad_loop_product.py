@@ -13,8 +13,7 @@ def grad_loop_product(x, y):
     # reverse pass
     a_1_bar = 1.0  # seed
     x_bar = 0.0
-    for i in reversed(range(3)):
-        a_1 = _tape.pop()
+    for a_1 in reversed(_tape):
         x_bar += a_1_bar * a_1  # a = a * x
         a_1_bar = a_1_bar * x
     x_bar += a_1_bar * math.cos(x)  # a = x * y + math.sin(x)

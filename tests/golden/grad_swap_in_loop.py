@@ -13,11 +13,10 @@ def grad_swap_in_loop(x, y):
     # reverse pass
     x_1_bar = 1.0  # return x + 2.0 * y
     y_1_bar = 2.0
-    for _ in reversed(range(3)):
+    for x_1, y_1 in reversed(_tape):
         _adj1 = x_1_bar
         _t2_bar = y_1_bar
         y_1_bar = _adj1
-        x_1, y_1 = _tape.pop()
         y_1_bar += _t2_bar * x_1  # x, y = y, x * y
         x_1_bar = _t2_bar * y_1
     x_bar = x_1_bar
