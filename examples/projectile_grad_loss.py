@@ -57,26 +57,24 @@ def value_and_grad_loss(v0, angle):
     for _ in range(_trips1):
         _adj1 = miss_bar
         _adj2 = _t23_bar
-        landing_distance_x_1_bar = _t21_bar
-        landing_distance_y_1_bar = landing_distance_y_bar
-        _t21_bar = _adj1
-        landing_distance_y_bar = _adj2
         landing_distance_vx_1, landing_distance_vy_1, _t11, _t15 = _tape.pop()
         _t19_bar = -landing_distance_vy_1_bar * DT  # vy = vy - DT * (G + DRAG * v * vy)
         landing_distance_vy_1_bar += _t19_bar * (DRAG * _t11)
-        _t11_bar = _t19_bar * landing_distance_vy_1 * DRAG
-        _t16_bar = -landing_distance_vx_1_bar  # vx = vx - DT * DRAG * v * vx
-        landing_distance_vx_1_bar += _t16_bar * _t15
-        _t11_bar += _t16_bar * landing_distance_vx_1 * (DT * DRAG)
+        _t16_bar = -landing_distance_vx_1_bar
+        landing_distance_vx_1_bar += _t16_bar * _t15  # vx = vx - DT * DRAG * v * vx
+        landing_distance_y_1_bar = landing_distance_y_bar
+        landing_distance_y_bar = _adj2
         landing_distance_y_bar += landing_distance_y_1_bar  # y = y + DT * vy
         landing_distance_vy_1_bar += landing_distance_y_1_bar * DT
+        landing_distance_x_1_bar = _t21_bar
+        _t21_bar = _adj1
         _t21_bar += landing_distance_x_1_bar  # x = x + DT * vx
         landing_distance_vx_1_bar += landing_distance_x_1_bar * DT
-        _t10_bar = _t11_bar * (0.5 / _t11)  # return math.sqrt(vx * vx + vy * vy)
+        _t10_bar = (_t19_bar * landing_distance_vy_1 * DRAG + _t16_bar * landing_distance_vx_1 * (DT * DRAG)) * (0.5 / _t11)  # return math.sqrt(vx * vx + vy * vy)
         landing_distance_vy_1_bar += _t10_bar * (2.0 * landing_distance_vy_1)
         landing_distance_vx_1_bar += _t10_bar * (2.0 * landing_distance_vx_1)
-        miss_bar = 0.0
         _t23_bar = 0.0
+        miss_bar = 0.0
     v0_bar += landing_distance_vy_1_bar * _t7  # vy = v0 * math.sin(angle)
     angle_bar = landing_distance_vy_1_bar * v0 * math.cos(angle)
     v0_bar += landing_distance_vx_1_bar * _t6  # vx = v0 * math.cos(angle)

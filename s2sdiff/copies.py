@@ -17,15 +17,92 @@ from dataclasses import replace
 
 from . import ir
 from .fold import _defines, _names, _reads
+from .templates import atom_expr
 
 
 def drop_copies(fn: ir.Function, names: set[str]) -> ir.Function:
     """``fn`` without the copies between the variables ``names`` that only rename."""
+    if not any(isinstance(s, (ir.If, ir.Loop)) for s in fn.body):
+        return fn  # straight-line code has none
     reads: Counter = Counter(_names(fn.result))
     for s in ir.walk(fn.body):
         reads.update(_reads(s))
-    body = _block(fn.body, names, reads)
+    body = _block(_sink(fn.body, names, inside=False), names, reads)
     return fn if body == fn.body else replace(fn, body=body)
+
+
+_WINDOW = 64  # how far down a first write looks (keeps the pass linear)
+
+
+def _sink(stmts, names: set[str], inside: bool) -> tuple:
+    """``stmts`` with each first write of an adjoint in a loop body (``b = e``)
+    moved down to just before the next statement that reads or writes ``b`` or
+    changes what ``e`` reads; when that statement is ``b += f``, the two become
+    ``b = e + f`` (the same sum, computed from the same values).  The reads of
+    a carried adjoint's copy then come before its new value is started."""
+    block = [_sink_nested(s, names, inside) for s in stmts]
+    if not inside:
+        return tuple(block)
+    for i in range(len(block) - 1, -1, -1):  # bottom up: what is below has settled
+        pos, may_merge = i, True
+        while isinstance(block[pos], ir.Assign) and not block[pos].accumulate \
+                and block[pos].target in names:
+            s = block[pos]
+            b, needs = s.target, set(_names(s.value))
+            j, end = pos + 1, min(len(block), pos + _WINDOW)
+            while j < end and not _touches(block[j], b, needs):
+                j += 1
+            merged = _merged(s, block[j]) if may_merge and j < len(block) else None
+            if merged is None:
+                block.insert(j - 1, block.pop(pos))  # just before block[j]
+                break
+            block[j] = merged  # one sum of two terms, which may sink further
+            del block[pos]
+            pos, may_merge = j - 1, False
+    return tuple(block)
+
+
+def _sink_nested(s, names: set[str], inside: bool):
+    if isinstance(s, ir.If):
+        return replace(s, then=_sink(s.then, names, inside), orelse=_sink(s.orelse, names, inside))
+    if isinstance(s, ir.Loop):
+        return replace(s, body=_sink(s.body, names, True))
+    return s
+
+
+def _touches(s, b: str, needs: set[str]) -> bool:
+    """Does ``s`` (or a statement in it) read or write ``b``, or write one of ``needs``?"""
+    for t in ir.walk([s]):
+        written = set(_defines(t))
+        if b in written or b in _reads(t) or written & needs:
+            return True
+        if isinstance(t, ir.Assign) and not t.target.isidentifier():
+            return True  # ``xs_bar[i] += …``: an item of some list changes
+    return False
+
+
+def _merged(first: ir.Assign, then) -> ir.Assign | None:
+    """``b = e`` and ``b += f`` as ``b = e + f``, or None (also when ``e`` is a
+    name: the copy itself is better dropped, see ``_block``)."""
+    if not (isinstance(then, ir.Assign) and then.accumulate and then.target == first.target
+            and first.target not in _names(then.value)) or _name_read(first.value):
+        return None
+    e, f = _tree(first.value), _tree(then.value)
+    if e is None or f is None:
+        return None
+    op: ast.operator = ast.Add()
+    if isinstance(f, ast.UnaryOp) and isinstance(f.op, ast.USub):
+        op, f = ast.Sub(), f.operand  # e + -g is e - g, to the last bit
+    return replace(then, value=ir.Expr(ast.BinOp(e, op, f)), accumulate=False,
+                   comment=first.comment or then.comment)
+
+
+def _tree(value) -> ast.expr | None:
+    if isinstance(value, ir.Expr):
+        return value.tree
+    if isinstance(value, (ir.Var, ir.Const, ir.Global)):
+        return atom_expr(value)
+    return None
 
 
 def _block(stmts, names: set[str], reads: Counter) -> tuple:

@@ -91,3 +91,27 @@ def test_bounded_run_arbitrary():
         if out.kind not in ("differentiated", "rejected", "skipped"):
             failures.append((seed, out.kind, out.detail))
     assert not failures, f"reproduce with python -m fuzz --one SEED --kind arbitrary: {failures[:5]}"
+
+
+def _rounding_branch(x):
+    """Found by the fuzzer (seed 91173, shrunk): ``r < c`` with ``c = (q + r) - q``
+    is decided by rounding, so at x = -1.97662 the point alone takes the ``s``
+    branch while x ± h take the other one."""
+    w = (0.03 / (2.0 + math.cos(x))) ** 2
+    b, s = x + w, w
+    c = b - x
+    return x * (s if w < c else 0.5)
+
+
+def test_a_point_that_alone_takes_another_branch_is_skipped():
+    from fuzz import check
+
+    point = (-1.97662,)
+    right_here = (_rounding_branch(point[0] + 1e-9) - _rounding_branch(point[0])) / 1e-9
+    assert check._compare(_rounding_branch, point, (right_here,), 1) is False
+    def smooth(x):  # no branch: still compared, and a wrong partial still found
+        return x * math.sin(x)
+
+    right = math.sin(0.3) + 0.3 * math.cos(0.3)
+    assert check._compare(smooth, (0.3,), (right,), 1) is True
+    assert isinstance(check._compare(smooth, (0.3,), (right + 0.1,), 1), str)

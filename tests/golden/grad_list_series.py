@@ -20,7 +20,6 @@ def grad_list_series(x):
         term = _tape.pop()
         _t1_bar = term_bar / (i + 1)  # term = term * x / (i + 1)
         x_bar += _t1_bar * term
-        term_bar = _t1_bar * x
         terms.pop()
-        term_bar += terms_bar.pop()
+        term_bar = _t1_bar * x + terms_bar.pop()
     return x_bar,
