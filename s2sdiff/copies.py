@@ -5,8 +5,11 @@ loop's reverse body the adjoint of the body's last value starts as a copy of
 the carried adjoint (``t_3_bar = t_bar``), and a branch may copy it back.
 When every later read of the copy happens while its source still holds the
 same number (before the source's next write, or in that write itself), the
-copy is dropped and its reads renamed to the source.  A pure pass on the
-gradient function; ``names`` limits it to adjoint variables.
+copy is dropped and its reads renamed to the source.  To that end, first
+writes of adjoints in loop bodies are first moved down to just before their
+next use (``_sink``), so the reads of the old value come before the new one
+is started.  A pure pass on the gradient function; ``names`` limits it to
+adjoint variables.
 """
 
 from __future__ import annotations

@@ -326,8 +326,11 @@ def branch_results(fn: ir.Function) -> ir.Function:
     The ``if``'s result (read only by the loop's copy) takes the loop's name when
     nothing after the ``if`` reads that name's old value.
     """
+    stmts = ir.walk(fn.body)
+    if not any(isinstance(s, ir.Loop) for s in stmts):
+        return fn
     reads: Counter = Counter(_names(fn.result))
-    for s in ir.walk(fn.body):
+    for s in stmts:
         reads.update(_reads(s))
     renamed: dict[str, str] = {}
 

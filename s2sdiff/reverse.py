@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -536,6 +535,9 @@ class _Reverse(ArrayAdjoints):
                 continue
             if arg.name in found:
                 partial = plus(found[arg.name][1], partial)
+                if is_zero(partial):  # x - x
+                    del found[arg.name]
+                    continue
             found[arg.name] = (arg, partial)
         return list(found.values())
 
@@ -734,8 +736,8 @@ def _first_writes_last(out: list) -> list:
     and a copy of it (``t_3_bar = t_bar``) may then be read as ``t_bar`` (see copies)."""
     if len(out) < 2:
         return out
-    touched = Counter(s.target for s in out)
-    last = [s for s in out if not s.accumulate and touched[s.target] == 1]
+    targets = [s.target for s in out]  # a few: no Counter
+    last = [s for s in out if not s.accumulate and targets.count(s.target) == 1]
     if not last or len(last) == len(out):
         return out
     first = [s for s in out if s not in last]
