@@ -221,6 +221,9 @@ Stmt = Union[Assign, Append, If, Loop, Push, Pop, Return]
 
 def walk(body) -> "list":
     """Every statement of ``body``, nested regions included, in order."""
+    kinds = set(map(type, body))  # straight-line code: no Python-level loop
+    if If not in kinds and Loop not in kinds:
+        return list(body)
     out = []
     for s in body:
         out.append(s)
