@@ -465,7 +465,7 @@ def _is_number(text: str) -> bool:
 def _precedence(tree: ast.expr) -> int:
     """How tightly the top of an expression binds (higher: tighter)."""
     if isinstance(tree, ast.BinOp):
-        return _PRECEDENCE[next(k for k, v in _BINOPS.items() if isinstance(tree.op, v))]
+        return _BINOP_PRECEDENCE[type(tree.op)]
     if isinstance(tree, ast.UnaryOp):
         return 3 if isinstance(tree.op, ast.Not) else _UNARY
     if isinstance(tree, ast.Compare):
@@ -482,6 +482,7 @@ _PREFIX = {"u-": ("-", _UNARY), "u~": ("~", _UNARY), "unot": ("not ", 3)}
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
            "//": ast.FloorDiv, "%": ast.Mod, "@": ast.MatMult, "&": ast.BitAnd, "|": ast.BitOr,
            "^": ast.BitXor, "<<": ast.LShift, ">>": ast.RShift}
+_BINOP_PRECEDENCE = {node: _PRECEDENCE[op] for op, node in _BINOPS.items()}
 _CMPOPS = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
            "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot}
 
