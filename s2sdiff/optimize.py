@@ -78,12 +78,31 @@ def is_pure(value) -> bool:
 
 def eliminate_dead_code(fn: ir.Function) -> ir.Function:
     """Remove assignments and φs whose values nothing reads (repeated to a fixpoint)."""
+    if not any(isinstance(s, (ir.If, ir.Loop, ir.Pop)) for s in fn.body):
+        return _straight_line(fn)
     counts = _read_counts(fn)
     while True:
         sweep = _Sweep(counts)
         fn = replace(fn, body=sweep.block(fn.body))
         if not sweep.again:
             return _unread_pops(fn, counts)
+
+
+def _straight_line(fn: ir.Function) -> ir.Function:
+    """Dead-code elimination of a body without branches, loops or pops: one backward
+    pass, an assignment kept when a later statement (or the result) reads it."""
+    live = set(_reads(fn.result))
+    kept = []
+    for s in reversed(fn.body):
+        if isinstance(s, ir.Assign) and not s.accumulate and s.target not in live \
+                and s.target.isidentifier() and is_pure(s.value):
+            continue
+        live |= _stmt_reads(s)
+        kept.append(s)
+    if len(kept) == len(fn.body):
+        return fn
+    kept.reverse()
+    return replace(fn, body=tuple(kept))
 
 
 def _unread_pops(fn: ir.Function, counts: dict[str, int]) -> ir.Function:
