@@ -93,6 +93,7 @@ def uses_arrays(fn: ir.Function) -> bool:
     stmts = ir.walk(fn.body)
     lists = {s.target for s in stmts if isinstance(s, ir.Assign)
              and isinstance(s.value, ir.Op) and s.value.syntax == "list"}
+    scalar: set[int] = set()  # callables already found not to be NumPy's
     for s in stmts:
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op):
             op = s.value
@@ -101,13 +102,16 @@ def uses_arrays(fn: ir.Function) -> bool:
                 if not (isinstance(seq, ir.Var) and seq.name in lists):
                     return True
                 continue
+            if op.callee is not None and getattr(op.callee.value, "__name__", "") == "numpy":
+                return True
+            if id(op.fn) in scalar:
+                continue
             if lookup_array(op.fn) is not None:
                 return True
             owner = getattr(op.fn, "__module__", None) or ""
             if owner.startswith("numpy") or type(op.fn).__name__ == "ufunc":
                 return True
-            if op.callee is not None and getattr(op.callee.value, "__name__", "") == "numpy":
-                return True
+            scalar.add(id(op.fn))
     return False
 
 
