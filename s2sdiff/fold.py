@@ -129,11 +129,12 @@ class _Planner:
         """How often each name is read and assigned in ``body`` (and ``result``)."""
         reads: Counter = Counter(_names(result))
         writes: Counter = Counter()
+        own = self.own
         for s in ir.walk(body):
-            r, d = self.own_names(s)
-            for n in r:  # faster than Counter.update for a few names
+            known = own[id(s)] = (_reads(s), _defines(s))
+            for n in known[0]:  # faster than Counter.update for a few names
                 reads[n] += 1
-            for n in d:
+            for n in known[1]:
                 writes[n] += 1
         return reads, writes
 
