@@ -241,8 +241,20 @@ def fence(where: SourceFunction) -> None:
         raise UnsupportedSyntaxError("`**kwargs` parameter", where.location(args.kwarg),
                                      "list the parameters one by one")
     defaults = tree.args.defaults + [d for d in tree.args.kw_defaults if d is not None]
-    if not any(_rejected(node, where) for node in nodes(tree.body + defaults)
-               if type(node) in _CHECKED):
+    every = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    stored: set[str] = set()
+    rejected = False
+    name, store = ast.Name, ast.Store
+    for node in nodes(tree.body + defaults):  # one walk: the fence and the names spelled
+        cls = type(node)
+        if cls is name:
+            every.add(node.id)
+            if type(node.ctx) is store:
+                stored.add(node.id)
+        elif cls in _CHECKED and not rejected:
+            rejected = _rejected(node, where)
+    if not rejected:
+        where.__dict__["names"] = (every, stored)  # SourceFunction.names, known now
         return
     for node in _walk_body(tree):  # breadth first: the error reported is the first ast.walk meets
         kind = _UNSUPPORTED.get(type(node))
