@@ -290,10 +290,10 @@ class _Reverse(ArrayAdjoints):
             expr, uniform = self.spread(expr, v), False
         was_uniform = v in self.uniform and v in self.assigned
         self.uniform.discard(v)
-        if (share is not None and v not in self.assigned and v not in self.known
+        if (share is not None and type(expr) is ast.Name and expr.id == self.bars.get(share)
+                and v not in self.assigned and v not in self.known
                 and v not in self.bars and v not in self.fn.params
-                and (not self.branch_locals or v in self.branch_locals[-1])
-                and isinstance(expr, ast.Name) and expr.id == self.bars.get(share)):
+                and (not self.branch_locals or v in self.branch_locals[-1])):
             self.bars[v] = expr.id
             self.assigned.add(v)
             if uniform:
