@@ -257,8 +257,11 @@ class _Reverse(ArrayAdjoints):
             return ir.Const(self.known[param])
         if param in self.assigned:
             return ir.Var(self.bar(param))
-        if self.arrays:
-            self.final_zeros.append(ir.Assign(self.bar(param), self.zero(param)))
+        if self.arrays:  # zeros shaped like param: 0.0 for a number, not a 0-d array
+            self.needed.add(param)
+            zeros = ast.Call(global_name("_spread", _spread),
+                             [ast.Constant(0.0), ast.Name(param, ast.Load())], [])
+            self.final_zeros.append(ir.Assign(self.bar(param), ir.Expr(zeros)))
             return ir.Var(self.bar(param))
         return ir.Const(0.0)
 

@@ -4,12 +4,10 @@ partial 1 at (0.7, -1.3) is array(0.), not a float
 
 Reproduce the unshrunk program: python -m fuzz --one 130002 --kind arbitrary
 
-Known, not fixed yet: ``y.conjugate()`` makes this array code, and there the
-zero adjoint of a parameter nothing differentiable reads is
-``np.zeros_like(y)``, a 0-d array for a float ``y`` (the value, 0, is right;
-the type is not a float).  It failed the same way before this session.
+``y.conjugate()`` makes this array code, where the zero adjoint of a
+parameter nothing differentiable reads was ``np.zeros_like(y)``: a 0-d array
+for a float ``y``.  It is ``_spread(0.0, y)`` now: 0.0 for a number.
 """
-import pytest
 
 # fuzz seed: 130002
 def f(x, y):
@@ -20,7 +18,6 @@ def f(x, y):
 POINTS = [(0.7, -1.3)]
 
 
-@pytest.mark.xfail(strict=True, reason="zero adjoint of a float parameter in array code is a 0-d array")
 def test_fuzz_arb_130002():
     from fuzz.arbitrary import assert_grad_robust
 
