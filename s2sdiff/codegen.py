@@ -349,10 +349,6 @@ class _Printer:
 
     def expr_text(self, tree: ast.expr) -> tuple[str, int]:
         """The text of an emitted expression, folded values written in, and its precedence."""
-        if not self.pending or self.pending.keys().isdisjoint(expr_facts(tree)[0]):
-            text = unparse(tree, self.bound_name)  # nothing folded into it: tree unchanged
-            if text is not None:
-                return text, _precedence(tree)
         text = self.folded_text(tree)
         if text is not None:
             return text, _precedence(tree)
@@ -363,7 +359,8 @@ class _Printer:
         """The text of ``tree`` with the folded values it reads written in, without
         building a new tree; None if one of them is a number (``substituted`` computes
         with numbers) or the tree needs ``ast.unparse``."""
-        used = {n: self.pending[n] for n in expr_facts(tree)[0] if n in self.pending}
+        pending = self.pending
+        used = {n: pending[n] for n in expr_facts(tree)[0] if n in pending} if pending else {}
         if any(_is_number(f.text) for f in used.values()):
             return None
         written = {n: (f.text, _EXPRTEXT_PRECEDENCE[f.precedence]) for n, f in used.items()}

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import replace
 
 from . import ir
-from .fold import _defines, _names, _reads
+from .fold import _defines, _names, _reads, read_counts
 from .templates import atom_expr
 
 
@@ -27,10 +27,7 @@ def drop_copies(fn: ir.Function, names: set[str]) -> ir.Function:
     """``fn`` without the copies between the variables ``names`` that only rename."""
     if not any(isinstance(s, (ir.If, ir.Loop)) for s in fn.body):
         return fn  # straight-line code has none
-    reads: Counter = Counter(_names(fn.result))
-    for s in ir.walk(fn.body):
-        reads.update(_reads(s))
-    body = _block(_sink(fn.body, names, inside=False), names, reads)
+    body = _block(_sink(fn.body, names, inside=False), names, read_counts(fn))
     return fn if body == fn.body else replace(fn, body=body)
 
 

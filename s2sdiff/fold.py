@@ -225,29 +225,36 @@ def while_headers(fn: ir.Function) -> ir.Function:
     """``fn`` with each ``while`` loop whose condition flag is one operation on the
     loop's values written as ``while <operation>:`` (the flag, its copies and its
     computation at the end of the body dropped)."""
-    if not any(isinstance(s, ir.Loop) and s.kind == "while" for s in ir.walk(fn.body)):
+    stmts = ir.walk(fn.body)
+    if not any(isinstance(s, ir.Loop) and s.kind == "while" for s in stmts):
         return fn
-    reads: Counter = Counter(_names(fn.result))
-    for s in ir.walk(fn.body):
-        reads.update(_reads(s))
-    definitions = {s.target: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
+    reads = read_counts(fn, stmts)
+    definitions = {s.target: s for s in stmts if isinstance(s, ir.Assign)}
     dropped: set[int] = set()
-
-    def rewrite(stmts) -> tuple:
-        out = []
-        for s in stmts:
-            if isinstance(s, ir.If):
-                s = replace(s, then=rewrite(s.then), orelse=rewrite(s.orelse))
-            elif isinstance(s, ir.Loop):
-                s = replace(s, body=rewrite(s.body))
-                s = _while_header(s, reads, definitions, dropped) or s
-            out.append(s)
-        return tuple(out)
-
-    body = rewrite(fn.body)
+    body = _each_loop(fn.body, lambda loop: _while_header(loop, reads, definitions, dropped) or loop)
     if not dropped:
         return fn
     return replace(fn, body=_without(body, dropped))
+
+
+def read_counts(fn: ir.Function, stmts=None) -> Counter:
+    """How often each name is read in ``fn`` (``stmts``: ``ir.walk(fn.body)``, if known)."""
+    reads: Counter = Counter(_names(fn.result))
+    for s in ir.walk(fn.body) if stmts is None else stmts:
+        reads.update(_reads(s))
+    return reads
+
+
+def _each_loop(stmts, change) -> tuple:
+    """``stmts`` with ``change(loop)`` applied to every loop, inner loops first."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ir.If):
+            s = replace(s, then=_each_loop(s.then, change), orelse=_each_loop(s.orelse, change))
+        elif isinstance(s, ir.Loop):
+            s = change(replace(s, body=_each_loop(s.body, change)))
+        out.append(s)
+    return tuple(out)
 
 
 def _without(stmts, dropped: set[int]) -> tuple:
@@ -330,23 +337,9 @@ def branch_results(fn: ir.Function) -> ir.Function:
     stmts = ir.walk(fn.body)
     if not any(isinstance(s, ir.Loop) for s in stmts):
         return fn
-    reads: Counter = Counter(_names(fn.result))
-    for s in stmts:
-        reads.update(_reads(s))
+    reads = read_counts(fn, stmts)
     renamed: dict[str, str] = {}
-
-    def rewrite(stmts) -> tuple:
-        out = []
-        for s in stmts:
-            if isinstance(s, ir.If):
-                s = replace(s, then=rewrite(s.then), orelse=rewrite(s.orelse))
-            elif isinstance(s, ir.Loop):
-                s = replace(s, body=rewrite(s.body))
-                s = _branch_results(s, reads, renamed)
-            out.append(s)
-        return tuple(out)
-
-    body = rewrite(fn.body)
+    body = _each_loop(fn.body, lambda loop: _branch_results(loop, reads, renamed))
     return fn if not renamed else replace(fn, body=body)
 
 

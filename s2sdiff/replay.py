@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import ir
+from .fold import _defines
 from .optimize import _stmt_reads
 
 
@@ -88,17 +89,9 @@ def _find_reverse(stmts, tape: str, loops: dict, replays: dict) -> None:
         if pushed is None or len(pops) != 1 or s.body[pops[0]] != ir.Pop(tape, pushed):
             continue
         before = ir.walk(s.body[:pops[0]])
-        if any(set(pushed) & (_stmt_reads(t) | _writes(t)) for t in before):
+        if any(set(pushed) & (_stmt_reads(t) | set(_defines(t))) for t in before):
             continue
         replays[key] = s
-
-
-def _writes(s) -> set[str]:
-    if isinstance(s, ir.Assign):
-        return {s.target}
-    if isinstance(s, (ir.If, ir.Loop)):
-        return {p.target for p in s.phis}
-    return set()
 
 
 def _rewrite_forward(stmts, names: dict) -> list:

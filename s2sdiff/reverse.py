@@ -48,8 +48,7 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
     names = _all_names(fn)
-    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names)
-    rev.final = final
+    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names, final)
     return rev.build(with_value)
 
 
@@ -147,7 +146,9 @@ def _entering(loop, available: set[str]) -> set[str]:
 
 
 class _Reverse(ArrayAdjoints):
-    def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None):
+    def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None,
+                 final: bool = True):
+        self.final = final  # the IR goes to the printer (see gradient)
         self.arrays = uses_arrays(fn)
         self.fn = fn
         self.wrt = wrt

@@ -70,23 +70,13 @@ def expr_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
         return facts
     uses: list[str] = []
     mutates = False
-    stack = [tree]
-    name, attribute, node_type = ast.Name, ast.Attribute, ast.AST
-    while stack:
-        node = stack.pop()
+    for node in nodes([tree]):
         cls = type(node)
-        if cls is name:
+        if cls is ast.Name:
             if not hasattr(node, "s2s_global"):
                 uses.append(node.id)
-            continue
-        if cls is attribute and node.attr in ("pop", "append"):
+        elif cls is ast.Attribute and node.attr in ("pop", "append"):
             mutates = True
-        for field in _CHILD_FIELDS.get(cls) or _child_fields(cls):
-            value = getattr(node, field, None)
-            if type(value) is list:
-                stack.extend(value)
-            elif isinstance(value, node_type):
-                stack.append(value)
     facts = tree.s2s_facts = (tuple(uses), mutates)  # type: ignore[attr-defined]
     return facts
 
