@@ -60,9 +60,18 @@ def _names(value) -> list[str]:
 
 def _reads(s) -> list[str]:
     """Names one statement (not its nested ones) reads, φ operands included."""
-    if isinstance(s, ir.Assign):
-        extra = [s.target] if s.accumulate or not s.target.isidentifier() else []
-        return _names(s.value) + extra
+    if type(s) is ir.Assign:
+        v = s.value
+        kind = type(v)
+        if kind is ir.Op and not v.kwargs:  # the common case, without a call of _names
+            names = [a.name for a in v.args if type(a) is ir.Var]
+        elif kind is ir.Expr:
+            names = list(scan.expr_facts(v.tree)[0])
+        else:
+            names = _names(v)
+        if s.accumulate or not s.target.isidentifier():
+            names.append(s.target)
+        return names
     if isinstance(s, ir.Append):
         return _names(s.value) + [s.target]
     if isinstance(s, ir.Push):
@@ -130,11 +139,14 @@ class _Planner:
         reads: Counter = Counter(_names(result))
         writes: Counter = Counter()
         own = self.own
+        assign = ir.Assign
         for s in ir.walk(body):
-            known = own[id(s)] = (_reads(s), _defines(s))
-            for n in known[0]:  # faster than Counter.update for a few names
+            names = _reads(s)
+            defines = [s.target] if type(s) is assign else _defines(s)
+            own[id(s)] = (names, defines)
+            for n in names:  # faster than Counter.update for a few names
                 reads[n] += 1
-            for n in known[1]:
+            for n in defines:
                 writes[n] += 1
         return reads, writes
 
@@ -181,8 +193,16 @@ class _Planner:
         copies), with nothing written in between that its value reads (``needs``)?"""
         written: set[str] = set()
         temporary = bool(_TEMPORARY.match(name))
+        own = self.own
         for j in range(start, len(stmts)):
-            uses, reads, defines = self.summary(stmts[j])
+            t = stmts[j]
+            if type(t) is ir.Assign:  # its use sites without building sets
+                reads, defines = own[id(t)]
+                if name in reads:
+                    return temporary and name in _use_sites(t, reads) and not (written & needs)
+                written.update(defines)
+                continue
+            uses, reads, defines = self.summary(t)
             if name in uses:
                 return temporary and not (written & needs)
             if name in reads:

@@ -68,6 +68,23 @@ def expr_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
     facts = getattr(tree, "s2s_facts", None)
     if facts is not None:
         return facts
+    cls = type(tree)
+    if cls is ast.BinOp:  # the common small trees, from their parts' facts
+        left, right = expr_facts(tree.left), expr_facts(tree.right)
+        facts = (left[0] + right[0], left[1] or right[1])
+    elif cls is ast.UnaryOp:
+        facts = expr_facts(tree.operand)
+    elif cls is ast.Name:
+        facts = ((), False) if hasattr(tree, "s2s_global") else ((tree.id,), False)
+    elif cls is ast.Constant:
+        facts = ((), False)
+    else:
+        facts = _walked_facts(tree)
+    tree.s2s_facts = facts  # type: ignore[attr-defined]
+    return facts
+
+
+def _walked_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
     uses: list[str] = []
     mutates = False
     for node in nodes([tree]):
@@ -77,8 +94,7 @@ def expr_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
                 uses.append(node.id)
         elif cls is ast.Attribute and node.attr in ("pop", "append"):
             mutates = True
-    facts = tree.s2s_facts = (tuple(uses), mutates)  # type: ignore[attr-defined]
-    return facts
+    return tuple(uses), mutates
 
 
 def _name_nodes(tree: ast.AST):

@@ -76,7 +76,7 @@ def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
         slots["out"] = ast.Name(_SLOT + "out", ast.Load())
         tree = substitute(rule.partials[index], slots, rule.namespace)
         settled = ast.dump(simplify(clone(tree))) == ast.dump(tree)
-        entry = _SHAPES[key] = (rule, tree, settled, scan.names(tree))
+        entry = _SHAPES[key] = (rule, tree, settled, scan.names(tree), scan.expr_facts(tree))
     fills = {_SLOT + p: a for p, a in zip(rule.params, args)}
     fills[_SLOT + "out"] = ir.Var(out)
     node = _fill(entry[1], fills)
@@ -84,7 +84,23 @@ def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
         node.s2s_simple = True  # type: ignore[attr-defined]
         node.s2s_names = frozenset(  # type: ignore[attr-defined]
             fills[n].name if n in fills else n for n in entry[3])
+        node.s2s_facts = _filled_facts(entry[4], fills)  # type: ignore[attr-defined]
     return node
+
+
+def _filled_facts(facts: tuple, fills: dict) -> tuple:
+    """``scan.expr_facts`` of a filled template, from the template's own facts."""
+    uses, mutates = facts
+    out = []
+    for n in uses:
+        a = fills.get(n)
+        if a is None:
+            out.append(n)
+        elif type(a) is ir.Var:
+            out.append(a.name)
+        elif type(a) is ir.Global and ("pop" in a.path or "append" in a.path):
+            mutates = True
+    return tuple(out), mutates
 
 
 _SLOT = "\0"  # prefix of the slot names of a shaped template (no identifier has it)
@@ -308,6 +324,9 @@ def times(left: ast.expr, right: ast.expr) -> ast.expr:
         out = _simplify_binop(node)  # both operands are in simplest form already
         if out is node:
             node.s2s_names = right.s2s_names | {left.id}  # type: ignore[attr-defined]
+            facts = getattr(right, "s2s_facts", None)
+            if facts is not None and not hasattr(left, "s2s_global"):
+                node.s2s_facts = ((left.id,) + facts[0], facts[1])  # type: ignore[attr-defined]
         return out
     return simplify(node)
 
