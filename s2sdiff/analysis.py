@@ -112,10 +112,12 @@ def all_edges(fn: ir.Function) -> list[tuple[str, set[str]]]:
 
 def _edges(s) -> list[tuple[str, set[str]]]:
     """(value, the values it has a derivative with respect to) for one statement."""
-    if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op):
+    kind = type(s)
+    if kind is ir.Assign and type(s.value) is ir.Op:
         args = s.value.args
-        return [(s.target, _vars(args[i] for i in partial_positions(s.value)))]
-    if isinstance(s, ir.Assign):
+        return [(s.target, {args[i].name for i in partial_positions(s.value)
+                            if type(args[i]) is ir.Var})]
+    if kind is ir.Assign:
         return [(s.target, _vars(ir.atoms_of(s.value)))]
     if isinstance(s, ir.Append):
         return [(s.target, _vars([s.value]))]

@@ -29,7 +29,7 @@ from .rules.joining import _add_items
 from .rules.numpy import _spread
 from .shapes import resolve
 from .templates import (
-    atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, names_of, number,
+    atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, local_reads, number,
     plus,
 )
 
@@ -342,7 +342,10 @@ class _Reverse(ArrayAdjoints):
         return out
 
     def need(self, expr: ast.expr) -> None:
-        self.needed |= names_of(expr) & self.locals
+        needed, local = self.needed, self.locals
+        for n in local_reads(expr):
+            if n in local:
+                needed.add(n)
 
     def need_atom(self, a) -> None:
         if isinstance(a, ir.Var):

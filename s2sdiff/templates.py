@@ -76,15 +76,17 @@ def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
         slots["out"] = ast.Name(_SLOT + "out", ast.Load())
         tree = substitute(rule.partials[index], slots, rule.namespace)
         settled = ast.dump(simplify(clone(tree))) == ast.dump(tree)
-        entry = _SHAPES[key] = (rule, tree, settled, scan.names(tree), scan.expr_facts(tree))
-    fills = {_SLOT + p: a for p, a in zip(rule.params, args)}
-    fills[_SLOT + "out"] = ir.Var(out)
-    node = _fill(entry[1], fills)
-    if entry[2]:  # simplify leaves it as it is, so the names it spells stay these
+        facts = scan.expr_facts(tree)
+        entry = _SHAPES[key] = (rule, tree, settled, facts, tuple(_SLOT + p for p in rule.params),
+                                _SLOT + "out" in facts[0])
+    _, tree, settled, facts, slots, reads_out = entry
+    fills = dict(zip(slots, args))
+    if reads_out:
+        fills[_SLOT + "out"] = ir.Var(out)
+    node = _fill(tree, fills)
+    if settled:  # simplify leaves it as it is, so the names it reads stay these
         node.s2s_simple = True  # type: ignore[attr-defined]
-        node.s2s_names = frozenset(  # type: ignore[attr-defined]
-            fills[n].name if n in fills else n for n in entry[3])
-        node.s2s_facts = _filled_facts(entry[4], fills)  # type: ignore[attr-defined]
+        node.s2s_facts = _filled_facts(facts, fills)  # type: ignore[attr-defined]
     return node
 
 
@@ -104,7 +106,9 @@ def _filled_facts(facts: tuple, fills: dict) -> tuple:
 
 
 _SLOT = "\0"  # prefix of the slot names of a shaped template (no identifier has it)
-_SHAPES: dict = {}  # (id(rule), index, shape) -> (rule, simplified template, settled, names)
+# (id(rule), index, shape) -> (rule, simplified template, settled, its facts, slot names,
+# whether it reads ``out``)
+_SHAPES: dict = {}
 _SHAPES_MAX = 10_000
 
 
@@ -113,16 +117,17 @@ def _shape(args):
     (type, value); None for the whole when a constant cannot be a key."""
     shape = []
     for a in args:
-        if isinstance(a, ir.Const):
-            value = a.value
-            if type(value) not in (int, float, bool, str, type(None), complex):
-                return None
-            shape.append((type(value), value))
-        elif isinstance(a, (ir.Var, ir.Global)):
+        kind = type(a)
+        if kind is ir.Var or kind is ir.Global:
             shape.append(None)
+        elif kind is ir.Const and type(a.value) in _KEYS:
+            shape.append((type(a.value), a.value))
         else:
             return None
     return tuple(shape)
+
+
+_KEYS = {int, float, bool, str, type(None), complex}  # constants that can be part of a key
 
 
 def _fill(node, fills: dict):
@@ -322,19 +327,18 @@ def times(left: ast.expr, right: ast.expr) -> ast.expr:
     node = ast.BinOp(left, ast.Mult(), right)
     if isinstance(left, ast.Name) and getattr(right, "s2s_simple", False):
         out = _simplify_binop(node)  # both operands are in simplest form already
-        if out is node:
-            node.s2s_names = right.s2s_names | {left.id}  # type: ignore[attr-defined]
-            facts = getattr(right, "s2s_facts", None)
-            if facts is not None and not hasattr(left, "s2s_global"):
-                node.s2s_facts = ((left.id,) + facts[0], facts[1])  # type: ignore[attr-defined]
+        if out is node and not hasattr(left, "s2s_global"):
+            facts = right.s2s_facts
+            node.s2s_facts = ((left.id,) + facts[0], facts[1])  # type: ignore[attr-defined]
         return out
     return simplify(node)
 
 
-def names_of(node: ast.expr) -> frozenset[str] | set[str]:
-    """The identifiers ``node`` spells (known for instantiated partials; else a walk)."""
-    names = getattr(node, "s2s_names", None)
-    return scan.names(node) if names is None else names
+def local_reads(node: ast.expr):
+    """The local names ``node`` reads: known for instantiated partials, else a walk
+    (that also lists the names of globals)."""
+    facts = getattr(node, "s2s_facts", None)
+    return scan.names(node) if facts is None else facts[0]
 
 
 def instantiate_array(rule, exprs, index: int, op: ir.Op, out: str,
