@@ -136,19 +136,17 @@ class _Planner:
 
     def counts(self, body, result=None) -> tuple[Counter, Counter]:
         """How often each name is read and assigned in ``body`` (and ``result``)."""
-        reads: Counter = Counter(_names(result))
-        writes: Counter = Counter()
+        read = _names(result)
+        written = []
         own = self.own
         assign = ir.Assign
         for s in ir.walk(body):
             names = _reads(s)
             defines = [s.target] if type(s) is assign else _defines(s)
             own[id(s)] = (names, defines)
-            for n in names:  # faster than Counter.update for a few names
-                reads[n] += 1
-            for n in defines:
-                writes[n] += 1
-        return reads, writes
+            read += names
+            written += defines
+        return Counter(read), Counter(written)  # counted in one call: faster than per name
 
     def part(self, counts: tuple[Counter, Counter], later) -> None:
         self.reads, self.writes = counts
