@@ -63,8 +63,9 @@ def local_name_uses(tree: ast.AST) -> list[str]:
 
 def expr_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
     """The local name uses of an emitted expression (as ``local_name_uses``) and
-    whether it calls ``.pop``/``.append`` (changes a list), from one walk kept on
-    the tree: emitted trees do not change once built."""
+    whether it calls ``.pop``/``.append`` (changes a list), kept on the tree: emitted
+    trees do not change once built.  An operator's facts are its operands' facts
+    (kept on them too); other trees are walked once."""
     facts = getattr(tree, "s2s_facts", None)
     if facts is not None:
         return facts
