@@ -70,9 +70,9 @@ def expr_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
     if facts is not None:
         return facts
     cls = type(tree)
-    if cls is ast.BinOp:  # the common small trees, from their parts' facts
-        left, right = expr_facts(tree.left), expr_facts(tree.right)
-        facts = (left[0] + right[0], left[1] or right[1])
+    if cls is ast.BinOp:  # the common small trees, from their parts' facts (in the
+        left, right = expr_facts(tree.left), expr_facts(tree.right)  # order of the walk)
+        facts = (right[0] + left[0], left[1] or right[1])
     elif cls is ast.UnaryOp:
         facts = expr_facts(tree.operand)
     elif cls is ast.Name:

@@ -329,7 +329,7 @@ def times(left: ast.expr, right: ast.expr) -> ast.expr:
         out = _simplify_binop(node)  # both operands are in simplest form already
         if out is node and not hasattr(left, "s2s_global"):
             facts = right.s2s_facts
-            node.s2s_facts = ((left.id,) + facts[0], facts[1])  # type: ignore[attr-defined]
+            node.s2s_facts = (facts[0] + (left.id,), facts[1])  # type: ignore[attr-defined]
         return out
     return simplify(node)
 
