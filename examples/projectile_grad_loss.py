@@ -36,18 +36,17 @@ def value_and_grad_loss(v0, angle):
         landing_distance_vx_1 = landing_distance_vx_1 - _t15 * landing_distance_vx_1
         landing_distance_vy_1 = landing_distance_vy_1 - DT * (G + DRAG * _t11 * landing_distance_vy_1)
     _t21 = landing_distance_x - landing_distance_x_prev
-    _t22 = _t21 * landing_distance_y_prev
     _t23 = landing_distance_y_prev - landing_distance_y
-    miss = landing_distance_x_prev + _t22 / _t23 - TARGET
+    _t24 = _t21 * landing_distance_y_prev / _t23
+    miss = landing_distance_x_prev + _t24 - TARGET
     _t5 = ENERGY_WEIGHT * v0
     _t2 = miss * miss + _t5 * v0
     # reverse pass
-    _t4_bar = 1.0
-    v0_bar = _t4_bar * _t5
-    v0_bar += _t4_bar * v0 * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
-    miss_bar = 1.0 * (2.0 * miss)
+    v0_bar = _t5
+    v0_bar += v0 * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
+    miss_bar = 2.0 * miss
     _t22_bar = miss_bar / _t23  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    _t23_bar = miss_bar * (-_t22 / (_t23 * _t23))
+    _t23_bar = miss_bar * (-_t24 / _t23)
     landing_distance_y_bar = -_t23_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t23_bar += _t22_bar * _t21
     _t21_bar = _t22_bar * landing_distance_y_prev

@@ -12,8 +12,8 @@ Python source that computes the derivatives::
     >>> print(grad(f).source.split("def ")[1])
     grad_f(x, y):
         # reverse pass
-        x_bar = 1.0 * math.cos(x)  # return x * y + math.sin(x)
-        x_bar += 1.0 * y
+        x_bar = math.cos(x)  # return x * y + math.sin(x)
+        x_bar += y
         return x_bar
     <BLANKLINE>
 """

@@ -14,7 +14,7 @@ import ast
 from . import ir
 from .rules.numpy import SHAPE_ARGUMENTS, _copies, _spread, _unbroadcast, _unbroadcast_from
 from .shapes import expr_set, resolve, shape_sets, stand_ins
-from .templates import global_name, number, times
+from .templates import global_name, number, surely_float, times
 
 
 class ArrayAdjoints:
@@ -62,7 +62,13 @@ class ArrayAdjoints:
         it is uniform (one number for every element of ``x``)."""
         zbar = self.adjoint(z)
         if not self.arrays:
-            return times(zbar, partial), False
+            term = times(zbar, partial)
+            # 1.0 * n is a float: a first write keeps it one where n may be an integer
+            # (an active value is a float when the inputs are)
+            if number(zbar) is not None and x not in self.assigned \
+                    and not surely_float(term, self.active):
+                term = ast.Call(ast.Name("float", ast.Load()), [term], [])
+            return term, False
         same = scalars or self.same_shape(x, z)
         if z not in self.uniform:
             term = times(zbar, partial)

@@ -158,6 +158,7 @@ class _Reverse(ArrayAdjoints):
         self.needed: set[str] = set()
         self.assigned: set[str] = set()
         self.known: dict[str, float] = {}  # adjoints that are numbers, not yet written
+        self.known_comments: dict[str, str] = {}  # the source lines that made them
         self.regions = 0  # depth of branches and loop bodies being reversed
         self.bars: dict[str, str] = {}
         self.counters: dict[int, str] = {}
@@ -288,7 +289,9 @@ class _Reverse(ArrayAdjoints):
         With ``share``, the value whose adjoint ``expr`` is and which is done
         after this, a first write of a fresh adjoint takes over that variable
         instead of copying it.  With ``uniform``, ``expr`` is one number for
-        every element of ``v`` (kept so outside branches and loops).
+        every element of ``v`` (kept so outside branches and loops).  Outside
+        them, a scalar adjoint that is a number stays a number until a term
+        is added to it.
         """
         if uniform and (self.regions or v in self.lists):
             expr, uniform = self.spread(expr, v), False
@@ -303,9 +306,20 @@ class _Reverse(ArrayAdjoints):
             if uniform:
                 self.uniform.add(v)
             return
+        numbers = not self.arrays and not self.regions  # scalar adjoints kept as numbers
         if v in self.known:
-            out.append(ir.Assign(self.bar(v), ir.Const(self.known.pop(v))))
+            value = self.known.pop(v)
+            if numbers:  # one first write: ``b_bar = 1.0 + c_bar / z``
+                expr = plus(const_expr(value), expr)
+                self.assigned.discard(v)
+            else:
+                out.append(ir.Assign(self.bar(v), ir.Const(value)))
         first = v not in self.assigned
+        if numbers and first and number(expr) is not None:  # no variable yet
+            self.known[v] = number(expr)
+            self.known_comments[v] = comment
+            self.assigned.add(v)
+            return
         if uniform and (first or was_uniform):
             self.uniform.add(v)
             if first and number(expr) is not None:  # one number: no variable yet
@@ -334,8 +348,8 @@ class _Reverse(ArrayAdjoints):
     def materialize(self) -> list:
         """Write the adjoints known as numbers and spread the uniform ones, before a
         region that may update them."""
-        out = [ir.Assign(self.bar(v), ir.Const(value)) for v, value in self.known.items()
-               if v not in self.uniform]
+        out = [ir.Assign(self.bar(v), ir.Const(value), comment=self.known_comments.get(v, ""))
+               for v, value in self.known.items() if v not in self.uniform]
         out += [ir.Assign(self.bar(v), ir.Expr(self.full_adjoint(v))) for v in sorted(self.uniform)]
         self.known.clear()
         self.uniform.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 
 from . import ir, scan
 from .rules import Rule
@@ -191,6 +192,30 @@ def number(node: ast.expr):
         return -inner if inner is not None else None
     return None
 
+
+def surely_float(node: ast.expr, floats) -> bool:
+    """True when ``node`` gives a float if the names ``floats`` hold floats: a float
+    constant, a true division, ``math.sin(...)``, arithmetic with a float…"""
+    cls = type(node)
+    if cls is ast.Name:
+        return node.id in floats
+    if cls is ast.Constant:
+        return type(node.value) is float
+    if cls is ast.BinOp:
+        return type(node.op) is ast.Div or surely_float(node.left, floats) \
+            or surely_float(node.right, floats)
+    if cls is ast.UnaryOp:
+        return surely_float(node.operand, floats)
+    if cls is ast.IfExp:
+        return surely_float(node.body, floats) and surely_float(node.orelse, floats)
+    if cls is ast.Call and type(node.func) is ast.Attribute:
+        owner = getattr(node.func.value, "s2s_global", None)
+        return owner is math and node.func.attr not in _INTEGER_MATH
+    return False
+
+
+_INTEGER_MATH = {"floor", "ceil", "trunc", "factorial", "gcd", "lcm", "isqrt", "comb", "perm",
+                 "prod"}
 
 _FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
          ast.Mult: lambda a, b: a * b}

@@ -858,6 +858,14 @@ def integer_work(x):
 _case(integer_work, (1.3,), (2.7,), (-1.2,))
 
 
+def integer_times_input(x):
+    c = 1 if x > 2.0 else 0
+    return c * x  # the gradient is c: a float all the same
+
+
+_case(integer_times_input, (1.3,), (2.7,), (-0.4,))
+
+
 def len_of_list(x, y):
     xs = [x, y, x]
     return x * len(xs) + y ** len(xs)

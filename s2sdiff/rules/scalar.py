@@ -52,8 +52,8 @@ def _(x, y):
 
 
 @partials(operator.truediv)
-def _(x, y):
-    return (1.0 / y, -x / (y * y))
+def _(x, y, *, out):
+    return (1.0 / y, -out / y)  # not -x / (y * y): one operation less, and y * y may underflow
 
 
 @partials(operator.neg)

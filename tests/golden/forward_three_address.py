@@ -5,9 +5,9 @@ import math
 
 def jvp_three_address(x, y, tangents):
     x_dot, y_dot = tangents
-    _t6 = math.sin(x)
     _t7 = 1.0 + y * y
-    _t3 = x * y + _t6 / _t7
+    _t5 = math.sin(x) / _t7
+    _t3 = x * y + _t5
     _t1 = _t3 ** 2 - x
-    _t1_dot = 2 * _t3 * (y * x_dot + x * y_dot + (math.cos(x) * x_dot / _t7 - _t6 / (_t7 * _t7) * (2.0 * y * y_dot))) - x_dot
+    _t1_dot = 2 * _t3 * (y * x_dot + x * y_dot + (math.cos(x) * x_dot / _t7 - _t5 / _t7 * (2.0 * y * y_dot))) - x_dot
     return _t1, _t1_dot

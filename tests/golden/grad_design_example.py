@@ -6,9 +6,7 @@ import math
 def grad_design_example(x, y):
     a = x * y
     # reverse pass
-    b_bar = 1.0  # return b + x
-    x_bar = 1.0
-    a_bar = b_bar * math.cos(a)  # b = math.sin(a)
-    x_bar += a_bar * y  # a = x * y
+    a_bar = math.cos(a)  # b = math.sin(a)
+    x_bar = 1.0 + a_bar * y  # a = x * y
     y_bar = a_bar * x
     return x_bar, y_bar

@@ -6,12 +6,13 @@ def grad_early_return(x):
     if not _t1:
         y = x * x
         _t2 = 1.0 + y
+        _result2 = y / _t2
     # reverse pass
     _result3_bar = 1.0  # seed
     if _t1:
         x_bar = _result3_bar / x  # return math.log(x)
     else:
         y_bar = _result3_bar / _t2  # return y / (1.0 + y)
-        y_bar += _result3_bar * (-y / (_t2 * _t2))
+        y_bar += _result3_bar * (-_result2 / _t2)
         x_bar = y_bar * (2.0 * x)  # y = x * x
     return x_bar,
