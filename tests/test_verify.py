@@ -102,6 +102,7 @@ METHODS = {  # corpus function → the kinds of method that decided its pairs
     "pow_builtin": "exact+simplify",
     "pi_and_e": "simplify",
     "integer_work": "path",
+    "integer_times_input": "simplify",
     "len_of_list": "simplify",
     "global_constants": "simplify",
     "inactive_value": "simplify",
