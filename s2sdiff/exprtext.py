@@ -41,8 +41,8 @@ def unparse(node: ast.expr, global_name: Callable[[ast.Name], str | None],
 
     ``global_name`` gives the name to write for a Name linked to a global
     object (``s2s_global``), or None to fall back.  ``folded`` maps local
-    names to the text written in their place and its precedence (see
-    ``precedence_of``).
+    names to the text written in their place and its precedence, on this
+    module's scale (``_TEST`` … ``_ATOM``).
     """
     try:
         return _text(node, _TEST, _Context(global_name, folded or {}))

@@ -61,14 +61,7 @@ def _names(value) -> list[str]:
 def _reads(s) -> list[str]:
     """Names one statement (not its nested ones) reads, φ operands included."""
     if type(s) is ir.Assign:
-        v = s.value
-        kind = type(v)
-        if kind is ir.Op and not v.kwargs:  # the common case, without a call of _names
-            names = [a.name for a in v.args if type(a) is ir.Var]
-        elif kind is ir.Expr:
-            names = list(scan.expr_facts(v.tree)[0])
-        else:
-            names = _names(v)
+        names = _names(s.value)
         if s.accumulate or not s.target.isidentifier():
             names.append(s.target)
         return names

@@ -22,8 +22,7 @@ def _reads(value) -> set[str]:
     if isinstance(value, ir.Expr):
         return set(scan.expr_facts(value.tree)[0])
     if isinstance(value, ir.Op):
-        out = {a.name for a in ir.atoms_of(value) if isinstance(a, ir.Var)}
-        return out
+        return {a.name for a in ir.atoms_of(value) if type(a) is ir.Var}
     if isinstance(value, tuple):
         return set().union(*(_reads(v) for v in value)) if value else set()
     if isinstance(value, ir.Var):
@@ -94,18 +93,10 @@ def _straight_line(fn: ir.Function) -> ir.Function:
     live = set(_reads(fn.result))
     kept = []
     for s in reversed(fn.body):
-        if type(s) is ir.Assign and not s.accumulate and s.target.isidentifier():
-            if s.target not in live and is_pure(s.value):
-                continue
-            value = s.value
-            if type(value) is ir.Expr:  # the common cases, without building a set
-                live.update(scan.expr_facts(value.tree)[0])
-            elif type(value) is ir.Op and not value.kwargs:
-                live.update([a.name for a in value.args if type(a) is ir.Var])
-            else:
-                live |= _reads(value)
-        else:
-            live |= _stmt_reads(s)
+        if isinstance(s, ir.Assign) and not s.accumulate and s.target not in live \
+                and s.target.isidentifier() and is_pure(s.value):
+            continue
+        live |= _stmt_reads(s)
         kept.append(s)
     if len(kept) == len(fn.body):
         return fn

@@ -765,7 +765,8 @@ def _first_writes_last(out: list) -> list:
     last = [s for s in out if not s.accumulate and targets.count(s.target) == 1]
     if not last or len(last) == len(out):
         return out
-    first = [s for s in out if s not in last]
+    moving = {id(s) for s in last}
+    first = [s for s in out if id(s) not in moving]
     moved = first + last
     if out[0].comment and moved[0] is not out[0]:  # the comment heads the block
         moved[0] = replace(moved[0], comment=out[0].comment)

@@ -55,17 +55,12 @@ def names(tree: ast.AST) -> set[str]:
     return {node.id for node in _name_nodes(tree)}
 
 
-def local_name_uses(tree: ast.AST) -> list[str]:
-    """Every occurrence of a ``Name`` in ``tree`` that is not linked to a global
-    object (``s2s_global``), one entry per occurrence."""
-    return [node.id for node in _name_nodes(tree) if not hasattr(node, "s2s_global")]
-
-
 def expr_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
-    """The local name uses of an emitted expression (as ``local_name_uses``) and
-    whether it calls ``.pop``/``.append`` (changes a list), kept on the tree: emitted
-    trees do not change once built.  An operator's facts are its operands' facts
-    (kept on them too); other trees are walked once."""
+    """The local name uses of an emitted expression (each ``Name`` not linked to a
+    global object by ``s2s_global``, once per occurrence) and whether it calls
+    ``.pop``/``.append`` (changes a list), kept on the tree: emitted trees do not
+    change once built.  An operator's facts are its operands' facts (kept on them
+    too); other trees are walked once."""
     facts = getattr(tree, "s2s_facts", None)
     if facts is not None:
         return facts
