@@ -13,7 +13,11 @@ import functools
 import gc
 import weakref
 
-from . import __version__, codegen, frontend, ir, normalize, optimize, reverse, ssa
+from . import __version__, ir
+from .back import codegen, dce as optimize
+from .front import source as frontend, normalize
+from .emit import reverse
+from .ir import ssa
 from .errors import S2SDiffError
 from .rules.registry import generation as rules_generation
 

@@ -25,7 +25,10 @@ import sys
 import tempfile
 import traceback
 
-from . import __version__, codegen, frontend, ir, normalize, ssa, static, transforms
+from . import __version__, ir, transforms
+from .back import codegen
+from .front import source as frontend, normalize, static
+from .ir import ssa
 from .errors import LocatedError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3

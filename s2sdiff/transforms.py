@@ -27,10 +27,14 @@ import inspect
 import operator
 from dataclasses import dataclass, replace
 
-from . import __version__, codegen, forward, frontend, ir, optimize, reverse, ssa
+from . import __version__, ir
+from .back import codegen, dce as optimize
+from .emit import forward, reverse
+from .front import source as frontend
+from .ir import ssa
 from .api import _runtime_namespace, _wrt_names, cached, gradient_ir
 from .errors import S2SDiffError
-from .normalize import Namer
+from .front.normalize import Namer
 
 _MODES = ("auto", "forward", "reverse")
 KINDS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian")

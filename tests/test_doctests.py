@@ -11,7 +11,7 @@ def test_package_docstring():
 
 
 def test_shapes_docstring():
-    from s2sdiff import shapes
+    from s2sdiff.ir import shapes
 
     result = doctest.testmod(shapes)
     assert result.attempted > 0 and result.failed == 0

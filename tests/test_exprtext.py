@@ -3,7 +3,7 @@
 import ast
 import random
 
-from s2sdiff.exprtext import unparse
+from s2sdiff.back.exprtext import unparse
 
 _BINARY = [ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.FloorDiv, ast.Mod, ast.MatMult,
            ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift]

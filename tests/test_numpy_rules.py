@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import sympy
 
-from s2sdiff import sympy_lift
+from s2sdiff.verify import lift
 from s2sdiff.rules import numpy as numpy_rules
 from s2sdiff.rules import registry
 
@@ -245,9 +245,9 @@ SYMPY_COUNTERPARTS[np.degrees] = SYMPY_COUNTERPARTS[np.rad2deg]
 
 @pytest.fixture
 def numpy_in_sympy(monkeypatch):
-    monkeypatch.setattr(sympy_lift, "_SYMPY", dict(sympy_lift._SYMPY))
+    monkeypatch.setattr(lift, "_SYMPY", dict(lift._SYMPY))
     for fn, counterpart in SYMPY_COUNTERPARTS.items():
-        sympy_lift.register_sympy(fn, counterpart)
+        lift.register_sympy(fn, counterpart)
 
 
 def check_partials_sympy(rule, seed=0):
@@ -264,10 +264,10 @@ def check_partials_sympy(rule, seed=0):
         if template is None:
             continue
         try:
-            got = sympy_lift.lift_expr(template, bindings, NS)
-        except sympy_lift.LiftError:
+            got = lift.lift_expr(template, bindings, NS)
+        except lift.LiftError:
             return None
-        want = sympy_lift.diff_ae(f, sym)
+        want = lift.diff_ae(f, sym)
         if sympy.simplify(got - want) == 0:
             continue
         for _ in range(6):

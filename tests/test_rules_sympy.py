@@ -20,7 +20,7 @@ import pytest
 import sympy
 
 import s2sdiff.rules
-from s2sdiff import sympy_lift
+from s2sdiff.verify import lift
 from s2sdiff.rules import registry
 
 # --- domains: where each callable is smooth ----------------------------------
@@ -89,7 +89,7 @@ def sample_points(rule, count=4, seed=0):
 def check_rule(rule, count=8):
     """Problems found in ``rule`` (empty when every partial agrees with SymPy)."""
     name = getattr(rule.fn, "__name__", repr(rule.fn))
-    counterpart = sympy_lift.sympy_callable(rule.fn)
+    counterpart = lift.sympy_callable(rule.fn)
     if counterpart is None:
         return [f"{name}: no SymPy counterpart to check the rule against"]
     syms = [sympy.Symbol(p, real=True) for p in rule.params]
@@ -100,8 +100,8 @@ def check_rule(rule, count=8):
     for param, sym, template in zip(rule.params, syms, rule.partials):
         if template is None:
             continue
-        got = sympy_lift.lift_expr(template, bindings, rule.namespace)
-        want = sympy_lift.diff_ae(f, sym)
+        got = lift.lift_expr(template, bindings, rule.namespace)
+        want = lift.diff_ae(f, sym)
         difference = got - want
         if sympy.simplify(difference) == 0:
             continue
@@ -149,7 +149,7 @@ def test_rule_agrees_with_sympy(rule):
 @pytest.mark.parametrize("rule", RULES, ids=rule_id)
 def test_sympy_counterpart_matches_python(rule):
     """The reference itself: the SymPy counterpart computes what the callable does."""
-    counterpart = sympy_lift.sympy_callable(rule.fn)
+    counterpart = lift.sympy_callable(rule.fn)
     assert counterpart is not None
     for point in sample_points(rule):
         expected = rule.fn(*point)
@@ -288,8 +288,8 @@ def _private_square(x):
 
 def test_checker_reports_a_wrong_rule(monkeypatch):
     monkeypatch.setattr(registry, "_RULES", dict(registry._RULES))
-    monkeypatch.setattr(sympy_lift, "_SYMPY", dict(sympy_lift._SYMPY))
-    sympy_lift.register_sympy(_private_square, lambda x: x**2)
+    monkeypatch.setattr(lift, "_SYMPY", dict(lift._SYMPY))
+    lift.register_sympy(_private_square, lambda x: x**2)
 
     @registry.partials(_private_square)
     def _(x):

@@ -157,7 +157,7 @@ def where_indices(x, m):
 
 
 def test_only_broadcasting_calls_have_a_shape_set():
-    from s2sdiff.shapes import broadcasts
+    from s2sdiff.ir.shapes import broadcasts
 
     assert broadcasts(np.where, 3) and broadcasts(np.add, 2) and broadcasts(abs, 1)
     assert not broadcasts(np.where, 1)  # the indices of the true entries

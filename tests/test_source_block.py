@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from s2sdiff import frontend
+from s2sdiff.front import source as frontend
 
 
 def _identity(fn):

@@ -6,9 +6,10 @@ import ast
 
 import pytest
 
-from s2sdiff import ir, scan
+from s2sdiff import ir
+from s2sdiff.front import scan
 from s2sdiff.rules import all_rules
-from s2sdiff.templates import instantiate, times
+from s2sdiff.emit.templates import instantiate, times
 
 RULES = [r for r in all_rules() if r.params]
 

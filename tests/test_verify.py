@@ -20,7 +20,8 @@ import pytest
 import sympy
 
 import s2sdiff
-from s2sdiff import sympy_lift, verify
+from s2sdiff.verify import checker as verify, lift
+
 from s2sdiff.rules import registry
 from tests.corpus import CORPUS
 from tests.corpus_numpy import NUMPY_CORPUS
@@ -114,13 +115,10 @@ METHODS = {  # corpus function → the kinds of method that decided its pairs
     "decorated": "simplify",
 }
 
-
 def test_every_corpus_function_has_an_expected_method():
     assert sorted(METHODS) == sorted(case.name for case in CORPUS)
 
-
 MODES = ("reverse", "forward")
-
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
 def test_corpus(case):
@@ -133,15 +131,12 @@ def test_corpus(case):
     for pair in report.pairs:
         assert pair.kind == "simplify" or pair.points == len(case.points)
 
-
 # --- the report -------------------------------------------------------------------
-
 
 def poly(x, y):
     a = x * y
     b = math.sin(a)
     return b + x ** 2
-
 
 def test_report_text_is_a_table():
     report = s2sdiff.check(poly, wrt=(0, 1))
@@ -152,18 +147,15 @@ def test_report_text_is_a_table():
     assert text.count("simplify") == 2 and text.rstrip().endswith("ok: 2 of 2 verified")
     assert report.methods() == {("reverse", "x"): "simplify", ("reverse", "y"): "simplify"}
 
-
 def test_wrt_by_name_and_default_points():
     report = s2sdiff.check(poly, wrt="y")
     assert report.ok and [p.input for p in report.pairs] == ["y"]
-
 
 def test_unavailable_mode_is_skipped_not_passed():
     report = s2sdiff.check(poly, wrt=0, modes=("reverse", "nonexistent"))
     assert report.ok
     assert [p.verdict for p in report.pairs] == ["ok", "skipped"]
     assert not s2sdiff.check(poly, wrt=0, modes=("nonexistent",)).ok
-
 
 def test_unsupported_function_is_reported_not_raised():
     def uses_try(x):
@@ -177,17 +169,13 @@ def test_unsupported_function_is_reported_not_raised():
     assert not report.ok
     assert report.pairs[0].kind == "error" and "not generated" in report.pairs[0].detail
 
-
 # --- the checker can fail ---------------------------------------------------------
-
 
 def cube(x):
     return x * x * x
 
-
 def uses_cube(x):
     return cube(math.sin(x)) + x
-
 
 def uses_cube_in_while(x):
     t = x
@@ -195,23 +183,20 @@ def uses_cube_in_while(x):
         t = t + cube(x)
     return t
 
-
 @pytest.fixture
 def private_rules(monkeypatch):
     monkeypatch.setattr(registry, "_RULES", dict(registry._RULES))
     monkeypatch.setattr(registry, "_CONSTANT", dict(registry._CONSTANT))
-    monkeypatch.setattr(sympy_lift, "_SYMPY", dict(sympy_lift._SYMPY))
-
+    monkeypatch.setattr(lift, "_SYMPY", dict(lift._SYMPY))
 
 def wrong_cube_rule():
     @s2sdiff.partials(cube)
     def _(x):
         return (2.0 * x,)  # wrong: 3 x²
 
-
 def test_wrong_rule_is_reported_with_both_expressions(private_rules):
     wrong_cube_rule()
-    sympy_lift.register_sympy(cube, lambda x: x**3)
+    lift.register_sympy(cube, lambda x: x**3)
     report = s2sdiff.check(uses_cube, modes=("reverse", "forward"))
     assert not report.ok
     assert [p.mode for p in report.pairs] == ["reverse", "forward"]
@@ -224,25 +209,22 @@ def test_wrong_rule_is_reported_with_both_expressions(private_rules):
         assert f"expected: {pair.expected}" in text and f"obtained: {pair.obtained}" in text
     assert text.count("FAILED") == 2
 
-
 def test_right_rule_passes(private_rules):
     @s2sdiff.partials(cube)
     def _(x):
         return (3.0 * x * x,)
 
-    sympy_lift.register_sympy(cube, lambda x: x**3)
+    lift.register_sympy(cube, lambda x: x**3)
     report = s2sdiff.check(uses_cube)
     assert report.ok and report.pairs[0].kind == "simplify"
 
-
 def test_wrong_rule_is_caught_along_the_path(private_rules):
     wrong_cube_rule()
-    sympy_lift.register_sympy(cube, lambda x: x**3)
+    lift.register_sympy(cube, lambda x: x**3)
     report = s2sdiff.check(uses_cube_in_while, points=[(0.7,), (1.1,), (1.3,)])
     (pair,) = report.pairs
     assert pair.kind == "path" and not pair.ok
     assert pair.expected is not None and pair.obtained is not None
-
 
 def test_opaque_function_falls_back_to_finite_differences(private_rules):
     @s2sdiff.partials(cube)
@@ -256,13 +238,11 @@ def test_opaque_function_falls_back_to_finite_differences(private_rules):
     assert any("test_verify.py:" in n and "cube" in n and "no SymPy counterpart" in n
                for n in report.notes), report.notes
 
-
 def test_finite_differences_catch_a_wrong_opaque_rule(private_rules):
     wrong_cube_rule()
     report = s2sdiff.check(uses_cube, points=[(0.3,), (0.9,)])
     assert not report.ok and report.pairs[0].kind == "fd"
     assert "finite differences" in report.pairs[0].detail
-
 
 def test_wrong_builtin_rule_is_caught(private_rules):
     @s2sdiff.partials(math.sin)
@@ -271,7 +251,6 @@ def test_wrong_builtin_rule_is_caught(private_rules):
 
     report = s2sdiff.check(poly, wrt=(0, 1))
     assert [p.ok for p in report.pairs] == [False, False]
-
 
 def test_generated_source_disagreeing_with_its_ir_is_caught(monkeypatch):
     real = verify.api.derive
@@ -284,7 +263,6 @@ def test_generated_source_disagreeing_with_its_ir_is_caught(monkeypatch):
     report = s2sdiff.check(poly, wrt=(0, 1))
     assert not report.ok and "generated source computes" in report.pairs[0].detail
 
-
 def test_long_loop_is_sampled_not_unrolled():
     def long_loop(x):
         t = x
@@ -294,7 +272,6 @@ def test_long_loop_is_sampled_not_unrolled():
 
     report = s2sdiff.check(long_loop, points=[(0.5,), (1.0,)])
     assert report.ok and report.pairs[0].kind == "path"
-
 
 # --- NumPy code: arrays of symbols at the smallest point's shapes ------------------
 
@@ -366,10 +343,8 @@ NUMPY_METHODS = {
 }
 NUMPY_SCALAR = [c for c in NUMPY_CORPUS if c.output == "scalar"]
 
-
 def test_every_scalar_output_numpy_function_has_an_expected_method():
     assert sorted(NUMPY_METHODS) == sorted(c.name for c in NUMPY_SCALAR)
-
 
 @pytest.mark.parametrize("case", NUMPY_SCALAR, ids=lambda c: c.name)
 def test_numpy_corpus(case):
@@ -386,25 +361,21 @@ def test_numpy_corpus(case):
         assert any("stopped at" in n and ("corpus_numpy.py:" in n or "generated code:" in n)
                    for n in report.notes), report.notes
 
-
 def npcube(x):
     return x * x * x
-
 
 def uses_npcube(x):
     return np.sum(npcube(np.sin(x)) + x)
 
-
 def uses_npcube_too(x):  # another function: the compiled jvp of uses_npcube is cached
     return np.sum(npcube(np.sin(x)) + x)
-
 
 def test_wrong_numpy_rule_is_reported_with_both_expressions(private_rules):
     @s2sdiff.partials(npcube)
     def _(x):
         return (2.0 * x,)  # wrong: 3 x²
 
-    sympy_lift.register_sympy(npcube, lambda x: x**3)  # applied elementwise to arrays
+    lift.register_sympy(npcube, lambda x: x**3)  # applied elementwise to arrays
     report = s2sdiff.check(uses_npcube, points=[(np.array([0.3, -0.7]),)],
                            modes=("reverse", "forward"))
     assert not report.ok
@@ -417,17 +388,15 @@ def test_wrong_numpy_rule_is_reported_with_both_expressions(private_rules):
         assert sympy.simplify(pair.obtained - (2 * sympy.sin(x0) * sympy.cos(x0) + 1)) == 0
         assert f"expected: {pair.expected}" in text and f"obtained: {pair.obtained}" in text
 
-
 def test_right_numpy_rule_passes(private_rules):
     @s2sdiff.partials(npcube)
     def _(x):
         return (3.0 * x * x,)
 
-    sympy_lift.register_sympy(npcube, lambda x: x**3)
+    lift.register_sympy(npcube, lambda x: x**3)
     report = s2sdiff.check(uses_npcube_too, points=[(np.array([0.3, -0.7]),)],
                            modes=("reverse", "forward"))
     assert report.ok and {p.kind for p in report.pairs} == {"simplify"}, str(report)
-
 
 def test_wrong_opaque_numpy_rule_is_caught_by_finite_differences(private_rules):
     @s2sdiff.partials(npcube)

@@ -31,7 +31,9 @@ from __future__ import annotations
 import ast
 import inspect
 
-from .. import frontend, ir, ssa
+from ..front import source as frontend
+from .. import ir
+from ..ir import ssa
 from ..errors import S2SDiffError
 from .build import MAX_UNROLL, Builder
 from .command import cli_main, load

@@ -13,7 +13,8 @@ import ast
 import math
 from dataclasses import dataclass
 
-from .. import ir, templates
+from .. import ir
+from ..emit import templates
 from ..errors import S2SDiffError
 from ..rules import is_constant, lookup
 from .model import Edge, Graph, Group, Node

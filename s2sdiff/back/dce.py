@@ -6,9 +6,10 @@ import ast
 from collections import Counter
 from dataclasses import replace
 
-from . import ir, scan
-from .analysis import is_list_op
-from .rules import is_constant, lookup, lookup_array
+from .. import ir
+from ..front import scan
+from ..ir.activity import is_list_op
+from ..rules import is_constant, lookup, lookup_array
 
 
 def _names_in_target(target: str) -> set[str]:

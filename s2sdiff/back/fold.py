@@ -17,8 +17,9 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from . import ir, scan
-from .optimize import is_pure
+from .. import ir
+from ..front import scan
+from .dce import is_pure
 
 _TEMPORARY = re.compile(r"_(t|cond)\d+(_bar|_dot)?$")
 FOLDABLE = {"call", "u-", "unot", "+", "-", "*", "/", "**", "//", "%", "@",

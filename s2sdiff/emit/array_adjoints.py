@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 
-from . import ir
-from .rules.numpy import SHAPE_ARGUMENTS, _copies, _spread, _unbroadcast, _unbroadcast_from
-from .shapes import expr_set, resolve, shape_sets, stand_ins
+from .. import ir
+from ..rules.numpy import SHAPE_ARGUMENTS, _copies, _spread, _unbroadcast, _unbroadcast_from
+from ..ir.shapes import expr_set, resolve, shape_sets, stand_ins
 from .templates import global_name, number, surely_float, times
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import linecache
 import re
 
-from . import ir
-from .errors import Location, NoRuleError, UnsupportedSyntaxError
-from .rules import is_constant, lookup, lookup_array
-from .rules.registry import generation
+from .. import ir
+from ..errors import Location, NoRuleError, UnsupportedSyntaxError
+from ..rules import is_constant, lookup, lookup_array
+from ..rules.registry import generation
 
 
 LIST_OPS = {"list", "subscript"}
@@ -172,7 +172,7 @@ def _tuple_error(s: ir.Assign) -> UnsupportedSyntaxError:
 
 
 def _no_rule(s: ir.Assign, why: str = ""):
-    from .errors import Location
+    from ..errors import Location
 
     op = s.value
     name = str(op.callee) if op.callee is not None else op.syntax

@@ -41,11 +41,14 @@ import random
 import numpy as np
 import sympy
 
-from . import api, forward, frontend, ssa, transforms
-from .errors import S2SDiffError
+from .. import api, transforms
+from ..emit import forward
+from ..front import source as frontend
+from ..ir import ssa
+from ..errors import S2SDiffError
 from .report import PairResult, Report
 from .symbolic import BOUND, PATH_BOUND, Executor, PathDependent, Stop, at_point, small
-from .sympy_lift import diff_ae, lift_value
+from .lift import diff_ae, lift_value
 
 SIMPLIFY_OPS = 400  # larger differences skip simplify and go straight to points
 _NO_POINT = "no point where both sides are finite real numbers"

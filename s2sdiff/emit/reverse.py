@@ -18,16 +18,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import ir
-from .analysis import active as find_active, is_list_op, partial_positions
-from .normalize import Namer
-from .rules import elementwise_rule, lookup_array
+from .. import ir
+from ..ir.activity import active as find_active, is_list_op, partial_positions
+from ..front.normalize import Namer
+from ..rules import elementwise_rule, lookup_array
 from .array_adjoints import ArrayAdjoints
-from .copies import drop_copies
+from ..back.copies import drop_copies
 from .replay import replay_tapes
-from .rules.joining import _add_items
-from .rules.numpy import _spread
-from .shapes import resolve
+from ..rules.joining import _add_items
+from ..rules.numpy import _spread
+from ..ir.shapes import resolve
 from .templates import (
     atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, local_reads, number,
     plus,

@@ -13,8 +13,8 @@ import copy
 from collections import deque
 from typing import TYPE_CHECKING
 
-from .errors import UnsupportedSyntaxError
-from .frontend import SourceFunction
+from ..errors import UnsupportedSyntaxError
+from .source import SourceFunction
 from .scan import scan_names
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import linecache
 import textwrap
 from dataclasses import dataclass, field
 
-from .errors import Location, NameResolutionError, NoSourceError, UnsupportedSyntaxError
+from ..errors import Location, NameResolutionError, NoSourceError, UnsupportedSyntaxError
 from .scan import nodes, scan_names
 
 

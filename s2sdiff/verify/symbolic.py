@@ -1,7 +1,7 @@
 """Symbolic execution of IR over SymPy values.
 
 Both the SSA IR of a function and the IR of its generated derivatives run
-here: an ``Op`` becomes its SymPy counterpart (:mod:`s2sdiff.sympy_lift`), an
+here: an ``Op`` becomes its SymPy counterpart (:mod:`s2sdiff.verify.lift`), an
 ``Expr`` emitted by a rule is lifted from its AST, an ``If`` on a symbolic
 condition becomes a ``Piecewise``, a loop with a known trip count is unrolled
 (up to ``bound`` iterations), and a tape is a Python list of expressions.
@@ -20,10 +20,10 @@ import operator
 import numpy as np
 import sympy
 
-from . import ir
-from .rules import is_constant
-from .sympy_lift import LiftError, call_helper, lift_expr, lift_value, sympy_callable
-from .templates import clone as templates_clone
+from .. import ir
+from ..rules import is_constant
+from .lift import LiftError, call_helper, lift_expr, lift_value, sympy_callable
+from ..emit.templates import clone as templates_clone
 
 BOUND = 200  # loop iterations unrolled in the symbolic check
 PATH_BOUND = 5000  # iterations followed along a sampled path
@@ -162,7 +162,7 @@ class Executor:
             return lift_value(result)
         name = getattr(op.fn, "__name__", repr(op.fn))
         raise LiftError(f"no SymPy counterpart for {name}; register one with "
-                        f"s2sdiff.sympy_lift.register_sympy")
+                        f"s2sdiff.verify.lift.register_sympy")
 
     def extremum(self, fn, x, axis=None, keepdims=False, **options):
         """``np.max``/``np.min`` of symbolic values: the element chosen at the point (a path)."""

@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 import copy
 
-from .errors import UnsupportedSyntaxError
-from .frontend import SourceFunction
+from ..errors import UnsupportedSyntaxError
+from .source import SourceFunction
 from .jumps import Jumps, range_args
 from .scan import scan_names
 

@@ -28,8 +28,8 @@ import os
 import tokenize
 import types
 
-from . import frontend
-from .errors import Location, NameResolutionError, S2SDiffError
+from . import source as frontend
+from ..errors import Location, NameResolutionError, S2SDiffError
 
 
 class SourceReadError(S2SDiffError):

@@ -17,15 +17,13 @@ import re
 import sys
 from collections import Counter
 
-from . import ir
-from .errors import RecursionNotSupportedError, UnsupportedSyntaxError
-from .frontend import SourceFunction, resolve
-from .normalize import (
-    METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, normalize_scanned,
-)
-from .scan import scan_names
-from .rules import is_constant, lookup, lookup_array
-from .rules.joining import JOINS
+from .. import ir
+from ..errors import RecursionNotSupportedError, UnsupportedSyntaxError
+from ..front.source import SourceFunction, resolve
+from ..front.normalize import METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, normalize_scanned
+from ..front.scan import scan_names
+from ..rules import is_constant, lookup, lookup_array
+from ..rules.joining import JOINS
 
 BINARY = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -339,7 +337,7 @@ class _Builder:
         if e.id == METHOD:
             return self.method(path[0], e)
         if e.id == SETITEM:
-            from .rules.indexing import _setitem
+            from ..rules.indexing import _setitem
 
             return ir.Global("_setitem", _setitem, (), None)
         obj = resolve(self.where, e.id, e)

@@ -17,10 +17,11 @@ import inspect
 import linecache
 from dataclasses import dataclass, field
 
-from . import fold, ir
+from . import fold
+from .. import ir
 from .exprtext import unparse
-from .scan import expr_facts
-from .templates import atom_expr, fold_numbers, index_node, number
+from ..front.scan import expr_facts
+from ..emit.templates import atom_expr, fold_numbers, index_node, number
 
 _INDENT = "    "
 

@@ -32,7 +32,7 @@ from collections.abc import Callable
 import numpy as np
 import sympy
 
-from .errors import S2SDiffError
+from ..errors import S2SDiffError
 
 
 class LiftError(S2SDiffError):

@@ -18,9 +18,9 @@ import ast
 from collections import Counter
 from dataclasses import replace
 
-from . import ir
+from .. import ir
 from .fold import _defines, _names, _reads, read_counts
-from .templates import atom_expr
+from ..emit.templates import atom_expr
 
 
 def drop_copies(fn: ir.Function, names: set[str]) -> ir.Function:

@@ -21,13 +21,14 @@ import operator
 import numpy as np
 from dataclasses import replace
 
-from . import ir, scan
-from .analysis import active as check_rules
-from .analysis import backward_closure, forward_closure, is_list_op, partial_positions, tape_edges
-from .errors import NoRuleError, S2SDiffError
-from .normalize import Namer
+from .. import ir
+from ..front import scan
+from ..ir.activity import active as check_rules
+from ..ir.activity import backward_closure, forward_closure, is_list_op, partial_positions, tape_edges
+from ..errors import NoRuleError, S2SDiffError
+from ..front.normalize import Namer
 from .reverse import uses_arrays
-from .rules import elementwise_rule, is_constant, lookup, lookup_array
+from ..rules import elementwise_rule, is_constant, lookup, lookup_array
 from .templates import (
     atom_expr,
     clone,

@@ -6,8 +6,9 @@ import ast
 import builtins
 import math
 
-from . import ir, scan
-from .rules import Rule
+from .. import ir
+from ..front import scan
+from ..rules import Rule
 
 
 def atom_expr(a) -> ast.expr:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import ir
-from .fold import _defines
-from .optimize import _stmt_reads
+from .. import ir
+from ..back.fold import _defines
+from ..back.dce import _stmt_reads
 
 
 def replay_tapes(forward: list, reverse: list, tape: str, fresh) -> tuple[list, list, list]:

@@ -25,7 +25,7 @@ import operator
 
 import numpy as np
 
-from . import ir
+from .. import ir
 
 _BINARY = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
            operator.mod, operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,

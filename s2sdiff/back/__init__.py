@@ -1,0 +1,1 @@
+"""The back end: clean-up passes over generated IR, printing it as Python, compiling it."""

@@ -1,0 +1,1 @@
+"""The emitters: IR in, derivative IR out (reverse mode, forward mode, tapes)."""
