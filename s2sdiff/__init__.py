@@ -29,9 +29,10 @@ from .errors import (  # noqa: E402
 from .rules import constant, partials  # noqa: E402
 from .rules import jvp as defjvp  # noqa: E402
 from .rules import vjp as defvjp  # noqa: E402
-from .api import clear_cache, grad, show, value_and_grad  # noqa: E402
+from .api import (  # noqa: E402
+    clear_cache, grad, hessian, jacfwd, jacobian, jacrev, jvp, show, value_and_grad, vjp,
+)
 from .graph import graph  # noqa: E402  (the function; the module is s2sdiff.graph)
-from .transforms import hessian, jacfwd, jacobian, jacrev, jvp, vjp  # noqa: E402
 
 
 def __getattr__(name):

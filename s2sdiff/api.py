@@ -1,73 +1,43 @@
-"""The public transforms: ``grad``, ``value_and_grad`` and ``show``.
+"""The public transforms, on live Python functions.
 
-``derive`` holds the whole pipeline in order::
-
-    source ─frontend─▶ ast ─normalize─▶ core ─ssa─▶ IR ─reverse─▶ gradient IR ─codegen─▶ code
+``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian`` (``jacfwd``,
+``jacrev``), ``hessian`` and ``show``.  Each one generates its module with
+the pipeline (:mod:`.pipeline`), compiles it over the function's globals and
+remembers it per function and arguments.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import functools
 import gc
+import inspect
 import weakref
 
-from . import __version__, ir
-from .back import codegen, dce as optimize
-from .front import source as frontend, normalize
-from .emit import reverse
-from .ir import ssa
+from . import ir, pipeline
+from .back import codegen
 from .errors import S2SDiffError
+from .front import source as frontend
 from .rules.registry import generation as rules_generation
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _wrt_names(params: tuple[str, ...], wrt) -> tuple[tuple[str, ...], bool]:
-    """The parameter names selected by ``wrt``, and whether one was asked for."""
-    single = not isinstance(wrt, (tuple, list))
-    items = [wrt] if single else list(wrt)
-    names = []
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise S2SDiffError(f"wrt must be a parameter index or name, not {item!r}")
-        if isinstance(item, int):
-            if not -len(params) <= item < len(params):
-                raise S2SDiffError(f"wrt={item} is out of range: the function has "
-                                   f"{len(params)} parameters {params}")
-            names.append(params[item])
-        elif item not in params:
-            raise S2SDiffError(f"wrt={item!r} is not a parameter of the function {params}")
-        else:
-            names.append(item)
-    if not names:
-        raise S2SDiffError("wrt selects no parameter")
-    return tuple(names), single
+def _compiled(fn, wrt, kind: str, mode: str = "auto"):
+    """The module of transform ``kind`` of the live function ``fn``, compiled:
+    (Generated, its namespace, its source)."""
+    where = frontend.from_function(fn)
+    origin = getattr(fn, "__module__", None) or where.filename
+    return compiled(where, wrt, kind, mode, _runtime_namespace(fn), origin)
 
 
-def _source_function(fn) -> frontend.SourceFunction:
-    return frontend.from_function(fn)
-
-
-def gradient_ir(where: frontend.SourceFunction, wrt=0, kind: str = "grad"):
-    """The reverse-mode pipeline, from parsed source to gradient IR.
-
-    Returns the gradient function's IR and the names of the ``wrt`` parameters.
-    ``kind`` is "grad" or "value_and_grad".
-    """
-    program = ssa.build(where)
-    names, single = _wrt_names(program.params, wrt)
-    if isinstance(program.result, tuple):
-        raise S2SDiffError(f"{kind} needs a function returning one number; "
-                           f"{program.name} returns a tuple of {len(program.result)} "
-                           "(use jacobian)")
-    with_value = kind == "value_and_grad"
-    gradient = reverse.gradient(program, names, with_value=with_value)
-    gradient = optimize.eliminate_dead_code(gradient)
-    if single:
-        gradient = _single(gradient, with_value=with_value)
-    return gradient, names
+def compiled(where: frontend.SourceFunction, wrt, kind: str, mode: str = "auto",
+             namespace: dict | None = None, origin: str | None = None):
+    """``pipeline.generate``, compiled over ``namespace`` (the function's globals, or
+    nothing for source read statically): (Generated, module namespace, source)."""
+    gen = pipeline.generate(where, wrt, kind, mode)
+    module = pipeline.render(gen, origin or where.filename)
+    return gen, codegen.compile_module(module, gen.entry, namespace or {}), module.source
 
 
 def derive(fn, wrt=0, kind: str = "grad"):
@@ -75,41 +45,12 @@ def derive(fn, wrt=0, kind: str = "grad"):
 
     ``kind`` is "grad" or "value_and_grad".
     """
-    module, name, names = _gradient_module(fn, wrt, kind)
-    namespace = codegen.compile_module(module, name, _runtime_namespace(fn))
-    compiled = namespace[name]
+    gen, namespace, source = _compiled(fn, wrt, kind)
+    compiled = namespace[gen.entry]
     inner = getattr(fn, "__wrapped__", fn)
     compiled.__defaults__ = inner.__defaults__
     compiled.__kwdefaults__ = inner.__kwdefaults__
-    compiled.source = module.source
-    compiled.wrt = names
-    compiled.mode = "reverse"
-    return compiled
-
-
-def _gradient_module(fn, wrt, kind: str):
-    """The generated module, the gradient's name and the ``wrt`` names.
-
-    The trees and IR die with this call, before the module is compiled
-    (compiling a long module is the peak of memory use).
-    """
-    where = _source_function(fn)
-    gradient, names = gradient_ir(where, wrt, kind)
-    origin = getattr(fn, "__module__", None) or where.filename
-    header = (f"Generated by s2sdiff {__version__} from {origin}:{where.name}, "
-              f"{kind} with respect to {', '.join(names)}.")
-    return codegen.render([gradient], header), gradient.name, names
-
-
-def _single(gradient: ir.Function, with_value: bool = False) -> ir.Function:
-    """Return a bare gradient instead of a 1-tuple."""
-    from dataclasses import replace
-
-    result = gradient.result
-    if with_value:
-        value, grads = result
-        return replace(gradient, result=(value, grads[0] if isinstance(grads, tuple) else grads))
-    return replace(gradient, result=result[0] if isinstance(result, tuple) else result)
+    return _label(compiled, source, gen.names, gen.mode)
 
 
 def _runtime_namespace(fn) -> dict:
@@ -171,8 +112,6 @@ def _transform(kind: str, doc: str):
         if fn is None:
             return functools.partial(transform, wrt=wrt, mode=mode)
         if mode == "forward":
-            from .transforms import grad_forward
-
             return grad_forward(fn, wrt)
         return cached(fn, (wrt, kind), lambda: derive(fn, wrt, kind))
 
@@ -195,23 +134,174 @@ The result carries ``.source``, the generated module.
 value_and_grad = _transform("value_and_grad", """Like ``grad``, returning ``(f(*args), gradient)``.""")
 
 
-def show(fn, stage: str = "reverse", wrt=0) -> str:
-    """The text of one stage of the pipeline for ``fn``.
+def _label(compiled, source: str, names, mode: str):
+    compiled.source = source
+    compiled.wrt = names
+    compiled.mode = mode
+    return compiled
 
-    Stages: "source", "normalized", "ssa", "reverse" (the gradient module),
-    "forward" (the JVP module).
+
+# --- jvp and vjp ----------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _binder(fn, params: tuple[str, ...]):
+    """Turns call arguments into the full positional list of ``params`` (defaults filled)."""
+    signature = inspect.signature(inspect.unwrap(fn))
+
+    def bind(args, kwargs):
+        if not kwargs and len(args) == len(params):
+            return args
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return [bound.arguments[p] for p in params]
+
+    return bind
+
+
+def jvp(fn=None, wrt=0):
+    """Forward mode: ``jvp(f, wrt)(*args, tangents)`` → ``(f(*args), J · tangents)``.
+
+    ``tangents`` is one number per ``wrt`` parameter (a tuple when ``wrt`` is a
+    tuple); it is the last positional argument, or the keyword ``tangents``.
+    The directional derivative has the shape of ``f``'s result.
     """
-    where = _source_function(fn)
-    if stage == "source":
-        return ast.unparse(where.tree)
-    if stage == "normalized":
-        return ast.unparse(normalize.normalize(where))
-    if stage == "ssa":
-        return ir.format_function(ssa.build(where))
-    if stage in ("reverse", "grad"):
-        return grad(fn, wrt=wrt).source
-    if stage == "forward":
-        from .transforms import jvp
+    if fn is None:
+        return functools.partial(jvp, wrt=wrt)
+    return cached(fn, ("jvp", wrt), lambda: _build_jvp(fn, wrt))
 
+
+def _build_jvp(fn, wrt):
+    """The generated ``jvp_f(*params, tangents)`` itself when its parameters are the
+    user's, one by one; a wrapper filling in defaults otherwise."""
+    gen, namespace, source = _compiled(fn, wrt, "jvp")
+    core = namespace[gen.entry]
+    if _plain(gen.functions[0], gen.params) and _plain_signature(fn):
+        return _label(core, source, gen.names, gen.mode)
+    bind = _binder(fn, gen.params)
+
+    def call(*args, **kwargs):
+        tangents = kwargs.pop("tangents", _MISSING)
+        if tangents is _MISSING:
+            if not args:
+                raise TypeError("jvp: missing the tangents argument")
+            args, tangents = args[:-1], args[-1]
+        return core(*bind(args, kwargs), tangents)
+
+    call.__name__ = gen.entry
+    call.__doc__ = f"(value, directional derivative) of {gen.name}; tangents for {gen.names}."
+    call.core = core
+    return _label(call, source, gen.names, gen.mode)
+
+
+def _plain(core: ir.Function, params: tuple[str, ...]) -> bool:
+    return core.params == params + ("tangents",)
+
+
+def _plain_signature(fn) -> bool:
+    """No defaults, keyword-only or variadic parameters: calls bind as to the generated code."""
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD,)
+    return all(p.kind in kinds and p.default is inspect.Parameter.empty
+               for p in inspect.signature(inspect.unwrap(fn)).parameters.values())
+
+
+def vjp(fn=None, wrt=0):
+    """Reverse mode: ``vjp(f, wrt)(*args)`` → ``(f(*args), pullback)``.
+
+    ``pullback(cotangent)`` (one number per output of ``f``: a tuple when
+    ``f`` returns a tuple) gives ``cotangentᵀ · J``: one number per ``wrt``
+    parameter, a tuple when ``wrt`` is a tuple.  The pullback runs the
+    generated ``vjp_f``, which recomputes the forward pass.
+    """
+    if fn is None:
+        return functools.partial(vjp, wrt=wrt)
+    return cached(fn, ("vjp", wrt), lambda: _build_vjp(fn, wrt))
+
+
+def _build_vjp(fn, wrt):
+    gen, namespace, source = _compiled(fn, wrt, "vjp")
+    core = namespace[gen.entry]
+    bind = _binder(fn, gen.params)
+    original = inspect.unwrap(fn)
+    outputs, single = gen.outputs, gen.single
+
+    def call(*args, **kwargs):
+        primal = bind(args, kwargs)
+        value = original(*args, **kwargs)
+
+        def pullback(cotangent):
+            cts = (cotangent,) if outputs is None else tuple(cotangent)
+            if len(cts) != (outputs or 1):
+                raise S2SDiffError(f"vjp: expected {outputs or 1} cotangents, got {len(cts)}")
+            adjoints = core(*primal, *cts)
+            return adjoints[0] if single else adjoints
+
+        return value, pullback
+
+    call.__name__ = gen.entry
+    call.core = core
+    return _label(call, source, gen.names, gen.mode)
+
+
+# --- Jacobians, forward gradient, Hessian ---------------------------------------
+
+
+def _build_wrapped(fn, wrt, kind: str, mode: str = "auto"):
+    gen, namespace, source = _compiled(fn, wrt, kind, mode)
+    return _label(namespace[gen.entry], source, gen.names, gen.mode)
+
+
+def jacobian(fn=None, wrt=0, mode: str = "auto"):
+    """The Jacobian of ``f`` as a function, ``J[output][input]``.
+
+    ``mode="auto"`` uses forward mode when ``f`` has fewer ``wrt`` inputs than
+    outputs (one jvp per input) and reverse mode otherwise (one vjp per
+    output); the result's ``.mode`` says which was used.
+    """
+    if mode not in pipeline.MODES:
+        raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(pipeline.MODES)}")
+    if fn is None:
+        return functools.partial(jacobian, wrt=wrt, mode=mode)
+    return cached(fn, ("jacobian", wrt, mode),
+                   lambda: _build_wrapped(fn, wrt, "jacobian", mode))
+
+
+def jacfwd(fn=None, wrt=0):
+    """``jacobian(f, wrt, mode="forward")``."""
+    return jacobian(fn, wrt, mode="forward")
+
+
+def jacrev(fn=None, wrt=0):
+    """``jacobian(f, wrt, mode="reverse")``."""
+    return jacobian(fn, wrt, mode="reverse")
+
+
+def grad_forward(fn, wrt=0):
+    """``grad(f, wrt, mode="forward")``: the gradient by one jvp per input."""
+    return cached(fn, ("grad", wrt, "forward"),
+                   lambda: _build_wrapped(fn, wrt, "grad", "forward"))
+
+
+def hessian(fn=None, wrt=0):
+    """The Hessian of a scalar function: forward mode over the generated gradient.
+
+    ``H[i][j] = ∂²f / ∂wrtᵢ ∂wrtⱼ`` (a number when ``wrt`` is a single parameter).
+    The module holds ``hvp_f`` (Hessian-vector product: the tangent of the
+    gradient code, tape included) and ``hessian_f``, which calls it once per input.
+    """
+    if fn is None:
+        return functools.partial(hessian, wrt=wrt)
+    return cached(fn, ("hessian", wrt), lambda: _build_wrapped(fn, wrt, "hessian"))
+
+
+def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto") -> str:
+    """The program of transform ``kind`` of ``fn`` after pass ``stage``, as text.
+
+    ``pipeline.STAGES[kind]`` lists the stages, from "source" to "python" (the
+    generated module).  "normalized" is "core"; "forward" is the JVP module.
+    """
+    if stage == "forward" and kind == "grad":
         return jvp(fn, wrt=wrt).source
-    raise S2SDiffError(f"unknown stage {stage!r}; use source, normalized, ssa, reverse or forward")
+    stage = {"normalized": "core"}.get(stage, stage)
+    return pipeline.show(frontend.from_function(fn), stage, wrt, kind, mode)

@@ -4,7 +4,7 @@
 
     s2sdiff grad path/to/module.py:func [--wrt x,y] [-o out.py] [--force]
     s2sdiff jvp | jacobian | hessian  path/to/module.py:func ...
-    s2sdiff show path/to/module.py:func [--stage source|normalized|ssa|reverse|forward]
+    s2sdiff show path/to/module.py:func [--stage STAGE|list] [--transform grad|jvp|vjp|hessian]
     s2sdiff check path/to/module.py:func
     s2sdiff graph ...
 
@@ -25,9 +25,9 @@ import sys
 import tempfile
 import traceback
 
-from . import __version__, ir, transforms
+from . import __version__, ir, pipeline
 from .back import codegen
-from .front import source as frontend, normalize, static
+from .front import source as frontend, static
 from .ir import ssa
 from .errors import LocatedError, S2SDiffError
 
@@ -99,12 +99,12 @@ def _wrt_option(text: str | None):
 
 
 def derive(where, kind: str, wrt, mode: str = "auto", with_value: bool = False):
-    """What ``s2sdiff KIND`` writes: ``transforms.generate`` on the parsed source."""
+    """What ``s2sdiff KIND`` writes: ``pipeline.generate`` on the parsed source."""
     if with_value:
         if kind != "grad" or mode == "forward":
             raise UsageError("--value is only available for reverse-mode gradients")
         kind = "value_and_grad"
-    return transforms.generate(where, wrt, kind, mode)
+    return pipeline.generate(where, wrt, kind, mode)
 
 
 # ---------------------------------------------------------------- writing
@@ -238,7 +238,7 @@ def default_output(target: Target, kind: str) -> str:
 _DEFAULT_MODE = {"grad": "reverse", "jacobian": "auto"}
 
 
-def header(target: Target, args, gen: transforms.Generated, output: str | None) -> str:
+def header(target: Target, args, gen: pipeline.Generated, output: str | None) -> str:
     names = gen.names
     title = _KINDS[args.command][0]
     if getattr(args, "value", False):
@@ -370,25 +370,36 @@ def _shown(path: str) -> str:
 
 
 def cmd_show(args) -> int:
+    kind = args.transform or _transform_of(args.stage)
+    stages = pipeline.STAGES[kind]
+    if args.stage == "list":
+        print(f"the stages of {kind}: {', '.join(stages)}")
+        return EXIT_OK
+    stage = {"normalized": "core"}.get(args.stage, args.stage)
     target = Target(args.target)
     where = target.load()
-    stage = args.stage
     if stage == "source":
         tree = where.tree
         first = min([tree.lineno] + [d.lineno for d in tree.decorator_list])
         lines = static.read_source(where.filename).splitlines()[first - 1:tree.end_lineno]
         text = "\n".join(lines)
-    elif stage == "normalized":
-        text = ast.unparse(normalize.normalize(where))
-    elif stage == "ssa":
-        text = ir.format_function(ssa.build(where))
-    else:
-        kind = "grad" if stage == "reverse" else "jvp"
-        mode = "reverse" if stage == "reverse" else "forward"
-        gen = derive(where, kind, _wrt_option(args.wrt), mode)
+    elif stage == "python":
+        gen = derive(where, kind, _wrt_option(args.wrt), args.mode)
         text = render(list(gen.functions), extra=gen.wrapper, where=where)
+    else:
+        text = pipeline.show(where, stage, _wrt_option(args.wrt), kind, args.mode)
     _print_code(text.rstrip("\n") + "\n", args.color)
     return EXIT_OK
+
+
+def _transform_of(stage: str) -> str:
+    """The first transform that has ``stage`` (``grad`` for the stages all have)."""
+    for kind in ("grad", "jvp", "vjp", "hessian"):
+        if stage in pipeline.STAGES[kind] or stage in ("list", "normalized"):
+            return kind
+    known = sorted({s for stages in pipeline.STAGES.values() for s in stages})
+    raise UsageError(f"unknown stage {stage!r}; the stages are: {', '.join(known)} "
+                     "(--stage list shows a transform's stages in order)")
 
 
 def _print_code(text: str, color: str) -> None:
@@ -503,9 +514,15 @@ def parser() -> argparse.ArgumentParser:
                        description="Print one stage of the pipeline for TARGET, "
                                    "highlighted when stdout is a terminal.")
     s.add_argument("target", metavar="TARGET")
-    s.add_argument("--stage", default="reverse",
-                   choices=("source", "normalized", "ssa", "reverse", "forward"))
-    s.add_argument("--wrt", metavar="X,Y", help="for the reverse and forward stages")
+    s.add_argument("--stage", default="python", metavar="STAGE",
+                   help="a pass of the pipeline, or 'list' to list them (default: python, "
+                        "the generated module)")
+    s.add_argument("--transform", choices=("grad", "value_and_grad", "jvp", "vjp", "hessian"),
+                   help="the transform whose passes to show (default: the first that has "
+                        "STAGE: grad, jvp, vjp, hessian)")
+    s.add_argument("--mode", default="auto", choices=("auto", "forward", "reverse"),
+                   help=argparse.SUPPRESS)
+    s.add_argument("--wrt", metavar="X,Y", help="the parameters to differentiate")
     s.add_argument("--color", default="auto", choices=("auto", "always", "never"))
     s.set_defaults(run=cmd_show)
 

@@ -58,27 +58,13 @@ class Binder:
             candidate = f"{name}_{n}"
 
 
-def local_names(fn: ir.Function) -> set[str]:
-    names = set(fn.params)
-    for s in ir.walk(fn.body):
-        if isinstance(s, ir.Assign):
-            names.add(s.target)
-        elif isinstance(s, ir.Pop):
-            names |= set(s.values)
-        elif isinstance(s, (ir.If, ir.Loop)):
-            names |= {p.target for p in s.phis}
-            if isinstance(s, ir.Loop) and s.var:
-                names.add(s.var)
-    return names
-
-
 def render(functions: list[ir.Function], header: str = "", import_homes: bool = False) -> Module:
     """The Python module holding ``functions``.
 
     With ``import_homes``, constants of a user module (``G = 9.81``) are
     imported from it (``from mymodule import G``) instead of copied.
     """
-    taken = set().union(*(local_names(f) for f in functions))
+    taken = set().union(*(ir.local_names(f) for f in functions))
     binder = Binder(taken)
     bodies = [_Printer(binder).function(f) for f in functions]
     lines = []
@@ -167,7 +153,11 @@ class _Printer:
         lines = [f"def {fn.name}({self.signature(fn)}):"]
         if fn.docstring:
             lines.append(f'{_INDENT}"""{fn.docstring}"""')
-        lines += self.body(fn.body, 1)
+        if fn.body or not fn.reverse:
+            lines += self.body(fn.body, 1)
+        if fn.reverse:
+            lines.append(f"{_INDENT}# reverse pass")
+            lines += self.body(fn.reverse, 1)
         lines.append(f"{_INDENT}return {self.result(fn.result)}")
         return lines
 

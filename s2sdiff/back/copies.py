@@ -8,7 +8,7 @@ same number (before the source's next write, or in that write itself), the
 copy is dropped and its reads renamed to the source.  To that end, first
 writes of adjoints in loop bodies are first moved down to just before their
 next use (``_sink``), so the reads of the old value come before the new one
-is started.  A pure pass on the gradient function; ``names`` limits it to
+is started.  A pure pass on the gradient function's reverse sweep, limited to
 adjoint variables.
 """
 
@@ -23,12 +23,14 @@ from .fold import _defines, _names, _reads, read_counts
 from ..emit.templates import atom_expr
 
 
-def drop_copies(fn: ir.Function, names: set[str]) -> ir.Function:
-    """``fn`` without the copies between the variables ``names`` that only rename."""
-    if not any(isinstance(s, (ir.If, ir.Loop)) for s in fn.body):
+def drop_copies(fn: ir.Function) -> ir.Function:
+    """``fn`` (a gradient) without the copies between adjoint variables that only
+    rename; ``fn.facts["adjoints"]`` names the adjoint variables."""
+    if not any(isinstance(s, (ir.If, ir.Loop)) for s in fn.reverse):
         return fn  # straight-line code has none
-    body = _block(_sink(fn.body, names, inside=False), names, read_counts(fn))
-    return fn if body == fn.body else replace(fn, body=body)
+    names = fn.facts.get("adjoints", frozenset())
+    reverse = _block(_sink(fn.reverse, names, inside=False), names, read_counts(fn))
+    return fn if reverse == fn.reverse else replace(fn, reverse=reverse)
 
 
 _WINDOW = 64  # how far down a first write looks (keeps the pass linear)

@@ -55,7 +55,7 @@ def _stmt_reads(s) -> set[str]:
 def _read_counts(fn: ir.Function) -> Counter:
     """How many statements (and φs, one by one) read each name."""
     counts = Counter(_reads(fn.result))
-    for s in ir.walk(fn.body):
+    for s in ir.walk(fn.statements):
         for n in _stmt_reads(s):  # faster than Counter.update for a few names
             counts[n] += 1
         if isinstance(s, (ir.If, ir.Loop)):
@@ -78,12 +78,13 @@ def is_pure(value) -> bool:
 
 def eliminate_dead_code(fn: ir.Function) -> ir.Function:
     """Remove assignments and φs whose values nothing reads (repeated to a fixpoint)."""
-    if not any(isinstance(s, (ir.If, ir.Loop, ir.Pop)) for s in fn.body):
+    if not any(isinstance(s, (ir.If, ir.Loop, ir.Pop)) for s in fn.statements):
         return _straight_line(fn)
     counts = _read_counts(fn)
     while True:
         sweep = _Sweep(counts)
-        fn = replace(fn, body=sweep.block(fn.body))
+        reverse = sweep.block(fn.reverse)  # backwards: the reverse sweep runs last
+        fn = replace(fn, body=sweep.block(fn.body), reverse=reverse)
         if not sweep.again:
             return _unread_pops(fn, counts)
 
@@ -92,23 +93,28 @@ def _straight_line(fn: ir.Function) -> ir.Function:
     """Dead-code elimination of a body without branches, loops or pops: one backward
     pass, an assignment kept when a later statement (or the result) reads it."""
     live = set(_reads(fn.result))
-    kept = []
-    for s in reversed(fn.body):
-        if isinstance(s, ir.Assign) and not s.accumulate and s.target not in live \
-                and s.target.isidentifier() and is_pure(s.value):
-            continue
-        live |= _stmt_reads(s)
-        kept.append(s)
-    if len(kept) == len(fn.body):
+
+    def sweep(stmts) -> tuple:
+        kept = []
+        for s in reversed(stmts):
+            if isinstance(s, ir.Assign) and not s.accumulate and s.target not in live \
+                    and s.target.isidentifier() and is_pure(s.value):
+                continue
+            live.update(_stmt_reads(s))
+            kept.append(s)
+        return tuple(reversed(kept)) if len(kept) != len(stmts) else stmts
+
+    reverse = sweep(fn.reverse)
+    body = sweep(fn.body)
+    if body is fn.body and reverse is fn.reverse:
         return fn
-    kept.reverse()
-    return replace(fn, body=tuple(kept))
+    return replace(fn, body=body, reverse=reverse)
 
 
 def _unread_pops(fn: ir.Function, counts: dict[str, int]) -> ir.Function:
     """A popped value nothing reads gets an underscore name (``_v = _tape.pop()``),
     as linters expect; the pop itself stays, to keep the tape in step."""
-    stmts = ir.walk(fn.body)
+    stmts = ir.walk(fn.statements)
     popped = {v for s in stmts if isinstance(s, ir.Pop) for v in s.values}
     if all(counts.get(v) or v.startswith("_") for v in popped):
         return fn
@@ -135,7 +141,7 @@ def _unread_pops(fn: ir.Function, counts: dict[str, int]) -> ir.Function:
             out.append(s)
         return tuple(out)
 
-    return replace(fn, body=body(fn.body))
+    return replace(fn, body=body(fn.body), reverse=body(fn.reverse))
 
 
 class _Sweep:

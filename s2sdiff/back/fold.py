@@ -33,14 +33,12 @@ def plan(fn: ir.Function) -> set[int]:
     pass: a value the reverse pass computes again (instead of taping it) is
     read there from its own assignment, not the forward one.
     """
-    cut = next((i for i, s in enumerate(fn.body)
-                if isinstance(s, ir.Comment) and s.text == "reverse pass"), len(fn.body))
     planner = _Planner()
-    forward, reverse = planner.counts(fn.body[:cut]), planner.counts(fn.body[cut:], fn.result)
+    forward, reverse = planner.counts(fn.body), planner.counts(fn.reverse, fn.result)
     planner.part(forward, reverse)
-    planner.block(fn.body[:cut], ())
+    planner.block(fn.body, ())
     planner.part(reverse, None)
-    planner.block(fn.body[cut:], ())
+    planner.block(fn.reverse, ())
     return planner.folded
 
 
@@ -237,22 +235,26 @@ def while_headers(fn: ir.Function) -> ir.Function:
     """``fn`` with each ``while`` loop whose condition flag is one operation on the
     loop's values written as ``while <operation>:`` (the flag, its copies and its
     computation at the end of the body dropped)."""
-    stmts = ir.walk(fn.body)
+    stmts = ir.walk(fn.statements)
     if not any(isinstance(s, ir.Loop) and s.kind == "while" for s in stmts):
         return fn
     reads = read_counts(fn, stmts)
     definitions = {s.target: s for s in stmts if isinstance(s, ir.Assign)}
     dropped: set[int] = set()
-    body = _each_loop(fn.body, lambda loop: _while_header(loop, reads, definitions, dropped) or loop)
+
+    def rewrite(block):
+        return _each_loop(block, lambda loop: _while_header(loop, reads, definitions, dropped) or loop)
+
+    body, reverse = rewrite(fn.body), rewrite(fn.reverse)
     if not dropped:
         return fn
-    return replace(fn, body=_without(body, dropped))
+    return replace(fn, body=_without(body, dropped), reverse=_without(reverse, dropped))
 
 
 def read_counts(fn: ir.Function, stmts=None) -> Counter:
-    """How often each name is read in ``fn`` (``stmts``: ``ir.walk(fn.body)``, if known)."""
+    """How often each name is read in ``fn`` (``stmts``: ``ir.walk(fn.statements)``, if known)."""
     reads: Counter = Counter(_names(fn.result))
-    for s in ir.walk(fn.body) if stmts is None else stmts:
+    for s in ir.walk(fn.statements) if stmts is None else stmts:
         reads.update(_reads(s))
     return reads
 
@@ -346,13 +348,17 @@ def branch_results(fn: ir.Function) -> ir.Function:
     The ``if``'s result (read only by the loop's copy) takes the loop's name when
     nothing after the ``if`` reads that name's old value.
     """
-    stmts = ir.walk(fn.body)
+    stmts = ir.walk(fn.statements)
     if not any(isinstance(s, ir.Loop) for s in stmts):
         return fn
     reads = read_counts(fn, stmts)
     renamed: dict[str, str] = {}
-    body = _each_loop(fn.body, lambda loop: _branch_results(loop, reads, renamed))
-    return fn if not renamed else replace(fn, body=body)
+
+    def rewrite(block):
+        return _each_loop(block, lambda loop: _branch_results(loop, reads, renamed))
+
+    body, reverse = rewrite(fn.body), rewrite(fn.reverse)
+    return fn if not renamed else replace(fn, body=body, reverse=reverse)
 
 
 def _branch_results(loop: ir.Loop, reads: Counter, renamed: dict) -> ir.Loop:

@@ -26,7 +26,7 @@ from ..front import scan
 from ..ir.activity import active as check_rules
 from ..ir.activity import backward_closure, forward_closure, is_list_op, partial_positions, tape_edges
 from ..errors import NoRuleError, S2SDiffError
-from ..front.normalize import Namer
+from ..front.names import Namer
 from .reverse import uses_arrays
 from ..rules import elementwise_rule, is_constant, lookup, lookup_array
 from .templates import (
@@ -60,7 +60,7 @@ def tangent(fn: ir.Function, wrt: tuple[str, ...], name: str | None = None,
 
 def _all_names(fn: ir.Function) -> set[str]:
     names = set(fn.params)
-    for s in ir.walk(fn.body):
+    for s in ir.walk(fn.statements):
         if isinstance(s, ir.Assign):
             names.add(s.target)
             if isinstance(s.value, ir.Expr):
@@ -76,7 +76,7 @@ def _all_names(fn: ir.Function) -> set[str]:
 
 def _assignment_counts(fn: ir.Function) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for s in ir.walk(fn.body):
+    for s in ir.walk(fn.statements):
         targets: list[str] = []
         if isinstance(s, (ir.Assign, ir.Append)):
             targets = [s.target]
@@ -117,7 +117,7 @@ def _ssa_tapes(fn: ir.Function, counts: dict[str, int]) -> set[str]:
 
     (In the gradient IR itself a value is popped under its own name, so its
     tangent goes on the tape only where the value is active.)"""
-    return {s.tape for s in ir.walk(fn.body) if isinstance(s, ir.Pop) and s.values
+    return {s.tape for s in ir.walk(fn.statements) if isinstance(s, ir.Pop) and s.values
             and all(counts.get(v) == 1 for v in s.values)}
 
 
@@ -144,7 +144,7 @@ def _edges(s, tapes: set[str] = frozenset()) -> list[tuple[str, set[str]]]:
 
 def _activity(fn: ir.Function, wrt: set[str], tapes: set[str]) -> set[str]:
     """Values that depend on ``wrt`` and reach the result (flow-insensitive)."""
-    edges = [e for s in ir.walk(fn.body) for e in _edges(s, tapes)]
+    edges = [e for s in ir.walk(fn.statements) for e in _edges(s, tapes)]
     varied = forward_closure(edges, wrt)
     useful = backward_closure(edges, {a.name for a in ir.atoms_of(fn.result)
                                       if isinstance(a, ir.Var)})
@@ -191,10 +191,12 @@ class _Forward:
         params = [self.dot_name(p) for p in self.wrt]
         self.live |= set(self.wrt)
         body = self.block(self.fn.body)
+        reverse = self.block(self.fn.reverse)  # of a gradient: its tangent follows its body's
         result = self.fn.result
         dot = (tuple(self.dot_result(r) for r in result) if isinstance(result, tuple)
                else self.dot_result(result))
-        return ir.Function(name, self.fn.params + tuple(params), tuple(body), (result, dot))
+        return ir.Function(name, self.fn.params + tuple(params), tuple(body), (result, dot),
+                           reverse=tuple(reverse))
 
     def dot_result(self, r):
         if isinstance(r, tuple):

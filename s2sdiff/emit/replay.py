@@ -13,33 +13,44 @@ This is a pure pass on the gradient's two halves.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 
 from .. import ir
+from ..front.names import Namer
 from ..back.fold import _defines
 from ..back.dce import _stmt_reads
 
 
-def replay_tapes(forward: list, reverse: list, tape: str, fresh) -> tuple[list, list, list]:
-    """``forward`` and ``reverse`` with each eligible loop on a tape of its own, and
-    the tapes to create first (the shared one, if still used; a lone such loop
-    takes its name).  Tapes are created at the top, where code that reads the
-    generated source back finds them.
+def replay_tapes(fn: ir.Function) -> ir.Function:
+    """``fn`` (a gradient) with each eligible loop on a tape of its own.
 
-    ``tape`` is the shared tape; ``fresh(base)`` names a new one.
+    Tapes are created at the top, where code that reads the generated source
+    back finds them: the shared one (``fn.facts["tape"]``) if still used, and
+    one per replayed loop (a lone such loop takes the shared tape's name).
     """
+    tape = fn.facts.get("tape")
+    forward = [s for s in fn.body if not _creates(s, tape)]
     pushes = sum(isinstance(s, ir.Push) and s.tape == tape for s in ir.walk(forward))
     loops = {}  # key (trip counter or loop variable) -> the forward loop's record
     _find_forward(forward, tape, loops)
     replays = {}  # key -> reverse loop
-    _find_reverse(reverse, tape, loops, replays)
+    _find_reverse(fn.reverse, tape, loops, replays)
     if not replays:
-        return forward, reverse, [tape] if pushes else []
+        return fn
     shared = pushes > len(replays)
-    names = {key: (tape if not shared and len(replays) == 1 else fresh("_tape"))
+    namer = Namer(ir.local_names(fn))
+    names = {key: (tape if not shared and len(replays) == 1 else namer.fresh("_tape"))
              for key in sorted(replays)}
     tapes = ([tape] if shared else []) + [names[key] for key in sorted(replays)]
-    return _rewrite_forward(forward, names), _rewrite_reverse(reverse, names, replays), tapes
+    body = [ir.Assign(t, ir.Expr(ast.List([], ast.Load()))) for t in tapes]
+    body += _rewrite_forward(forward, names)
+    return replace(fn, body=tuple(body), reverse=tuple(_rewrite_reverse(fn.reverse, names, replays)))
+
+
+def _creates(s, tape: str) -> bool:
+    """``s`` is ``tape = []``."""
+    return isinstance(s, ir.Assign) and s.target == tape and isinstance(s.value, ir.Expr)
 
 
 def _outside_loops(stmts):

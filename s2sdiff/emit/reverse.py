@@ -20,11 +20,9 @@ import numpy as np
 
 from .. import ir
 from ..ir.activity import active as find_active, is_list_op, partial_positions
-from ..front.normalize import Namer
+from ..front.names import Namer
 from ..rules import elementwise_rule, lookup_array
 from .array_adjoints import ArrayAdjoints
-from ..back.copies import drop_copies
-from .replay import replay_tapes
 from ..rules.joining import _add_items
 from ..rules.numpy import _spread
 from ..ir.shapes import resolve
@@ -35,20 +33,14 @@ from .templates import (
 
 
 def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
-             taken: set[str] | None = None, final: bool = True) -> ir.Function:
-    """The gradient function of scalar-valued ``fn`` with respect to ``wrt``.
-
-    ``final``: the IR goes to the printer, so loops that tape one record per
-    trip read their own tape backwards (see ``replay``) and adjoint copies that
-    only rename are dropped (see ``copies``).  The forward emitter, which
-    transforms the IR further, wants counted pops and one write per adjoint
-    statement instead (``final=False``).
-    """
+             taken: set[str] | None = None) -> ir.Function:
+    """The gradient function of scalar-valued ``fn`` with respect to ``wrt``: the
+    forward sweep (``body``) and the reverse sweep (``reverse``)."""
     if isinstance(fn.result, tuple):
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
-    names = _all_names(fn)
-    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names, final)
+    names = ir.local_names(fn)
+    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names)
     return rev.build(with_value)
 
 
@@ -114,22 +106,8 @@ def uses_arrays(fn: ir.Function) -> bool:
     return False
 
 
-def _all_names(fn: ir.Function) -> set[str]:
-    names = set(fn.params)
-    for s in ir.walk(fn.body):
-        if isinstance(s, ir.Assign):
-            names.add(s.target)
-        elif isinstance(s, ir.Pop):
-            names |= set(s.values)
-        elif isinstance(s, (ir.If, ir.Loop)):
-            names |= {p.target for p in s.phis}
-            if isinstance(s, ir.Loop) and s.var:
-                names.add(s.var)
-    return names
-
-
 def _defined_inside(body) -> set[str]:
-    return _all_names(ir.Function("", (), tuple(body), None))
+    return {n for s in ir.walk(body) for n in ir.writes(s)}
 
 
 def _loop_defined(loop: ir.Loop) -> set[str]:
@@ -146,9 +124,7 @@ def _entering(loop, available: set[str]) -> set[str]:
 
 
 class _Reverse(ArrayAdjoints):
-    def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None,
-                 final: bool = True):
-        self.final = final  # the IR goes to the printer (see gradient)
+    def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None):
         self.arrays = uses_arrays(fn)
         self.fn = fn
         self.wrt = wrt
@@ -163,7 +139,7 @@ class _Reverse(ArrayAdjoints):
         self.bars: dict[str, str] = {}
         self.counters: dict[int, str] = {}
         self.tape = "_tape"
-        self.locals = _all_names(fn) if names is None else names
+        self.locals = ir.local_names(fn) if names is None else names
         self.lists: set[str] = set()  # active lists built by the function (set in emit)
         self.body_needs: dict[int, set[str]] = {}
         self.remat: set[str] = set()  # recomputed in reverse instead of taped
@@ -229,27 +205,21 @@ class _Reverse(ArrayAdjoints):
         rev = self.fill_pops(self.emit(), self.locals.difference(*map(_loop_defined, loops)))
         self.record, self.body_record = self.needed, self.body_needs
         fwd = self.forward(self.fn.body, 0)
-        if self.final:
-            fwd, rev, tapes = replay_tapes(fwd, rev, self.tape, self.namer.fresh)
-        else:
-            tapes = [self.tape] if any(isinstance(s, ir.Push) for s in ir.walk(fwd)) else []
-        body = [ir.Assign(t, ir.Expr(ast.List([], ast.Load()))) for t in tapes] + list(fwd)
+        taped = any(isinstance(s, ir.Push) and s.tape == self.tape for s in ir.walk(fwd))
+        body = [ir.Assign(self.tape, ir.Expr(ast.List([], ast.Load())))] * taped + list(fwd)
         result = self.fn.result
         if with_value and isinstance(result, ir.Var) and result.name in self.record:
             keep = self.namer.fresh("_value")
             body.append(ir.Assign(keep, result))
             result = ir.Var(keep)
-        if rev:
-            body.append(ir.Comment("reverse pass"))
-        body += rev
         self.final_zeros: list = []
         grads = tuple(self.final_adjoint(p) for p in self.wrt)
-        body += self.final_zeros
-        value = grads
-        returned = (result, value) if with_value else value
+        rev += self.final_zeros
+        returned = (result, grads) if with_value else grads
         name = ("value_and_grad_" if with_value else "grad_") + self.fn.name
-        fn = ir.Function(name, self.fn.params, tuple(body), returned, signature=self.fn.signature)
-        return drop_copies(fn, set(self.bars.values())) if self.final else fn
+        facts = {"adjoints": frozenset(self.bars.values()), "tape": self.tape}
+        return ir.Function(name, self.fn.params, tuple(body), returned,
+                           signature=self.fn.signature, reverse=tuple(rev), facts=facts)
 
     def final_adjoint(self, param: str):
         if param in self.uniform:

@@ -11,14 +11,11 @@ from __future__ import annotations
 import ast
 import copy
 from collections import deque
-from typing import TYPE_CHECKING
 
 from ..errors import UnsupportedSyntaxError
 from .source import SourceFunction
+from .names import Namer
 from .scan import scan_names
-
-if TYPE_CHECKING:
-    from .normalize import Namer
 
 
 def _assign(name: str, value: ast.expr, like: ast.AST) -> ast.Assign:

@@ -16,25 +16,8 @@ import copy
 from ..errors import UnsupportedSyntaxError
 from .source import SourceFunction
 from .jumps import Jumps, range_args
+from .names import Namer
 from .scan import scan_names
-
-
-class Namer:
-    """Fresh names that collide with nothing the function uses."""
-
-    def __init__(self, taken: set[str]):
-        self.taken = set(taken)
-        self.counters: dict[str, int] = {}
-
-    def fresh(self, base: str) -> str:
-        n = self.counters.get(base, 0)
-        while True:
-            n += 1
-            name = f"{base}{n}"
-            if name not in self.taken:
-                self.counters[base] = n
-                self.taken.add(name)
-                return name
 
 
 def names_in(tree: ast.AST) -> set[str]:

@@ -25,13 +25,15 @@ from .nodes import (
     Var,
     atoms_of,
     format_function,
+    local_names,
     make_list,
     make_tuple,
     walk,
+    writes,
 )
 
 __all__ = [
     "Append", "Assign", "Atom", "Comment", "Const", "Expr", "Function", "Global", "If", "Loop",
     "Op", "Origin", "Phi", "Pop", "Push", "Return", "Stmt", "Var", "atoms_of", "format_function",
-    "make_list", "make_tuple", "walk",
+    "local_names", "make_list", "make_tuple", "walk", "writes",
 ]

@@ -107,7 +107,7 @@ def _reach(next_of: dict, start) -> set[str]:
 
 def all_edges(fn: ir.Function) -> list[tuple[str, set[str]]]:
     """The derivative edges of every statement, in program order."""
-    return [e for s in ir.walk(fn.body) for e in _edges(s)]
+    return [e for s in ir.walk(fn.statements) for e in _edges(s)]
 
 
 def _edges(s) -> list[tuple[str, set[str]]]:
@@ -142,7 +142,7 @@ def active(fn: ir.Function, wrt: set[str]) -> set[str]:
     moved, reach = varied(fn, wrt, edges), useful(fn, edges)
     result = moved & reach
     missing = None  # the first active call without a rule (reported after tuple errors)
-    for s in ir.walk(fn.body):
+    for s in ir.walk(fn.statements):
         if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)):
             continue
         op = s.value

@@ -208,12 +208,26 @@ class Return:
 
 @dataclass(frozen=True, slots=True)
 class Function:
+    """A function of the IR.  A gradient has two sections: ``body``, the forward
+    sweep, then ``reverse``, the reverse sweep; other functions have ``body`` only.
+
+    ``facts`` holds what passes know about names: ``adjoints`` (the adjoint
+    variables of a gradient), ``tape`` (the name of its shared tape).
+    """
+
     name: str
     params: tuple[str, ...]
     body: tuple
     result: object  # Atom or tuple of Atoms
     docstring: str = ""
     signature: ast.arguments | None = field(default=None, compare=False, repr=False)
+    reverse: tuple = ()
+    facts: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def statements(self) -> tuple:
+        """Both sections, in the order they run."""
+        return self.body + self.reverse if self.reverse else self.body
 
 
 Stmt = Union[Assign, Append, If, Loop, Push, Pop, Return]
@@ -236,6 +250,28 @@ def walk(body) -> "list":
     return out
 
 
+def writes(s) -> list[str]:
+    """The names statement ``s`` itself assigns (not those of statements inside it)."""
+    kind = type(s)
+    if kind is Assign:
+        return [s.target]
+    if kind is Pop:
+        return list(s.values)
+    if kind is If:
+        return [p.target for p in s.phis]
+    if kind is Loop:
+        return [p.target for p in s.phis] + ([s.var] if s.var else [])
+    return []
+
+
+def local_names(fn: Function) -> set[str]:
+    """The parameters of ``fn`` and every name its statements assign."""
+    names = set(fn.params)
+    for s in walk(fn.statements):
+        names.update(writes(s))
+    return names
+
+
 def atoms_of(value) -> list:
     """The atoms an Assign value or a result reads."""
     if isinstance(value, Op):
@@ -248,10 +284,13 @@ def atoms_of(value) -> list:
 
 
 def format_function(fn: Function) -> str:
-    """The text form of the IR, for ``show(stage="ssa")``."""
+    """The text form of the IR, for ``show(stage=...)``."""
     params = ", ".join(fn.params)
     lines = [f"def {fn.name}({params}):"]
     lines += _format_body(fn.body, 1)
+    if fn.reverse:
+        lines.append("    # reverse pass")
+        lines += _format_body(fn.reverse, 1)
     result = fn.result
     text = ", ".join(map(str, result)) if isinstance(result, tuple) else str(result)
     lines.append(f"    return {text}")

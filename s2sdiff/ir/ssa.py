@@ -20,7 +20,8 @@ from collections import Counter
 from .. import ir
 from ..errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from ..front.source import SourceFunction, resolve
-from ..front.normalize import METHOD, SETITEM, Namer, is_pop, is_reversed_range, local_names, normalize_scanned
+from ..front.names import Namer
+from ..front.normalize import METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
 from ..rules.joining import JOINS

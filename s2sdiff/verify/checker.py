@@ -41,7 +41,7 @@ import random
 import numpy as np
 import sympy
 
-from .. import api, transforms
+from .. import api, pipeline
 from ..emit import forward
 from ..front import source as frontend
 from ..ir import ssa
@@ -172,7 +172,7 @@ def check(f, wrt=0, modes=("reverse",), points=None, samples: int = 4, seed: int
         where = f if static else frontend.from_function(f)
         program = ssa.build(where)
         report.params = program.params
-        names, _ = api._wrt_names(program.params, wrt)
+        names, _ = pipeline.wrt_names(program.params, wrt)
     except S2SDiffError as exc:
         report.pairs.append(PairResult("-", report.function, "-", "error",
                                        detail=f"not generated: {exc}".splitlines()[0]))
@@ -203,14 +203,14 @@ class _Runtime:
     def gradient(self, names):
         if self.live:
             return api.derive(self.live, wrt=names)
-        gen, namespace, _ = transforms.compiled(self.where, names, "grad")
+        gen, namespace, _ = api.compiled(self.where, names, "grad")
         return namespace[gen.entry]
 
     def jvp(self, names):
         """``jvp(*args, tangents)`` → (value, directional derivative)."""
         if self.live:
-            return transforms.jvp(self.live, wrt=names)
-        gen, namespace, _ = transforms.compiled(self.where, names, "jvp")
+            return api.jvp(self.live, wrt=names)
+        gen, namespace, _ = api.compiled(self.where, names, "jvp")
         return namespace[gen.entry]
 
     def value(self, point):
@@ -300,7 +300,7 @@ class _Lifted:
         return self._paths[k]
 
     def reverse(self):
-        gradient, _ = api.gradient_ir(self.runtime.where, wrt=tuple(self.names))
+        gradient, _ = pipeline.gradient(self.runtime.where, wrt=tuple(self.names))
         compiled = self.runtime.gradient(tuple(self.names))
         return (lambda ex, args: ex.run(gradient, args)), compiled
 

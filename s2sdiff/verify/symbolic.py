@@ -104,7 +104,7 @@ class Executor:
 
     def run(self, fn: ir.Function, args: dict):
         self.env = dict(args)
-        self.block(fn.body)
+        self.block(fn.statements)
         return self.value(fn.result)
 
     # values
