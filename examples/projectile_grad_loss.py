@@ -8,74 +8,83 @@ Regenerate (in this file's directory) with:
 
 import math
 
-from projectile import DRAG, DT, ENERGY_WEIGHT, HEIGHT, TARGET, G
+from projectile import DRAG, DT, ENERGY_WEIGHT, HEIGHT, TARGET, G, landing_distance
 
 
 def value_and_grad_loss(v0, angle):
-    _tape = []
-    _t6 = math.cos(angle)
-    landing_distance_vx = v0 * _t6
-    _t7 = math.sin(angle)
-    landing_distance_vy = v0 * _t7
-    _trips1 = 0
-    landing_distance_x_prev = 0.0
-    landing_distance_y_prev = HEIGHT
-    landing_distance_x = 0.0
-    landing_distance_y = HEIGHT
-    landing_distance_vx_1 = landing_distance_vx
-    landing_distance_vy_1 = landing_distance_vy
-    while landing_distance_y > 0.0:
-        _trips1 += 1
-        _t11 = math.sqrt(landing_distance_vx_1 * landing_distance_vx_1 + landing_distance_vy_1 * landing_distance_vy_1)
-        _t15 = DT * DRAG * _t11
-        _tape.append((landing_distance_vx_1, landing_distance_vy_1, _t11, _t15))
-        landing_distance_x_prev = landing_distance_x
-        landing_distance_y_prev = landing_distance_y
-        landing_distance_x = landing_distance_x + DT * landing_distance_vx_1
-        landing_distance_y = landing_distance_y + DT * landing_distance_vy_1
-        landing_distance_vx_1 = landing_distance_vx_1 - _t15 * landing_distance_vx_1
-        landing_distance_vy_1 = landing_distance_vy_1 - DT * (G + DRAG * _t11 * landing_distance_vy_1)
-    _t21 = landing_distance_x - landing_distance_x_prev
-    _t23 = landing_distance_y_prev - landing_distance_y
-    _t24 = _t21 * landing_distance_y_prev / _t23
-    miss = landing_distance_x_prev + _t24 - TARGET
+    miss = landing_distance(v0, angle) - TARGET
     _t5 = ENERGY_WEIGHT * v0
     _t2 = miss * miss + _t5 * v0
     # reverse pass
     v0_bar = _t5
     v0_bar += v0 * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     miss_bar = 2.0 * miss
-    _t22_bar = miss_bar / _t23  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    _t23_bar = miss_bar * (-_t24 / _t23)
-    landing_distance_y_bar = -_t23_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    _t23_bar += _t22_bar * _t21
-    _t21_bar = _t22_bar * landing_distance_y_prev
-    miss_bar -= _t21_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
-    landing_distance_vx_1_bar = 0.0
-    landing_distance_vy_1_bar = 0.0
-    for _ in range(_trips1):
-        _adj1 = miss_bar
-        _adj2 = _t23_bar
-        landing_distance_vx_1, landing_distance_vy_1, _t11, _t15 = _tape.pop()
-        _t19_bar = -landing_distance_vy_1_bar * DT  # vy = vy - DT * (G + DRAG * v * vy)
-        landing_distance_vy_1_bar += _t19_bar * (DRAG * _t11)
-        _t16_bar = -landing_distance_vx_1_bar
-        landing_distance_vx_1_bar += _t16_bar * _t15  # vx = vx - DT * DRAG * v * vx
-        landing_distance_y_1_bar = landing_distance_y_bar
-        landing_distance_y_bar = _adj2
-        landing_distance_y_bar += landing_distance_y_1_bar  # y = y + DT * vy
-        landing_distance_vy_1_bar += landing_distance_y_1_bar * DT
-        landing_distance_x_1_bar = _t21_bar
-        _t21_bar = _adj1
-        _t21_bar += landing_distance_x_1_bar  # x = x + DT * vx
-        landing_distance_vx_1_bar += landing_distance_x_1_bar * DT
-        _t10_bar = (_t19_bar * landing_distance_vy_1 * DRAG + _t16_bar * landing_distance_vx_1 * (DT * DRAG)) * (0.5 / _t11)  # return math.sqrt(vx * vx + vy * vy)
-        landing_distance_vy_1_bar += _t10_bar * (2.0 * landing_distance_vy_1)
-        landing_distance_vx_1_bar += _t10_bar * (2.0 * landing_distance_vx_1)
-        _t23_bar = 0.0
-        miss_bar = 0.0
-    v0_bar += landing_distance_vy_1_bar * _t7  # vy = v0 * math.sin(angle)
-    angle_bar = landing_distance_vy_1_bar * v0 * math.cos(angle)
-    v0_bar += landing_distance_vx_1_bar * _t6  # vx = v0 * math.cos(angle)
-    angle_bar += landing_distance_vx_1_bar * v0 * -math.sin(angle)
+    _t6, _t7 = vjp_landing_distance(v0, angle, miss_bar)  # miss = landing_distance(v0, angle) - TARGET
+    v0_bar += _t6
+    angle_bar = _t7
     return _t2, (v0_bar, angle_bar)
+
+
+def vjp_landing_distance(v0, angle, _ct1):
+    _tape = []
+    _t1 = math.cos(angle)
+    vx = v0 * _t1
+    _t2 = math.sin(angle)
+    vy = v0 * _t2
+    _trips1 = 0
+    x_prev = 0.0
+    y_prev = HEIGHT
+    x = 0.0
+    y = HEIGHT
+    vx_1 = vx
+    vy_1 = vy
+    while y > 0.0:
+        _trips1 += 1
+        _t20 = math.sqrt(vx_1 * vx_1 + vy_1 * vy_1)
+        _t6 = DT * DRAG * _t20
+        _tape.append((vx_1, vy_1, _t20, _t6))
+        x_prev = x
+        y_prev = y
+        x = x + DT * vx_1
+        y = y + DT * vy_1
+        vx_1 = vx_1 - _t6 * vx_1
+        vy_1 = vy_1 - DT * (G + DRAG * _t20 * vy_1)
+    _t15 = x - x_prev
+    _t16 = y_prev - y
+    _t13 = _t15 * y_prev / _t16
+    # reverse pass
+    _t12_bar = float(_ct1)
+    _t14_bar = _t12_bar / _t16  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
+    _t16_bar = _t12_bar * (-_t13 / _t16)
+    y_bar = -_t16_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
+    _t16_bar += _t14_bar * _t15
+    _t15_bar = _t14_bar * y_prev
+    _t12_bar -= _t15_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
+    vx_1_bar = 0.0
+    vy_1_bar = 0.0
+    for _ in range(_trips1):
+        _adj1 = _t12_bar
+        _adj2 = _t16_bar
+        vx_1, vy_1, _t20, _t6 = _tape.pop()
+        _t9_bar = -vy_1_bar * DT  # vy = vy - DT * (G + DRAG * v * vy)
+        vy_1_bar += _t9_bar * (DRAG * _t20)
+        _t5_bar = -vx_1_bar
+        vx_1_bar += _t5_bar * _t6  # vx = vx - DT * DRAG * v * vx
+        y_1_bar = y_bar
+        y_bar = _adj2
+        y_bar += y_1_bar  # y = y + DT * vy
+        vy_1_bar += y_1_bar * DT
+        x_1_bar = _t15_bar
+        _t15_bar = _adj1
+        _t15_bar += x_1_bar  # x = x + DT * vx
+        vx_1_bar += x_1_bar * DT
+        _t19_bar = (_t9_bar * vy_1 * DRAG + _t5_bar * vx_1 * (DT * DRAG)) * (0.5 / _t20)  # return math.sqrt(vx * vx + vy * vy)
+        vy_1_bar += _t19_bar * (2.0 * vy_1)
+        vx_1_bar += _t19_bar * (2.0 * vx_1)
+        _t16_bar = 0.0
+        _t12_bar = 0.0
+    v0_bar = vy_1_bar * _t2  # vy = v0 * math.sin(angle)
+    angle_bar = vy_1_bar * v0 * math.cos(angle)
+    v0_bar += vx_1_bar * _t1  # vx = v0 * math.cos(angle)
+    angle_bar += vx_1_bar * v0 * -math.sin(angle)
+    return v0_bar, angle_bar

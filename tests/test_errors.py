@@ -145,24 +145,6 @@ def uses_outer_append(x):
     return x * 2.0
 
 
-def recursive_power(x, n):
-    if n == 0:
-        return 1.0
-    return x * recursive_power(x, n - 1)
-
-
-def ping(x, n):
-    if n <= 0:
-        return x
-    return pong(x * 2.0, n - 1)
-
-
-def pong(x, n):
-    if n <= 0:
-        return x
-    return ping(x + 1.0, n - 1)
-
-
 async def uses_async(x):
     return x * 2.0
 
@@ -220,10 +202,6 @@ BAD = {
                                 ((uses_attribute_assignment, "HOLDER.value"),), ("attribute",)),
     "outer-mutation": Bad(uses_outer_append, (1.0,), UnsupportedSyntaxError,
                           ((uses_outer_append, "OUTER.append"),), ("append", "mutat", "OUTER")),
-    "recursion": Bad(recursive_power, (1.5, 3), UnsupportedSyntaxError,
-                     ((recursive_power, "recursive_power(x, n - 1)"),), ("recurs",)),
-    "mutual-recursion": Bad(ping, (1.5, 3), UnsupportedSyntaxError,
-                            ((ping, "pong(x"), (pong, "ping(x")), ("recurs",)),
     "async": Bad(uses_async, (1.0,), UnsupportedSyntaxError, ((uses_async, "async def"),), ("async",)),
     "star-param": Bad(uses_star_param, (1.0,), UnsupportedSyntaxError,
                       ((uses_star_param, "def "), (uses_star_param, "*xs"), (uses_star_param, "xs)")),

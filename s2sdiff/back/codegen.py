@@ -24,6 +24,7 @@ from ..front.scan import expr_facts
 from ..emit.templates import atom_expr, fold_numbers, index_node, number
 
 _INDENT = "    "
+GENERATED = "s2sdiff_generated_"  # the module name of compiled generated code (not importable)
 
 
 @dataclass
@@ -64,7 +65,7 @@ def render(functions: list[ir.Function], header: str = "", import_homes: bool = 
     With ``import_homes``, constants of a user module (``G = 9.81``) are
     imported from it (``from mymodule import G``) instead of copied.
     """
-    taken = set().union(*(ir.local_names(f) for f in functions))
+    taken = set().union(*(ir.local_names(f) for f in functions), (f.name for f in functions))
     binder = Binder(taken)
     bodies = [_Printer(binder).function(f) for f in functions]
     lines = []
@@ -121,7 +122,7 @@ def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
             continue
         owner = getattr(value, "__module__", None)
         qual = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
-        importable = owner == "__main__" or (owner and not owner.startswith("_"))
+        importable = owner == "__main__" or (owner and not owner.startswith(("_", GENERATED)))
         if importable and qual and "<" not in qual and "." not in qual:
             froms.append(f"from {owner} import {qual}" + (f" as {name}" if qual != name else ""))
             continue
@@ -309,6 +310,11 @@ class _Printer:
             return [line + (f"  # {comment}" if comment and comment != shown else "")]
         self.last_comment = ""
 
+        if isinstance(s, ir.Unpack):
+            self.comments = []
+            line = f"{pad}{ir.target_text(s.targets)} = {self.value(s.value)}"
+            comment = s.comment or next(iter(self.comments), "")
+            return [line + (f"  # {comment}" if comment else "")]
         if isinstance(s, ir.Comment):
             return [f"{pad}# {s.text}"]
         if isinstance(s, ir.Push):
@@ -483,7 +489,7 @@ def compile_module(module: Module, label: str, base_namespace: dict | None = Non
     linecache.cache[filename] = (len(module.source), None, lines, filename)
     namespace = dict(base_namespace or {})
     namespace.update(module.namespace)
-    namespace["__name__"] = f"s2sdiff_generated_{label}"
+    namespace["__name__"] = GENERATED + label
     code = compile(module.source, filename, "exec")
     exec(code, namespace)  # noqa: S102 - running the code we just generated is the point
     return namespace

@@ -216,7 +216,7 @@ def _renamed(stmts, a: str, b: str) -> tuple:
 
 
 def _rename_stmt(s, a: str, b: str):
-    if isinstance(s, ir.Assign):
+    if isinstance(s, (ir.Assign, ir.Unpack)):
         return replace(s, value=_rename_value(s.value, a, b))
     if isinstance(s, ir.If):
         return replace(s, cond=_rename_value(s.cond, a, b),

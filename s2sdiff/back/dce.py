@@ -40,6 +40,8 @@ def _stmt_reads(s) -> set[str]:
         return names
     if isinstance(s, ir.Append):
         return _reads(s.value) | {s.target}
+    if isinstance(s, ir.Unpack):
+        return _reads(s.value)
     if isinstance(s, ir.Push):
         return set(s.values) | {s.tape}
     if isinstance(s, ir.Pop):
@@ -69,8 +71,8 @@ def is_pure(value) -> bool:
     """True when computing ``value`` changes nothing (it may be dropped or moved)."""
     if isinstance(value, ir.Expr):
         return not scan.expr_facts(value.tree)[1]
-    if not isinstance(value, ir.Op) or value.syntax != "call":
-        return True  # operators, items, and a list nothing reads (appends read it)
+    if not isinstance(value, ir.Op) or value.syntax != "call" or type(value.fn) is ir.Callee:
+        return True  # operators, items, a list nothing reads (appends read it), user functions
     if lookup_array(value.fn) is not None or is_list_op(value):
         return True
     return is_constant(value.fn) or lookup(value.fn, len(value.args)) is not None
@@ -99,6 +101,8 @@ def _straight_line(fn: ir.Function) -> ir.Function:
         for s in reversed(stmts):
             if isinstance(s, ir.Assign) and not s.accumulate and s.target not in live \
                     and s.target.isidentifier() and is_pure(s.value):
+                continue
+            if isinstance(s, ir.Unpack) and live.isdisjoint(s.names) and is_pure(s.value):
                 continue
             live.update(_stmt_reads(s))
             kept.append(s)
@@ -172,6 +176,12 @@ class _Sweep:
                 self.drop(_stmt_reads(s))
                 return None
             self.seen.add(s.target)
+            return s
+        if isinstance(s, ir.Unpack):
+            if not any(counts.get(n) for n in s.names) and is_pure(s.value):
+                self.drop(_stmt_reads(s))
+                return None
+            self.seen.update(s.names)
             return s
         if not isinstance(s, (ir.If, ir.Loop)):
             return s

@@ -66,6 +66,8 @@ def _reads(s) -> list[str]:
         return names
     if isinstance(s, ir.Append):
         return _names(s.value) + [s.target]
+    if isinstance(s, ir.Unpack):
+        return _names(s.value)
     if isinstance(s, ir.Push):
         return list(s.values) + [s.tape]
     if isinstance(s, ir.Pop):
@@ -81,6 +83,8 @@ def _defines(s) -> list[str]:
     """Names one statement (not its nested ones) assigns or mutates."""
     if isinstance(s, ir.Assign):
         return [s.target]
+    if isinstance(s, ir.Unpack):
+        return s.names
     if isinstance(s, ir.Pop):
         return list(s.values) + [s.tape]
     if isinstance(s, ir.Push):
@@ -98,6 +102,8 @@ def _use_sites(s, reads: list[str]) -> list[str]:
         v = s.value
         if isinstance(v, (ir.Var, ir.Expr)) or (isinstance(v, ir.Op) and v.syntax in FOLDABLE):
             return reads[:-1] if s.accumulate else reads  # not the target of ``+=``
+    if isinstance(s, ir.Unpack):
+        return reads
     if isinstance(s, ir.If) and isinstance(s.cond, ir.Var):
         return [s.cond.name]
     return []

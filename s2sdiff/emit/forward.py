@@ -50,11 +50,16 @@ _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 
 def tangent(fn: ir.Function, wrt: tuple[str, ...], name: str | None = None,
-            taken: set[str] | None = None) -> ir.Function:
+            taken: set[str] | None = None, calls=None, arrays: bool | None = None) -> ir.Function:
     """The JVP function of ``fn``: its parameters, then one tangent per ``wrt``
-    parameter; it returns ``(result, result_dot)``."""
+    parameter; it returns ``(result, result_dot)``.
+
+    ``calls`` (an ``emit.calls.Calls``) names the derivatives of the functions
+    ``fn`` calls; ``arrays`` says whether values may be arrays (None: as ``fn``'s
+    operations say).
+    """
     check_rules(fn, set(wrt))  # a located NoRuleError for an active call without a rule
-    emitter = _Forward(fn, wrt, set(taken or ()))
+    emitter = _Forward(fn, wrt, set(taken or ()), calls, arrays)
     return emitter.build(name or "jvp_" + fn.name)
 
 
@@ -67,10 +72,8 @@ def _all_names(fn: ir.Function) -> set[str]:
                 names |= scan.names(s.value.tree)
         elif isinstance(s, (ir.Push, ir.Pop)):
             names |= set(s.values) | {s.tape}
-        elif isinstance(s, (ir.If, ir.Loop)):
-            names |= {p.target for p in s.phis}
-            if isinstance(s, ir.Loop) and s.var:
-                names.add(s.var)
+        else:
+            names.update(ir.writes(s))
     return names
 
 
@@ -80,6 +83,8 @@ def _assignment_counts(fn: ir.Function) -> dict[str, int]:
         targets: list[str] = []
         if isinstance(s, (ir.Assign, ir.Append)):
             targets = [s.target]
+        elif isinstance(s, ir.Unpack):
+            targets = s.names
         elif isinstance(s, ir.Pop):
             targets = list(s.values)
         elif isinstance(s, (ir.If, ir.Loop)):
@@ -124,8 +129,13 @@ def _ssa_tapes(fn: ir.Function, counts: dict[str, int]) -> set[str]:
 def _edges(s, tapes: set[str] = frozenset()) -> list[tuple[str, set[str]]]:
     if isinstance(s, (ir.Push, ir.Pop)):
         return tape_edges(s) if s.tape in tapes else []
+    if isinstance(s, ir.Unpack):
+        sources = {a.name for a in ir.call_values(s.value) if isinstance(a, ir.Var)}
+        return [(t, sources) for t in s.names]
     if isinstance(s, ir.Assign):
-        if isinstance(s.value, ir.Op):
+        if isinstance(s.value, ir.Op) and type(s.value.fn) is ir.Callee:
+            sources = {a.name for a in ir.call_values(s.value) if isinstance(a, ir.Var)}
+        elif isinstance(s.value, ir.Op):
             args = s.value.args
             sources = {args[i].name for i in partial_positions(s.value)
                        if isinstance(args[i], ir.Var)}
@@ -155,13 +165,15 @@ def _activity(fn: ir.Function, wrt: set[str], tapes: set[str]) -> set[str]:
 
 
 class _Forward:
-    def __init__(self, fn: ir.Function, wrt: tuple[str, ...], taken: set[str]):
+    def __init__(self, fn: ir.Function, wrt: tuple[str, ...], taken: set[str], calls=None,
+                 arrays: bool | None = None):
         self.fn = fn
         self.wrt = wrt
+        self.calls = calls
         self.counts = _assignment_counts(fn)
         self.tapes = _ssa_tapes(fn, self.counts)
         self.active = _activity(fn, set(wrt), self.tapes)
-        self.arrays = uses_arrays(fn)
+        self.arrays = uses_arrays(fn) if arrays is None else arrays
         self.namer = Namer(taken | _all_names(fn))
         self.dots: dict[str, str] = {}
         self.live: set[str] = set()  # values whose tangent is a variable
@@ -207,7 +219,10 @@ class _Forward:
     def block(self, stmts) -> list:
         out: list = []
         for s in stmts:
-            if isinstance(s, ir.Assign):
+            if isinstance(s, ir.Unpack) or (isinstance(s, ir.Assign) and type(s.value) is ir.Op
+                                            and type(s.value.fn) is ir.Callee):
+                out.append(self.call(s))
+            elif isinstance(s, ir.Assign):
                 out.append(s)
                 out += self.assign(s)
             elif isinstance(s, ir.Append):
@@ -228,6 +243,23 @@ class _Forward:
             else:
                 out.append(s)
         return out
+
+    def call(self, s):
+        """``z = g(args)`` of a function that stays a call: ``z, z_dot = jvp_g(args,
+        tangents)``, the tangents of the arguments that have one (see ``calls``)."""
+        unpack = isinstance(s, ir.Unpack)
+        names = s.names if unpack else [s.target]
+        op = s.value
+        values = ir.call_values(op)
+        positions = tuple(i for i, a in enumerate(values) if self.dot(a))
+        if not positions or not any(n in self.active for n in names):
+            return s
+        jvp = self.calls.jvp(op.fn, positions)
+        dots = tuple(ir.Var(self.dot(values[i])) for i in positions)
+        call = ir.Op(jvp, values + dots, "call", ir.Var(jvp.name))
+        targets = s.targets if unpack else s.target
+        self.live |= set(names)
+        return ir.Unpack((targets, _mirrored(targets, self.dot_name)), call, s.origin)
 
     def tape_op(self, s) -> list:
         """A push or pop of an active tape carries every value's tangent (zero if none)."""
@@ -397,6 +429,13 @@ class _Forward:
             if not is_zero(partial):
                 terms.append(_times(partial, t))
         return _sum(terms)
+
+
+def _mirrored(targets, name):
+    """``targets`` (a name, or nested tuples of names) with each name ``n`` as ``name(n)``."""
+    if isinstance(targets, str):
+        return name(targets)
+    return tuple(_mirrored(t, name) for t in targets)
 
 
 def _callee(func: ast.expr):

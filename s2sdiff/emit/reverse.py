@@ -33,15 +33,39 @@ from .templates import (
 
 
 def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
-             taken: set[str] | None = None) -> ir.Function:
+             taken: set[str] | None = None, calls=None, arrays: bool | None = None) -> ir.Function:
     """The gradient function of scalar-valued ``fn`` with respect to ``wrt``: the
-    forward sweep (``body``) and the reverse sweep (``reverse``)."""
+    forward sweep (``body``) and the reverse sweep (``reverse``).
+
+    ``calls`` (an ``emit.calls.Calls``) names the derivatives of the functions
+    ``fn`` calls; ``arrays`` says whether values may be arrays (None: as ``fn``'s
+    operations say).
+    """
     if isinstance(fn.result, tuple):
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
     names = ir.local_names(fn)
-    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names)
+    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names, calls, arrays)
     return rev.build(with_value)
+
+
+def seeded(program: ir.Function, names) -> ir.Function:
+    """``program`` with one cotangent parameter per output, returning Σ cotangentᵢ · outputᵢ."""
+    outputs = program.result if isinstance(program.result, tuple) else (program.result,)
+    namer = Namer(ir.local_names(program) | set(names))
+    cts = [namer.fresh("_ct") for _ in outputs]
+    body = list(program.body)
+    total = None
+    for ct, out in zip(cts, outputs):
+        term = namer.fresh("_s")
+        body.append(ir.Assign(term, ir.Op(operator.mul, (ir.Var(ct), out), "*")))
+        if total is not None:
+            new = namer.fresh("_s")
+            body.append(ir.Assign(new, ir.Op(operator.add, (ir.Var(total), ir.Var(term)), "+")))
+            term = new
+        total = term
+    return replace(program, params=program.params + tuple(cts), body=tuple(body),
+                   result=ir.Var(total), signature=None)
 
 
 _CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
@@ -124,8 +148,10 @@ def _entering(loop, available: set[str]) -> set[str]:
 
 
 class _Reverse(ArrayAdjoints):
-    def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None):
-        self.arrays = uses_arrays(fn)
+    def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None,
+                 calls=None, arrays: bool | None = None):
+        self.arrays = uses_arrays(fn) if arrays is None else arrays
+        self.calls = calls
         self.fn = fn
         self.wrt = wrt
         self.active = active
@@ -342,6 +368,8 @@ class _Reverse(ArrayAdjoints):
         for s in stmts:
             if isinstance(s, ir.Assign):
                 names.append(s.target)
+            elif isinstance(s, ir.Unpack):
+                names += s.names
             elif isinstance(s, ir.If):
                 names += [p.target for p in s.phis]
             elif isinstance(s, ir.Loop):
@@ -457,6 +485,11 @@ class _Reverse(ArrayAdjoints):
         for s in reversed(stmts):
             if isinstance(s, ir.Assign) and s.target in self.lists:
                 out += self.reverse_list(s)
+            elif isinstance(s, ir.Unpack):
+                out += self.reverse_call(s, s.names)
+            elif isinstance(s, ir.Assign) and type(s.value) is ir.Op \
+                    and type(s.value.fn) is ir.Callee:
+                out += self.reverse_call(s, [s.target])
             elif isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) \
                     and is_list_op(s.value) and s.value.syntax != "list" \
                     and self.is_active(s.value.args[0]) and s.value.args[0].name in self.lists:
@@ -535,6 +568,51 @@ class _Reverse(ArrayAdjoints):
                     continue
             found[arg.name] = (arg, partial)
         return list(found.values())
+
+    def reverse_call(self, s, targets: list[str]) -> list:
+        """``z = g(args)`` of a function that stays a call: the reverse sweep calls its
+        vjp with the arguments and the adjoints of its results, and adds what it
+        returns to the arguments' adjoints (see ``calls``)."""
+        if not any(t in self.active and t in self.assigned for t in targets):
+            return []
+        op = s.value
+        values = ir.call_values(op)
+        positions = tuple(i for i, a in enumerate(values) if self.is_active(a))
+        out: list = []
+        cotangents = [self.cotangent(t, out) for t in targets]
+        for t in targets:
+            self.consume(t)
+        if not positions:
+            return []
+        for a in values:
+            self.need_atom(a)
+        vjp = self.calls.vjp(op.fn, positions)
+        parts = [self.namer.fresh("_t") for _ in positions]
+        call = ir.Op(vjp, values + tuple(cotangents), "call", ir.Var(vjp.name))
+        comment = s.origin.text if s.origin else ""
+        out.append(ir.Assign(parts[0], call, comment=comment) if len(parts) == 1
+                   else ir.Unpack(tuple(parts), call, comment=comment))
+        for i, part in zip(positions, parts):
+            self.accumulate(values[i].name, ast.Name(part, ast.Load()), out)
+        return out
+
+    def cotangent(self, v: str, out: list):
+        """The adjoint of ``v`` as an atom (a zero if it has none), for a call."""
+        if v not in self.active or v not in self.assigned:
+            zero = self.zero(v)
+            if isinstance(zero, ir.Const):
+                return zero
+            expr = zero.tree
+        else:
+            expr = self.full_adjoint(v)
+        if isinstance(expr, ast.Name):
+            return ir.Var(expr.id)
+        if number(expr) is not None:
+            return ir.Const(number(expr))
+        name = self.namer.fresh("_t")
+        self.need(expr)
+        out.append(ir.Assign(name, ir.Expr(expr)))
+        return ir.Var(name)
 
     def reverse_list(self, s: ir.Assign) -> list:
         out: list = []

@@ -8,6 +8,7 @@ from .nodes import (
     Append,
     Assign,
     Atom,
+    Callee,
     Comment,
     Const,
     Expr,
@@ -22,18 +23,21 @@ from .nodes import (
     Push,
     Return,
     Stmt,
+    Unpack,
     Var,
     atoms_of,
+    call_values,
     format_function,
     local_names,
     make_list,
     make_tuple,
+    target_text,
     walk,
     writes,
 )
 
 __all__ = [
-    "Append", "Assign", "Atom", "Comment", "Const", "Expr", "Function", "Global", "If", "Loop",
-    "Op", "Origin", "Phi", "Pop", "Push", "Return", "Stmt", "Var", "atoms_of", "format_function",
-    "local_names", "make_list", "make_tuple", "walk", "writes",
+    "Append", "Assign", "Atom", "Callee", "Comment", "Const", "Expr", "Function", "Global", "If", "Loop",
+    "Op", "Origin", "Phi", "Pop", "Push", "Return", "Stmt", "Unpack", "Var", "atoms_of", "call_values", "format_function",
+    "local_names", "make_list", "make_tuple", "target_text", "walk", "writes",
 ]

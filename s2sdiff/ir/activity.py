@@ -114,9 +114,15 @@ def _edges(s) -> list[tuple[str, set[str]]]:
     """(value, the values it has a derivative with respect to) for one statement."""
     kind = type(s)
     if kind is ir.Assign and type(s.value) is ir.Op:
-        args = s.value.args
-        return [(s.target, {args[i].name for i in partial_positions(s.value)
+        op = s.value
+        if type(op.fn) is ir.Callee:
+            return [(s.target, _vars(ir.call_values(op)))]
+        args = op.args
+        return [(s.target, {args[i].name for i in partial_positions(op)
                             if type(args[i]) is ir.Var})]
+    if kind is ir.Unpack:
+        sources = _vars(ir.call_values(s.value))
+        return [(t, sources) for t in s.names]
     if kind is ir.Assign:
         return [(s.target, _vars(ir.atoms_of(s.value)))]
     if isinstance(s, ir.Append):
@@ -149,7 +155,7 @@ def active(fn: ir.Function, wrt: set[str]) -> set[str]:
         if op.syntax == "tuple" and s.target in reach and _vars(op.args) & moved:
             raise _tuple_error(s)
         if missing is not None or s.target not in result or is_list_op(op) \
-                or is_constant(op.fn) or lookup_array(op.fn) is not None:
+                or type(op.fn) is ir.Callee or is_constant(op.fn) or lookup_array(op.fn) is not None:
             continue
         if lookup(op.fn, len(op.args)) is None:
             missing = _no_rule(s)

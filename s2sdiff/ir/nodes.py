@@ -85,6 +85,28 @@ class Op:
 
 
 @dataclass(frozen=True, slots=True)
+class Callee:
+    """A function the code calls as a function (``Op.fn``), not inlined: a user
+    function (``source`` is its parsed source) or one s2sdiff generates
+    (``source`` is None: the pipeline holds its IR under ``key``).
+
+    Its derivatives are generated functions of their own.  ``outputs`` is the
+    number of values it returns (None: one value).
+    """
+
+    name: str
+    key: object
+    outputs: int | None = None
+    source: object = field(default=None, compare=False, hash=False, repr=False)
+
+
+def call_values(op: Op) -> tuple:
+    """The arguments of a call of a ``Callee``, in the order of its parameters
+    (keyword-only ones last, as passed by keyword)."""
+    return op.args + tuple(v for _, v in op.kwargs) if op.kwargs else op.args
+
+
+@dataclass(frozen=True, slots=True)
 class Expr:
     """A Python expression built by an emitter (an instantiated rule)."""
 
@@ -113,6 +135,41 @@ class Assign:
 
     def __str__(self) -> str:
         return f"{self.target} {'+=' if self.accumulate else '='} {self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unpack:
+    """``a, (b, c) = value``: the values of a call returning a tuple, unpacked.
+
+    ``targets`` is a tuple of names and of such tuples.
+    """
+
+    targets: tuple
+    value: object  # an Op calling a Callee
+    origin: Origin | None = None
+    comment: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        """The target names, nesting flattened."""
+        return _flatten(self.targets)
+
+    def __str__(self) -> str:
+        return f"{target_text(self.targets)} = {self.value}"
+
+
+def _flatten(targets) -> list[str]:
+    if isinstance(targets, str):
+        return [targets]
+    return [n for t in targets for n in _flatten(t)]
+
+
+def target_text(targets, top: bool = True) -> str:
+    """``a, (b, c)``: the text of nested targets."""
+    if isinstance(targets, str):
+        return targets
+    text = ", ".join(target_text(t, False) for t in targets) + ("," if len(targets) == 1 else "")
+    return text if top else f"({text})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +287,7 @@ class Function:
         return self.body + self.reverse if self.reverse else self.body
 
 
-Stmt = Union[Assign, Append, If, Loop, Push, Pop, Return]
+Stmt = Union[Assign, Unpack, Append, If, Loop, Push, Pop, Return]
 
 
 def walk(body) -> "list":
@@ -255,6 +312,8 @@ def writes(s) -> list[str]:
     kind = type(s)
     if kind is Assign:
         return [s.target]
+    if kind is Unpack:
+        return s.names
     if kind is Pop:
         return list(s.values)
     if kind is If:

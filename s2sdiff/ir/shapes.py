@@ -89,6 +89,9 @@ def _fill(body, sets: dict) -> None:
             sets[s.target] = _value_set(s.target, s.value, sets)
         elif isinstance(s, ir.Append):
             sets[s.target] = None
+        elif isinstance(s, ir.Unpack):
+            for n in s.names:
+                sets[n] = frozenset({n})
         elif isinstance(s, ir.If):
             _fill(s.then, sets)
             _fill(s.orelse, sets)

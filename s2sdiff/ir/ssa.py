@@ -3,8 +3,12 @@
 Every value is assigned once.  An ``If`` carries a φ for each variable its
 branches leave with different values; a ``Loop`` carries a φ at its header for
 each variable the body changes.  Copies (``a = b``) and tuples are resolved
-here and produce no statement.  Calls to user functions are inlined, each
-callee normalized in turn; recursion is rejected.
+here and produce no statement.
+
+A call of a user function stays a call (an ``Op`` whose ``fn`` is an
+``ir.Callee``; its derivatives become functions of their own), except that a
+small leaf helper is inlined: see ``inlined``.  With ``inline="all"`` every
+callee is inlined (what the graph drawing wants) and recursion is rejected.
 """
 
 from __future__ import annotations
@@ -69,11 +73,19 @@ class Names:
         return name
 
 
-def build(where: SourceFunction) -> ir.Function:
-    """The structured SSA form of a parsed user function."""
+LEAF_SIZE = 8  # assignments of a callee small enough to inline (see ``inlined``)
+
+
+def build(where: SourceFunction, inline: str = "leaves") -> ir.Function:
+    """The structured SSA form of a parsed user function.
+
+    ``inline`` is "leaves" (small leaf helpers are inlined, other calls stay
+    calls) or "all" (every user function called is inlined).
+    """
     core, every, locals_ = normalize_scanned(where)
     names = Names(every)
     builder = _Builder(where, names, stack=(where.key,), prefix="")
+    builder.inline_all = inline == "all"
     params = [a.arg for a in core.args.posonlyargs + core.args.args + core.args.kwonlyargs]
     for p in params:
         names.new(p)
@@ -113,6 +125,7 @@ class _Builder:
         self.tapes: set[str] = set()  # names of the lists this function pops (its tapes)
         self.tape_vars: set[str] = set()  # their SSA names
         self.depth = 0 if parent is None else parent.depth
+        self.inline_all = False if parent is None else parent.inline_all
 
     # helpers
     def error(self, what: str, node: ast.AST, hint: str = "") -> UnsupportedSyntaxError:
@@ -393,8 +406,10 @@ class _Builder:
         if inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn) \
                 and lookup_array(fn) is None and not _is_library(fn):
             where = self.where.resolver.source_of(fn)
-            if where is not None:
+            if where is not None and self.inlined(where, args):
                 return self.inline(where, fn, args, kwargs, node)
+            if where is not None:
+                return self.call_user(where, callee, args, kwargs, node, target, stmt)
         op = ir.Op(fn, tuple(args), "call", callee, tuple(kwargs))
         return self.emit(target, op, stmt)
 
@@ -424,6 +439,47 @@ class _Builder:
             op = ir.Op(fn, (acc, item), syntax, callee)
             acc = self.emit(target, op, stmt)
         return acc
+
+    def inlined(self, where: SourceFunction, args) -> bool:
+        """Whether a call of ``where`` is inlined rather than kept as a call.
+
+        Inlined: everything with ``inline="all"``; a callee given a list (lists
+        do not cross calls); a *small leaf*, which calls no user function, has
+        no loop, builds no list and has at most ``LEAF_SIZE`` assignments in
+        three-address form: its call would cost more than its body.  A
+        recursive call is never inlined.
+        """
+        if self.inline_all:
+            return True
+        if where.key in self.stack:
+            return False
+        if any(isinstance(a, ir.Var) and a.name in self.lists for a in args):
+            return True
+        return _small_leaf(where)
+
+    def call_user(self, where: SourceFunction, callee: ir.Global, args, kwargs, node: ast.Call,
+                  target: str, stmt: ast.stmt):
+        """``target = f(args)`` of a user function ``f`` that stays a call: its
+        arguments bound to its parameters (keyword-only ones passed by keyword)."""
+        core, _, _ = normalize_scanned(where)
+        inner = _Builder(where, self.names, self.stack + (where.key,), prefix=f"{core.name}_",
+                         parent=self)
+        env = self.bind(core, where, args, kwargs, node, inner)
+        a = core.args
+        positional = tuple(env[p.arg] for p in a.posonlyargs + a.args)
+        keywords = tuple((p.arg, env[p.arg]) for p in a.kwonlyargs)
+        for value in positional + tuple(v for _, v in keywords):
+            if isinstance(value, tuple):
+                raise self.error(f"a tuple passed to {core.name!r}", node,
+                                 "pass its items one by one")
+        outputs = _outputs_of(core)
+        op = ir.Op(ir.Callee(core.name, where.key, outputs, where), positional, "call", callee,
+                   keywords)
+        if outputs is None:
+            return self.emit(target, op, stmt)
+        names = tuple(self.new_name("_t") for _ in range(outputs))
+        self.out.append(ir.Unpack(names, op, self.origin(stmt)))
+        return tuple(ir.Var(n) for n in names)
 
     def inline(self, where: SourceFunction, fn, args, kwargs, node: ast.Call):
         if where.key in self.stack:
@@ -599,6 +655,49 @@ def _fold(op: ir.Op):
     except Exception:  # leave it to run time, where the user's error shows
         return None
     return ir.Const(value) if isinstance(value, (int, float, bool)) else None
+
+
+def _outputs_of(core: ast.FunctionDef) -> int | None:
+    """How many values a normalized function returns: the length of the tuple
+    display it returns, None for one value."""
+    value = core.body[-1].value
+    return len(value.elts) if isinstance(value, ast.Tuple) else None
+
+
+def _small_leaf(where: SourceFunction) -> bool:
+    """A function worth inlining: no loops, lists or calls of user functions, and
+    at most ``LEAF_SIZE`` assignments once normalized."""
+    core, _, _ = normalize_scanned(where)
+    count = 0
+    for node in ast.walk(core):
+        kind = type(node)
+        if kind in (ast.For, ast.While, ast.List):
+            return False
+        if kind is ast.Assign:
+            count += 1
+            if count > LEAF_SIZE:
+                return False
+        elif kind is ast.Call and _calls_user_function(node.func, where):
+            return False
+    return True
+
+
+def _calls_user_function(func: ast.expr, where: SourceFunction) -> bool:
+    """Whether ``func`` (the callable of a call in ``where``) is a function of the user's."""
+    path = []
+    while isinstance(func, ast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or func.id in (METHOD, SETITEM):
+        return False
+    try:
+        obj = where.resolver.resolve(func.id)
+        for attr in reversed(path):
+            obj = getattr(obj, attr)
+    except Exception:  # noqa: BLE001 - unresolvable here: the SSA builder reports it
+        return False
+    return inspect.isfunction(obj) and lookup(obj) is None and not is_constant(obj) \
+        and lookup_array(obj) is None and not _is_library(obj)
 
 
 def _is_library(fn) -> bool:

@@ -41,8 +41,7 @@ import random
 import numpy as np
 import sympy
 
-from .. import api, pipeline
-from ..emit import forward
+from .. import api, ir, pipeline
 from ..front import source as frontend
 from ..ir import ssa
 from ..errors import S2SDiffError
@@ -242,12 +241,13 @@ class _Lifted:
         else:
             self.points, self.others = points, []
         self.symbols = self.arguments(self.points[0], symbolic=program.params)
+        self.user: dict = {}  # the SSA IR of the user functions f calls
+        self.derived: dict = {}  # the generated functions the derivatives call, by name
         self.full = None  # f as one expression, or None
         self.stop: Stop | None = None
         self.path_reason = ""
         try:
-            self.full = self.scalar(Executor(self.namespace, bound=bound).run(program,
-                                                                              self.symbols))
+            self.full = self.scalar(self.executor().run(program, self.symbols))
         except PathDependent as exc:
             self.path_reason = str(exc)
         except Stop as exc:
@@ -295,18 +295,37 @@ class _Lifted:
     def path(self, k: int):
         if k not in self._paths:
             args = self.args_along(self.points[k])
-            ex = Executor(self.namespace, self.point_map(self.points[k], args), PATH_BOUND)
+            ex = self.executor(self.point_map(self.points[k], args), PATH_BOUND)
             self._paths[k] = (self.scalar(ex.run(self.program, args)), args)
         return self._paths[k]
 
+    def generated(self, kind: str) -> ir.Function:
+        """The IR of the module of ``kind``: its entry function; the functions it
+        calls become known to ``function``."""
+        gen = pipeline.generate(self.runtime.where, tuple(self.names), kind)
+        self.derived.update((f.name, f) for f in gen.functions[1:])
+        return gen.functions[0]
+
+    def function(self, callee: ir.Callee) -> ir.Function:
+        """The IR a call runs: a user function's SSA, or a generated derivative's."""
+        if callee.source is None:
+            return self.derived[callee.name]
+        if callee.key not in self.user:
+            self.user[callee.key] = ssa.build(callee.source)
+        return self.user[callee.key]
+
+    def executor(self, point=None, bound=None) -> Executor:
+        return Executor(self.namespace, point, self.bound if bound is None else bound,
+                        self.function)
+
     def reverse(self):
-        gradient, _ = pipeline.gradient(self.runtime.where, wrt=tuple(self.names))
+        gradient = self.generated("grad")
         compiled = self.runtime.gradient(tuple(self.names))
         return (lambda ex, args: ex.run(gradient, args)), compiled
 
     def forward(self):
-        tangent = forward.tangent(self.program, self.names)
-        dots = tangent.params[len(self.program.params):]
+        tangent = self.generated("jvp")
+        packed = tangent.params[-1]
         jvp = self.runtime.jvp(tuple(self.names))
         names = self.names
 
@@ -339,7 +358,7 @@ class _Lifted:
 
             def run(i, k):
                 seeds = units(shapes, i, k, sympy.Integer(1), sympy.Integer(0))
-                return ex.run(tangent, {**args, **dict(zip(dots, seeds))})[1]
+                return ex.run(tangent, {**args, packed: seeds})[1]
 
             return each(shapes, run)
 
@@ -370,7 +389,7 @@ class _Lifted:
         obtained, stop, reason = None, self.stop, self.path_reason
         if self.full is not None and stop is None:
             try:
-                obtained = lift(Executor(self.namespace, bound=self.bound), self.symbols)
+                obtained = lift(self.executor(), self.symbols)
             except PathDependent as exc:
                 reason = f"the generated code: {exc}"
             except Stop as exc:
@@ -474,7 +493,7 @@ class _Lifted:
             try:
                 path, args = self.path(k)
                 pm = self.point_map(point, args)
-                ex = Executor(self.namespace, pm, PATH_BOUND)
+                ex = self.executor(pm, PATH_BOUND)
                 items = self.elements(result, lift(ex, args)[i], args[self.names[i]])
             except PathDependent as exc:
                 result.ok = False

@@ -40,6 +40,7 @@ _SHAPE_ONLY = {id(f): f for f in (np.shape, np.size, np.ndim, np.zeros_like, np.
 def _known(table: dict, fn) -> bool:
     return table.get(id(fn)) is fn
 MAX_BRANCHES = 16  # symbolic branches (Piecewise) before a path is sampled instead
+MAX_DEPTH = 60  # nested calls run symbolically (a recursion on symbolic values never stops)
 
 
 class PathDependent(Exception):
@@ -95,12 +96,15 @@ class Executor:
     branch becomes a ``Piecewise``.
     """
 
-    def __init__(self, namespace: dict, point: dict | None = None, bound: int = BOUND):
+    def __init__(self, namespace: dict, point: dict | None = None, bound: int = BOUND,
+                 functions=None):
         self.namespace = namespace
         self.point = point
         self.bound = bound
+        self.functions = functions  # ir.Callee -> the ir.Function it calls
         self.env: dict = {}
         self.branches = 0  # branches on symbolic values, each doubling the expressions
+        self.depth = 0  # of calls being run
 
     def run(self, fn: ir.Function, args: dict):
         self.env = dict(args)
@@ -130,6 +134,8 @@ class Executor:
         raise LiftError(f"cannot lift {type(v).__name__}")
 
     def op(self, op: ir.Op):
+        if type(op.fn) is ir.Callee:
+            return self.call(op)
         args = [self.value(a) for a in op.args]
         kwargs = {k: self.value(a) for k, a in op.kwargs}
         if op.fn is ir.make_list:
@@ -163,6 +169,21 @@ class Executor:
         name = getattr(op.fn, "__name__", repr(op.fn))
         raise LiftError(f"no SymPy counterpart for {name}; register one with "
                         f"s2sdiff.verify.lift.register_sympy")
+
+    def call(self, op: ir.Op):
+        """A call of a function that stays a call: its IR, run on the arguments."""
+        if self.functions is None:
+            raise LiftError(f"no IR for the call of {op.fn.name}")
+        if self.depth >= MAX_DEPTH:
+            raise PathDependent(f"calls nested more than {MAX_DEPTH} deep")
+        fn = self.functions(op.fn)
+        args = dict(zip(fn.params, (self.value(a) for a in ir.call_values(op))))
+        saved = self.env, self.depth
+        self.depth += 1
+        try:
+            return self.run(fn, args)
+        finally:
+            self.env, self.depth = saved
 
     def extremum(self, fn, x, axis=None, keepdims=False, **options):
         """``np.max``/``np.min`` of symbolic values: the element chosen at the point (a path)."""
@@ -236,6 +257,8 @@ class Executor:
                 env[target][index] = old + value
             else:
                 env[target] = env[target] + value if s.accumulate else value
+        elif isinstance(s, ir.Unpack):
+            env.update(zip(s.names, _flat(self.value(s.value))))
         elif isinstance(s, ir.If):
             self.if_(s)
         elif isinstance(s, ir.Loop):
@@ -318,6 +341,13 @@ class Executor:
                     self.env[s.var] = sympy.Integer(i)
             self.block(s.body)
             self.env.update({p.target: self.value(p.second) for p in s.phis})
+
+
+def _flat(value) -> list:
+    """The items of nested tuples, in order."""
+    if isinstance(value, tuple):
+        return [x for v in value for x in _flat(v)]
+    return [value]
 
 
 def _atom_named(text: str):
