@@ -8,24 +8,25 @@ Regenerate (in this file's directory) with:
 
 import math
 
-from projectile import DRAG, DT, ENERGY_WEIGHT, HEIGHT, TARGET, G, landing_distance
+from projectile import DRAG, DT, ENERGY_WEIGHT, HEIGHT, TARGET, G
 
 
 def value_and_grad_loss(v0, angle):
-    miss = landing_distance(v0, angle) - TARGET
+    _t1, _rec1 = fwd_landing_distance(v0, angle)
+    miss = _t1 - TARGET
     _t5 = ENERGY_WEIGHT * v0
     _t2 = miss * miss + _t5 * v0
     # reverse pass
     v0_bar = _t5
     v0_bar += v0 * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     miss_bar = 2.0 * miss
-    _t6, _t7 = vjp_landing_distance(v0, angle, miss_bar)  # miss = landing_distance(v0, angle) - TARGET
+    _t6, _t7 = bwd_landing_distance(_rec1, miss_bar)  # miss = landing_distance(v0, angle) - TARGET
     v0_bar += _t6
     angle_bar = _t7
     return _t2, (v0_bar, angle_bar)
 
 
-def vjp_landing_distance(v0, angle, _ct1):
+def fwd_landing_distance(v0, angle):
     _tape = []
     _t1 = math.cos(angle)
     vx = v0 * _t1
@@ -52,8 +53,13 @@ def vjp_landing_distance(v0, angle, _ct1):
     _t15 = x - x_prev
     _t16 = y_prev - y
     _t13 = _t15 * y_prev / _t16
-    # reverse pass
-    _t12_bar = float(_ct1)
+    _t12 = x_prev + _t13
+    return _t12, (_t16, _t13, _t15, y_prev, _trips1, _tape, _t2, v0, angle, _t1)
+
+
+def bwd_landing_distance(_rec1, _ct1):
+    _t16, _t13, _t15, y_prev, _trips1, _tape, _t2, v0, angle, _t1 = _rec1
+    _t12_bar = _ct1
     _t14_bar = _t12_bar / _t16  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)
     _t16_bar = _t12_bar * (-_t13 / _t16)
     y_bar = -_t16_bar  # return x_prev + (x - x_prev) * y_prev / (y_prev - y)

@@ -113,7 +113,8 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     if kind == "vjp":
         return _done(_vjp(program, names, trace, calls), "", "reverse", "vjp", trace, **common)
     if kind == "hessian":
-        gradient = reverse.gradient(_no_lists(program), names, calls=calls, arrays=calls.arrays)
+        gradient = reverse.gradient(_no_lists(program), names, calls=calls, arrays=calls.arrays,
+                                    split=False)
         trace("reverse", gradient)
         core = _tangent(gradient, names, "hvp_" + program.name, trace, calls)
         wrapper = _hessian_wrapper(program, names, single, core.name, calls.arrays)
@@ -243,34 +244,62 @@ def _callees(fn: ir.Function):
             yield value.fn
 
 
-def _derivative(calls: Calls, derived: Derived) -> ir.Function:
-    """The IR of one derivative a derivative calls, as its emitter makes it."""
+def _derivative(calls: Calls, derived: Derived):
+    """The IR of one derivative a derivative calls: a jvp or a (joint) vjp as its
+    emitter makes it, or the cleaned-up pair of a split call."""
     source = calls.function(derived.callee)
     names = tuple(source.params[i] for i in derived.positions)
     if derived.kind == "jvp":
         return forward.tangent(source, names, name=derived.name, calls=calls,
                                arrays=calls.arrays)
-    gradient = reverse.gradient(reverse.seeded(source, names), names, calls=calls,
-                                arrays=calls.arrays)
+    seeded = reverse.seeded(source, names)
+    gradient = reverse.gradient(seeded, names, calls=calls, arrays=calls.arrays,
+                                split=derived.kind == "split")
     result = gradient.result[0] if len(names) == 1 else gradient.result
-    return replace(gradient, name=derived.name, result=result)
+    gradient = replace(gradient, result=result)
+    if derived.kind == "vjp":
+        return replace(gradient, name=derived.name)
+    cotangents = seeded.params[len(source.params):]
+    return _split(_clean_gradient(gradient), source, cotangents, *derived.name.split(","))
+
+
+def _split(gradient: ir.Function, source: ir.Function, cotangents: tuple, fwd_name: str,
+           bwd_name: str) -> tuple[ir.Function, ir.Function]:
+    """The two sweeps of a callee's gradient as two functions: ``fwd(*params)`` returns
+    its value and the record of what the reverse sweep reads from the forward one
+    (None for a value its path did not compute: the reverse does not read it);
+    ``bwd(record, *cotangents)`` returns the adjoints."""
+    bwd = dce.eliminate_dead_code(ir.Function(bwd_name, cotangents, gradient.reverse,
+                                              gradient.result))
+    record = tuple(n for n in ir.exposed(bwd.body, ir.value_reads(bwd.result))
+                   if n not in cotangents)
+    name = Namer(ir.local_names(bwd) | set(record)).fresh("_rec")
+    unpack = (ir.Unpack(record, ir.Var(name)),) if record else ()
+    bwd = replace(bwd, params=(name,) + cotangents, body=unpack + bwd.body)
+    top = set(source.params).union(*(ir.writes(s) for s in gradient.body))
+    unset = tuple(ir.Assign(n, ir.Const(None)) for n in record if n not in top)
+    fwd = ir.Function(fwd_name, source.params, unset + gradient.body,
+                      (source.result, tuple(ir.Var(n) for n in record)))
+    return dce.eliminate_dead_code(fwd), bwd
 
 
 def _derivatives(entry: ir.Function, calls: Calls) -> tuple[ir.Function, ...]:
     """The derivatives ``entry`` calls, directly or not, cleaned up for printing."""
     calls.drain()
-    by_key = calls.derived
     out, seen, todo = [], set(), [entry]
     while todo:
         for callee in _callees(todo.pop(0)):
-            derived = by_key.get(callee.key)
+            derived, which = calls.lookup(callee.key)
             if derived is None or callee.key in seen:
                 continue
             seen.add(callee.key)
             fn = derived.function
-            if derived.kind == "vjp":
-                fn = _clean_gradient(fn)
-            fn = dce.eliminate_dead_code(fn)
+            if which is not None:
+                fn = fn[which]
+            elif derived.kind == "vjp":
+                fn = dce.eliminate_dead_code(_clean_gradient(fn))
+            else:
+                fn = dce.eliminate_dead_code(fn)
             out.append(fn)
             todo.append(fn)
     return tuple(out)

@@ -150,7 +150,7 @@ def test_grad_does_not_run_the_module_and_writes_beside_it(project):
     imports = {ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))}
     assert imports == {"import math", "from math import sin as s",
                        "from helpers import DAMPING", "from physics import SCALE, G"}
-    assert [n.name for n in tree.body if isinstance(n, ast.FunctionDef)] == ["grad_lift", "vjp_height"]
+    assert [n.name for n in tree.body if isinstance(n, ast.FunctionDef)] == ["grad_lift", "fwd_height", "bwd_height"]
     _no_side_effects(project)
 
 

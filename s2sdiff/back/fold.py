@@ -18,7 +18,6 @@ from collections import Counter
 from dataclasses import replace
 
 from .. import ir
-from ..front import scan
 from .dce import is_pure
 
 _TEMPORARY = re.compile(r"_(t|cond)\d+(_bar|_dot)?$")
@@ -42,41 +41,8 @@ def plan(fn: ir.Function) -> set[int]:
     return planner.folded
 
 
-def _names(value) -> list[str]:
-    """Every occurrence of a local name in a value (a name read twice is listed twice)."""
-    if isinstance(value, ir.Var):
-        return [value.name]
-    if isinstance(value, ir.Op):
-        names = [a.name for a in value.args if type(a) is ir.Var]
-        return names + [v.name for _, v in value.kwargs if type(v) is ir.Var] \
-            if value.kwargs else names
-    if isinstance(value, ir.Expr):
-        return list(scan.expr_facts(value.tree)[0])
-    if isinstance(value, tuple):
-        return [n for v in value for n in _names(v)]
-    return []
-
-
-def _reads(s) -> list[str]:
-    """Names one statement (not its nested ones) reads, φ operands included."""
-    if type(s) is ir.Assign:
-        names = _names(s.value)
-        if s.accumulate or not s.target.isidentifier():
-            names.append(s.target)
-        return names
-    if isinstance(s, ir.Append):
-        return _names(s.value) + [s.target]
-    if isinstance(s, ir.Unpack):
-        return _names(s.value)
-    if isinstance(s, ir.Push):
-        return list(s.values) + [s.tape]
-    if isinstance(s, ir.Pop):
-        return [s.tape]
-    if isinstance(s, ir.If):
-        return _names(s.cond) + [n for p in s.phis for n in _names((p.first, p.second))]
-    if isinstance(s, ir.Loop):
-        return _names(tuple(s.args)) + [n for p in s.phis for n in _names((p.first, p.second))]
-    return []
+_names = ir.value_reads
+_reads = ir.reads
 
 
 def _defines(s) -> list[str]:

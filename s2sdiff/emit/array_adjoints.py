@@ -66,7 +66,7 @@ class ArrayAdjoints:
             # 1.0 * n is a float: a first write keeps it one where n may be an integer
             # (an active value is a float when the inputs are)
             if number(zbar) is not None and x not in self.assigned \
-                    and not surely_float(term, self.active):
+                    and not surely_float(term, self.float_names):
                 term = ast.Call(ast.Name("float", ast.Load()), [term], [])
             return term, False
         same = scalars or self.same_shape(x, z)

@@ -33,19 +33,22 @@ from .templates import (
 
 
 def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
-             taken: set[str] | None = None, calls=None, arrays: bool | None = None) -> ir.Function:
+             taken: set[str] | None = None, calls=None, arrays: bool | None = None,
+             split: bool = True) -> ir.Function:
     """The gradient function of scalar-valued ``fn`` with respect to ``wrt``: the
     forward sweep (``body``) and the reverse sweep (``reverse``).
 
     ``calls`` (an ``emit.calls.Calls``) names the derivatives of the functions
-    ``fn`` calls; ``arrays`` says whether values may be arrays (None: as ``fn``'s
-    operations say).
+    ``fn`` calls: with ``split``, a call is split into a forward and a backward
+    function, else its reverse is a vjp that runs it again (for gradients
+    differentiated again).  ``arrays`` says whether values may be arrays (None:
+    as ``fn``'s operations say).
     """
     if isinstance(fn.result, tuple):
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
     names = ir.local_names(fn)
-    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names, calls, arrays)
+    rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names, calls, arrays, split)
     return rev.build(with_value)
 
 
@@ -65,7 +68,7 @@ def seeded(program: ir.Function, names) -> ir.Function:
             term = new
         total = term
     return replace(program, params=program.params + tuple(cts), body=tuple(body),
-                   result=ir.Var(total), signature=None)
+                   result=ir.Var(total), signature=None, facts={"floats": frozenset(cts)})
 
 
 _CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
@@ -149,9 +152,12 @@ def _entering(loop, available: set[str]) -> set[str]:
 
 class _Reverse(ArrayAdjoints):
     def __init__(self, fn, wrt, active, namer: Namer, names: set[str] | None = None,
-                 calls=None, arrays: bool | None = None):
+                 calls=None, arrays: bool | None = None, split: bool = True):
         self.arrays = uses_arrays(fn) if arrays is None else arrays
         self.calls = calls
+        self.split = split
+        self.split_calls: dict[int, tuple] = {}  # id(call) -> (fwd callee, record name)
+        self.float_names = active | fn.facts.get("floats", frozenset())  # values known floats
         self.fn = fn
         self.wrt = wrt
         self.active = active
@@ -366,6 +372,8 @@ class _Reverse(ArrayAdjoints):
         """Values a block defines that the reverse sweep reads (pushed if in a loop)."""
         names = []
         for s in stmts:
+            if id(s) in self.split_calls:
+                names.append(self.split_calls[id(s)][1])
             if isinstance(s, ir.Assign):
                 names.append(s.target)
             elif isinstance(s, ir.Unpack):
@@ -459,6 +467,8 @@ class _Reverse(ArrayAdjoints):
                                    orelse=tuple(self.forward(s.orelse, depth))))
             elif isinstance(s, ir.Loop):
                 out += self.forward_loop(s, depth)
+            elif id(s) in self.split_calls:
+                out.append(self.forward_call(s))
             else:
                 out.append(s)
         if depth:
@@ -471,6 +481,13 @@ class _Reverse(ArrayAdjoints):
                 else:
                     out.append(push)
         return out
+
+    def forward_call(self, s):
+        """A split call in the forward sweep: ``z, _rec = fwd_g(args)``."""
+        fwd, record = self.split_calls[id(s)]
+        targets = s.targets if isinstance(s, ir.Unpack) else s.target
+        call = ir.Op(fwd, ir.call_values(s.value), "call", ir.Var(fwd.name))
+        return ir.Unpack((targets, record), call, s.origin)
 
     def forward_loop(self, loop: ir.Loop, depth: int) -> list:
         body = self.forward(loop.body, depth + 1, self.header_record(loop))
@@ -584,11 +601,18 @@ class _Reverse(ArrayAdjoints):
             self.consume(t)
         if not positions:
             return []
-        for a in values:
-            self.need_atom(a)
-        vjp = self.calls.vjp(op.fn, positions)
+        if self.split:
+            fwd, bwd = self.calls.split(op.fn, positions)
+            record = self.namer.fresh("_rec")
+            self.split_calls[id(s)] = (fwd, record)
+            self.needed.add(record)
+            call = ir.Op(bwd, (ir.Var(record),) + tuple(cotangents), "call", ir.Var(bwd.name))
+        else:
+            for a in values:
+                self.need_atom(a)
+            vjp = self.calls.vjp(op.fn, positions)
+            call = ir.Op(vjp, values + tuple(cotangents), "call", ir.Var(vjp.name))
         parts = [self.namer.fresh("_t") for _ in positions]
-        call = ir.Op(vjp, values + tuple(cotangents), "call", ir.Var(vjp.name))
         comment = s.origin.text if s.origin else ""
         out.append(ir.Assign(parts[0], call, comment=comment) if len(parts) == 1
                    else ir.Unpack(tuple(parts), call, comment=comment))

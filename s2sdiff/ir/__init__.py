@@ -27,17 +27,20 @@ from .nodes import (
     Var,
     atoms_of,
     call_values,
+    exposed,
     format_function,
     local_names,
     make_list,
     make_tuple,
+    reads,
     target_text,
+    value_reads,
     walk,
     writes,
 )
 
 __all__ = [
     "Append", "Assign", "Atom", "Callee", "Comment", "Const", "Expr", "Function", "Global", "If", "Loop",
-    "Op", "Origin", "Phi", "Pop", "Push", "Return", "Stmt", "Unpack", "Var", "atoms_of", "call_values", "format_function",
-    "local_names", "make_list", "make_tuple", "target_text", "walk", "writes",
+    "Op", "Origin", "Phi", "Pop", "Push", "Return", "Stmt", "Unpack", "Var", "atoms_of", "call_values", "exposed", "format_function",
+    "local_names", "make_list", "make_tuple", "reads", "target_text", "value_reads", "walk", "writes",
 ]

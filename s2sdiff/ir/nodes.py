@@ -13,6 +13,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Union
 
+from ..front.scan import expr_facts
+
 
 @dataclass(frozen=True, slots=True)
 class Var:
@@ -321,6 +323,94 @@ def writes(s) -> list[str]:
     if kind is Loop:
         return [p.target for p in s.phis] + ([s.var] if s.var else [])
     return []
+
+
+def value_reads(value) -> list[str]:
+    """Every occurrence of a local name in a value (a name read twice is listed twice)."""
+    kind = type(value)
+    if kind is Var:
+        return [value.name]
+    if kind is Op:
+        names = [a.name for a in value.args if type(a) is Var]
+        return names + [v.name for _, v in value.kwargs if type(v) is Var] \
+            if value.kwargs else names
+    if kind is Expr:
+        return list(expr_facts(value.tree)[0])
+    if kind is tuple:
+        return [n for v in value for n in value_reads(v)]
+    return []
+
+
+def reads(s) -> list[str]:
+    """The names statement ``s`` itself reads (not those of statements inside it),
+    once per occurrence, φ operands included."""
+    kind = type(s)
+    if kind is Assign:
+        names = value_reads(s.value)
+        if s.accumulate:
+            names.append(s.target)
+        elif not s.target.isidentifier():  # ``xs_bar[i] += …``
+            names += _target_reads(s.target)
+        return names
+    if kind is Unpack:
+        return value_reads(s.value)
+    if kind is Append:
+        return value_reads(s.value) + [s.target]
+    if kind is Push:
+        return list(s.values) + [s.tape]
+    if kind is Pop:
+        return [s.tape]
+    if kind is If:
+        return value_reads(s.cond) + [n for p in s.phis for n in value_reads((p.first, p.second))]
+    if kind is Loop:
+        return value_reads(tuple(s.args)) + [n for p in s.phis
+                                             for n in value_reads((p.first, p.second))]
+    return []
+
+
+def exposed(stmts, after=()) -> list[str]:
+    """The names ``stmts`` (then a read of the names ``after``) may read before
+    writing them: the block's upward-exposed uses, what must hold a value when it
+    starts, in the order first read."""
+    found: dict[str, None] = {}
+    defined: set[str] = set()
+    _exposed(stmts, defined, found)
+    found.update((n, None) for n in after if n not in defined and n not in found)
+    return list(found)
+
+
+def _exposed(stmts, defined: set, found: dict) -> None:
+    def read(names, known):
+        for n in names:
+            if n not in known:
+                found.setdefault(n)
+
+    for s in stmts:
+        kind = type(s)
+        if kind is If:
+            read(value_reads(s.cond), defined)
+            sides = []
+            for block, pick in ((s.then, "first"), (s.orelse, "second")):
+                known = set(defined)
+                _exposed(block, known, found)
+                read([n for p in s.phis for n in value_reads(getattr(p, pick))], known)
+                sides.append(known)
+            defined |= (sides[0] & sides[1]) | {p.target for p in s.phis}
+        elif kind is Loop:
+            read(value_reads(tuple(s.args)) + [n for p in s.phis for n in value_reads(p.first)],
+                 defined)
+            inside = defined | {p.target for p in s.phis} | ({s.var} if s.var else set())
+            _exposed(s.body, inside, found)
+            read([n for p in s.phis for n in value_reads(p.second)], inside)
+            defined |= {p.target for p in s.phis}
+        else:
+            read(reads(s), defined)
+            defined.update(writes(s))
+
+
+def _target_reads(target: str) -> list[str]:
+    tree = ast.parse(target, mode="eval").body
+    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
 
 
 def local_names(fn: Function) -> set[str]:

@@ -228,7 +228,7 @@ def lift_expr(expr: ast.expr, bindings: dict[str, object], namespace: dict) -> o
                 return lift_value(namespace[node.id])
             if hasattr(builtins, node.id):
                 return lift_value(getattr(builtins, node.id))
-            raise LiftError(f"line {node.lineno}: unknown name {node.id!r}")
+            raise LiftError(f"line {getattr(node, 'lineno', '?')}: unknown name {node.id!r}")
         if isinstance(node, ast.Attribute):
             value = lift(node.value)
             if isinstance(value, ModuleStandIn):

@@ -258,7 +258,7 @@ class Executor:
             else:
                 env[target] = env[target] + value if s.accumulate else value
         elif isinstance(s, ir.Unpack):
-            env.update(zip(s.names, _flat(self.value(s.value))))
+            _unpack(env, s.targets, self.value(s.value))
         elif isinstance(s, ir.If):
             self.if_(s)
         elif isinstance(s, ir.Loop):
@@ -343,11 +343,15 @@ class Executor:
             self.env.update({p.target: self.value(p.second) for p in s.phis})
 
 
-def _flat(value) -> list:
-    """The items of nested tuples, in order."""
-    if isinstance(value, tuple):
-        return [x for v in value for x in _flat(v)]
-    return [value]
+def _unpack(env: dict, targets, value) -> None:
+    """``targets = value`` (nested tuples of names)."""
+    if isinstance(targets, str):
+        env[targets] = value
+        return
+    if len(value) != len(targets):
+        raise LiftError(f"{len(value)} values to unpack into {len(targets)} names")
+    for t, v in zip(targets, value):
+        _unpack(env, t, v)
 
 
 def _atom_named(text: str):
