@@ -13,8 +13,9 @@ import functools
 import gc
 import inspect
 import weakref
+from dataclasses import replace
 
-from . import ir, pipeline
+from . import pipeline
 from .back import codegen
 from .errors import S2SDiffError
 from .front import source as frontend
@@ -26,18 +27,26 @@ _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def _compiled(fn, wrt, kind: str, mode: str = "auto"):
     """The module of transform ``kind`` of the live function ``fn``, compiled:
     (Generated, its namespace, its source)."""
-    where = frontend.from_function(fn)
-    origin = getattr(fn, "__module__", None) or where.filename
-    return compiled(where, wrt, kind, mode, _runtime_namespace(fn), origin)
+    origin = getattr(fn, "__module__", None)
+    gen, module = _module(frontend.from_function(fn), wrt, kind, mode, origin)
+    return gen, codegen.compile_module(module, gen.entry, _runtime_namespace(fn)), module.source
 
 
 def compiled(where: frontend.SourceFunction, wrt, kind: str, mode: str = "auto",
              namespace: dict | None = None, origin: str | None = None):
     """``pipeline.generate``, compiled over ``namespace`` (the function's globals, or
     nothing for source read statically): (Generated, module namespace, source)."""
+    gen, module = _module(where, wrt, kind, mode, origin)
+    return gen, codegen.compile_module(module, gen.entry, namespace or {}), module.source
+
+
+def _module(where: frontend.SourceFunction, wrt, kind: str, mode: str, origin: str | None):
+    """The generated module of ``where``, and what was generated without its IR: the
+    trees and IR die here, before the module is compiled (the peak of memory use)."""
     gen = pipeline.generate(where, wrt, kind, mode)
     module = pipeline.render(gen, origin or where.filename)
-    return gen, codegen.compile_module(module, gen.entry, namespace or {}), module.source
+    plain = gen.functions[0].params == gen.params + ("tangents",)
+    return replace(gen, functions=(), plain=plain), module
 
 
 def derive(fn, wrt=0, kind: str = "grad"):
@@ -177,7 +186,7 @@ def _build_jvp(fn, wrt):
     user's, one by one; a wrapper filling in defaults otherwise."""
     gen, namespace, source = _compiled(fn, wrt, "jvp")
     core = namespace[gen.entry]
-    if _plain(gen.functions[0], gen.params) and _plain_signature(fn):
+    if gen.plain and _plain_signature(fn):
         return _label(core, source, gen.names, gen.mode)
     bind = _binder(fn, gen.params)
 
@@ -193,10 +202,6 @@ def _build_jvp(fn, wrt):
     call.__doc__ = f"(value, directional derivative) of {gen.name}; tangents for {gen.names}."
     call.core = core
     return _label(call, source, gen.names, gen.mode)
-
-
-def _plain(core: ir.Function, params: tuple[str, ...]) -> bool:
-    return core.params == params + ("tangents",)
 
 
 def _plain_signature(fn) -> bool:

@@ -72,6 +72,7 @@ class Generated:
     wrapper: str
     entry: str
     description: str  # e.g. "jacobian (forward mode)", for headers
+    plain: bool = False  # jvp only: its parameters are the user's, then ``tangents``
 
 
 def _no_trace(stage: str, value) -> None:
