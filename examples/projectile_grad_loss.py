@@ -20,9 +20,8 @@ def value_and_grad_loss(v0, angle):
     v0_bar = _t5
     v0_bar += v0 * ENERGY_WEIGHT  # return miss * miss + ENERGY_WEIGHT * v0 * v0
     miss_bar = 2.0 * miss
-    _t6, _t7 = bwd_landing_distance(_rec1, miss_bar)  # miss = landing_distance(v0, angle) - TARGET
+    _t6, angle_bar = bwd_landing_distance(_rec1, miss_bar)  # miss = landing_distance(v0, angle) - TARGET
     v0_bar += _t6
-    angle_bar = _t7
     return _t2, (v0_bar, angle_bar)
 
 

@@ -373,6 +373,10 @@ def _cases():
     add(np.linalg.solve, (WELL(3), N(3)))
     add(np.linalg.solve, (WELL(3), N(3, 2)))
     add(np.linalg.solve, (WELL(3, 2), N(2, 3, 4)))
+    add(np.delete, (N(3, 4),), obj=1, axis=0)
+    add(np.delete, (N(3, 4),), obj=[0, 2], axis=-1)
+    add(np.delete, (N(2, 3),), obj=[1, 4])
+    add(np.delete, (N(6),), obj=slice(1, 4))
     add(np.transpose, (N(3, 4),))
     add(np.transpose, (N(2, 3, 4),), axes=(1, 2, 0))
     add(np.transpose, (N(2, 3, 4),), axes=(-1, 0, 1))
@@ -650,7 +654,7 @@ REQUIRED_PARTIALS = [
 REQUIRED_ARRAY = [
     np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std, np.linalg.norm,
     np.dot, np.matmul, operator.matmul, np.outer, np.inner, np.tensordot, np.einsum,
-    np.transpose, np.reshape, np.ravel, np.expand_dims, np.squeeze, np.cross,
+    np.transpose, np.reshape, np.ravel, np.expand_dims, np.squeeze, np.cross, np.delete,
     np.linalg.det, np.linalg.inv, np.linalg.solve, np.array, np.asarray,
 ] + ([logsumexp] if logsumexp is not None else [])
 REQUIRED_CONSTANT = [

@@ -612,13 +612,23 @@ class _Reverse(ArrayAdjoints):
                 self.need_atom(a)
             vjp = self.calls.vjp(op.fn, positions)
             call = ir.Op(vjp, values + tuple(cotangents), "call", ir.Var(vjp.name))
-        parts = [self.namer.fresh("_t") for _ in positions]
+        names = [values[i].name for i in positions]
+        direct = [self.first_write(v) and names.count(v) == 1 for v in names]
+        parts = [self.bar(v) if d else self.namer.fresh("_t") for v, d in zip(names, direct)]
         comment = s.origin.text if s.origin else ""
         out.append(ir.Assign(parts[0], call, comment=comment) if len(parts) == 1
                    else ir.Unpack(tuple(parts), call, comment=comment))
-        for i, part in zip(positions, parts):
-            self.accumulate(values[i].name, ast.Name(part, ast.Load()), out)
+        for v, part, d in zip(names, parts, direct):
+            if d:
+                self.assigned.add(v)
+            else:
+                self.accumulate(v, ast.Name(part, ast.Load()), out)
         return out
+
+    def first_write(self, v: str) -> bool:
+        """Whether an adjoint may be assigned directly: nothing written to it yet."""
+        return v not in self.assigned and v not in self.known and v not in self.lists \
+            and v not in self.uniform
 
     def cotangent(self, v: str, out: list):
         """The adjoint of ``v`` as an atom (a zero if it has none), for a call."""

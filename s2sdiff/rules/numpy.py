@@ -763,6 +763,32 @@ def _(a, b, *, out):
 # ------------------------------------------------------------ shape changes
 
 
+@helper
+def _delete_vjp(g, arr, obj, axis):
+    """The adjoint of ``np.delete(arr, obj, axis)``: ``g`` where the kept elements
+    were, zeros where the deleted ones were."""
+    shape = np.shape(arr)
+    flat = axis is None
+    size = np.size(arr) if flat else shape[axis % len(shape)]
+    kept = np.delete(np.arange(size), obj)
+    out = np.zeros(size if flat else shape, dtype=np.result_type(g, float))
+    if flat:
+        out[kept] = np.ravel(g)
+        return out.reshape(shape)
+    out[(slice(None),) * (axis % len(shape)) + (kept,)] = g
+    return out
+
+
+@vjp(np.delete)
+def _(g, arr, obj=None, axis=None, *, out):
+    return (_delete_vjp(g, arr, obj, axis),)
+
+
+@jvp(np.delete)
+def _(arr, obj=None, axis=None, *, out):
+    return (np.delete(arr_dot, obj, axis=axis),)  # noqa: F821
+
+
 @vjp(np.transpose)
 def _(g, a, axes=None, *, out):
     return (np.transpose(g) if axes is None else np.transpose(g, _inverse_axes(axes, np.ndim(a))),)
