@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from ..rules.numpy import SHAPE_ARGUMENTS, _copies, _spread, _unbroadcast, _unbroadcast_from
 from ..ir.shapes import expr_set, resolve, shape_sets, stand_ins
 from .templates import global_name, number, surely_float, times
 
@@ -40,7 +39,7 @@ class ArrayAdjoints:
             if not isinstance(node, ast.Call):
                 continue
             fn = resolve(node.func)
-            positions = next((p for f, p in SHAPE_ARGUMENTS.items() if f is fn), ())
+            positions = next((p for f, p in _helpers().SHAPE_ARGUMENTS.items() if f is fn), ())
             for i in positions:
                 arg = node.args[i] if i < len(node.args) else None
                 if isinstance(arg, ast.Name) and not hasattr(arg, "s2s_global"):
@@ -55,7 +54,8 @@ class ArrayAdjoints:
         """``_spread(c, v)``: the number ``c`` at every element of ``v``."""
         shape = self.shape_source(v)
         self.needed.add(shape)
-        return ast.Call(global_name("_spread", _spread), [c, ast.Name(shape, ast.Load())], [])
+        return ast.Call(global_name("_spread", _helpers()._spread), [c, ast.Name(shape, ast.Load())],
+                        [])
 
     def contribution(self, z: str, x: str, partial: ast.expr, scalars: bool):
         """The term ``z_bar * partial`` of ``x_bar``, summed to ``x``'s shape, and whether
@@ -70,18 +70,19 @@ class ArrayAdjoints:
                 term = ast.Call(ast.Name("float", ast.Load()), [term], [])
             return term, False
         same = scalars or self.same_shape(x, z)
+        helpers = _helpers()
         if z not in self.uniform:
             term = times(zbar, partial)
             if number(term) is not None or same:
                 return term, False
-            return self.call(_unbroadcast, term, x), False
+            return self.call(helpers._unbroadcast, term, x), False
         if number(partial) is not None:  # a uniform adjoint, summed over broadcast copies
             term = times(zbar, partial)
-            return (term if same else times(term, self.call(_copies, z, x))), True
+            return (term if same else times(term, self.call(helpers._copies, z, x))), True
         term = _scaled(zbar, partial)
         if self.sets.get(z) is not None and expr_set(partial, self.sets) == self.sets[z]:
-            return (term if same else self.call(_unbroadcast, term, x)), False
-        return self.call(_unbroadcast_from, term, z, x), False
+            return (term if same else self.call(helpers._unbroadcast, term, x)), False
+        return self.call(helpers._unbroadcast_from, term, z, x), False
 
     def call(self, helper, first, *shapes: str) -> ast.Call:
         """``helper(first, *shapes)``, each shape read from its :meth:`shape_source`."""
@@ -91,6 +92,13 @@ class ArrayAdjoints:
         self.needed.update(names)
         args = ([first] if first is not None else []) + [ast.Name(n, ast.Load()) for n in names]
         return ast.Call(global_name(helper.__name__, helper), args, [])
+
+
+def _helpers():
+    """The NumPy rules' module, with the helpers array adjoints call (loaded with NumPy)."""
+    from ..rules import numpy
+
+    return numpy
 
 
 def _top_order(fn: ir.Function) -> list[str]:

@@ -18,7 +18,6 @@ import ast
 import builtins
 import operator
 
-import numpy as np
 from dataclasses import replace
 
 from .. import ir
@@ -32,7 +31,6 @@ from ..rules import elementwise_rule, is_constant, lookup, lookup_array
 from .templates import (
     atom_expr,
     clone,
-    global_name,
     index_node,
     instantiate,
     instantiate_array,
@@ -41,6 +39,7 @@ from .templates import (
     plus,
     substitute,
     times,
+    zeros_like,
 )
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -374,8 +373,7 @@ class _Forward:
         if not self.arrays or not isinstance(a, (ir.Var, ir.Global)):
             return ir.Const(0.0)
         name = self.namer.fresh("_zero")
-        zeros = ast.Call(ast.Attribute(global_name("np", np), "zeros_like", ast.Load()),
-                         [atom_expr(a)], [])
+        zeros = zeros_like(atom_expr(a))
         out.append(ir.Assign(name, ir.Expr(zeros)))
         return ir.Var(name)
 

@@ -16,19 +16,15 @@ import math
 import operator
 from dataclasses import replace
 
-import numpy as np
-
 from .. import ir
 from ..ir.activity import active as find_active, is_list_op, partial_positions
 from ..front.names import Namer
 from ..rules import elementwise_rule, lookup_array
 from .array_adjoints import ArrayAdjoints
-from ..rules.joining import _add_items
-from ..rules.numpy import _spread
 from ..ir.shapes import resolve
 from .templates import (
     atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, local_reads, number,
-    plus,
+    plus, zeros_like,
 )
 
 
@@ -263,6 +259,8 @@ class _Reverse(ArrayAdjoints):
             return ir.Var(self.bar(param))
         if self.arrays:  # zeros shaped like param: 0.0 for a number, not a 0-d array
             self.needed.add(param)
+            from ..rules.numpy import _spread
+
             zeros = ast.Call(global_name("_spread", _spread),
                              [ast.Constant(0.0), ast.Name(param, ast.Load())], [])
             self.final_zeros.append(ir.Assign(self.bar(param), ir.Expr(zeros)))
@@ -274,9 +272,7 @@ class _Reverse(ArrayAdjoints):
         if not self.arrays:
             return ir.Const(0.0)
         self.needed.add(v)
-        call = ast.Call(ast.Attribute(global_name("np", np), "zeros_like", ast.Load()),
-                        [ast.Name(v, ast.Load())], [])
-        return ir.Expr(call)
+        return ir.Expr(zeros_like(ast.Name(v, ast.Load())))
 
     # adjoint bookkeeping
     def adjoint(self, v: str) -> ast.expr:
@@ -332,6 +328,8 @@ class _Reverse(ArrayAdjoints):
             self.assigned.add(v)  # already holds it: the adjoint variable was shared
             return
         if not first and self.arrays and v in self.lists:  # a list: add item by item
+            from ..rules.joining import _add_items
+
             expr = ast.Call(global_name("_add_items", _add_items),
                             [ast.Name(self.bar(v), ast.Load()), expr], [])
             first = True
@@ -538,6 +536,8 @@ class _Reverse(ArrayAdjoints):
         comment = s.origin.text if s.origin else ""
         array_rule = lookup_array(op.fn) if self.arrays and isinstance(op, ir.Op) else None
         if array_rule is not None:
+            from ..rules.numpy import _spread
+
             g = self.full_adjoint(z)
             for i in partial_positions(op):
                 arg = op.args[i]

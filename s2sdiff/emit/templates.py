@@ -32,6 +32,13 @@ def global_name(name: str, value: object) -> ast.Name:
     return node
 
 
+def zeros_like(node: ast.expr) -> ast.Call:
+    """``np.zeros_like(node)``."""
+    import numpy as np
+
+    return ast.Call(ast.Attribute(global_name("np", np), "zeros_like", ast.Load()), [node], [])
+
+
 def clone(node):
     """A copy of an expression tree; links to global objects are shared, not copied."""
     if isinstance(node, list):

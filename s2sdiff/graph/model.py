@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .render import dot_text, graphviz, repr_svg, save
 from .text import format_value, superscript
 
 
@@ -168,6 +166,8 @@ class Graph:
 
     # output (see ``render``)
     def to_dot(self) -> str:
+        from .render import dot_text
+
         return dot_text(self)
 
     @property
@@ -176,6 +176,8 @@ class Graph:
 
     def render(self, fmt: str = "svg") -> bytes:
         """The picture in ``fmt`` ("svg" or "png"), drawn by Graphviz's ``dot``."""
+        from .render import graphviz
+
         return graphviz(self, fmt)
 
     def to_svg(self) -> str:
@@ -184,9 +186,13 @@ class Graph:
     def to_png(self) -> bytes:
         return self.render("png")
 
-    def save(self, path) -> Path:
+    def save(self, path):
         """Write the graph to ``path``: .dot (text), .svg or .png (Graphviz); returns the Path."""
+        from .render import save
+
         return save(self, path)
 
     def _repr_svg_(self):
+        from .render import repr_svg
+
         return repr_svg(self)

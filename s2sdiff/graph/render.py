@@ -6,13 +6,10 @@ import html
 import shutil
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import S2SDiffError
+from .model import Edge, Graph, Node
 from .text import barred, dotted, format_value
-
-if TYPE_CHECKING:
-    from .model import Edge, Graph, Node
 
 _INSTALL = ("Graphviz's `dot` program is needed to render {fmt}; install it "
             "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "

@@ -23,28 +23,29 @@ import ast
 import numbers
 import operator
 
-import numpy as np
-
 from .. import ir
 
 _BINARY = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
            operator.mod, operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
            pow)
 _UNARY = (operator.neg, operator.pos, operator.abs, abs)
-_TERNARY = (np.where, np.clip)
 
 
 def broadcasts(fn, nargs: int, nkwargs: int = 0) -> bool:
     """True when ``fn`` called with ``nargs`` arguments has their broadcast shape."""
+    import numpy as np
+
     if nkwargs:
         return False
     if isinstance(fn, np.ufunc):
         return fn.nout == 1 and fn.nin == nargs
-    arity = {1: _UNARY, 2: _BINARY, 3: _TERNARY}.get(nargs, ())
+    arity = {1: _UNARY, 2: _BINARY, 3: (np.where, np.clip)}.get(nargs, ())
     return any(fn is f for f in arity)
 
 
 def _is_number(value) -> bool:
+    import numpy as np
+
     return isinstance(value, (numbers.Number, np.number, np.bool_))
 
 
@@ -52,6 +53,8 @@ def atom_set(a, sets: dict):
     """The set of an atom: a number has the empty set (shape ``()``); None if unknown."""
     if isinstance(a, ir.Var):
         return sets.get(a.name)
+    import numpy as np
+
     value = a.value
     for attr in getattr(a, "path", ()):
         value = getattr(value, attr, None)

@@ -28,7 +28,6 @@ from ..front.names import Namer
 from ..front.normalize import METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
-from ..rules.joining import JOINS
 
 BINARY = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -384,9 +383,10 @@ class _Builder:
         args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a)
                 if not isinstance(a, (ast.Slice, ast.Tuple)) else self.index(a, target, stmt)
                 for a in node.args]
-        if any(fn is j for j in JOINS) and node.args and isinstance(node.args[0], ast.Tuple):
+        joins = _joins(fn)
+        if joins and node.args and isinstance(node.args[0], ast.Tuple):
             args[0] = self.value(node.args[0])
-        if any(fn is j for j in JOINS) and args and isinstance(args[0], tuple):
+        if joins and args and isinstance(args[0], tuple):
             args[0] = self.sequence(args[0], node.args[0], stmt)
         if isinstance(node.func, ast.Name) and node.func.id == SETITEM \
                 and isinstance(args[0], ir.Var) and args[0].name in self.lists:
@@ -698,6 +698,12 @@ def _calls_user_function(func: ast.expr, where: SourceFunction) -> bool:
         return False
     return inspect.isfunction(obj) and lookup(obj) is None and not is_constant(obj) \
         and lookup_array(obj) is None and not _is_library(obj)
+
+
+def _joins(fn) -> bool:
+    """Whether ``fn`` joins a sequence of arrays (``np.concatenate``, ``np.stack``)."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and (fn is numpy.concatenate or fn is numpy.stack)
 
 
 def _is_library(fn) -> bool:

@@ -1,8 +1,6 @@
-"""Derivative rules.  Importing this package registers the built-in rules."""
+"""Derivative rules.  Importing this package registers the built-in scalar rules;
+the NumPy and SciPy rules are registered once NumPy or SciPy is imported."""
 
-from . import indexing as _indexing_rules  # noqa: F401  (registers array item reads)
-from . import joining as _joining_rules  # noqa: F401  (registers concatenate, stack)
-from . import numpy as _numpy_rules  # noqa: F401  (registers the NumPy rules)
 from . import scalar  # noqa: F401  (registers the scalar rules)
 from .registry import (
     ArrayRule,
@@ -15,17 +13,24 @@ from .registry import (
     lookup,
     lookup_array,
     partials,
+    register_when_imported,
     vjp,
 )
 
+register_when_imported("numpy", "s2sdiff.rules.numpy", "s2sdiff.rules.indexing",
+                       "s2sdiff.rules.joining")
+register_when_imported("scipy.special", "s2sdiff.rules.scipy")
 
 
 def elementwise_rule(fn, nargs: int, arrays: bool):
     """The partials rule of ``fn``; in array code, the NumPy rule of ``abs``, ``**``…"""
     if arrays:
-        fn = _numpy_rules.ARRAY_EQUIVALENTS.get(fn, fn)
+        from .numpy import ARRAY_EQUIVALENTS
+
+        fn = ARRAY_EQUIVALENTS.get(fn, fn)
     return lookup(fn, nargs)
 
 
-__all__ = ["elementwise_rule", "ArrayRule", "Rule", "all_rules", "constant", "helper", "is_constant", "jvp",
-           "lookup", "lookup_array", "partials", "vjp"]
+__all__ = ["elementwise_rule", "ArrayRule", "Rule", "all_rules", "constant", "helper",
+           "is_constant", "jvp", "lookup", "lookup_array", "partials", "register_when_imported",
+           "vjp"]

@@ -638,24 +638,6 @@ def _(x, ord=None, axis=None, keepdims=False, *, out):
             / np.where(out == 0, 1.0, out),)
 
 
-try:  # scipy is optional
-    from scipy.special import logsumexp as _logsumexp
-except ImportError:  # pragma: no cover
-    _logsumexp = None
-
-if _logsumexp is not None:
-
-    @vjp(_logsumexp)
-    def _(g, a, axis=None, b=None, keepdims=False, return_sign=False, *, out):
-        return (_check_logsumexp(b, return_sign)
-                * _keep(g, axis, keepdims) * np.exp(a - _keep(out, axis, keepdims)),)
-
-    @jvp(_logsumexp)
-    def _(a, axis=None, b=None, keepdims=False, return_sign=False, *, out):
-        return (_check_logsumexp(b, return_sign) * np.sum(
-            a_dot * np.exp(a - _keep(out, axis, keepdims)), axis=axis, keepdims=keepdims),)  # noqa: F821
-
-
 # ----------------------------------------------------------- linear algebra
 
 

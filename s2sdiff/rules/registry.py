@@ -29,7 +29,9 @@ and :func:`lookup` takes the number of arguments of the call.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
+import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -56,7 +58,26 @@ _GENERATION = [0]  # counts registrations: derivatives generated before one are 
 def generation() -> int:
     """How many times rules were registered; part of the cache key of generated code."""
     return _GENERATION[0]
+
+
 _CONSTANT: dict[int, object] = {}
+
+# The rules of a library are registered once the library is imported (by the user's
+# code): ``import s2sdiff`` imports neither NumPy nor SciPy.  library -> rule modules
+_LAZY: dict[str, list[str]] = {}
+
+
+def register_when_imported(library: str, *modules: str) -> None:
+    """Import the rule ``modules`` once ``library`` is imported (checked at each query)."""
+    _LAZY.setdefault(library, []).extend(modules)
+    _load_imported()
+
+
+def _load_imported() -> None:
+    """Register the rules of the libraries imported since the last query."""
+    for library in [name for name in _LAZY if name in sys.modules]:
+        for module in _LAZY.pop(library):
+            importlib.import_module(module)
 
 
 def _key(fn: object) -> int:
@@ -136,6 +157,8 @@ def lookup(fn: object, nargs: int | None = None) -> Rule | None:
     Without ``nargs``, the default rule.  With it, the rule registered for
     that arity, else the default rule if it has ``nargs`` parameters.
     """
+    if _LAZY:
+        _load_imported()
     key = id(fn)  # _key, inlined: rules are looked up for every operation
     rule = _RULES.get((key, nargs)) if nargs is not None else None
     if rule is None:
@@ -147,11 +170,15 @@ def lookup(fn: object, nargs: int | None = None) -> Rule | None:
 
 def is_constant(fn: object) -> bool:
     """True when ``fn`` is registered as having no derivative."""
+    if _LAZY:
+        _load_imported()
     return _CONSTANT.get(_key(fn)) is fn
 
 
 def all_rules() -> list[Rule]:
     """Every registered partials rule, in registration order."""
+    if _LAZY:
+        _load_imported()
     return list(_RULES.values())
 
 
@@ -223,6 +250,8 @@ def _array_register(fns, kind: str, leading: tuple[str, ...]):
 
 def lookup_array(fn: object) -> ArrayRule | None:
     """The VJP/JVP rule of ``fn``, or None."""
+    if _LAZY:
+        _load_imported()
     rule = _ARRAY_RULES.get(id(fn))  # _key, inlined
     return rule if rule is not None and rule.fn is fn else None
 
