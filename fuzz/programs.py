@@ -14,8 +14,10 @@ conditional expressions, ``if``/``elif``/``else`` on float comparisons
 ``range(...)``, ``while`` loops driven by an integer counter (including
 ``while True`` with ``break``), ``break``/``continue``, early returns, tuple
 assignments and swaps, augmented assignments, reassigned parameters, calls to
-helpers with keyword arguments and defaults, and local names that shadow the
-names s2sdiff generates (``x_bar``, ``_tape``, ``_t1``…).
+helpers with keyword arguments and defaults, recursive helpers (a depth
+argument counted down to 0, one or two recursive calls per level), chains of
+up to 12 helpers each calling the one below twice, and local names that shadow
+the names s2sdiff generates (``x_bar``, ``_tape``, ``_t1``…).
 
 Values stay bounded: inside loops right-hand sides are squashed (``tanh``,
 ``sin``, convex combinations), and every candidate is run under plain Python
@@ -56,6 +58,8 @@ class Config:
     max_helpers: int = 2
     shadow_names: float = 0.15  # share of programs whose locals shadow generated names
     kwonly: float = 0.1         # share of helpers with a keyword-only parameter
+    recursion: float = 0.12     # share of programs with a recursive helper
+    chain: float = 0.08         # share of programs with a deep chain of helpers
     numpy: bool = False         # reserved: NumPy programs (see module docstring)
 
 
@@ -79,7 +83,7 @@ class Program:
         return rename(self.source, tag)
 
 
-_FUNC_NAME = re.compile(r"\b(f|h\d+)(?=\()")
+_FUNC_NAME = re.compile(r"\b(f|h\d+|r\d+|c\d+)(?=\()")
 
 
 def rename(source: str, tag: str) -> str:
@@ -220,8 +224,10 @@ class _Gen:
         return base
 
     def helper_call(self, sc: _Scope, d: int) -> str:
-        name, params, ndefaults, kwonly = self.rng.choice(self.current_helpers)
+        name, params, ndefaults, kwonly, *fixed = self.rng.choice(self.current_helpers)
         self.constructs.add("call")
+        if fixed:  # a recursion depth or chain: a float and a small integer
+            return f"{name}({self.expr(sc, d + 1)}, {self.rng.randint(0, fixed[0])})"
         required = params[: len(params) - ndefaults]
         optional = params[len(params) - ndefaults:]
         args = [self.expr(sc, d + 1) for _ in required]
@@ -423,6 +429,37 @@ class _Gen:
         return out
 
 
+    def recursive(self, name: str) -> list[str]:
+        """``name(p, n)``: recursion down to ``n <= 0``, once or twice per level."""
+        self.constructs.add("recursion")
+        self.params = ["p"]
+        sc = _Scope(["p"])
+        out = [f"def {name}(p, n):", "    if n <= 0:", f"        return {self.expr(sc)} + p"]
+        first = f"{name}({self.squash(sc, None)}, n - 1)"
+        if self.rng.random() < 0.4:
+            self.constructs.add("tree-recursion")
+            second = f"{name}({self.squash(sc, 'p')}, n - 2)"
+            out.append(f"    return 0.5 * {first} + 0.5 * math.tanh({second})")
+        else:
+            out.append(f"    return {self.squash(sc, 'p')} + 0.5 * {first}")
+        return out
+
+    def chain(self, k: int) -> list[str]:
+        """``c0`` … ``c{k}``, each calling the one below twice in a loop: inlined, the
+        last would hold 2**k copies of the first."""
+        self.constructs.add("chain")
+        self.params = ["p"]
+        sc = _Scope(["p"])
+        lines = ["def c0(p, n):", f"    return {self.squash(sc, 'p')}", "", ""]
+        for i in range(1, k + 1):
+            lines += [f"def c{i}(p, n):",
+                      "    s = 0.0",
+                      "    for i in range(2):",
+                      f"        s = s + 0.5 * c{i - 1}(p + 0.1 * i, n)",
+                      "    return s", "", ""]
+        return lines
+
+
 def _runs_ok(source: str, nparams: int, rng: random.Random) -> bool:
     ns: dict = {"math": math}
     try:
@@ -450,6 +487,13 @@ def generate(seed: int, cfg: Config = Config()) -> Program:
         gen = _Gen(rng, cfg)
         lines: list[str] = []
         try:
+            if rng.random() < cfg.recursion:
+                lines += gen.recursive("r1") + ["", ""]
+                gen.current_helpers.append(("r1", ["p"], 0, [], 4))
+            if rng.random() < cfg.chain:
+                k = rng.randint(3, 12)
+                lines += gen.chain(k)
+                gen.current_helpers.append((f"c{k}", ["p"], 0, [], 0))
             for h in range(rng.randint(0, cfg.max_helpers)):
                 np_ = rng.randint(1, 3)
                 hparams = list(("p", "q", "r")[:np_])

@@ -15,3 +15,10 @@ def test_shapes_docstring():
 
     result = doctest.testmod(shapes)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_types_docstring():
+    from s2sdiff.ir import types
+
+    result = doctest.testmod(types)
+    assert result.attempted > 0 and result.failed == 0

@@ -1,0 +1,439 @@
+"""Abstract values: what the generated code may assume about each value.
+
+A transform is generated for the abstract values of its arguments, as
+``jax.jit`` traces for shapes and dtypes.  A number is a :class:`Num` (its
+Python kind); an array is an :class:`Arr`: its dtype, its number of
+dimensions and which dimensions have length 1.  Sizes stay unknown, yet that
+is enough to decide broadcasting exactly: where two operands of a
+broadcasting operation both have a dimension not known to be 1, the program
+ran only if the two sizes are equal.  So two values of the same number of
+dimensions and the same dimensions of length 1 have the same shape, and the
+reverse sweep knows, before running, where an adjoint must be summed back to
+an operand's shape (``g.sum(axis=0)``) and where nothing broadcasts.
+
+``infer(fn, args)`` gives the abstract value of every SSA value of ``fn``
+(``None`` where it cannot tell: a value of an unknown function, a container).
+
+>>> import operator
+>>> body = (ir.Assign("a", ir.Op(operator.mul, (ir.Var("x"), ir.Var("w")), "*")),)
+>>> fn = ir.Function("f", ("x", "w"), body, ir.Var("a"))
+>>> infer(fn, {"x": Arr("float64", (False, False)), "w": Arr("float64", (False,))})["a"]
+Arr(dtype='float64', ones=(False, False))
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+import sys
+from dataclasses import dataclass
+
+from . import nodes as ir
+
+
+@dataclass(frozen=True)
+class Num:
+    """A Python number: ``kind`` is "float", "int", "bool" or "complex"."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Arr:
+    """A NumPy array: its dtype's name, and per dimension whether its length is 1."""
+
+    dtype: str
+    ones: tuple[bool, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.ones)
+
+
+FLOAT, INT, BOOL = Num("float"), Num("int"), Num("bool")
+
+
+def abstract(value):
+    """The abstract value of a run-time value (None for one it does not describe)."""
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int):
+        return INT
+    if isinstance(value, float):
+        return FLOAT
+    if isinstance(value, complex):
+        return Num("complex")
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, (numpy.ndarray, numpy.generic)):
+        return Arr(value.dtype.name, tuple(n == 1 for n in numpy.shape(value)))
+    return None
+
+
+def signature(values) -> tuple:
+    """The abstract values of the arguments of a call: the key of generated code."""
+    return tuple(abstract(v) for v in values)
+
+
+# ---------------------------------------------------------------- combining
+
+
+def _dtype(a):
+    """What NumPy's promotion needs: a dtype for an array, a Python type for a number
+    (Python numbers are weak: ``float32_array * 2.0`` stays float32)."""
+    if isinstance(a, Arr):
+        return a.dtype
+    return {"float": 0.0, "int": 0, "bool": False, "complex": 0j}[a.kind]
+
+
+def promote(*values):
+    """The abstract value of a broadcasting operation's result, dtype by NumPy's rules."""
+    if any(v is None for v in values):
+        return None
+    arrays = [v for v in values if isinstance(v, Arr)]
+    if not arrays:
+        kinds = {v.kind for v in values}
+        for kind in ("complex", "float", "int", "bool"):
+            if kind in kinds:
+                return Num(kind)
+    import numpy
+
+    dtype = numpy.result_type(*map(_dtype, values)).name
+    ndim = max(a.ndim for a in arrays)
+    ones = []
+    for axis in range(ndim):  # aligned from the right, as broadcasting aligns
+        dims = [a.ones[axis - ndim + a.ndim] for a in arrays if axis - ndim + a.ndim >= 0]
+        ones.append(all(dims))
+    return Arr(dtype, tuple(ones))
+
+
+def join(a, b):
+    """The abstract value of a φ: what both sides have in common."""
+    if a == b:
+        return a
+    if isinstance(a, Arr) and isinstance(b, Arr) and a.ndim == b.ndim:
+        import numpy
+
+        return Arr(numpy.result_type(a.dtype, b.dtype).name,
+                   tuple(x and y for x, y in zip(a.ones, b.ones)))
+    if isinstance(a, Num) and isinstance(b, Num):
+        return promote(a, b)
+    return None
+
+
+def with_dtype(a, dtype: str):
+    """``a`` with its dtype (or kind) replaced: ``bool`` for comparisons."""
+    if isinstance(a, Arr):
+        return Arr(dtype, a.ones)
+    if isinstance(a, Num):
+        return Num({"bool": "bool", "float64": "float"}.get(dtype, a.kind))
+    return None
+
+
+def floating(a):
+    """``a`` as the result of a function that gives floats (``sin``, true division)."""
+    if isinstance(a, Num):
+        return Num("complex") if a.kind == "complex" else FLOAT
+    if isinstance(a, Arr):
+        import numpy
+
+        kind = numpy.dtype(a.dtype).kind
+        return a if kind in "fc" else Arr("float64", a.ones)
+    return None
+
+
+# ---------------------------------------------------------------- the pass
+
+
+def infer(fn: ir.Function, args: dict, callee_types=None) -> dict:
+    """The abstract value of every name of ``fn`` given those of its parameters.
+
+    ``callee_types(callee, arg_values)`` gives the abstract value of a call of a
+    function that stays a call (None: unknown).
+    """
+    env = dict(args)
+    _Infer(env, callee_types).block(fn.statements)
+    return env
+
+
+class _Infer:
+    def __init__(self, env: dict, callee_types):
+        self.env = env
+        self.callee_types = callee_types
+
+    def atom(self, a):
+        if isinstance(a, ir.Var):
+            return self.env.get(a.name)
+        if isinstance(a, ir.Const):
+            return abstract(a.value)
+        if isinstance(a, ir.Global):
+            value = a.value
+            for attr in a.path:
+                value = getattr(value, attr, None)
+            return abstract(value)
+        if isinstance(a, ir.Op):
+            return self.op(a)
+        return None
+
+    def block(self, stmts) -> None:
+        for s in stmts:
+            self.stmt(s)
+
+    def stmt(self, s) -> None:
+        env = self.env
+        if isinstance(s, ir.Assign) and isinstance(s.target, str):
+            value = self.atom(s.value) if not isinstance(s.value, ir.Expr) else None
+            env[s.target] = join(env[s.target], value) if s.accumulate and s.target in env \
+                else value
+        elif isinstance(s, ir.Unpack):
+            for name in s.names:
+                env[name] = None
+            result = self.atom(s.value)
+            if isinstance(result, tuple):
+                _unpack(env, s.targets, result)
+        elif isinstance(s, ir.If):
+            self.block(s.then)
+            firsts = {p.target: self.atom(p.first) for p in s.phis}
+            self.block(s.orelse)
+            for p in s.phis:
+                env[p.target] = join(firsts[p.target], self.atom(p.second))
+        elif isinstance(s, ir.Loop):
+            self.loop(s)
+        elif isinstance(s, ir.Pop):
+            for name in s.values:
+                env[name] = None
+        else:
+            for name in ir.writes(s):
+                env[name] = None
+
+    def loop(self, s: ir.Loop) -> None:
+        """A loop's carried values start as their entry values and widen until the
+        body changes them no more (joins only lose facts: a few rounds suffice)."""
+        env = self.env
+        if s.var:
+            env[s.var] = INT
+        for p in s.phis:
+            env[p.target] = self.atom(p.first)
+        for _ in range(8):
+            self.block(s.body)
+            changed = False
+            for p in s.phis:
+                new = join(env[p.target], self.atom(p.second))
+                if new != env[p.target]:
+                    env[p.target], changed = new, True
+            if not changed:
+                return
+        for p in s.phis:
+            env[p.target] = None
+        self.block(s.body)
+
+    def op(self, op: ir.Op):
+        args = [self.atom(a) for a in op.args]
+        if isinstance(op.fn, ir.Callee):
+            if self.callee_types is None:
+                return None
+            return self.callee_types(op.fn, tuple(self.atom(a) for a in ir.call_values(op)))
+        rule = _rule(op.fn, op.syntax)
+        if rule is None:
+            return None
+        kwargs = {k: v.value if isinstance(v, ir.Const) else _UNKNOWN for k, v in op.kwargs}
+        consts = [a.value if isinstance(a, ir.Const) else _UNKNOWN for a in op.args]
+        try:
+            return rule(args, consts, kwargs)
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+
+
+def _unpack(env: dict, targets, value) -> None:
+    if isinstance(targets, str):
+        env[targets] = value
+    elif isinstance(value, tuple) and len(value) == len(targets):
+        for t, v in zip(targets, value):
+            _unpack(env, t, v)
+
+
+_UNKNOWN = object()  # a constant argument whose value is not known
+
+
+# ---------------------------------------------------------------- the rules
+
+
+def _rule(fn, syntax: str):
+    if syntax in _SYNTAX:
+        return _SYNTAX[syntax]
+    found = _RULES.get(id(fn))
+    if found is not None and found[0] is fn:
+        return found[1]
+    if "numpy" in sys.modules and not _NUMPY_LOADED:
+        _load_numpy_rules()
+        return _rule(fn, syntax)
+    return None
+
+
+def _broadcast(args, consts, kwargs):
+    return promote(*args)
+
+
+def _divide(args, consts, kwargs):
+    return floating(promote(*args))
+
+
+def _compare(args, consts, kwargs):
+    return with_dtype(promote(*args), "bool")
+
+
+def _first(args, consts, kwargs):
+    return args[0]
+
+
+def _to_float(args, consts, kwargs):
+    return floating(args[0])
+
+
+def _number(kind: str):
+    return lambda args, consts, kwargs: Num(kind)
+
+
+def _subscript(args, consts, kwargs):
+    """``x[index]``: basic indexing (integers, slices, ``None``, ``...``) by the rules."""
+    x, index = args[0], consts[1]
+    if isinstance(x, tuple) and isinstance(index, int) and not isinstance(index, bool):
+        return x[index]
+    if not isinstance(x, Arr):
+        return None
+    items = index if isinstance(index, tuple) else (index,)
+    if any(i is _UNKNOWN for i in items):
+        if len(items) == 1 and isinstance(args[1], Num) and args[1].kind in ("int", "bool"):
+            return Arr(x.dtype, x.ones[1:]) if x.ones[1:] else Arr(x.dtype, ())
+        return None
+    ones, dims = [], list(x.ones)
+    expanded = []
+    for i in items:
+        if i is Ellipsis:
+            expanded += [slice(None)] * (len(dims) - sum(1 for j in items if j is not None
+                                                        and j is not Ellipsis))
+        else:
+            expanded.append(i)
+    for i in expanded:
+        if i is None:
+            ones.append(True)
+        elif isinstance(i, bool) or not isinstance(i, (int, slice)):
+            return None
+        elif isinstance(i, int):
+            dims.pop(0)
+        else:
+            one = dims.pop(0)
+            ones.append(one if i == slice(None) else False)
+    return Arr(x.dtype, tuple(ones + dims))
+
+
+def _reduce(dtype=None):
+    """``sum``/``mean``/``max``… over ``axis`` (None: all), ``keepdims``."""
+
+    def rule(args, consts, kwargs):
+        x = args[0]
+        if not isinstance(x, Arr):
+            return floating(x) if dtype == "float" else x
+        axis = consts[1] if len(consts) > 1 else kwargs.get("axis")
+        keep = kwargs.get("keepdims", False)
+        if axis is _UNKNOWN or keep is _UNKNOWN:
+            return None
+        kind = x.dtype
+        if dtype == "float":
+            kind = floating(x).dtype
+        elif dtype == "sum" and x.dtype == "bool":
+            kind = "int64"
+        if axis is None:
+            return Arr(kind, (True,) * x.ndim) if keep else Arr(kind, ())
+        axes = {a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
+        ones = tuple(True if i in axes else one for i, one in enumerate(x.ones)) if keep \
+            else tuple(one for i, one in enumerate(x.ones) if i not in axes)
+        return Arr(kind, ones)
+
+    return rule
+
+
+def _matmul(args, consts, kwargs):
+    a, b = args
+    if not (isinstance(a, Arr) and isinstance(b, Arr)) or not a.ndim or not b.ndim:
+        return None
+    dtype = promote(with_dtype(a, a.dtype), b).dtype
+    if a.ndim == 1 and b.ndim == 1:
+        return Arr(dtype, ())
+    if b.ndim == 1:
+        return Arr(dtype, a.ones[:-1])
+    if a.ndim == 1:
+        return Arr(dtype, b.ones[:-2] + b.ones[-1:])
+    lead = promote(Arr(dtype, a.ones[:-2]), Arr(dtype, b.ones[:-2]))
+    return Arr(dtype, lead.ones + (a.ones[-2], b.ones[-1]))
+
+
+def _transpose(args, consts, kwargs):
+    x = args[0]
+    axes = consts[1] if len(consts) > 1 else kwargs.get("axes")
+    if not isinstance(x, Arr) or axes is _UNKNOWN:
+        return None
+    order = reversed(range(x.ndim)) if axes is None else axes
+    return Arr(x.dtype, tuple(x.ones[i] for i in order))
+
+
+def _reshape(args, consts, kwargs):
+    x, shape = args[0], consts[1] if len(consts) > 1 else kwargs.get("shape")
+    if not isinstance(x, Arr) or shape is _UNKNOWN:
+        return None
+    shape = shape if isinstance(shape, tuple) else (shape,)
+    return Arr(x.dtype, tuple(n == 1 for n in shape))
+
+
+_SYNTAX = {
+    "+": _broadcast, "-": _broadcast, "*": _broadcast, "/": _divide, "**": _broadcast,
+    "//": _broadcast, "%": _broadcast, "@": _matmul,
+    "<": _compare, "<=": _compare, ">": _compare, ">=": _compare, "==": _compare,
+    "!=": _compare, "u-": _first, "subscript": _subscript,
+}
+
+_RULES: dict[int, tuple] = {}
+_NUMPY_LOADED = False
+
+
+def _register(rule, *fns) -> None:
+    for fn in fns:
+        _RULES[id(fn)] = (fn, rule)
+
+
+_register(_to_float, float, math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt,
+          math.tanh, math.sinh, math.cosh, math.atan, math.asin, math.acos, math.erf,
+          math.log1p, math.expm1, math.atan2, math.hypot, math.pow)
+_register(_number("int"), len, int, round, math.floor, math.ceil)
+_register(_broadcast, abs, builtins.min, builtins.max, operator.add, operator.sub, operator.mul,
+          operator.neg, pow)
+
+
+def _load_numpy_rules() -> None:
+    """The rules of NumPy's functions (registered once NumPy is imported)."""
+    global _NUMPY_LOADED
+    import numpy as np
+
+    _NUMPY_LOADED = True
+    ufuncs = [f for f in vars(np).values() if isinstance(f, np.ufunc) and f.nout == 1]
+    for f in ufuncs:
+        if f.nin == 1:
+            kinds = set(f.types[0].split("->")[1]) if f.types else set()
+            _register(_to_float if kinds <= set("efdgFDG") else _first, f)
+        elif f.nin == 2:
+            _register(_broadcast, f)
+    _register(_divide, np.divide, np.true_divide, np.arctan2, np.hypot, np.logaddexp,
+              np.power)
+    _register(_compare, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
+              np.not_equal, np.logical_and, np.logical_or, np.isnan, np.isfinite)
+    _register(lambda a, c, k: promote(*a[1:3]), np.where)
+    _register(_first, np.clip, np.copy, np.negative, np.abs, np.absolute)
+    _register(_reduce("sum"), np.sum, np.prod)
+    _register(_reduce(), np.max, np.min, np.amax, np.amin)
+    _register(_reduce("float"), np.mean, np.var, np.std)
+    _register(_matmul, np.matmul, np.dot)
+    _register(_transpose, np.transpose)
+    _register(_reshape, np.reshape)
+    _register(lambda a, c, k: tuple(INT for _ in a[0].ones) if isinstance(a[0], Arr) else None,
+              np.shape)
+    _register(_number("int"), np.size, np.ndim)
