@@ -397,10 +397,15 @@ class _Lifted:
                 stop = exc
         for i, name in enumerate(self.names):
             result = PairResult(mode, out, name, "")
-            if obtained is not None:
-                self.symbolic(result, self.full, obtained[i], computed, i)
-            elif stop is None:
-                stop = self.along_paths(result, lift, computed, i)
+            try:
+                if obtained is not None:
+                    self.symbolic(result, self.full, obtained[i], computed, i)
+                elif stop is None:
+                    stop = self.along_paths(result, lift, computed, i)
+            except (TypeError, ValueError, RecursionError) as exc:  # inside SymPy's own code
+                stop = Stop("SymPy", f"{type(exc).__name__}: {exc}")
+                report.notes.append(f"SymPy failed on ∂{out}/∂{name} ({mode}): {stop.reason}")
+                result.kind = ""
             if stop is not None and not result.kind:
                 self.finite_differences(result, computed, i, stop)
             elif result.ok and self.others:
