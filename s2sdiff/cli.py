@@ -25,8 +25,8 @@ import sys
 import tempfile
 import traceback
 
-from . import __version__, codegen, frontend, ir, normalize, ssa, static, transforms
-from .errors import LocatedError, S2SDiffError
+from . import __version__, codegen, frontend, imports, ir, normalize, safe, ssa, static, transforms
+from .errors import LocatedError, NoRuleError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -49,8 +49,10 @@ class UsageError(S2SDiffError):
 class Target:
     """``path/to/module.py:func`` or ``package.module:func``, located without importing."""
 
-    def __init__(self, spec: str):
+    def __init__(self, spec: str, imports=(), values_needed: bool = False):
         self.spec = spec
+        self.imports = tuple(imports)
+        self.values_needed = values_needed  # refuse values known only at run time
         left, sep, func = spec.rpartition(":")
         if not sep or not left or not func:
             raise UsageError(f"target {spec!r} must be MODULE:FUNCTION, e.g. "
@@ -79,8 +81,39 @@ class Target:
         self.root = root
 
     def load(self):
-        project = static.Project([self.root])
-        return static.load_function(self.filename, self.function, project=project)
+        """The parsed function; the modules named with ``--import`` (or in pyproject.toml)
+        are imported first, the rest of the user's code is only read."""
+        return static.load_function(self.filename, self.function, project=self.project())
+
+    def project(self) -> static.Project:
+        search = [os.getcwd()] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                                  if p]
+        named = self.imports + imports.configured(os.path.dirname(self.filename))
+        for name in named:
+            try:
+                safe.dotted_name(name)
+            except safe.UnsafeError as exc:
+                raise UsageError(f"--import: {exc}") from None
+        policy = imports.Policy(named, [self.root] + search)
+        policy.import_named()
+        return static.Project([self.root], search, policy, self.values_needed)
+
+    def rendered(self, render):
+        """``render()``, its refusal to import from this module explained, when Python
+        cannot import the module by name (``my-model.py``)."""
+        try:
+            return render()
+        except safe.UnsafeError:
+            if not self.module.startswith("<"):
+                raise
+            stem = os.path.splitext(os.path.basename(self.filename))[0]
+            better = re.sub(r"\W", "_", stem)
+            better = better if better[:1].isalpha() else "m_" + better
+            raise UsageError(
+                f"{_shown(self.filename)}: {self.function} reads names this module binds when "
+                "it runs, so the generated module must import them from it, but Python cannot "
+                f"import a file named {os.path.basename(self.filename)!r}; rename it (e.g. "
+                f"{better}.py) or make those names literals") from None
 
 
 # ---------------------------------------------------------------- pipelines
@@ -226,8 +259,8 @@ def sort_imports(source: str) -> str:
 
 def default_output(target: Target, kind: str) -> str:
     directory = os.path.dirname(target.filename)
-    stem = target.module.rpartition(".")[2]
-    if stem == "__init__":  # pragma: no cover - module_name_of strips it
+    stem = os.path.splitext(os.path.basename(target.filename))[0]
+    if stem == "__init__":
         stem = os.path.basename(directory)
     return os.path.join(directory, f"{stem}_{_KINDS[kind][1]}_{target.function}.py")
 
@@ -259,11 +292,14 @@ def header(target: Target, args, gen: transforms.Generated, output: str | None) 
         command += ["--mode", mode]
     if getattr(args, "value", False):
         command.append("--value")
+    for name in target.imports:
+        command += ["--import", name]
     command += ["-o", out]
+    source, shell = safe.comment(source), safe.comment(" ".join(_quote(c) for c in command))
     return (f"{title} of {target.function} ({source}) with respect to {', '.join(names)}.\n\n"
             f"{MARKER} {__version__} from {source}:{target.function}; do not edit.\n"
             f"Regenerate{where} with:\n\n"
-            f"    {' '.join(_quote(c) for c in command)}\n")
+            f"    {shell}\n")
 
 
 def _portable(path: str) -> str:
@@ -333,7 +369,7 @@ def write_atomically(path: str, text: str) -> bool:
 # ---------------------------------------------------------------- commands
 
 def cmd_generate(args) -> int:
-    target = Target(args.target)
+    target = Target(args.target, args.imports)
     where = target.load()
     gen = derive(where, args.command, _wrt_option(args.wrt), getattr(args, "mode", "auto"),
                  getattr(args, "value", False))
@@ -350,8 +386,8 @@ def cmd_generate(args) -> int:
                              "not generate (its header has no s2sdiff marker); use --force")
         if not os.path.isdir(os.path.dirname(output)):
             raise UsageError(f"{_shown(output)}: the directory does not exist")
-    source = render(list(gen.functions), header(target, args, gen, output), gen.wrapper,
-                    where)
+    source = target.rendered(lambda: render(list(gen.functions), header(target, args, gen, output),
+                                            gen.wrapper, where))
     if to_stdout:
         sys.stdout.write(source)
         return EXIT_OK
@@ -367,7 +403,7 @@ def _shown(path: str) -> str:
 
 
 def cmd_show(args) -> int:
-    target = Target(args.target)
+    target = Target(args.target, args.imports)
     where = target.load()
     stage = args.stage
     if stage == "source":
@@ -383,7 +419,7 @@ def cmd_show(args) -> int:
         kind = "grad" if stage == "reverse" else "jvp"
         mode = "reverse" if stage == "reverse" else "forward"
         gen = derive(where, kind, _wrt_option(args.wrt), mode)
-        text = render(list(gen.functions), extra=gen.wrapper, where=where)
+        text = target.rendered(lambda: render(list(gen.functions), extra=gen.wrapper, where=where))
     _print_code(text.rstrip("\n") + "\n", args.color)
     return EXIT_OK
 
@@ -411,7 +447,7 @@ def cmd_check(args) -> int:
     if verify is None or not hasattr(verify, "check"):
         raise UsageError(f"`s2sdiff check` is not available yet in s2sdiff {__version__} "
                          "(the SymPy verifier is being added)")
-    target = Target(args.target)
+    target = Target(args.target, args.imports, values_needed=not args.run_module)
     wrt = _wrt_option(args.wrt)
     if args.run_module:
         ssa.build(target.load())  # report errors in the source first, without running it
@@ -485,6 +521,7 @@ def parser() -> argparse.ArgumentParser:
                        f"<module>_{kind}_<func>.py beside the source; '-' for stdout)")
         g.add_argument("--force", action="store_true",
                        help="overwrite FILE even if s2sdiff did not generate it")
+        add_import_option(g)
         if kind == "grad":
             g.add_argument("--mode", default="reverse", choices=("reverse", "forward"),
                            help="reverse (default) or forward mode (one jvp per input)")
@@ -504,6 +541,7 @@ def parser() -> argparse.ArgumentParser:
                    choices=("source", "normalized", "ssa", "reverse", "forward"))
     s.add_argument("--wrt", metavar="X,Y", help="for the reverse and forward stages")
     s.add_argument("--color", default="auto", choices=("auto", "always", "never"))
+    add_import_option(s)
     s.set_defaults(run=cmd_show)
 
     c = sub.add_parser("check", help="verify the derivatives of a function with SymPy",
@@ -514,6 +552,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--run-module", action="store_true",
                    help="check the live function of the imported module (this runs its top "
                         "level); by default the module is only read")
+    add_import_option(c)
     c.set_defaults(run=cmd_check)
 
     gr = sub.add_parser("graph", help="draw the computational graph of a function",
@@ -521,6 +560,14 @@ def parser() -> argparse.ArgumentParser:
     gr.add_argument("rest", nargs=argparse.REMAINDER)
     gr.set_defaults(run=cmd_graph)
     return p
+
+
+def add_import_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--import", dest="imports", action="append", default=[], metavar="NAME",
+                   help="import module NAME (this runs its code, e.g. the derivative rules it "
+                        "registers); without it only the standard library, NumPy and SciPy "
+                        "are imported and your modules are only read (repeatable; also "
+                        "[tool.s2sdiff] import = [...] in pyproject.toml)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -533,8 +580,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except S2SDiffError as exc:
         located = isinstance(exc, LocatedError) and exc.location is not None
+        if isinstance(exc, NoRuleError):
+            exc.hint += ("; the command sees rules registered in a module you name with "
+                         "--import MODULE")
         if located:  # compiler style: the file as the user would type it
             exc.location.filename = _shown(exc.location.filename)
+        if isinstance(exc, LocatedError):
             exc.args = (exc._render(),)
         print(("" if located else "s2sdiff: error: ") + str(exc), file=sys.stderr)
         return EXIT_USAGE

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import ast
 import builtins
-import importlib
 import importlib.machinery
 import io
 import os
 import tokenize
 import types
 
-from . import frontend
+from . import frontend, safe
 from .errors import Location, NameResolutionError, S2SDiffError
+from .imports import Policy, refusal
 
 
 class SourceReadError(S2SDiffError):
@@ -58,7 +58,8 @@ def module_name_of(filename: str) -> tuple[str, str]:
     """The import name of a ``.py`` file and the directory it is imported from.
 
     ``pkg/sub/mod.py`` (with ``__init__.py`` files) is ``pkg.sub.mod`` from
-    the parent of ``pkg``.
+    the parent of ``pkg``.  A file Python cannot import by name (``my-model.py``,
+    ``model.v2.py``) is named ``<my-model>``, which no import line accepts.
     """
     path = os.path.abspath(filename)
     directory, base = os.path.split(path)
@@ -67,7 +68,10 @@ def module_name_of(filename: str) -> tuple[str, str]:
     while os.path.isfile(os.path.join(directory, "__init__.py")):
         directory, package = os.path.split(directory)
         parts.insert(0, package)
-    return ".".join(parts) or stem, directory
+    name = ".".join(parts) or stem
+    if not all(safe.is_identifier(p) for p in parts):
+        name = f"<{name}>"
+    return name, directory
 
 
 def find_module_file(name: str, path: list[str]) -> str | None:
@@ -124,10 +128,21 @@ _DYNAMIC = object()  # a name bound in a way the static reader does not evaluate
 
 
 class Project:
-    """The user modules of one run, parsed once each; ``roots`` are where user code lives."""
+    """The user modules of one run, parsed once each.
 
-    def __init__(self, roots: list[str]):
+    ``roots`` are the folders of the user's code (the target's package root
+    first); ``search`` are more folders whose modules are read, not imported
+    (the current directory, ``PYTHONPATH``); ``policy`` says which modules may
+    be imported (``imports``).
+    """
+
+    def __init__(self, roots: list[str], search: list[str] = (), policy: Policy | None = None,
+                 values_needed: bool = False):
+        self.values_needed = values_needed  # a value known only at run time is an error
         self.roots = [os.path.abspath(r) for r in roots]
+        self.search = [d for d in dict.fromkeys(os.path.abspath(p) for p in search)
+                       if d not in self.roots]
+        self.policy = policy or Policy(user_dirs=self.roots + self.search)
         self.modules: dict[str, StaticModule] = {}
 
     def load(self, filename: str, name: str | None = None) -> StaticModule:
@@ -138,26 +153,33 @@ class Project:
             self.modules[filename] = StaticModule(self, name, filename)
         return self.modules[filename]
 
-    def user_module(self, name: str) -> StaticModule | None:
-        """The user module ``name`` if it is found among the user's files."""
+    def user_module(self, name: str, where: Location | None = None) -> object | None:
+        """Module ``name`` if it is among the user's files (imported only when named
+        with ``--import``), else None."""
+        if self.policy.opted_in(name):
+            return self.policy.import_(name, where)
         filename = find_module_file(name, self.roots)
         return self.load(filename, name) if filename else None
 
     def import_module(self, name: str, where: Location) -> object:
-        """Module ``name``: parsed when it is the user's, imported when it is a library."""
-        user = self.user_module(name)
+        """Module ``name``: parsed when it is the user's, imported when it is a library
+        (or named with ``--import``), else a located error."""
+        user = self.user_module(name, where)
         if user is not None:
             return user
-        if find_module_file(name.split(".")[0], self.roots) is not None:
+        top = name.split(".")[0]
+        if find_module_file(top, self.roots) is not None:
             raise NameResolutionError(f"cannot find module {name!r} among the user's files",
                                       where)
-        try:
-            return importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - ImportError, or a library failing at import
-            raise NameResolutionError(
-                f"cannot import {name!r}: {type(exc).__name__}: {exc}", where,
-                "s2sdiff imports the libraries a module uses (never the module itself); "
-                "install it or remove the import") from None
+        if self.policy.allows(name) and not self.policy.users_copy(name):
+            return self.policy.import_(name, where)
+        filename = find_module_file(name, self.search)
+        if filename is not None:
+            return self.load(filename, name)
+        if find_module_file(top, self.search) is not None:
+            raise NameResolutionError(f"cannot find module {name!r} among the user's files",
+                                      where)
+        raise refusal(name, where, self.roots + self.search)
 
 
 class StaticModule(types.ModuleType):
@@ -197,6 +219,7 @@ class _Table:
                            exc.text or "")
             raise NameResolutionError(f"invalid Python syntax: {exc.msg}", loc) from None
         self.bindings: dict[str, object] = {}
+        self.last_statement: dict[str, ast.stmt] = {}  # where each name is bound last
         self.stars: list[ast.ImportFrom] = []
         self.globals_in_functions: set[str] = set()
         self.scan(self.tree.body, straight=True)
@@ -207,6 +230,7 @@ class _Table:
 
     # reading the top level
     def bind(self, name: str, node, straight: bool) -> None:
+        self.last_statement[name] = node[0] if isinstance(node, tuple) else node
         if not straight or name in self.bindings and not _redefinable(self.bindings[name], node):
             self.bindings[name] = _DYNAMIC
         else:
@@ -235,6 +259,7 @@ class _Table:
                                    ast.AsyncWith, ast.Match)):
                 for name in _stored_names(stmt):
                     self.bindings[name] = _DYNAMIC
+                    self.last_statement[name] = stmt
                 nested = [b for f in ("body", "orelse") for b in getattr(stmt, f, [])]
                 self.scan(nested, straight=False)
             else:
@@ -265,7 +290,7 @@ class _Table:
             sub = self.submodule(name)
             return sub if sub is not None else _MISSING
         if node is _DYNAMIC or name in self.globals_in_functions:
-            return Opaque(self.module.__name__, name)
+            return self.opaque(name)
         if isinstance(node, tuple):
             return self.imported(*node)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -277,7 +302,20 @@ class _Table:
                     return ast.literal_eval(node.value)
                 except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                     pass
-        return Opaque(self.module.__name__, name)
+        return self.opaque(name)
+
+    def opaque(self, name: str) -> Opaque:
+        """The stand-in of a value known only when the module runs; with a project
+        that must know every value (``s2sdiff check``), a located error."""
+        if not self.project.values_needed:
+            return Opaque(self.module.__name__, name)
+        node = self.last_statement.get(name)
+        where = self.location(node) if node is not None else Location(self.filename, 1, 0)
+        raise NameResolutionError(
+            f"the value of {name!r} is known only when the module runs (it is not a "
+            "literal assigned once at the top level)", where,
+            "s2sdiff check reads your source without running it; make the value a "
+            "literal, or check the live function with --run-module (this runs the module)")
 
     def location(self, node: ast.AST) -> Location:
         line = self.lines[node.lineno - 1] if node.lineno <= len(self.lines) else ""
@@ -323,7 +361,11 @@ class _Table:
     def submodule(self, name: str):
         if os.path.basename(self.filename) != "__init__.py":
             return None
-        return self.project.user_module(f"{self.module.__name__}.{name}")
+        full = f"{self.module.__name__}.{name}"
+        if self.project.policy.opted_in(full):
+            return self.project.policy.import_(full, None)
+        filename = find_module_file(full, self.project.roots + self.project.search)
+        return self.project.load(filename, full) if filename else None
 
     def source_function(self, fn) -> frontend.SourceFunction | None:
         if self.cache.get(fn.__name__) is not fn:

@@ -21,16 +21,18 @@ def _parse_at(text: str) -> dict:
         raise S2SDiffError(f"--at {text!r}: write name=value pairs, e.g. --at x=2,y=1") from None
 
 
-def load(spec: str):
+def load(spec: str, imports=()):
     """The function named by ``path.py:func`` (or ``package.module:func``), read
-    statically, without running its module (as the ``s2sdiff`` command does)."""
+    statically, without running its module (as the ``s2sdiff`` command does);
+    ``imports`` are the modules named with ``--import``."""
     from ..cli import Target  # not at import time: the command needs the whole package
 
-    return Target(spec).load()
+    return Target(spec, imports).load()
 
 
 def cli_main(argv=None) -> int:
     """``s2sdiff graph path.py:func [--at x=2,y=1] [--wrt x] [-o graph.svg|png|dot]``."""
+    from ..cli import add_import_option
     from . import graph
 
     parser = argparse.ArgumentParser(
@@ -42,9 +44,10 @@ def cli_main(argv=None) -> int:
                         "(default: DOT text on stdout)")
     parser.add_argument("--max-unroll", type=int, default=MAX_UNROLL,
                         help=f"unroll loops of at most this many iterations (default {MAX_UNROLL})")
+    add_import_option(parser)
     args = parser.parse_args(argv)
     try:
-        fn = load(args.function)
+        fn = load(args.function, args.imports)
         at = _parse_at(args.at) if args.at else None
         g = graph(fn, at=at, wrt=args.wrt, max_unroll=args.max_unroll)
         if args.output:

@@ -1,0 +1,378 @@
+"""Security and robustness (issue 14): the command runs no user code, generated
+modules run nothing they should not, odd input gives a result or a located error.
+
+The hostile files are built in pytest's ``tmp_path``.  A user module that must
+not run writes a marker file and raises at import; the tests check the markers.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import importlib.util
+import linecache
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+import s2sdiff
+from s2sdiff import api, cli, safe
+
+BIN = Path(sys.executable).parent
+SCRIPT = shutil.which("s2sdiff", path=str(BIN))
+COMMAND = [SCRIPT] if SCRIPT else [sys.executable, "-m", "s2sdiff"]
+
+
+def run(*args, cwd, check=None, env=None, command=None):
+    """The ``s2sdiff`` command (or ``command``) run in ``cwd``."""
+    full_env = None if env is None else {**os.environ, **env}
+    result = subprocess.run((command or COMMAND) + [str(a) for a in args], check=False,
+                            cwd=cwd, capture_output=True, text=True, timeout=120, env=full_env)
+    if check is not None:
+        assert result.returncode == check, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def marker_module(marker: Path, body: str = "") -> str:
+    """Source of a module that leaves ``marker`` and raises if it is ever imported."""
+    return (f"open({str(marker)!r}, 'w').write('imported')\n"
+            "raise RuntimeError('this module must not be imported')\n" + body)
+
+
+def load(path: Path, name: str):
+    """Import the module at ``path`` as ``name`` (for API tests)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def import_in_subprocess(paths, call: str, cwd: Path):
+    """Import each module file of ``paths`` in a fresh interpreter and evaluate ``call``
+    (``m`` is the module): one value, or a list for a list of paths."""
+    many = isinstance(paths, list)
+    script = textwrap.dedent(f"""\
+        import importlib.util, sys
+        sys.path.insert(0, {str(cwd)!r})
+        for path in sys.argv[1:]:
+            spec = importlib.util.spec_from_file_location("generated", path)
+            m = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(m)
+            print({call})
+        """)
+    result = subprocess.run([sys.executable, "-c", script] + [str(p) for p in
+                                                             (paths if many else [paths])],
+                            cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")[:-1]
+    return lines if many else lines[0]
+
+
+# ---------------------------------------------------------------- 1. what the command imports
+
+
+@pytest.fixture
+def project(tmp_path):
+    """``proj/scripts/run.py`` importing ``helpers`` and ``mypkg.util``, which must not run."""
+    proj = tmp_path / "proj"
+    (proj / "scripts").mkdir(parents=True)
+    (proj / "mypkg").mkdir()
+    (proj / "scripts" / "run.py").write_text(
+        "import helpers\nimport mypkg.util\n\n\n"
+        "def f(x):\n    return x * helpers.K + mypkg.util.C * x * x\n")
+    (proj / "helpers.py").write_text(marker_module(tmp_path / "HELPERS", "K = 2.0\n"))
+    (proj / "mypkg" / "__init__.py").write_text(marker_module(tmp_path / "MYPKG"))
+    (proj / "mypkg" / "util.py").write_text(marker_module(tmp_path / "UTIL", "C = 3.0\n"))
+    return proj
+
+
+def _markers(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in tmp_path.iterdir() if p.name.isupper())
+
+
+@pytest.mark.parametrize("pythonpath", [False, True])
+def test_command_reads_the_users_modules_and_never_imports_them(project, pythonpath):
+    env = {"PYTHONPATH": str(project)} if pythonpath else None
+    grad = run("grad", "scripts/run.py:f", "-o", "-", cwd=project, env=env, check=0).stdout
+    assert "import helpers" in grad and "import mypkg.util" in grad
+    check = run("check", "scripts/run.py:f", cwd=project, env=env, check=0).stdout
+    assert "ok: 1 of 1 verified" in check
+    graph = run("graph", "scripts/run.py:f", "--at", "x=1.0", "--wrt", "x", cwd=project,
+                env=env, check=0).stdout
+    assert "digraph" in graph and "8" in graph  # ∂f/∂x = K + 2 C x = 8 at x = 1
+    # python -m s2sdiff puts the current directory on sys.path: still nothing is imported
+    run("grad", "scripts/run.py:f", "-o", "-", cwd=project, env=env, check=0,
+        command=[sys.executable, "-m", "s2sdiff"])
+    assert _markers(project.parent) == []
+
+
+def test_a_module_neither_library_nor_found_is_a_located_refusal(tmp_path):
+    (tmp_path / "m.py").write_text("import not_a_library_of_anyone\n\n\n"
+                                   "def f(x):\n    return not_a_library_of_anyone.g(x)\n")
+    error = run("grad", "m.py:f", "-o", "-", cwd=tmp_path, check=2).stderr
+    assert error.startswith("m.py:1:1: cannot import 'not_a_library_of_anyone'")
+    assert "--import not_a_library_of_anyone" in error
+
+
+def test_a_file_named_like_a_library_is_read_not_imported(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "app" / "model.py").write_text(
+        "import colorsys\n\n\ndef f(x):\n    return colorsys.SCALE * x * x\n")
+    (tmp_path / "lib" / "colorsys.py").write_text(marker_module(tmp_path / "FAKE", "SCALE = 3.0\n"))
+    out = run("grad", "app/model.py:f", "-o", "-", cwd=tmp_path,
+              env={"PYTHONPATH": str(tmp_path / "lib")}, check=0).stdout
+    assert "x_bar = 6.0 * x" in out.replace("x_bar = x * 6.0", "x_bar = 6.0 * x") or \
+        "colorsys.SCALE" in out
+    assert _markers(tmp_path) == []
+
+
+RULES = """\
+import s2sdiff
+from scipy.special import digamma, gammaln
+
+open({marker!r}, "w").write("imported, as asked")
+
+
+@s2sdiff.partials(gammaln)
+def _(x):
+    return (digamma(x),)
+"""
+
+
+def test_import_option_and_pyproject_opt_in_run_the_named_module(tmp_path):
+    pytest.importorskip("scipy")
+    (tmp_path / "model.py").write_text("from scipy.special import gammaln\n\n\n"
+                                       "def f(x):\n    return gammaln(x) * x\n")
+    (tmp_path / "myrules.py").write_text(RULES.format(marker=str(tmp_path / "RULES")))
+    refused = run("grad", "model.py:f", "-o", "-", cwd=tmp_path, check=2).stderr
+    assert "no derivative rule for gammaln" in refused and "--import MODULE" in refused
+    assert _markers(tmp_path) == []
+    out = run("grad", "model.py:f", "-o", "-", "--import", "myrules", cwd=tmp_path,
+              check=0).stdout
+    assert "digamma(x)" in out and "--import myrules" in out and _markers(tmp_path) == ["RULES"]
+    (tmp_path / "RULES").unlink()
+    (tmp_path / "pyproject.toml").write_text('[tool.s2sdiff]\nimport = ["myrules"]\n')
+    for command in (["grad", "model.py:f", "-o", "-"], ["check", "model.py:f"],
+                    ["graph", "model.py:f", "--at", "x=2.0"]):
+        run(*command, cwd=tmp_path, check=0)
+    assert _markers(tmp_path) == ["RULES"]
+
+
+# ---------------------------------------------------------------- 2. check reads source only
+
+
+SIDE_EFFECTS = """\
+import math
+
+open({marker!r}, "w").write("imported")
+K = math.sqrt(2.0)
+
+
+def f(x):
+    return x * K
+"""
+
+
+def test_check_never_imports_the_module_and_refuses_values_it_cannot_know(tmp_path):
+    (tmp_path / "sidefx.py").write_text(SIDE_EFFECTS.format(marker=str(tmp_path / "SIDEFX")))
+    for command in (COMMAND, [sys.executable, "-m", "s2sdiff"]):
+        error = run("check", "sidefx.py:f", cwd=tmp_path, check=2, command=command).stderr
+        assert error.startswith("sidefx.py:4:1: the value of 'K' is known only when the "
+                                "module runs"), error
+        assert "--run-module" in error and "bug" not in error
+    assert _markers(tmp_path) == []
+
+
+# ---------------------------------------------------------------- 3-5. what generated code holds
+
+LITERALS = "G = 9.81\n\n\ndef f(x):\n    return G * x * x\n"
+COMPUTED = "import math\n\nG = math.sqrt(96.2361)\n\n\ndef f(x):\n    return G * x * x\n"
+
+HOSTILE_STEMS = ['evil"""\nimport os; open("PWNED", "w")\n"""', "b\\N", "C:\\Users\\new",
+                 'os import system; system("touch PWNED"); from os', "my-model", "model.v2",
+                 "line\u2028break\x0cfeed\rreturn", "# comment", "tab\there"]
+
+
+def test_hostile_file_names_are_written_safely_or_refused(tmp_path, monkeypatch, capsys):
+    outputs = []
+    for i, stem in enumerate(HOSTILE_STEMS):
+        folder = tmp_path / f"case{i}"
+        (folder / "computed").mkdir(parents=True)
+        (folder / f"{stem}.py").write_text(LITERALS)
+        (folder / "computed" / f"{stem}.py").write_text(COMPUTED)
+        monkeypatch.chdir(folder)
+        assert cli.main(["grad", f"{stem}.py:f", "-o", "out.py"]) == 0, capsys.readouterr()
+        docstring = ast.get_docstring(ast.parse((folder / "out.py").read_text()))
+        assert f"from {safe.comment(stem)}.py:f; do not edit" in docstring
+        outputs.append(folder / "out.py")
+        # a value known only at run time must be imported from the module: refused
+        # when Python cannot import the module by that name, with a hint to rename it
+        monkeypatch.chdir(folder / "computed")
+        capsys.readouterr()
+        assert cli.main(["grad", f"{stem}.py:f", "-o", "out.py"]) == 2
+        assert "rename it" in capsys.readouterr().err
+        assert not (folder / "computed" / "out.py").exists()
+    values = import_in_subprocess(outputs, "m.grad_f(2.0)", tmp_path)
+    assert values == ["39.24"] * len(outputs)
+    assert not list(tmp_path.rglob("PWNED"))
+
+
+def test_hostile_output_names_are_written_safely(tmp_path, monkeypatch):
+    (tmp_path / "model.py").write_text(LITERALS)
+    monkeypatch.chdir(tmp_path)
+    names = ['o"""\nimport os; open("PWNED","w")\n"""\\x.py', "back\\slash\\N.py"]
+    for name in names:
+        assert cli.main(["grad", "model.py:f", "-o", name]) == 0
+    assert import_in_subprocess([tmp_path / n for n in names], "m.grad_f(1.0)",
+                                tmp_path) == ["19.62", "19.62"]
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_api_modules_from_hostile_paths(tmp_path):
+    for i, folder in enumerate(['evil"""\nimport os; open("PWNED","w")\n"""', "C:\\Users\\new",
+                                "b\\N"]):
+        (tmp_path / folder).mkdir()
+        path = tmp_path / folder / "model.py"
+        path.write_text("def f(x, y):\n    return x * x * y\n")
+        f = load(path, f"hostile_path_{i}").f
+        assert s2sdiff.jvp(f, wrt=(0, 1))(1.0, 2.0, (1.0, 0.0)) == (2.0, 4.0)
+        assert s2sdiff.hessian(f, wrt=0)(1.0, 2.0) == 4.0
+        assert s2sdiff.jacobian(f, wrt=(0, 1))(1.0, 2.0) == (4.0, 1.0)
+        assert s2sdiff.grad(f)(1.0, 2.0) == 4.0
+    assert not (tmp_path / "PWNED").exists()
+
+
+class ReprInjection(float):
+    def __repr__(self):
+        return "__import__('os').system('touch PWNED') or 2.0"
+
+
+Weird = type("Odd\nopen('PWNED', 'w')\n", (float,), {})
+
+API_VALUES = """\
+import numpy as np
+from tests.test_security import ReprInjection, Weird
+
+K = ReprInjection(2.0)
+N = np.float64(1.5)
+INF = float("inf")
+NAN = float("nan")
+
+
+def f(x):
+    return min(x * K * N, INF) + max(x, NAN) * 0.0 + x
+
+
+def make(value):
+    def g(x):
+        return value * x * x
+    return g
+"""
+
+
+def test_values_are_written_exactly_or_bound_never_injected(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "values_mod.py").write_text(API_VALUES)
+    module = load(tmp_path / "values_mod.py", "values_mod")
+    g = s2sdiff.grad(module.f)
+    assert g(1.0) == 4.0
+    assert "__import__" not in g.source and "float('inf')" in g.source
+    assert "N = np.float64(1.5)" in g.source
+    closure = module.make(Weird(3.0))
+    assert s2sdiff.grad(closure)(1.0) == 6.0
+    assert "# value: Odd\\nopen('PWNED', 'w')\\n bound at run time" in s2sdiff.grad(closure).source
+    assert not (tmp_path / "PWNED").exists()
+
+
+UFUNC_MODULE = """\
+import numpy as np
+import s2sdiff
+from scipy.special import digamma, gammaln
+
+N = np.float64(0.5)
+INF = float("inf")
+
+
+@s2sdiff.partials(gammaln)
+def _(x):
+    return (digamma(x),)
+
+
+def f(x):
+    return gammaln(x) * x * N + min(x, INF)
+"""
+
+
+def test_api_source_with_library_values_runs_from_disk(tmp_path):
+    special = pytest.importorskip("scipy.special")
+    (tmp_path / "ufunc_mod.py").write_text(UFUNC_MODULE)
+    try:
+        g = s2sdiff.grad(load(tmp_path / "ufunc_mod.py", "ufunc_mod").f)
+        assert "from scipy.special import gammaln" in g.source
+        (tmp_path / "written.py").write_text(g.source)
+        expected = 0.5 * float(special.digamma(3.0) * 3.0 + special.gammaln(3.0)) + 1.0
+        assert float(import_in_subprocess(tmp_path / "written.py", "m.grad_f(3.0)",
+                                          tmp_path)) == pytest.approx(expected)
+    finally:
+        from s2sdiff.rules import registry
+
+        registry._drop_rules(special.gammaln)
+
+
+# ---------------------------------------------------------------- resources
+
+
+def _generated_entries() -> int:
+    return sum(1 for k in linecache.cache if k.startswith("<s2sdiff "))
+
+
+def test_generated_code_is_freed_with_its_function_and_by_clear_cache(tmp_path):
+    (tmp_path / "many.py").write_text(
+        "BIG = list(range(100000))\n\n\ndef make(k):\n    def f(x):\n        return k * x * x\n"
+        "    return f\n\n\ndef top(x):\n    return x * x * x\n")
+    module = load(tmp_path / "many.py", "many_mod")
+    s2sdiff.clear_cache()
+    before = _generated_entries()
+    for k in range(200):
+        f = module.make(float(k))
+        assert s2sdiff.grad(f)(1.0) == 2.0 * k
+        assert s2sdiff.jvp(f)(1.0, 1.0) == (k, 2.0 * k)
+    del f
+    gc.collect()
+    assert _generated_entries() == before
+    g = s2sdiff.grad(module.top)
+    assert "BIG" not in g.__globals__  # the module's globals are not copied
+    del g
+    assert _generated_entries() == before + 1
+    s2sdiff.clear_cache()
+    assert _generated_entries() == before
+
+
+def test_collector_pauses_nest_across_threads():
+    gc.enable()
+    inside, release = threading.Event(), threading.Event()
+
+    def other():
+        with api.collector_paused():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other)
+    with api.collector_paused():
+        thread.start()
+        inside.wait(10)
+    try:
+        assert not gc.isenabled()  # the other thread still generates
+    finally:
+        release.set()
+        thread.join()
+    assert gc.isenabled()
