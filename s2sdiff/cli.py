@@ -25,7 +25,8 @@ import sys
 import tempfile
 import traceback
 
-from . import __version__, codegen, frontend, imports, ir, normalize, safe, ssa, static, transforms
+from . import (__version__, codegen, frontend, imports, ir, normalize, safe, sourcelines, ssa, static,
+               transforms)
 from .errors import LocatedError, NoRuleError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -409,8 +410,8 @@ def cmd_show(args) -> int:
     if stage == "source":
         tree = where.tree
         first = min([tree.lineno] + [d.lineno for d in tree.decorator_list])
-        lines = static.read_source(where.filename).splitlines()[first - 1:tree.end_lineno]
-        text = "\n".join(lines)
+        lines = sourcelines.split(static.read_source(where.filename))[first - 1:tree.end_lineno]
+        text = "".join(lines)
     elif stage == "normalized":
         text = ast.unparse(normalize.normalize(where))
     elif stage == "ssa":

@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from .errors import Location, NameResolutionError, NoSourceError, UnsupportedSyntaxError
+from . import sourcelines
 from .scan import nodes, scan_names
 
 
@@ -189,7 +190,7 @@ def _checked(module: ast.Module, filename: str, name: str, indent: int, resolver
 
 
 def _indent_of(text: str) -> int:
-    for line in text.splitlines():
+    for line in sourcelines.split(text):
         if line.strip():
             return len(line) - len(line.lstrip())
     return 0

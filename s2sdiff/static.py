@@ -27,7 +27,7 @@ import os
 import tokenize
 import types
 
-from . import frontend, safe
+from . import frontend, safe, sourcelines
 from .errors import Location, NameResolutionError, S2SDiffError
 from .imports import Policy, refusal
 
@@ -211,7 +211,7 @@ class _Table:
         self.module = module
         self.filename = filename
         self.source = read_source(filename)
-        self.lines = self.source.splitlines(keepends=True)
+        self.lines = sourcelines.split(self.source)  # as Python numbers lines
         try:
             self.tree = ast.parse(self.source, filename)
         except SyntaxError as exc:

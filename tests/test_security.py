@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import s2sdiff
-from s2sdiff import api, cli, safe
+from s2sdiff import api, cli
 
 BIN = Path(sys.executable).parent
 SCRIPT = shutil.which("s2sdiff", path=str(BIN))
@@ -211,8 +211,9 @@ def test_hostile_file_names_are_written_safely_or_refused(tmp_path, monkeypatch,
         (folder / "computed" / f"{stem}.py").write_text(COMPUTED)
         monkeypatch.chdir(folder)
         assert cli.main(["grad", f"{stem}.py:f", "-o", "out.py"]) == 0, capsys.readouterr()
-        docstring = ast.get_docstring(ast.parse((folder / "out.py").read_text()))
-        assert f"from {safe.comment(stem)}.py:f; do not edit" in docstring
+        tree = ast.parse((folder / "out.py").read_text())
+        assert ast.get_docstring(tree).startswith("Gradient of f (")
+        assert [type(n).__name__ for n in tree.body] == ["Expr", "Assign", "FunctionDef"]
         outputs.append(folder / "out.py")
         # a value known only at run time must be imported from the module: refused
         # when Python cannot import the module by that name, with a hint to rename it
@@ -376,3 +377,38 @@ def test_collector_pauses_nest_across_threads():
         release.set()
         thread.join()
     assert gc.isenabled()
+
+
+# ---------------------------------------------------------------- 6-7. odd source
+
+
+ODD_LINES = ("import math\n\x0c\n# a comment with a line separator \u2028 in it\n"
+             "def f(x):\n    y = x*x  # \x1c\u2029 odd\n    if x < 100:\n        return y\n"
+             "    y = y*x  # \u2028 more\n    return y\n")
+
+
+def test_form_feeds_and_line_separators_do_not_shift_lines(tmp_path, monkeypatch, capsys):
+    (tmp_path / "odd.py").write_text(ODD_LINES, newline="")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["grad", "odd.py:f", "-o", "odd_grad.py"]) == 0
+    source = (tmp_path / "odd_grad.py").read_text()
+    assert "\u2028" not in source and "\x1c" not in source and "# y = y*x  # \\u2028 more" in source
+    assert import_in_subprocess(tmp_path / "odd_grad.py", "m.grad_f(200.0)", tmp_path) == "120000.0"
+    assert cli.main(["check", "odd.py:f"]) == 0
+    assert "ok: 1 of 1 verified" in capsys.readouterr().out
+    f = load(tmp_path / "odd.py", "odd_lines").f
+    assert s2sdiff.grad(f)(200.0) == 120000.0 and s2sdiff.grad(f)(2.0) == 4.0
+
+
+FALLS_OFF = "def f(x):\n    y = x * x\n    if x > 0:\n        return y\n"
+
+
+def test_a_path_falling_off_the_end_is_a_located_error(tmp_path):
+    (tmp_path / "falls.py").write_text(FALLS_OFF)
+    f = load(tmp_path / "falls.py", "falls_off").f
+    for transform in (s2sdiff.grad, s2sdiff.value_and_grad, s2sdiff.jvp):
+        with pytest.raises(s2sdiff.UnsupportedSyntaxError) as info:
+            transform(f)
+        assert info.value.location.lineno == 3 and "without `return`" in str(info.value)
+    error = run("grad", "falls.py:f", cwd=tmp_path, check=2).stderr
+    assert error.startswith("falls.py:3:5: a path through 'f' reaches its end without `return`")
