@@ -22,11 +22,11 @@ import importlib
 import os
 import re
 import sys
-import tempfile
 import traceback
 
 from . import (__version__, codegen, frontend, imports, ir, normalize, safe, sourcelines, ssa, static,
                transforms)
+from . import output as output_policy
 from .errors import LocatedError, NoRuleError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -313,58 +313,12 @@ def _quote(word: str) -> str:
 
 def is_generated(path: str) -> bool:
     """Whether the file at ``path`` carries the header s2sdiff writes."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4096).decode("utf-8", errors="replace")
-    except OSError:
-        return False
+    head = output_policy.read_head(path).decode("utf-8", errors="replace")
     if not head.startswith('"""'):
         return False
     end = head.find('"""', 3)
     docstring = head[3:end if end >= 0 else len(head)]
     return any(line.startswith(MARKER + " ") for line in docstring.splitlines())
-
-
-def write_atomically(path: str, text: str) -> bool:
-    """Write ``text`` to ``path`` via a temporary file in the same directory.
-
-    Returns False (and leaves the file untouched) when it already holds ``text``.
-    """
-    data = text.encode("utf-8")
-    try:
-        with open(path, "rb") as f:
-            if f.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        fd, temp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
-                                    suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-    return True
 
 
 # ---------------------------------------------------------------- commands
@@ -378,21 +332,13 @@ def cmd_generate(args) -> int:
     output = None if to_stdout else os.path.abspath(args.output or default_output(target,
                                                                                   args.command))
     if output is not None:
-        if os.path.isdir(output):
-            raise UsageError(f"{args.output}: is a directory; give a file name")
-        if os.path.exists(output) and os.path.samefile(output, target.filename):
-            raise UsageError(f"{output}: refusing to overwrite the source module")
-        if os.path.exists(output) and not is_generated(output) and not args.force:
-            raise UsageError(f"{_shown(output)}: refusing to overwrite a file s2sdiff did "
-                             "not generate (its header has no s2sdiff marker); use --force")
-        if not os.path.isdir(os.path.dirname(output)):
-            raise UsageError(f"{_shown(output)}: the directory does not exist")
+        output_policy.check(output, args.force, is_generated, (target.filename,))
     source = target.rendered(lambda: render(list(gen.functions), header(target, args, gen, output),
                                             gen.wrapper, where))
     if to_stdout:
         sys.stdout.write(source)
         return EXIT_OK
-    changed = write_atomically(output, source)
+    changed = output_policy.write_atomically(output, source.encode("utf-8"))
     names_text = ", ".join([f.name for f in gen.functions] + [gen.entry] * bool(gen.wrapper))
     print(f"{'wrote' if changed else 'unchanged'} {_shown(output)} ({names_text})")
     return EXIT_OK

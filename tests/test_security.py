@@ -29,11 +29,12 @@ SCRIPT = shutil.which("s2sdiff", path=str(BIN))
 COMMAND = [SCRIPT] if SCRIPT else [sys.executable, "-m", "s2sdiff"]
 
 
-def run(*args, cwd, check=None, env=None, command=None):
+def run(*args, cwd, check=None, env=None, command=None, timeout=120):
     """The ``s2sdiff`` command (or ``command``) run in ``cwd``."""
     full_env = None if env is None else {**os.environ, **env}
     result = subprocess.run((command or COMMAND) + [str(a) for a in args], check=False,
-                            cwd=cwd, capture_output=True, text=True, timeout=120, env=full_env)
+                            cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                            env=full_env)
     if check is not None:
         assert result.returncode == check, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
@@ -412,3 +413,62 @@ def test_a_path_falling_off_the_end_is_a_located_error(tmp_path):
         assert info.value.location.lineno == 3 and "without `return`" in str(info.value)
     error = run("grad", "falls.py:f", cwd=tmp_path, check=2).stderr
     assert error.startswith("falls.py:3:5: a path through 'f' reaches its end without `return`")
+
+
+# ---------------------------------------------------------------- 8-9. writing outputs
+
+HAVE_DOT = shutil.which("dot") is not None
+CLASSIC = "def f(a, b):\n    return (a + b) * (b + 1)\n"
+
+
+@pytest.mark.parametrize("suffix", ["dot", "svg", "png"])
+def test_graph_output_has_the_write_policy_of_grad(tmp_path, monkeypatch, capsys, suffix):
+    if suffix != "dot" and not HAVE_DOT:
+        pytest.skip("Graphviz is not installed")
+    (tmp_path / "m.py").write_text(CLASSIC)
+    monkeypatch.chdir(tmp_path)
+    graph = ["graph", "m.py:f", "--at", "a=2,b=1", "-o"]
+    mine = tmp_path / f"mine.{suffix}"
+    mine.write_text("my own picture\n")
+    assert cli.main(graph + [mine.name]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert mine.read_text() == "my own picture\n"
+    assert cli.main(graph + [mine.name, "--force"]) == 0
+    first = mine.read_bytes()
+    assert cli.main(graph + [mine.name]) == 0  # s2sdiff wrote it: no --force needed
+    assert "unchanged" in capsys.readouterr().out and mine.read_bytes() == first
+    (tmp_path / f"link.{suffix}").symlink_to(tmp_path / "m.py")
+    (tmp_path / f"folder.{suffix}").mkdir()
+    for bad in (f"link.{suffix}", f"folder.{suffix}", f"missing/g.{suffix}"):
+        for force in ([], ["--force"]):
+            assert cli.main(graph + [bad] + force) == 2
+    assert (tmp_path / "m.py").read_text() == CLASSIC
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_outputs_that_are_not_regular_files_are_refused(tmp_path):
+    (tmp_path / "m.py").write_text(CLASSIC)
+    os.mkfifo(tmp_path / "pipe.py")
+    os.mkfifo(tmp_path / "pipe.dot")
+    for command in (["grad", "m.py:f", "-o", "pipe.py"], ["graph", "m.py:f", "-o", "pipe.dot"]):
+        for force in ([], ["--force"]):
+            error = run(*command, *force, cwd=tmp_path, check=2, timeout=20).stderr
+            assert "not a regular file" in error
+    (tmp_path / "link.py").symlink_to(tmp_path / "m.py")
+    error = run("grad", "m.py:f", "-o", "link.py", "--force", cwd=tmp_path, check=2).stderr
+    assert "symbolic link" in error and (tmp_path / "m.py").read_text() == CLASSIC
+
+
+def test_temporaries_are_short_and_stale_ones_removed(tmp_path, monkeypatch):
+    (tmp_path / "m.py").write_text(CLASSIC)
+    stale, fresh = tmp_path / ".s2sdiff-abcd1234.tmp", tmp_path / ".s2sdiff-efgh5678.tmp"
+    stale.write_text("left by a run killed mid-write")
+    fresh.write_text("another run writing now")
+    os.utime(stale, (1e9, 1e9))
+    monkeypatch.chdir(tmp_path)
+    long_name = "g" * 245 + ".py"  # 248 characters: NAME_MAX is 255
+    assert cli.main(["grad", "m.py:f", "-o", long_name]) == 0
+    assert (tmp_path / long_name).read_text().startswith('"""Gradient of f')
+    assert not stale.exists() and fresh.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [fresh.name, long_name, "m.py"])
