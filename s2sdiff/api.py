@@ -15,6 +15,7 @@ import threading
 import weakref
 
 from . import __version__, codegen, frontend, ir, normalize, optimize, reverse, safe, ssa
+from .deep import deep
 from .errors import S2SDiffError
 from .rules.registry import generation as rules_generation
 
@@ -129,10 +130,10 @@ def cached(fn, key: tuple, build):
         table = _CACHE.setdefault(fn, {})
     except TypeError:  # not weakly referenceable: no caching
         with collector_paused():
-            return build()
+            return deep(build)
     if key not in table:
         with collector_paused():
-            table[key] = build()
+            table[key] = deep(build)
     return table[key]
 
 
@@ -214,7 +215,7 @@ def show(fn, stage: str = "reverse", wrt=0) -> str:
     """
     where = _source_function(fn)
     if stage == "source":
-        return ast.unparse(where.tree)
+        return deep(lambda: ast.unparse(where.tree))
     if stage == "normalized":
         return ast.unparse(normalize.normalize(where))
     if stage == "ssa":

@@ -27,6 +27,7 @@ import traceback
 from . import (__version__, codegen, frontend, imports, ir, normalize, safe, sourcelines, ssa, static,
                transforms)
 from . import output as output_policy
+from .deep import deep
 from .errors import LocatedError, NoRuleError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -162,7 +163,7 @@ def import_defaults(source: str, where: frontend.SourceFunction) -> str:
     evaluated when the generated module is imported: their free names are
     imported from where the user's module gets them.
     """
-    tree = ast.parse(source)
+    tree = deep(lambda: ast.parse(source))
     bound = set(dir(builtins))
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -209,7 +210,7 @@ def sort_imports(source: str) -> str:
     Within a group, ``import x`` lines come first, then ``from x import a, B``
     lines (names of one module merged; ``as`` imports on lines of their own).
     """
-    tree = ast.parse(source)
+    tree = deep(lambda: ast.parse(source))
     nodes = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     if not nodes:
         return source
@@ -524,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         p.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return args.run(args)
+        return deep(lambda: args.run(args))
     except S2SDiffError as exc:
         located = isinstance(exc, LocatedError) and exc.location is not None
         if isinstance(exc, NoRuleError):

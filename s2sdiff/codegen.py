@@ -17,6 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 
 from . import fold, ir, safe, sourcelines
+from .deep import deep
 from .exprtext import unparse
 from .importpath import import_path
 from .scan import expr_facts
@@ -32,6 +33,7 @@ class Module:
     source: str
     namespace: dict = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    imports: tuple[int, int] = (0, 0)  # the lines import_lines wrote: the first's index, count
 
 
 class Binder:
@@ -99,13 +101,16 @@ def render(functions: list[ir.Function], header: str = "", import_homes: bool = 
     helpers = helper_sources(binder)
     imports = import_lines(binder, import_homes)
     if imports:
-        lines += ([""] if header else []) + imports
+        lines += [""] if header else []
+        first = sum(line.count("\n") + 1 for line in lines)
+        lines += imports
     for text in helpers:
         lines += ["", ""] + text
     for body in bodies:
         lines += ["", ""] + body
     source = "\n".join(lines).lstrip("\n") + "\n"
-    return Module(source, dict(binder.bound), [f.name for f in functions])
+    block = (first, len(imports)) if imports else (0, 0)
+    return Module(source, dict(binder.bound), [f.name for f in functions], block)
 
 
 def helper_sources(binder: Binder) -> list[list[str]]:
@@ -554,6 +559,17 @@ _CMPOPS = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
            "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot}
 
 
+def _definitions(module: Module) -> str:
+    """The module's source with the lines of ``import_lines`` blank (line numbers kept):
+    what they bind is in ``module.namespace``."""
+    lines = module.source.split("\n")
+    first, count = module.imports
+    block = lines[first:first + count]
+    assert all(line and not line[0].isspace() for line in block), block
+    lines[first:first + count] = [""] * count
+    return "\n".join(lines)
+
+
 def compile_module(module: Module, label: str) -> dict:
     """Run the generated module's definitions; its lines are registered with linecache.
 
@@ -564,9 +580,7 @@ def compile_module(module: Module, label: str) -> dict:
     """
     digest = hashlib.sha1(module.source.encode()).hexdigest()[:12]
     filename = f"<s2sdiff {label} {digest}>"
-    tree = ast.parse(module.source, filename)
-    tree.body = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
-    code = compile(tree, filename, "exec")
+    code = deep(lambda: compile(_definitions(module), filename, "exec"))
     namespace = dict(module.namespace)
     namespace["__name__"] = f"s2sdiff_generated_{label}"
     exec(code, namespace)  # noqa: S102 - running the code we just generated is the point

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .errors import Location, NameResolutionError, NoSourceError, UnsupportedSyntaxError
 from . import sourcelines
+from .deep import TooDeep, deep
 from .scan import nodes, scan_names
 
 
@@ -163,7 +164,14 @@ def _parse(source: str, filename: str, first_line: int, name: str, quiet: bool =
     dedented = textwrap.dedent(source)
     indent = _indent_of(source) - _indent_of(dedented)
     try:  # blank lines in front give the nodes their line numbers in the file
-        return ast.parse("\n" * (first_line - 1) + dedented), indent
+        return deep(lambda: ast.parse("\n" * (first_line - 1) + dedented)), indent
+    except TooDeep as exc:
+        lines = sourcelines.split(source)
+        i = sourcelines.longest(lines)
+        text = lines[i] if lines else ""
+        loc = Location(filename, first_line + i, len(text) - len(text.lstrip()), text)
+        raise UnsupportedSyntaxError(f"cannot parse the source of {name!r}: {exc}", loc,
+                                     "split the expression into several statements") from None
     except SyntaxError as exc:
         if quiet:
             return None, 0

@@ -26,6 +26,12 @@ def split(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
+def longest(lines: list[str]) -> int:
+    """The index of the longest of ``lines`` (where code too deeply nested for
+    Python's parser most likely is), 0 if there are none."""
+    return max(range(len(lines)), key=lambda k: len(lines[k])) if lines else 0
+
+
 _LIVE: dict[str, int] = {}  # registered file name → functions alive that use it
 _LOCK = threading.RLock()  # a finalizer may run inside ``register`` (a collection)
 

@@ -29,6 +29,7 @@ import types
 
 from . import frontend, safe, sourcelines
 from .errors import Location, NameResolutionError, S2SDiffError
+from .deep import TooDeep, deep
 from .imports import Policy, refusal
 
 
@@ -213,11 +214,16 @@ class _Table:
         self.source = read_source(filename)
         self.lines = sourcelines.split(self.source)  # as Python numbers lines
         try:
-            self.tree = ast.parse(self.source, filename)
+            self.tree = deep(lambda: ast.parse(self.source, filename))
         except SyntaxError as exc:
             loc = Location(filename, exc.lineno or 1, max((exc.offset or 1) - 1, 0),
                            exc.text or "")
             raise NameResolutionError(f"invalid Python syntax: {exc.msg}", loc) from None
+        except TooDeep as exc:
+            i = sourcelines.longest(self.lines)
+            text = self.lines[i] if self.lines else ""
+            where = Location(filename, i + 1, len(text) - len(text.lstrip()), text)
+            raise NameResolutionError(f"cannot parse the module: {exc}", where) from None
         self.bindings: dict[str, object] = {}
         self.last_statement: dict[str, ast.stmt] = {}  # where each name is bound last
         self.stars: list[ast.ImportFrom] = []
