@@ -118,11 +118,7 @@ def is_identifier(part: str) -> bool:
 NameOf = Callable[[object, str], str]
 
 
-def _plain_name(obj: object, name: str) -> str:
-    return name
-
-
-def constant(value: object, name_of: NameOf = _plain_name) -> str:
+def constant(value: object, name_of: NameOf | None = None) -> str:
     """Python source that evaluates to ``value``, exactly.
 
     Written: ``None``, ``bool``, ``int``, ``float`` (``float('inf')`` and
@@ -131,7 +127,10 @@ def constant(value: object, name_of: NameOf = _plain_name) -> str:
     (``np.float64(1.5)``).  Anything else, a subclass of those types
     included (its ``repr`` could be anything), raises :class:`UnsafeError`.
     ``name_of(obj, name)`` gives the name under which the generated module
-    reaches ``obj`` (``float``, the ``numpy`` module), as the caller binds it.
+    reaches ``obj`` (``float``, the ``numpy`` module), as the caller binds it;
+    without it, infinities are ``1e309`` and ``-1e309``, NaN ``(1e309-1e309)``
+    (as ``ast.unparse`` writes them),
+    and NumPy scalars are refused.
     """
     kind = type(value)
     if value is None or kind is bool:
@@ -150,7 +149,7 @@ def constant(value: object, name_of: NameOf = _plain_name) -> str:
         items = [constant(v, name_of) for v in value]
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     numpy_type = _numpy_scalar_name(kind)
-    if numpy_type is not None:
+    if numpy_type is not None and name_of is not None:
         numpy = sys.modules["numpy"]
         inner = value.item()
         text = _float(inner, name_of) if isinstance(inner, float) else constant(inner, name_of)
@@ -166,9 +165,11 @@ def _integer(value: int) -> str:
     return ("-" if value < 0 else "") + hex(abs(value))
 
 
-def _float(value: float, name_of: NameOf) -> str:
+def _float(value: float, name_of: NameOf | None) -> str:
     if math.isfinite(value):
         return repr(value)
+    if name_of is None:  # literals only: no name to look up
+        return "(1e309-1e309)" if math.isnan(value) else "-1e309" if value < 0 else "1e309"
     text = "nan" if math.isnan(value) else "-inf" if value < 0 else "inf"
     return f"{name_of(float, 'float')}('{text}')"
 

@@ -472,3 +472,91 @@ def test_temporaries_are_short_and_stale_ones_removed(tmp_path, monkeypatch):
     assert not stale.exists() and fresh.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [fresh.name, long_name, "m.py"])
+
+
+# ---------------------------------------------------------------- 10-12. big input
+
+
+def _long_module() -> str:
+    terms = " + ".join(f"{i}.5 * x" for i in range(500))
+    return (f"def total(x):\n    return {terms}\n\n\n"
+            f"def negated(x):\n    return {'-' * 2000}x\n\n\n"
+            f"def largest(x):\n    return max(x, {', '.join(['0.0'] * 4000)})\n\n\n"
+            f"def power(x):\n    return {' * '.join(['x'] * 2000)}\n")
+
+
+def test_long_expressions_are_differentiated(tmp_path):
+    (tmp_path / "long_mod.py").write_text(_long_module())
+    module = load(tmp_path / "long_mod.py", "long_mod")
+    assert s2sdiff.grad(module.total)(1.0) == sum(i + 0.5 for i in range(500))
+    assert s2sdiff.jvp(module.total)(1.0, 1.0)[1] == sum(i + 0.5 for i in range(500))
+    assert s2sdiff.grad(module.negated)(3.0) == 1.0
+    assert s2sdiff.grad(module.largest)(0.5) == 1.0 and s2sdiff.grad(module.largest)(-0.5) == 0.0
+    assert s2sdiff.grad(module.power)(1.0) == 2000.0
+    assert s2sdiff.jvp(module.power)(1.0, 1.0) == (1.0, 2000.0)
+    for fn in (module.total, module.largest, module.power):  # nested as Python compiles it
+        compile(s2sdiff.grad(fn).source, "generated", "exec")
+
+
+def test_expressions_deeper_than_pythons_parser_goes_by_default(tmp_path, monkeypatch, capsys):
+    terms = " + ".join(f"{i}.5 * x" for i in range(5000))  # Python's parser needs help
+    (tmp_path / "deeper.py").write_text(f"def f(x):\n    return {terms}\n")
+    (tmp_path / "deepest.py").write_text(f"def g(x):\n    y = x\n    return {'-' * 10000}x\n")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["grad", "deeper.py:f", "-o", "deeper_grad.py"]) == 0
+    namespace: dict = {}
+    exec(compile((tmp_path / "deeper_grad.py").read_text(), "deeper_grad.py", "exec"), namespace)
+    assert namespace["grad_f"](1.0) == sum(i + 0.5 for i in range(5000))
+    capsys.readouterr()
+    assert cli.main(["grad", "deepest.py:g", "-o", "-"]) == 2  # beyond Python's parser
+    error = capsys.readouterr().err
+    assert error.startswith("deepest.py:3:5: cannot parse the module: nested more deeply")
+    assert len(error) < 1000  # the excerpt of a long line is a window
+
+
+HUGE = f"""\
+def power(x):
+    return x * 10 ** 4000
+
+
+def literal(x):
+    return x * {'7' * 4000}
+
+
+def beyond(x):
+    y = 10 ** 5000
+    return x * y * 2
+"""
+
+
+def test_huge_integers_give_code_or_a_located_error(tmp_path, monkeypatch, capsys):
+    (tmp_path / "huge.py").write_text(HUGE)
+    module = load(tmp_path / "huge.py", "huge_mod")
+    for name in ("power", "literal", "beyond"):
+        fn = getattr(module, name)
+        for derivative in (s2sdiff.grad(fn), s2sdiff.jvp(fn), s2sdiff.hessian(fn)):
+            ast.parse(derivative.source)
+        with pytest.raises(OverflowError):  # as the function itself, for a float
+            fn(2.0)
+        with pytest.raises(OverflowError):
+            s2sdiff.grad(fn)(2.0)
+    monkeypatch.chdir(tmp_path)
+    for command in (["grad", "huge.py:beyond", "-o", "-"], ["show", "huge.py:beyond", "--stage",
+                    "ssa"], ["graph", "huge.py:beyond", "--at", "x=2", "--wrt", "x"]):
+        assert cli.main(command) == 0
+    assert cli.main(["graph", "huge.py:beyond", "--at", "x=2.0"]) == 2
+    assert "raised OverflowError" in capsys.readouterr().err
+    (tmp_path / "digits.py").write_text(f"def f(x):\n    return x * {'7' * 5000}\n")
+    assert cli.main(["grad", "digits.py:f"]) == 2
+    assert "digits.py:2:" in capsys.readouterr().err
+
+
+def test_graph_bounds_the_loop_iterations_it_evaluates(tmp_path):
+    (tmp_path / "loops.py").write_text(
+        "def f(x):\n    y = x\n    for i in range(10 ** 12):\n        y = y * x\n    return y\n\n\n"
+        "def g(x):\n    while x > 0:\n        x = x + 1.0\n    return x\n")
+    for name, line in (("f", 3), ("g", 9)):
+        error = run("graph", f"loops.py:{name}", "--at", "x=1.0", cwd=tmp_path, check=2,
+                    timeout=30).stderr
+        assert f"loops.py:{line}:1: the graph evaluates loops one iteration at a time" in error
+    run("graph", "loops.py:f", cwd=tmp_path, check=0)  # without values nothing runs
