@@ -528,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         return deep(lambda: args.run(args))
     except S2SDiffError as exc:
         located = isinstance(exc, LocatedError) and exc.location is not None
-        if isinstance(exc, NoRuleError):
+        if isinstance(exc, NoRuleError) and "register" in exc.hint:
             exc.hint += ("; the command sees rules registered in a module you name with "
                          "--import MODULE")
         if located:  # compiler style: the file as the user would type it
