@@ -8,9 +8,12 @@
     s2sdiff check path/to/module.py:func
     s2sdiff graph ...
 
-The user's module is never executed: its source is read and its names are
-resolved statically (see ``static``).  Exit codes: 0 success, 1 a derivative
-check failed, 2 bad usage or input, 3 an internal error (a bug in s2sdiff).
+The user's modules are never executed: their source is read and their names
+are resolved statically (``static``); only the standard library, NumPy, SciPy
+and the modules named with ``--import`` are imported (``imports``).  Outputs
+are written by one policy (``output``).  Exit codes: 0 success, 1 a derivative
+check failed, 2 bad usage, bad input or a refusal, 3 an internal error (a bug
+in s2sdiff).
 """
 
 from __future__ import annotations

@@ -389,11 +389,12 @@ class _Printer:
             line = f"{pad}{s.target} {op} {self.value(value)}"
             comment = s.comment or next(iter(self.comments), "")
             shown, self.last_comment = self.last_comment, comment  # once per run of lines
-            return [line + (f"  # {safe.comment(comment)}" if comment and comment != shown else "")]
+            shown_text = f"  # {safe.comment(comment, safe.COMMENT_WIDTH)}"
+            return [line + (shown_text if comment and comment != shown else "")]
         self.last_comment = ""
 
         if isinstance(s, ir.Comment):
-            return [f"{pad}# {safe.comment(s.text)}"]
+            return [f"{pad}# {safe.comment(s.text, safe.COMMENT_WIDTH)}"]
         if isinstance(s, ir.Push):
             values = ", ".join(s.values)
             return [f"{pad}{s.tape}.append({values if len(s.values) == 1 else '(' + values + ')'})"]

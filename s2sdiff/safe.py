@@ -77,9 +77,16 @@ def docstring(text: str) -> str:
     return '"""' + "".join(out) + '"""'
 
 
-def comment(text: str) -> str:
+COMMENT_WIDTH = 120  # characters of a source line shown in a comment
+
+
+def comment(text: str, width: int | None = None) -> str:
     """The text of a one-line ``#`` comment showing ``text``: no character of it
-    can end the line (for Python or for an editor)."""
+    can end the line (for Python or for an editor).  With ``width``, a longer
+    text is cut there and ends with "…" (a 100,000-term line is not copied
+    beside every statement it gives)."""
+    if width is not None and len(text) > width:
+        text = text[:width - 1] + "…"
     return _visible(text)
 
 

@@ -4,17 +4,19 @@ The ``s2sdiff`` command must not execute the user's module (it may open
 files, start servers, or raise).  A :class:`StaticResolver` answers the same
 questions as :class:`frontend.Resolver` from the module's parsed top level:
 
-- ``import numpy as np``, ``from math import sin``: *library* modules are
-  imported for real (they are not the user's code);
-- a module found as a ``.py`` file beside the user's module, or in the same
-  package (``from . import helpers``), is user code: it is parsed too, never
-  imported;
+- ``import numpy as np``, ``from math import sin``: the standard library,
+  NumPy and SciPy, and the modules the user names with ``--import``, are
+  imported for real (``imports.Policy``);
+- any other module found as source (beside the user's module, in the same
+  package, in the current folder or on ``PYTHONPATH``) is user code: it is
+  parsed too, never imported; one found nowhere is a located error;
 - a top-level ``def`` becomes a stand-in function whose source
   :meth:`StaticResolver.source_of` parses;
 - ``G = 9.81`` (a literal assigned once) is its value;
 - any other top-level name (``W = np.ones(3)``, a class, a name bound under
   an ``if``) is an opaque stand-in: it is not evaluated; generated code
-  imports it from the module at run time.
+  imports it from the module at run time (with ``values_needed``, as for
+  ``s2sdiff check``, it is a located error instead).
 """
 
 from __future__ import annotations

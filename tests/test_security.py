@@ -623,8 +623,12 @@ def _generate_everything(folder: Path, monkeypatch) -> list[Path]:
             out = folder / f"out_{i}_{kind}.py"
             assert cli.main([kind, f"{stem}.py:f", "-o", out.name]) == 0, (stem, kind)
             outputs.append(out)
-        out = folder / f"out_{i}_value.py"
-        assert cli.main(["grad", f"{stem}.py:f", "--value", "-o", out.name]) == 0
+        for j, extra in enumerate((["--value"], ["--mode", "forward"])):
+            out = folder / f"out_{i}_grad{j}.py"
+            assert cli.main(["grad", f"{stem}.py:f", *extra, "-o", out.name]) == 0
+            outputs.append(out)
+        out = folder / f"out_{i}_jacobian_reverse.py"
+        assert cli.main(["jacobian", f"{stem}.py:f", "--mode", "reverse", "-o", out.name]) == 0
         outputs.append(out)
     module = load(folder / f"{HOSTILE_STEMS[0]}.py", "hostile_api_module")
     for i, transform in enumerate((s2sdiff.grad, s2sdiff.value_and_grad, s2sdiff.jvp,
@@ -674,3 +678,19 @@ def test_every_generated_module_parses_and_importing_it_only_defines(tmp_path, m
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"  # no import, no file written, no process started
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_exit_codes_0_2_and_3(tmp_path, monkeypatch, capsys):
+    (tmp_path / "m.py").write_text(CLASSIC)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["grad", "m.py:f", "-o", "-"]) == 0
+    assert cli.main(["grad", "m.py:nowhere", "-o", "-"]) == 2  # 1: test_cli's wrong derivative
+    capsys.readouterr()
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(cli.transforms, "generate", broken)
+    assert cli.main(["grad", "m.py:f", "-o", "-"]) == 3
+    error = capsys.readouterr().err
+    assert "Traceback" in error and "internal error: this is a bug in s2sdiff" in error

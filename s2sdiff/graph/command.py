@@ -34,12 +34,13 @@ def load(spec: str, imports=()):
     return Target(spec, imports).load()
 
 
-def write(g, name: str, force: bool) -> None:
+def write(g, name: str, force: bool, source: str) -> None:
     """Write the picture with the command's write policy (``output``): marked,
-    atomically, never over a file s2sdiff did not write unless ``force``."""
+    atomically, never over a file s2sdiff did not write unless ``force``, never
+    over the ``source`` read."""
     path = os.path.abspath(name)
     fmt, data = file_bytes(g, path)
-    output.check(path, force, is_stamped)
+    output.check(path, force, is_stamped, (source,))
     changed = output.write_atomically(path, stamped(fmt, data))
     print(f"{'wrote' if changed else 'unchanged'} {name}")
 
@@ -67,7 +68,7 @@ def cli_main(argv=None) -> int:
         at = _parse_at(args.at) if args.at else None
         g = graph(fn, at=at, wrt=args.wrt, max_unroll=args.max_unroll)
         if args.output:
-            write(g, args.output, args.force)
+            write(g, args.output, args.force, fn.filename)
         else:
             sys.stdout.write(g.to_dot())
     except S2SDiffError as exc:
