@@ -161,11 +161,12 @@ class _Planner:
                 self.block(s.body, [(p.target, p.second) for p in s.phis])
             elif self.candidate(s):
                 needs = self.needs(s)
-                depth = 1 + max((self.depth.get(n, 0) for n in self.own_names(s)[0]), default=0)
-                if depth <= MAX_DEPTH and self.used_once_later(s.target, needs, stmts, i + 1, tail):
-                    self.folded.add(id(s))
-                    self.effective[s.target] = needs
-                    self.depth[s.target] = depth
+                if self.used_once_later(s.target, needs, stmts, i + 1, tail):
+                    depth = self.nesting(s)
+                    if depth <= MAX_DEPTH:
+                        self.folded.add(id(s))
+                        self.effective[s.target] = needs
+                        self.depth[s.target] = depth
 
     def candidate(self, s) -> bool:
         if not (isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier()):
@@ -178,6 +179,15 @@ class _Planner:
             if later_reads[name] and not later_writes[name] > 0:
                 return False
         return _foldable_value(s.value)  # the costliest test last
+
+    def nesting(self, s: ir.Assign) -> int:
+        """1 + the most values folded one into another among those ``s`` reads."""
+        depth, known = 0, self.depth
+        for n in self.own_names(s)[0]:
+            d = known.get(n, 0)
+            if d > depth:
+                depth = d
+        return depth + 1
 
     def needs(self, s: ir.Assign) -> set[str]:
         """What the value of candidate ``s`` reads, through the values folded into it."""

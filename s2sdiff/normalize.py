@@ -363,7 +363,7 @@ class _Flatten:
     def _atoms(self, items: list[ast.expr], out: list):
         atoms = []
         for x in items:
-            atoms.append((yield self._atom(x, out)))
+            atoms.append(x if self.is_atom(x) else (yield self._atom(x, out)))
         return atoms
 
     def _value_atoms(self, e: ast.expr, out: list):
@@ -379,12 +379,12 @@ class _Flatten:
 
         if self.is_atom(e):
             return put(e)
-        if isinstance(e, ast.BinOp):
-            left = yield self._atom(e.left, out)
-            right = yield self._atom(e.right, out)
+        if isinstance(e, ast.BinOp):  # atoms are common: no generator for them
+            left = e.left if self.is_atom(e.left) else (yield self._atom(e.left, out))
+            right = e.right if self.is_atom(e.right) else (yield self._atom(e.right, out))
             return put(ast.BinOp(left, e.op, right))
         if isinstance(e, ast.UnaryOp):
-            operand = yield self._atom(e.operand, out)
+            operand = e.operand if self.is_atom(e.operand) else (yield self._atom(e.operand, out))
             return put(operand if isinstance(e.op, ast.UAdd) else ast.UnaryOp(e.op, operand))
         if isinstance(e, ast.Compare):
             return (yield self._compare(e, target, like, out))

@@ -166,8 +166,8 @@ def constant(value: object, name_of: NameOf | None = None) -> str:
 
 
 def _integer(value: int) -> str:
-    """Decimal, or hexadecimal past Python's limit on decimal digits (4300)."""
-    if abs(value) < 10 ** 1000:
+    """Decimal, or hexadecimal when long (Python limits decimal text to 4300 digits)."""
+    if value.bit_length() < 3000:  # about 900 digits
         return repr(value)
     return ("-" if value < 0 else "") + hex(abs(value))
 
