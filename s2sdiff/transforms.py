@@ -358,14 +358,18 @@ def vjp(fn=None, wrt=0):
     """
     if fn is None:
         return functools.partial(vjp, wrt=wrt)
-    return cached(fn, ("vjp", wrt), lambda: _build_vjp(fn, wrt))
+    # the cache keeps only what does not hold ``fn`` (it would never let ``fn`` go)
+    parts = cached(fn, ("vjp", wrt), lambda: _build_vjp(fn, wrt))
+    return _vjp_of(inspect.unwrap(fn), *parts)
 
 
 def _build_vjp(fn, wrt):
     gen, namespace, source = _live(fn, wrt, "vjp")
-    core = namespace[gen.entry]
-    bind = _binder(fn, gen.params)
-    original = inspect.unwrap(fn)
+    return gen, namespace[gen.entry], _binder(fn, gen.params), source
+
+
+def _vjp_of(original, gen: Generated, core, bind, source: str):
+    """``vjp(f)``: the value of ``original`` and a pullback running ``core``."""
     outputs, single = gen.outputs, gen.single
 
     def call(*args, **kwargs):

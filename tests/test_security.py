@@ -363,6 +363,8 @@ def test_generated_code_is_freed_with_its_function_and_by_clear_cache(tmp_path):
         f = module.make(float(k))
         assert s2sdiff.grad(f)(1.0) == 2.0 * k
         assert s2sdiff.jvp(f)(1.0, 1.0) == (k, 2.0 * k)
+        assert s2sdiff.vjp(f)(1.0)[1](1.0) == 2.0 * k
+        assert s2sdiff.hessian(f)(1.0) == 2.0 * k
     del f
     gc.collect()
     assert _generated_entries() == before
