@@ -153,10 +153,29 @@ def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
 
 
 def _import_lines(binder: Binder, names: list[str], import_homes: bool) -> list[str]:
+    """The lines, in groups: modules, ``from`` imports, values.  What cannot be
+    imported by a valid name is refused for the command (``import_homes``: its
+    modules must run on their own) and left to the namespace for the API."""
     modules, froms, values = [], [], []
+
+    def bound_at_run_time(name: str, value: object) -> None:
+        # a closure value or an object with no importable name: bound when compiled
+        values.append(f"# {name}: {safe.comment(type(value).__qualname__)} bound at run time")
+
+    def imported(module: str, original: str, name: str, value: object) -> None:
+        try:
+            froms.append(_from(module, original, name))
+        except safe.UnsafeError:
+            if import_homes:
+                raise
+            bound_at_run_time(name, value)
+
     for name in names:
         value = binder.bound[name]
         if getattr(value, "__s2sdiff_helper__", False) or _is_builtin(name, value):
+            continue
+        if inspect.ismodule(value) and not import_homes and not _importable(value.__name__):
+            bound_at_run_time(name, value)
             continue
         if inspect.ismodule(value):
             real = _module_name(value.__name__, name)
@@ -168,7 +187,7 @@ def _import_lines(binder: Binder, names: list[str], import_homes: bool) -> list[
             continue
         path = import_path(value)
         if path is not None:
-            froms.append(_from(path[0], path[1], name))
+            imported(path[0], path[1], name, value)
             continue
         home = binder.homes.get(name)
         literal = _literal(value, binder)
@@ -176,11 +195,9 @@ def _import_lines(binder: Binder, names: list[str], import_homes: bool) -> list[
                                     or not _importable(home)):
             values.append(f"{name} = {literal}")
         elif not home or home == "__main__":
-            # a closure value or an object with no importable name: bound when compiled
-            what = safe.comment(type(value).__qualname__)
-            values.append(f"# {name}: {what} bound at run time")
+            bound_at_run_time(name, value)
         else:
-            froms.append(_from(home, binder.original[name], name))
+            imported(home, binder.original[name], name, value)
     return modules + froms + values
 
 
