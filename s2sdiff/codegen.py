@@ -248,7 +248,7 @@ class _Printer:
     def function(self, fn: ir.Function) -> list[str]:
         fn = fold.branch_results(fold.while_headers(fn))
         self.folded, self.pending = fold.plan(fn), {}
-        lines = [f"def {fn.name}({self.signature(fn)}):"]
+        lines = [f"def {safe.identifier(fn.name, 'a function name')}({self.signature(fn)}):"]
         if fn.docstring:
             lines.append(_INDENT + safe.docstring(fn.docstring))
         lines += self.body(fn.body, 1)

@@ -201,7 +201,7 @@ def _hvp_ir(program, names) -> ir.Function:
 def _jacobian_wrapper(program, names, single, outputs, mode, kind, core: str) -> str:
     n, name = len(names), f"{kind}_{program.name}"
     call_args = ", ".join(program.params)
-    lines = [f"def {name}({_signature(program)}):",
+    lines = [f"def {safe.identifier(name, 'a function name')}({_signature(program)}):",
              (f'    """The {kind} of {program.name} by {mode} mode: '
               f'one {"jvp" if mode == "forward" else "vjp"} call per '
               f'{"input" if mode == "forward" else "output"}."""')]
@@ -245,7 +245,7 @@ def _hessian_wrapper(program, names, single, core: str) -> str:
     namer = Namer(set(program.params))
     cols = [namer.fresh("_col") for _ in range(n)]
     skip = _discard(namer, program)
-    lines = [f"def {name}({_signature(program)}):",
+    lines = [f"def {safe.identifier(name, 'a function name')}({_signature(program)}):",
              f'    """The Hessian of {program.name}: one {core} call per input."""']
     lines += _numbers_only(program, names, name)
     for j, col in enumerate(cols):

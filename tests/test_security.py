@@ -479,6 +479,9 @@ def test_outputs_that_are_not_regular_files_are_refused(tmp_path, monkeypatch, c
         assert "not a regular file" in capsys.readouterr().err
     assert cli.main(["grad", "m.py:f", "-o", "link.py", "--force"]) == 2
     assert "symbolic link" in capsys.readouterr().err
+    (tmp_path / "folder.py").mkdir()
+    assert cli.main(["grad", "m.py:f", "-o", "folder.py", "--force"]) == 2
+    assert "is a folder" in capsys.readouterr().err
     assert (tmp_path / "m.py").read_text() == CLASSIC
 
 
