@@ -12,11 +12,13 @@ import contextlib
 import functools
 import gc
 import inspect
+import threading
 import weakref
 from dataclasses import replace
 
 from . import pipeline
 from .back import codegen
+from .deep import deep
 from .errors import S2SDiffError
 from .front import source as frontend
 from .rules.registry import generation as rules_generation
@@ -29,15 +31,15 @@ def _compiled(fn, wrt, kind: str, mode: str = "auto"):
     (Generated, its namespace, its source)."""
     origin = getattr(fn, "__module__", None)
     gen, module = _module(frontend.from_function(fn), wrt, kind, mode, origin)
-    return gen, codegen.compile_module(module, gen.entry, _runtime_namespace(fn)), module.source
+    return gen, codegen.compile_module(module, gen.entry), module.source
 
 
 def compiled(where: frontend.SourceFunction, wrt, kind: str, mode: str = "auto",
-             namespace: dict | None = None, origin: str | None = None):
-    """``pipeline.generate``, compiled over ``namespace`` (the function's globals, or
-    nothing for source read statically): (Generated, module namespace, source)."""
+             origin: str | None = None):
+    """``pipeline.generate``, compiled (live source, or source read statically):
+    (Generated, module namespace, source)."""
     gen, module = _module(where, wrt, kind, mode, origin)
-    return gen, codegen.compile_module(module, gen.entry, namespace or {}), module.source
+    return gen, codegen.compile_module(module, gen.entry), module.source
 
 
 def _module(where: frontend.SourceFunction, wrt, kind: str, mode: str, origin: str | None):
@@ -82,11 +84,15 @@ def cached(fn, key: tuple, build):
         table = _CACHE.setdefault(fn, {})
     except TypeError:  # not weakly referenceable: no caching
         with collector_paused():
-            return build()
+            return deep(build)
     if key not in table:
         with collector_paused():
-            table[key] = build()
+            table[key] = deep(build)
     return table[key]
+
+
+_PAUSES = {"active": 0, "was_enabled": False}  # collector_paused sections running now
+_PAUSES_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -95,21 +101,31 @@ def collector_paused():
 
     The pipeline allocates many small objects (AST nodes, IR) that form no
     reference cycles; each collection would traverse the whole growing heap,
-    which took ~40% of the time for long functions.
+    which took ~40% of the time for long functions.  Sections may nest and run
+    in several threads at once: the collector is turned back on when the last
+    one ends, and only if it was on when the first began.
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    with _PAUSES_LOCK:
+        if _PAUSES["active"] == 0:
+            _PAUSES["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _PAUSES["active"] += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _PAUSES_LOCK:
+            _PAUSES["active"] -= 1
+            if _PAUSES["active"] == 0 and _PAUSES["was_enabled"]:
+                gc.enable()
 
 
 def clear_cache() -> None:
-    """Forget every generated function (they are regenerated on demand)."""
+    """Forget every generated function (they are regenerated on demand).
+
+    Those nobody else holds are freed at once, with their ``linecache`` entries.
+    """
     _CACHE.clear()
+    gc.collect()  # generated functions and their module namespace form a cycle
 
 
 def _transform(kind: str, doc: str):
@@ -221,14 +237,18 @@ def vjp(fn=None, wrt=0):
     """
     if fn is None:
         return functools.partial(vjp, wrt=wrt)
-    return cached(fn, ("vjp", wrt), lambda: _build_vjp(fn, wrt))
+    # the cache keeps only what does not hold ``fn`` (it would never let ``fn`` go)
+    parts = cached(fn, ("vjp", wrt), lambda: _build_vjp(fn, wrt))
+    return _vjp_of(inspect.unwrap(fn), *parts)
 
 
 def _build_vjp(fn, wrt):
     gen, namespace, source = _compiled(fn, wrt, "vjp")
-    core = namespace[gen.entry]
-    bind = _binder(fn, gen.params)
-    original = inspect.unwrap(fn)
+    return gen, namespace[gen.entry], _binder(fn, gen.params), source
+
+
+def _vjp_of(original, gen: pipeline.Generated, core, bind, source: str):
+    """``vjp(f)``: the value of ``original`` and a pullback running ``core``."""
     outputs, single = gen.outputs, gen.single
 
     def call(*args, **kwargs):

@@ -8,9 +8,12 @@
     s2sdiff check path/to/module.py:func
     s2sdiff graph ...
 
-The user's module is never executed: its source is read and its names are
-resolved statically (see ``static``).  Exit codes: 0 success, 1 a derivative
-check failed, 2 bad usage or input, 3 an internal error (a bug in s2sdiff).
+The user's modules are never executed: their source is read and their names
+are resolved statically (``static``); only the standard library, NumPy, SciPy
+and the modules named with ``--import`` are imported (``imports``).  Outputs
+are written by one policy (``output``).  Exit codes: 0 success, 1 a derivative
+check failed, 2 bad usage, bad input or a refusal, 3 an internal error (a bug
+in s2sdiff).
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ import importlib
 import os
 import re
 import sys
-import tempfile
 import traceback
 
-from . import __version__, ir, pipeline
+from . import __version__, ir, pipeline, safe
+from . import output as output_policy
 from .back import codegen
-from .front import source as frontend, static
+from .deep import deep
+from .errors import LocatedError, NoRuleError, S2SDiffError
+from .front import imports, sourcelines, static
+from .front import source as frontend
 from .ir import ssa
-from .errors import LocatedError, S2SDiffError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -52,8 +57,10 @@ class UsageError(S2SDiffError):
 class Target:
     """``path/to/module.py:func`` or ``package.module:func``, located without importing."""
 
-    def __init__(self, spec: str):
+    def __init__(self, spec: str, imports=(), values_needed: bool = False):
         self.spec = spec
+        self.imports = tuple(imports)
+        self.values_needed = values_needed  # refuse values known only at run time
         left, sep, func = spec.rpartition(":")
         if not sep or not left or not func:
             raise UsageError(f"target {spec!r} must be MODULE:FUNCTION, e.g. "
@@ -82,8 +89,39 @@ class Target:
         self.root = root
 
     def load(self):
-        project = static.Project([self.root])
-        return static.load_function(self.filename, self.function, project=project)
+        """The parsed function; the modules named with ``--import`` (or in pyproject.toml)
+        are imported first, the rest of the user's code is only read."""
+        return static.load_function(self.filename, self.function, project=self.project())
+
+    def project(self) -> static.Project:
+        search = [os.getcwd()] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                                  if p]
+        named = self.imports + imports.configured(os.path.dirname(self.filename))
+        for name in named:
+            try:
+                safe.dotted_name(name)
+            except safe.UnsafeError as exc:
+                raise UsageError(f"--import: {exc}") from None
+        policy = imports.Policy(named, [self.root] + search)
+        policy.import_named()
+        return static.Project([self.root], search, policy, self.values_needed)
+
+    def rendered(self, render):
+        """``render()``, its refusal to import from this module explained, when Python
+        cannot import the module by name (``my-model.py``)."""
+        try:
+            return render()
+        except safe.UnsafeError:
+            if not self.module.startswith("<"):
+                raise
+            stem = os.path.splitext(os.path.basename(self.filename))[0]
+            better = re.sub(r"\W", "_", stem)
+            better = better if better[:1].isalpha() else "m_" + better
+            raise UsageError(
+                f"{_shown(self.filename)}: {self.function} reads names this module binds when "
+                "it runs, so the generated module must import them from it, but Python cannot "
+                f"import a file named {os.path.basename(self.filename)!r}; rename it (e.g. "
+                f"{better}.py) or make those names literals") from None
 
 
 # ---------------------------------------------------------------- pipelines
@@ -131,7 +169,7 @@ def import_defaults(source: str, where: frontend.SourceFunction) -> str:
     evaluated when the generated module is imported: their free names are
     imported from where the user's module gets them.
     """
-    tree = ast.parse(source)
+    tree = deep(lambda: ast.parse(source))
     bound = set(dir(builtins))
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -178,7 +216,7 @@ def sort_imports(source: str) -> str:
     Within a group, ``import x`` lines come first, then ``from x import a, B``
     lines (names of one module merged; ``as`` imports on lines of their own).
     """
-    tree = ast.parse(source)
+    tree = deep(lambda: ast.parse(source))
     nodes = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     if not nodes:
         return source
@@ -229,8 +267,8 @@ def sort_imports(source: str) -> str:
 
 def default_output(target: Target, kind: str) -> str:
     directory = os.path.dirname(target.filename)
-    stem = target.module.rpartition(".")[2]
-    if stem == "__init__":  # pragma: no cover - module_name_of strips it
+    stem = os.path.splitext(os.path.basename(target.filename))[0]
+    if stem == "__init__":
         stem = os.path.basename(directory)
     return os.path.join(directory, f"{stem}_{_KINDS[kind][1]}_{target.function}.py")
 
@@ -262,11 +300,14 @@ def header(target: Target, args, gen: pipeline.Generated, output: str | None) ->
         command += ["--mode", mode]
     if getattr(args, "value", False):
         command.append("--value")
+    for name in target.imports:
+        command += ["--import", name]
     command += ["-o", out]
+    source, shell = safe.comment(source), safe.comment(" ".join(_quote(c) for c in command))
     return (f"{title} of {target.function} ({source}) with respect to {', '.join(names)}.\n\n"
             f"{MARKER} {__version__} from {source}:{target.function}; do not edit.\n"
             f"Regenerate{where} with:\n\n"
-            f"    {' '.join(_quote(c) for c in command)}\n")
+            f"    {shell}\n")
 
 
 def _portable(path: str) -> str:
@@ -279,11 +320,7 @@ def _quote(word: str) -> str:
 
 def is_generated(path: str) -> bool:
     """Whether the file at ``path`` carries the header s2sdiff writes."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4096).decode("utf-8", errors="replace")
-    except OSError:
-        return False
+    head = output_policy.read_head(path).decode("utf-8", errors="replace")
     if not head.startswith('"""'):
         return False
     end = head.find('"""', 3)
@@ -291,52 +328,10 @@ def is_generated(path: str) -> bool:
     return any(line.startswith(MARKER + " ") for line in docstring.splitlines())
 
 
-def write_atomically(path: str, text: str) -> bool:
-    """Write ``text`` to ``path`` via a temporary file in the same directory.
-
-    Returns False (and leaves the file untouched) when it already holds ``text``.
-    """
-    data = text.encode("utf-8")
-    try:
-        with open(path, "rb") as f:
-            if f.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        fd, temp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
-                                    suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-    return True
-
-
 # ---------------------------------------------------------------- commands
 
 def cmd_generate(args) -> int:
-    target = Target(args.target)
+    target = Target(args.target, args.imports)
     where = target.load()
     gen = derive(where, args.command, _wrt_option(args.wrt), getattr(args, "mode", "auto"),
                  getattr(args, "value", False))
@@ -344,21 +339,13 @@ def cmd_generate(args) -> int:
     output = None if to_stdout else os.path.abspath(args.output or default_output(target,
                                                                                   args.command))
     if output is not None:
-        if os.path.isdir(output):
-            raise UsageError(f"{args.output}: is a directory; give a file name")
-        if os.path.exists(output) and os.path.samefile(output, target.filename):
-            raise UsageError(f"{output}: refusing to overwrite the source module")
-        if os.path.exists(output) and not is_generated(output) and not args.force:
-            raise UsageError(f"{_shown(output)}: refusing to overwrite a file s2sdiff did "
-                             "not generate (its header has no s2sdiff marker); use --force")
-        if not os.path.isdir(os.path.dirname(output)):
-            raise UsageError(f"{_shown(output)}: the directory does not exist")
-    source = render(list(gen.functions), header(target, args, gen, output), gen.wrapper,
-                    where)
+        output_policy.check(output, args.force, is_generated, (target.filename,))
+    source = target.rendered(lambda: render(list(gen.functions), header(target, args, gen, output),
+                                            gen.wrapper, where))
     if to_stdout:
         sys.stdout.write(source)
         return EXIT_OK
-    changed = write_atomically(output, source)
+    changed = output_policy.write_atomically(output, source.encode("utf-8"))
     names_text = ", ".join([f.name for f in gen.functions] + [gen.entry] * bool(gen.wrapper))
     print(f"{'wrote' if changed else 'unchanged'} {_shown(output)} ({names_text})")
     return EXIT_OK
@@ -376,16 +363,16 @@ def cmd_show(args) -> int:
         print(f"the stages of {kind}: {', '.join(stages)}")
         return EXIT_OK
     stage = {"normalized": "core"}.get(args.stage, args.stage)
-    target = Target(args.target)
+    target = Target(args.target, args.imports)
     where = target.load()
     if stage == "source":
         tree = where.tree
         first = min([tree.lineno] + [d.lineno for d in tree.decorator_list])
-        lines = static.read_source(where.filename).splitlines()[first - 1:tree.end_lineno]
-        text = "\n".join(lines)
+        lines = sourcelines.split(static.read_source(where.filename))[first - 1:tree.end_lineno]
+        text = "".join(lines)
     elif stage == "python":
         gen = derive(where, kind, _wrt_option(args.wrt), args.mode)
-        text = render(list(gen.functions), extra=gen.wrapper, where=where)
+        text = target.rendered(lambda: render(list(gen.functions), extra=gen.wrapper, where=where))
     else:
         text = pipeline.show(where, stage, _wrt_option(args.wrt), kind, args.mode)
     _print_code(text.rstrip("\n") + "\n", args.color)
@@ -425,7 +412,7 @@ def cmd_check(args) -> int:
     if verify is None or not hasattr(verify, "check"):
         raise UsageError(f"`s2sdiff check` is not available yet in s2sdiff {__version__} "
                          "(the SymPy verifier is being added)")
-    target = Target(args.target)
+    target = Target(args.target, args.imports, values_needed=not args.run_module)
     wrt = _wrt_option(args.wrt)
     if args.run_module:
         ssa.build(target.load())  # report errors in the source first, without running it
@@ -499,6 +486,7 @@ def parser() -> argparse.ArgumentParser:
                        f"<module>_{kind}_<func>.py beside the source; '-' for stdout)")
         g.add_argument("--force", action="store_true",
                        help="overwrite FILE even if s2sdiff did not generate it")
+        add_import_option(g)
         if kind == "grad":
             g.add_argument("--mode", default="reverse", choices=("reverse", "forward"),
                            help="reverse (default) or forward mode (one jvp per input)")
@@ -524,6 +512,7 @@ def parser() -> argparse.ArgumentParser:
                    help=argparse.SUPPRESS)
     s.add_argument("--wrt", metavar="X,Y", help="the parameters to differentiate")
     s.add_argument("--color", default="auto", choices=("auto", "always", "never"))
+    add_import_option(s)
     s.set_defaults(run=cmd_show)
 
     c = sub.add_parser("check", help="verify the derivatives of a function with SymPy",
@@ -534,6 +523,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--run-module", action="store_true",
                    help="check the live function of the imported module (this runs its top "
                         "level); by default the module is only read")
+    add_import_option(c)
     c.set_defaults(run=cmd_check)
 
     gr = sub.add_parser("graph", help="draw the computational graph of a function",
@@ -543,6 +533,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def add_import_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--import", dest="imports", action="append", default=[], metavar="NAME",
+                   help="import module NAME (this runs its code, e.g. the derivative rules it "
+                        "registers); without it only the standard library, NumPy and SciPy "
+                        "are imported and your modules are only read (repeatable; also "
+                        "[tool.s2sdiff] import = [...] in pyproject.toml)")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
@@ -550,11 +548,15 @@ def main(argv: list[str] | None = None) -> int:
         p.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return args.run(args)
+        return deep(lambda: args.run(args))
     except S2SDiffError as exc:
         located = isinstance(exc, LocatedError) and exc.location is not None
+        if isinstance(exc, NoRuleError) and "register" in exc.hint:
+            exc.hint += ("; the command sees rules registered in a module you name with "
+                         "--import MODULE")
         if located:  # compiler style: the file as the user would type it
             exc.location.filename = _shown(exc.location.filename)
+        if isinstance(exc, LocatedError):
             exc.args = (exc._render(),)
         print(("" if located else "s2sdiff: error: ") + str(exc), file=sys.stderr)
         return EXIT_USAGE

@@ -25,11 +25,18 @@ class Location:
         """The source line with a caret under the column, compiler style."""
         if not self.line:
             return ""
-        text = self.line.rstrip("\n")
+        text = self.line.rstrip("\r\n")
         stripped = text.lstrip()
-        indent = len(text) - len(stripped)
-        caret = " " * max(self.col - indent, 0) + "^"
-        return f"    {stripped}\n    {caret}"
+        at = max(self.col - (len(text) - len(stripped)), 0)
+        if len(stripped) > _WIDTH:  # a window around the column
+            start = max(0, min(at - _WIDTH // 2, len(stripped) - _WIDTH))
+            stripped = ("…" if start else "") + stripped[start:start + _WIDTH] + (
+                "…" if start + _WIDTH < len(stripped) else "")
+            at = at - start + (1 if start else 0)
+        return f"    {stripped}\n    {' ' * at}^"
+
+
+_WIDTH = 100  # characters of a long source line shown in an error
 
 
 class LocatedError(S2SDiffError):

@@ -9,22 +9,23 @@ file name, so tracebacks, ``inspect.getsource`` and pdb show it.
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import hashlib
 import importlib
-import math
 import inspect
-import linecache
 from dataclasses import dataclass, field
 
 from . import fold
-from .. import ir
-from .exprtext import unparse
-from ..front.scan import expr_facts
+from .. import ir, safe
+from ..deep import deep
 from ..emit.templates import atom_expr, fold_numbers, index_node, number
+from ..front import sourcelines
+from ..front.scan import expr_facts
+from .exprtext import unparse
+from .importpath import GENERATED, import_path
 
 _INDENT = "    "
-GENERATED = "s2sdiff_generated_"  # the module name of compiled generated code (not importable)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Module:
     source: str
     namespace: dict = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    imports: tuple[int, int] = (0, 0)  # the lines import_lines wrote: the first's index, count
 
 
 class Binder:
@@ -44,6 +46,19 @@ class Binder:
         self.bound: dict[str, object] = {}
         self.homes: dict[str, str | None] = {}
         self.original: dict[str, str] = {}
+        self.submodules: set[str] = set()  # ``pkg.sub`` read as ``pkg.sub.x``: imported
+
+    def read_through(self, value: object, path: tuple[str, ...]) -> None:
+        """Note the submodules the attribute path ``path`` of ``value`` passes through."""
+        module = value
+        for attr in path:
+            if not inspect.ismodule(module):
+                return
+            sub = getattr(module, attr, None)
+            if not inspect.ismodule(sub) or sub.__name__ != f"{module.__name__}.{attr}":
+                return
+            self.submodules.add(sub.__name__)
+            module = sub
 
     def bind(self, name: str, value: object, home: str | None = None) -> str:
         candidate, n = name, 0
@@ -70,17 +85,20 @@ def render(functions: list[ir.Function], header: str = "", import_homes: bool = 
     bodies = [_Printer(binder).function(f) for f in functions]
     lines = []
     if header:
-        lines.append('"""' + header + '"""')
+        lines.append(safe.docstring(header))
     helpers = helper_sources(binder)
     imports = import_lines(binder, import_homes)
     if imports:
-        lines += ([""] if header else []) + imports
+        lines += [""] if header else []
+        first = sum(line.count("\n") + 1 for line in lines)
+        lines += imports
     for text in helpers:
         lines += ["", ""] + text
     for body in bodies:
         lines += ["", ""] + body
     source = "\n".join(lines).lstrip("\n") + "\n"
-    return Module(source, dict(binder.bound), [f.name for f in functions])
+    block = (first, len(imports)) if imports else (0, 0)
+    return Module(source, dict(binder.bound), [f.name for f in functions], block)
 
 
 def helper_sources(binder: Binder) -> list[list[str]]:
@@ -110,34 +128,101 @@ def helper_sources(binder: Binder) -> list[list[str]]:
 
 
 def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
-    """``import`` lines that bind every module-level name the code uses."""
+    """``import`` lines that bind every module-level name the code uses.
+
+    Every module name, name and value is written through ``safe``: what it
+    cannot write exactly raises ``safe.UnsafeError``.
+    """
+    while True:  # writing a value may bind a name (``np`` for ``np.float64(1.5)``)
+        names = sorted(binder.bound)
+        lines = _import_lines(binder, names, import_homes)
+        if len(binder.bound) == len(names):
+            return lines
+
+
+def _import_lines(binder: Binder, names: list[str], import_homes: bool) -> list[str]:
+    """The lines, in groups: modules, ``from`` imports, values.  What cannot be
+    imported by a valid name is refused for the command (``import_homes``: its
+    modules must run on their own) and left to the namespace for the API."""
     modules, froms, values = [], [], []
-    for name in sorted(binder.bound):
+
+    def bound_at_run_time(name: str, value: object) -> None:
+        # a closure value or an object with no importable name: bound when compiled
+        values.append(f"# {name}: {safe.comment(type(value).__qualname__)} bound at run time")
+
+    def imported(module: str, original: str, name: str, value: object) -> None:
+        try:
+            froms.append(_from(module, original, name))
+        except safe.UnsafeError:
+            if import_homes:
+                raise
+            bound_at_run_time(name, value)
+
+    for name in names:
         value = binder.bound[name]
-        if getattr(value, "__s2sdiff_helper__", False):
+        if getattr(value, "__s2sdiff_helper__", False) or _is_builtin(name, value):
+            continue
+        if inspect.ismodule(value) and not import_homes and not _importable(value.__name__):
+            bound_at_run_time(name, value)
             continue
         if inspect.ismodule(value):
-            real = value.__name__
-            modules.append(f"import {real}" if real == name else f"import {real} as {name}")
+            real = _module_name(value.__name__, name)
+            subs = sorted(_module_name(m, name) for m in binder.submodules
+                          if m.startswith(real + "."))
+            if real != name or not subs:  # ``import pkg.sub`` binds ``pkg`` too
+                modules.append(f"import {real}" if real == name else f"import {real} as {name}")
+            modules += [f"import {m}" for m in subs]
             continue
-        owner = getattr(value, "__module__", None)
-        qual = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
-        importable = owner == "__main__" or (owner and not owner.startswith(("_", GENERATED)))
-        if importable and qual and "<" not in qual and "." not in qual:
-            froms.append(f"from {owner} import {qual}" + (f" as {name}" if qual != name else ""))
+        path = import_path(value)
+        if path is not None:
+            imported(path[0], path[1], name, value)
             continue
         home = binder.homes.get(name)
-        literal = isinstance(value, (int, float, bool, str)) or value is None
-        if literal and (not import_homes or not home or home == "__main__"):
-            values.append(f"{name} = {value!r}")
-        elif not home or (home == "__main__" and not literal):
-            # a closure value or an object with no importable name: bound when compiled
-            values.append(f"# {name}: {type(value).__name__} bound at run time")
+        literal = _literal(value, binder)
+        if literal is not None and (not import_homes or not home or home == "__main__"
+                                    or not _importable(home)):
+            values.append(f"{name} = {literal}")
+        elif not home or home == "__main__":
+            bound_at_run_time(name, value)
         else:
-            original = binder.original[name]
-            froms.append(f"from {home} import {original}"
-                         + (f" as {name}" if original != name else ""))
+            imported(home, binder.original[name], name, value)
     return modules + froms + values
+
+
+def _is_builtin(name: str, value: object) -> bool:
+    """A builtin under its own name needs no import."""
+    return getattr(builtins, name, None) is value
+
+
+def _literal(value: object, binder: Binder) -> str | None:
+    """The source of a number, string or tuple of them (numpy scalars included), or None."""
+    if not isinstance(value, (int, float, complex, str, bytes, tuple)) and value is not None \
+            and type(value).__module__ != "numpy":
+        return None
+    try:
+        return safe.constant(value, lambda obj, name: binder.bind(name, obj))
+    except safe.UnsafeError:
+        return None
+
+
+def _importable(module: str) -> bool:
+    return all(safe.is_identifier(p) for p in module.split("."))
+
+
+def _module_name(module: str, name: str) -> str:
+    try:
+        return safe.dotted_name(module)
+    except safe.UnsafeError:
+        raise safe.UnsafeError(f"the generated code must import {name!r} from the module "
+                               f"{module!r}, which Python cannot import by that name (a "
+                               "module name is identifiers joined by dots)") from None
+
+
+def _from(module: str, original: str, name: str) -> str:
+    """``from module import original as name``, each part checked."""
+    module = _module_name(module, name)
+    safe.identifier(original, "an importable name")
+    return f"from {module} import {original}" + (f" as {name}" if original != name else "")
 
 
 class _Printer:
@@ -151,9 +236,9 @@ class _Printer:
     def function(self, fn: ir.Function) -> list[str]:
         fn = fold.branch_results(fold.while_headers(fn))
         self.folded, self.pending = fold.plan(fn), {}
-        lines = [f"def {fn.name}({self.signature(fn)}):"]
+        lines = [f"def {safe.identifier(fn.name, 'a function name')}({self.signature(fn)}):"]
         if fn.docstring:
-            lines.append(f'{_INDENT}"""{fn.docstring}"""')
+            lines.append(_INDENT + safe.docstring(fn.docstring))
         if fn.body or not fn.reverse:
             lines += self.body(fn.body, 1)
         if fn.reverse:
@@ -211,10 +296,15 @@ class _Printer:
     def constant_or_global(self, a) -> str:
         if isinstance(a, ir.Global):
             name = self.binder.bind(a.name, a.value, a.home)
+            self.binder.read_through(a.value, a.path)
             return ".".join((name,) + a.path)
-        if isinstance(a, ir.Const) and type(a.value) in (int, float) and math.isfinite(a.value):
-            return repr(a.value)
+        if isinstance(a, ir.Const) and (a.value is None or type(a.value) in _WRITTEN):
+            return safe.constant(a.value, self.name_of)
         return self.expr(atom_expr(a))
+
+    def name_of(self, obj: object, name: str) -> str:
+        """The name the module binds ``obj`` to (``float`` for ``float('inf')``)."""
+        return self.binder.bind(name, obj)
 
     def op(self, op: ir.Op) -> str:
         s = op.syntax
@@ -256,6 +346,7 @@ class _Printer:
             while isinstance(root, ast.Attribute):
                 root = root.value
             root.s2s_home = a.home
+            self.binder.read_through(a.value, a.path)
         return node
 
     def value(self, v) -> str:
@@ -307,7 +398,8 @@ class _Printer:
             line = f"{pad}{s.target} {op} {self.value(value)}"
             comment = s.comment or next(iter(self.comments), "")
             shown, self.last_comment = self.last_comment, comment  # once per run of lines
-            return [line + (f"  # {comment}" if comment and comment != shown else "")]
+            shown_text = f"  # {safe.comment(comment, safe.COMMENT_WIDTH)}"
+            return [line + (shown_text if comment and comment != shown else "")]
         self.last_comment = ""
 
         if isinstance(s, ir.Unpack):
@@ -316,7 +408,7 @@ class _Printer:
             comment = s.comment or next(iter(self.comments), "")
             return [line + (f"  # {comment}" if comment else "")]
         if isinstance(s, ir.Comment):
-            return [f"{pad}# {s.text}"]
+            return [f"{pad}# {safe.comment(s.text, safe.COMMENT_WIDTH)}"]
         if isinstance(s, ir.Push):
             values = ", ".join(s.values)
             return [f"{pad}{s.tape}.append({values if len(s.values) == 1 else '(' + values + ')'})"]
@@ -442,6 +534,7 @@ class _Folded:
     comment: str
 
 
+_WRITTEN = (int, float, bool, complex, str, bytes)  # constants safe.constant writes
 _COMPARE, _UNARY, _ATOM = 4, 11, 13
 # the same levels in exprtext's scale (0: conditional expressions and looser)
 _EXPRTEXT_PRECEDENCE = dict(zip((0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13),
@@ -481,15 +574,32 @@ _CMPOPS = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
            "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot}
 
 
-def compile_module(module: Module, label: str, base_namespace: dict | None = None) -> dict:
-    """Execute the generated module; its lines are registered with linecache."""
+def _definitions(module: Module) -> str:
+    """The module's source with the lines of ``import_lines`` blank (line numbers kept):
+    what they bind is in ``module.namespace``."""
+    lines = module.source.split("\n")
+    first, count = module.imports
+    block = lines[first:first + count]
+    assert all(line and not line[0].isspace() for line in block), block
+    lines[first:first + count] = [""] * count
+    return "\n".join(lines)
+
+
+def compile_module(module: Module, label: str) -> dict:
+    """Run the generated module's definitions; its lines are registered with linecache.
+
+    Its import lines are not run: every name they bind is bound from
+    ``module.namespace`` (the very objects the code was generated for), so
+    compiling imports nothing and the namespace holds only what the code uses.
+    The linecache entry lives as long as one of the module's functions does.
+    """
     digest = hashlib.sha1(module.source.encode()).hexdigest()[:12]
     filename = f"<s2sdiff {label} {digest}>"
-    lines = module.source.splitlines(keepends=True)
-    linecache.cache[filename] = (len(module.source), None, lines, filename)
-    namespace = dict(base_namespace or {})
-    namespace.update(module.namespace)
+    code = deep(lambda: compile(_definitions(module), filename, "exec"))
+    namespace = dict(module.namespace)
     namespace["__name__"] = GENERATED + label
-    code = compile(module.source, filename, "exec")
     exec(code, namespace)  # noqa: S102 - running the code we just generated is the point
+    sourcelines.register(filename, module.source,
+                         [v for v in namespace.values() if inspect.isfunction(v)
+                          and v.__code__.co_filename == filename])
     return namespace

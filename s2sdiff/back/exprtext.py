@@ -10,8 +10,9 @@ precedence its parent asks for is higher than its own.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Callable
+
+from .. import safe
 
 # the precedence levels of ast._Precedence, in order (BOR is the same level as EXPR)
 (_NAMED, _TUPLE, _YIELD, _TEST, _OR, _AND, _NOT, _CMP, _BOR, _BXOR, _BAND, _SHIFT, _ARITH,
@@ -28,7 +29,6 @@ _UNARY = {ast.USub: ("-", _FACTOR), ast.UAdd: ("+", _FACTOR), ast.Invert: ("~", 
           ast.Not: ("not ", _NOT)}
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
             ast.GtE: ">=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
-_INF = "1e" + repr(sys.float_info.max_10_exp + 1)
 
 
 class _Unsupported(Exception):
@@ -136,10 +136,8 @@ def _constant(node: ast.Constant) -> str:
     value = node.value
     if node.kind is not None:
         raise _Unsupported
-    if type(value) is float:
-        return repr(value).replace("inf", _INF).replace("nan", f"({_INF}-{_INF})")
-    if type(value) in (int, bool, str) or value is None:
-        return repr(value)
+    if type(value) in (float, int, bool, str) or value is None:
+        return safe.constant(value)
     raise _Unsupported
 
 

@@ -7,6 +7,10 @@ used: ``y_1 = y * a + math.sin(y * x)`` reads like the user's line and runs
 faster.  A user's name is kept, except that an SSA version whose only use is
 a φ copy (``t_3 = t_1``) is computed into the copy's target directly.
 
+At most ``MAX_DEPTH`` values are folded one into another, so a sum of
+100,000 terms prints as lines of bounded depth (Python's own parser and
+compiler recurse into an expression).
+
 This module only decides; ``codegen`` prints.  The decision is a pure
 function of the IR: ``plan(fn)`` gives the ``id`` of each assignment to fold.
 """
@@ -21,6 +25,7 @@ from .. import ir
 from .dce import is_pure
 
 _TEMPORARY = re.compile(r"_(t|cond)\d+(_bar|_dot)?$")
+MAX_DEPTH = 40  # values folded into one another at most: long sums become several lines
 FOLDABLE = {"call", "u-", "unot", "+", "-", "*", "/", "**", "//", "%", "@",
             "<", "<=", ">", ">=", "==", "!="}
 
@@ -88,6 +93,7 @@ class _Planner:
         self.later: tuple[Counter, Counter] | None = None  # counts of the part after this one
         self.folded: set[int] = set()
         self.effective: dict[str, set[str]] = {}  # what a folded value reads, transitively
+        self.depth: dict[str, int] = {}  # how many folded values nest in a folded value
         self.seen: dict[int, tuple] = {}  # id(statement) -> (use sites, reads, defines)
         self.own: dict[int, tuple] = {}  # id(statement) -> its own (reads, defines)
 
@@ -127,8 +133,11 @@ class _Planner:
             elif self.candidate(s):
                 needs = self.needs(s)
                 if self.used_once_later(s.target, needs, stmts, i + 1, tail):
-                    self.folded.add(id(s))
-                    self.effective[s.target] = needs
+                    depth = self.nesting(s)
+                    if depth <= MAX_DEPTH:
+                        self.folded.add(id(s))
+                        self.effective[s.target] = needs
+                        self.depth[s.target] = depth
 
     def candidate(self, s) -> bool:
         if not (isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier()):
@@ -141,6 +150,15 @@ class _Planner:
             if later_reads[name] and not later_writes[name] > 0:
                 return False
         return _foldable_value(s.value)  # the costliest test last
+
+    def nesting(self, s: ir.Assign) -> int:
+        """1 + the most values folded one into another among those ``s`` reads."""
+        depth, known = 0, self.depth
+        for n in self.own_names(s)[0]:
+            d = known.get(n, 0)
+            if d > depth:
+                depth = d
+        return depth + 1
 
     def needs(self, s: ir.Assign) -> set[str]:
         """What the value of candidate ``s`` reads, through the values folded into it."""

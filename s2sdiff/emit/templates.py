@@ -84,7 +84,7 @@ def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
                  for i, (p, s) in enumerate(zip(rule.params, shape))}
         slots["out"] = ast.Name(_SLOT + "out", ast.Load())
         tree = substitute(rule.partials[index], slots, rule.namespace)
-        settled = ast.dump(simplify(clone(tree))) == ast.dump(tree)
+        settled = same_tree(simplify(clone(tree)), tree)
         facts = scan.expr_facts(tree)
         entry = _SHAPES[key] = (rule, tree, settled, facts, tuple(_SLOT + p for p in rule.params),
                                 _SLOT + "out" in facts[0])
@@ -298,8 +298,17 @@ def fold_numbers(node: ast.expr) -> ast.expr:
     if isinstance(node, ast.BinOp) and type(node.op) in _FOLD:
         a, b = number(node.left), number(node.right)
         if a is not None and b is not None:
-            return _const(_FOLD[type(node.op)](a, b))
+            return _computed(type(node.op), a, b) or node
     return node
+
+
+def _computed(op: type, a, b) -> ast.expr | None:
+    """The constant ``a op b``, or None when Python cannot compute it (a float
+    overflow of ``1.0 * 10 ** 4000``): the code computes it, as the user's does."""
+    try:
+        return _const(_FOLD[op](a, b))
+    except (OverflowError, ArithmeticError, ValueError):
+        return None
 
 
 def _literal(node: ast.expr) -> tuple:
@@ -314,7 +323,9 @@ def _simplify_binop(node: ast.BinOp) -> ast.expr:
     a, b = number(node.left), number(node.right)
     op = type(node.op)
     if a is not None and b is not None and op in _FOLD:
-        return _const(_FOLD[op](a, b))
+        folded = _computed(op, a, b)
+        if folded is not None:
+            return folded
     if op is ast.Mult:
         right = node.right
         if isinstance(right, ast.BinOp) and isinstance(right.op, ast.Div) \
@@ -344,13 +355,22 @@ def _simplify_binop(node: ast.BinOp) -> ast.expr:
     return node
 
 
+def same_tree(a: ast.expr, b: ast.expr) -> bool:
+    """Whether two expressions are written the same (False when one holds a
+    number too long to print: Python limits int to text conversion)."""
+    try:
+        return ast.dump(a) == ast.dump(b)
+    except ValueError:
+        return False
+
+
 def is_zero(node: ast.expr) -> bool:
     return number(node) == 0
 
 
 def plus(left: ast.expr, right: ast.expr) -> ast.expr:
     """``left + right``, simplified; ``p + p`` is ``2.0 * p``."""
-    if ast.dump(left) == ast.dump(right):
+    if same_tree(left, right):
         return simplify(ast.BinOp(ast.Constant(2.0), ast.Mult(), left))
     return simplify(ast.BinOp(left, ast.Add(), right))
 

@@ -74,6 +74,31 @@ def _always_jumps(stmts: list[ast.stmt]) -> bool:
     return False
 
 
+def _always_returns(stmts: list[ast.stmt]) -> bool:
+    """Whether every path through ``stmts`` ends in a ``return`` (or never ends:
+    ``while True`` without ``break``)."""
+    for s in stmts:
+        if isinstance(s, ast.Return):
+            return True
+        if isinstance(s, ast.If) and _always_returns(s.body) and _always_returns(s.orelse):
+            return True
+        if isinstance(s, ast.While) and isinstance(s.test, ast.Constant) and s.test.value \
+                and "break" not in _loop_exits(s.body):
+            return True
+    return False
+
+
+def _loop_exits(stmts: list[ast.stmt]) -> set[str]:
+    """The jumps in ``stmts`` that leave the loop whose body they are."""
+    kinds: set[str] = set()
+    for s in stmts:
+        if isinstance(s, ast.Break):
+            kinds.add("break")
+        elif isinstance(s, ast.If):
+            kinds |= _loop_exits(s.body) | _loop_exits(s.orelse)
+    return kinds
+
+
 class Jumps:
     """Rewrite return/break/continue into flags and guarded blocks."""
 
@@ -95,6 +120,11 @@ class Jumps:
             raise UnsupportedSyntaxError("function without `return`",
                                          self.where.location(self.where.tree),
                                          "return the value to differentiate")
+        if not _always_returns(body):
+            raise UnsupportedSyntaxError(
+                f"a path through {self.where.name!r} reaches its end without `return` (Python "
+                "returns None there)", self.where.location(body[-1]),
+                "end every path with a `return` of the value to differentiate")
         if len(returns) == 1 and body[-1] is returns[0]:  # no return flag
             return drop_unread_flags(self.block(body[:-1]) + body[-1:], self.loop_flags())
         self.result = self.namer.fresh("_result")

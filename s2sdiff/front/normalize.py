@@ -16,6 +16,7 @@ import copy
 from ..errors import UnsupportedSyntaxError
 from .source import SourceFunction
 from .jumps import Jumps, range_args
+from . import trampoline
 from .names import Namer
 from .scan import scan_names
 
@@ -313,83 +314,99 @@ class _Flatten:
             e = e.value
         return isinstance(e, ast.Name) and e.id not in self.locals
 
+    # The expression walks are generators run by ``trampoline.run`` (an expression
+    # may be nested 100,000 deep); each appends the statements it makes to ``out``.
     def atom(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
-        if self.is_atom(e):
-            return [], e
-        name = self.namer.fresh("_t")
-        return self.into(e, name, e), ast.Name(name, ast.Load())
+        out: list[ast.stmt] = []
+        return out, trampoline.run(self._atom(e, out))
 
     def value_atoms(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
         """Atoms, or a tuple of atoms (for returns of several values)."""
-        if isinstance(e, ast.Tuple):
-            pre, elts = [], []
-            for x in e.elts:
-                p, a = self.atom(x)
-                pre += p
-                elts.append(a)
-            return pre, ast.Tuple(elts, ast.Load())
-        return self.atom(e)
+        out: list[ast.stmt] = []
+        return out, trampoline.run(self._value_atoms(e, out))
 
     def into(self, e: ast.expr, target: str, like: ast.AST) -> list[ast.stmt]:
         """Statements that compute ``e`` into the variable ``target``."""
+        out: list[ast.stmt] = []
+        trampoline.run(self._into(e, target, like, out))
+        return out
+
+    def index(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
+        """An index in three-address form: atoms, slices of atoms, tuples of those."""
+        out: list[ast.stmt] = []
+        return out, trampoline.run(self._index(e, out))
+
+    def _atom(self, e: ast.expr, out: list):
+        if self.is_atom(e):
+            return e
+        name = self.namer.fresh("_t")
+        yield self._into(e, name, e, out)
+        return ast.Name(name, ast.Load())
+
+    def _atoms(self, items: list[ast.expr], out: list):
+        atoms = []
+        for x in items:
+            atoms.append(x if self.is_atom(x) else (yield self._atom(x, out)))
+        return atoms
+
+    def _value_atoms(self, e: ast.expr, out: list):
+        if isinstance(e, ast.Tuple):
+            return ast.Tuple((yield self._atoms(e.elts, out)), ast.Load())
+        return (yield self._atom(e, out))
+
+    def _into(self, e: ast.expr, target: str, like: ast.AST, out: list):
         def put(value):
             if not hasattr(value, "lineno") and hasattr(e, "lineno"):
                 locate(value, e)
-            return [self.at(ast.Assign([ast.Name(target, ast.Store())], value), like)]
+            out.append(self.at(ast.Assign([ast.Name(target, ast.Store())], value), like))
 
         if self.is_atom(e):
             return put(e)
-        if isinstance(e, ast.BinOp):
-            p1, left = self.atom(e.left)
-            p2, right = self.atom(e.right)
-            return p1 + p2 + put(ast.BinOp(left, e.op, right))
+        if isinstance(e, ast.BinOp):  # atoms are common: no generator for them
+            left = e.left if self.is_atom(e.left) else (yield self._atom(e.left, out))
+            right = e.right if self.is_atom(e.right) else (yield self._atom(e.right, out))
+            return put(ast.BinOp(left, e.op, right))
         if isinstance(e, ast.UnaryOp):
-            p, operand = self.atom(e.operand)
-            if isinstance(e.op, ast.UAdd):
-                return p + put(operand)
-            return p + put(ast.UnaryOp(e.op, operand))
+            operand = e.operand if self.is_atom(e.operand) else (yield self._atom(e.operand, out))
+            return put(operand if isinstance(e.op, ast.UAdd) else ast.UnaryOp(e.op, operand))
         if isinstance(e, ast.Compare):
-            return self.compare(e, target, like)
+            return (yield self._compare(e, target, like, out))
         if isinstance(e, ast.BoolOp):
-            return self.boolop(e, target, like)
+            return (yield self._boolop(e, target, like, out))
         if isinstance(e, ast.IfExp):
-            p, test = self.atom(e.test)
-            then, orelse = self.into(e.body, target, like), self.into(e.orelse, target, like)
-            return p + [self.at(ast.If(test=test, body=then, orelse=orelse), like)]
+            test = yield self._atom(e.test, out)
+            then, orelse = [], []
+            yield self._into(e.body, target, like, then)
+            yield self._into(e.orelse, target, like, orelse)
+            out.append(self.at(ast.If(test=test, body=then, orelse=orelse), like))
+            return None
         if isinstance(e, ast.Call):
-            return self.call(e, put)
+            return (yield self._call(e, put, out))
         if isinstance(e, ast.Tuple):
-            pre, value = self.value_atoms(e)
-            return pre + put(value)
+            return put((yield self._value_atoms(e, out)))
         if isinstance(e, ast.List):
-            pre, value = self.value_atoms(ast.Tuple(e.elts, ast.Load()))
-            return pre + put(ast.List(value.elts, ast.Load()))
+            return put(ast.List((yield self._atoms(e.elts, out)), ast.Load()))
         if isinstance(e, ast.Subscript):
-            p1, value = self.atom(e.value)
-            p2, index = self.index(e.slice)
-            return p1 + p2 + put(ast.Subscript(value, index, ast.Load()))
+            value = yield self._atom(e.value, out)
+            index = yield self._index(e.slice, out)
+            return put(ast.Subscript(value, index, ast.Load()))
         if isinstance(e, ast.Attribute):
-            return self.attribute(e, put)
+            return (yield self._attribute(e, put, out))
         raise self.error(f"{type(e).__name__} expression", e)
 
-    def call(self, e: ast.Call, put) -> list[ast.stmt]:
+    def _call(self, e: ast.Call, put, out: list):
         if isinstance(e.func, ast.Attribute) and not self.is_global_path(e.func):
-            return self.method(e, put)
+            return (yield self._method(e, put, out))
         if not self.is_global_path(e.func):
             raise self.error("call of a local value", e.func,
                              "call functions by their module-level name")
-        pre, args, keywords = [], [], []
-        for a in e.args:
-            p, atom = self.atom(a)
-            pre += p
-            args.append(atom)
+        args = yield self._atoms(e.args, out)
+        keywords = []
         for kw in e.keywords:
-            p, atom = self.atom(kw.value)
-            pre += p
-            keywords.append(ast.keyword(kw.arg, atom))
-        return pre + put(ast.Call(e.func, args, keywords))
+            keywords.append(ast.keyword(kw.arg, (yield self._atom(kw.value, out))))
+        return put(ast.Call(e.func, args, keywords))
 
-    def method(self, e: ast.Call, put) -> list[ast.stmt]:
+    def _method(self, e: ast.Call, put, out: list):
         """``x.sum(axis=0)`` → ``__method__.sum(x, axis=0)``, resolved to NumPy later."""
         owner = e.func.value
         func = ast.copy_location(ast.Attribute(ast.Name(METHOD, ast.Load()), e.func.attr,
@@ -398,64 +415,56 @@ class _Flatten:
         if e.func.attr in ("reshape", "transpose") and len(args) > 1:
             args = [ast.copy_location(ast.Tuple(args, ast.Load()), e)]  # x.reshape(2, -1)
         call = ast.Call(func, [owner] + args, e.keywords)
-        return self.call(ast.copy_location(call, e), put)
+        return (yield self._call(ast.copy_location(call, e), put, out))
 
-    def attribute(self, e: ast.Attribute, put) -> list[ast.stmt]:
+    def _attribute(self, e: ast.Attribute, put, out: list):
         """``x.T``, ``x.shape``: read as calls of the NumPy function of that name."""
         name = {"T": "transpose"}.get(e.attr, e.attr)
         if name not in ("transpose", "shape", "size", "ndim", "real", "imag"):
             raise self.error(f"attribute `.{e.attr}` of a local value", e,
                              "only .T, .shape, .size and .ndim of arrays are read")
         func = ast.copy_location(ast.Attribute(ast.Name(METHOD, ast.Load()), name, ast.Load()), e)
-        return self.call(ast.copy_location(ast.Call(func, [e.value], []), e), put)
+        return (yield self._call(ast.copy_location(ast.Call(func, [e.value], []), e), put, out))
 
-    def index(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
-        """An index in three-address form: atoms, slices of atoms, tuples of those."""
+    def _index(self, e: ast.expr, out: list):
         if isinstance(e, ast.Slice):
-            pre, parts = [], []
+            parts = []
             for part in (e.lower, e.upper, e.step):
-                if part is None:
-                    parts.append(None)
-                    continue
-                p, a = self.atom(part)
-                pre += p
-                parts.append(a)
-            return pre, ast.Slice(*parts)
+                parts.append(None if part is None else (yield self._atom(part, out)))
+            return ast.Slice(*parts)
         if isinstance(e, ast.Tuple):
-            pre, elts = [], []
+            elts = []
             for x in e.elts:
-                p, a = self.index(x)
-                pre += p
-                elts.append(a)
-            return pre, ast.Tuple(elts, ast.Load())
-        return self.atom(e)
+                elts.append((yield self._index(x, out)))
+            return ast.Tuple(elts, ast.Load())
+        return (yield self._atom(e, out))
 
-    def compare(self, e: ast.Compare, target: str, like) -> list[ast.stmt]:
-        pre, left = self.atom(e.left)
-        rights = []
-        for r in e.comparators:
-            p, a = self.atom(r)
-            pre += p
-            rights.append(a)
+    def _compare(self, e: ast.Compare, target: str, like, out: list):
+        left = yield self._atom(e.left, out)
+        rights = yield self._atoms(e.comparators, out)
         if len(e.ops) == 1:
             value = ast.Compare(left, e.ops, rights)
-            return pre + [self.at(ast.Assign([ast.Name(target, ast.Store())], value), like)]
+            out.append(self.at(ast.Assign([ast.Name(target, ast.Store())], value), like))
+            return None
         # a < b < c: a < b and b < c, b computed once (all operands are atoms here)
         parts = []
         for op, right in zip(e.ops, rights):
             parts.append(ast.Compare(left, [op], [right]))
             left = right
-        return pre + self.boolop(ast.BoolOp(ast.And(), parts), target, like)
+        return (yield self._boolop(ast.BoolOp(ast.And(), parts), target, like, out))
 
-    def boolop(self, e: ast.BoolOp, target: str, like) -> list[ast.stmt]:
+    def _boolop(self, e: ast.BoolOp, target: str, like, out: list):
         """``a and b``: ``t = a; if t: t = b`` (``or`` evaluates b in the else branch)."""
-        out = self.into(e.values[0], target, like)
+        yield self._into(e.values[0], target, like, out)
         rest = e.values[1:]
-        more = (self.into(rest[0], target, like) if len(rest) == 1
-                else self.boolop(ast.BoolOp(e.op, rest), target, like))
+        more: list[ast.stmt] = []
+        if len(rest) == 1:
+            yield self._into(rest[0], target, like, more)
+        else:
+            yield self._boolop(ast.BoolOp(e.op, rest), target, like, more)
         test = ast.Name(target, ast.Load())
         if isinstance(e.op, ast.And):
             node = ast.If(test=test, body=more, orelse=[])
         else:
             node = ast.If(test=test, body=[ast.Pass()], orelse=more)
-        return out + [self.at(node, like)]
+        out.append(self.at(node, like))

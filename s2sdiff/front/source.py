@@ -11,7 +11,9 @@ import linecache
 import textwrap
 from dataclasses import dataclass, field
 
+from ..deep import TooDeep, deep
 from ..errors import Location, NameResolutionError, NoSourceError, UnsupportedSyntaxError
+from . import sourcelines
 from .scan import nodes, scan_names
 
 
@@ -162,7 +164,14 @@ def _parse(source: str, filename: str, first_line: int, name: str, quiet: bool =
     dedented = textwrap.dedent(source)
     indent = _indent_of(source) - _indent_of(dedented)
     try:  # blank lines in front give the nodes their line numbers in the file
-        return ast.parse("\n" * (first_line - 1) + dedented), indent
+        return deep(lambda: ast.parse("\n" * (first_line - 1) + dedented)), indent
+    except TooDeep as exc:
+        lines = sourcelines.split(source)
+        i = sourcelines.longest(lines)
+        text = lines[i] if lines else ""
+        loc = Location(filename, first_line + i, len(text) - len(text.lstrip()), text)
+        raise UnsupportedSyntaxError(f"cannot parse the source of {name!r}: {exc}", loc,
+                                     "split the expression into several statements") from None
     except SyntaxError as exc:
         if quiet:
             return None, 0
@@ -189,7 +198,7 @@ def _checked(module: ast.Module, filename: str, name: str, indent: int, resolver
 
 
 def _indent_of(text: str) -> int:
-    for line in text.splitlines():
+    for line in sourcelines.split(text):
         if line.strip():
             return len(line) - len(line.lstrip())
     return 0

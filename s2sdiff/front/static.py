@@ -4,32 +4,36 @@ The ``s2sdiff`` command must not execute the user's module (it may open
 files, start servers, or raise).  A :class:`StaticResolver` answers the same
 questions as :class:`frontend.Resolver` from the module's parsed top level:
 
-- ``import numpy as np``, ``from math import sin``: *library* modules are
-  imported for real (they are not the user's code);
-- a module found as a ``.py`` file beside the user's module, or in the same
-  package (``from . import helpers``), is user code: it is parsed too, never
-  imported;
+- ``import numpy as np``, ``from math import sin``: the standard library,
+  NumPy and SciPy, and the modules the user names with ``--import``, are
+  imported for real (``imports.Policy``);
+- any other module found as source (beside the user's module, in the same
+  package, in the current folder or on ``PYTHONPATH``) is user code: it is
+  parsed too, never imported; one found nowhere is a located error;
 - a top-level ``def`` becomes a stand-in function whose source
   :meth:`StaticResolver.source_of` parses;
 - ``G = 9.81`` (a literal assigned once) is its value;
 - any other top-level name (``W = np.ones(3)``, a class, a name bound under
   an ``if``) is an opaque stand-in: it is not evaluated; generated code
-  imports it from the module at run time.
+  imports it from the module at run time (with ``values_needed``, as for
+  ``s2sdiff check``, it is a located error instead).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import importlib
 import importlib.machinery
 import io
 import os
 import tokenize
 import types
 
-from . import source as frontend
+from .. import safe
+from ..deep import TooDeep, deep
 from ..errors import Location, NameResolutionError, S2SDiffError
+from . import source as frontend, sourcelines
+from .imports import Policy, refusal
 
 
 class SourceReadError(S2SDiffError):
@@ -58,7 +62,8 @@ def module_name_of(filename: str) -> tuple[str, str]:
     """The import name of a ``.py`` file and the directory it is imported from.
 
     ``pkg/sub/mod.py`` (with ``__init__.py`` files) is ``pkg.sub.mod`` from
-    the parent of ``pkg``.
+    the parent of ``pkg``.  A file Python cannot import by name (``my-model.py``,
+    ``model.v2.py``) is named ``<my-model>``, which no import line accepts.
     """
     path = os.path.abspath(filename)
     directory, base = os.path.split(path)
@@ -67,7 +72,10 @@ def module_name_of(filename: str) -> tuple[str, str]:
     while os.path.isfile(os.path.join(directory, "__init__.py")):
         directory, package = os.path.split(directory)
         parts.insert(0, package)
-    return ".".join(parts) or stem, directory
+    name = ".".join(parts) or stem
+    if not all(safe.is_identifier(p) for p in parts):
+        name = f"<{name}>"
+    return name, directory
 
 
 def find_module_file(name: str, path: list[str]) -> str | None:
@@ -124,10 +132,21 @@ _DYNAMIC = object()  # a name bound in a way the static reader does not evaluate
 
 
 class Project:
-    """The user modules of one run, parsed once each; ``roots`` are where user code lives."""
+    """The user modules of one run, parsed once each.
 
-    def __init__(self, roots: list[str]):
+    ``roots`` are the folders of the user's code (the target's package root
+    first); ``search`` are more folders whose modules are read, not imported
+    (the current directory, ``PYTHONPATH``); ``policy`` says which modules may
+    be imported (``imports``).
+    """
+
+    def __init__(self, roots: list[str], search: list[str] = (), policy: Policy | None = None,
+                 values_needed: bool = False):
+        self.values_needed = values_needed  # a value known only at run time is an error
         self.roots = [os.path.abspath(r) for r in roots]
+        self.search = [d for d in dict.fromkeys(os.path.abspath(p) for p in search)
+                       if d not in self.roots]
+        self.policy = policy or Policy(user_dirs=self.roots + self.search)
         self.modules: dict[str, StaticModule] = {}
 
     def load(self, filename: str, name: str | None = None) -> StaticModule:
@@ -138,26 +157,33 @@ class Project:
             self.modules[filename] = StaticModule(self, name, filename)
         return self.modules[filename]
 
-    def user_module(self, name: str) -> StaticModule | None:
-        """The user module ``name`` if it is found among the user's files."""
+    def user_module(self, name: str, where: Location | None = None) -> object | None:
+        """Module ``name`` if it is among the user's files (imported only when named
+        with ``--import``), else None."""
+        if self.policy.opted_in(name):
+            return self.policy.import_(name, where)
         filename = find_module_file(name, self.roots)
         return self.load(filename, name) if filename else None
 
     def import_module(self, name: str, where: Location) -> object:
-        """Module ``name``: parsed when it is the user's, imported when it is a library."""
-        user = self.user_module(name)
+        """Module ``name``: parsed when it is the user's, imported when it is a library
+        (or named with ``--import``), else a located error."""
+        user = self.user_module(name, where)
         if user is not None:
             return user
-        if find_module_file(name.split(".")[0], self.roots) is not None:
+        top = name.split(".")[0]
+        if find_module_file(top, self.roots) is not None:
             raise NameResolutionError(f"cannot find module {name!r} among the user's files",
                                       where)
-        try:
-            return importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - ImportError, or a library failing at import
-            raise NameResolutionError(
-                f"cannot import {name!r}: {type(exc).__name__}: {exc}", where,
-                "s2sdiff imports the libraries a module uses (never the module itself); "
-                "install it or remove the import") from None
+        if self.policy.allows(name) and not self.policy.users_copy(name):
+            return self.policy.import_(name, where)
+        filename = find_module_file(name, self.search)
+        if filename is not None:
+            return self.load(filename, name)
+        if find_module_file(top, self.search) is not None:
+            raise NameResolutionError(f"cannot find module {name!r} among the user's files",
+                                      where)
+        raise refusal(name, where, self.roots + self.search)
 
 
 class StaticModule(types.ModuleType):
@@ -189,14 +215,20 @@ class _Table:
         self.module = module
         self.filename = filename
         self.source = read_source(filename)
-        self.lines = self.source.splitlines(keepends=True)
+        self.lines = sourcelines.split(self.source)  # as Python numbers lines
         try:
-            self.tree = ast.parse(self.source, filename)
+            self.tree = deep(lambda: ast.parse(self.source, filename))
         except SyntaxError as exc:
             loc = Location(filename, exc.lineno or 1, max((exc.offset or 1) - 1, 0),
                            exc.text or "")
             raise NameResolutionError(f"invalid Python syntax: {exc.msg}", loc) from None
+        except TooDeep as exc:
+            i = sourcelines.longest(self.lines)
+            text = self.lines[i] if self.lines else ""
+            where = Location(filename, i + 1, len(text) - len(text.lstrip()), text)
+            raise NameResolutionError(f"cannot parse the module: {exc}", where) from None
         self.bindings: dict[str, object] = {}
+        self.last_statement: dict[str, ast.stmt] = {}  # where each name is bound last
         self.stars: list[ast.ImportFrom] = []
         self.globals_in_functions: set[str] = set()
         self.scan(self.tree.body, straight=True)
@@ -207,6 +239,7 @@ class _Table:
 
     # reading the top level
     def bind(self, name: str, node, straight: bool) -> None:
+        self.last_statement[name] = node[0] if isinstance(node, tuple) else node
         if not straight or name in self.bindings and not _redefinable(self.bindings[name], node):
             self.bindings[name] = _DYNAMIC
         else:
@@ -235,6 +268,7 @@ class _Table:
                                    ast.AsyncWith, ast.Match)):
                 for name in _stored_names(stmt):
                     self.bindings[name] = _DYNAMIC
+                    self.last_statement[name] = stmt
                 nested = [b for f in ("body", "orelse") for b in getattr(stmt, f, [])]
                 self.scan(nested, straight=False)
             else:
@@ -265,7 +299,7 @@ class _Table:
             sub = self.submodule(name)
             return sub if sub is not None else _MISSING
         if node is _DYNAMIC or name in self.globals_in_functions:
-            return Opaque(self.module.__name__, name)
+            return self.opaque(name)
         if isinstance(node, tuple):
             return self.imported(*node)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -277,7 +311,20 @@ class _Table:
                     return ast.literal_eval(node.value)
                 except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                     pass
-        return Opaque(self.module.__name__, name)
+        return self.opaque(name)
+
+    def opaque(self, name: str) -> Opaque:
+        """The stand-in of a value known only when the module runs; with a project
+        that must know every value (``s2sdiff check``), a located error."""
+        if not self.project.values_needed:
+            return Opaque(self.module.__name__, name)
+        node = self.last_statement.get(name)
+        where = self.location(node) if node is not None else Location(self.filename, 1, 0)
+        raise NameResolutionError(
+            f"the value of {name!r} is known only when the module runs (it is not a "
+            "literal assigned once at the top level)", where,
+            "s2sdiff check reads your source without running it; make the value a "
+            "literal, or check the live function with --run-module (this runs the module)")
 
     def location(self, node: ast.AST) -> Location:
         line = self.lines[node.lineno - 1] if node.lineno <= len(self.lines) else ""
@@ -323,7 +370,11 @@ class _Table:
     def submodule(self, name: str):
         if os.path.basename(self.filename) != "__init__.py":
             return None
-        return self.project.user_module(f"{self.module.__name__}.{name}")
+        full = f"{self.module.__name__}.{name}"
+        if self.project.policy.opted_in(full):
+            return self.project.policy.import_(full, None)
+        filename = find_module_file(full, self.project.roots + self.project.search)
+        return self.project.load(filename, full) if filename else None
 
     def source_function(self, fn) -> frontend.SourceFunction | None:
         if self.cache.get(fn.__name__) is not fn:

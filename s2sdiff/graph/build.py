@@ -4,7 +4,8 @@ Each edge carries the partial derivative of its head with respect to its tail,
 instantiated from the same rule templates the emitters use; with values the
 partials are evaluated too, the branch taken is followed, and loops of at most
 ``max_unroll`` iterations are unrolled (longer ones summarised as one node per
-loop result).
+loop result).  Evaluating runs the loops one iteration at a time, at most
+``MAX_ITERATIONS`` in all: past that the graph is refused, with the loop named.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..emit import templates
-from ..errors import S2SDiffError
+from ..errors import LocatedError, Location, S2SDiffError
 from ..rules import is_constant, lookup
 from .model import Edge, Graph, Group, Node
 from .text import format_value
 
 MAX_UNROLL = 10
+MAX_ITERATIONS = 100_000  # loop iterations evaluated for one graph
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Builder:
         self.dashed = False
         self.ids: set[str] = set()
         self.code: dict = {}
+        self.iterations = 0  # loop iterations evaluated so far
 
     @property
     def evaluate(self) -> bool:
@@ -137,7 +140,8 @@ class Builder:
                 result = value.fn(*[a.value for a in args], **kwargs)
             except Exception as exc:  # noqa: BLE001 - the user's code raised: say where
                 where = f" (line {s.origin.lineno}: {s.origin.text})" if s.origin else ""
-                raise S2SDiffError(f"evaluating {s.target} = {value} at {self.at} "
+                what = str(value) if len(str(value)) <= 80 else str(value)[:77] + "..."
+                raise S2SDiffError(f"evaluating {s.target} = {what} at {self.at} "
                                    f"raised {type(exc).__name__}: {exc}{where}") from None
         partials = self.partials(s, args, result)
         if not self.record:
@@ -263,6 +267,7 @@ class Builder:
             if s.kind == "while" and not self.atom(s.args[0]).value:
                 break
             count += 1
+            self.count_iteration(s)
             if self.record and header is not None:
                 if count > self.max_unroll:
                     self.group = outer
@@ -284,6 +289,16 @@ class Builder:
             for phi in s.phis:
                 self.alias(phi.target, self.env[phi.target])
         return count
+
+    def count_iteration(self, s: ir.Loop) -> None:
+        self.iterations += 1
+        if self.iterations > MAX_ITERATIONS:
+            where = None
+            if s.origin is not None:
+                where = Location(s.origin.filename, s.origin.lineno, 0, s.origin.text)
+            raise LocatedError(f"the graph evaluates loops one iteration at a time, and this "
+                               f"one runs past {MAX_ITERATIONS:,} iterations in all", where,
+                               "draw the graph at smaller inputs, or without --at")
 
     def summarise(self, s: ir.Loop, header: str) -> None:
         """One node per loop result; its edges are the partials through the whole loop."""

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
 
+from .. import output
 from ..errors import S2SDiffError
 from .build import MAX_UNROLL
+from .render import file_bytes
+from .stamp import is_stamped, stamped
 
 
 def _parse_at(text: str) -> dict:
@@ -21,16 +25,29 @@ def _parse_at(text: str) -> dict:
         raise S2SDiffError(f"--at {text!r}: write name=value pairs, e.g. --at x=2,y=1") from None
 
 
-def load(spec: str):
+def load(spec: str, imports=()):
     """The function named by ``path.py:func`` (or ``package.module:func``), read
-    statically, without running its module (as the ``s2sdiff`` command does)."""
+    statically, without running its module (as the ``s2sdiff`` command does);
+    ``imports`` are the modules named with ``--import``."""
     from ..cli import Target  # not at import time: the command needs the whole package
 
-    return Target(spec).load()
+    return Target(spec, imports).load()
+
+
+def write(g, name: str, force: bool, source: str) -> None:
+    """Write the picture with the command's write policy (``output``): marked,
+    atomically, never over a file s2sdiff did not write unless ``force``, never
+    over the ``source`` read."""
+    path = os.path.abspath(name)
+    fmt, data = file_bytes(g, path)
+    output.check(path, force, is_stamped, (source,))
+    changed = output.write_atomically(path, stamped(fmt, data))
+    print(f"{'wrote' if changed else 'unchanged'} {name}")
 
 
 def cli_main(argv=None) -> int:
     """``s2sdiff graph path.py:func [--at x=2,y=1] [--wrt x] [-o graph.svg|png|dot]``."""
+    from ..cli import add_import_option
     from . import graph
 
     parser = argparse.ArgumentParser(
@@ -40,16 +57,18 @@ def cli_main(argv=None) -> int:
     parser.add_argument("--wrt", help="an input: show tangents, adjoints and the sum over paths")
     parser.add_argument("-o", "--output", help="graph.svg, graph.png or graph.dot "
                         "(default: DOT text on stdout)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite the output even if s2sdiff did not write it")
     parser.add_argument("--max-unroll", type=int, default=MAX_UNROLL,
                         help=f"unroll loops of at most this many iterations (default {MAX_UNROLL})")
+    add_import_option(parser)
     args = parser.parse_args(argv)
     try:
-        fn = load(args.function)
+        fn = load(args.function, args.imports)
         at = _parse_at(args.at) if args.at else None
         g = graph(fn, at=at, wrt=args.wrt, max_unroll=args.max_unroll)
         if args.output:
-            path = g.save(args.output)
-            print(f"wrote {path}")
+            write(g, args.output, args.force, fn.filename)
         else:
             sys.stdout.write(g.to_dot())
     except S2SDiffError as exc:

@@ -20,7 +20,7 @@ def differentiate(g: Graph) -> None:
         for n in g.nodes:
             for e in live:
                 if e.dst == n.id and tangent[e.src] != 0:
-                    tangent[n.id] = tangent[n.id] + _times(e.value, tangent[e.src])
+                    tangent[n.id] = _plus(tangent[n.id], _times(e.value, tangent[e.src]))
             n.tangent = tangent[n.id]
         adjoint = {n.id: 0.0 for n in g.nodes}
         if g.output is not None:
@@ -28,7 +28,7 @@ def differentiate(g: Graph) -> None:
         for n in reversed(g.nodes):
             for e in live:
                 if e.src == n.id and adjoint[e.dst] != 0:
-                    adjoint[n.id] = adjoint[n.id] + _times(e.value, adjoint[e.dst])
+                    adjoint[n.id] = _plus(adjoint[n.id], _times(e.value, adjoint[e.dst]))
             n.adjoint = adjoint[n.id]
         g.derivative = g.by_id(g.output).tangent if g.output else 0.0
     if g.output is None or any(e.style in ("dashed", "back") for e in g.edges):
@@ -64,4 +64,14 @@ def _paths(node: str, goal: str, edges: list[Edge], prefix: list, found: list) -
 def _times(a, b):
     if a is None:
         return math.nan
-    return a * b
+    try:
+        return a * b
+    except OverflowError:  # an int past the floats times a float
+        return math.inf if (a > 0) == (b > 0) else -math.inf
+
+
+def _plus(a, b):
+    try:
+        return a + b
+    except OverflowError:  # an int past the floats plus a float
+        return math.inf if (a if abs(a) > abs(b) else b) > 0 else -math.inf

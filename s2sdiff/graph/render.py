@@ -45,14 +45,18 @@ def graphviz(g: Graph, fmt: str = "svg") -> bytes:
 def save(g: Graph, path) -> Path:
     """Write the graph to ``path``: .dot (text), .svg or .png (Graphviz)."""
     path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt in ("dot", "gv"):
-        path.write_text(dot_text(g), encoding="utf-8")
-    elif fmt in ("svg", "png", "pdf"):
-        path.write_bytes(graphviz(g, fmt))
-    else:
-        raise S2SDiffError(f"cannot write {path.name}: use a .dot, .svg or .png file name")
+    path.write_bytes(file_bytes(g, path.name)[1])
     return path
+
+
+def file_bytes(g: Graph, name: str) -> tuple[str, bytes]:
+    """The format named by the suffix of the file name ``name``, and the graph in it."""
+    fmt = Path(name).suffix.lower().lstrip(".")
+    if fmt in ("dot", "gv"):
+        return fmt, dot_text(g).encode("utf-8")
+    if fmt in ("svg", "png", "pdf"):
+        return fmt, graphviz(g, fmt)
+    raise S2SDiffError(f"cannot write {Path(name).name}: use a .dot, .svg or .png file name")
 
 
 def repr_svg(g: Graph) -> str | None:

@@ -12,10 +12,15 @@ def format_value(value) -> str:
         return "?"
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, int) and abs(value) < 10 ** 15:
+        return str(value)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
             return str(int(value))
-        return f"{value:.4g}"
+        try:
+            return f"{value:.4g}"
+        except OverflowError:  # an int too large for a float
+            return f"{'-' if value < 0 else ''}~10^{int(abs(value).bit_length() * 0.30103)}"
     try:
         import numpy
 

@@ -29,7 +29,10 @@ class Const:
     value: object
 
     def __str__(self) -> str:
-        return repr(self.value)
+        try:
+            return repr(self.value)
+        except ValueError:  # an int past Python's limit on decimal digits
+            return hex(self.value)
 
 
 @dataclass(frozen=True, slots=True)
