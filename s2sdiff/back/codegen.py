@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from . import fold
 from .. import ir, safe
 from ..deep import deep
-from ..emit.templates import atom_expr, fold_numbers, index_node, number
+from ..emit.templates import fold_numbers
 from ..front import sourcelines
-from ..front.scan import expr_facts
-from .exprtext import unparse
+from ..ir.expr import ATOM, UNARY, index_text, op_text, precedence
 from .importpath import GENERATED, import_path
 
 _INDENT = "    "
@@ -262,99 +261,72 @@ class _Printer:
         text = ", ".join(items) + ("," if len(items) == 1 else "")
         return text if top else f"({text})"
 
-    # expressions
-    def expr(self, node: ast.expr) -> str:
-        """The text of ``node``, its global names bound (``node`` may be changed)."""
-        text = unparse(node, self.bound_name)
-        return ast.unparse(self.bind(node)) if text is None else text
-
-    def bound_name(self, node: ast.Name) -> str | None:
-        """The name a global is bound to, if binding it changes nothing; else None."""
-        return node.id if self.binder.bound.get(node.id) is node.s2s_global else None
-
-    def bind(self, node: ast.expr) -> ast.expr:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and hasattr(sub, "s2s_global"):
-                sub.id = self.binder.bind(sub.id, sub.s2s_global, getattr(sub, "s2s_home", None))
-        return node
-
+    # values
     def atom(self, a) -> str:
-        return self.operand(a)[0]
+        return self.text(a)
 
-    def operand(self, a) -> tuple[str, int]:
-        """The text of an atom (or of the folded value it names) and its precedence."""
-        if isinstance(a, ir.Var):
-            folded = self.pending.pop(a.name, None)
-            if folded is None:
-                return a.name, _ATOM
+    def text(self, v) -> str:
+        """The text of value ``v``, the folded values it reads written in, globals bound."""
+        return self.written(self.unfolded(v))[0]
+
+    def unfolded(self, v):
+        """``v`` with the folded values it reads put in (each used once, so taken away)."""
+        pending = self.pending
+        if not pending or not any(n in pending for n in ir.value_reads(v)):
+            return v
+        numbers = []
+
+        def take(name: str):
+            folded = pending.pop(name)
             if folded.comment:
                 self.comments.append(folded.comment)
-            return folded.text, folded.precedence
-        text = self.constant_or_global(a)
-        return text, (_UNARY if text.startswith("-") else _ATOM)
+            numbers.append(type(folded.value) is ir.Const)
+            return folded.value
+
+        v = _put(v, pending, take)
+        return fold_numbers(v) if any(numbers) else v
+
+    def written(self, v) -> tuple[str, int]:
+        """Text and precedence of a value with nothing left to fold in."""
+        if type(v) is ir.Op:
+            return op_text(v, self.written)
+        if type(v) is ir.Var:
+            return v.name, precedence(v)
+        text = self.constant_or_global(v)
+        return text, (UNARY if text.startswith("-") else ATOM)
 
     def constant_or_global(self, a) -> str:
         if isinstance(a, ir.Global):
+            if a.home == "builtins" and self.binder.bind(a.name, a.value, a.home) == a.name:
+                return ".".join((a.name,) + a.path)
             name = self.binder.bind(a.name, a.value, a.home)
             self.binder.read_through(a.value, a.path)
             return ".".join((name,) + a.path)
-        if isinstance(a, ir.Const) and (a.value is None or type(a.value) in _WRITTEN):
-            return safe.constant(a.value, self.name_of)
-        return self.expr(atom_expr(a))
+        return self.constant(a.value)
+
+    def constant(self, value) -> str:
+        """A constant as an argument: slices and ``...`` (in index tuples) too."""
+        if isinstance(value, tuple) and any(isinstance(v, slice) or v is Ellipsis for v in value):
+            items = [self.constant(v) for v in value]
+            return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+        if isinstance(value, slice):
+            return f"slice({', '.join(self.constant(p) for p in (value.start, value.stop, value.step))})"
+        if value is Ellipsis:
+            return "..."
+        return safe.constant(value, self.name_of)
 
     def name_of(self, obj: object, name: str) -> str:
         """The name the module binds ``obj`` to (``float`` for ``float('inf')``)."""
         return self.binder.bind(name, obj)
 
-    def op(self, op: ir.Op) -> str:
-        s = op.syntax
-        if s in fold.FOLDABLE or s in _BINOPS or s in _CMPOPS:
-            return self.op_text(op)[0]
-        args = [self.atom_node(a) for a in op.args]
-        if s == "list":
-            node = ast.List(args, ast.Load())
-        elif s == "subscript":
-            node = ast.Subscript(args[0], index_node(op.args[1]), ast.Load())
-        elif s == "tuple":
-            node = ast.Tuple(args, ast.Load())
-        else:
-            node = ast.UnaryOp({"u-": ast.USub, "unot": ast.Not, "u~": ast.Invert}[s](), args[0])
-        return self.expr(node)
-
-    def op_text(self, op: ir.Op) -> tuple[str, int]:
-        """Calls, operators and comparisons, written directly, with their precedence."""
-        if op.syntax == "call":
-            args = [self.atom(a) for a in op.args]
-            args += [f"{k}={self.atom(v)}" for k, v in op.kwargs]
-            return f"{self.atom(op.callee)}({', '.join(args)})", _ATOM
-        if op.syntax in _PREFIX:
-            word, prec = _PREFIX[op.syntax]
-            text, inner = self.operand(op.args[0])
-            return word + (f"({text})" if inner <= prec else text), prec
-        prec = _PRECEDENCE[op.syntax] if op.syntax in _PRECEDENCE else _COMPARE
-        (left, lp), (right, rp) = (self.operand(a) for a in op.args)
-        if lp < prec or (lp == prec and (op.syntax == "**" or prec == _COMPARE)):
-            left = f"({left})"  # (-2) ** x, (a < b) < c
-        if rp < prec or (rp == prec and op.syntax != "**"):
-            right = f"({right})"  # a - (b - c)
-        return f"{left} {op.syntax} {right}", prec
-
-    def atom_node(self, a) -> ast.expr:
-        node = atom_expr(a)
-        if isinstance(a, ir.Global):
-            root = node
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            root.s2s_home = a.home
-            self.binder.read_through(a.value, a.path)
-        return node
-
     def value(self, v) -> str:
-        if isinstance(v, ir.Op):
-            return self.op(v)
-        if isinstance(v, ir.Expr):
-            return self.expr_text(v.tree)[0]
-        return self.atom(v)
+        return self.text(v)
+
+    def item(self, target: ir.Item) -> str:
+        """``name[index]``, the target of an item assignment."""
+        index = self.unfolded(target.index)
+        text = index_text(index) if type(index) is ir.Const else self.written(index)[0]
+        return f"{target.name}[{text}]"
 
     # statements
     def body(self, stmts, depth: int, tail=()) -> list[str]:
@@ -392,10 +364,10 @@ class _Printer:
             op = "+=" if s.accumulate else "="
             self.comments = []
             value = s.value
-            tree = value.tree if isinstance(value, ir.Expr) else None
-            if s.accumulate and isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
-                op, value = "-=", ir.Expr(tree.operand)  # x_bar -= …, not x_bar += -(…)
-            line = f"{pad}{s.target} {op} {self.value(value)}"
+            if s.accumulate and type(value) is ir.Op and value.syntax == "u-":
+                op, value = "-=", value.args[0]  # x_bar -= …, not x_bar += -(…)
+            target = s.target if isinstance(s.target, str) else self.item(s.target)
+            line = f"{pad}{target} {op} {self.value(value)}"
             comment = s.comment or next(iter(self.comments), "")
             shown, self.last_comment = self.last_comment, comment  # once per run of lines
             shown_text = f"  # {safe.comment(comment, safe.COMMENT_WIDTH)}"
@@ -406,7 +378,7 @@ class _Printer:
             self.comments = []
             line = f"{pad}{ir.target_text(s.targets)} = {self.value(s.value)}"
             comment = s.comment or next(iter(self.comments), "")
-            return [line + (f"  # {comment}" if comment else "")]
+            return [line + (f"  # {safe.comment(comment, safe.COMMENT_WIDTH)}" if comment else "")]
         if isinstance(s, ir.Comment):
             return [f"{pad}# {safe.comment(s.text, safe.COMMENT_WIDTH)}"]
         if isinstance(s, ir.Push):
@@ -425,69 +397,11 @@ class _Printer:
         raise TypeError(s)
 
     def hold(self, s: ir.Assign) -> None:
-        """Keep the text of a folded assignment for its use."""
+        """Keep the value of a folded assignment (what it folds in taken now) for its use."""
         self.comments = []
-        if isinstance(s.value, ir.Op):
-            text, prec = self.op_text(s.value)
-        elif isinstance(s.value, ir.Expr):
-            text, prec = self.expr_text(s.value.tree)
-        else:
-            text, prec = self.operand(s.value)
+        value = self.unfolded(s.value)
         comment = s.comment or next(iter(self.comments), "")
-        self.pending[s.target] = _Folded(text, prec, comment)
-
-    def expr_text(self, tree: ast.expr) -> tuple[str, int]:
-        """The text of an emitted expression, folded values written in, and its precedence."""
-        text = self.folded_text(tree)
-        if text is not None:
-            return text, _precedence(tree)
-        tree = self.substituted(tree)
-        return self.expr(tree), _precedence(tree)
-
-    def folded_text(self, tree: ast.expr) -> str | None:
-        """The text of ``tree`` with the folded values it reads written in, without
-        building a new tree; None if one of them is a number (``substituted`` computes
-        with numbers) or the tree needs ``ast.unparse``."""
-        pending = self.pending
-        used = {n: pending[n] for n in expr_facts(tree)[0] if n in pending} if pending else {}
-        if any(_is_number(f.text) for f in used.values()):
-            return None
-        written = {n: (f.text, _EXPRTEXT_PRECEDENCE[f.precedence]) for n, f in used.items()}
-        text = unparse(tree, self.bound_name, written)
-        if text is None:
-            return None
-        for n, f in used.items():
-            del self.pending[n]
-            if f.comment:
-                self.comments.append(f.comment)
-        return text
-
-    def substituted(self, tree: ast.expr) -> ast.expr:
-        """A copy of ``tree`` with the folded values it reads written in (one walk)."""
-        numbers = []
-
-        def copy(node):
-            if isinstance(node, list):
-                return [copy(x) for x in node]
-            if not isinstance(node, ast.AST):
-                return node
-            if isinstance(node, ast.Name) and node.id in self.pending \
-                    and not hasattr(node, "s2s_global"):
-                folded = self.pending.pop(node.id)
-                if folded.comment:
-                    self.comments.append(folded.comment)
-                new = ast.parse(folded.text, mode="eval").body
-                numbers.append(number(new) is not None)
-                return new
-            new = type(node)(**{f: copy(getattr(node, f)) for f in node._fields
-                                if hasattr(node, f)})
-            for attr in ("s2s_global", "s2s_home"):
-                if hasattr(node, attr):
-                    setattr(new, attr, getattr(node, attr))
-            return new
-
-        tree = copy(tree)
-        return fold_numbers(tree) if any(numbers) else tree
+        self.pending[s.target] = _Folded(value, comment)
 
     def if_(self, s: ir.If, depth: int) -> list[str]:
         pad = _INDENT * depth
@@ -507,10 +421,7 @@ class _Printer:
     def loop(self, s: ir.Loop, depth: int) -> list[str]:
         pad = _INDENT * depth
         lines = self.copies([(p.target, p.first) for p in s.phis], depth)
-        if s.kind == "while" and isinstance(s.args[0], ir.Op):
-            args = self.op_text(s.args[0])[0]
-        else:
-            args = ", ".join(self.atom(a) for a in s.args)
+        args = ", ".join(self.atom(a) for a in s.args)
         body = s.body
         if s.kind == "replay":  # its first statement, the pop, is the loop's target
             head, body = f"for {', '.join(s.body[0].values)} in reversed({args}):", s.body[1:]
@@ -527,51 +438,25 @@ class _Printer:
 
 @dataclass
 class _Folded:
-    """A folded value: its text, precedence and comment."""
+    """A folded value (the values folded into it put in) and its comment."""
 
-    text: str
-    precedence: int
+    value: object
     comment: str
 
 
 _WRITTEN = (int, float, bool, complex, str, bytes)  # constants safe.constant writes
-_COMPARE, _UNARY, _ATOM = 4, 11, 13
-# the same levels in exprtext's scale (0: conditional expressions and looser)
-_EXPRTEXT_PRECEDENCE = dict(zip((0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13),
-                                (4, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18)))
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _precedence(tree: ast.expr) -> int:
-    """How tightly the top of an expression binds (higher: tighter)."""
-    if isinstance(tree, ast.BinOp):
-        return _BINOP_PRECEDENCE[type(tree.op)]
-    if isinstance(tree, ast.UnaryOp):
-        return 3 if isinstance(tree.op, ast.Not) else _UNARY
-    if isinstance(tree, ast.Compare):
-        return _COMPARE
-    if isinstance(tree, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr)):
-        return 0
-    if isinstance(tree, ast.Constant) and isinstance(tree.value, (int, float, complex)):
-        return _UNARY if str(tree.value).startswith("-") else _ATOM
-    return _ATOM
-_PRECEDENCE = {"|": 5, "^": 6, "&": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10,
-               "//": 10, "%": 10, "@": 10, "**": 12}
-_PREFIX = {"u-": ("-", _UNARY), "u~": ("~", _UNARY), "unot": ("not ", 3)}
-
-_BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
-           "//": ast.FloorDiv, "%": ast.Mod, "@": ast.MatMult, "&": ast.BitAnd, "|": ast.BitOr,
-           "^": ast.BitXor, "<<": ast.LShift, ">>": ast.RShift}
-_BINOP_PRECEDENCE = {node: _PRECEDENCE[op] for op, node in _BINOPS.items()}
-_CMPOPS = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
-           "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot}
+def _put(v, pending: dict, take):
+    """``v`` with each ``Var`` named in ``pending`` replaced by ``take(name)``."""
+    kind = type(v)
+    if kind is ir.Var:
+        return take(v.name) if v.name in pending else v
+    if kind is ir.Op:
+        args = tuple(_put(a, pending, take) for a in v.args)
+        kwargs = tuple((k, _put(a, pending, take)) for k, a in v.kwargs)
+        return ir.Op(v.fn, args, v.syntax, v.callee, kwargs)
+    return v
 
 
 def _definitions(module: Module) -> str:

@@ -14,13 +14,13 @@ adjoint variables.
 
 from __future__ import annotations
 
-import ast
+import operator
 from collections import Counter
 from dataclasses import replace
 
 from .. import ir
+from ..ir.expr import substitute
 from .fold import _defines, _names, _reads, read_counts
-from ..emit.templates import atom_expr
 
 
 def drop_copies(fn: ir.Function) -> ir.Function:
@@ -78,7 +78,7 @@ def _touches(s, b: str, needs: set[str]) -> bool:
         written = set(_defines(t))
         if b in written or b in _reads(t) or written & needs:
             return True
-        if isinstance(t, ir.Assign) and not t.target.isidentifier():
+        if isinstance(t, ir.Assign) and isinstance(t.target, ir.Item):
             return True  # ``xs_bar[i] += …``: an item of some list changes
     return False
 
@@ -89,22 +89,12 @@ def _merged(first: ir.Assign, then) -> ir.Assign | None:
     if not (isinstance(then, ir.Assign) and then.accumulate and then.target == first.target
             and first.target not in _names(then.value)) or _name_read(first.value):
         return None
-    e, f = _tree(first.value), _tree(then.value)
-    if e is None or f is None:
-        return None
-    op: ast.operator = ast.Add()
-    if isinstance(f, ast.UnaryOp) and isinstance(f.op, ast.USub):
-        op, f = ast.Sub(), f.operand  # e + -g is e - g, to the last bit
-    return replace(then, value=ir.Expr(ast.BinOp(e, op, f)), accumulate=False,
-                   comment=first.comment or then.comment)
-
-
-def _tree(value) -> ast.expr | None:
-    if isinstance(value, ir.Expr):
-        return value.tree
-    if isinstance(value, (ir.Var, ir.Const, ir.Global)):
-        return atom_expr(value)
-    return None
+    e, f = first.value, then.value
+    if isinstance(f, ir.Op) and f.syntax == "u-":  # e + -g is e - g, to the last bit
+        value = ir.Op(operator.sub, (e, f.args[0]), "-")
+    else:
+        value = ir.Op(operator.add, (e, f), "+")
+    return replace(then, value=value, accumulate=False, comment=first.comment or then.comment)
 
 
 def _block(stmts, names: set[str], reads: Counter) -> tuple:
@@ -146,9 +136,6 @@ def _copy_of(s, names: set[str]) -> str | None:
 
 def _name_read(v) -> str | None:
     """The local name ``v`` is, if it is just one."""
-    if isinstance(v, ir.Expr) and isinstance(v.tree, ast.Name) \
-            and not hasattr(v.tree, "s2s_global"):
-        return v.tree.id
     return v.name if isinstance(v, ir.Var) else None
 
 
@@ -169,7 +156,8 @@ def _walk_reads(stmts, a: str, b: str, equal: bool, left: int) -> tuple[int, boo
             return -1, equal
         left -= n
         if isinstance(s, ir.Assign):
-            if s.target == a or not s.target.isidentifier() and (a in s.target or b in s.target):
+            if s.target == a or isinstance(s.target, ir.Item) and (
+                    s.target.name in (a, b) or {a, b} & set(ir.value_reads(s.target.index))):
                 return -1, equal
             if s.target == b:
                 equal = not s.accumulate and _name_read(s.value) in (a, b)
@@ -187,8 +175,10 @@ def _walk_reads(stmts, a: str, b: str, equal: bool, left: int) -> tuple[int, boo
             writes = {n for t in inside for n in _defines(t)}
             written = b in writes
             found = sum(_reads(t).count(a) for t in inside)
+            items = [t.target for t in inside if isinstance(t, ir.Assign)
+                     and isinstance(t.target, ir.Item)]
             if s.phis or a in writes or (written and found) \
-                    or any(not n.isidentifier() and (a in n or b in n) for n in writes):
+                    or any(t.name in (a, b) for t in items):
                 return -1, equal
             after, _ = _walk_reads(s.body, a, b, equal, found)
             if after != 0:
@@ -232,28 +222,4 @@ def _rename_stmt(s, a: str, b: str):
 
 
 def _rename_value(v, a: str, b: str):
-    if isinstance(v, ir.Var):
-        return ir.Var(b) if v.name == a else v
-    if isinstance(v, ir.Op):
-        return replace(v, args=tuple(_rename_value(x, a, b) for x in v.args),
-                       kwargs=tuple((k, _rename_value(x, a, b)) for k, x in v.kwargs))
-    if isinstance(v, ir.Expr) and a in _names(v):
-        return ir.Expr(_rename_tree(v.tree, a, b))
-    return v
-
-
-def _rename_tree(node, a: str, b: str):
-    """A copy of ``node`` with the local name ``a`` read as ``b`` (facts cached on the
-    old nodes are not carried over; global links are)."""
-    if isinstance(node, list):
-        return [_rename_tree(x, a, b) for x in node]
-    if not isinstance(node, ast.AST):
-        return node
-    if isinstance(node, ast.Name) and not hasattr(node, "s2s_global"):
-        return ast.Name(b if node.id == a else node.id, node.ctx)
-    new = type(node)(**{f: _rename_tree(getattr(node, f), a, b) for f in node._fields
-                        if hasattr(node, f)})
-    for attr in ("s2s_global", "s2s_home"):
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
-    return new
+    return substitute(v, {a: ir.Var(b)})

@@ -2,56 +2,24 @@
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
 from dataclasses import replace
 
 from .. import ir
-from ..front import scan
 from ..ir.activity import is_list_op
 from ..rules import is_constant, lookup, lookup_array
 
 
-def _names_in_target(target: str) -> set[str]:
-    if target.isidentifier():
-        return {target}
-    tree = ast.parse(target, mode="eval")
-    return scan.names(tree)
-
-
 def _reads(value) -> set[str]:
-    if isinstance(value, ir.Expr):
-        return set(scan.expr_facts(value.tree)[0])
-    if isinstance(value, ir.Op):
-        return {a.name for a in ir.atoms_of(value) if type(a) is ir.Var}
-    if isinstance(value, tuple):
-        return set().union(*(_reads(v) for v in value)) if value else set()
-    if isinstance(value, ir.Var):
-        return {value.name}
-    return set()
+    return set(ir.value_reads(value))
 
 
 def _stmt_reads(s) -> set[str]:
-    """Names one statement reads (not those of nested statements)."""
-    if isinstance(s, ir.Assign):
-        names = _reads(s.value)
-        if s.accumulate or not s.target.isidentifier():
-            names |= _names_in_target(s.target)
-        return names
-    if isinstance(s, ir.Append):
-        return _reads(s.value) | {s.target}
-    if isinstance(s, ir.Unpack):
-        return _reads(s.value)
-    if isinstance(s, ir.Push):
-        return set(s.values) | {s.tape}
-    if isinstance(s, ir.Pop):
-        return {s.tape}
-    names = set()
-    if isinstance(s, ir.If):
-        names = _reads(s.cond)
-    elif isinstance(s, ir.Loop):
-        names = _reads(tuple(s.args))
-    return names  # φ operands are counted one φ at a time, see _read_counts
+    """Names one statement reads (not those of nested statements, nor φ operands:
+    those are counted one φ at a time, see _read_counts)."""
+    if isinstance(s, (ir.If, ir.Loop)):
+        return _reads(s.cond if isinstance(s, ir.If) else tuple(s.args))
+    return set(ir.reads(s))
 
 
 def _read_counts(fn: ir.Function) -> Counter:
@@ -69,13 +37,21 @@ def _read_counts(fn: ir.Function) -> Counter:
 
 def is_pure(value) -> bool:
     """True when computing ``value`` changes nothing (it may be dropped or moved)."""
-    if isinstance(value, ir.Expr):
-        return not scan.expr_facts(value.tree)[1]
-    if not isinstance(value, ir.Op) or value.syntax != "call" or type(value.fn) is ir.Callee:
+    return all(map(_pure_op, ir.expr.ops(value)))
+
+
+def _pure_op(op: ir.Op) -> bool:
+    if op.syntax == "tape":
+        return False  # a new list each time: the one a tape refers to
+    if op.syntax != "call" or type(op.fn) is ir.Callee:
         return True  # operators, items, a list nothing reads (appends read it), user functions
-    if lookup_array(value.fn) is not None or is_list_op(value):
+    if lookup_array(op.fn) is not None or is_list_op(op) or is_constant(op.fn):
         return True
-    return is_constant(value.fn) or lookup(value.fn, len(value.args)) is not None
+    return getattr(op.fn, "__s2sdiff_helper__", False) or any(op.fn is f for f in _PURE) \
+        or lookup(op.fn, len(op.args)) is not None
+
+
+_PURE = (len, float, int, sum, abs, min, max, slice, range)
 
 
 def eliminate_dead_code(fn: ir.Function) -> ir.Function:
@@ -100,7 +76,7 @@ def _straight_line(fn: ir.Function) -> ir.Function:
         kept = []
         for s in reversed(stmts):
             if isinstance(s, ir.Assign) and not s.accumulate and s.target not in live \
-                    and s.target.isidentifier() and is_pure(s.value):
+                    and isinstance(s.target, str) and is_pure(s.value):
                 continue
             if isinstance(s, ir.Unpack) and live.isdisjoint(s.names) and is_pure(s.value):
                 continue
@@ -171,7 +147,7 @@ class _Sweep:
     def stmt(self, s):
         counts = self.counts
         if isinstance(s, ir.Assign):
-            if not s.accumulate and s.target.isidentifier() and not counts.get(s.target) \
+            if not s.accumulate and isinstance(s.target, str) and not counts.get(s.target) \
                     and is_pure(s.value):
                 self.drop(_stmt_reads(s))
                 return None

@@ -69,9 +69,9 @@ def _defines(s) -> list[str]:
 
 def _use_sites(s, reads: list[str]) -> list[str]:
     """Names read by ``s`` where a folded value can be written (``reads``: all it reads)."""
-    if isinstance(s, ir.Assign) and s.target.isidentifier():
+    if isinstance(s, ir.Assign) and isinstance(s.target, str):
         v = s.value
-        if isinstance(v, (ir.Var, ir.Expr)) or (isinstance(v, ir.Op) and v.syntax in FOLDABLE):
+        if isinstance(v, (ir.Var, ir.Op)) and not ir.is_tape(v):
             return reads[:-1] if s.accumulate else reads  # not the target of ``+=``
     if isinstance(s, ir.Unpack):
         return reads
@@ -82,8 +82,11 @@ def _use_sites(s, reads: list[str]) -> list[str]:
 
 def _foldable_value(v) -> bool:
     if isinstance(v, ir.Op):
-        return v.syntax in FOLDABLE and is_pure(v)
-    return isinstance(v, ir.Var) or (isinstance(v, ir.Expr) and is_pure(v))
+        return v.syntax not in _KEPT and is_pure(v)
+    return isinstance(v, ir.Var)
+
+
+_KEPT = {"tape", "list", "tuple"}  # values written on a line of their own
 
 
 class _Planner:
@@ -140,7 +143,7 @@ class _Planner:
                         self.depth[s.target] = depth
 
     def candidate(self, s) -> bool:
-        if not (isinstance(s, ir.Assign) and not s.accumulate and s.target.isidentifier()):
+        if not (isinstance(s, ir.Assign) and not s.accumulate and isinstance(s.target, str)):
             return False
         name = s.target
         if self.reads[name] != 1 or self.writes[name] != 1:

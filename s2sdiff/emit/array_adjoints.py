@@ -9,11 +9,12 @@ until an array is needed, where ``_spread`` makes one.
 
 from __future__ import annotations
 
-import ast
+import operator
 
 from .. import ir
-from ..ir.shapes import expr_set, resolve, shape_sets, stand_ins
-from .templates import global_name, number, surely_float, times
+from ..ir.expr import substitute
+from ..ir.shapes import expr_set, shape_sets, stand_ins
+from .templates import call, global_name, number, surely_float, times
 
 
 class ArrayAdjoints:
@@ -33,31 +34,29 @@ class ArrayAdjoints:
         """The first value computed with ``v``'s shape (the reverse sweep can read all of them)."""
         return self.stand_in.get(v, v)
 
-    def read_shapes_early(self, expr: ast.expr) -> ast.expr:
+    def read_shapes_early(self, expr):
         """``expr`` reading each shape-only argument from its :meth:`shape_source`."""
-        for node in ast.walk(expr):
-            if not isinstance(node, ast.Call):
-                continue
-            fn = resolve(node.func)
-            positions = next((p for f, p in _helpers().SHAPE_ARGUMENTS.items() if f is fn), ())
+        shapes = _helpers().SHAPE_ARGUMENTS
+        renamed = {}
+        for op in ir.expr.ops(expr):
+            positions = next((p for f, p in shapes.items() if f is op.fn), ())
             for i in positions:
-                arg = node.args[i] if i < len(node.args) else None
-                if isinstance(arg, ast.Name) and not hasattr(arg, "s2s_global"):
-                    arg.id = self.shape_source(arg.id)
-        return expr
+                arg = op.args[i] if i < len(op.args) else None
+                if type(arg) is ir.Var and self.shape_source(arg.name) != arg.name:
+                    renamed[arg.name] = ir.Var(self.shape_source(arg.name))
+        return _renamed_shapes(expr, renamed, shapes) if renamed else expr
 
-    def full_adjoint(self, v: str) -> ast.expr:
+    def full_adjoint(self, v: str):
         """The adjoint of ``v`` as an array of ``v``'s shape (a uniform one spread)."""
         return self.spread(self.adjoint(v), v) if v in self.uniform else self.adjoint(v)
 
-    def spread(self, c: ast.expr, v: str) -> ast.expr:
+    def spread(self, c, v: str):
         """``_spread(c, v)``: the number ``c`` at every element of ``v``."""
         shape = self.shape_source(v)
         self.needed.add(shape)
-        return ast.Call(global_name("_spread", _helpers()._spread), [c, ast.Name(shape, ast.Load())],
-                        [])
+        return call(global_name("_spread", _helpers()._spread), c, ir.Var(shape))
 
-    def contribution(self, z: str, x: str, partial: ast.expr, scalars: bool):
+    def contribution(self, z: str, x: str, partial, scalars: bool):
         """The term ``z_bar * partial`` of ``x_bar``, summed to ``x``'s shape, and whether
         it is uniform (one number for every element of ``x``)."""
         zbar = self.adjoint(z)
@@ -67,7 +66,7 @@ class ArrayAdjoints:
             # (an active value is a float when the inputs are)
             if number(zbar) is not None and x not in self.assigned \
                     and not surely_float(term, self.float_names):
-                term = ast.Call(ast.Name("float", ast.Load()), [term], [])
+                term = call(ir.Global("float", float, home="builtins"), term)
             return term, False
         same = scalars or self.same_shape(x, z)
         helpers = _helpers()
@@ -84,14 +83,14 @@ class ArrayAdjoints:
             return (term if same else self.call(helpers._unbroadcast, term, x)), False
         return self.call(helpers._unbroadcast_from, term, z, x), False
 
-    def call(self, helper, first, *shapes: str) -> ast.Call:
+    def call(self, helper, first, *shapes: str) -> ir.Op:
         """``helper(first, *shapes)``, each shape read from its :meth:`shape_source`."""
         if isinstance(first, str):
             shapes, first = (first,) + shapes, None
         names = [self.shape_source(v) for v in shapes]
         self.needed.update(names)
-        args = ([first] if first is not None else []) + [ast.Name(n, ast.Load()) for n in names]
-        return ast.Call(global_name(helper.__name__, helper), args, [])
+        args = ([first] if first is not None else []) + [ir.Var(n) for n in names]
+        return call(global_name(helper.__name__, helper), *args)
 
 
 def _helpers():
@@ -112,9 +111,18 @@ def _top_order(fn: ir.Function) -> list[str]:
     return order
 
 
-def _scaled(c: ast.expr, partial: ast.expr) -> ast.expr:
+def _scaled(c, partial):
     """``c * partial``, with a number factor of ``partial`` applied to the number ``c`` first."""
-    if isinstance(partial, ast.BinOp) and isinstance(partial.op, ast.Mult) \
-            and number(partial.left) is not None:
-        return ast.BinOp(times(c, partial.left), ast.Mult(), partial.right)
+    if type(partial) is ir.Op and partial.syntax == "*" and number(partial.args[0]) is not None:
+        return ir.Op(operator.mul, (times(c, partial.args[0]), partial.args[1]), "*")
     return times(c, partial)
+
+
+def _renamed_shapes(v, renamed: dict, shapes: dict):
+    """``v`` with the shape-only arguments of its calls renamed by ``renamed``."""
+    if type(v) is not ir.Op:
+        return v
+    positions = next((p for f, p in shapes.items() if f is v.fn), ())
+    args = tuple(substitute(a, renamed) if i in positions else _renamed_shapes(a, renamed, shapes)
+                 for i, a in enumerate(v.args))
+    return ir.Op(v.fn, args, v.syntax, v.callee, v.kwargs)

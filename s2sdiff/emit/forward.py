@@ -7,45 +7,28 @@ regions carry a tangent φ beside each φ of an active value.
 
 The input may be the user's SSA IR or generated gradient IR (forward over
 reverse, for Hessians).  Gradient IR re-assigns names (``x_bar += …``), pushes
-and pops a tape, and holds ``Expr`` nodes (instantiated rule templates); the
-emitter differentiates those expressions node by node with the same rules,
-and pushes each value's tangent on the tape beside the value.
+and pops a tape, and holds expression trees (instantiated rule templates);
+the emitter differentiates every value with the same rules (``tangent``), and
+pushes each value's tangent on the tape beside the value.
 """
 
 from __future__ import annotations
 
-import ast
-import builtins
 import operator
-
 from dataclasses import replace
 
 from .. import ir
-from ..front import scan
-from ..ir.activity import active as check_rules
-from ..ir.activity import backward_closure, forward_closure, is_list_op, partial_positions, tape_edges
 from ..errors import NoRuleError, S2SDiffError
 from ..front.names import Namer
+from ..ir import activity
+from ..ir.activity import is_list_op, partial_positions
+from ..ir.expr import same
+from ..rules import elementwise_rule, lookup_array
 from .reverse import uses_arrays
-from ..rules import elementwise_rule, is_constant, lookup, lookup_array
 from .templates import (
-    atom_expr,
-    clone,
-    index_node,
-    instantiate,
-    instantiate_array,
-    is_zero,
-    number,
-    plus,
-    substitute,
-    times,
+    call, global_name, instantiate, instantiate_array, is_zero, item, number, plus, times,
     zeros_like,
 )
-
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv,
-           ast.Mod: operator.mod, ast.MatMult: operator.matmul}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 
 def tangent(fn: ir.Function, wrt: tuple[str, ...], name: str | None = None,
@@ -57,22 +40,16 @@ def tangent(fn: ir.Function, wrt: tuple[str, ...], name: str | None = None,
     ``fn`` calls; ``arrays`` says whether values may be arrays (None: as ``fn``'s
     operations say).
     """
-    check_rules(fn, set(wrt))  # a located NoRuleError for an active call without a rule
     emitter = _Forward(fn, wrt, set(taken or ()), calls, arrays)
     return emitter.build(name or "jvp_" + fn.name)
 
 
 def _all_names(fn: ir.Function) -> set[str]:
+    """The names ``fn`` assigns or reads (a fresh name must be none of them)."""
     names = set(fn.params)
     for s in ir.walk(fn.statements):
-        if isinstance(s, ir.Assign):
-            names.add(s.target)
-            if isinstance(s.value, ir.Expr):
-                names |= scan.names(s.value.tree)
-        elif isinstance(s, (ir.Push, ir.Pop)):
-            names |= set(s.values) | {s.tape}
-        else:
-            names.update(ir.writes(s))
+        names.update(ir.writes(s))
+        names.update(ir.reads(s))
     return names
 
 
@@ -81,7 +58,7 @@ def _assignment_counts(fn: ir.Function) -> dict[str, int]:
     for s in ir.walk(fn.statements):
         targets: list[str] = []
         if isinstance(s, (ir.Assign, ir.Append)):
-            targets = [s.target]
+            targets = [s.target if isinstance(s.target, str) else s.target.name]
         elif isinstance(s, ir.Unpack):
             targets = s.names
         elif isinstance(s, ir.Pop):
@@ -93,29 +70,6 @@ def _assignment_counts(fn: ir.Function) -> dict[str, int]:
     return counts
 
 
-# --- activity over any IR (SSA or generated) ---------------------------------
-
-
-def _expr_sources(node: ast.expr) -> set[str]:
-    """Local names an expression's value depends on differentiably (an over-approximation)."""
-    if isinstance(node, ast.Name):
-        return set() if hasattr(node, "s2s_global") else {node.id}
-    if isinstance(node, (ast.Compare, ast.BoolOp, ast.Constant, ast.Attribute)):
-        return set()
-    if isinstance(node, ast.IfExp):
-        return _expr_sources(node.body) | _expr_sources(node.orelse)
-    if isinstance(node, ast.Call):
-        fn = _callee(node.func)
-        if fn is not None and is_constant(fn):
-            return set()
-        return set().union(set(), *(_expr_sources(a) for a in node.args))
-    found: set[str] = set()
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.expr):
-            found |= _expr_sources(child)
-    return found
-
-
 def _ssa_tapes(fn: ir.Function, counts: dict[str, int]) -> set[str]:
     """Tapes whose pops assign fresh names: generated code read back as SSA input.
 
@@ -123,41 +77,6 @@ def _ssa_tapes(fn: ir.Function, counts: dict[str, int]) -> set[str]:
     tangent goes on the tape only where the value is active.)"""
     return {s.tape for s in ir.walk(fn.statements) if isinstance(s, ir.Pop) and s.values
             and all(counts.get(v) == 1 for v in s.values)}
-
-
-def _edges(s, tapes: set[str] = frozenset()) -> list[tuple[str, set[str]]]:
-    if isinstance(s, (ir.Push, ir.Pop)):
-        return tape_edges(s) if s.tape in tapes else []
-    if isinstance(s, ir.Unpack):
-        sources = {a.name for a in ir.call_values(s.value) if isinstance(a, ir.Var)}
-        return [(t, sources) for t in s.names]
-    if isinstance(s, ir.Assign):
-        if isinstance(s.value, ir.Op) and type(s.value.fn) is ir.Callee:
-            sources = {a.name for a in ir.call_values(s.value) if isinstance(a, ir.Var)}
-        elif isinstance(s.value, ir.Op):
-            args = s.value.args
-            sources = {args[i].name for i in partial_positions(s.value)
-                       if isinstance(args[i], ir.Var)}
-        elif isinstance(s.value, ir.Expr):
-            sources = _expr_sources(s.value.tree)
-        else:
-            sources = {a.name for a in ir.atoms_of(s.value) if isinstance(a, ir.Var)}
-        return [(s.target, sources | ({s.target} if s.accumulate else set()))]
-    if isinstance(s, ir.Append):
-        return [(s.target, {s.target} | ({s.value.name} if isinstance(s.value, ir.Var) else set()))]
-    if isinstance(s, (ir.If, ir.Loop)):
-        return [(p.target, {a.name for a in (p.first, p.second) if isinstance(a, ir.Var)})
-                for p in s.phis]
-    return []
-
-
-def _activity(fn: ir.Function, wrt: set[str], tapes: set[str]) -> set[str]:
-    """Values that depend on ``wrt`` and reach the result (flow-insensitive)."""
-    edges = [e for s in ir.walk(fn.statements) for e in _edges(s, tapes)]
-    varied = forward_closure(edges, wrt)
-    useful = backward_closure(edges, {a.name for a in ir.atoms_of(fn.result)
-                                      if isinstance(a, ir.Var)})
-    return varied & useful
 
 
 # --- the emitter ---------------------------------------------------------------
@@ -171,7 +90,7 @@ class _Forward:
         self.calls = calls
         self.counts = _assignment_counts(fn)
         self.tapes = _ssa_tapes(fn, self.counts)
-        self.active = _activity(fn, set(wrt), self.tapes)
+        self.active = activity.active(fn, set(wrt), self.tapes)
         self.arrays = uses_arrays(fn) if arrays is None else arrays
         self.namer = Namer(taken | _all_names(fn))
         self.dots: dict[str, str] = {}
@@ -280,68 +199,85 @@ class _Forward:
 
     def assign(self, s: ir.Assign) -> list:
         z = s.target
-        if not z.isidentifier():
+        if not isinstance(z, str):
             raise S2SDiffError(f"forward mode cannot differentiate the assignment {s}")
         if z not in self.active:
             return []
         value = s.value
-        if isinstance(value, ir.Op):
-            expr = self.op_tangent(s, value)
-        elif isinstance(value, ir.Expr):
-            expr = self.expr_tangent(value.tree)
-        else:
-            d = self.dot(value)
-            expr = ast.Name(d, ast.Load()) if d else None
+        # the result of the statement's own operation is z (not for ``z += e``)
+        expr = self.tangent(value, None if s.accumulate else ir.Var(z))
         if s.accumulate:
             if expr is None:
                 return []
-            return [ir.Assign(self.dot_name(z), ir.Expr(expr), accumulate=True)]
+            return [ir.Assign(self.dot_name(z), expr, accumulate=True)]
         if expr is None and not self.reassigned(z):
             return []  # zero tangent: no variable
         self.live.add(z)
-        rhs = ir.Expr(expr) if expr is not None else ir.Const(0.0)
-        if isinstance(expr, ast.Name):
-            rhs = ir.Var(expr.id)
-        return [ir.Assign(self.dot_name(z), rhs)]
+        return [ir.Assign(self.dot_name(z), ir.Const(0.0) if expr is None else expr)]
 
-    def op_tangent(self, s: ir.Assign, op: ir.Op) -> ast.expr | None:
-        if is_list_op(op):
-            return self.list_tangent(op)
-        terms = []
-        positions = [i for i in partial_positions(op) if self.dot(op.args[i])]
-        if not positions:
+    def tangent(self, v, out=None):
+        """The tangent of value ``v`` (None when it is zero); ``out`` names its result.
+
+        One differentiator for every value: the user's three-address operations
+        and the expression trees of generated code (a gradient differentiated
+        again) use the same rules.
+        """
+        kind = type(v)
+        if kind is ir.Var:
+            d = self.dot(v)
+            return ir.Var(d) if d else None
+        if kind is not ir.Op:
             return None
-        array = lookup_array(op.fn)
+        s = v.syntax
+        if s in _BOOLEAN or s == "tape" or s == "tuple":
+            return None
+        if s == "ifexp":
+            body, orelse = self.tangent(v.args[1]), self.tangent(v.args[2])
+            if body is None and orelse is None:
+                return None
+            zero = ir.Const(0.0)
+            return ir.Op(None, (v.args[0], body or zero, orelse or zero), "ifexp")
+        if is_list_op(v):
+            return self.list_tangent(v)
+        tangents = [self.tangent(a) for a in v.args]
+        positions = [i for i in partial_positions(v) if tangents[i] is not None]
+        if not positions or any(self.tangent(a) is not None for _, a in v.kwargs):
+            if positions:
+                raise S2SDiffError(f"forward mode: keyword arguments of {v} have tangents")
+            return None
+        out = v if out is None else out
+        array = lookup_array(v.fn)
         if array is not None:
-            for i in positions:
-                tangent = {f"{array.inputs[i]}_dot": ast.Name(self.dot(op.args[i]), ast.Load())}
-                terms.append(instantiate_array(array, array.jvps, i, op, s.target, tangent))
-            return _sum(terms)
-        rule = elementwise_rule(op.fn, len(op.args), self.arrays)
+            return _sum([instantiate_array(array, array.jvps, i, v, out,
+                                           {f"{array.inputs[i]}_dot": tangents[i]})
+                         for i in positions])
+        rule = elementwise_rule(v.fn, len(v.args), self.arrays)
         if rule is None:
-            raise NoRuleError(f"no derivative rule for {op} in {s}")
-        by_dot: dict[str, ast.expr] = {}  # one term per tangent: x * x gives 2.0 * x * x_dot
+            raise NoRuleError(f"no derivative rule for {v}")
+        by_dot: list = []  # one term per tangent: x * x gives 2.0 * x * x_dot
         for i in positions:
-            partial = instantiate(rule, i, op.args, out=s.target)
+            partial = instantiate(rule, i, v.args, out)
             if is_zero(partial):
                 continue
-            d = self.dot(op.args[i])
-            by_dot[d] = plus(by_dot[d], partial) if d in by_dot else partial
-        terms = [_times(p, ast.Name(d, ast.Load())) for d, p in by_dot.items()]
-        return _sum(terms)
+            for k, (t, p) in enumerate(by_dot):
+                if same(t, tangents[i]):
+                    by_dot[k] = (t, plus(p, partial))
+                    break
+            else:
+                by_dot.append((tangents[i], partial))
+        return _sum([_times(p, t) for t, p in by_dot])
 
-    def list_tangent(self, op: ir.Op) -> ast.expr | None:
+    def list_tangent(self, op: ir.Op):
         """A list's tangent is the list of its items' tangents, built alongside it."""
         if op.syntax == "list":
-            return ast.List([ast.Name(d, ast.Load()) if d else ast.Constant(0.0)
-                             for d in map(self.dot, op.args)], ast.Load())
-        d = self.dot(op.args[0])
-        if d is None:
+            return ir.Op(ir.make_list, tuple(ir.Var(d) if d else ir.Const(0.0)
+                                             for d in map(self.dot, op.args)), "list")
+        seq = self.tangent(op.args[0])
+        if seq is None:
             return None
-        seq = ast.Name(d, ast.Load())
         if op.syntax == "subscript":
-            return ast.Subscript(seq, index_node(op.args[1]), ast.Load())
-        return ast.Call(ast.Name("sum", ast.Load()), [seq], [])  # sum(xs)
+            return item(seq, op.args[1])
+        return call(global_name("sum", sum), seq)  # sum(xs)
 
     def if_(self, s: ir.If) -> ir.If:
         then = self.block(s.then)
@@ -373,60 +309,8 @@ class _Forward:
         if not self.arrays or not isinstance(a, (ir.Var, ir.Global)):
             return ir.Const(0.0)
         name = self.namer.fresh("_zero")
-        zeros = zeros_like(atom_expr(a))
-        out.append(ir.Assign(name, ir.Expr(zeros)))
+        out.append(ir.Assign(name, zeros_like(a)))
         return ir.Var(name)
-
-    # expressions of generated code
-    def expr_tangent(self, node: ast.expr) -> ast.expr | None:
-        """The tangent of an expression tree, or None when it is zero."""
-        if isinstance(node, ast.Name):
-            if hasattr(node, "s2s_global"):
-                return None
-            d = self.dot(ir.Var(node.id))
-            return ast.Name(d, ast.Load()) if d else None
-        if isinstance(node, (ast.Constant, ast.Attribute, ast.Compare, ast.BoolOp)):
-            return None
-        if isinstance(node, ast.List) and not node.elts:
-            return None
-        if isinstance(node, ast.IfExp):
-            body, orelse = self.expr_tangent(node.body), self.expr_tangent(node.orelse)
-            if body is None and orelse is None:
-                return None
-            zero = ast.Constant(0.0)
-            return ast.IfExp(clone(node.test), body or zero, orelse or clone(zero))
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            return self.call_tangent(node, _BINARY[type(node.op)], [node.left, node.right])
-        if isinstance(node, ast.UnaryOp):
-            if type(node.op) in _UNARY:
-                return self.call_tangent(node, _UNARY[type(node.op)], [node.operand])
-            return None
-        if isinstance(node, ast.Call):
-            fn = _callee(node.func)
-            if node.keywords and any(self.expr_tangent(k.value) for k in node.keywords):
-                raise S2SDiffError(f"forward mode: keyword arguments in {ast.unparse(node)}")
-            return self.call_tangent(node, fn, node.args)
-        raise S2SDiffError(f"forward mode cannot differentiate {ast.unparse(node)!r}")
-
-    def call_tangent(self, node: ast.expr, fn, args) -> ast.expr | None:
-        if fn is None:
-            raise S2SDiffError(f"forward mode cannot differentiate {ast.unparse(node)!r}")
-        tangents = [self.expr_tangent(a) for a in args]
-        if all(t is None for t in tangents) or (fn is not None and is_constant(fn)):
-            return None
-        rule = lookup(fn, len(args)) if fn is not None else None
-        if rule is None:
-            raise NoRuleError(f"no derivative rule for {ast.unparse(node)!r} in generated code")
-        bindings = dict(zip(rule.params, args))
-        bindings["out"] = node
-        terms = []
-        for i, t in enumerate(tangents):
-            if t is None or rule.partials[i] is None:
-                continue
-            partial = substitute(rule.partials[i], bindings, rule.namespace)
-            if not is_zero(partial):
-                terms.append(_times(partial, t))
-        return _sum(terms)
 
 
 def _mirrored(targets, name):
@@ -436,43 +320,35 @@ def _mirrored(targets, name):
     return tuple(_mirrored(t, name) for t in targets)
 
 
-def _callee(func: ast.expr):
-    """The object a call in generated code calls, or None if unknown."""
-    if isinstance(func, ast.Name):
-        if hasattr(func, "s2s_global"):
-            return func.s2s_global
-        return getattr(builtins, func.id, None)
-    if isinstance(func, ast.Attribute):
-        owner = _callee(func.value)
-        return getattr(owner, func.attr, None) if owner is not None else None
-    return None
+_BOOLEAN = {"<", "<=", ">", ">=", "==", "!=", "is", "is not", "and", "or", "unot"}
 
 
-def _times(partial: ast.expr, tangent: ast.expr) -> ast.expr:
+def _times(partial, tangent):
     """``partial * tangent``, with ``1.0 / y * t`` written ``t / y``."""
-    if isinstance(partial, ast.BinOp) and isinstance(partial.op, ast.Div) \
-            and number(partial.left) == 1:
-        return ast.BinOp(tangent, ast.Div(), partial.right)
+    if type(partial) is ir.Op and partial.syntax == "/" and number(partial.args[0]) == 1:
+        return ir.Op(operator.truediv, (tangent, partial.args[1]), "/")
     return times(partial, tangent)
 
 
-def _sum(terms: list) -> ast.expr | None:
+def _sum(terms: list):
     """``t1 + t2 - t3 …`` (a negated term is subtracted), or None for no terms."""
     if not terms:
         return None
     total = terms[0]
     for t in terms[1:]:
         positive = _negated(t)
-        total = (ast.BinOp(total, ast.Sub(), positive) if positive is not None
-                 else ast.BinOp(total, ast.Add(), t))
+        total = (ir.Op(operator.sub, (total, positive), "-") if positive is not None
+                 else ir.Op(operator.add, (total, t), "+"))
     return total
 
 
-def _negated(t: ast.expr) -> ast.expr | None:
+def _negated(t):
     """``e`` when ``t`` is ``-e`` (also ``-a / b * c``, as ``a / b * c``), else None."""
-    if isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.USub):
-        return t.operand
-    if isinstance(t, ast.BinOp) and isinstance(t.op, (ast.Mult, ast.Div)):
-        inner = _negated(t.left)
-        return ast.BinOp(inner, t.op, t.right) if inner is not None else None
+    if type(t) is ir.Op and t.syntax == "u-":
+        return t.args[0]
+    if type(t) is ir.Const and number(t) is not None and number(t) < 0:
+        return ir.Const(-t.value)
+    if type(t) is ir.Op and t.syntax in ("*", "/"):
+        inner = _negated(t.args[0])
+        return ir.Op(t.fn, (inner, t.args[1]), t.syntax) if inner is not None else None
     return None

@@ -13,7 +13,6 @@ This is a pure pass on the gradient's two halves.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
 
 from .. import ir
@@ -43,14 +42,14 @@ def replay_tapes(fn: ir.Function) -> ir.Function:
     names = {key: (tape if not shared and len(replays) == 1 else namer.fresh("_tape"))
              for key in sorted(replays)}
     tapes = ([tape] if shared else []) + [names[key] for key in sorted(replays)]
-    body = [ir.Assign(t, ir.Expr(ast.List([], ast.Load()))) for t in tapes]
+    body = [ir.Assign(t, ir.new_tape()) for t in tapes]
     body += _rewrite_forward(forward, names)
     return replace(fn, body=tuple(body), reverse=tuple(_rewrite_reverse(fn.reverse, names, replays)))
 
 
 def _creates(s, tape: str) -> bool:
     """``s`` is ``tape = []``."""
-    return isinstance(s, ir.Assign) and s.target == tape and isinstance(s.value, ir.Expr)
+    return isinstance(s, ir.Assign) and s.target == tape and ir.is_tape(s.value)
 
 
 def _outside_loops(stmts):

@@ -11,7 +11,6 @@ loops count their trips; ``for`` loops run backwards over the same range.
 
 from __future__ import annotations
 
-import ast
 import math
 import operator
 from dataclasses import replace
@@ -21,10 +20,9 @@ from ..ir.activity import active as find_active, is_list_op, partial_positions
 from ..front.names import Namer
 from ..rules import elementwise_rule, lookup_array
 from .array_adjoints import ArrayAdjoints
-from ..ir.shapes import resolve
 from .templates import (
-    atom_expr, const_expr, global_name, instantiate, instantiate_array, is_zero, local_reads, number,
-    plus, zeros_like,
+    call, global_name, instantiate, instantiate_array, is_zero, item, local_reads, number, plus,
+    zeros_like,
 )
 
 
@@ -214,15 +212,16 @@ class _Reverse(ArrayAdjoints):
         lists = [s.target for s in self.fn.body if isinstance(s, ir.Assign)
                  and isinstance(s.value, ir.Op) and s.value.syntax == "list"
                  and s.target in self.active]
-        for name in lists:
-            zeros = ast.parse(f"[0.0] * len({name})", mode="eval").body
-            seed.append(ir.Assign(self.bar(name), ir.Expr(zeros)))
+        for name in lists:  # [0.0] * len(name)
+            length = call(global_name("len", len), ir.Var(name))
+            zeros = ir.Op(operator.mul, (ir.Op(ir.make_list, (ir.Const(0.0),), "list"), length), "*")
+            seed.append(ir.Assign(self.bar(name), zeros))
             self.needed.add(name)
             self.assigned.add(name)
         self.lists = set(lists)
         for s in ir.walk(self.fn.body):  # the tapes of generated code get adjoint tapes
-            if isinstance(s, ir.Assign) and isinstance(s.value, ir.Expr) and s.target in self.active:
-                seed.append(ir.Assign(self.bar(s.target), ir.Expr(ast.List([], ast.Load()))))
+            if isinstance(s, ir.Assign) and ir.is_tape(s.value) and s.target in self.active:
+                seed.append(ir.Assign(self.bar(s.target), ir.new_tape()))
         rev = seed + self.reverse(self.fn.body, 0)
         return rev
 
@@ -234,7 +233,7 @@ class _Reverse(ArrayAdjoints):
         self.record, self.body_record = self.needed, self.body_needs
         fwd = self.forward(self.fn.body, 0)
         taped = any(isinstance(s, ir.Push) and s.tape == self.tape for s in ir.walk(fwd))
-        body = [ir.Assign(self.tape, ir.Expr(ast.List([], ast.Load())))] * taped + list(fwd)
+        body = [ir.Assign(self.tape, ir.new_tape())] * taped + list(fwd)
         result = self.fn.result
         if with_value and isinstance(result, ir.Var) and result.name in self.record:
             keep = self.namer.fresh("_value")
@@ -251,7 +250,7 @@ class _Reverse(ArrayAdjoints):
 
     def final_adjoint(self, param: str):
         if param in self.uniform:
-            self.final_zeros.append(ir.Assign(self.bar(param), ir.Expr(self.full_adjoint(param))))
+            self.final_zeros.append(ir.Assign(self.bar(param), self.full_adjoint(param)))
             self.known.pop(param, None)
         if param in self.known:
             return ir.Const(self.known[param])
@@ -261,9 +260,8 @@ class _Reverse(ArrayAdjoints):
             self.needed.add(param)
             from ..rules.numpy import _spread
 
-            zeros = ast.Call(global_name("_spread", _spread),
-                             [ast.Constant(0.0), ast.Name(param, ast.Load())], [])
-            self.final_zeros.append(ir.Assign(self.bar(param), ir.Expr(zeros)))
+            zeros = call(global_name("_spread", _spread), ir.Const(0.0), ir.Var(param))
+            self.final_zeros.append(ir.Assign(self.bar(param), zeros))
             return ir.Var(self.bar(param))
         return ir.Const(0.0)
 
@@ -272,15 +270,15 @@ class _Reverse(ArrayAdjoints):
         if not self.arrays:
             return ir.Const(0.0)
         self.needed.add(v)
-        return ir.Expr(zeros_like(ast.Name(v, ast.Load())))
+        return zeros_like(ir.Var(v))
 
     # adjoint bookkeeping
-    def adjoint(self, v: str) -> ast.expr:
+    def adjoint(self, v: str):
         if v in self.known:
-            return const_expr(self.known[v])
-        return ast.Name(self.bar(v), ast.Load())
+            return ir.Const(self.known[v])
+        return ir.Var(self.bar(v))
 
-    def accumulate(self, v: str, expr: ast.expr, out: list, comment: str = "",
+    def accumulate(self, v: str, expr, out: list, comment: str = "",
                    share: str | None = None, uniform: bool = False) -> None:
         """``v_bar += expr`` (``=`` on the first write).
 
@@ -295,11 +293,11 @@ class _Reverse(ArrayAdjoints):
             expr, uniform = self.spread(expr, v), False
         was_uniform = v in self.uniform and v in self.assigned
         self.uniform.discard(v)
-        if (share is not None and type(expr) is ast.Name and expr.id == self.bars.get(share)
+        if (share is not None and type(expr) is ir.Var and expr.name == self.bars.get(share)
                 and v not in self.assigned and v not in self.known
                 and v not in self.bars and v not in self.fn.params
                 and (not self.branch_locals or v in self.branch_locals[-1])):
-            self.bars[v] = expr.id
+            self.bars[v] = expr.name
             self.assigned.add(v)
             if uniform:
                 self.uniform.add(v)
@@ -308,7 +306,7 @@ class _Reverse(ArrayAdjoints):
         if v in self.known:
             value = self.known.pop(v)
             if numbers:  # one first write: ``b_bar = 1.0 + c_bar / z``
-                expr = plus(const_expr(value), expr)
+                expr = plus(ir.Const(value), expr)
                 self.assigned.discard(v)
             else:
                 out.append(ir.Assign(self.bar(v), ir.Const(value)))
@@ -324,19 +322,18 @@ class _Reverse(ArrayAdjoints):
                 self.known[v] = number(expr)
                 self.assigned.add(v)
                 return
-        if first and isinstance(expr, ast.Name) and expr.id == self.bar(v):
+        if first and type(expr) is ir.Var and expr.name == self.bar(v):
             self.assigned.add(v)  # already holds it: the adjoint variable was shared
             return
         if not first and self.arrays and v in self.lists:  # a list: add item by item
             from ..rules.joining import _add_items
 
-            expr = ast.Call(global_name("_add_items", _add_items),
-                            [ast.Name(self.bar(v), ast.Load()), expr], [])
+            expr = call(global_name("_add_items", _add_items), ir.Var(self.bar(v)), expr)
             first = True
         elif not first and self.arrays:  # never add in place: arrays may be shared
-            expr = ast.BinOp(ast.Name(self.bar(v), ast.Load()), ast.Add(), expr)
+            expr = ir.Op(operator.add, (ir.Var(self.bar(v)), expr), "+")
             first = True
-        out.append(ir.Assign(self.bar(v), ir.Expr(expr), accumulate=not first,
+        out.append(ir.Assign(self.bar(v), expr, accumulate=not first,
                              comment=comment if not out else ""))
         self.assigned.add(v)
 
@@ -350,12 +347,12 @@ class _Reverse(ArrayAdjoints):
         region that may update them."""
         out = [ir.Assign(self.bar(v), ir.Const(value), comment=self.known_comments.get(v, ""))
                for v, value in self.known.items() if v not in self.uniform]
-        out += [ir.Assign(self.bar(v), ir.Expr(self.full_adjoint(v))) for v in sorted(self.uniform)]
+        out += [ir.Assign(self.bar(v), self.full_adjoint(v)) for v in sorted(self.uniform)]
         self.known.clear()
         self.uniform.clear()
         return out
 
-    def need(self, expr: ast.expr) -> None:
+    def need(self, expr) -> None:
         needed, local = self.needed, self.locals
         for n in local_reads(expr):
             if n in local:
@@ -543,10 +540,10 @@ class _Reverse(ArrayAdjoints):
                 arg = op.args[i]
                 if not self.is_active(arg):
                     continue
-                part = instantiate_array(array_rule, array_rule.vjps, i, op, z, {"g": g})
+                part = instantiate_array(array_rule, array_rule.vjps, i, op, ir.Var(z), {"g": g})
                 part = self.read_shapes_early(part)
                 self.need(part)
-                spread = isinstance(part, ast.Call) and resolve(part.func) is _spread
+                spread = type(part) is ir.Op and part.fn is _spread
                 self.accumulate(arg.name, part.args[0] if spread else part, out, comment,
                                 share=z if spread else None, uniform=spread)
         elif isinstance(op, ir.Op):
@@ -575,7 +572,7 @@ class _Reverse(ArrayAdjoints):
             arg = op.args[i]
             if not self.is_active(arg):
                 continue
-            partial = instantiate(rule, i, op.args, out=z)
+            partial = instantiate(rule, i, op.args, out=ir.Var(z))
             if is_zero(partial):
                 continue
             if arg.name in found:
@@ -622,7 +619,7 @@ class _Reverse(ArrayAdjoints):
             if d:
                 self.assigned.add(v)
             else:
-                self.accumulate(v, ast.Name(part, ast.Load()), out)
+                self.accumulate(v, ir.Var(part), out)
         return out
 
     def first_write(self, v: str) -> bool:
@@ -633,29 +630,23 @@ class _Reverse(ArrayAdjoints):
     def cotangent(self, v: str, out: list):
         """The adjoint of ``v`` as an atom (a zero if it has none), for a call."""
         if v not in self.active or v not in self.assigned:
-            zero = self.zero(v)
-            if isinstance(zero, ir.Const):
-                return zero
-            expr = zero.tree
+            expr = self.zero(v)
         else:
             expr = self.full_adjoint(v)
-        if isinstance(expr, ast.Name):
-            return ir.Var(expr.id)
-        if number(expr) is not None:
-            return ir.Const(number(expr))
+        if ir.expr.is_atom(expr):
+            return expr
         name = self.namer.fresh("_t")
         self.need(expr)
-        out.append(ir.Assign(name, ir.Expr(expr)))
+        out.append(ir.Assign(name, expr))
         return ir.Var(name)
 
     def reverse_list(self, s: ir.Assign) -> list:
         out: list = []
         comment = s.origin.text if s.origin else ""
-        for k, item in enumerate(s.value.args):
-            if self.is_active(item):
-                read = ast.Subscript(ast.Name(self.bar(s.target), ast.Load()), ast.Constant(k),
-                                     ast.Load())
-                self.accumulate(item.name, read, out, comment)
+        for k, value in enumerate(s.value.args):
+            if self.is_active(value):
+                read = item(ir.Var(self.bar(s.target)), ir.Const(k))
+                self.accumulate(value.name, read, out, comment)
         return out
 
     def reverse_list_read(self, s: ir.Assign) -> list:
@@ -664,18 +655,18 @@ class _Reverse(ArrayAdjoints):
             return []
         lst = s.value.args[0].name
         comment = s.origin.text if s.origin else ""
-        zbar = _var_of(self.full_adjoint(z))
+        zbar = self.full_adjoint(z)
         out: list
         if s.value.syntax == "subscript":
             index = s.value.args[1]
             self.need_atom(index)
-            target = f"{self.bar(lst)}[{ast.unparse(atom_expr(index))}]"
-            out = [ir.Assign(target, zbar, accumulate=True, comment=comment)]
+            out = [ir.Assign(ir.Item(self.bar(lst), index), zbar, accumulate=True,
+                             comment=comment)]
         else:  # sum
             j, n = self.namer.fresh("_j"), self.namer.fresh("_n")
-            count = ast.parse(f"len({lst})", mode="eval").body
-            inner = ir.Assign(f"{self.bar(lst)}[{j}]", zbar, accumulate=True)
-            out = [ir.Assign(n, ir.Expr(count), comment=comment),
+            count = call(global_name("len", len), ir.Var(lst))
+            inner = ir.Assign(ir.Item(self.bar(lst), ir.Var(j)), zbar, accumulate=True)
+            out = [ir.Assign(n, count, comment=comment),
                    ir.Loop("for", j, (ir.Var(n),), (inner,))]
         self.consume(z)
         return out
@@ -685,9 +676,14 @@ class _Reverse(ArrayAdjoints):
             return []
         comment = s.origin.text if s.origin else ""
         out: list = [ir.Pop(s.target, ())]
-        popped = ast.parse(f"{self.bar(s.target)}.pop()", mode="eval").body
-        if self.is_active(s.value):
-            self.accumulate(s.value.name, popped, out, comment)
+        v = s.value.name if self.is_active(s.value) else None
+        if v is not None and self.first_write(v):  # v_bar = xs_bar.pop()
+            out.append(ir.Pop(self.bar(s.target), (self.bar(v),)))
+            self.assigned.add(v)
+        elif v is not None:
+            part = self.namer.fresh("_t")
+            out.append(ir.Pop(self.bar(s.target), (part,)))
+            self.accumulate(v, ir.Var(part), out, comment)
         else:
             out.append(ir.Pop(self.bar(s.target), ()))
         return out
@@ -716,7 +712,7 @@ class _Reverse(ArrayAdjoints):
         out: list = [ir.Pop(self.bar(s.tape), parts)]
         for v, part in zip(s.values, parts):
             if v in self.active:
-                self.accumulate(v, ast.Name(part, ast.Load()), out)
+                self.accumulate(v, ir.Var(part), out)
         return out
 
     def reverse_if(self, s: ir.If, depth: int) -> list:
@@ -817,7 +813,7 @@ class _Reverse(ArrayAdjoints):
                 out.append(ir.Assign(held[p.target], ir.Var(self.bar(p.target))))
         for p in headers:  # two carried values may have the same next value: accumulate
             if self.is_active(p.second) and p.second.name in inside:
-                self.accumulate(p.second.name, ast.Name(self.bar(p.target), ast.Load()), out)
+                self.accumulate(p.second.name, ir.Var(self.bar(p.target)), out)
         for p in crossing:
             if p.target not in held:
                 self.accumulate(p.second.name, self.adjoint(p.target), out)
@@ -825,7 +821,7 @@ class _Reverse(ArrayAdjoints):
             self.consume(p.target)
         for p in crossing:
             if p.target in held:
-                self.accumulate(p.second.name, ast.Name(held[p.target], ast.Load()), out)
+                self.accumulate(p.second.name, ir.Var(held[p.target]), out)
         outer_needs, self.needed = self.needed, set()
         out += self.reverse(loop.body, depth + 1, loop)
         self.body_needs[id(loop)] = set(self.needed)
@@ -859,9 +855,3 @@ def _first_writes_last(out: list) -> list:
 def _scalars(others) -> bool:
     """True when the other operands are constants: no broadcasting to undo."""
     return all(isinstance(a, ir.Const) for a in others)
-
-
-def _var_of(node: ast.expr):
-    if isinstance(node, ast.Name):
-        return ir.Var(node.id)
-    return ir.Expr(node)

@@ -1,434 +1,394 @@
-"""Instantiate rule templates and simplify the expressions the emitters build."""
+"""Instantiate rule templates and simplify the expressions the emitters build.
+
+A rule's partials are Python expressions over its parameters (see
+``rules.registry``).  Each is turned once into an IR expression whose
+parameters are *slots*; instantiating it fills the slots with the operation's
+arguments.  Names of the rule's module become ``Global`` atoms, builtins too,
+so the printer binds and imports them like any global.
+"""
 
 from __future__ import annotations
 
 import ast
 import builtins
 import math
+import operator
 
 from .. import ir
-from ..front import scan
+from ..ir.expr import reads, same, substitute
+from ..ir.ssa import BINARY, COMPARE, UNARY
 from ..rules import Rule
 
-
-def atom_expr(a) -> ast.expr:
-    """The Python expression of an atom; globals keep a link to their object."""
-    if isinstance(a, ir.Var):
-        return ast.Name(a.name, ast.Load())
-    if isinstance(a, ir.Const):
-        return _const(a.value)
-    if isinstance(a, ir.Global):
-        node: ast.expr = global_name(a.name, a.value)
-        for attr in a.path:
-            node = ast.Attribute(node, attr, ast.Load())
-        return node
-    raise TypeError(a)
+Var, Const, Global, Op = ir.Var, ir.Const, ir.Global, ir.Op
 
 
-def global_name(name: str, value: object) -> ast.Name:
-    """A name bound to a module-level object; codegen binds it to ``value``."""
-    node = ast.Name(name, ast.Load())
-    node.s2s_global = value  # type: ignore[attr-defined]
-    return node
+def global_name(name: str, value: object, *path: str) -> ir.Global:
+    """A module-level object written ``name`` (``.path``), which the printer binds."""
+    return Global(name, value, tuple(path))
 
 
-def zeros_like(node: ast.expr) -> ast.Call:
-    """``np.zeros_like(node)``."""
+def zeros_like(value) -> ir.Op:
+    """``np.zeros_like(value)``."""
     import numpy as np
 
-    return ast.Call(ast.Attribute(global_name("np", np), "zeros_like", ast.Load()), [node], [])
+    return call(global_name("np", np, "zeros_like"), value)
 
 
-def clone(node):
-    """A copy of an expression tree; links to global objects are shared, not copied."""
-    if isinstance(node, list):
-        return [clone(x) for x in node]
-    if not isinstance(node, ast.AST):
-        return node
-    new = type(node)(**{f: clone(getattr(node, f)) for f in node._fields if hasattr(node, f)})
-    for attr in ("s2s_global", "s2s_home"):
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
-    return new
+def call(callee: ir.Global, *args, **kwargs) -> ir.Op:
+    """``callee(*args, **kwargs)``."""
+    fn = callee.value
+    for attr in callee.path:
+        fn = getattr(fn, attr)
+    return Op(fn, tuple(args), "call", callee, tuple(kwargs.items()))
 
 
-def const_expr(value) -> ast.expr:
-    """A number as an expression (negative numbers as ``-x``)."""
-    return _const(value)
+def item(value, index) -> ir.Op:
+    """``value[index]``."""
+    return Op(operator.getitem, (value, index), "subscript")
 
 
-def _const(value) -> ast.expr:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
-    return ast.Constant(value)
+def number(v):
+    """The numeric value of a constant, or None."""
+    if type(v) is Const and isinstance(v.value, (int, float)) and not isinstance(v.value, bool):
+        return v.value
+    return None
 
 
-def instantiate(rule: Rule, index: int, args, out: str) -> ast.expr:
-    """The partial of ``rule`` for argument ``index``, its parameters replaced by ``args``.
+def is_zero(v) -> bool:
+    return number(v) == 0
+
+
+# --- rules as IR expressions -------------------------------------------------------
+
+_SLOT = "\0"  # prefix of the slot names of a template (no identifier has it)
+
+
+def to_ir(node: ast.expr, slots: dict, namespace: dict):
+    """The IR expression of a rule's template: names in ``slots`` become those
+    values, names of ``namespace`` (the rule's module) and builtins globals."""
+    kind = type(node)
+    if kind is ast.Name:
+        if node.id in slots:
+            return slots[node.id]
+        if node.id in namespace:
+            return Global(node.id, namespace[node.id])
+        if hasattr(builtins, node.id):
+            return Global(node.id, getattr(builtins, node.id), home="builtins")
+        raise NameError(f"rule template uses unknown name {node.id!r}")
+    if kind is ast.Constant:
+        return Const(node.value)
+    if kind is ast.Attribute:
+        base = to_ir(node.value, slots, namespace)
+        if type(base) is not Global:
+            raise NameError(f"rule template reads an attribute of a value: {ast.unparse(node)}")
+        return Global(base.name, base.value, base.path + (node.attr,), base.home)
+    if kind is ast.BinOp:
+        symbol, fn = BINARY[type(node.op)]
+        return Op(fn, (to_ir(node.left, slots, namespace), to_ir(node.right, slots, namespace)),
+                  symbol)
+    if kind is ast.UnaryOp:
+        operand = to_ir(node.operand, slots, namespace)
+        if type(node.op) is ast.UAdd:
+            return operand
+        symbol, fn = UNARY[type(node.op)]
+        if symbol == "u-" and number(operand) is not None:
+            return Const(-operand.value)
+        return Op(fn, (operand,), symbol)
+    if kind is ast.Compare:
+        parts, left = [], to_ir(node.left, slots, namespace)
+        for op, right in zip(node.ops, node.comparators):
+            right = to_ir(right, slots, namespace)
+            symbol, fn = COMPARE[type(op)]
+            parts.append(Op(fn, (left, right), symbol))
+            left = right
+        return parts[0] if len(parts) == 1 else Op(None, tuple(parts), "and")
+    if kind is ast.BoolOp:
+        return Op(None, tuple(to_ir(v, slots, namespace) for v in node.values),
+                  "and" if isinstance(node.op, ast.And) else "or")
+    if kind is ast.IfExp:
+        return Op(None, tuple(to_ir(v, slots, namespace) for v in (node.test, node.body,
+                                                                    node.orelse)), "ifexp")
+    if kind is ast.Call:
+        callee = to_ir(node.func, slots, namespace)
+        if type(callee) is not Global:
+            raise NameError(f"rule template calls a value: {ast.unparse(node)}")
+        return call(callee, *(to_ir(a, slots, namespace) for a in node.args),
+                    **{k.arg: to_ir(k.value, slots, namespace) for k in node.keywords})
+    if kind is ast.Subscript:
+        return item(to_ir(node.value, slots, namespace), _index(node.slice, slots, namespace))
+    if kind in (ast.Tuple, ast.List):
+        items = tuple(to_ir(e, slots, namespace) for e in node.elts)
+        if kind is ast.Tuple and all(type(i) is Const for i in items):
+            return Const(tuple(i.value for i in items))
+        return Op(ir.make_tuple if kind is ast.Tuple else ir.make_list, items,
+                  "tuple" if kind is ast.Tuple else "list")
+    raise NameError(f"rule template uses {kind.__name__}: {ast.unparse(node)}")
+
+
+def _index(node: ast.expr, slots: dict, namespace: dict):
+    """An index: a constant (``1:3``, ``..., None``) or a value."""
+    if isinstance(node, ast.Slice):
+        parts = tuple(Const(None) if p is None else to_ir(p, slots, namespace)
+                      for p in (node.lower, node.upper, node.step))
+        if all(type(p) is Const for p in parts):
+            return Const(slice(*(p.value for p in parts)))
+        return call(Global("slice", slice, home="builtins"), *parts)
+    if isinstance(node, ast.Tuple):
+        items = tuple(_index(e, slots, namespace) for e in node.elts)
+        if all(type(i) is Const for i in items):
+            return Const(tuple(i.value for i in items))
+        return Op(ir.make_tuple, items, "tuple")
+    return to_ir(node, slots, namespace)
+
+
+def instantiate(rule: Rule, index: int, args, out) -> object:
+    """The partial of ``rule`` for argument ``index``, its parameters replaced by
+    ``args`` and ``out`` (the result) by ``out``, simplified.
 
     Simplifying depends only on which arguments are which constants, so the
-    simplified template is made once per such *shape* (variables and globals
-    stand in as slots) and each instance only fills the slots in.
+    simplified template is made once per such *shape* (other arguments stand in
+    as slots) and each instance only fills the slots in.
     """
     shape = _shape(args)
     if shape is None:
-        bindings = {p: atom_expr(a) for p, a in zip(rule.params, args)}
-        bindings["out"] = ast.Name(out, ast.Load())
-        return substitute(rule.partials[index], bindings, rule.namespace)
+        slots = dict(zip(rule.params, args), out=out)
+        return simplify(to_ir(rule.partials[index], slots, rule.namespace))
     key = (id(rule), index, shape)
     entry = _SHAPES.get(key)
     if entry is None or entry[0] is not rule:
         if len(_SHAPES) > _SHAPES_MAX:
             _SHAPES.clear()
-        slots = {p: ast.Name(_SLOT + p, ast.Load()) if s is None else atom_expr(args[i])
+        slots = {p: Var(_SLOT + p) if s is None else args[i]
                  for i, (p, s) in enumerate(zip(rule.params, shape))}
-        slots["out"] = ast.Name(_SLOT + "out", ast.Load())
-        tree = substitute(rule.partials[index], slots, rule.namespace)
-        settled = same_tree(simplify(clone(tree)), tree)
-        facts = scan.expr_facts(tree)
-        entry = _SHAPES[key] = (rule, tree, settled, facts, tuple(_SLOT + p for p in rule.params),
-                                _SLOT + "out" in facts[0])
-    _, tree, settled, facts, slots, reads_out = entry
-    fills = dict(zip(slots, args))
-    if reads_out:
-        fills[_SLOT + "out"] = ir.Var(out)
-    node = _fill(tree, fills)
-    if settled:  # simplify leaves it as it is, so the names it reads stay these
-        node.s2s_simple = True  # type: ignore[attr-defined]
-        node.s2s_facts = _filled_facts(facts, fills)  # type: ignore[attr-defined]
-    return node
+        slots["out"] = Var(_SLOT + "out")
+        entry = _SHAPES[key] = (rule, simplify(to_ir(rule.partials[index], slots,
+                                                     rule.namespace)))
+    fills = {_SLOT + p: a for p, a in zip(rule.params, args)}
+    fills[_SLOT + "out"] = out
+    filled = substitute(entry[1], fills)
+    return filled if all(ir.expr.is_atom(a) for a in args) else simplify(filled)
 
 
-def _filled_facts(facts: tuple, fills: dict) -> tuple:
-    """``scan.expr_facts`` of a filled template, from the template's own facts."""
-    uses, mutates = facts
-    out = []
-    for n in uses:
-        a = fills.get(n)
-        if a is None:
-            out.append(n)
-        elif type(a) is ir.Var:
-            out.append(a.name)
-        elif type(a) is ir.Global and ("pop" in a.path or "append" in a.path):
-            mutates = True
-    return tuple(out), mutates
-
-
-_SLOT = "\0"  # prefix of the slot names of a shaped template (no identifier has it)
-# (id(rule), index, shape) -> (rule, simplified template, settled, its facts, slot names,
-# whether it reads ``out``)
+# (id(rule), index, shape) -> (rule, simplified template with slots)
 _SHAPES: dict = {}
 _SHAPES_MAX = 10_000
-
-
-def _shape(args):
-    """Per argument: None for a variable or global (a slot), else the constant's
-    (type, value); None for the whole when a constant cannot be a key."""
-    shape = []
-    for a in args:
-        kind = type(a)
-        if kind is ir.Var or kind is ir.Global:
-            shape.append(None)
-        elif kind is ir.Const and type(a.value) in _KEYS:
-            shape.append((type(a.value), a.value))
-        else:
-            return None
-    return tuple(shape)
-
-
 _KEYS = {int, float, bool, str, type(None), complex}  # constants that can be part of a key
 
 
-def _fill(node, fills: dict):
-    """A copy of a shaped template with each slot replaced by its atom's expression.
-
-    Operator and context leaves are shared with the template, as ``ast.parse`` does.
-    """
-    cls = type(node)
-    if cls is ast.BinOp:
-        return ast.BinOp(_fill(node.left, fills), node.op, _fill(node.right, fills))
-    if cls is ast.Name:
-        if node.id in fills:
-            return atom_expr(fills[node.id])
-        return clone(node)
-    if cls is ast.Constant:
-        return ast.Constant(node.value, node.kind)
-    if cls is ast.UnaryOp:
-        return ast.UnaryOp(node.op, _fill(node.operand, fills))
-    if cls is ast.Call and not node.keywords:
-        return ast.Call(_fill(node.func, fills), [_fill(a, fills) for a in node.args], [])
-    if cls is ast.Attribute:
-        return ast.Attribute(_fill(node.value, fills), node.attr, node.ctx)
-    if isinstance(node, list):
-        return [_fill(x, fills) for x in node]
-    if not isinstance(node, ast.AST):
-        return node
-    return type(node)(**{f: _fill(getattr(node, f), fills)
-                         for f in node._fields if hasattr(node, f)})
+def _shape(args):
+    """Per argument: None for a variable, global or expression (a slot), else the
+    constant's (type, value); None for the whole when a constant cannot be a key."""
+    shape = []
+    for a in args:
+        if type(a) is Const:
+            if type(a.value) not in _KEYS:
+                return None
+            shape.append((type(a.value), a.value))
+        else:
+            shape.append(None)
+    return tuple(shape)
 
 
-def substitute(template: ast.expr, bindings: dict, namespace: dict) -> ast.expr:
-    """A simplified copy of ``template`` with names bound: parameters to expressions,
-    other names to the objects of the rule's module (builtins stay as they are)."""
-    return simplify(_copy_bound(template, bindings, namespace))
-
-
-def _copy_bound(node, bindings: dict, namespace: dict):
-    if isinstance(node, ast.Name):
-        if node.id in bindings:
-            return clone(bindings[node.id])
-        if node.id in namespace:
-            return global_name(node.id, namespace[node.id])
-        if hasattr(builtins, node.id):
-            return ast.Name(node.id, ast.Load())
-        raise NameError(f"rule template uses unknown name {node.id!r}")
-    if isinstance(node, list):
-        return [_copy_bound(x, bindings, namespace) for x in node]
-    if not isinstance(node, ast.AST):
-        return node
-    return type(node)(**{f: _copy_bound(getattr(node, f), bindings, namespace)
-                         for f in node._fields if hasattr(node, f)})
-
-
-def number(node: ast.expr):
-    """The numeric value of a constant expression node, or None."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
-            and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = number(node.operand)
-        return -inner if inner is not None else None
-    return None
-
-
-def surely_float(node: ast.expr, floats) -> bool:
-    """True when ``node`` gives a float if the names ``floats`` hold floats: a float
-    constant, a true division, ``math.sin(...)``, arithmetic with a float…"""
-    cls = type(node)
-    if cls is ast.Name:
-        return node.id in floats
-    if cls is ast.Constant:
-        return type(node.value) is float
-    if cls is ast.BinOp:
-        return type(node.op) is ast.Div or surely_float(node.left, floats) \
-            or surely_float(node.right, floats)
-    if cls is ast.UnaryOp:
-        return surely_float(node.operand, floats)
-    if cls is ast.IfExp:
-        return surely_float(node.body, floats) and surely_float(node.orelse, floats)
-    if cls is ast.Call and type(node.func) is ast.Attribute:
-        owner = getattr(node.func.value, "s2s_global", None)
-        return owner is math and node.func.attr not in _INTEGER_MATH
-    return False
-
-
-_INTEGER_MATH = {"floor", "ceil", "trunc", "factorial", "gcd", "lcm", "isqrt", "comb", "perm",
-                 "prod"}
-
-_FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-         ast.Mult: lambda a, b: a * b}
-
-
-def simplify(node: ast.expr) -> ast.expr:
-    """Fold constants and drop neutral factors: ``x * 1.0``, ``x ** 1``, ``0 + x``…"""
-    for field, value in ast.iter_fields(node):
-        if isinstance(value, ast.expr):
-            setattr(node, field, simplify(value))
-        elif isinstance(value, list):
-            setattr(node, field, [simplify(v) if isinstance(v, ast.expr) else v for v in value])
-    if isinstance(node, ast.BinOp):
-        return _simplify_binop(node)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = node.operand
-        value = number(inner)
-        if value is not None:
-            return _const(-value)
-        if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
-            return inner.operand
-    if isinstance(node, ast.IfExp):
-        test = _known(node.test)
-        if test is not None:
-            return node.body if test else node.orelse
-        a, b = number(node.body), number(node.orelse)
-        if a is not None and a == b:
-            return node.body
-    if isinstance(node, (ast.BoolOp, ast.Compare)):
-        value = _known(node)
-        if value is not None:
-            return ast.Constant(value)
-    return node
-
-
-def _known(node: ast.expr):
-    """The truth value of a condition on constants (``axis is None``), or None."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, type(None), int)):
-        return bool(node.value)
-    if isinstance(node, ast.Compare) and len(node.ops) == 1:
-        left, right = _literal(node.left), _literal(node.comparators[0])
-        if left and right:
-            op = node.ops[0]
-            if isinstance(op, ast.Is):
-                return left[0] is right[0]
-            if isinstance(op, ast.IsNot):
-                return left[0] is not right[0]
-        return None
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        value = _known(node.operand)
-        return None if value is None else not value
-    if isinstance(node, ast.BoolOp):
-        values = [_known(v) for v in node.values]
-        if isinstance(node.op, ast.Or):
-            if any(v is True for v in values):
-                return True
-            return False if all(v is False for v in values) else None
-        if any(v is False for v in values):
-            return False
-        return True if all(v is True for v in values) else None
-    return None
-
-
-def fold_numbers(node: ast.expr) -> ast.expr:
-    """Only compute ``+ - *`` of two numbers (``1.0 * 2.0`` is ``2.0``); unlike
-    ``simplify``, never changes the type of a value."""
-    for field, value in ast.iter_fields(node):
-        if isinstance(value, ast.expr):
-            setattr(node, field, fold_numbers(value))
-        elif isinstance(value, list):
-            setattr(node, field, [fold_numbers(v) if isinstance(v, ast.expr) else v for v in value])
-    if isinstance(node, ast.BinOp) and type(node.op) in _FOLD:
-        a, b = number(node.left), number(node.right)
-        if a is not None and b is not None:
-            return _computed(type(node.op), a, b) or node
-    return node
-
-
-def _computed(op: type, a, b) -> ast.expr | None:
-    """The constant ``a op b``, or None when Python cannot compute it (a float
-    overflow of ``1.0 * 10 ** 4000``): the code computes it, as the user's does."""
-    try:
-        return _const(_FOLD[op](a, b))
-    except (OverflowError, ArithmeticError, ValueError):
-        return None
-
-
-def _literal(node: ast.expr) -> tuple:
-    """``(value,)`` of a constant or a negative number, ``()`` for anything else."""
-    if isinstance(node, ast.Constant):
-        return (node.value,)
-    value = number(node)
-    return () if value is None else (value,)
-
-
-def _simplify_binop(node: ast.BinOp) -> ast.expr:
-    a, b = number(node.left), number(node.right)
-    op = type(node.op)
-    if a is not None and b is not None and op in _FOLD:
-        folded = _computed(op, a, b)
-        if folded is not None:
-            return folded
-    if op is ast.Mult:
-        right = node.right
-        if isinstance(right, ast.BinOp) and isinstance(right.op, ast.Div) \
-                and number(right.left) == 1:
-            return ast.BinOp(node.left, ast.Div(), right.right)  # a * (1 / b) is a / b
-        if a == 1:
-            return node.right
-        if b == 1:
-            return node.left
-        if a == -1:
-            return simplify(ast.UnaryOp(ast.USub(), node.right))
-        if b == -1:
-            return simplify(ast.UnaryOp(ast.USub(), node.left))
-    if op is ast.Add:
-        if a == 0:
-            return node.right
-        if b == 0:
-            return node.left
-    if op is ast.Sub and b == 0:
-        return node.left
-    if op is ast.Sub and a == 0:
-        return simplify(ast.UnaryOp(ast.USub(), node.right))
-    if op is ast.Pow and b == 1:
-        return node.left
-    if op is ast.Div and b == 1:
-        return node.left
-    return node
-
-
-def same_tree(a: ast.expr, b: ast.expr) -> bool:
-    """Whether two expressions are written the same (False when one holds a
-    number too long to print: Python limits int to text conversion)."""
-    try:
-        return ast.dump(a) == ast.dump(b)
-    except ValueError:
-        return False
-
-
-def is_zero(node: ast.expr) -> bool:
-    return number(node) == 0
-
-
-def plus(left: ast.expr, right: ast.expr) -> ast.expr:
-    """``left + right``, simplified; ``p + p`` is ``2.0 * p``."""
-    if same_tree(left, right):
-        return simplify(ast.BinOp(ast.Constant(2.0), ast.Mult(), left))
-    return simplify(ast.BinOp(left, ast.Add(), right))
-
-
-def times(left: ast.expr, right: ast.expr) -> ast.expr:
-    """``left * right``, simplified."""
-    node = ast.BinOp(left, ast.Mult(), right)
-    if isinstance(left, ast.Name) and getattr(right, "s2s_simple", False):
-        out = _simplify_binop(node)  # both operands are in simplest form already
-        if out is node and not hasattr(left, "s2s_global"):
-            facts = right.s2s_facts
-            node.s2s_facts = (facts[0] + (left.id,), facts[1])  # type: ignore[attr-defined]
-        return out
-    return simplify(node)
-
-
-def local_reads(node: ast.expr):
-    """The local names ``node`` reads: known for instantiated partials, else a walk
-    (that also lists the names of globals)."""
-    facts = getattr(node, "s2s_facts", None)
-    return scan.names(node) if facts is None else facts[0]
-
-
-def instantiate_array(rule, exprs, index: int, op: ir.Op, out: str,
-                      extra: dict | None = None) -> ast.expr:
+def instantiate_array(rule, exprs, index: int, op: ir.Op, out, extra: dict | None = None):
     """Template ``exprs[index]`` of an ArrayRule, bound to the operation's arguments.
 
     Inputs bind to the leading positional arguments, options to the remaining
     positional ones, then to keywords, then to their defaults; ``extra`` binds
     ``g`` or the ``*_dot`` tangents.
     """
-    bindings = {"out": ast.Name(out, ast.Load())}
-    bindings.update(extra or {})
+    slots = {"out": out}
+    slots.update(extra or {})
     n = len(rule.inputs)
-    for name, a in zip(rule.inputs, op.args):
-        bindings[name] = atom_expr(a)
+    slots.update(zip(rule.inputs, op.args))
     given = dict(op.kwargs)
     for k, (name, default) in enumerate(rule.options):
         if n + k < len(op.args):
-            bindings[name] = atom_expr(op.args[n + k])
+            slots[name] = op.args[n + k]
         elif name in given:
-            bindings[name] = atom_expr(given[name])
+            slots[name] = given[name]
         else:
-            bindings[name] = clone(default)
-    return substitute(exprs[index], bindings, rule.namespace)
+            slots[name] = to_ir(default, {}, rule.namespace)
+    return simplify(to_ir(exprs[index], slots, rule.namespace))
 
 
-def index_node(a) -> ast.expr:
-    """An index atom as subscript syntax: ``1:3``, ``:, 0``, ``...``."""
-    if isinstance(a, ir.Const):
-        return _index_value(a.value)
-    return atom_expr(a)
+def local_reads(v) -> list[str]:
+    """The local names value ``v`` reads."""
+    return reads(v)
 
 
-def _index_value(v) -> ast.expr:
-    if isinstance(v, slice):
-        parts = [None if p is None else _const(p) for p in (v.start, v.stop, v.step)]
-        return ast.Slice(*parts)
-    if isinstance(v, tuple):
-        return ast.Tuple([_index_value(x) for x in v], ast.Load())
-    return _const(v)
+# --- simplification --------------------------------------------------------------------
+
+_FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def simplify(v):
+    """Fold constants and drop neutral factors: ``x * 1.0``, ``x ** 1``, ``0 + x``…"""
+    if type(v) is not Op:
+        return v
+    args = tuple(simplify(a) for a in v.args)
+    kwargs = tuple((k, simplify(a)) for k, a in v.kwargs)
+    if any(a is not b for a, b in zip(args, v.args)) or any(
+            a is not b for (_, a), (_, b) in zip(kwargs, v.kwargs)):
+        v = Op(v.fn, args, v.syntax, v.callee, kwargs)
+    rule = _SIMPLIFY.get(v.syntax)
+    return rule(v, *args) if rule is not None else v
+
+
+def _computed(symbol: str, a, b):
+    """The constant ``a op b``, or None when Python cannot compute it (a float
+    overflow of ``1.0 * 10 ** 4000``): the code computes it, as the user's does."""
+    try:
+        return Const(_FOLD[symbol](a, b))
+    except (OverflowError, ArithmeticError, ValueError):
+        return None
+
+
+def _add(v, left, right):
+    a, b = number(left), number(right)
+    if a is not None and b is not None:
+        return _computed("+", a, b) or v
+    if a == 0:
+        return right
+    return left if b == 0 else v
+
+
+def _sub(v, left, right):
+    a, b = number(left), number(right)
+    if a is not None and b is not None:
+        return _computed("-", a, b) or v
+    if b == 0:
+        return left
+    return neg(right) if a == 0 else v
+
+
+def _mul(v, left, right):
+    a, b = number(left), number(right)
+    if a is not None and b is not None:
+        return _computed("*", a, b) or v
+    if type(right) is Op and right.syntax == "/" and number(right.args[0]) == 1:
+        return Op(operator.truediv, (left, right.args[1]), "/")  # a * (1 / b) is a / b
+    if a == 1:
+        return right
+    if b == 1:
+        return left
+    if a == -1:
+        return neg(right)
+    return neg(left) if b == -1 else v
+
+
+def _div(v, left, right):
+    return left if number(right) == 1 else v
+
+
+def _pow(v, left, right):
+    return left if number(right) == 1 else v
+
+
+def neg(v):
+    """``-v``, simplified."""
+    value = number(v)
+    if value is not None:
+        return Const(-value)
+    if type(v) is Op and v.syntax == "u-":
+        return v.args[0]
+    return Op(operator.neg, (v,), "u-")
+
+
+def _neg(v, operand):
+    return neg(operand) if number(operand) is not None or (
+        type(operand) is Op and operand.syntax == "u-") else v
+
+
+def _ifexp(v, test, body, orelse):
+    known = _known(test)
+    if known is not None:
+        return body if known else orelse
+    a, b = number(body), number(orelse)
+    return body if a is not None and a == b else v
+
+
+def _decided(v, *args):
+    known = _known(v)
+    return Const(known) if known is not None else v
+
+
+def _known(v):
+    """The truth value of a condition on constants (``axis is None``), or None."""
+    if type(v) is Const and isinstance(v.value, (bool, type(None), int)):
+        return bool(v.value)
+    if type(v) is not Op:
+        return None
+    s = v.syntax
+    if s in ("is", "is not") and all(type(a) is Const for a in v.args):
+        left, right = (a.value for a in v.args)
+        return (left is right) == (s == "is")
+    if s == "unot":
+        inner = _known(v.args[0])
+        return None if inner is None else not inner
+    if s in ("and", "or"):
+        values = [_known(a) for a in v.args]
+        stop = s == "or"  # or: any True decides; and: any False decides
+        if any(x is stop for x in values):
+            return stop
+        return (not stop) if all(x is (not stop) for x in values) else None
+    return None
+
+
+_SIMPLIFY = {"+": _add, "-": _sub, "*": _mul, "/": _div, "**": _pow, "u-": _neg,
+             "ifexp": _ifexp, "is": _decided, "is not": _decided, "unot": _decided,
+             "and": _decided, "or": _decided}
+
+
+def fold_numbers(v):
+    """Only compute ``+ - *`` of two numbers (``1.0 * 2.0`` is ``2.0``); unlike
+    ``simplify``, never changes the type of a value."""
+    if type(v) is not Op:
+        return v
+    args = tuple(fold_numbers(a) for a in v.args)
+    if v.syntax in _FOLD and len(args) == 2:
+        a, b = number(args[0]), number(args[1])
+        if a is not None and b is not None:
+            return _computed(v.syntax, a, b) or v
+    if any(a is not b for a, b in zip(args, v.args)):
+        return Op(v.fn, args, v.syntax, v.callee, v.kwargs)
+    return v
+
+
+def plus(left, right):
+    """``left + right``, simplified; ``p + p`` is ``2.0 * p``."""
+    if same(left, right):
+        return simplify(Op(operator.mul, (Const(2.0), left), "*"))
+    return simplify(Op(operator.add, (left, right), "+"))
+
+
+def times(left, right):
+    """``left * right``, simplified."""
+    return simplify(Op(operator.mul, (left, right), "*"))
+
+
+def surely_float(v, floats) -> bool:
+    """True when ``v`` gives a float if the names ``floats`` hold floats: a float
+    constant, a true division, ``math.sin(...)``, arithmetic with a float…"""
+    kind = type(v)
+    if kind is Var:
+        return v.name in floats
+    if kind is Const:
+        return type(v.value) is float
+    if kind is not Op:
+        return False
+    s = v.syntax
+    if s == "/":
+        return True
+    if s in ("+", "-", "*", "**", "//", "%"):
+        return any(surely_float(a, floats) for a in v.args)
+    if s == "u-":
+        return surely_float(v.args[0], floats)
+    if s == "ifexp":
+        return surely_float(v.args[1], floats) and surely_float(v.args[2], floats)
+    if s == "call" and v.callee is not None and v.callee.value is math and v.callee.path:
+        return v.callee.path[0] not in _INTEGER_MATH
+    return False
+
+
+_INTEGER_MATH = {"floor", "ceil", "trunc", "factorial", "gcd", "lcm", "isqrt", "comb", "perm",
+                 "prod"}

@@ -50,67 +50,6 @@ def scan_names(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
     return every, stored, loaded
 
 
-def names(tree: ast.AST) -> set[str]:
-    """The identifiers of the ``Name`` nodes in ``tree``."""
-    return {node.id for node in _name_nodes(tree)}
-
-
-def expr_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
-    """The local name uses of an emitted expression (each ``Name`` not linked to a
-    global object by ``s2s_global``, once per occurrence) and whether it calls
-    ``.pop``/``.append`` (changes a list), kept on the tree: emitted trees do not
-    change once built.  An operator's facts are its operands' facts (kept on them
-    too); other trees are walked once."""
-    facts = getattr(tree, "s2s_facts", None)
-    if facts is not None:
-        return facts
-    cls = type(tree)
-    if cls is ast.BinOp:  # the common small trees, from their parts' facts (in the
-        left, right = expr_facts(tree.left), expr_facts(tree.right)  # order of the walk)
-        facts = (right[0] + left[0], left[1] or right[1])
-    elif cls is ast.UnaryOp:
-        facts = expr_facts(tree.operand)
-    elif cls is ast.Name:
-        facts = ((), False) if hasattr(tree, "s2s_global") else ((tree.id,), False)
-    elif cls is ast.Constant:
-        facts = ((), False)
-    else:
-        facts = _walked_facts(tree)
-    tree.s2s_facts = facts  # type: ignore[attr-defined]
-    return facts
-
-
-def _walked_facts(tree: ast.AST) -> tuple[tuple[str, ...], bool]:
-    uses: list[str] = []
-    mutates = False
-    for node in nodes([tree]):
-        cls = type(node)
-        if cls is ast.Name:
-            if not hasattr(node, "s2s_global"):
-                uses.append(node.id)
-        elif cls is ast.Attribute and node.attr in ("pop", "append"):
-            mutates = True
-    return tuple(uses), mutates
-
-
-def _name_nodes(tree: ast.AST):
-    """The ``Name`` nodes of ``tree``, by a walk that skips operator and context leaves."""
-    stack = [tree]
-    name, node_type = ast.Name, ast.AST
-    while stack:
-        node = stack.pop()
-        cls = type(node)
-        if cls is name:
-            yield node
-            continue
-        for field in _CHILD_FIELDS.get(cls) or _child_fields(cls):
-            value = getattr(node, field, None)
-            if type(value) is list:
-                stack.extend(value)
-            elif isinstance(value, node_type):
-                stack.append(value)
-
-
 def nodes(roots: list):
     """Every node under the nodes ``roots``, operator and context leaves left out."""
     stack = list(reversed(roots))

@@ -10,11 +10,11 @@ loop result).  Evaluating runs the loops one iteration at a time, at most
 
 from __future__ import annotations
 
-import ast
 import math
 from dataclasses import dataclass
 
 from .. import ir
+from ..ir.expr import evaluate, text
 from ..emit import templates
 from ..errors import LocatedError, Location, S2SDiffError
 from ..rules import is_constant, lookup
@@ -176,18 +176,16 @@ class Builder:
                 continue
             key = (id(s), i)
             if key not in self.code:
-                tree = templates.instantiate(rule, i, op.args, s.target)
-                self.code[key] = (_text(tree), *_compile(tree))
-            text, code, globs = self.code[key]
+                partial = templates.instantiate(rule, i, op.args, ir.Var(s.target))
+                self.code[key] = (_text(partial), partial)
+            text, partial = self.code[key]
             number = None
             if self.evaluate:
-                scope = dict(globs)
-                for arg, val in zip(op.args, args):
-                    if isinstance(arg, ir.Var):
-                        scope[arg.name] = val.value
+                scope = {arg.name: val.value for arg, val in zip(op.args, args)
+                         if isinstance(arg, ir.Var)}
                 scope[s.target] = result
                 try:
-                    number = eval(code, scope)
+                    number = evaluate(partial, scope)
                 except Exception as exc:  # noqa: BLE001 - shown on the edge, e.g. ZeroDivisionError
                     number = math.nan
                     text = f"{text}  ({type(exc).__name__})"
@@ -368,14 +366,21 @@ def _free_vars(s) -> list[str]:
     return [n for n in read if n not in defined]
 
 
-def _text(tree: ast.expr) -> str:
+def _text(partial) -> str:
     """A partial as text; a constant expression (``1.0 / 2``) as its number."""
-    if any(isinstance(n, ast.Name) for n in ast.walk(tree)):
-        return ast.unparse(tree)
+    if not _constant(partial):
+        return text(partial)
     try:
-        return format_value(eval(_compile(tree)[0], {}))
+        return format_value(evaluate(partial, {}))
     except (ArithmeticError, TypeError, ValueError):
-        return ast.unparse(tree)
+        return text(partial)
+
+
+def _constant(v) -> bool:
+    """A value of numbers alone (no name, no global)."""
+    if type(v) is ir.Op:
+        return all(map(_constant, v.args)) and all(_constant(a) for _, a in v.kwargs)
+    return type(v) is ir.Const
 
 
 def _global_value(g: ir.Global):
@@ -385,9 +390,3 @@ def _global_value(g: ir.Global):
     return value
 
 
-def _compile(tree: ast.expr):
-    """Code for an instantiated partial, and the globals its names are bound to."""
-    globs = {node.id: node.s2s_global for node in ast.walk(tree)
-             if isinstance(node, ast.Name) and hasattr(node, "s2s_global")}
-    expr = ast.fix_missing_locations(ast.Expression(templates.clone(tree)))
-    return compile(expr, "<partial>", "eval"), globs

@@ -4,6 +4,7 @@ The node types live in :mod:`.nodes` and are re-exported here, so passes
 write ``ir.Assign``, ``ir.walk``.
 """
 
+from . import expr
 from .nodes import (
     Append,
     Assign,
@@ -11,10 +12,10 @@ from .nodes import (
     Callee,
     Comment,
     Const,
-    Expr,
     Function,
     Global,
     If,
+    Item,
     Loop,
     Op,
     Origin,
@@ -29,9 +30,11 @@ from .nodes import (
     call_values,
     exposed,
     format_function,
+    is_tape,
     local_names,
     make_list,
     make_tuple,
+    new_tape,
     reads,
     target_text,
     value_reads,
@@ -40,7 +43,8 @@ from .nodes import (
 )
 
 __all__ = [
-    "Append", "Assign", "Atom", "Callee", "Comment", "Const", "Expr", "Function", "Global", "If", "Loop",
-    "Op", "Origin", "Phi", "Pop", "Push", "Return", "Stmt", "Unpack", "Var", "atoms_of", "call_values", "exposed", "format_function",
-    "local_names", "make_list", "make_tuple", "reads", "target_text", "value_reads", "walk", "writes",
+    "expr",
+    "Append", "Assign", "Atom", "Callee", "Comment", "Const", "Function", "Global", "If", "Item", "Loop",
+    "Op", "Origin", "Phi", "Pop", "Push", "Return", "Stmt", "Unpack", "Var", "atoms_of", "call_values", "exposed", "format_function", "is_tape",
+    "local_names", "make_list", "make_tuple", "new_tape", "reads", "target_text", "value_reads", "walk", "writes",
 ]

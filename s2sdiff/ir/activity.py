@@ -105,31 +105,57 @@ def _reach(next_of: dict, start) -> set[str]:
     return found
 
 
-def all_edges(fn: ir.Function) -> list[tuple[str, set[str]]]:
-    """The derivative edges of every statement, in program order."""
-    return [e for s in ir.walk(fn.statements) for e in _edges(s)]
+def all_edges(fn: ir.Function, tapes=None) -> list[tuple[str, set[str]]]:
+    """The derivative edges of every statement, in program order.
+
+    ``tapes``: the tapes whose pushes and pops carry derivatives (None: all; a
+    gradient differentiated again pops each value back under its own name, so
+    none of its tapes does).
+    """
+    return [e for s in ir.walk(fn.statements) for e in _edges(s, tapes)]
 
 
-def _edges(s) -> list[tuple[str, set[str]]]:
+def _edges(s, tapes=None) -> list[tuple[str, set[str]]]:
     """(value, the values it has a derivative with respect to) for one statement."""
     kind = type(s)
-    if kind is ir.Assign and type(s.value) is ir.Op:
-        op = s.value
-        if type(op.fn) is ir.Callee:
-            return [(s.target, _vars(ir.call_values(op)))]
-        args = op.args
-        return [(s.target, {args[i].name for i in partial_positions(op)
-                            if type(args[i]) is ir.Var})]
-    if kind is ir.Unpack:
-        sources = _vars(ir.call_values(s.value))
-        return [(t, sources) for t in s.names]
     if kind is ir.Assign:
-        return [(s.target, _vars(ir.atoms_of(s.value)))]
+        sources = sources_of(s.value)
+        name = s.target if isinstance(s.target, str) else s.target.name
+        if s.accumulate or name is not s.target:  # ``x_bar += e``, ``xs_bar[i] = e``
+            sources.add(name)
+        return [(name, sources)]
+    if kind is ir.Unpack:
+        sources = sources_of(s.value)
+        return [(t, sources) for t in s.names]
     if isinstance(s, ir.Append):
-        return [(s.target, _vars([s.value]))]
+        return [(s.target, {s.target} | sources_of(s.value))]
     if isinstance(s, (ir.If, ir.Loop)):
         return [(p.target, _vars([p.first, p.second])) for p in s.phis]
-    return tape_edges(s)
+    if tapes is None or getattr(s, "tape", None) in tapes:
+        return tape_edges(s)
+    return []
+
+
+def sources_of(v) -> set[str]:
+    """The local names value ``v`` has a derivative with respect to (an over-approximation:
+    every argument a rule gives a partial for, every argument of a function that stays
+    a call, both branches of a conditional expression)."""
+    kind = type(v)
+    if kind is ir.Var:
+        return {v.name}
+    if kind is not ir.Op:
+        return set()
+    if v.syntax in _BOOLEAN:
+        return set()
+    if v.syntax == "ifexp":
+        return sources_of(v.args[1]) | sources_of(v.args[2])
+    if type(v.fn) is ir.Callee:
+        return set().union(*map(sources_of, ir.call_values(v)))
+    args = v.args
+    return set().union(*(sources_of(args[i]) for i in partial_positions(v) if i < len(args)))
+
+
+_BOOLEAN = {"<", "<=", ">", ">=", "==", "!=", "is", "is not", "and", "or", "unot", "tape"}
 
 
 def tape_edges(s) -> list[tuple[str, set[str]]]:
@@ -141,20 +167,26 @@ def tape_edges(s) -> list[tuple[str, set[str]]]:
     return []
 
 
-def active(fn: ir.Function, wrt: set[str]) -> set[str]:
-    """Active values; raises NoRuleError for an active call without a rule, and for a
-    tuple of varied values that reaches the result (its derivative would be lost)."""
-    edges = all_edges(fn)
+def active(fn: ir.Function, wrt: set[str], tapes=None) -> set[str]:
+    """Active values: varied by ``wrt`` and reaching the result (flow-insensitive).
+
+    Raises NoRuleError for an active call without a rule, and for a tuple of
+    varied values that reaches the result (its derivative would be lost).
+    ``tapes``: see ``all_edges``.
+    """
+    edges = all_edges(fn, tapes)
     moved, reach = varied(fn, wrt, edges), useful(fn, edges)
     result = moved & reach
     missing = None  # the first active call without a rule (reported after tuple errors)
     for s in ir.walk(fn.statements):
-        if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)):
+        if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
+                and isinstance(s.target, str)):
             continue
         op = s.value
         if op.syntax == "tuple" and s.target in reach and _vars(op.args) & moved:
             raise _tuple_error(s)
         if missing is not None or s.target not in result or is_list_op(op) \
+                or op.syntax in _BOOLEAN or op.syntax == "ifexp" \
                 or type(op.fn) is ir.Callee or is_constant(op.fn) or lookup_array(op.fn) is not None:
             continue
         if lookup(op.fn, len(op.args)) is None:

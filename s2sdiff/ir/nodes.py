@@ -1,10 +1,14 @@
 """The intermediate representation: structured SSA, and its text form.
 
 Values are atoms: ``Var`` (a local, assigned once), ``Const`` or ``Global``
-(a module-level object such as ``math`` or a user constant).  Statements are
-``Assign`` (one operation), ``If`` and ``Loop`` regions carrying their φ
-nodes, and, in generated derivative code only, a few more kinds
-(accumulation, tape push/pop, reversed loops).
+(a module-level object such as ``math`` or a user constant), and
+expressions: an ``Op`` applies a callable or an operator to values.  In SSA
+form, made from the user's code, every operand of an ``Op`` is an atom
+(three-address form); the emitters build ``Op`` trees (an instantiated rule:
+``math.cos(a) * y``).  Statements are ``Assign`` (to a name, or to an item:
+``Item``), ``Unpack`` (a call returning a tuple), ``If`` and ``Loop`` regions
+carrying their φ nodes, and, in generated derivative code, accumulations
+(``x_bar += …``), tape pushes and pops, reversed loops.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import ast
 from dataclasses import dataclass, field
 from typing import Union
 
-from ..front.scan import expr_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +63,13 @@ Atom = Union[Var, Const, Global]
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """An operation on atoms: ``fn(*args, **kwargs)``, written as ``syntax``.
+    """An operation: ``fn(*args, **kwargs)``, written as ``syntax``.
 
-    ``syntax`` is an operator symbol (``+``, ``u-`` for negation, ``<``) or
-    ``call``, in which case ``callee`` says how the callable is written.
+    ``syntax`` is an operator symbol (``+``, ``u-`` for negation, ``unot``,
+    ``<``, ``is``), ``call`` (``callee`` says how the callable is written),
+    ``subscript`` (``args[0][args[1]]``), ``list``, ``tuple``, ``ifexp``
+    (``args[1] if args[0] else args[2]``, evaluated lazily), ``and``, ``or``.
+    Arguments are values: atoms, or ``Op`` trees in emitted code.
     """
 
     fn: object = field(compare=False, hash=False)
@@ -73,20 +79,9 @@ class Op:
     kwargs: tuple[tuple[str, object], ...] = ()
 
     def __str__(self) -> str:
-        args = [str(a) for a in self.args]
-        if self.syntax == "call":
-            args += [f"{k}={v}" for k, v in self.kwargs]
-            return f"{self.callee}({', '.join(args)})"
-        if self.syntax == "list":
-            return f"[{', '.join(args)}]"
-        if self.syntax == "tuple":
-            return f"({', '.join(args)}{',' if len(args) == 1 else ''})"
-        if self.syntax == "subscript":
-            return f"{args[0]}[{args[1]}]"
-        if self.syntax.startswith("u"):
-            op = self.syntax[1:]
-            return f"{op} {args[0]}" if op == "not" else f"{op}{args[0]}"
-        return f" {self.syntax} ".join(args)
+        from .expr import text
+
+        return text(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,16 +107,6 @@ def call_values(op: Op) -> tuple:
 
 
 @dataclass(frozen=True, slots=True)
-class Expr:
-    """A Python expression built by an emitter (an instantiated rule)."""
-
-    tree: ast.expr = field(compare=False, hash=False)
-
-    def __str__(self) -> str:
-        return ast.unparse(self.tree)
-
-
-@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a statement comes from in the user's source."""
 
@@ -131,9 +116,22 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    """The target ``name[index]`` of an assignment (an item of a list or array)."""
+
+    name: str
+    index: object  # a value
+
+    def __str__(self) -> str:
+        from .expr import index_text
+
+        return f"{self.name}[{index_text(self.index)}]"
+
+
+@dataclass(frozen=True, slots=True)
 class Assign:
-    target: str
-    value: object  # Atom | Op | Expr
+    target: str | Item
+    value: object  # a value: an atom or an Op
     origin: Origin | None = None
     accumulate: bool = False  # ``target += value``
     comment: str = ""
@@ -251,6 +249,15 @@ def make_list(*items):
     return list(items)
 
 
+def new_tape() -> Op:
+    """``[]``: a list used as a stack (a tape of the reverse sweep)."""
+    return Op(make_list, (), "tape")
+
+
+def is_tape(value) -> bool:
+    return type(value) is Op and value.syntax == "tape"
+
+
 def make_tuple(*items):
     """The operation behind an index tuple built at run time: ``x[i, 0]``."""
     return tuple(items)
@@ -316,7 +323,7 @@ def writes(s) -> list[str]:
     """The names statement ``s`` itself assigns (not those of statements inside it)."""
     kind = type(s)
     if kind is Assign:
-        return [s.target]
+        return [s.target] if type(s.target) is str else []  # an item changes, not a name
     if kind is Unpack:
         return s.names
     if kind is Pop:
@@ -334,11 +341,12 @@ def value_reads(value) -> list[str]:
     if kind is Var:
         return [value.name]
     if kind is Op:
-        names = [a.name for a in value.args if type(a) is Var]
-        return names + [v.name for _, v in value.kwargs if type(v) is Var] \
-            if value.kwargs else names
-    if kind is Expr:
-        return list(expr_facts(value.tree)[0])
+        names = []
+        for a in value.args:
+            names += [a.name] if type(a) is Var else value_reads(a) if type(a) is Op else ()
+        for _, a in value.kwargs:
+            names += value_reads(a)
+        return names
     if kind is tuple:
         return [n for v in value for n in value_reads(v)]
     return []
@@ -350,10 +358,11 @@ def reads(s) -> list[str]:
     kind = type(s)
     if kind is Assign:
         names = value_reads(s.value)
-        if s.accumulate:
-            names.append(s.target)
-        elif not s.target.isidentifier():  # ``xs_bar[i] += …``
-            names += _target_reads(s.target)
+        target = s.target
+        if type(target) is Item:  # ``xs_bar[i] += …`` reads the list and the index
+            names += [target.name] + value_reads(target.index)
+        elif s.accumulate:
+            names.append(target)
         return names
     if kind is Unpack:
         return value_reads(s.value)
@@ -409,11 +418,6 @@ def _exposed(stmts, defined: set, found: dict) -> None:
         else:
             read(reads(s), defined)
             defined.update(writes(s))
-
-
-def _target_reads(target: str) -> list[str]:
-    tree = ast.parse(target, mode="eval").body
-    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
 
 
 def local_names(fn: Function) -> set[str]:

@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import ast
 import numbers
 import operator
 
@@ -137,30 +136,18 @@ def stand_ins(order, sets: dict) -> dict[str, str]:
     return {name: first.get(s, name) for name, s in sets.items() if s is not None}
 
 
-def expr_set(node: ast.expr, sets: dict):
-    """The set of an expression built from broadcasting operations, or None."""
-    if isinstance(node, ast.Constant):
-        return frozenset() if node.value is None or _is_number(node.value) else None
-    if isinstance(node, ast.Name):
-        if hasattr(node, "s2s_global"):
-            return frozenset() if _is_number(node.s2s_global) else None
-        return sets.get(node.id)
-    if isinstance(node, ast.BinOp):
-        return union((expr_set(node.left, sets), expr_set(node.right, sets)))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return expr_set(node.operand, sets)
-    if isinstance(node, ast.Attribute):  # np.pi
-        return frozenset() if _is_number(resolve(node)) else None
-    if isinstance(node, ast.Call) and broadcasts(resolve(node.func), len(node.args), len(node.keywords)):
-        return union(expr_set(a, sets) for a in node.args)
+def expr_set(v, sets: dict):
+    """The set of a value built from broadcasting operations, or None."""
+    kind = type(v)
+    if kind is ir.Var or kind is ir.Const or kind is ir.Global:
+        return atom_set(v, sets)
+    if kind is ir.Op and v.syntax in ("u-", "u+"):
+        return expr_set(v.args[0], sets)
+    if kind is ir.Op and v.syntax != "call" and len(v.args) == 2 and v.syntax in _OPERATORS:
+        return union(expr_set(a, sets) for a in v.args)
+    if kind is ir.Op and v.syntax == "call" and broadcasts(v.fn, len(v.args), len(v.kwargs)):
+        return union(expr_set(a, sets) for a in v.args)
     return None
 
 
-def resolve(node: ast.expr):
-    """The object a global name or attribute of one stands for (None if not one)."""
-    if isinstance(node, ast.Name):
-        return getattr(node, "s2s_global", None)
-    if isinstance(node, ast.Attribute):
-        owner = resolve(node.value)
-        return getattr(owner, node.attr, None) if owner is not None else None
-    return None
+_OPERATORS = {"+", "-", "*", "/", "**", "%", "//"}

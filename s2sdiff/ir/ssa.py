@@ -219,7 +219,7 @@ class _Builder:
             raise self.error("a popped list that is not created empty", value,
                              "create the tape empty: _tape = []")
         name = self.new_name(target)
-        self.out.append(ir.Assign(name, ir.Expr(ast.List([], ast.Load())), self.origin(node)))
+        self.out.append(ir.Assign(name, ir.new_tape(), self.origin(node)))
         self.tape_vars.add(name)
         self.env[target] = ir.Var(name)
 

@@ -182,7 +182,7 @@ class _Infer:
     def stmt(self, s) -> None:
         env = self.env
         if isinstance(s, ir.Assign) and isinstance(s.target, str):
-            value = self.atom(s.value) if not isinstance(s.value, ir.Expr) else None
+            value = self.atom(s.value)
             env[s.target] = join(env[s.target], value) if s.accumulate and s.target in env \
                 else value
         elif isinstance(s, ir.Unpack):

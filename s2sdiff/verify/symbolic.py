@@ -14,7 +14,6 @@ taken there.  What needs such a value without a point raises
 
 from __future__ import annotations
 
-import ast
 import operator
 
 import numpy as np
@@ -22,8 +21,7 @@ import sympy
 
 from .. import ir
 from ..rules import is_constant
-from .lift import LiftError, call_helper, lift_expr, lift_value, sympy_callable
-from ..emit.templates import clone as templates_clone
+from .lift import LiftError, call_helper, lift_value, sympy_callable
 
 BOUND = 200  # loop iterations unrolled in the symbolic check
 PATH_BOUND = 5000  # iterations followed along a sampled path
@@ -68,12 +66,6 @@ def _text(stmt) -> str:
     if isinstance(stmt, ir.If):
         return f"if {stmt.cond}:"
     return str(stmt)
-
-
-def _globals_of(tree: ast.AST, namespace: dict) -> dict:
-    """``namespace`` plus the objects an emitted expression links to by name."""
-    linked = {n.id: n.s2s_global for n in ast.walk(tree) if hasattr(n, "s2s_global")}
-    return {**namespace, **linked} if linked else namespace
 
 
 def _resolve(g: ir.Global):
@@ -125,17 +117,16 @@ class Executor:
             return lift_value(_resolve(v))
         if isinstance(v, ir.Op):
             return self.op(v)
-        if isinstance(v, ir.Expr):
-            bindings = dict(self.env)
-            tree = _ListParts(self, bindings).visit(templates_clone(v.tree))
-            if isinstance(tree, ast.Name) and tree.id in bindings:
-                return bindings[tree.id]
-            return lift_expr(tree, bindings, _globals_of(v.tree, self.namespace))
         raise LiftError(f"cannot lift {type(v).__name__}")
 
     def op(self, op: ir.Op):
         if type(op.fn) is ir.Callee:
             return self.call(op)
+        if op.syntax == "ifexp":
+            return self.choice(*op.args)
+        if op.syntax in ("and", "or"):
+            parts = [self.value(a) for a in op.args]
+            return (sympy.And if op.syntax == "and" else sympy.Or)(*parts)
         args = [self.value(a) for a in op.args]
         kwargs = {k: self.value(a) for k, a in op.kwargs}
         if op.fn is ir.make_list:
@@ -184,6 +175,16 @@ class Executor:
             return self.run(fn, args)
         finally:
             self.env, self.depth = saved
+
+    def choice(self, test, body, orelse):
+        """``body if test else orelse``: the branch the test decides, or a ``Piecewise``."""
+        cond = self.value(test)
+        decided = self.truth(cond)
+        if decided is not None:
+            return self.value(body if decided else orelse)
+        if not isinstance(cond, sympy.logic.boolalg.Boolean):
+            cond = sympy.Ne(cond, 0)
+        return sympy.Piecewise((self.value(body), cond), (self.value(orelse), True))
 
     def extremum(self, fn, x, axis=None, keepdims=False, **options):
         """``np.max``/``np.min`` of symbolic values: the element chosen at the point (a path)."""
@@ -249,12 +250,11 @@ class Executor:
         env = self.env
         if isinstance(s, ir.Assign):
             value = self.value(s.value)
-            target, index = s.target, None
-            if target.endswith("]") and "[" in target:  # xs_bar[i] += ...
-                target, index = target[:-1].split("[", 1)
-                index = self.concrete(self.value(_atom_named(index)))
-                old = env[target][index] if s.accumulate else 0
-                env[target][index] = old + value
+            target = s.target
+            if isinstance(target, ir.Item):  # xs_bar[i] += ...
+                index = self.concrete(self.value(target.index))
+                old = env[target.name][index] if s.accumulate else 0
+                env[target.name][index] = old + value
             else:
                 env[target] = env[target] + value if s.accumulate else value
         elif isinstance(s, ir.Unpack):
@@ -352,68 +352,6 @@ def _unpack(env: dict, targets, value) -> None:
         raise LiftError(f"{len(value)} values to unpack into {len(targets)} names")
     for t, v in zip(targets, value):
         _unpack(env, t, v)
-
-
-def _atom_named(text: str):
-    text = text.strip()
-    if text.lstrip("-").isdigit():
-        return ir.Const(int(text))
-    return ir.Var(text)
-
-
-class _ListParts(ast.NodeTransformer):
-    """Evaluate the list operations of an emitted expression, leaving names for lift_expr.
-
-    ``[0.0] * n``, ``xs[i]``, ``xs.pop()`` and ``len(xs)`` are computed here;
-    each is replaced by a fresh name bound to its value.
-    """
-
-    def __init__(self, executor: Executor, bindings: dict):
-        self.executor = executor
-        self.bindings = bindings
-
-    def bind(self, value) -> ast.Name:
-        name = f"_verify{len(self.bindings)}"
-        self.bindings[name] = value
-        return ast.Name(name, ast.Load())
-
-    def list_of(self, node):
-        if isinstance(node, ast.Name) and isinstance(self.bindings.get(node.id), list):
-            return self.bindings[node.id]
-        return None
-
-    def scalar(self, node):
-        return lift_expr(node, self.bindings, _globals_of(node, self.executor.namespace))
-
-    def visit_List(self, node):
-        self.generic_visit(node)
-        return self.bind([self.scalar(e) for e in node.elts])
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        items = self.list_of(node.left)
-        if items is not None and isinstance(node.op, ast.Mult):
-            return self.bind(items * self.executor.concrete(self.scalar(node.right)))
-        return node
-
-    def visit_Subscript(self, node):
-        self.generic_visit(node)
-        items = self.list_of(node.value)
-        if items is None:
-            return node
-        return self.bind(items[self.executor.concrete(self.scalar(node.slice))])
-
-    def visit_Call(self, node):
-        func = node.func
-        if (isinstance(func, ast.Attribute) and func.attr == "pop" and not node.args
-                and self.list_of(func.value) is not None):
-            return self.bind(self.list_of(func.value).pop())
-        self.generic_visit(node)
-        if (isinstance(func, ast.Name) and func.id in ("len", "sum") and len(node.args) == 1
-                and self.list_of(node.args[0]) is not None):
-            items = self.list_of(node.args[0])
-            return self.bind(sympy.Integer(len(items)) if func.id == "len" else sympy.Add(*items))
-        return node
 
 
 def _merge(cond, a, b, name: str):

@@ -21,5 +21,6 @@ def grad_list_series(x):
         _t1_bar = term_bar / (i + 1)  # term = term * x / (i + 1)
         x_bar += _t1_bar * term
         terms.pop()
-        term_bar = _t1_bar * x + terms_bar.pop()
+        _t4 = terms_bar.pop()
+        term_bar = _t1_bar * x + _t4
     return x_bar,
