@@ -17,7 +17,7 @@ import weakref
 from dataclasses import replace
 
 from . import pipeline
-from .back import codegen
+from .back import codegen, files
 from .deep import deep
 from .errors import S2SDiffError
 from .front import source as frontend
@@ -126,6 +126,7 @@ def clear_cache() -> None:
     """
     _CACHE.clear()
     gc.collect()  # generated functions and their module namespace form a cycle
+    files.forget()
 
 
 def _transform(kind: str, doc: str):

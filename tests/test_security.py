@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import gc
 import importlib.util
-import linecache
 import os
 import shutil
 import subprocess
@@ -349,7 +348,9 @@ def test_api_source_with_library_values_runs_from_disk(tmp_path):
 
 
 def _generated_entries() -> int:
-    return sum(1 for k in linecache.cache if k.startswith("<s2sdiff "))
+    from s2sdiff.front import sourcelines
+
+    return sourcelines.registered()
 
 
 def test_generated_code_is_freed_with_its_function_and_by_clear_cache(tmp_path):

@@ -11,12 +11,11 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import hashlib
 import importlib
 import inspect
 from dataclasses import dataclass, field
 
-from . import fold
+from . import files, fold
 from .. import ir, safe
 from ..deep import deep
 from ..emit.templates import fold_numbers
@@ -476,10 +475,10 @@ def compile_module(module: Module, label: str) -> dict:
     Its import lines are not run: every name they bind is bound from
     ``module.namespace`` (the very objects the code was generated for), so
     compiling imports nothing and the namespace holds only what the code uses.
-    The linecache entry lives as long as one of the module's functions does.
+    The code is compiled from a real file holding the module (see ``files``);
+    the linecache entry lives as long as one of the module's functions does.
     """
-    digest = hashlib.sha1(module.source.encode()).hexdigest()[:12]
-    filename = f"<s2sdiff {label} {digest}>"
+    filename = files.store(label, module.source)
     code = deep(lambda: compile(_definitions(module), filename, "exec"))
     namespace = dict(module.namespace)
     namespace["__name__"] = GENERATED + label
