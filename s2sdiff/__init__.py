@@ -18,7 +18,7 @@ Python source that computes the derivatives::
     <BLANKLINE>
 """
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402,F401
 
 from .errors import (  # noqa: E402
     NoRuleError,

@@ -39,6 +39,10 @@ class Location:
 _WIDTH = 100  # characters of a long source line shown in an error
 
 
+class UsageError(S2SDiffError):
+    """Bad command-line input (exit code 2)."""
+
+
 class LocatedError(S2SDiffError):
     """An error tied to a place in the user's source."""
 

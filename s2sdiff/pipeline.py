@@ -29,7 +29,8 @@ import ast
 import copy
 from dataclasses import dataclass, replace
 
-from . import __version__, ir, safe
+from . import ir, safe
+from .version import __version__
 from .back import codegen, copies, dce, fold
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived

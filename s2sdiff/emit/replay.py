@@ -17,8 +17,6 @@ from dataclasses import replace
 
 from .. import ir
 from ..front.names import Namer
-from ..back.fold import _defines
-from ..back.dce import _stmt_reads
 
 
 def replay_tapes(fn: ir.Function) -> ir.Function:
@@ -77,7 +75,7 @@ def _find_forward(stmts, tape: str, loops: dict) -> None:
         rest = ir.walk(s.body[first + 1:])
         if any(isinstance(t, (ir.Push, ir.Pop)) for t in rest):
             continue
-        if count is not None and any(count.target in _stmt_reads(t) for t in rest):
+        if count is not None and any(count.target in ir.reads(t) for t in rest):
             continue
         loops[count.target if count is not None else s.var] = s.body[first].values
 
@@ -90,7 +88,7 @@ def _find_reverse(stmts, tape: str, loops: dict, replays: dict) -> None:
         if s.kind == "repeat" and isinstance(s.args[0], ir.Var):
             key = s.args[0].name
         elif s.kind in ("for", "reversed") and not any(
-                s.var in _stmt_reads(t) for t in ir.walk(s.body)):
+                s.var in ir.reads(t) for t in ir.walk(s.body)):
             key = s.var
         else:
             continue
@@ -99,7 +97,7 @@ def _find_reverse(stmts, tape: str, loops: dict, replays: dict) -> None:
         if pushed is None or len(pops) != 1 or s.body[pops[0]] != ir.Pop(tape, pushed):
             continue
         before = ir.walk(s.body[:pops[0]])
-        if any(set(pushed) & (_stmt_reads(t) | set(_defines(t))) for t in before):
+        if any(set(pushed) & set(ir.reads(t) + ir.writes(t)) for t in before):
             continue
         replays[key] = s
 

@@ -9,7 +9,9 @@ import sys
 
 from .. import output
 from ..errors import S2SDiffError
+from ..front.target import Target, add_import_option
 from .build import MAX_UNROLL
+from .draw import graph
 from .render import file_bytes
 from .stamp import is_stamped, stamped
 
@@ -29,8 +31,6 @@ def load(spec: str, imports=()):
     """The function named by ``path.py:func`` (or ``package.module:func``), read
     statically, without running its module (as the ``s2sdiff`` command does);
     ``imports`` are the modules named with ``--import``."""
-    from ..cli import Target  # not at import time: the command needs the whole package
-
     return Target(spec, imports).load()
 
 
@@ -47,8 +47,6 @@ def write(g, name: str, force: bool, source: str) -> None:
 
 def cli_main(argv=None) -> int:
     """``s2sdiff graph path.py:func [--at x=2,y=1] [--wrt x] [-o graph.svg|png|dot]``."""
-    from ..cli import add_import_option
-    from . import graph
 
     parser = argparse.ArgumentParser(
         prog="s2sdiff graph", description="Draw the computational graph of a function.")

@@ -1,4 +1,6 @@
-"""Drawing a graph: DOT text, and Graphviz's ``dot`` program for SVG and PNG."""
+"""Drawing a graph (``model.Graph``): DOT text, and Graphviz's ``dot`` program for
+SVG and PNG.  The model's methods call these; this module reads the model's
+nodes and edges by their attributes."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 from ..errors import S2SDiffError
-from .model import Edge, Graph, Node
 from .text import barred, dotted, format_value
 
 _INSTALL = ("Graphviz's `dot` program is needed to render {fmt}; install it "
@@ -29,7 +30,7 @@ _TANGENT, _ADJOINT = "#1d4ed8", "#b91c1c"
 # --- Graphviz -------------------------------------------------------------------
 
 
-def graphviz(g: Graph, fmt: str = "svg") -> bytes:
+def graphviz(g, fmt: str = "svg") -> bytes:
     """The picture in ``fmt`` ("svg" or "png"), drawn by Graphviz's ``dot``."""
     exe = shutil.which("dot")
     if exe is None:
@@ -42,14 +43,14 @@ def graphviz(g: Graph, fmt: str = "svg") -> bytes:
     return run.stdout
 
 
-def save(g: Graph, path) -> Path:
+def save(g, path) -> Path:
     """Write the graph to ``path``: .dot (text), .svg or .png (Graphviz)."""
     path = Path(path)
     path.write_bytes(file_bytes(g, path.name)[1])
     return path
 
 
-def file_bytes(g: Graph, name: str) -> tuple[str, bytes]:
+def file_bytes(g, name: str) -> tuple[str, bytes]:
     """The format named by the suffix of the file name ``name``, and the graph in it."""
     fmt = Path(name).suffix.lower().lstrip(".")
     if fmt in ("dot", "gv"):
@@ -59,7 +60,7 @@ def file_bytes(g: Graph, name: str) -> tuple[str, bytes]:
     raise S2SDiffError(f"cannot write {Path(name).name}: use a .dot, .svg or .png file name")
 
 
-def repr_svg(g: Graph) -> str | None:
+def repr_svg(g) -> str | None:
     """SVG for Jupyter; None (the text repr) without Graphviz."""
     if shutil.which("dot") is None:
         return None
@@ -69,7 +70,7 @@ def repr_svg(g: Graph) -> str | None:
 # --- DOT ------------------------------------------------------------------------
 
 
-def dot_text(g: Graph) -> str:
+def dot_text(g) -> str:
     return _Dot(g).render()
 
 
@@ -82,7 +83,7 @@ def _h(text: str) -> str:
 
 
 class _Dot:
-    def __init__(self, g: Graph):
+    def __init__(self, g):
         self.g = g
         self.on_path = {id(e) for p in g.paths for e in p.edges}
         if g.wrt is not None and g.at is not None:  # edges carrying the derivative
@@ -122,7 +123,7 @@ class _Dot:
                 out.append(f"{pad}{_q(n.id)} [{self.node_attrs(n)}];")
         return out
 
-    def node_attrs(self, n: Node) -> str:
+    def node_attrs(self, n) -> str:
         rows = [f"<B>{_h(n.title)}</B>" + ("".join(f"<FONT COLOR=\"#64748b\"> = {_h(a)}</FONT>"
                                                     for a in n.aliases))]
         if n.kind == "input":
@@ -144,7 +145,7 @@ class _Dot:
         style = _OUTPUT if n.output else _STYLE[n.kind]
         return f"label={label}, {style}"
 
-    def edge_attrs(self, e: Edge) -> str:
+    def edge_attrs(self, e) -> str:
         label = self.g.label(e)
         attrs = [f"label={_q(label)}"] if label else []
         if e.style == "dashed":

@@ -1,0 +1,3 @@
+"""The version of s2sdiff."""
+
+__version__ = "0.1.0"
