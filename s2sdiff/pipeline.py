@@ -308,9 +308,13 @@ def _derivatives(entry: ir.Function, calls: Calls) -> tuple[ir.Function, ...]:
 
 
 def _no_lists(program: ir.Function) -> ir.Function:
-    if any(isinstance(s, ir.Append) for s in ir.walk(program.body)):
+    stmts = ir.walk(program.body)
+    if any(isinstance(s, ir.Append) for s in stmts):
         raise S2SDiffError(f"hessian: {program.name} builds a list; Hessians of functions "
                            "that build lists are not supported yet")
+    if any(isinstance(s, ir.Pop) for s in stmts):
+        raise S2SDiffError(f"hessian: {program.name} uses a list as a stack; Hessians of "
+                           "such functions are not supported yet")
     return program
 
 

@@ -172,3 +172,41 @@ def test_second_order_source_is_ruff_clean(tmp_path):
            "--select", "E,F,W", "--ignore", "E501", str(tmp_path)]
     run = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def stack_walk(x, y):
+    """A list used as a stack in the user's own code (as gradient code uses its tapes)."""
+    stack = []
+    t = x
+    for i in range(4):
+        stack.append(t)
+        t = math.sin(t * y) + 0.5 * t
+    s = 0.0
+    for k in range(2):
+        u = stack.pop()
+        s = s + u * t
+    for v in reversed(stack):
+        s = s * 0.9 + v * v
+    return s
+
+
+def reread_stack(x):
+    stack = []
+    stack.append(x)
+    s = 0.0
+    for v in reversed(stack):
+        s = s + v
+    return s + stack.pop()
+
+
+def test_lists_used_as_stacks_are_plain_python():
+    for point in ((0.7, 1.3), (-0.4, 0.8)):
+        got = grad(stack_walk, wrt=(0, 1))(*point)
+        for k in range(2):
+            want = fd_partial(stack_walk, point, k)
+            assert math.isclose(got[k], want, rel_tol=1e-6, abs_tol=1e-8)
+            unit = (1.0, 0.0) if k == 0 else (0.0, 1.0)
+            assert math.isclose(jvp(stack_walk, wrt=(0, 1))(*point, unit)[1], want,
+                                rel_tol=1e-6, abs_tol=1e-8)
+    with pytest.raises(UnsupportedSyntaxError, match=r"reversed\(stack\).*read again"):
+        grad(reread_stack)

@@ -33,25 +33,39 @@ def local_names(fn: ast.FunctionDef, stored: set[str] | None = None) -> set[str]
 
 
 def is_pop(e: ast.expr, locals_: set[str]) -> bool:
-    """``tape.pop()`` on a local list: how generated gradient code reads its tape."""
+    """``xs.pop()`` on a local list used as a stack (as the tapes of gradient code are)."""
     return (isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute)
             and e.func.attr == "pop" and isinstance(e.func.value, ast.Name)
             and e.func.value.id in locals_ and not e.args and not e.keywords)
 
 
 def is_reversed_tape(e: ast.expr, locals_: set[str]) -> bool:
-    """``reversed(tape)`` on a local list: how generated code walks a loop's tape."""
+    """``reversed(xs)`` on a local list (as gradient code walks a loop's tape)."""
     return (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "reversed"
             and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.Name)
             and e.args[0].id in locals_)
 
 
 def is_reversed_range(e: ast.expr) -> bool:
-    """``reversed(range(...))``, the loop header of generated reverse sweeps."""
+    """``reversed(range(...))`` (the loop header of reverse sweeps)."""
     return (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "reversed"
             and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.Call)
             and isinstance(e.args[0].func, ast.Name) and e.args[0].func.id == "range"
             and not e.args[0].keywords and 1 <= len(e.args[0].args) <= 3)
+
+
+def _last_use(tree: ast.FunctionDef, loop: ast.For, name: str) -> bool:
+    """Whether ``loop`` is outside every other loop and nothing after it reads ``name``."""
+    end = (loop.end_lineno, loop.end_col_offset)
+    start = (loop.lineno, loop.col_offset)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.While)) and (node.lineno, node.col_offset) < start \
+                and (node.end_lineno, node.end_col_offset) >= end:
+            return False  # an enclosing loop: a later trip comes after
+        if isinstance(node, ast.Name) and node.id == name \
+                and (node.lineno, node.col_offset) > end:
+            return False
+    return True
 
 
 def normalize(where: SourceFunction) -> ast.FunctionDef:
@@ -177,7 +191,7 @@ class _Flatten:
                 out += self.assign([t], atom, s)
             return out
         target = targets[0]
-        if self.where.generated and is_pop(value, self.locals):  # a tape: kept whole
+        if is_pop(value, self.locals):  # a list used as a stack (a tape): kept whole
             return [self.at(ast.Assign([target], value), s)]
         if isinstance(target, ast.Name):
             return self.into(value, target.id, s)
@@ -229,7 +243,7 @@ class _Flatten:
         return pre + [self.at(ast.While(test=ast.Name(cond, ast.Load()), body=body, orelse=[]), s)]
 
     def for_(self, s: ast.For) -> list[ast.stmt]:
-        if self.where.generated and is_reversed_tape(s.iter, self.locals):
+        if is_reversed_tape(s.iter, self.locals):
             return self.for_tape(s)
         if not isinstance(s.target, ast.Name):
             raise self.error("`for` loop with a tuple target", s.target, "unpack inside the loop")
@@ -237,7 +251,7 @@ class _Flatten:
             return self.for_sequence(s)
         if isinstance(s.iter, ast.Name) and s.iter.id in self.locals:
             return self.for_list(s)
-        backwards = self.where.generated and is_reversed_range(s.iter)
+        backwards = is_reversed_range(s.iter)
         args = range_args(s, self.where) if not backwards else s.iter.args[0].args
         pre, atoms = [], []
         for a in args:
@@ -245,16 +259,21 @@ class _Flatten:
             pre += p
             atoms.append(atom)
         rng = ast.Call(ast.Name("range", ast.Load()), atoms, [])
-        if backwards:  # generated code runs loops backwards: reversed(range(...))
+        if backwards:  # reversed(range(...)): a loop run backwards
             rng = ast.Call(ast.Name("reversed", ast.Load()), [rng], [])
         loop = ast.For(target=s.target, iter=rng, body=self.block(s.body) or [], orelse=[])
         return pre + [self.at(loop, s)]
 
     def for_tape(self, s: ast.For) -> list[ast.stmt]:
-        """``for v in reversed(tape)`` of generated code: ``for _k in range(len(tape)):
-        v = tape.pop()`` (the tape is not read again)."""
+        """``for v in reversed(xs)`` of a list used as a stack: ``for _k in
+        range(len(xs)): v = xs.pop()``, which empties it; so it must be the
+        last use of ``xs``, outside every loop."""
         k, n = self.namer.fresh("_k"), self.namer.fresh("_n")
         tape = s.iter.args[0].id
+        if not _last_use(self.where.tree, s, tape):
+            raise self.error(f"`for ... in reversed({tape})` over a list used as a stack, which is "
+                             "read again after the loop (or the loop is inside another loop)",
+                             s.iter, f"pop the values instead: `v = {tape}.pop()`")
         count = self.at(ast.Assign([ast.Name(n, ast.Store())],
                                    ast.Call(ast.Name("len", ast.Load()),
                                             [ast.Name(tape, ast.Load())], [])), s)

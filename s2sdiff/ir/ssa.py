@@ -154,8 +154,7 @@ class _Builder:
 
     def function(self, core: ast.FunctionDef, locals_: set[str] | None = None):
         self.locals = local_names(core) if locals_ is None else locals_
-        if self.where.generated:
-            self.tapes = {n.func.value.id for n in ast.walk(core) if is_pop(n, self.locals)}
+        self.tapes = {n.func.value.id for n in ast.walk(core) if is_pop(n, self.locals)}
         self.function_body = core.body
         body = core.body
         ret = body[-1]
@@ -213,7 +212,8 @@ class _Builder:
         else:
             self.env[target] = self.emit(target, op, node)
 
-    # the tapes of generated gradient code: ``_tape = []``, ``.append(v)``, ``v = .pop()``
+    # lists used as stacks (the tapes of gradient code): ``xs = []``, ``.append(v)``,
+    # ``v = xs.pop()``
     def tape(self, target: str, value: ast.List, node: ast.stmt) -> None:
         if value.elts:
             raise self.error("a popped list that is not created empty", value,
@@ -535,8 +535,8 @@ class _Builder:
         for name in list(then_env) + [n for n in else_env if n not in then_env]:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
-                if (self.is_temporary(name) and not self.where.generated) \
-                        or isinstance(a or b, tuple) or not self.read_outside(s, name):
+                if self.is_temporary(name) or isinstance(a or b, tuple) \
+                        or not self.read_outside(s, name):
                     continue  # not used after the join (temporaries of the user's code never are)
                 # defined on one path only: as in Python, usable where it was defined;
                 # elsewhere it is None, and any arithmetic on it fails loudly
