@@ -217,7 +217,8 @@ class Push:
     values: tuple[str, ...]
 
     def __str__(self) -> str:
-        return f"{self.tape}.append({', '.join(self.values)})"
+        values = ", ".join(self.values)
+        return f"{self.tape}.append({values if len(self.values) == 1 else f'({values})'})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,13 +463,18 @@ def _format_body(body, depth: int) -> list[str]:
             lines += [f"{pad}{phi}" for phi in s.phis]
         elif isinstance(s, Loop):
             lines += [f"{pad}{phi}  # loop header" for phi in s.phis]
+            args = ", ".join(map(str, s.args))
+            body = s.body
             if s.kind == "while":
-                lines.append(f"{pad}while {s.args[0]}:")
+                lines.append(f"{pad}while {args}:")
+            elif s.kind == "replay":  # its first statement, the pop, is the loop's target
+                lines.append(f"{pad}for {', '.join(body[0].values)} in reversed({args}):")
+                body = body[1:]
             else:
-                head = f"range({', '.join(map(str, s.args))})"
+                head = f"range({args})"
                 head = f"reversed({head})" if s.kind == "reversed" else head
-                lines.append(f"{pad}for {s.var} in {head}:")
-            lines += _format_body(s.body, depth + 1) or [pad + "    pass"]
+                lines.append(f"{pad}for {s.var or '_'} in {head}:")
+            lines += _format_body(body, depth + 1) or [pad + "    pass"]
         elif isinstance(s, Append):
             lines.append(f"{pad}{s.target}.append({s.value})")
         else:

@@ -1,0 +1,28 @@
+"""Each pass of the pipeline, as text: the program after every pass of each
+transform for one function (a loop, a branch, a tape), compared with the dump
+kept in ``tests/passes/<transform>_<stage>.txt``.  Reading two consecutive
+files shows what one pass does; regenerate after an intended change with
+``S2SDIFF_UPDATE_GOLDEN=1`` and read the diff."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+import s2sdiff
+from s2sdiff.pipeline import STAGES
+from tests.passes_functions import loop_with_branch
+
+HERE = Path(__file__).parent / "passes"
+CASES = [(kind, stage) for kind in ("grad", "jvp", "vjp", "hessian")
+         for stage in STAGES[kind] if stage not in ("source", "python")]
+
+
+@pytest.mark.parametrize("kind, stage", CASES, ids=[f"{k}-{s}" for k, s in CASES])
+def test_program_after_each_pass(kind, stage):
+    text = s2sdiff.show(loop_with_branch, stage=stage, wrt=(0, 1), kind=kind).rstrip() + "\n"
+    path = HERE / f"{kind}_{stage}.txt"
+    if os.environ.get("S2SDIFF_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert path.exists(), f"missing {path}; set S2SDIFF_UPDATE_GOLDEN=1"
+    assert text == path.read_text()
