@@ -14,7 +14,8 @@ Python's own ``compile`` of the same source is shown for scale.
 
 Issue 2's targets: ≤ 0.3 s for 1,000 statements, ≤ 3 s for 10,000, growing linearly.
 
-Run: ``python benchmarks/bench_transform.py`` (``--sizes 1000 10000``, ``--repeat N``).
+Run: ``python benchmarks/bench_transform.py`` (``--sizes 1000 10000``, ``--repeat N``,
+``--numpy`` for functions calling NumPy, which s2sdiff differentiates in array mode).
 """
 
 import argparse
@@ -45,8 +46,9 @@ ARGS = (0.3, -0.7, 0.9, 0.5)
 TARGETS = {1000: 0.3, 10000: 3.0}
 
 
-def make_source(n, seed=0):
-    """Source of ``f(x0, x1, x2, x3)``: n random assignments and a return."""
+def make_source(n, seed=0, numpy=False):
+    """Source of ``f(x0, x1, x2, x3)``: n random assignments and a return; with
+    ``numpy``, NumPy's functions in place of ``math``'s (array mode)."""
     rng = random.Random(seed)
     names = list(PARAMS)
     lines = [f"def f({', '.join(PARAMS)}):"]
@@ -56,7 +58,10 @@ def make_source(n, seed=0):
         lines.append(f"    v{i} = " + rng.choice(OPERATIONS).format(a=names[-1], b=b))
         names.append(f"v{i}")
     lines.append(f"    return {names[-1]}")
-    return "import math\n\n\n" + "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    if numpy:
+        return "import numpy as np\n\n\n" + text.replace("math.", "np.")
+    return "import math\n\n\n" + text
 
 
 def transform(s2sdiff, source):
@@ -98,6 +103,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 5000, 10000])
     parser.add_argument("--repeat", type=int, default=3, help="repeats per size (best kept)")
+    parser.add_argument("--numpy", action="store_true",
+                        help="functions calling NumPy's functions (array mode), not math's")
     args = parser.parse_args()
     s2sdiff = optional_import("s2sdiff")
     if s2sdiff is None or not hasattr(s2sdiff, "grad"):
@@ -105,7 +112,7 @@ def main():
         s2sdiff = None
     rows = []
     for n in args.sizes:
-        source = make_source(n)
+        source = make_source(n, numpy=args.numpy)
         f = load_source(source, "straight").f
         assert math.isfinite(f(*ARGS)), "generated function overflows"
         start = time.perf_counter()
@@ -134,7 +141,8 @@ def main():
             ]
         )
     print_table(
-        "Transformation time of grad(f), cold (best of repeats)",
+        "Transformation time of grad(f), cold (best of repeats)"
+        + (", NumPy calls" if args.numpy else ""),
         ["statements", "seconds", "s per 1,000", "peak MiB", "Python compile s", "target"],
         rows,
     )

@@ -95,9 +95,14 @@ class ArrayAdjoints:
 
 def _helpers():
     """The NumPy rules' module, with the helpers array adjoints call (loaded with NumPy)."""
-    from ..rules import numpy
+    if not _NUMPY_RULES:
+        from ..rules import numpy
 
-    return numpy
+        _NUMPY_RULES.append(numpy)
+    return _NUMPY_RULES[0]
+
+
+_NUMPY_RULES: list = []
 
 
 def _top_order(fn: ir.Function) -> list[str]:

@@ -355,15 +355,17 @@ def fold_numbers(v):
 
 
 def plus(left, right):
-    """``left + right``, simplified; ``p + p`` is ``2.0 * p``."""
+    """``left + right``, simplified (the operands are: only the sum is looked at);
+    ``p + p`` is ``2.0 * p``."""
     if same(left, right):
-        return simplify(Op(operator.mul, (Const(2.0), left), "*"))
-    return simplify(Op(operator.add, (left, right), "+"))
+        return _mul(Op(operator.mul, (Const(2.0), left), "*"), Const(2.0), left)
+    return _add(Op(operator.add, (left, right), "+"), left, right)
 
 
 def times(left, right):
-    """``left * right``, simplified."""
-    return simplify(Op(operator.mul, (left, right), "*"))
+    """``left * right``, simplified (the operands are: only the product is looked at)."""
+    v = Op(operator.mul, (left, right), "*")
+    return _mul(v, left, right)
 
 
 def surely_float(v, floats) -> bool:

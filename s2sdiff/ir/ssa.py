@@ -154,7 +154,7 @@ class _Builder:
 
     def function(self, core: ast.FunctionDef, locals_: set[str] | None = None):
         self.locals = local_names(core) if locals_ is None else locals_
-        self.tapes = {n.func.value.id for n in ast.walk(core) if is_pop(n, self.locals)}
+        self.tapes = _popped(core.body, self.locals)
         self.function_body = core.body
         body = core.body
         ret = body[-1]
@@ -655,6 +655,19 @@ def _fold(op: ir.Op):
     except Exception:  # leave it to run time, where the user's error shows
         return None
     return ir.Const(value) if isinstance(value, (int, float, bool)) else None
+
+
+def _popped(stmts: list[ast.stmt], locals_: set[str]) -> set[str]:
+    """The local lists the core statements pop (``v = xs.pop()``): used as stacks."""
+    found: set[str] = set()
+    todo = list(stmts)
+    while todo:
+        s = todo.pop()
+        if type(s) is ast.Assign and is_pop(s.value, locals_):
+            found.add(s.value.func.value.id)
+        elif type(s) in (ast.If, ast.For, ast.While):
+            todo += s.body + s.orelse
+    return found
 
 
 def _outputs_of(core: ast.FunctionDef) -> int | None:

@@ -73,8 +73,15 @@ def register_when_imported(library: str, *modules: str) -> None:
     _load_imported()
 
 
+_SEEN = [0]  # how many modules were loaded at the last look
+
+
 def _load_imported() -> None:
-    """Register the rules of the libraries imported since the last query."""
+    """Register the rules of the libraries imported since the last query (looked
+    for only when a module was imported since)."""
+    if len(sys.modules) == _SEEN[0]:
+        return
+    _SEEN[0] = len(sys.modules)
     for library in [name for name in _LAZY if name in sys.modules]:
         for module in _LAZY.pop(library):
             importlib.import_module(module)
