@@ -16,22 +16,32 @@ import threading
 import weakref
 from dataclasses import replace
 
-from . import pipeline
+from . import dispatch, pipeline
 from .back import codegen, files
 from .deep import deep
 from .errors import S2SDiffError
 from .front import source as frontend
+from .ir import types
 from .rules.registry import generation as rules_generation
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _compiled(fn, wrt, kind: str, mode: str = "auto"):
-    """The module of transform ``kind`` of the live function ``fn``, compiled:
-    (Generated, its namespace, its source)."""
+def _compiled(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None):
+    """The module of transform ``kind`` of the live function ``fn`` (for arguments of
+    ``signature``; None: generic), compiled: (Generated, its namespace, its source)."""
     origin = getattr(fn, "__module__", None)
-    gen, module = _module(frontend.from_function(fn), wrt, kind, mode, origin)
+    gen, module = _module(_source_of(fn, signature), wrt, kind, mode, origin, signature)
     return gen, codegen.compile_module(module, gen.entry), module.source
+
+
+def _source_of(fn, signature: dict | None) -> frontend.SourceFunction:
+    """The parsed source of ``fn``; for a transform's function (a dispatcher), the
+    source of its code for ``signature``, so that transforms compose on arrays."""
+    for_signature = getattr(fn, "for_signature", None)
+    if signature is not None and for_signature is not None:
+        fn = for_signature(tuple(signature.values()))
+    return frontend.from_function(fn)
 
 
 def compiled(where: frontend.SourceFunction, wrt, kind: str, mode: str = "auto",
@@ -42,21 +52,22 @@ def compiled(where: frontend.SourceFunction, wrt, kind: str, mode: str = "auto",
     return gen, codegen.compile_module(module, gen.entry), module.source
 
 
-def _module(where: frontend.SourceFunction, wrt, kind: str, mode: str, origin: str | None):
+def _module(where: frontend.SourceFunction, wrt, kind: str, mode: str, origin: str | None,
+            signature: dict | None = None):
     """The generated module of ``where``, and what was generated without its IR: the
     trees and IR die here, before the module is compiled (the peak of memory use)."""
-    gen = pipeline.generate(where, wrt, kind, mode)
+    gen = pipeline.generate(where, wrt, kind, mode, signature=signature)
     module = pipeline.render(gen, origin or where.filename)
     plain = gen.functions[0].params == gen.params + ("tangents",)
     return replace(gen, functions=(), plain=plain), module
 
 
-def derive(fn, wrt=0, kind: str = "grad"):
+def derive(fn, wrt=0, kind: str = "grad", signature: dict | None = None):
     """Generate, compile and return the derivative function of ``fn``.
 
-    ``kind`` is "grad" or "value_and_grad".
+    ``kind`` is "grad" or "value_and_grad"; ``signature`` as for ``pipeline.generate``.
     """
-    gen, namespace, source = _compiled(fn, wrt, kind)
+    gen, namespace, source = _compiled(fn, wrt, kind, signature=signature)
     compiled = namespace[gen.entry]
     inner = getattr(fn, "__wrapped__", fn)
     compiled.__defaults__ = inner.__defaults__
@@ -75,6 +86,22 @@ def _runtime_namespace(fn) -> dict:
             except ValueError:
                 pass
     return namespace
+
+
+def _dispatched(fn, key: tuple, build, extra: tuple[str, ...] = ()):
+    """A transform of ``fn`` as a dispatcher (see :mod:`.dispatch`): ``build(signature)``
+    compiles the entry for a signature; the generic one (None) is made now and cached."""
+    table = cached(fn, key, lambda: dispatch.Table(build(None), _params(fn)))
+
+    def specialise(signature: dict):
+        with collector_paused():
+            return deep(lambda: build(signature))
+
+    return dispatch.dispatcher(fn, table, specialise, extra)
+
+
+def _params(fn) -> tuple[str, ...]:
+    return tuple(inspect.signature(inspect.unwrap(fn)).parameters)
 
 
 def cached(fn, key: tuple, build):
@@ -139,7 +166,7 @@ def _transform(kind: str, doc: str):
             return functools.partial(transform, wrt=wrt, mode=mode)
         if mode == "forward":
             return grad_forward(fn, wrt)
-        return cached(fn, (wrt, kind), lambda: derive(fn, wrt, kind))
+        return _dispatched(fn, (wrt, kind), lambda signature: derive(fn, wrt, kind, signature))
 
     transform.__name__ = kind
     transform.__doc__ = doc
@@ -195,13 +222,14 @@ def jvp(fn=None, wrt=0):
     """
     if fn is None:
         return functools.partial(jvp, wrt=wrt)
-    return cached(fn, ("jvp", wrt), lambda: _build_jvp(fn, wrt))
+    return _dispatched(fn, ("jvp", wrt), lambda signature: _build_jvp(fn, wrt, signature),
+                       extra=("tangents",))
 
 
-def _build_jvp(fn, wrt):
+def _build_jvp(fn, wrt, signature: dict | None = None):
     """The generated ``jvp_f(*params, tangents)`` itself when its parameters are the
     user's, one by one; a wrapper filling in defaults otherwise."""
-    gen, namespace, source = _compiled(fn, wrt, "jvp")
+    gen, namespace, source = _compiled(fn, wrt, "jvp", signature=signature)
     core = namespace[gen.entry]
     if gen.plain and _plain_signature(fn):
         return _label(core, source, gen.names, gen.mode)
@@ -239,21 +267,29 @@ def vjp(fn=None, wrt=0):
     if fn is None:
         return functools.partial(vjp, wrt=wrt)
     # the cache keeps only what does not hold ``fn`` (it would never let ``fn`` go)
-    parts = cached(fn, ("vjp", wrt), lambda: _build_vjp(fn, wrt))
-    return _vjp_of(inspect.unwrap(fn), *parts)
+    table = cached(fn, ("vjp", wrt), lambda: dispatch.Table(_build_vjp(fn, wrt), _params(fn)))
+
+    def specialise(signature: dict):
+        with collector_paused():
+            return deep(lambda: _build_vjp(fn, wrt, signature))
+
+    return _vjp_of(inspect.unwrap(fn), table, specialise)
 
 
-def _build_vjp(fn, wrt):
-    gen, namespace, source = _compiled(fn, wrt, "vjp")
+def _build_vjp(fn, wrt, signature: dict | None = None):
+    gen, namespace, source = _compiled(fn, wrt, "vjp", signature=signature)
     return gen, namespace[gen.entry], _binder(fn, gen.params), source
 
 
-def _vjp_of(original, gen: pipeline.Generated, core, bind, source: str):
-    """``vjp(f)``: the value of ``original`` and a pullback running ``core``."""
-    outputs, single = gen.outputs, gen.single
+def _vjp_of(original, table: dispatch.Table, specialise):
+    """``vjp(f)``: the value of ``original`` and a pullback running the generated
+    ``vjp_f`` for the arguments' signature."""
+    gen, _, bind, source = table.generic
 
     def call(*args, **kwargs):
         primal = bind(args, kwargs)
+        gen, core, _, _ = table.entry(types.signature(primal), specialise)
+        outputs, single = gen.outputs, gen.single
         value = original(*args, **kwargs)
 
         def pullback(cotangent):
@@ -266,31 +302,33 @@ def _vjp_of(original, gen: pipeline.Generated, core, bind, source: str):
         return value, pullback
 
     call.__name__ = gen.entry
-    call.core = core
+    call.core = table.generic[1]
     return _label(call, source, gen.names, gen.mode)
 
 
 # --- Jacobians, forward gradient, Hessian ---------------------------------------
 
 
-def _build_wrapped(fn, wrt, kind: str, mode: str = "auto"):
-    gen, namespace, source = _compiled(fn, wrt, kind, mode)
+def _build_wrapped(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None):
+    gen, namespace, source = _compiled(fn, wrt, kind, mode, signature)
     return _label(namespace[gen.entry], source, gen.names, gen.mode)
 
 
 def jacobian(fn=None, wrt=0, mode: str = "auto"):
     """The Jacobian of ``f`` as a function, ``J[output][input]``.
 
-    ``mode="auto"`` uses forward mode when ``f`` has fewer ``wrt`` inputs than
-    outputs (one jvp per input) and reverse mode otherwise (one vjp per
-    output); the result's ``.mode`` says which was used.
+    ``mode="auto"`` uses reverse mode when ``f`` has more ``wrt`` inputs than
+    outputs (one vjp per output) and forward mode otherwise (one jvp per
+    input); the result's ``.mode`` says which was used.  On arrays, there is
+    one call per element and each block ``J[i][j]`` has the shape
+    ``outputᵢ.shape + inputⱼ.shape``, as in JAX.
     """
     if mode not in pipeline.MODES:
         raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(pipeline.MODES)}")
     if fn is None:
         return functools.partial(jacobian, wrt=wrt, mode=mode)
-    return cached(fn, ("jacobian", wrt, mode),
-                   lambda: _build_wrapped(fn, wrt, "jacobian", mode))
+    return _dispatched(fn, ("jacobian", wrt, mode),
+                       lambda signature: _build_wrapped(fn, wrt, "jacobian", mode, signature))
 
 
 def jacfwd(fn=None, wrt=0):
@@ -305,8 +343,8 @@ def jacrev(fn=None, wrt=0):
 
 def grad_forward(fn, wrt=0):
     """``grad(f, wrt, mode="forward")``: the gradient by one jvp per input."""
-    return cached(fn, ("grad", wrt, "forward"),
-                   lambda: _build_wrapped(fn, wrt, "grad", "forward"))
+    return _dispatched(fn, ("grad", wrt, "forward"),
+                       lambda signature: _build_wrapped(fn, wrt, "grad", "forward", signature))
 
 
 def hessian(fn=None, wrt=0):
@@ -318,7 +356,8 @@ def hessian(fn=None, wrt=0):
     """
     if fn is None:
         return functools.partial(hessian, wrt=wrt)
-    return cached(fn, ("hessian", wrt), lambda: _build_wrapped(fn, wrt, "hessian"))
+    return _dispatched(fn, ("hessian", wrt),
+                       lambda signature: _build_wrapped(fn, wrt, "hessian", signature=signature))
 
 
 def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto") -> str:

@@ -74,13 +74,13 @@ def derive(where, kind: str, wrt, mode: str = "auto", with_value: bool = False):
 # ---------------------------------------------------------------- writing
 
 def render(functions: list[ir.Function], head: str = "", extra: str = "",
-           where: frontend.SourceFunction | None = None) -> str:
+           where: frontend.SourceFunction | None = None, helpers: tuple = ()) -> str:
     """The generated module's source, its imports grouped and sorted like isort/ruff do.
 
-    ``extra`` (a wrapper's source) follows the functions; with ``where``, the
-    names the parameters' defaults use are imported too.
+    ``extra`` (a wrapper's source, calling ``helpers``) follows the functions;
+    with ``where``, the names the parameters' defaults use are imported too.
     """
-    source = codegen.render(functions, head, import_homes=True).source
+    source = codegen.render(functions, head, import_homes=True, helpers=helpers).source
     if extra:
         source = source.rstrip("\n") + "\n\n\n" + extra.strip("\n") + "\n"
     if where is not None:
@@ -267,7 +267,7 @@ def cmd_generate(args) -> int:
     if output is not None:
         output_policy.check(output, args.force, is_generated, (target.filename,))
     source = target.rendered(lambda: render(list(gen.functions), header(target, args, gen, output),
-                                            gen.wrapper, where))
+                                            gen.wrapper, where, gen.helpers))
     if to_stdout:
         sys.stdout.write(source)
         return EXIT_OK
@@ -293,7 +293,8 @@ def cmd_show(args) -> int:
         text = "".join(lines)
     elif stage == "python":
         gen = derive(where, kind, _wrt_option(args.wrt), args.mode)
-        text = target.rendered(lambda: render(list(gen.functions), extra=gen.wrapper, where=where))
+        text = target.rendered(lambda: render(list(gen.functions), extra=gen.wrapper, where=where,
+                                                       helpers=gen.helpers))
     else:
         text = pipeline.show(where, stage, _wrt_option(args.wrt), kind, args.mode)
     _print_code(text.rstrip("\n") + "\n", args.color)

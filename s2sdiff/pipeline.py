@@ -26,19 +26,18 @@ output or a single (non-tuple) ``wrt`` drops that level of nesting.
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass, replace
 
 from . import ir, safe
 from .version import __version__
-from .back import codegen, copies, dce, fold
+from .back import codegen, copies, dce, fold, wrappers
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError
 from .front import normalize
 from .front.names import Namer
 from .front.source import SourceFunction
-from .ir import ssa
+from .ir import ssa, types
 
 MODES = ("auto", "forward", "reverse")
 KINDS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian")
@@ -74,6 +73,7 @@ class Generated:
     entry: str
     description: str  # e.g. "jacobian (forward mode)", for headers
     plain: bool = False  # jvp only: its parameters are the user's, then ``tangents``
+    helpers: tuple = ()  # the helper functions the wrapper calls (bound by these names)
 
 
 def _no_trace(stage: str, value) -> None:
@@ -81,13 +81,16 @@ def _no_trace(stage: str, value) -> None:
 
 
 def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto",
-             trace=_no_trace) -> Generated:
+             trace=_no_trace, signature: dict | None = None) -> Generated:
     """Every derivative the tools offer, from parsed source (live or static).
 
     ``kind`` is one of ``KINDS``; ``mode`` ("auto", "forward", "reverse")
-    matters for "grad" (auto: reverse) and "jacobian" (auto: forward when
-    there are fewer ``wrt`` inputs than outputs).  ``trace(stage, value)``
-    sees the result of every pass.
+    matters for "grad" (auto: reverse) and "jacobian" (auto: forward unless
+    there are more ``wrt`` inputs than outputs).  ``trace(stage, value)``
+    sees the result of every pass.  ``signature`` (parameter → abstract value,
+    see ``ir/types.py``) specialises the code to arguments of those abstract
+    values; without it the code is generic: array code where the function
+    calls NumPy or indexes, code for numbers elsewhere.
     """
     if kind not in KINDS:
         raise S2SDiffError(f"unknown transform {kind!r}; use one of {', '.join(KINDS)}")
@@ -100,6 +103,9 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     names, single = wrt_names(program.params, wrt)
     outputs = _outputs(program, kind)
     calls = _calls_of(program)
+    facts = None if signature is None else _facts(program, names, kind, signature, calls)
+    if facts is not None:
+        calls.arrays = calls.arrays or facts.arrays
     common = dict(kind=kind, name=program.name, params=program.params, names=names,
                   single=single, outputs=outputs, calls=calls)
     if kind in ("grad", "value_and_grad") and mode != "forward":
@@ -119,19 +125,21 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
                                     split=False)
         trace("reverse", gradient)
         core = _tangent(gradient, names, "hvp_" + program.name, trace, calls)
-        wrapper = _hessian_wrapper(program, names, single, core.name, calls.arrays)
-        return _done(core, wrapper, "forward-over-reverse", "hessian (forward over reverse)",
-                     trace, **common)
+        plan = _plan(program, names, single, outputs, core.name, calls,
+                     _on_arrays(kind, "forward", names, facts, calls), facts)
+        return _done(core, wrappers.hessian(plan), "forward-over-reverse",
+                     "hessian (forward over reverse)", trace, plan=plan, **common)
     if mode == "auto":
-        mode = "forward" if kind == "grad" or len(names) < (outputs or 1) else "reverse"
+        mode = "forward" if kind == "grad" or len(names) <= (outputs or 1) else "reverse"
     if mode == "forward":
         core = _tangent(program, names, "jvp_" + program.name, trace, calls)
     else:
         core = _vjp(program, names, trace, calls)
-    wrapper = _jacobian_wrapper(program, names, single, outputs, mode, kind, core.name,
-                                calls.arrays)
+    plan = _plan(program, names, single, outputs, core.name, calls,
+                 _on_arrays(kind, mode, names, facts, calls), facts)
     what = "grad (forward mode)" if kind == "grad" else f"{kind} ({mode} mode)"
-    return _done(core, wrapper, mode, what, trace, **common)
+    return _done(core, wrappers.jacobian(plan, mode, kind), mode, what, trace, plan=plan,
+                 **common)
 
 
 def ssa_of(where: SourceFunction, trace=_no_trace) -> ir.Function:
@@ -172,14 +180,22 @@ def gradient(where: SourceFunction, wrt=0, kind: str = "grad") -> tuple[ir.Funct
 
 
 def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: Calls,
-          **common) -> Generated:
+          plan: wrappers.Plan | None = None, **common) -> Generated:
     core = dce.eliminate_dead_code(core)
     trace("dce", core)
     trace("fold", lambda: fold.branch_results(fold.while_headers(core)))
     entry = wrapper[4:wrapper.index("(")] if wrapper else core.name
     functions = (core,) + _derivatives(core, calls)
+    helpers = ()
+    if plan is not None and plan.on_arrays:
+        from .rules import assembly
+
+        value = replace(plan.program, name=plan.value, signature=None, facts={})
+        functions += (dce.eliminate_dead_code(value),)
+        helpers = tuple(getattr(assembly, h) for h in wrappers.ARRAY_HELPERS
+                        if h + "(" in wrapper)
     return Generated(functions=functions, wrapper=wrapper, entry=entry, mode=mode,
-                     description=what, **common)
+                     description=what, helpers=helpers, **common)
 
 
 def _tangent(program: ir.Function, names, name: str, trace, calls: Calls) -> ir.Function:
@@ -377,89 +393,78 @@ def _outputs(program: ir.Function, kind: str) -> int | None:
     return len(result)
 
 
-# --- the wrappers: one core call per seed ---------------------------------------
+# --- abstract values and the wrappers -----------------------------------------------
 
 
-def _signature(program: ir.Function) -> str:
-    """The user's parameter list (defaults included), for a wrapper's ``def`` line."""
-    if program.signature is None:
-        return ", ".join(program.params)
-    args = copy.deepcopy(program.signature)
-    for a in args.posonlyargs + args.args + args.kwonlyargs:
-        a.annotation = None
-    return ast.unparse(args)
+@dataclass(frozen=True)
+class Facts:
+    """What the abstract values of a call's arguments tell about the program."""
+
+    wrt: dict  # wrt parameter → its abstract value
+    results: tuple  # the abstract value of each output (None: unknown)
+    arrays: bool  # some value is an array
 
 
-def _discard(namer: Namer, program: ir.Function) -> str:
-    """The name a wrapper assigns the values it does not use: ``_``, unless a parameter has it."""
-    return "_" if "_" not in program.params else namer.fresh("_unused")
+def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls) -> Facts:
+    """Infer the abstract value of every SSA value; refuse what these arguments cannot
+    be differentiated for (an integer array ``wrt``, an array where one number must be)."""
+    for name in names:
+        value = signature.get(name)
+        if isinstance(value, types.Arr) and value.dtype[:1] in ("i", "u", "b"):
+            raise S2SDiffError(f"{kind}: {name} is an array of {value.dtype}; derivatives are "
+                               f"taken with respect to floating-point arrays "
+                               f"(pass {name}.astype(float))")
+    env = types.infer(program, {p: signature.get(p) for p in program.params},
+                      _callee_types(calls))
+    result = types.result(program, env, _callee_types(calls))
+    results = result if isinstance(result, tuple) else (result,)
+    if kind in ("grad", "value_and_grad", "hessian") and isinstance(results[0], types.Arr) \
+            and results[0].ndim:
+        raise S2SDiffError(f"{kind} needs a function returning one number; {program.name} "
+                           f"returns a {results[0].ndim}-D array for these arguments "
+                           "(use jacobian or vjp)")
+    arrays = any(isinstance(v, types.Arr) for v in env.values()) or \
+        any(isinstance(v, types.Arr) for v in results)
+    return Facts({n: signature.get(n) for n in names}, results, arrays)
 
 
-def _seeds(n: int, j: int) -> list[str]:
-    return ["1.0" if k == j else "0.0" for k in range(n)]
+def _callee_types(calls: Calls):
+    """The abstract value of a call of a user function, inferred from its own source
+    (None for a recursive call being inferred)."""
+    busy: set = set()
+
+    def of(callee: ir.Callee, args: tuple):
+        if callee.key in busy:
+            return None
+        busy.add(callee.key)
+        try:
+            fn = calls.function(callee)
+            env = types.infer(fn, dict(zip(fn.params, args)), of)
+            return types.result(fn, env, of)
+        finally:
+            busy.discard(callee.key)
+
+    return of
 
 
-def _tuple(items: list[str]) -> str:
-    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+def _on_arrays(kind: str, mode: str, names, facts: Facts | None, calls: Calls) -> bool:
+    """Whether a wrapper seeds element by element: an input is an array, or (one
+    vjp per output) an output may be one."""
+    if facts is None:
+        return calls.arrays
+    if any(not isinstance(facts.wrt[n], types.Num) for n in names):
+        return True
+    return mode == "reverse" and any(not isinstance(r, types.Num) for r in facts.results)
 
 
-def _jacobian_wrapper(program, names, single, outputs, mode, kind, core: str,
-                      arrays: bool) -> str:
-    n, name = len(names), f"{kind}_{program.name}"
-    call_args = ", ".join(program.params)
-    lines = [f"def {safe.identifier(name, 'a function name')}({_signature(program)}):",
-             (f'    """The {kind} of {program.name} by {mode} mode: '
-              f'one {"jvp" if mode == "forward" else "vjp"} call per '
-              f'{"input" if mode == "forward" else "output"}."""')]
-    namer = Namer(set(program.params))
-    if mode == "forward":
-        lines += _numbers_only(names, name, arrays)
-        cols = [namer.fresh("_col") for _ in range(n)]
-        skip = _discard(namer, program)
-        for j, col in enumerate(cols):
-            lines.append(f"    {skip}, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
-
-        def entry(i, j):
-            return cols[j] if outputs is None else f"{cols[j]}[{i}]"
-    else:
-        rows = [namer.fresh("_row") for _ in range(outputs or 1)]
-        for i, row in enumerate(rows):
-            seeds = ", ".join(_seeds(outputs or 1, i))
-            lines.append(f"    {row} = {core}({call_args}, {seeds})")
-
-        def entry(i, j):
-            return f"{rows[i]}[{j}]"
-    per_output = [entry(i, 0) if single else _tuple([entry(i, j) for j in range(n)])
-                  for i in range(outputs or 1)]
-    result = per_output[0] if outputs is None else _tuple(per_output)
-    lines.append(f"    return {result[1:-1] if result.startswith('(') else result}\n")
-    return "\n".join(lines)
-
-
-def _numbers_only(names, name: str, arrays: bool) -> list[str]:
-    """In array code, lines refusing array inputs: a wrapper seeds each input with 1.0."""
-    if not arrays:
-        return []
-    return [f"    if any(getattr(v, 'ndim', 0) for v in ({', '.join(names)},)):",
-            f"        raise ValueError('{name} takes numbers for {', '.join(names)}; "
-            "for arrays use jvp or vjp')"]
-
-
-def _hessian_wrapper(program, names, single, core: str, arrays: bool) -> str:
-    n, name = len(names), f"hessian_{program.name}"
-    call_args = ", ".join(program.params)
-    namer = Namer(set(program.params))
-    cols = [namer.fresh("_col") for _ in range(n)]
-    skip = _discard(namer, program)
-    lines = [f"def {safe.identifier(name, 'a function name')}({_signature(program)}):",
-             f'    """The Hessian of {program.name}: one {core} call per input."""']
-    lines += _numbers_only(names, name, arrays)
-    for j, col in enumerate(cols):
-        lines.append(f"    {skip}, {col} = {core}({call_args}, {', '.join(_seeds(n, j))})")
-    rows = [_tuple([f"{cols[j]}[{i}]" for j in range(n)]) for i in range(n)]
-    result = f"{cols[0]}[0]" if single else _tuple(rows)
-    lines.append(f"    return {result}\n")
-    return "\n".join(lines)
+def _plan(program: ir.Function, names, single: bool, outputs, core: str, calls: Calls,
+          on_arrays: bool, facts: Facts | None) -> wrappers.Plan:
+    if not on_arrays:
+        return wrappers.Plan(program, names, single, outputs, core)
+    arrays = frozenset(n for n in names if facts is None or not isinstance(facts.wrt[n],
+                                                                            types.Num))
+    value = calls.namer.first(f"value_{program.name}")
+    return wrappers.Plan(program, names, single, outputs, core, arrays, value)
 
 
 # --- printing ----------------------------------------------------------------------
@@ -469,7 +474,7 @@ def render(gen: Generated, origin: str) -> codegen.Module:
     """The module of ``gen`` (functions, then the wrapper), its header naming ``origin``."""
     header = (f"Generated by s2sdiff {__version__} from {safe.comment(origin)}:{gen.name}, "
               f"{gen.description} with respect to {', '.join(gen.names)}.")
-    module = codegen.render(list(gen.functions), header)
+    module = codegen.render(list(gen.functions), header, helpers=gen.helpers)
     if gen.wrapper:
         module.source += "\n\n" + gen.wrapper
     return module

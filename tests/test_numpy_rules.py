@@ -29,6 +29,7 @@ import pytest
 import sympy
 
 from s2sdiff.verify import lift
+from s2sdiff.rules import indexing
 from s2sdiff.rules import numpy as numpy_rules
 from s2sdiff.rules import registry
 
@@ -46,11 +47,13 @@ ATOL = 1e-7
 
 HELPERS = {name: fn for name, fn in vars(numpy_rules).items()
            if getattr(fn, "__s2sdiff_helper__", False)}
+INDEXING_HELPERS = {name: fn for name, fn in vars(indexing).items()
+                    if getattr(fn, "__s2sdiff_helper__", False)}
 
 
 def standalone_namespace():
     namespace = {"np": np}
-    for fn in HELPERS.values():
+    for fn in list(HELPERS.values()) + list(INDEXING_HELPERS.values()):
         exec(compile(textwrap.dedent(inspect.getsource(fn)).replace("@helper\n", ""),  # noqa: S102
                      f"<helper {fn.__name__}>", "exec"), namespace)
     return namespace
@@ -476,10 +479,71 @@ def test_array_rule_matches_finite_differences(case):
 
 
 def test_every_array_rule_has_a_case():
-    tested = {id(fn) for fn, _, _ in ARRAY_CASES}
+    tested = {id(fn) for fn, _, _ in ARRAY_CASES + HELPER_CASES}
     missing = [r.fn for r in registry._ARRAY_RULES.values()
                if r.namespace is vars(numpy_rules) and id(r.fn) not in tested]
     assert missing == []
+
+
+# --- the JVPs of the helpers (reverse code differentiated again: Hessians) --------
+
+
+def ZEROS(*shape):
+    return CONST(np.zeros(shape))
+
+
+def _helper_cases():
+    c = []
+
+    def add(fn, inputs, **options):
+        c.append((fn, inputs, options))
+
+    h = numpy_rules
+    add(h._unbroadcast, (N(3, 4),), x=ZEROS(1, 4))
+    add(h._unbroadcast, (N(3, 4),), x=ZEROS())
+    add(h._unbroadcast_from, (N(4),), z=ZEROS(3, 4), x=ZEROS(1, 4))
+    add(h._spread, (CONST(1.3),), x=ZEROS(3, 2))
+    add(h._keep, (N(3),), axis=1, keepdims=False)
+    add(h._unreduce, (N(3),), x=ZEROS(3, 4), axis=1, keepdims=False)
+    add(h._centered, (N(3, 4),), axis=0)
+    add(h._transposed, (N(2, 3, 4),))
+    for which in (0, 1):
+        for helper in (h._matmul_vjp, h._dot_vjp):
+            add(helper, (N(3, 2), N(3, 4), N(4, 2)), which=which)
+        add(h._matmul_vjp, (N(3), N(3, 4), N(4)), which=which)
+        add(h._inner_vjp, (N(2, 4), N(2, 3), N(4, 3)), which=which)
+        add(h._cross_vjp, (N(3), N(3), N(3)), which=which)
+        add(h._tensordot_vjp, (N(3, 2), N(3, 4, 5), N(4, 5, 2)), axes=2, which=which)
+        add(h._einsum_vjp, (N(3, 2), CONST("ij,jk->ik"), N(3, 4), N(4, 2)), which=which)
+    add(indexing._scatter_add, (N(2),), x=ZEROS(5), index=np.array([1, 3]))
+    add(indexing._item_of, (N(5),), index=slice(1, 3), value=ZEROS(2))
+    return c
+
+
+HELPER_CASES = _helper_cases()
+
+
+@pytest.mark.parametrize("case", HELPER_CASES,
+                         ids=[f"{fn.__name__}-{i}" for i, (fn, _, _) in enumerate(HELPER_CASES)])
+def test_helper_jvp_matches_finite_differences(case):
+    fn, makers, options = case
+    rule = registry.lookup_array(fn)
+    rng = np.random.default_rng(3)
+    inputs = tuple(m(rng) for m in makers)
+    options = {k: v(rng) if callable(v) else v for k, v in options.items()}
+    out = fn(*inputs, **options)
+    assert rule.vjps is None  # only the tangent of reverse code is needed
+    for i, param in enumerate(rule.inputs):
+        if not _active(inputs[i], rule.jvps[i]):
+            continue
+        v = rng.normal(size=np.shape(inputs[i]))
+        fd = (np.asarray(fn(*_shifted(inputs, i, H * v), **options))
+              - fn(*_shifted(inputs, i, -H * v), **options)) / (2 * H)
+        env = dict(_env(rule, inputs, options), out=out, **{f"{param}_dot": v})
+        dot = np.broadcast_to(ev(rule.jvps[i], env), np.shape(out))
+        problems = []
+        _close(dot, fd, f"{fn.__name__}: JVP of {param}", problems)
+        assert problems == []
 
 
 # --- conventions at kinks (as jax.grad, jax 0.4 x64) ----------------------------
@@ -539,7 +603,7 @@ def _names(expr):
     return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
 
 
-ALLOWED = {"np"} | set(HELPERS) | set(dir(builtins))
+ALLOWED = {"np"} | set(HELPERS) | set(INDEXING_HELPERS) | set(dir(builtins))
 
 
 def test_templates_use_only_np_builtins_helpers_and_their_parameters():
@@ -547,12 +611,12 @@ def test_templates_use_only_np_builtins_helpers_and_their_parameters():
         for t in filter(None, rule.partials):
             assert _names(t) <= ALLOWED | set(rule.params) | {"out"}, rule.fn
     for rule in registry._ARRAY_RULES.values():
-        if rule.namespace is not vars(numpy_rules):
+        if rule.namespace not in (vars(numpy_rules), vars(indexing)):
             continue
         params = set(rule.inputs) | {o for o, _ in rule.options} | {"g", "out"}
-        for t in filter(None, rule.vjps):
+        for t in filter(None, rule.vjps or ()):
             assert _names(t) <= ALLOWED | params, rule.fn
-        for t in filter(None, rule.jvps):
+        for t in filter(None, rule.jvps or ()):
             assert _names(t) <= ALLOWED | params | {f"{p}_dot" for p in rule.inputs}, rule.fn
 
 

@@ -72,14 +72,21 @@ class Binder:
             candidate = f"{name}_{n}"
 
 
-def render(functions: list[ir.Function], header: str = "", import_homes: bool = False) -> Module:
+def render(functions: list[ir.Function], header: str = "", import_homes: bool = False,
+           helpers: tuple = ()) -> Module:
     """The Python module holding ``functions``.
 
     With ``import_homes``, constants of a user module (``G = 9.81``) are
     imported from it (``from mymodule import G``) instead of copied.
+    ``helpers`` are copied in under their own names (a wrapper written as
+    text calls them).
     """
     taken = set().union(*(ir.local_names(f) for f in functions), (f.name for f in functions))
     binder = Binder(taken)
+    for fn in helpers:  # first, so that they keep their names
+        binder.bound[fn.__name__] = fn
+        binder.homes[fn.__name__] = None
+        binder.original[fn.__name__] = fn.__name__
     bodies = [_Printer(binder).function(f) for f in functions]
     lines = []
     if header:
@@ -475,6 +482,8 @@ def compile_module(module: Module, label: str) -> dict:
     Its import lines are not run: every name they bind is bound from
     ``module.namespace`` (the very objects the code was generated for), so
     compiling imports nothing and the namespace holds only what the code uses.
+    Helpers copied into the text are bound to s2sdiff's own (same code), whose
+    derivative rules a transform of the generated code needs.
     The code is compiled from a real file holding the module (see ``files``);
     the linecache entry lives as long as one of the module's functions does.
     """
@@ -483,6 +492,9 @@ def compile_module(module: Module, label: str) -> dict:
     namespace = dict(module.namespace)
     namespace["__name__"] = GENERATED + label
     exec(code, namespace)  # noqa: S102 - running the code we just generated is the point
+    namespace.update({name: value for name, value in module.namespace.items()
+                      if getattr(value, "__s2sdiff_helper__", False)})  # the helpers themselves,
+    # which have rules (the copies in the text are for readers): derivatives compose
     sourcelines.register(filename, module.source,
                          [v for v in namespace.values() if inspect.isfunction(v)
                           and v.__code__.co_filename == filename])

@@ -22,6 +22,7 @@ from ..errors import NoRuleError, S2SDiffError
 from ..front.names import Namer
 from ..ir import activity
 from ..ir.activity import is_list_op, partial_positions
+from ..ir.shapes import broadcasts, expr_set, shape_sets
 from ..ir.expr import same
 from ..rules import elementwise_rule, lookup_array
 from .reverse import uses_arrays
@@ -90,8 +91,9 @@ class _Forward:
         self.calls = calls
         self.counts = _assignment_counts(fn)
         self.tapes = _ssa_tapes(fn, self.counts)
-        self.active = activity.active(fn, set(wrt), self.tapes)
+        self.active = activity.active(fn, set(wrt), self.tapes, mode="forward")
         self.arrays = uses_arrays(fn) if arrays is None else arrays
+        self.sets = shape_sets(fn) if self.arrays else {}
         self.namer = Namer(taken | _all_names(fn))
         self.dots: dict[str, str] = {}
         self.live: set[str] = set()  # values whose tangent is a variable
@@ -101,6 +103,8 @@ class _Forward:
             name = f"{v}_dot"
             self.dots[v] = name if name not in self.namer.taken else self.namer.fresh(name + "_")
             self.namer.taken.add(self.dots[v])
+            if self.arrays:  # a tangent has the shape of its value
+                self.sets[self.dots[v]] = self.sets.get(v)
         return self.dots[v]
 
     def reassigned(self, v: str) -> bool:
@@ -123,15 +127,17 @@ class _Forward:
         body = self.block(self.fn.body)
         reverse = self.block(self.fn.reverse)  # of a gradient: its tangent follows its body's
         result = self.fn.result
-        dot = (tuple(self.dot_result(r) for r in result) if isinstance(result, tuple)
-               else self.dot_result(result))
+        zeros: list = []  # in array code, the zero tangents of outputs that do not vary
+        dot = self.result_tangent(result, zeros)
+        tail = reverse if self.fn.reverse else body
+        tail += zeros
         return ir.Function(name, self.fn.params + tuple(params), tuple(body), (result, dot),
                            reverse=tuple(reverse))
 
-    def dot_result(self, r):
+    def result_tangent(self, r, out: list):
         if isinstance(r, tuple):
-            return tuple(self.dot_result(x) for x in r)
-        return self.dot_atom(r)
+            return tuple(self.result_tangent(x, out) for x in r)
+        return self.tangent_of(r, out)
 
     # statements
     def block(self, stmts) -> list:
@@ -206,6 +212,8 @@ class _Forward:
         value = s.value
         # the result of the statement's own operation is z (not for ``z += e``)
         expr = self.tangent(value, None if s.accumulate else ir.Var(z))
+        if expr is not None and self.arrays and type(value) is ir.Op:
+            expr = self.full_shape(expr, z, value)
         if s.accumulate:
             if expr is None:
                 return []
@@ -214,6 +222,22 @@ class _Forward:
             return []  # zero tangent: no variable
         self.live.add(z)
         return [ir.Assign(self.dot_name(z), ir.Const(0.0) if expr is None else expr)]
+
+    def full_shape(self, expr, z: str, value: ir.Op):
+        """The tangent ``expr`` of a broadcasting operation, spread to the shape of its
+        result ``z`` where it may be smaller (``x + b`` varies only with ``b``).
+
+        Every tangent has the shape of its value: the JVP templates of other array
+        operations (``a_dot @ b``, ``np.sum(x_dot, axis=0)``) rely on it.
+        """
+        if not broadcasts(value.fn, len(value.args), len(value.kwargs)):
+            return expr
+        found = expr_set(expr, self.sets)
+        if found is not None and found == self.sets.get(z):
+            return expr
+        from ..rules.numpy import _full_tangent
+
+        return call(global_name("_full_tangent", _full_tangent), expr, *value.args)
 
     def tangent(self, v, out=None):
         """The tangent of value ``v`` (None when it is zero); ``out`` names its result.
@@ -248,9 +272,11 @@ class _Forward:
         out = v if out is None else out
         array = lookup_array(v.fn)
         if array is not None:
-            return _sum([instantiate_array(array, array.jvps, i, v, out,
-                                           {f"{array.inputs[i]}_dot": tangents[i]})
-                         for i in positions])
+            terms = [instantiate_array(array, array.jvps, i, v, out,
+                                       {f"{array.inputs[i]}_dot": tangents[i]})
+                     for i in positions]
+            terms = [t for t in terms if not (type(t) is ir.Const and t.value == 0)]
+            return _sum(terms) if terms else None  # (a term may be zero for these arguments)
         rule = elementwise_rule(v.fn, len(v.args), self.arrays)
         if rule is None:
             raise NoRuleError(f"no derivative rule for {v}")

@@ -19,3 +19,10 @@ class Namer:
                 self.counters[base] = n
                 self.taken.add(name)
                 return name
+
+    def first(self, base: str) -> str:
+        """``base`` itself when it is free, else a fresh numbered name."""
+        if base not in self.taken:
+            self.taken.add(base)
+            return base
+        return self.fresh(base)

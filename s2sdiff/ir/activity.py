@@ -167,12 +167,12 @@ def tape_edges(s) -> list[tuple[str, set[str]]]:
     return []
 
 
-def active(fn: ir.Function, wrt: set[str], tapes=None) -> set[str]:
+def active(fn: ir.Function, wrt: set[str], tapes=None, mode: str = "reverse") -> set[str]:
     """Active values: varied by ``wrt`` and reaching the result (flow-insensitive).
 
-    Raises NoRuleError for an active call without a rule, and for a tuple of
-    varied values that reaches the result (its derivative would be lost).
-    ``tapes``: see ``all_edges``.
+    Raises NoRuleError for an active call without a rule (for ``mode``: an
+    array rule may have only a JVP), and for a tuple of varied values that
+    reaches the result (its derivative would be lost).  ``tapes``: see ``all_edges``.
     """
     edges = all_edges(fn, tapes)
     moved, reach = varied(fn, wrt, edges), useful(fn, edges)
@@ -187,9 +187,14 @@ def active(fn: ir.Function, wrt: set[str], tapes=None) -> set[str]:
             raise _tuple_error(s)
         if missing is not None or s.target not in result or is_list_op(op) \
                 or op.syntax in _BOOLEAN or op.syntax == "ifexp" \
-                or type(op.fn) is ir.Callee or is_constant(op.fn) or lookup_array(op.fn) is not None:
+                or type(op.fn) is ir.Callee or is_constant(op.fn):
             continue
-        if lookup(op.fn, len(op.args)) is None:
+        array = lookup_array(op.fn)
+        if array is not None and (array.vjps if mode == "reverse" else array.jvps) is None:
+            missing = _no_rule(s, f"no {'VJP' if mode == 'reverse' else 'JVP'} rule")
+        elif array is not None:
+            continue
+        elif lookup(op.fn, len(op.args)) is None:
             missing = _no_rule(s)
         elif op.kwargs:
             missing = _no_rule(s, "keyword arguments to a callable with a derivative rule")

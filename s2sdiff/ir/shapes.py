@@ -36,8 +36,8 @@ def broadcasts(fn, nargs: int, nkwargs: int = 0) -> bool:
 
     if nkwargs:
         return False
-    if isinstance(fn, np.ufunc):
-        return fn.nout == 1 and fn.nin == nargs
+    if isinstance(fn, np.ufunc):  # not a generalized ufunc such as np.matmul
+        return fn.nout == 1 and fn.nin == nargs and fn.signature is None
     arity = {1: _UNARY, 2: _BINARY, 3: (np.where, np.clip)}.get(nargs, ())
     return any(fn is f for f in arity)
 
@@ -81,7 +81,7 @@ def shape_sets(fn: ir.Function) -> dict:
     as equal to anything.
     """
     sets: dict = {p: frozenset({p}) for p in fn.params}
-    _fill(fn.body, sets)
+    _fill(fn.statements, sets)
     return sets
 
 
@@ -120,7 +120,7 @@ def _value_set(target: str, value, sets: dict):
         if value.syntax in ("list", "tuple"):
             return None
         if broadcasts(value.fn, len(value.args), len(value.kwargs)):
-            found = union(atom_set(a, sets) for a in value.args)
+            found = union(expr_set(a, sets) for a in value.args)
             if found is not None:
                 return found
     return frozenset({target})

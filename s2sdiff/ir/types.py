@@ -156,6 +156,17 @@ def infer(fn: ir.Function, args: dict, callee_types=None) -> dict:
     return env
 
 
+def result(fn: ir.Function, env: dict, callee_types=None):
+    """The abstract value of ``fn``'s result (a tuple of them for a tuple), given
+    ``env``, the abstract values ``infer`` found."""
+    infer_ = _Infer(env, callee_types)
+
+    def of(r):
+        return tuple(of(x) for x in r) if isinstance(r, tuple) else infer_.atom(r)
+
+    return of(fn.result)
+
+
 class _Infer:
     def __init__(self, env: dict, callee_types):
         self.env = env

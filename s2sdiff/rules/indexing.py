@@ -10,7 +10,7 @@ from .registry import helper, jvp, vjp
 @helper
 def _scatter_add(g, x, index):
     """The adjoint of ``x[index]``: ``g`` added into zeros shaped like ``x``."""
-    full = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    full = np.zeros(np.shape(x), dtype=np.result_type(g, x, np.float16))
     np.add.at(full, index, g)
     return full
 
@@ -18,7 +18,7 @@ def _scatter_add(g, x, index):
 @helper
 def _setitem(x, index, value):
     """``x`` with ``x[index] = value``, as a new array (the write ``x[i] = v``)."""
-    out = np.array(x, dtype=np.result_type(x, value, float), copy=True)
+    out = np.array(x, dtype=np.result_type(x, value, np.float16), copy=True)
     out[index] = value
     return out
 
@@ -55,3 +55,14 @@ def _(g, x, index):
 @jvp(operator.getitem)
 def _(x, index):
     return (x_dot[index], None)  # noqa: F821
+
+
+# The helpers, differentiated (for the tangent of reverse code): linear in ``g``.
+@jvp(_scatter_add)
+def _(g, x=None, index=None, *, out):
+    return (_scatter_add(g_dot, x, index),)  # noqa: F821
+
+
+@jvp(_item_of)
+def _(g, index=None, value=None, *, out):
+    return (_item_of(g_dot, index, value),)  # noqa: F821

@@ -93,7 +93,7 @@ def _spread(c, x):
     it only where an array is needed.
     """
     shape = np.shape(x)
-    return np.full(shape, c) if shape else c
+    return np.full(shape, c, dtype=np.result_type(c, x, np.float16)) if shape else c
 
 
 @helper
@@ -110,6 +110,13 @@ def _unbroadcast_from(g, z, x):
     if _shape(g) == shape == _shape(x):
         return g
     return _unbroadcast(g if _shape(g) == shape else np.broadcast_to(g, shape), x)
+
+
+@helper
+def _full_tangent(t, *operands):
+    """The tangent ``t`` of a broadcasting operation, spread to its result's shape."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in operands))
+    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
 
 
 @helper
@@ -753,7 +760,7 @@ def _delete_vjp(g, arr, obj, axis):
     flat = axis is None
     size = np.size(arr) if flat else shape[axis % len(shape)]
     kept = np.delete(np.arange(size), obj)
-    out = np.zeros(size if flat else shape, dtype=np.result_type(g, float))
+    out = np.zeros(size if flat else shape, dtype=np.result_type(g, arr, np.float16))
     if flat:
         out[kept] = np.ravel(g)
         return out.reshape(shape)
@@ -878,9 +885,96 @@ def _(start, stop, num=50, endpoint=True, axis=0, *, out):
             stop_dot * _linspace_weights(start, stop, num, endpoint, axis))  # noqa: F821
 
 
+# ------------------------------------------------- the helpers, differentiated
+# Reverse code calls the helpers above; its tangent (a Hessian-vector product,
+# forward over reverse) needs their JVPs.  Most are linear in the adjoint
+# ``g`` and read their other arguments for shapes only.  The adjoint of one
+# operand of a product depends on ``g`` and on the other operand: ``which``
+# (a constant) says which term is zero.
+
+
+@jvp(_unbroadcast)
+def _(g, x=None, *, out):
+    return (_unbroadcast(g_dot, x),)  # noqa: F821
+
+
+@jvp(_unbroadcast_from)
+def _(g, z=None, x=None, *, out):
+    return (_unbroadcast_from(g_dot, z, x),)  # noqa: F821
+
+
+@jvp(_spread)
+def _(c, x=None, *, out):
+    return (_spread(c_dot, x),)  # noqa: F821
+
+
+@jvp(_keep)
+def _(v, axis=None, keepdims=False, *, out):
+    return (_keep(v_dot, axis, keepdims),)  # noqa: F821
+
+
+@jvp(_unreduce)
+def _(g, x=None, axis=None, keepdims=False, *, out):
+    return (_unreduce(g_dot, x, axis, keepdims),)  # noqa: F821
+
+
+@jvp(_centered)
+def _(x, axis=None, *, out):
+    return (_centered(x_dot, axis),)  # noqa: F821
+
+
+@jvp(_transposed)
+def _(a, *, out):
+    return (_transposed(a_dot),)  # noqa: F821
+
+
+@jvp(_matmul_vjp)
+def _(g, a, b, which=0, *, out):
+    return (_matmul_vjp(g_dot, a, b, which),  # noqa: F821
+            _matmul_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _matmul_vjp(g, a, b_dot, which))  # noqa: F821
+
+
+@jvp(_dot_vjp)
+def _(g, a, b, which=0, *, out):
+    return (_dot_vjp(g_dot, a, b, which),  # noqa: F821
+            _dot_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _dot_vjp(g, a, b_dot, which))  # noqa: F821
+
+
+@jvp(_inner_vjp)
+def _(g, a, b, which=0, *, out):
+    return (_inner_vjp(g_dot, a, b, which),  # noqa: F821
+            _inner_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _inner_vjp(g, a, b_dot, which))  # noqa: F821
+
+
+@jvp(_cross_vjp)
+def _(g, a, b, which=0, *, out):
+    return (_cross_vjp(g_dot, a, b, which),  # noqa: F821
+            _cross_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _cross_vjp(g, a, b_dot, which))  # noqa: F821
+
+
+@jvp(_tensordot_vjp)
+def _(g, a, b, axes=2, which=0, *, out):
+    return (_tensordot_vjp(g_dot, a, b, axes, which),  # noqa: F821
+            _tensordot_vjp(g, a_dot, b, axes, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _tensordot_vjp(g, a, b_dot, axes, which))  # noqa: F821
+
+
+@jvp(_einsum_vjp)
+def _(g, subscripts, a, b, which=0, *, out):
+    return (_einsum_vjp(g_dot, subscripts, a, b, which), None,  # noqa: F821
+            _einsum_vjp(g, subscripts, a_dot, b, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _einsum_vjp(g, subscripts, a, b_dot, which))  # noqa: F821
+
+
 # ---------------------------------------------------------------- constants
 
 constant(
+    _copies, _extremum_share, _mean_count, _check_norm, _inverse_axes, _clip_partial,
+    _linspace_weights, _check_logsumexp,
     np.shape, np.size, np.ndim,
     np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
     np.eye, np.identity, np.arange,

@@ -25,7 +25,7 @@ def jvp_trajectory(x, v, x_dot, v_dot):
 
 
 def jacobian_trajectory(x, v):
-    """The jacobian of trajectory by forward mode: one jvp call per input."""
+    """The jacobian of trajectory by forward mode: one jvp_trajectory call per input."""
     _, _col1 = jvp_trajectory(x, v, 1.0, 0.0)
     _, _col2 = jvp_trajectory(x, v, 0.0, 1.0)
     return (_col1[0], _col2[0]), (_col1[1], _col2[1]), (_col1[2], _col2[2])

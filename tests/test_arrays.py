@@ -1,0 +1,213 @@
+"""Every transform on array functions, with JAX's shapes, against finite differences.
+
+For each function of the NumPy corpus (first point): ``jacfwd`` and ``jacrev``
+against a finite-difference Jacobian of shape ``out.shape + x.shape``;
+``hessian`` and ``jacobian(grad(f))`` against finite differences of the
+gradient (shape ``x.shape + y.shape``); ``grad(mode="forward")`` against
+reverse mode.  Then what a transform must refuse on arrays, and what stays
+the same type.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from s2sdiff import S2SDiffError, grad, hessian, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
+from tests.corpus_numpy import NUMPY_CORPUS
+
+H = 1e-6
+CASES = [pytest.param(c, id=c.name) for c in NUMPY_CORPUS]
+SCALAR = [pytest.param(c, id=c.name) for c in NUMPY_CORPUS if c.output == "scalar"]
+
+# Hessians that are refused with a clear error, not computed (and why).
+NO_HESSIAN = {
+    "reduce_prod": "np.prod",  # the tangent of its adjoint (products of the others)
+    "index_slice": "np.prod",
+    "methods_reduce": "np.prod",
+    "det_inv_solve": "np.linalg.solve",
+    "join_concatenate": "joining",  # adjoints that are lists of arrays
+    "join_stack": "joining",
+    "join_one_constant": "joining",
+}
+
+
+def fd_jacobian(f, args, i, h=H):
+    """∂f/∂args[i] by central differences, shaped ``f(args).shape + args[i].shape``."""
+    x = np.asarray(args[i], dtype=float)
+    columns = []
+    for k in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[k] = h
+        up, down = list(args), list(args)
+        up[i] = x + step if x.shape else float(x) + h
+        down[i] = x - step if x.shape else float(x) - h
+        columns.append((np.asarray(f(*up), dtype=float) - np.asarray(f(*down), dtype=float))
+                       / (2 * h))
+    out = np.shape(f(*args))
+    stacked = np.reshape(columns, (len(columns),) + out)
+    return np.moveaxis(stacked, 0, -1).reshape(out + x.shape)
+
+
+def assert_block(got, expected, rtol=1e-5, atol=1e-6):
+    assert np.shape(got) == np.shape(expected)
+    np.testing.assert_allclose(np.asarray(got, dtype=float), expected, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("transform", [jacfwd, jacrev], ids=["jacfwd", "jacrev"])
+def test_jacobian_matches_finite_differences(case, transform):
+    point = case.points[0]
+    blocks = transform(case.fn, wrt=case.wrt)(*point)
+    assert len(blocks) == len(case.wrt)
+    for block, i in zip(blocks, case.wrt):
+        assert_block(block, fd_jacobian(case.fn, point, i))
+
+
+@pytest.mark.parametrize("case", SCALAR)
+def test_hessian_matches_finite_differences_of_the_gradient(case):
+    point = case.points[0]
+    if case.name in NO_HESSIAN:
+        with pytest.raises(S2SDiffError):
+            hessian(case.fn, wrt=case.wrt)(*point)
+        return
+    blocks = hessian(case.fn, wrt=case.wrt)(*point)
+    gradient = grad(case.fn, wrt=case.wrt)
+    for a in range(len(case.wrt)):
+        for b, j in enumerate(case.wrt):
+            expected = fd_jacobian(lambda *args, a=a: gradient(*args)[a], point, j)
+            assert_block(blocks[a][b], expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", SCALAR)
+def test_jacobian_of_grad_is_the_hessian(case):
+    if case.name in NO_HESSIAN:
+        return
+    point = case.points[0]
+    blocks = hessian(case.fn, wrt=case.wrt)(*point)
+    for b, j in enumerate(case.wrt):
+        column = jacobian(grad(case.fn, wrt=case.wrt), wrt=j)(*point)
+        for a in range(len(case.wrt)):
+            assert_block(column[a], blocks[a][b], rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", SCALAR)
+def test_forward_mode_gradient_equals_reverse(case):
+    point = case.points[0]
+    forward = grad(case.fn, wrt=case.wrt, mode="forward")(*point)
+    for got, want in zip(forward, grad(case.fn, wrt=case.wrt)(*point)):
+        assert_block(got, want, rtol=1e-10, atol=1e-12)
+
+
+# --- the cases of the issue -----------------------------------------------------
+
+
+def double(x):
+    return 2.0 * x
+
+
+def sin_times(x):
+    return np.sin(x) * x
+
+
+def matvec(A, x):
+    return A @ x
+
+
+def two_outputs(x):
+    return np.sin(x), 2.0 * x
+
+
+def operators_only(x, y):
+    return x * y + x / (1.0 + y * y)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def logistic_loss(w, X, y):
+    z = X @ w
+    return np.sum(np.logaddexp(0.0, z) - y * z)
+
+
+def constant_output(x):
+    return np.ones(3)
+
+
+def test_the_jacobian_of_an_elementwise_function_is_diagonal():
+    x = np.array([1.0, 3.0])
+    np.testing.assert_array_equal(jacobian(double)(x), 2.0 * np.eye(2))
+    np.testing.assert_array_equal(jacrev(double)(x), 2.0 * np.eye(2))
+    v = np.linspace(0.1, 0.9, 5)
+    np.testing.assert_allclose(jacobian(sin_times)(v), np.diag(np.cos(v) * v + np.sin(v)))
+
+
+def test_jacobians_of_matvec_and_of_two_outputs():
+    A, x = np.arange(6.0).reshape(2, 3), np.array([0.5, -1.0, 2.0])
+    np.testing.assert_array_equal(jacobian(matvec, wrt=1)(A, x), A)
+    assert jacobian(matvec, wrt=0)(A, x).shape == (2, 2, 3)
+    sines, doubled = jacobian(two_outputs)(x)
+    np.testing.assert_allclose(sines, np.diag(np.cos(x)))
+    np.testing.assert_array_equal(doubled, 2.0 * np.eye(3))
+
+
+def test_operator_only_code_on_arrays_unbroadcasts():
+    """No NumPy call: code for numbers would not sum ``y``'s adjoint back."""
+    x, y = np.array([0.5, 1.5, -2.0]), 0.7
+    _, pullback = vjp(operators_only, wrt=(0, 1))(x, y)
+    ct = np.array([1.0, -2.0, 0.5])
+    x_bar, y_bar = pullback(ct)
+    assert np.shape(y_bar) == ()
+    assert y_bar == pytest.approx(np.sum(ct * fd_jacobian(operators_only, (x, y), 1)))
+    np.testing.assert_allclose(x_bar, ct @ fd_jacobian(operators_only, (x, y), 0), rtol=1e-6)
+
+
+def test_rosenbrock_hessian_and_a_newton_step():
+    x = np.array([-1.2, 1.0, 0.5])
+    H = hessian(rosenbrock)(x)
+    expected = fd_jacobian(grad(rosenbrock), (x,), 0)
+    assert_block(H, expected, rtol=1e-5, atol=1e-4)
+    rng = np.random.default_rng(0)
+    X, y, w = rng.normal(size=(20, 3)), (rng.random(20) > 0.5) * 1.0, np.zeros(3)
+    for _ in range(8):  # Newton's method converges quadratically on the logistic loss
+        w = w - np.linalg.solve(hessian(logistic_loss)(w, X, y), grad(logistic_loss)(w, X, y))
+    assert np.max(np.abs(grad(logistic_loss)(w, X, y))) < 1e-10
+
+
+def test_grad_of_an_array_output_is_refused():
+    with pytest.raises(S2SDiffError, match="use jacobian or vjp"):
+        grad(double)(np.array([1.0, 3.0]))
+    with pytest.raises(S2SDiffError, match="use jacobian or vjp"):
+        value_and_grad(sin_times)(np.array([1.0, 3.0]))
+    with pytest.raises(S2SDiffError, match="use jacobian or vjp"):
+        hessian(sin_times)(np.array([1.0, 3.0]))
+    assert grad(double)(1.5) == 2.0  # on a number it is a gradient
+
+
+def test_jvp_of_an_output_that_does_not_vary_is_zeros_of_its_shape():
+    value, tangent = jvp(constant_output)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    np.testing.assert_array_equal(tangent, np.zeros(3))
+
+
+def test_integer_arrays_are_refused_as_wrt():
+    with pytest.raises(S2SDiffError, match="floating-point arrays"):
+        grad(rosenbrock)(np.array([1, 2, 3]))
+
+
+def test_float32_stays_float32():
+    x = np.array([0.5, 1.5, 2.0], dtype=np.float32)
+    assert jacobian(sin_times)(x).dtype == np.float32
+    assert jacrev(sin_times)(x).dtype == np.float32
+    assert grad(rosenbrock)(x).dtype == np.float32
+
+
+def test_code_is_generated_per_signature():
+    """Numbers get the generic code; each signature with arrays gets its own."""
+    g = jacobian(operators_only, wrt=(0, 1))
+    assert g.specialised(0.5, 0.7) is g.__wrapped__
+    on_arrays = g.specialised(np.ones(3), 0.7)
+    assert on_arrays is not g.__wrapped__ and "_unit_vectors" in on_arrays.source
+    assert g.specialised(np.ones(5), 0.1) is on_arrays  # sizes are not part of a signature
+    assert g.specialised(np.ones((1, 3)), 0.1) is not on_arrays  # a dimension of length 1 is
+    assert g(0.5, 0.7) == (pytest.approx(0.7 + 1 / 1.49), pytest.approx(0.5 - 0.5 * 1.4 / 1.49 ** 2))
