@@ -284,7 +284,7 @@ def _build_vjp(fn, wrt, signature: dict | None = None):
 def _vjp_of(original, table: dispatch.Table, specialise):
     """``vjp(f)``: the value of ``original`` and a pullback running the generated
     ``vjp_f`` for the arguments' signature."""
-    gen, _, bind, source = table.generic
+    gen, generic, bind, source = table.generic
 
     def call(*args, **kwargs):
         primal = bind(args, kwargs)
@@ -296,6 +296,8 @@ def _vjp_of(original, table: dispatch.Table, specialise):
             cts = (cotangent,) if outputs is None else tuple(cotangent)
             if len(cts) != (outputs or 1):
                 raise S2SDiffError(f"vjp: expected {outputs or 1} cotangents, got {len(cts)}")
+            if core is not generic:
+                _check_cotangents(cts, value if outputs else (value,))
             adjoints = core(*primal, *cts)
             return adjoints[0] if single else adjoints
 
@@ -304,6 +306,14 @@ def _vjp_of(original, table: dispatch.Table, specialise):
     call.__name__ = gen.entry
     call.core = table.generic[1]
     return _label(call, source, gen.names, gen.mode)
+
+
+def _check_cotangents(cotangents, outputs) -> None:
+    """As JAX: code specialised to the outputs' shapes takes cotangents of those shapes."""
+    given, wanted = types.signature(cotangents), types.signature(outputs)
+    if not types.fits(given, wanted):
+        raise S2SDiffError(f"vjp: the cotangents must have the shapes of the outputs "
+                           f"({types.describe(wanted)}); got {types.describe(given)}")
 
 
 # --- Jacobians, forward gradient, Hessian ---------------------------------------

@@ -49,14 +49,17 @@ class Table:
         self.code: dict = {}  # extra parameters → the dispatcher's compiled text (or None)
         self.live = None  # a weak reference to the last dispatcher made (it holds the function)
 
-    def entry(self, signature: tuple, build):
-        """The entry for ``signature`` (abstract values in parameter order): the generic
-        one unless an argument is an array; ``build(signature as a dict)`` makes one."""
+    def entry(self, signature: tuple, build, extra: tuple[str, ...] = ()):
+        """The entry for ``signature`` (abstract values in parameter order, then the
+        ``extra`` parameters'): the generic one unless an argument is an array;
+        ``build(signature as a dict)`` makes one."""
         if not any(isinstance(v, types.Arr) for v in signature):
             return self.generic
+        signature = signature[:len(self.params) + len(extra)]
         found = self.by_signature.get(signature)
         if found is None:
-            found = self.by_signature[signature] = build(dict(zip(self.params, signature)))
+            found = self.by_signature[signature] = build(dict(zip(self.params + extra,
+                                                                  signature)))
         return found
 
 
@@ -84,14 +87,14 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
 
     def for_signature(signature: tuple):
         """The entry of ``signature`` (a tuple of abstract values, in parameter order)."""
-        return table.entry(signature, build)
+        return table.entry(signature, build, extra)
 
     def route(*args, **kwargs):
         values = bind(args, kwargs)
         entry = for_signature(types.signature(values))
         fast = globals_of()
         if entry is generic and fast is not None and all(fast[k] is _Unseen for k in unseen):
-            fast.update({f"_type{i}": type(v) for i, v in enumerate(values)})
+            fast.update({f"_type{i}": type(values[i]) for i in range(len(unseen))})
         return entry(*args, **kwargs)
 
     namespace["_route"] = route
@@ -164,20 +167,23 @@ def _text(fn, name: str, extra: tuple[str, ...]) -> str | None:
 
 
 def _binder(fn, params: tuple[str, ...], extra: tuple[str, ...]):
-    """Call arguments → the values of ``params`` (defaults filled), without ``extra``."""
+    """Call arguments → the values of ``params`` (defaults filled), then of ``extra``."""
     signature = inspect.signature(inspect.unwrap(fn))
     n = len(params)
 
     def bind(args, kwargs):
         if not kwargs and len(args) == n + len(extra):
-            return args[:n]
+            return args
+        extras = []
         if extra:
             kwargs = dict(kwargs)
             for name in extra:
-                if kwargs.pop(name, None) is None and args:
-                    args = args[:-1]
+                value = kwargs.pop(name, None)
+                if value is None and args:
+                    value, args = args[-1], args[:-1]
+                extras.append(value)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        return [bound.arguments[p] for p in params]
+        return [bound.arguments[p] for p in params] + extras
 
     return bind

@@ -67,8 +67,9 @@ class Op:
 
     ``syntax`` is an operator symbol (``+``, ``u-`` for negation, ``unot``,
     ``<``, ``is``), ``call`` (``callee`` says how the callable is written),
-    ``subscript`` (``args[0][args[1]]``), ``list``, ``tuple``, ``ifexp``
-    (``args[1] if args[0] else args[2]``, evaluated lazily), ``and``, ``or``.
+    ``subscript`` (``args[0][args[1]]``), ``.T`` (``args[0].T``, an array's
+    transpose), ``list``, ``tuple``, ``ifexp`` (``args[1] if args[0] else
+    args[2]``, evaluated lazily), ``and``, ``or``.
     Arguments are values: atoms, or ``Op`` trees in emitted code.
     """
 
@@ -546,6 +547,9 @@ def op_text(op: Op, operand) -> tuple[str, int]:
     if s == "subscript":
         base, prec = operand(op.args[0])
         return f"{_wrapped(base, prec < ATOM)}[{_index(op.args[1], operand)}]", ATOM
+    if s == ".T":
+        base, prec = operand(op.args[0])
+        return f"{_wrapped(base, prec < ATOM)}.T", ATOM
     if s == "ifexp":
         test, body, orelse = (operand(a) for a in op.args)
         return (f"{_wrapped(body[0], body[1] <= 0)} if {_wrapped(test[0], test[1] <= 0)} "

@@ -3,13 +3,12 @@
 A transform is generated for the abstract values of its arguments, as
 ``jax.jit`` traces for shapes and dtypes.  A number is a :class:`Num` (its
 Python kind); an array is an :class:`Arr`: its dtype, its number of
-dimensions and which dimensions have length 1.  Sizes stay unknown, yet that
-is enough to decide broadcasting exactly: where two operands of a
-broadcasting operation both have a dimension not known to be 1, the program
-ran only if the two sizes are equal.  So two values of the same number of
-dimensions and the same dimensions of length 1 have the same shape, and the
-reverse sweep knows, before running, where an adjoint must be summed back to
-an operand's shape (``g.sum(axis=0)``) and where nothing broadcasts.
+dimensions and, per dimension, whether its length is 1 (True), is not 1
+(False) or is not known (None: a slice ``x[a:b]``, say).  Sizes stay unknown,
+yet that is enough to decide broadcasting exactly: an operand's dimension that
+is not 1 is the result's, one of length 1 was broadcast.  So the reverse sweep
+knows, before running, where an adjoint must be summed back to an operand's
+shape (``g.sum(axis=0)``) and where nothing broadcasts.
 
 ``infer(fn, args)`` gives the abstract value of every SSA value of ``fn``
 (``None`` where it cannot tell: a value of an unknown function, a container).
@@ -41,7 +40,8 @@ class Num:
 
 @dataclass(frozen=True)
 class Arr:
-    """A NumPy array: its dtype's name, and per dimension whether its length is 1."""
+    """A NumPy array: its dtype's name, and per dimension whether its length is 1
+    (True), is not (False) or may be (None)."""
 
     dtype: str
     ones: tuple[bool, ...]
@@ -71,8 +71,30 @@ def abstract(value):
 
 
 def signature(values) -> tuple:
-    """The abstract values of the arguments of a call: the key of generated code."""
-    return tuple(abstract(v) for v in values)
+    """The abstract values of the arguments of a call: the key of generated code
+    (a tuple of them for a tuple or list argument: ``jvp``'s tangents)."""
+    return tuple(signature(v) if type(v) in (tuple, list) else abstract(v) for v in values)
+
+
+def fits(given, wanted) -> bool:
+    """Whether a tangent or cotangent of abstract value ``given`` fits a value of
+    ``wanted`` (same dimensions; a number and a 0-D array are alike)."""
+    if isinstance(wanted, tuple) or isinstance(given, tuple):
+        return isinstance(wanted, tuple) and isinstance(given, tuple) \
+            and len(given) == len(wanted) and all(map(fits, given, wanted))
+    if isinstance(wanted, Arr) and wanted.ndim:
+        return isinstance(given, Arr) and given.ones == wanted.ones
+    return isinstance(given, Num) or (isinstance(given, Arr) and not given.ndim)
+
+
+def describe(value) -> str:
+    """An abstract value in words, for errors: "a 2-D array [n, 1]"."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(describe, value)) + ")"
+    if isinstance(value, Arr):
+        dims = ", ".join("1" if one else "n" for one in value.ones)
+        return f"a {value.ndim}-D array [{dims}]" if value.ndim else "a 0-D array"
+    return "a number" if isinstance(value, Num) else "an unknown value"
 
 
 # ---------------------------------------------------------------- combining
@@ -103,7 +125,7 @@ def promote(*values):
     ones = []
     for axis in range(ndim):  # aligned from the right, as broadcasting aligns
         dims = [a.ones[axis - ndim + a.ndim] for a in arrays if axis - ndim + a.ndim >= 0]
-        ones.append(all(dims))
+        ones.append(False if False in dims else True if all(dims) else None)
     return Arr(dtype, tuple(ones))
 
 
@@ -115,7 +137,7 @@ def join(a, b):
         import numpy
 
         return Arr(numpy.result_type(a.dtype, b.dtype).name,
-                   tuple(x and y for x, y in zip(a.ones, b.ones)))
+                   tuple(x if x == y else None for x, y in zip(a.ones, b.ones)))
     if isinstance(a, Num) and isinstance(b, Num):
         return promote(a, b)
     return None
@@ -251,7 +273,7 @@ class _Infer:
         consts = [a.value if isinstance(a, ir.Const) else _UNKNOWN for a in op.args]
         try:
             return rule(args, consts, kwargs)
-        except (TypeError, ValueError, IndexError, KeyError):
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
             return None
 
 
@@ -334,7 +356,7 @@ def _subscript(args, consts, kwargs):
             dims.pop(0)
         else:
             one = dims.pop(0)
-            ones.append(one if i == slice(None) else False)
+            ones.append(one if i == slice(None) else None)
     return Arr(x.dtype, tuple(ones + dims))
 
 
@@ -393,30 +415,35 @@ def _reshape(args, consts, kwargs):
     if not isinstance(x, Arr) or shape is _UNKNOWN:
         return None
     shape = shape if isinstance(shape, tuple) else (shape,)
-    return Arr(x.dtype, tuple(n == 1 for n in shape))
+    if not all(isinstance(n, int) for n in shape):
+        return None
+    return Arr(x.dtype, tuple(None if n == -1 else n == 1 for n in shape))
 
 
 _SYNTAX = {
     "+": _broadcast, "-": _broadcast, "*": _broadcast, "/": _divide, "**": _broadcast,
     "//": _broadcast, "%": _broadcast, "@": _matmul,
     "<": _compare, "<=": _compare, ">": _compare, ">=": _compare, "==": _compare,
-    "!=": _compare, "u-": _first, "subscript": _subscript,
+    "!=": _compare, "u-": _first, "subscript": _subscript, ".T": _transpose,
 }
 
 _RULES: dict[int, tuple] = {}
 _NUMPY_LOADED = False
 
 
-def _register(rule, *fns) -> None:
+def register(rule, *fns) -> None:
+    """``rule(args, consts, kwargs)`` gives the abstract value of a call of each of
+    ``fns`` from those of its arguments (and the constant ones' values)."""
     for fn in fns:
         _RULES[id(fn)] = (fn, rule)
 
 
-_register(_to_float, float, math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt,
+
+register(_to_float, float, math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt,
           math.tanh, math.sinh, math.cosh, math.atan, math.asin, math.acos, math.erf,
           math.log1p, math.expm1, math.atan2, math.hypot, math.pow)
-_register(_number("int"), len, int, round, math.floor, math.ceil)
-_register(_broadcast, abs, builtins.min, builtins.max, operator.add, operator.sub, operator.mul,
+register(_number("int"), len, int, round, math.floor, math.ceil)
+register(_broadcast, abs, builtins.min, builtins.max, operator.add, operator.sub, operator.mul,
           operator.neg, pow)
 
 
@@ -430,21 +457,21 @@ def _load_numpy_rules() -> None:
     for f in ufuncs:
         if f.nin == 1:
             kinds = set(f.types[0].split("->")[1]) if f.types else set()
-            _register(_to_float if kinds <= set("efdgFDG") else _first, f)
+            register(_to_float if kinds <= set("efdgFDG") else _first, f)
         elif f.nin == 2:
-            _register(_broadcast, f)
-    _register(_divide, np.divide, np.true_divide, np.arctan2, np.hypot, np.logaddexp,
+            register(_broadcast, f)
+    register(_divide, np.divide, np.true_divide, np.arctan2, np.hypot, np.logaddexp,
               np.power)
-    _register(_compare, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
+    register(_compare, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
               np.not_equal, np.logical_and, np.logical_or, np.isnan, np.isfinite)
-    _register(lambda a, c, k: promote(*a[1:3]), np.where)
-    _register(_first, np.clip, np.copy, np.negative, np.abs, np.absolute)
-    _register(_reduce("sum"), np.sum, np.prod)
-    _register(_reduce(), np.max, np.min, np.amax, np.amin)
-    _register(_reduce("float"), np.mean, np.var, np.std)
-    _register(_matmul, np.matmul, np.dot)
-    _register(_transpose, np.transpose)
-    _register(_reshape, np.reshape)
-    _register(lambda a, c, k: tuple(INT for _ in a[0].ones) if isinstance(a[0], Arr) else None,
+    register(lambda a, c, k: promote(*a[1:3]), np.where)
+    register(_first, np.clip, np.copy, np.negative, np.abs, np.absolute)
+    register(_reduce("sum"), np.sum, np.prod)
+    register(_reduce(), np.max, np.min, np.amax, np.amin)
+    register(_reduce("float"), np.mean, np.var, np.std)
+    register(_matmul, np.matmul, np.dot)
+    register(_transpose, np.transpose)
+    register(_reshape, np.reshape)
+    register(lambda a, c, k: tuple(INT for _ in a[0].ones) if isinstance(a[0], Arr) else None,
               np.shape)
-    _register(_number("int"), np.size, np.ndim)
+    register(_number("int"), np.size, np.ndim)

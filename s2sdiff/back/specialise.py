@@ -1,0 +1,334 @@
+"""Helper calls decided by the arguments' abstract values.
+
+The emitters write array code that holds for any shapes: where a rule needs
+to know how many dimensions a value has, it calls a helper that asks at run
+time (``_unbroadcast``, ``_matmul_vjp``).  Given the abstract values of the
+parameters (``ir/types.py``), this pass infers those of every value, statement
+by statement, and replaces each helper call whose branch they decide by what
+that branch computes, as a person would write it::
+
+    _matmul_vjp(g, X, w, 1)     with X a matrix          →  X.T @ g
+    _unbroadcast(g, b)          g (n, d), b (d,)         →  np.sum(g, axis=0)
+    _unbroadcast(g, z)          g and z of one shape     →  g
+
+A call its arguments do not decide (a slice of unknown length, a value of an
+unknown function) stays as it is.  A pure pass on one function.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from .. import ir
+from ..ir import types
+from ..ir.expr import substitute
+from ..ir.types import Arr, Num
+from ..emit.templates import call, global_name
+
+
+def helper_calls(fn: ir.Function, params: dict, callee_types=None) -> ir.Function:
+    """``fn`` with the helper calls its parameters' abstract values decide replaced."""
+    if not _helpers():
+        return fn
+    walker = _Walker({p: params.get(p) for p in fn.params}, callee_types)
+    body = walker.block(fn.body)
+    reverse = walker.block(fn.reverse)
+    result = walker.value(fn.result) if not isinstance(fn.result, tuple) else fn.result
+    if (body, reverse, result) == (fn.body, fn.reverse, fn.result):
+        return fn
+    return _without_copies(replace(fn, body=body, reverse=reverse, result=result))
+
+
+def _without_copies(fn: ir.Function) -> ir.Function:
+    """``fn`` without the copies ``a = b`` a rewrite to ``b`` left: reads of ``a`` read
+    ``b`` where each is assigned once and ``a`` is read only by assignments."""
+    stmts = ir.walk(fn.statements)
+    writes = Counter(n for s in stmts for n in ir.writes(s))
+    plain = Counter(n for s in stmts if type(s) is ir.Assign and type(s.target) is str
+                    and not s.accumulate for n in ir.value_reads(s.value))
+    plain.update(ir.value_reads(fn.result))
+    reads = Counter(n for s in stmts for n in ir.reads(s))
+    reads.update(ir.value_reads(fn.result))
+    top = {s.target for s in fn.reverse if type(s) is ir.Assign and type(s.target) is str}
+    renamed, retarget = {}, {}
+    for s in fn.reverse:
+        if type(s) is ir.Assign and type(s.value) is ir.Var and type(s.target) is str \
+                and not s.accumulate and writes[s.target] == 1 and s.target not in fn.params \
+                and writes[s.value.name] <= 1 and reads[s.target] == plain[s.target]:
+            a, b = s.target, s.value.name
+            if b.startswith("_") and not a.startswith("_") and b in top and writes[b] == 1 \
+                    and reads[b] == plain[b] == 1 and b not in renamed:
+                retarget[b] = a  # keep the user's name: ``out_bar``, not ``_t6_bar``
+            else:
+                renamed[a] = renamed.get(b, s.value)
+    if not renamed and not retarget:
+        return fn
+
+    def kept(stmts):
+        out = []
+        for s in stmts:
+            if type(s) is ir.Assign and type(s.target) is str and (
+                    s.target in renamed or (type(s.value) is ir.Var and s.value.name in retarget
+                                            and retarget[s.value.name] == s.target)):
+                continue
+            if type(s) is ir.Assign and s.target in retarget:
+                s = replace(s, target=retarget[s.target])
+            out.append(_renamed(s, renamed))
+        return tuple(out)
+
+    return replace(fn, body=kept(fn.body), reverse=kept(fn.reverse),
+                   result=_renamed_result(fn.result, renamed))
+
+
+def _renamed_result(result, names: dict):
+    if isinstance(result, tuple):
+        return tuple(_renamed_result(r, names) for r in result)
+    return substitute(result, names)
+
+
+def _renamed(s, names: dict):
+    if type(s) is ir.Assign and type(s.target) is str and not s.accumulate:
+        return replace(s, value=substitute(s.value, names))
+    if type(s) is ir.If:
+        return replace(s, then=tuple(_renamed(t, names) for t in s.then),
+                       orelse=tuple(_renamed(t, names) for t in s.orelse))
+    if type(s) is ir.Loop:
+        return replace(s, body=tuple(_renamed(t, names) for t in s.body))
+    return s
+
+
+class _Walker:
+    """Rewrites statements in the order they run, keeping each name's abstract value."""
+
+    def __init__(self, env: dict, callee_types):
+        self.infer = types._Infer(env, callee_types)
+        self.env = env
+
+    def block(self, stmts) -> tuple:
+        return tuple(self.stmt(s) for s in stmts)
+
+    def stmt(self, s):
+        kind = type(s)
+        if kind is ir.If:
+            return self.if_(s)
+        if kind is ir.Loop:
+            return self.loop(s)
+        if kind in (ir.Assign, ir.Unpack, ir.Append):
+            s = replace(s, value=self.value(s.value))
+        self.infer.stmt(s)
+        return s
+
+    def if_(self, s: ir.If) -> ir.If:
+        before = dict(self.env)
+        then = self.block(s.then)
+        firsts = {p.target: self.infer.atom(p.first) for p in s.phis}
+        after_then = dict(self.env)
+        self.env.clear()
+        self.env.update(before)
+        orelse = self.block(s.orelse)
+        for name in set(after_then) | set(self.env):  # names a branch wrote, not φs
+            if after_then.get(name) != self.env.get(name):
+                self.env[name] = types.join(after_then.get(name), self.env.get(name))
+        for p in s.phis:
+            self.env[p.target] = types.join(firsts[p.target], self.infer.atom(p.second))
+        return replace(s, then=then, orelse=orelse)
+
+    def loop(self, s: ir.Loop) -> ir.Loop:
+        """The body is rewritten with each name it writes at its widest value over the
+        trips: ``types.infer`` widens a loop's φs; names the body reassigns without
+        one (a reverse sweep's adjoints) are widened here the same way."""
+        carried = {n for t in ir.walk(s.body) for n in ir.writes(t)} & set(self.env)
+        for _ in range(8):
+            start = {n: self.env[n] for n in carried}
+            self.infer.loop(s)
+            wider = {n: types.join(start[n], self.env.get(n)) for n in carried}
+            self.env.update(wider)
+            if wider == start:
+                break
+        else:
+            self.env.update(dict.fromkeys(carried))
+        entry = dict(self.env)
+        body = self.block(s.body)
+        self.env.clear()
+        self.env.update(entry)
+        return replace(s, body=body)
+
+    def value(self, v):
+        if type(v) is not ir.Op:
+            return v
+        args = tuple(self.value(a) for a in v.args)
+        kwargs = tuple((k, self.value(a)) for k, a in v.kwargs)
+        if args != v.args or kwargs != v.kwargs:
+            ones = [type(a) is ir.Const and type(a.value) is int and a.value == 1 for a in args]
+            if v.syntax == "*" and any(ones):  # a count of copies found to be 1
+                return args[1] if ones[0] else args[0]
+            v = replace(v, args=args, kwargs=kwargs)
+        rewrite = _helpers().get(id(v.fn))
+        if rewrite is None or v.kwargs:
+            return v
+        found = rewrite(v.args, [self.infer.atom(a) for a in v.args])
+        return v if found is None else found
+
+
+# --- what each helper computes, for abstract values that decide it -----------------
+
+
+def summed(g, tg, tx):
+    """``g``, which ``x`` broadcasts to, summed over the axes ``x`` was broadcast
+    along (``_unbroadcast``), or None where the abstract values do not tell them."""
+    if tg is None or tx is None:
+        return None
+    if isinstance(tx, Num):
+        return g if isinstance(tg, Num) else _np("sum", g)
+    if isinstance(tg, Num) or tg.ndim < tx.ndim:
+        return None
+    lead = tg.ndim - tx.ndim
+    kept = []
+    for i, one in enumerate(tx.ones):
+        other = tg.ones[lead + i]
+        if one is None and other is not True:
+            return None  # x may or may not have been broadcast along this axis
+        if one and other is not True:
+            kept.append(i)
+    if lead:
+        g = _np("sum", g, axis=_axes(tuple(range(lead))))
+    if kept:
+        g = _np("sum", g, axis=_axes(tuple(kept)), keepdims=ir.Const(True))
+    return g
+
+
+def _unbroadcast(args, ts):
+    return summed(args[0], ts[0], ts[1])
+
+
+def _unbroadcast_from(args, ts):
+    tg, tz = ts[0], ts[1]
+    if isinstance(tg, Arr) and isinstance(tz, Arr) and _covers(tg, tz):
+        return summed(args[0], tg, ts[2])
+    return None
+
+
+def _copies(args, ts):
+    tz, tx = ts
+    if isinstance(tz, Num) and isinstance(tx, Num):
+        return ir.Const(1)
+    if isinstance(tz, Arr) and isinstance(tx, Arr) and _covers(tx, tz):
+        return ir.Const(1)
+    return None
+
+
+def _full_tangent(args, ts):
+    t, tt = args[0], ts[0]
+    shape = types.promote(*ts[1:])
+    if isinstance(tt, Num) and isinstance(shape, Num):
+        return t
+    if isinstance(tt, Arr) and isinstance(shape, Arr) and _covers(tt, shape):
+        return t
+    return None
+
+
+def _covers(ta: Arr, tb: Arr) -> bool:
+    """Whether ``a``, which broadcasts to ``b``, has ``b``'s shape."""
+    return ta.ndim == tb.ndim and all(a is False or (a is True and b is True)
+                                      for a, b in zip(ta.ones, tb.ones))
+
+
+def _product_vjp(args, ts):
+    """``_matmul_vjp`` and ``_dot_vjp`` of operands of 1 or 2 dimensions (they agree)."""
+    g, a, b, which = args
+    ta, tb = ts[1], ts[2]
+    if type(which) is not ir.Const or not (isinstance(ta, Arr) and isinstance(tb, Arr)) \
+            or not (1 <= ta.ndim <= 2 and 1 <= tb.ndim <= 2):
+        return None
+    if which.value == 0:
+        if tb.ndim == 2:
+            return ir.Op(_matmul(), (g, _transposed(b)), "@")  # g @ b.T
+        return _np("outer", g, b) if ta.ndim == 2 else _times(g, b)
+    if ta.ndim == 2:
+        return ir.Op(_matmul(), (_transposed(a), g), "@")  # a.T @ g
+    return _np("outer", a, g) if tb.ndim == 2 else _times(g, a)
+
+
+def _transposed(a):
+    import numpy as np
+
+    return ir.Op(np.transpose, (a,), ".T")
+
+
+def _matmul():
+    import operator
+
+    return operator.matmul
+
+
+def _times(a, b):
+    import operator
+
+    return ir.Op(operator.mul, (a, b), "*")
+
+
+def _np(name: str, *args, **kwargs):
+    import numpy as np
+
+    return call(global_name("np", np, name), *args, **kwargs)
+
+
+def _axes(axes: tuple) -> ir.Const:
+    return ir.Const(axes[0] if len(axes) == 1 else axes)
+
+
+def _shaped_as(g, x):
+    """The abstract value of ``g`` summed or spread to ``x``'s shape."""
+    if g is None or x is None:
+        return None
+    if isinstance(x, Num):
+        return g if isinstance(g, Num) else Arr(g.dtype, ())
+    return Arr(types.promote(g, x).dtype, x.ones)
+
+
+def _operand(args, consts, kwargs):
+    which = consts[3]
+    return _shaped_as(args[0], args[1 + which]) if which in (0, 1) else None
+
+
+def _outer(args, consts, kwargs):
+    a, b = args
+    if not (isinstance(a, Arr) and isinstance(b, Arr)):
+        return None
+    flat = [t.ones[0] if t.ndim == 1 else None for t in (a, b)]
+    return Arr(types.promote(a, b).dtype, tuple(flat))
+
+
+_REWRITES: dict[int, object] = {}
+
+
+def _helpers() -> dict:
+    """Helper (by id) → its rewrite; empty until NumPy's rules are loaded.  The
+    helpers' abstract values are registered with ``types`` on the way."""
+    if _REWRITES:
+        return _REWRITES
+    import sys
+
+    rules = sys.modules.get("s2sdiff.rules.numpy")
+    if rules is None:
+        return _REWRITES
+    import numpy as np
+
+    from ..rules import indexing
+
+    for helper, rewrite in ((rules._unbroadcast, _unbroadcast),
+                            (rules._unbroadcast_from, _unbroadcast_from),
+                            (rules._copies, _copies), (rules._full_tangent, _full_tangent),
+                            (rules._matmul_vjp, _product_vjp), (rules._dot_vjp, _product_vjp)):
+        _REWRITES[id(helper)] = rewrite
+    types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
+                   indexing._scatter_add)
+    types.register(lambda a, c, k: _shaped_as(a[0], a[2]), rules._unbroadcast_from)
+    types.register(lambda a, c, k: types.INT, rules._copies)
+    types.register(lambda a, c, k: types.promote(*a), rules._full_tangent)
+    types.register(lambda a, c, k: _shaped_as(a[0], a[1]) if isinstance(a[1], Arr) and a[1].ndim
+                   else a[0], rules._spread)
+    types.register(_operand, rules._matmul_vjp, rules._dot_vjp)
+    types.register(_outer, np.outer)
+    return _REWRITES
