@@ -17,7 +17,9 @@ parameters, e.g. for ``f(x, y)``::
 
 The first call on numbers records the exact types of its arguments
 (``_type0 = float``...), so later calls like it cost two type tests; any
-other call is routed by its signature.
+other call is routed by its signature.  The last call routed to code for
+arrays is recorded too (types, and each array's shape and dtype), and a test
+between the two sends calls like it (a training loop) straight to that code.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
     namespace = _Namespace(_generic=generic, __name__=getattr(generic, "__module__", None))
     unseen = {f"_type{i}": _Unseen for i in range(len(table.params))}
     namespace.update(unseen)
+    namespace.update({f"_last{i}": _Unseen for i in range(len(table.params))}, _ndarray=_Unseen)
     globals_of = weakref.ref(namespace)
 
     def for_signature(signature: tuple):
@@ -95,6 +98,8 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
         fast = globals_of()
         if entry is generic and fast is not None and all(fast[k] is _Unseen for k in unseen):
             fast.update({f"_type{i}": type(values[i]) for i in range(len(unseen))})
+        elif entry is not generic and fast is not None and not extra:
+            _record(fast, values, entry)
         return entry(*args, **kwargs)
 
     namespace["_route"] = route
@@ -126,6 +131,17 @@ def _compiled(text: str, name: str):
     """The dispatcher's code, compiled from a real file (see ``back/files.py``)."""
     filename = files.store(f"dispatch_{name}", text)
     return compile(text, filename, "exec"), filename, text
+
+
+def _record(namespace: dict, values, entry) -> None:
+    """Remember ``entry`` for calls with the types, shapes and dtypes of ``values``."""
+    import numpy
+
+    namespace["_ndarray"], namespace["_last"] = numpy.ndarray, entry
+    for i, v in enumerate(values):
+        namespace[f"_last{i}"] = type(v)
+        if type(v) is numpy.ndarray:
+            namespace[f"_shape{i}"], namespace[f"_dtype{i}"] = v.shape, v.dtype
 
 
 def _routed(route):
@@ -162,6 +178,12 @@ def _text(fn, name: str, extra: tuple[str, ...]) -> str | None:
     lines = [f"def dispatch_{name}({', '.join(heads)}):"]
     if test:
         lines += [f"    if {test}:", f"        return _generic({args})"]
+    if test and not extra:
+        last = "\n            and ".join(
+            f"type({p.name}) is _last{i} and (_last{i} is not _ndarray or "
+            f"{p.name}.shape == _shape{i} and {p.name}.dtype is _dtype{i})"
+            for i, p in enumerate(parameters))
+        lines += [f"    if ({last}):", f"        return _last({args})"]
     lines.append(f"    return _route({args})")
     return "\n".join(lines) + "\n"
 

@@ -188,7 +188,8 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
     if facts is not None:
         params = _core_types(core, mode, common["kind"], common["names"], common["single"],
                              facts)
-        core = specialise.helper_calls(core, params, _callee_types(calls))
+        core = dce.eliminate_dead_code(specialise.helper_calls(core, params,
+                                                               _callee_types(calls)))
         trace("specialise", core)
     trace("fold", lambda: fold.branch_results(fold.while_headers(core)))
     entry = wrapper[4:wrapper.index("(")] if wrapper else core.name

@@ -104,6 +104,7 @@ class _Walker:
     def __init__(self, env: dict, callee_types):
         self.infer = types._Infer(env, callee_types)
         self.env = env
+        self.defined: dict = {}  # name → its value, where assigned once at the top
 
     def block(self, stmts) -> tuple:
         return tuple(self.stmt(s) for s in stmts)
@@ -116,6 +117,8 @@ class _Walker:
             return self.loop(s)
         if kind in (ir.Assign, ir.Unpack, ir.Append):
             s = replace(s, value=self.value(s.value))
+        if kind is ir.Assign and type(s.target) is str and not s.accumulate:
+            self.defined[s.target] = s.value
         self.infer.stmt(s)
         return s
 
@@ -164,11 +167,28 @@ class _Walker:
             if v.syntax == "*" and any(ones):  # a count of copies found to be 1
                 return args[1] if ones[0] else args[0]
             v = replace(v, args=args, kwargs=kwargs)
+        if any(v.fn is f for f in _SIZES) and len(v.args) == 1 and not v.kwargs:
+            return self.size(v)
         rewrite = _helpers().get(id(v.fn))
         if rewrite is None or v.kwargs:
             return v
         found = rewrite(v.args, [self.infer.atom(a) for a in v.args])
         return v if found is None else found
+
+    def size(self, v: ir.Op):
+        """``np.size(z)`` (or ``np.shape``) of ``z = x * y`` read from an operand of
+        ``z``'s shape: ``z`` need not be kept for it."""
+        z = v.args[0]
+        made = self.defined.get(z.name) if type(z) is ir.Var else None
+        if type(made) is not ir.Op or made.syntax not in _BROADCASTING:
+            return v
+        tz = self.env.get(z.name)
+        for a in made.args:
+            ta = self.infer.atom(a)
+            if type(a) is ir.Var and isinstance(ta, Arr) and isinstance(tz, Arr) \
+                    and _covers(ta, tz):
+                return replace(v, args=(a,))
+        return v
 
 
 # --- what each helper computes, for abstract values that decide it -----------------
@@ -300,6 +320,8 @@ def _outer(args, consts, kwargs):
     return Arr(types.promote(a, b).dtype, tuple(flat))
 
 
+_BROADCASTING = {"+", "-", "*", "/", "**"}
+_SIZES: tuple = ()  # np.size and np.shape, once NumPy's rules are loaded
 _REWRITES: dict[int, object] = {}
 
 
@@ -317,6 +339,8 @@ def _helpers() -> dict:
 
     from ..rules import indexing
 
+    global _SIZES
+    _SIZES = (np.size, np.shape)
     for helper, rewrite in ((rules._unbroadcast, _unbroadcast),
                             (rules._unbroadcast_from, _unbroadcast_from),
                             (rules._copies, _copies), (rules._full_tangent, _full_tangent),

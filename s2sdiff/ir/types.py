@@ -56,6 +56,22 @@ FLOAT, INT, BOOL = Num("float"), Num("int"), Num("bool")
 
 def abstract(value):
     """The abstract value of a run-time value (None for one it does not describe)."""
+    kind = type(value)
+    if kind is float:
+        return FLOAT
+    if kind is bool:
+        return BOOL
+    if kind is int:
+        return INT
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, (numpy.ndarray, numpy.generic)):
+        key = (value.dtype, value.shape)
+        found = _ARRAYS.get(key)
+        if found is None:
+            if len(_ARRAYS) > 4096:
+                _ARRAYS.clear()
+            found = _ARRAYS[key] = Arr(value.dtype.name, tuple(n == 1 for n in value.shape))
+        return found
     if isinstance(value, bool):
         return BOOL
     if isinstance(value, int):
@@ -64,10 +80,10 @@ def abstract(value):
         return FLOAT
     if isinstance(value, complex):
         return Num("complex")
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and isinstance(value, (numpy.ndarray, numpy.generic)):
-        return Arr(value.dtype.name, tuple(n == 1 for n in numpy.shape(value)))
     return None
+
+
+_ARRAYS: dict = {}  # (dtype, shape) → its Arr: a call's signature is read per call
 
 
 def signature(values) -> tuple:

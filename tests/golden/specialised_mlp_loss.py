@@ -6,7 +6,7 @@ def grad_mlp_loss(W1, b1, W2, b2, X, Y):
     out = h @ W2 + b2
     _t6 = out - Y
     # reverse pass
-    out_bar = 1.0 / np.size(_t6) * 2 * _t6  # return np.mean((out - Y) ** 2)
+    out_bar = 1.0 / np.size(out) * 2 * _t6  # return np.mean((out - Y) ** 2)
     b2_bar = np.sum(out_bar, axis=0)
     h_bar = out_bar @ W2.T  # out = h @ W2 + b2
     W2_bar = h.T @ out_bar
