@@ -186,3 +186,54 @@ def test_generated_gradient_reads_like_a_hand_written_one(name):
     assert source == path.read_text()
     for g, i in zip(code(*args), wrt):
         assert_block(g, fd_jacobian(fn, args, i))
+
+
+# --- item reads accumulated in place (back/buffers.py) ------------------------------------
+
+
+def differences(x, w):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s = s + w * (x[i + 1] - x[i]) ** 2
+    return s + np.sum(x[1:] * x[:-1])
+
+
+def shared_adjoint(x, y):
+    a = x + 1.0
+    b = a * y
+    return np.sum(a * a) + a[0] * b[1] + x[1] * np.sum(b[1:])
+
+
+def rows_and_columns(X, v):
+    total = 0.0
+    for i in range(X.shape[0]):
+        total = total + np.sum(X[i] * v) * X[i, 0] + np.sum(X[:, i % X.shape[1]])
+    return total + np.sum(v[1:] ** 2)
+
+
+def float32_items(x):
+    return x[0] * x[1] + np.sum(x[1:] ** 2)
+
+
+@pytest.mark.parametrize("fn,args", [
+    (differences, (np.linspace(0.1, 1.0, 6), 0.5)),
+    (shared_adjoint, (np.array([0.3, -0.2, 0.9]), np.array([1.1, 0.4, -0.7]))),
+    (rows_and_columns, (np.arange(12.0).reshape(4, 3) / 7.0, np.array([0.5, -1.0, 2.0]))),
+], ids=["differences", "shared_adjoint", "rows_and_columns"])
+def test_item_adjoints_accumulate_in_place(fn, args):
+    wrt = tuple(range(len(args)))
+    transform = grad(fn, wrt=wrt)
+    got = transform(*args)
+    for g, i in zip(got, wrt):
+        assert_block(g, fd_jacobian(fn, args, i))
+    _same(got, transform.__wrapped__(*args))
+    source = Path(transform.specialised(*args).__code__.co_filename).read_text()
+    if fn is not shared_adjoint:  # its adjoints are shared: they stay full-size sums
+        assert "_scatter_add" not in source and "] += " in source
+
+
+def test_float32_item_adjoints_stay_float32():
+    x = np.array([0.5, 1.5, -2.0], dtype=np.float32)
+    g = grad(float32_items)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, [1.5, 0.5 + 3.0, -4.0], rtol=1e-6)

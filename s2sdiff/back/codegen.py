@@ -369,11 +369,11 @@ class _Printer:
                 return []
             op = "+=" if s.accumulate else "="
             self.comments = []
-            value = s.value
+            target = s.target if isinstance(s.target, str) else self.item(s.target)
+            value = self.unfolded(s.value)
             if s.accumulate and type(value) is ir.Op and value.syntax == "u-":
                 op, value = "-=", value.args[0]  # x_bar -= …, not x_bar += -(…)
-            target = s.target if isinstance(s.target, str) else self.item(s.target)
-            line = f"{pad}{target} {op} {self.value(value)}"
+            line = f"{pad}{target} {op} {self.written(value)[0]}"
             comment = s.comment or next(iter(self.comments), "")
             shown, self.last_comment = self.last_comment, comment  # once per run of lines
             shown_text = f"  # {safe.comment(comment, safe.COMMENT_WIDTH)}"

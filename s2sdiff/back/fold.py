@@ -53,7 +53,7 @@ _reads = ir.reads
 def _defines(s) -> list[str]:
     """Names one statement (not its nested ones) assigns or mutates."""
     if isinstance(s, ir.Assign):
-        return [s.target]
+        return [s.target if type(s.target) is str else s.target.name]
     if isinstance(s, ir.Unpack):
         return s.names
     if isinstance(s, ir.Pop):
@@ -73,6 +73,8 @@ def _use_sites(s, reads: list[str]) -> list[str]:
         v = s.value
         if isinstance(v, (ir.Var, ir.Op)) and not ir.is_tape(v):
             return reads[:-1] if s.accumulate else reads  # not the target of ``+=``
+    if isinstance(s, ir.Assign) and isinstance(s.value, (ir.Var, ir.Op)):
+        return reads[:len(ir.value_reads(s.value))]  # ``x_bar[i] += …``: its value only
     if isinstance(s, ir.Unpack):
         return reads
     if isinstance(s, ir.If) and isinstance(s.cond, ir.Var):
@@ -115,7 +117,8 @@ class _Planner:
         assign = ir.Assign
         for s in ir.walk(body):
             names = _reads(s)
-            defines = [s.target] if type(s) is assign else _defines(s)
+            defines = [s.target] if type(s) is assign and type(s.target) is str \
+                else _defines(s)
             own[id(s)] = (names, defines)
             read += names
             written += defines

@@ -31,7 +31,7 @@ def helper_calls(fn: ir.Function, params: dict, callee_types=None) -> ir.Functio
     """``fn`` with the helper calls its parameters' abstract values decide replaced."""
     if not _helpers():
         return fn
-    walker = _Walker({p: params.get(p) for p in fn.params}, callee_types)
+    walker = Walker({p: params.get(p) for p in fn.params}, callee_types)
     body = walker.block(fn.body)
     reverse = walker.block(fn.reverse)
     result = walker.value(fn.result) if not isinstance(fn.result, tuple) else fn.result
@@ -98,16 +98,26 @@ def _renamed(s, names: dict):
     return s
 
 
-class _Walker:
-    """Rewrites statements in the order they run, keeping each name's abstract value."""
+class Walker:
+    """Rewrites statements in the order they run, keeping each name's abstract value.
 
-    def __init__(self, env: dict, callee_types):
+    ``assign(s, env, defined)``, when given, may replace each assignment (after
+    its value is rewritten) by a tuple of statements; ``defined`` maps the names
+    assigned so far to their values.
+    """
+
+    def __init__(self, env: dict, callee_types, assign=None):
         self.infer = types._Infer(env, callee_types)
         self.env = env
         self.defined: dict = {}  # name → its value, where assigned once at the top
+        self.assign = assign
 
     def block(self, stmts) -> tuple:
-        return tuple(self.stmt(s) for s in stmts)
+        out = []
+        for s in stmts:
+            found = self.stmt(s)
+            out += found if isinstance(found, tuple) else [found]
+        return tuple(out)
 
     def stmt(self, s):
         kind = type(s)
@@ -118,9 +128,13 @@ class _Walker:
         if kind in (ir.Assign, ir.Unpack, ir.Append):
             s = replace(s, value=self.value(s.value))
         if kind is ir.Assign and type(s.target) is str and not s.accumulate:
+            if s.value == ir.Var(s.target):
+                return ()  # ``a = a``, left by a rewrite
             self.defined[s.target] = s.value
+        found = self.assign(s, self.env, self.defined) if kind is ir.Assign and self.assign \
+            else s
         self.infer.stmt(s)
-        return s
+        return found
 
     def if_(self, s: ir.If) -> ir.If:
         before = dict(self.env)
@@ -199,8 +213,8 @@ def summed(g, tg, tx):
     along (``_unbroadcast``), or None where the abstract values do not tell them."""
     if tg is None or tx is None:
         return None
-    if isinstance(tx, Num):
-        return g if isinstance(tg, Num) else _np("sum", g)
+    if isinstance(tx, Num) or not tx.ndim:
+        return g if isinstance(tg, Num) or not tg.ndim else _np("sum", g)
     if isinstance(tg, Num) or tg.ndim < tx.ndim:
         return None
     lead = tg.ndim - tx.ndim

@@ -31,6 +31,12 @@ class Var:
 class Const:
     value: object
 
+    def __hash__(self) -> int:
+        try:
+            return hash((Const, self.value))
+        except TypeError:  # a slice (Python < 3.12), an array
+            return hash((Const, type(self.value)))
+
     def __str__(self) -> str:
         try:
             return repr(self.value)

@@ -156,7 +156,13 @@ def join(a, b):
                    tuple(x if x == y else None for x, y in zip(a.ones, b.ones)))
     if isinstance(a, Num) and isinstance(b, Num):
         return promote(a, b)
+    if _scalar(a) and _scalar(b):  # a Python number or a NumPy scalar
+        return promote(a, b)
     return None
+
+
+def _scalar(a) -> bool:
+    return isinstance(a, Num) or (isinstance(a, Arr) and not a.ndim)
 
 
 def with_dtype(a, dtype: str):
@@ -248,9 +254,9 @@ class _Infer:
                 env[p.target] = join(firsts[p.target], self.atom(p.second))
         elif isinstance(s, ir.Loop):
             self.loop(s)
-        elif isinstance(s, ir.Pop):
+        elif isinstance(s, ir.Pop):  # a tape gives back values of the names pushed
             for name in s.values:
-                env[name] = None
+                env.setdefault(name, None)
         else:
             for name in ir.writes(s):
                 env[name] = None
@@ -319,6 +325,26 @@ def _rule(fn, syntax: str):
     return None
 
 
+def _tuple(args, consts, kwargs):
+    """A tuple: its items' abstract values; a constant index item (a slice, ``None``,
+    ``...``) itself.  None where an item is not known."""
+    items = []
+    for a, c in zip(args, consts):
+        if c is _UNKNOWN:
+            if a is None:
+                return None
+            items.append(a)
+        else:
+            items.append(c if isinstance(c, slice) or c is None or c is Ellipsis else a)
+    return tuple(items)
+
+
+def _slice(args, consts, kwargs):
+    """``slice(a, b)``: itself where its bounds are constants, else a slice of unknown
+    length (``slice(_UNKNOWN)``)."""
+    return slice(_UNKNOWN) if any(c is _UNKNOWN for c in consts) else slice(*consts)
+
+
 def _broadcast(args, consts, kwargs):
     return promote(*args)
 
@@ -350,6 +376,8 @@ def _subscript(args, consts, kwargs):
         return x[index]
     if not isinstance(x, Arr):
         return None
+    if index is _UNKNOWN and isinstance(args[1], tuple):  # ``x[i, 0]``, ``x[:, i]``
+        index = tuple(0 if i == INT else i for i in args[1])
     items = index if isinstance(index, tuple) else (index,)
     if any(i is _UNKNOWN for i in items):
         if len(items) == 1 and isinstance(args[1], Num) and args[1].kind in ("int", "bool"):
@@ -441,6 +469,7 @@ _SYNTAX = {
     "//": _broadcast, "%": _broadcast, "@": _matmul,
     "<": _compare, "<=": _compare, ">": _compare, ">=": _compare, "==": _compare,
     "!=": _compare, "u-": _first, "subscript": _subscript, ".T": _transpose,
+    "tuple": _tuple,
 }
 
 _RULES: dict[int, tuple] = {}
@@ -459,6 +488,7 @@ register(_to_float, float, math.sin, math.cos, math.tan, math.exp, math.log, mat
           math.tanh, math.sinh, math.cosh, math.atan, math.asin, math.acos, math.erf,
           math.log1p, math.expm1, math.atan2, math.hypot, math.pow)
 register(_number("int"), len, int, round, math.floor, math.ceil)
+register(_slice, slice)
 register(_broadcast, abs, builtins.min, builtins.max, operator.add, operator.sub, operator.mul,
           operator.neg, pow)
 
@@ -482,6 +512,7 @@ def _load_numpy_rules() -> None:
               np.not_equal, np.logical_and, np.logical_or, np.isnan, np.isfinite)
     register(lambda a, c, k: promote(*a[1:3]), np.where)
     register(_first, np.clip, np.copy, np.negative, np.abs, np.absolute)
+    register(lambda a, c, k: None if k else a[0], np.zeros_like, np.ones_like, np.full_like)
     register(_reduce("sum"), np.sum, np.prod)
     register(_reduce(), np.max, np.min, np.amax, np.amin)
     register(_reduce("float"), np.mean, np.var, np.std)
