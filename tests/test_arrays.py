@@ -211,3 +211,81 @@ def test_code_is_generated_per_signature():
     assert g.specialised(np.ones(5), 0.1) is on_arrays  # sizes are not part of a signature
     assert g.specialised(np.ones((1, 3)), 0.1) is not on_arrays  # a dimension of length 1 is
     assert g(0.5, 0.7) == (pytest.approx(0.7 + 1 / 1.49), pytest.approx(0.5 - 0.5 * 1.4 / 1.49 ** 2))
+
+
+# --- lists and arrays built inside loops and branches ---------------------------------------
+
+
+def rotations(angles, p):
+    """3×3-style rotation matrices built from scalars, one per loop trip (hand tracking)."""
+    total = 0.0
+    for k in range(angles.shape[0]):
+        c, s = np.cos(angles[k]), np.sin(angles[k])
+        R = np.array([[c, -s], [s, c]])
+        total = total + np.sum((R @ p) ** 2 * (k + 1.0) + R[0] * p)
+    return total
+
+
+def euler_ode(y0, k):
+    """A right-hand side joining arrays, in the loop of an integrator."""
+    y = y0
+    for _ in range(4):
+        dy = np.concatenate([y[1:], -k * y[:1]])
+        y = y + 0.1 * dy
+    return np.sum(y ** 2)
+
+
+def stacked_in_branches(x, y):
+    if np.sum(x) > 0:
+        v = np.stack([x, y * x])
+    else:
+        v = np.stack([y * x, x])
+    return np.sum(v ** 2)
+
+
+def joined_after_early_return(x, y):
+    if np.sum(x) > 100.0:
+        return np.sum(np.concatenate([x, x]))
+    z = np.concatenate([x * y, np.sin(x)])
+    return np.sum(z ** 3)
+
+
+BUILT_INSIDE = [
+    (rotations, (np.array([0.1, 0.7, 1.3]), np.array([1.0, 2.0]))),
+    (euler_ode, (np.array([1.0, 0.5, -0.3]), 2.0)),
+    (stacked_in_branches, (np.array([0.5, -0.2]), 1.5)),
+    (stacked_in_branches, (np.array([-0.5, -0.2]), 1.5)),
+    (joined_after_early_return, (np.array([0.5, -0.2]), 1.5)),
+]
+
+
+@pytest.mark.parametrize("fn,args", BUILT_INSIDE, ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize("transform", [jacfwd, jacrev, grad], ids=["jacfwd", "jacrev", "grad"])
+def test_arrays_built_inside_loops_and_branches(fn, args, transform):
+    got = transform(fn, wrt=(0, 1))(*args)
+    for block, i in zip(got, (0, 1)):
+        assert_block(block, fd_jacobian(fn, args, i))
+
+
+@pytest.mark.parametrize("fn,args", BUILT_INSIDE, ids=lambda v: getattr(v, "__name__", ""))
+def test_hessians_of_arrays_built_inside_loops_and_branches(fn, args):
+    blocks = hessian(fn, wrt=(0, 1))(*args)
+    gradient = grad(fn, wrt=(0, 1))
+    for a in (0, 1):
+        for b in (0, 1):
+            expected = fd_jacobian(lambda *xs, a=a: gradient(*xs)[a], args, b)
+            assert_block(blocks[a][b], expected, rtol=1e-4, atol=1e-5)
+
+
+def named_list_in_loop(x):
+    total = 0.0
+    for _ in range(2):
+        parts = [x, 2.0 * x]
+        total = total + np.sum(parts[0] * parts[1])
+    return total
+
+
+def test_a_named_list_in_a_loop_is_refused_where_it_is_built():
+    with pytest.raises(S2SDiffError, match="list named and built inside a loop") as info:
+        grad(named_list_in_loop)(np.ones(3))
+    assert "parts = [x, 2.0 * x]" in str(info.value)

@@ -497,6 +497,8 @@ class _Reverse(ArrayAdjoints):
         for s in reversed(stmts):
             if isinstance(s, ir.Assign) and s.target in self.lists:
                 out += self.reverse_list(s)
+            elif isinstance(s, ir.Assign) and type(s.value) is ir.Op and s.value.syntax == "list":
+                out += self.reverse_display(s)
             elif isinstance(s, ir.Unpack):
                 out += self.reverse_call(s, s.names)
             elif isinstance(s, ir.Assign) and type(s.value) is ir.Op \
@@ -647,6 +649,16 @@ class _Reverse(ArrayAdjoints):
             if self.is_active(value):
                 read = item(ir.Var(self.bar(s.target)), ir.Const(k))
                 self.accumulate(value.name, read, out, comment)
+        return out
+
+    def reverse_display(self, s: ir.Assign) -> list:
+        """A list built in a loop or a branch (read once, by a call or a display): its
+        adjoint, a list the reader's rule gave, is read item by item."""
+        if s.target not in self.active or s.target not in self.assigned:
+            return []
+        self.uniform.discard(s.target)
+        out = self.reverse_list(s)
+        self.consume(s.target)
         return out
 
     def reverse_list_read(self, s: ir.Assign) -> list:

@@ -117,6 +117,8 @@ class _Builder:
         self.locals: set[str] = set()
         self.function_body: list[ast.stmt] = []
         self.lists: set[str] = set() if parent is None else parent.lists
+        # lists built in a loop or a branch: read once, by a call or a display
+        self.local_lists: set[str] = set() if parent is None else parent.local_lists
         self._inside: dict[int, Counter] = {}
         self._reads: Counter | None = None  # reads of the whole function, counted once
         self._user_names: set[str] | None = None
@@ -195,12 +197,16 @@ class _Builder:
             self.tape(target, value, node)
             return
         if isinstance(value, ast.List):
-            if self.depth:
-                raise self.error("list built inside a loop or a branch", value,
-                                 "build the list once, before loops and branches")
+            if self.depth and not self.is_temporary(target):
+                raise self.error("list named and built inside a loop or a branch", value,
+                                 "pass the list straight to the call that uses it "
+                                 "(np.stack([a, b])), or build it once before loops "
+                                 "and branches")
             items = tuple(self.atom(e) for e in value.elts)
             var = self.emit(target, ir.Op(ir.make_list, items, "list"), node)
             self.lists.add(var.name)
+            if self.depth:  # a display read once, by the call or display it was written in
+                self.local_lists.add(var.name)
             self.env[target] = var
             return
         if isinstance(value, ast.Call):
@@ -272,6 +278,13 @@ class _Builder:
             return ir.Op(kind[1], (self.operand(value.left, stmt), self.operand(value.comparators[0], stmt)), kind[0])
         return None
 
+    def not_local_list(self, value, node: ast.AST) -> None:
+        """Refuse to read items of a list built in a loop or a branch (its adjoint
+        is the list its one reader's rule gives)."""
+        if isinstance(value, ir.Var) and value.name in self.local_lists:
+            raise self.error("items read from a list built inside a loop or a branch", node,
+                             "build the list once, before loops and branches")
+
     def operand(self, e: ast.expr, stmt: ast.stmt):
         """An operand of an operator: a number or an array, not a tuple."""
         a = self.atom(e)
@@ -286,6 +299,7 @@ class _Builder:
 
     def subscript(self, node: ast.Subscript, target: str, stmt: ast.stmt):
         seq = self.value(node.value)
+        self.not_local_list(seq, node)
         index = self.index(node.slice, target, stmt)
         if isinstance(seq, ir.Var) and seq.name in self.lists:
             return self.emit(target, ir.Op(operator.getitem, (seq, index), "subscript"), stmt)
@@ -392,6 +406,8 @@ class _Builder:
                 and isinstance(args[0], ir.Var) and args[0].name in self.lists:
             raise self.error("item assignment on a list", node, "build lists with append")
         kwargs = [(k.arg, self.atom(k.value)) for k in node.keywords]
+        if fn is sum and len(args) == 1:
+            self.not_local_list(args[0], node)
         if fn is sum and len(args) == 1 and isinstance(args[0], ir.Var) \
                 and args[0].name in self.lists and not kwargs:
             return self.emit(target, ir.Op(sum, (args[0],), "call", callee), stmt)
@@ -415,11 +431,10 @@ class _Builder:
 
     def sequence(self, items: tuple, node: ast.expr, stmt: ast.stmt) -> ir.Var:
         """A tuple of arrays to join, as a list built here (it has an adjoint list)."""
-        if self.depth:
-            raise self.error("arrays joined inside a loop or a branch", node,
-                             "build the list of arrays once, before loops and branches")
         var = self.emit("_t", ir.Op(ir.make_list, items, "list"), stmt)
         self.lists.add(var.name)
+        if self.depth:
+            self.local_lists.add(var.name)
         return var
 
     def pack(self, value, stmt):

@@ -339,6 +339,63 @@ def _tuple(args, consts, kwargs):
     return tuple(items)
 
 
+def _items(value):
+    """The abstract values of the items of a list or tuple value, or None."""
+    return value if isinstance(value, tuple) and value and None not in value else None
+
+
+def _concatenate(args, consts, kwargs):
+    items, axis = _items(args[0]), consts[1] if len(consts) > 1 else kwargs.get("axis", 0)
+    if items is None or not isinstance(axis, int) or not all(isinstance(a, Arr) and a.ndim
+                                                              for a in items):
+        return None
+    ndim = items[0].ndim
+    if any(a.ndim != ndim for a in items) or not -ndim <= axis < ndim:
+        return None
+    joined = promote(*items)
+    ones = list(joined.ones)
+    lengths = [a.ones[axis % ndim] for a in items]  # False may be 0: 0 + 1 is 1
+    ones[axis % ndim] = lengths[0] if len(items) == 1 else False if all(lengths) else None
+    return Arr(joined.dtype, tuple(ones))
+
+
+def _stack(args, consts, kwargs):
+    items, axis = _items(args[0]), consts[1] if len(consts) > 1 else kwargs.get("axis", 0)
+    if items is None or not isinstance(axis, int):
+        return None
+    arrays = [a if isinstance(a, Arr) else Arr(promote(a).kind == "float" and "float64"
+                                               or "int64", ()) for a in items]
+    if any(a.ndim != arrays[0].ndim for a in arrays) or not -arrays[0].ndim - 1 <= axis \
+            <= arrays[0].ndim:
+        return None
+    joined = promote(*arrays)
+    ones = list(joined.ones)
+    ones.insert(axis % (joined.ndim + 1), len(items) == 1)
+    return Arr(joined.dtype, tuple(ones))
+
+
+def _array(args, consts, kwargs):
+    """``np.array`` of a (nested) list of numbers or arrays of one shape."""
+    if kwargs or len(args) != 1:
+        return None
+    value = args[0]
+    if isinstance(value, Arr):
+        return value
+    items = _items(value)
+    if items is None:
+        return None
+    inner = [_array([i], [], {}) if isinstance(i, tuple) else i for i in items]
+    if any(i is None for i in inner):
+        return None
+    if all(isinstance(i, Num) for i in inner):
+        if any(i.kind == "complex" for i in inner):
+            return None
+        kind = promote(*inner).kind
+        return Arr({"float": "float64", "int": "int64", "bool": "bool"}[kind],
+                   (len(inner) == 1,))
+    return _stack([tuple(inner)], [None, 0], {})
+
+
 def _slice(args, consts, kwargs):
     """``slice(a, b)``: itself where its bounds are constants, else a slice of unknown
     length (``slice(_UNKNOWN)``)."""
@@ -469,7 +526,7 @@ _SYNTAX = {
     "//": _broadcast, "%": _broadcast, "@": _matmul,
     "<": _compare, "<=": _compare, ">": _compare, ">=": _compare, "==": _compare,
     "!=": _compare, "u-": _first, "subscript": _subscript, ".T": _transpose,
-    "tuple": _tuple,
+    "tuple": _tuple, "list": _tuple,
 }
 
 _RULES: dict[int, tuple] = {}
@@ -517,6 +574,9 @@ def _load_numpy_rules() -> None:
     register(_reduce(), np.max, np.min, np.amax, np.amin)
     register(_reduce("float"), np.mean, np.var, np.std)
     register(_matmul, np.matmul, np.dot)
+    register(_concatenate, np.concatenate)
+    register(_stack, np.stack)
+    register(_array, np.array, np.asarray)
     register(_transpose, np.transpose)
     register(_reshape, np.reshape)
     register(lambda a, c, k: tuple(INT for _ in a[0].ones) if isinstance(a[0], Arr) else None,

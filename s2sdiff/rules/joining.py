@@ -57,3 +57,14 @@ def _(g, arrays, axis=0, *, out):
 @jvp(np.stack)
 def _(arrays, axis=0, *, out):
     return (np.stack(_tangents(arrays, arrays_dot), axis),)  # noqa: F821
+
+
+# The reverse helpers are linear in ``g``: their tangents (Hessians of joining code).
+@jvp(_concatenate_vjp)
+def _(g, arrays, axis, *, out):
+    return (_concatenate_vjp(g_dot, arrays, axis), None, None)  # noqa: F821
+
+
+@jvp(_unstack)
+def _(g, axis, *, out):
+    return (_unstack(g_dot, axis), None)  # noqa: F821
