@@ -36,7 +36,7 @@ from .errors import LocatedError, NoRuleError, S2SDiffError, UsageError
 from .front import sourcelines, static
 from .front.target import Target, add_import_option, shown as _shown
 from .front import source as frontend
-from .ir import ssa
+from .ir import ssa, types
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -62,13 +62,32 @@ def _wrt_option(text: str | None):
     return values[0] if len(values) == 1 else values
 
 
-def derive(where, kind: str, wrt, mode: str = "auto", with_value: bool = False):
-    """What ``s2sdiff KIND`` writes: ``pipeline.generate`` on the parsed source."""
+def derive(where, kind: str, wrt, mode: str = "auto", with_value: bool = False,
+           signature: str | None = None):
+    """What ``s2sdiff KIND`` writes: ``pipeline.generate`` on the parsed source,
+    specialised to ``signature`` (``--signature`` text) when one is given."""
     if with_value:
         if kind != "grad" or mode == "forward":
             raise UsageError("--value is only available for reverse-mode gradients")
         kind = "value_and_grad"
-    return pipeline.generate(where, wrt, kind, mode)
+    return pipeline.generate(where, wrt, kind, mode, signature=_signature_option(signature,
+                                                                                 where))
+
+
+def _signature_option(text: str | None, where) -> dict | None:
+    if text is None:
+        return None
+    try:
+        found = types.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--signature: {exc}") from None
+    params = [a.arg for a in where.tree.args.posonlyargs + where.tree.args.args
+              + where.tree.args.kwonlyargs]
+    unknown = [n for n in found if n not in params]
+    if unknown:
+        raise UsageError(f"--signature: {where.tree.name} has no parameter "
+                         f"{', '.join(unknown)} (its parameters: {', '.join(params)})")
+    return {p: found.get(p) for p in params}
 
 
 # ---------------------------------------------------------------- writing
@@ -226,11 +245,17 @@ def header(target: Target, args, gen: pipeline.Generated, output: str | None) ->
         command += ["--mode", mode]
     if getattr(args, "value", False):
         command.append("--value")
+    if args.signature is not None:
+        command += ["--signature", args.signature]
     for name in target.imports:
         command += ["--import", name]
     command += ["-o", out]
     source, shell = safe.comment(source), safe.comment(" ".join(_quote(c) for c in command))
+    only = "" if args.signature is None else (
+        f"Written for arguments of these types only: {safe.comment(args.signature)}\n"
+        "(other dimensions, or lengths 1 where another is written, need a new module).\n\n")
     return (f"{title} of {target.function} ({source}) with respect to {', '.join(names)}.\n\n"
+            f"{only}"
             f"{MARKER} {__version__} from {source}:{target.function}; do not edit.\n"
             f"Regenerate{where} with:\n\n"
             f"    {shell}\n")
@@ -260,7 +285,7 @@ def cmd_generate(args) -> int:
     target = Target(args.target, args.imports)
     where = target.load()
     gen = derive(where, args.command, _wrt_option(args.wrt), getattr(args, "mode", "auto"),
-                 getattr(args, "value", False))
+                 getattr(args, "value", False), args.signature)
     to_stdout = args.output == "-"
     output = None if to_stdout else os.path.abspath(args.output or default_output(target,
                                                                                   args.command))
@@ -408,6 +433,9 @@ def parser() -> argparse.ArgumentParser:
                        f"<module>_{kind}_<func>.py beside the source; '-' for stdout)")
         g.add_argument("--force", action="store_true",
                        help="overwrite FILE even if s2sdiff did not generate it")
+        g.add_argument("--signature", metavar="SIG", help="write code for arguments of these "
+                       "types only, e.g. 'w=f8[d],X=f8[n,d],y=f8[n],b=float' (a dimension "
+                       "is 1, ? or a name for any other length)")
         add_import_option(g)
         if kind == "grad":
             g.add_argument("--mode", default="reverse", choices=("reverse", "forward"),

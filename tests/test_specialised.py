@@ -237,3 +237,53 @@ def test_float32_item_adjoints_stay_float32():
     g = grad(float32_items)(x)
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, [1.5, 0.5 + 3.0, -4.0], rtol=1e-6)
+
+
+# --- the command: s2sdiff grad --signature ---------------------------------------------------
+
+MODEL = '''\
+import numpy as np
+
+
+def loss(w, b, X, y):
+    z = X @ w + b
+    return np.mean(np.logaddexp(0.0, z) - y * z)
+'''
+
+
+def _command(*args, cwd):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "s2sdiff", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_command_writes_code_for_a_signature(tmp_path):
+    import importlib.util
+
+    (tmp_path / "model.py").write_text(MODEL)
+    signature = "w=f8[d],b=float,X=f8[n,d],y=f8[n]"
+    done = _command("grad", "model.py:loss", "--wrt", "w,b", "--signature", signature,
+                    "-o", "grad_model.py", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    source = (tmp_path / "grad_model.py").read_text()
+    assert "w_bar = X.T @ z_bar" in source and "b_bar = np.sum(z_bar)" in source
+    assert "\ndef _" not in source and f"--signature '{signature}'" in source
+    spec = importlib.util.spec_from_file_location("grad_model", tmp_path / "grad_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = _logistic_args()
+    _same(module.grad_loss(*args), grad(logistic_loss, wrt=(0, 1))(*args))
+
+
+@pytest.mark.parametrize("signature,message", [
+    ("w=f8[d],q=float", "loss has no parameter q"),
+    ("w=f9[d]", "unknown dtype 'f9'"),
+    ("w", "write NAME=TYPE"),
+    ("w=f8[d,]", "an empty dimension"),
+])
+def test_a_wrong_signature_is_a_usage_error(tmp_path, signature, message):
+    (tmp_path / "model.py").write_text(MODEL)
+    done = _command("grad", "model.py:loss", "--signature", signature, "-o", "-", cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr

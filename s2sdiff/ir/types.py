@@ -92,6 +92,49 @@ def signature(values) -> tuple:
     return tuple(signature(v) if type(v) in (tuple, list) else abstract(v) for v in values)
 
 
+_NUMBERS = {"float": FLOAT, "int": INT, "bool": BOOL}
+_DTYPES = {"f8": "float64", "f4": "float32", "f2": "float16", "i8": "int64", "i4": "int32",
+           "b1": "bool"}
+
+
+def parse(text: str) -> dict:
+    """Abstract values written as text, for the command's ``--signature``::
+
+        w=f8[d],X=f8[n,d],y=f8[n],b=float
+
+    a Python number is ``float``, ``int`` or ``bool``; an array is its dtype
+    (``f8``, ``f4``, ``float64``…) and its dimensions in brackets, each ``1``
+    (length 1), ``?`` (not known) or any other name or number (not 1).
+    Raises ValueError with what is wrong.
+    """
+    import re
+
+    import numpy
+
+    found = {}
+    for item in re.findall(r"[^,\[]+(?:\[[^\]]*\])?", text):
+        name, eq, value = item.strip().partition("=")
+        name, value = name.strip(), value.strip()
+        if not eq or not name.isidentifier():
+            raise ValueError(f"{item.strip()!r}: write NAME=TYPE, e.g. X=f8[n,d]")
+        if value in _NUMBERS:
+            found[name] = _NUMBERS[value]
+            continue
+        shape = re.fullmatch(r"(\w+)\[([^\]]*)\]", value)
+        if shape is None:
+            raise ValueError(f"{name}={value}: a type is float, int, bool or an array "
+                             "such as f8[n,d]")
+        try:
+            dtype = numpy.dtype(_DTYPES.get(shape[1], shape[1])).name
+        except TypeError:
+            raise ValueError(f"{name}={value}: unknown dtype {shape[1]!r}") from None
+        dims = [d.strip() for d in shape[2].split(",")] if shape[2].strip() else []
+        if any(not d for d in dims):
+            raise ValueError(f"{name}={value}: an empty dimension")
+        found[name] = Arr(dtype, tuple(None if d == "?" else d == "1" for d in dims))
+    return found
+
+
 def fits(given, wanted) -> bool:
     """Whether a tangent or cotangent of abstract value ``given`` fits a value of
     ``wanted`` (same dimensions; a number and a 0-D array are alike)."""
