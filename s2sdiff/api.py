@@ -370,13 +370,22 @@ def hessian(fn=None, wrt=0):
                        lambda signature: _build_wrapped(fn, wrt, "hessian", signature=signature))
 
 
-def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto") -> str:
+def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto",
+         signature: str | None = None) -> str:
     """The program of transform ``kind`` of ``fn`` after pass ``stage``, as text.
 
     ``pipeline.STAGES[kind]`` lists the stages, from "source" to "python" (the
     generated module).  "normalized" is "core"; "forward" is the JVP module.
+    With ``signature`` (text as the command's, ``"X=f8[n,d],w=f8[d]"``) the code
+    is for arguments of those types, and has two more stages after "dce":
+    "specialise" and "buffers".
     """
     if stage == "forward" and kind == "grad":
         return jvp(fn, wrt=wrt).source
     stage = {"normalized": "core"}.get(stage, stage)
-    return pipeline.show(frontend.from_function(fn), stage, wrt, kind, mode)
+    where = frontend.from_function(fn)
+    types_of = None
+    if signature is not None:
+        found = types.parse(signature)
+        types_of = {p: found.get(p) for p in _params(fn)}
+    return pipeline.show(where, stage, wrt, kind, mode, types_of)

@@ -304,7 +304,7 @@ def cmd_generate(args) -> int:
 
 def cmd_show(args) -> int:
     kind = args.transform or _transform_of(args.stage)
-    stages = pipeline.STAGES[kind]
+    stages = pipeline.stages_of(kind, args.mode, args.signature is not None)
     if args.stage == "list":
         print(f"the stages of {kind}: {', '.join(stages)}")
         return EXIT_OK
@@ -317,11 +317,12 @@ def cmd_show(args) -> int:
         lines = sourcelines.split(static.read_source(where.filename))[first - 1:tree.end_lineno]
         text = "".join(lines)
     elif stage == "python":
-        gen = derive(where, kind, _wrt_option(args.wrt), args.mode)
+        gen = derive(where, kind, _wrt_option(args.wrt), args.mode, signature=args.signature)
         text = target.rendered(lambda: render(list(gen.functions), extra=gen.wrapper, where=where,
                                                        helpers=gen.helpers))
     else:
-        text = pipeline.show(where, stage, _wrt_option(args.wrt), kind, args.mode)
+        text = pipeline.show(where, stage, _wrt_option(args.wrt), kind, args.mode,
+                             _signature_option(args.signature, where))
     _print_code(text.rstrip("\n") + "\n", args.color)
     return EXIT_OK
 
@@ -329,9 +330,11 @@ def cmd_show(args) -> int:
 def _transform_of(stage: str) -> str:
     """The first transform that has ``stage`` (``grad`` for the stages all have)."""
     for kind in ("grad", "jvp", "vjp", "hessian"):
-        if stage in pipeline.STAGES[kind] or stage in ("list", "normalized"):
+        if stage in pipeline.STAGES[kind] or stage in ("list", "normalized") \
+                or stage in pipeline.SPECIALISED:
             return kind
-    known = sorted({s for stages in pipeline.STAGES.values() for s in stages})
+    known = sorted({s for stages in pipeline.STAGES.values() for s in stages}
+                   | set(pipeline.SPECIALISED))
     raise UsageError(f"unknown stage {stage!r}; the stages are: {', '.join(known)} "
                      "(--stage list shows a transform's stages in order)")
 
@@ -461,6 +464,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--mode", default="auto", choices=("auto", "forward", "reverse"),
                    help=argparse.SUPPRESS)
     s.add_argument("--wrt", metavar="X,Y", help="the parameters to differentiate")
+    s.add_argument("--signature", metavar="SIG", help="show code for arguments of these types "
+                   "(as for grad; adds the stages specialise and buffers)")
     s.add_argument("--color", default="auto", choices=("auto", "always", "never"))
     add_import_option(s)
     s.set_defaults(run=cmd_show)

@@ -53,6 +53,7 @@ STAGES = {  # transform → its stages, in order; "python" is the printed module
     "hessian": ("source", "core", "ssa", "reverse", "forward", "dce", "fold", "python"),
 }
 STAGES["value_and_grad"] = STAGES["grad"]
+SPECIALISED = ("specialise", "buffers")  # after "dce", in code for a signature
 
 
 @dataclass(frozen=True)
@@ -516,14 +517,26 @@ def render(gen: Generated, origin: str) -> codegen.Module:
     return module
 
 
-def show(where: SourceFunction, stage: str, wrt=0, kind: str = "grad", mode: str = "auto") -> str:
-    """The program of ``kind`` after pass ``stage`` (see ``STAGES``), as text."""
+def stages_of(kind: str, mode: str = "auto", specialised: bool = False) -> tuple:
+    """The stages of ``kind`` (``STAGES``), with the passes of code for a signature."""
     stages = STAGES.get(kind if kind != "jacobian" else ("jvp" if mode != "reverse" else "vjp"))
-    if stages is None or stage not in stages:
-        known = ", ".join(stages or ())
-        raise S2SDiffError(f"unknown stage {stage!r} of {kind}; the stages are: {known}")
+    if stages is None or not specialised:
+        return stages or ()
+    at = stages.index("dce") + 1
+    return stages[:at] + SPECIALISED + stages[at:]
+
+
+def show(where: SourceFunction, stage: str, wrt=0, kind: str = "grad", mode: str = "auto",
+         signature: dict | None = None) -> str:
+    """The program of ``kind`` after pass ``stage`` (see ``stages_of``), as text,
+    for arguments of ``signature`` (parameter → abstract value) when given."""
+    stages = stages_of(kind, mode, signature is not None)
+    if stage not in stages:
+        raise S2SDiffError(f"unknown stage {stage!r} of {kind}; the stages are: "
+                           f"{', '.join(stages)}")
     seen: dict = {}
-    gen = generate(where, wrt, kind, mode, trace=lambda name, value: seen.setdefault(name, value))
+    gen = generate(where, wrt, kind, mode, trace=lambda name, value: seen.setdefault(name, value),
+                   signature=signature)
     if stage == "python":
         return render(gen, where.filename).source
     value = seen[stage]

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 
 def loop_with_branch(x, y):
     s = 0.0
@@ -13,3 +15,15 @@ def loop_with_branch(x, y):
             s = math.sin(s) * x
         k = k + 1
     return s * y
+
+
+def layer_loss(W, b, X, y):
+    """An array function: its code for a signature has two more passes."""
+    h = np.tanh(X @ W + b)
+    total = 0.0
+    for i in range(h.shape[0]):
+        total = total + (h[i, 0] - y[i]) ** 2
+    return total + np.sum(h[:, 1:] ** 2)
+
+
+LAYER_SIGNATURE = "W=f8[k,m],b=f8[m],X=f8[n,k],y=f8[n]"

@@ -128,7 +128,7 @@ class Item:
     index: object  # a value
 
     def __str__(self) -> str:
-        return f"{self.name}[{index_text(self.index)}]"
+        return f"{self.name}[{_index(self.index, lambda v: _text(v))}]"
 
 
 @dataclass(frozen=True, slots=True)
