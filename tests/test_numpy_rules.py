@@ -370,6 +370,9 @@ def _cases():
         add(np.einsum, (CONST(spec), N(*sa), N(*sb)))
     for sa, sb in [((3,), (3,)), ((4, 3), (4, 3)), ((4, 3), (3,)), ((3,), (2, 3))]:
         add(np.cross, (N(*sa), N(*sb)))
+    add(np.cross, (N(3, 4), N(3, 4)), axis=0)
+    add(np.cross, (N(3, 4), N(4, 3)), axisa=0, axisc=0)
+    add(np.cross, (N(2, 4), N(4, 3)), axisa=0)
     for fn in (np.linalg.det, np.linalg.inv):
         add(fn, (WELL(3),))
         add(fn, (WELL(2, 4),))
@@ -506,6 +509,7 @@ def _helper_cases():
     add(h._keep, (N(3),), axis=1, keepdims=False)
     add(h._unreduce, (N(3),), x=ZEROS(3, 4), axis=1, keepdims=False)
     add(h._centered, (N(3, 4),), axis=0)
+    add(h._reciprocal_or_zero, (N(3, 2),))
     add(h._transposed, (N(2, 3, 4),))
     for which in (0, 1):
         for helper in (h._matmul_vjp, h._dot_vjp):
@@ -513,6 +517,7 @@ def _helper_cases():
         add(h._matmul_vjp, (N(3), N(3, 4), N(4)), which=which)
         add(h._inner_vjp, (N(2, 4), N(2, 3), N(4, 3)), which=which)
         add(h._cross_vjp, (N(3), N(3), N(3)), which=which)
+        add(h._cross_vjp, (N(2), N(3, 2), N(3, 2)), which=which, axis=0)
         add(h._tensordot_vjp, (N(3, 2), N(3, 4, 5), N(4, 5, 2)), axes=2, which=which)
         add(h._einsum_vjp, (N(3, 2), CONST("ij,jk->ik"), N(3, 4), N(4, 2)), which=which)
     add(indexing._scatter_add, (N(2),), x=ZEROS(5), index=np.array([1, 3]))

@@ -322,6 +322,8 @@ def _known(v):
     if s in ("is", "is not") and all(type(a) is Const for a in v.args):
         left, right = (a.value for a in v.args)
         return (left is right) == (s == "is")
+    if s in _ORDER and all(number(a) is not None for a in v.args):  # ``2 != 0``
+        return _ORDER[s](*(a.value for a in v.args))
     if s == "unot":
         inner = _known(v.args[0])
         return None if inner is None else not inner
@@ -334,9 +336,12 @@ def _known(v):
     return None
 
 
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+          "==": operator.eq, "!=": operator.ne}
+
 _SIMPLIFY = {"+": _add, "-": _sub, "*": _mul, "/": _div, "**": _pow, "u-": _neg,
              "ifexp": _ifexp, "is": _decided, "is not": _decided, "unot": _decided,
-             "and": _decided, "or": _decided}
+             "and": _decided, "or": _decided, **dict.fromkeys(_ORDER, _decided)}
 
 
 def fold_numbers(v):

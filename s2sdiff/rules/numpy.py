@@ -160,6 +160,13 @@ def _centered(x, axis):
 
 
 @helper
+def _reciprocal_or_zero(v):
+    """``1 / v``, with 0 where ``v`` is 0."""
+    zero = v == 0
+    return np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, v))[()]
+
+
+@helper
 def _check_norm(ord):
     if ord is not None:
         raise NotImplementedError("s2sdiff: derivative of np.linalg.norm only with ord=None")
@@ -278,12 +285,32 @@ def _einsum_vjp(g, subscripts, a, b, which):
 
 
 @helper
-def _cross_vjp(g, a, b, which):
-    """The adjoint of operand ``which`` of ``np.cross(a, b)`` (3-vectors along the last axis)."""
-    if np.shape(a)[-1] != 3 or np.shape(b)[-1] != 3:
-        raise NotImplementedError("s2sdiff: derivative of np.cross only for 3-vectors")
-    t = np.cross(b, g) if which == 0 else np.cross(g, a)
-    return _unbroadcast(t, a if which == 0 else b)
+def _as_3_vectors(v, axis):
+    """``v`` with its vectors (along ``axis``) moved last and padded with zeros to 3 components."""
+    v = np.moveaxis(v, axis, -1)
+    if np.shape(v)[-1] == 3:
+        return v
+    return np.concatenate([v, np.zeros(np.shape(v)[:-1] + (1,), dtype=np.result_type(v, 0.0))], -1)
+
+
+@helper
+def _cross_vjp(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The adjoint of operand ``which`` (0 or 1) of ``np.cross(a, b, axisa, axisb, axisc, axis)``.
+
+    2-vectors are 3-vectors with a zero third component; the cross product of
+    two 2-vectors is the third component of theirs.
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a3, b3 = _as_3_vectors(a, axisa), _as_3_vectors(b, axisb)
+    if np.shape(a)[axisa] == 2 and np.shape(b)[axisb] == 2:
+        zero = np.zeros_like(g)
+        g3 = np.stack([zero, zero, g], -1)
+    else:
+        g3 = np.moveaxis(g, axisc, -1)
+    x, x3, x_axis = (a, a3, axisa) if which == 0 else (b, b3, axisb)
+    t = _unbroadcast(np.cross(b3, g3) if which == 0 else np.cross(g3, a3), x3)
+    return np.moveaxis(t[..., : np.shape(x)[x_axis]], -1, x_axis)
 
 
 @helper
@@ -492,10 +519,11 @@ def _(x, y):
     return (1.0 / y, -x / (y * y))
 
 
+# In x at y == 0: 0 (x ** 0 is constant, also at x == 0).
 # In y at x == 0: 0, as JAX; at x < 0 the y-partial is nan.
 @partials(np.power)
 def _(x, y, *, out):
-    return (y * x ** (y - 1), np.where(x != 0, out * np.log(np.where(x != 0, x, 1.0)), 0.0))
+    return (y * np.power(np.where(y == 0, 1.0, x), y - 1), np.where(x != 0, out * np.log(np.where(x != 0, x, 1.0)), 0.0))
 
 
 # As JAX: 0.5 to each argument at a tie.
@@ -621,15 +649,17 @@ def _(x, axis=None, ddof=0, keepdims=False, *, out):
             * (2.0 / _mean_count(x, axis, ddof)),)
 
 
+# Where the variance is zero the derivative is taken as 0 (as autograd).
 @vjp(np.std)
 def _(g, x, axis=None, ddof=0, keepdims=False, *, out):
-    return (_keep(g / out, axis, keepdims) * _centered(x, axis) / _mean_count(x, axis, ddof),)
+    return (_keep(g * _reciprocal_or_zero(out), axis, keepdims) * _centered(x, axis)
+            / _mean_count(x, axis, ddof),)
 
 
 @jvp(np.std)
 def _(x, axis=None, ddof=0, keepdims=False, *, out):
     return (np.sum(_centered(x, axis) * x_dot, axis=axis, keepdims=keepdims)  # noqa: F821
-            / (_mean_count(x, axis, ddof) * out),)
+            * _reciprocal_or_zero(out) / _mean_count(x, axis, ddof),)
 
 
 # At a zero vector the derivative is taken as 0 (JAX gives nan), so that code
@@ -710,13 +740,15 @@ def _(subscripts, a, b, *, out):
 
 
 @vjp(np.cross)
-def _(g, a, b, *, out):
-    return (_cross_vjp(g, a, b, 0), _cross_vjp(g, a, b, 1))
+def _(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
+    return (_cross_vjp(g, a, b, 0, axisa, axisb, axisc, axis),
+            _cross_vjp(g, a, b, 1, axisa, axisb, axisc, axis))
 
 
 @jvp(np.cross)
-def _(a, b, *, out):
-    return (np.cross(a_dot, b), np.cross(a, b_dot))  # noqa: F821
+def _(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
+    return (np.cross(a_dot, b, axisa, axisb, axisc, axis),  # noqa: F821
+            np.cross(a, b_dot, axisa, axisb, axisc, axis))  # noqa: F821
 
 
 @vjp(np.linalg.det)
@@ -923,6 +955,11 @@ def _(x, axis=None, *, out):
     return (_centered(x_dot, axis),)  # noqa: F821
 
 
+@jvp(_reciprocal_or_zero)
+def _(v, *, out):
+    return (-(out * out) * v_dot,)  # noqa: F821
+
+
 @jvp(_transposed)
 def _(a, *, out):
     return (_transposed(a_dot),)  # noqa: F821
@@ -950,10 +987,10 @@ def _(g, a, b, which=0, *, out):
 
 
 @jvp(_cross_vjp)
-def _(g, a, b, which=0, *, out):
-    return (_cross_vjp(g_dot, a, b, which),  # noqa: F821
-            _cross_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
-            0.0 if which else _cross_vjp(g, a, b_dot, which))  # noqa: F821
+def _(g, a, b, which=0, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
+    return (_cross_vjp(g_dot, a, b, which, axisa, axisb, axisc, axis),  # noqa: F821
+            _cross_vjp(g, a_dot, b, which, axisa, axisb, axisc, axis) if which else 0.0,  # noqa: F821
+            0.0 if which else _cross_vjp(g, a, b_dot, which, axisa, axisb, axisc, axis))  # noqa: F821
 
 
 @jvp(_tensordot_vjp)
