@@ -57,3 +57,46 @@ def _(g, arrays, axis=0, *, out):
 @jvp(np.stack)
 def _(arrays, axis=0, *, out):
     return (np.stack(_tangents(arrays, arrays_dot), axis),)  # noqa: F821
+
+
+# ``np.r_[a, b]`` is ``np.concatenate([_r_piece(a), _r_piece(b)])`` and ``np.c_[a, b]``
+# is ``np.concatenate([_c_piece(a), _c_piece(b)], axis=-1)`` (the SSA writes them so).
+
+
+@helper
+def _r_piece(a):
+    """``a`` as ``np.r_`` joins it: a number becomes a 1-element array."""
+    return np.reshape(a, np.shape(a) or (1,))
+
+
+@helper
+def _c_piece(a):
+    """``a`` as ``np.c_`` joins it: a 1-D array becomes a column, a number a 1×1 array."""
+    shape = np.shape(a)
+    return np.reshape(a, shape + (1,) * (2 - len(shape)) if len(shape) < 2 else shape)
+
+
+@helper
+def _piece_vjp(g, a):
+    """The adjoint of ``a`` from that of its piece: ``g`` in ``a``'s shape (a number for one)."""
+    return np.reshape(g, np.shape(a))[()]
+
+
+@vjp(_r_piece, _c_piece)
+def _(g, a, *, out):
+    return (_piece_vjp(g, a),)
+
+
+@jvp(_r_piece)
+def _(a, *, out):
+    return (_r_piece(a_dot),)  # noqa: F821
+
+
+@jvp(_c_piece)
+def _(a, *, out):
+    return (_c_piece(a_dot),)  # noqa: F821
+
+
+@jvp(_piece_vjp)
+def _(g, a=None, *, out):
+    return (_piece_vjp(g_dot, a),)  # noqa: F821

@@ -1,0 +1,255 @@
+"""Regressions of issue 18: derivatives that were wrong, and calls that crashed.
+
+Each case is checked against central finite differences, shapes included, in
+reverse mode (``vjp`` with a random cotangent) and forward mode (``jvp`` with a
+random tangent, and ``jacobian(mode="forward")``).  What stays unsupported is
+refused at generation with a located ``S2SDiffError``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from s2sdiff import S2SDiffError, grad, jacobian, jvp, vjp
+
+H = 1e-6
+RTOL, ATOL = 1e-5, 1e-7
+WEIGHTS = np.arange(1.0, 25.0)
+
+
+def fd_jacobian(f, args, i):
+    """∂f/∂args[i] by central differences, shaped ``out.shape + args[i].shape``."""
+    x = np.asarray(args[i], dtype=float)
+    out = np.asarray(f(*args))
+    columns = []
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = H
+        step = step.reshape(x.shape)
+        up, down = list(args), list(args)
+        up[i], down[i] = x + step, x - step
+        if not np.shape(args[i]):
+            up[i], down[i] = float(up[i]), float(down[i])
+        columns.append((np.asarray(f(*up)) - np.asarray(f(*down))) / (2 * H))
+    stacked = np.reshape(columns, (x.size,) + out.shape)
+    return np.moveaxis(stacked, 0, -1).reshape(out.shape + x.shape)
+
+
+def check(f, args, wrt=0):
+    """The vjp, jvp and forward Jacobian of ``f`` against finite differences, with shapes."""
+    rng = np.random.default_rng(1)
+    out, x = f(*args), args[wrt]
+    jac = fd_jacobian(f, args, wrt)
+    ct = rng.normal(size=np.shape(out)) if np.shape(out) else 1.3
+    t = rng.normal(size=np.shape(x)) if np.shape(x) else 0.7
+    value, pullback = vjp(f, wrt)(*args)
+    bar = pullback(ct)
+    assert np.shape(bar) == np.shape(x)
+    np.testing.assert_allclose(bar, np.tensordot(ct, jac, np.ndim(out)), RTOL, ATOL)
+    value, dot = jvp(f, wrt)(*args, t)
+    assert np.shape(dot) == np.shape(out)
+    np.testing.assert_allclose(dot, np.tensordot(jac, t, np.ndim(x)), RTOL, ATOL)
+    forward = jacobian(f, wrt, mode="forward")(*args)
+    assert np.shape(forward) == np.shape(jac)
+    np.testing.assert_allclose(forward, jac, RTOL, ATOL)
+
+
+def N(*shape, seed=0):
+    return np.random.default_rng(seed + len(shape)).normal(size=shape)
+
+
+# --- np.cross with its axis options ----------------------------------------------
+
+
+def cross_axis0(a, b):
+    return np.cross(a, b, axis=0)
+
+
+def cross_axes(a, b):
+    return np.cross(a, b, axisa=0, axisb=-1, axisc=0)
+
+
+def cross_axisc(a, b):
+    return np.cross(a, b, axisc=0)
+
+
+def cross_2d(a, b):
+    return np.cross(a, b, axis=0)
+
+
+def cross_mixed(a, b):
+    return np.cross(a, b)
+
+
+CROSS = [(cross_axis0, (N(3, 2), N(3, 2, seed=1))), (cross_axes, (N(3, 4), N(4, 3))),
+         (cross_axisc, (N(4, 3), N(3))), (cross_2d, (N(2, 3), N(2, 3, seed=1))),
+         (cross_mixed, (N(4, 2), N(4, 3)))]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # NumPy 2: cross of 2-vectors
+@pytest.mark.parametrize("wrt", [0, 1])
+@pytest.mark.parametrize("f, args", CROSS, ids=[f.__name__ for f, _ in CROSS])
+def test_cross(f, args, wrt):
+    check(f, args, wrt)
+
+
+# --- np.r_ and np.c_ ---------------------------------------------------------------
+
+
+def r_twice(x):
+    return np.r_[x, x] * WEIGHTS[:6]
+
+
+def r_mixed(x, y):
+    return np.r_[x, 2.0, y * y]
+
+
+def r_matrices(x):
+    return np.r_[x, np.ones((1, 2)), 3.0 * x]
+
+
+def c_columns(x, y):
+    return np.c_[x, y, np.ones(3)]
+
+
+def c_scalars(x, y):
+    return np.c_[x, y]
+
+
+JOINS = [(r_twice, (N(3),), 0), (r_mixed, (1.5, N(2)), 0), (r_mixed, (1.5, N(2)), 1),
+         (r_matrices, (N(2, 2),), 0), (c_columns, (N(3), N(3, 2)), 0),
+         (c_columns, (N(3), N(3, 2)), 1), (c_scalars, (0.5, -1.5), 1)]
+
+
+@pytest.mark.parametrize("f, args, wrt", JOINS,
+                         ids=[f"{f.__name__}-{wrt}" for f, _, wrt in JOINS])
+def test_index_concatenation(f, args, wrt):
+    check(f, args, wrt)
+
+
+def r_slice(x):
+    return np.r_[0:3, x]
+
+
+def test_index_concatenation_with_a_slice_is_refused():
+    with pytest.raises(S2SDiffError, match=r"np\.r_.*slice") as e:
+        vjp(r_slice)(N(2))
+    assert "test_rules_fixed.py" in str(e.value)
+
+
+# --- np.std where the variance is zero: derivative 0 ---------------------------------
+
+
+def std_all(x):
+    return np.std(x)
+
+
+def std_axis0(x):
+    return np.std(x, axis=0)
+
+
+def std_keepdims(x):
+    return np.std(x, axis=1, keepdims=True)
+
+
+STD = [(std_all, (3.5,)), (std_axis0, (N(1, 3),)), (std_axis0, (N(4, 3),)),
+       (std_keepdims, (np.array([[2.0, 2.0], [1.0, 3.0]]),))]
+
+
+@pytest.mark.parametrize("f, args", STD, ids=[f"{f.__name__}-{np.shape(a[0])}" for f, a in STD])
+def test_std_at_zero_variance(f, args):
+    check(f, args)
+    assert np.all(np.isfinite(grad(std_all)(args[0])))
+
+
+# --- powers with a zero exponent at zero -------------------------------------------------
+
+
+def power_zero(x):
+    return np.power(x, 0.0)
+
+
+def power_n(x, n):
+    return x ** n
+
+
+def power_array(x):
+    return np.power(x, np.array([0.0, 1.0, 2.0]))
+
+
+@pytest.mark.parametrize("f, args", [(power_zero, (0.0,)), (power_zero, (np.zeros(3),)),
+                                     (power_array, (np.zeros(3),)), (power_array, (N(3),))])
+def test_power_zero_exponent_at_zero(f, args):
+    check(f, args)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_scalar_power_at_zero(n):
+    expected = float(n == 1)
+    assert grad(power_n)(0.0, n) == expected
+    assert jvp(power_n)(0.0, n, 1.0) == (0.0 ** n, expected)
+
+
+# --- a function returning a list --------------------------------------------------------
+
+
+def list_out(x):
+    return [x, 2.0 * x]
+
+
+def list_and_number(x, y):
+    return [x * y, 3.0], x
+
+
+@pytest.mark.parametrize("x", [1.5, N(3)])
+def test_vjp_of_a_list_output(x):
+    value, pullback = vjp(list_out)(x)
+    ct = [np.ones(np.shape(x)) * 0.5, np.ones(np.shape(x)) * -2.0]
+    np.testing.assert_allclose(pullback(ct), 0.5 - 4.0 + 0.0 * np.asarray(x))
+    assert np.shape(pullback(ct)) == np.shape(x)
+
+
+def test_vjp_of_a_list_in_a_tuple_output():
+    value, pullback = vjp(list_and_number, (0, 1))(1.5, 2.0)
+    assert pullback(([1.0, 5.0], 3.0)) == (2.0 + 3.0, 1.5)
+
+
+# --- forward mode: tangents have the output's shape --------------------------------------
+
+
+def ceil(x):
+    return np.ceil(x)
+
+
+def floor_plus(x):
+    return np.floor(x) + np.sign(x)
+
+
+def ignores_input(x):
+    return np.zeros(3)
+
+
+def scalar_plus_array(x, y):
+    return x + y
+
+
+def scalar_times_array(x, y):
+    return x * y
+
+
+FORWARD = [(ceil, (N(3),), 0), (floor_plus, (N(2, 2),), 0), (ignores_input, (N(2),), 0),
+           (ignores_input, (1.5,), 0), (scalar_plus_array, (1.5, N(3)), 0),
+           (scalar_plus_array, (1.5, N(3)), 1), (scalar_times_array, (1.5, N(2, 3)), 0)]
+
+
+@pytest.mark.parametrize("f, args, wrt", FORWARD,
+                         ids=[f"{f.__name__}-{wrt}" for f, _, wrt in FORWARD])
+def test_forward_tangents_have_the_output_shape(f, args, wrt):
+    check(f, args, wrt)
+    t = np.ones(np.shape(args[wrt])) if np.shape(args[wrt]) else 1.0
+    value, dot = jvp(f, wrt)(*args, t)
+    assert isinstance(dot, np.ndarray) and dot.shape == np.shape(value)
