@@ -569,7 +569,9 @@ class _Reverse(ArrayAdjoints):
         elif self.is_active(op):
             self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform)
         self.consume(z)
-        return out
+        # the source line, for errors about these statements when they are differentiated again
+        return [replace(o, origin=s.origin) if type(o) is ir.Assign and o.origin is None else o
+                for o in out]
 
     # lists: the adjoint of a list is a list of the same length; appends are
     # undone in reverse, so both lists always have the length of that moment.

@@ -192,14 +192,15 @@ def _shape(args):
 def instantiate_array(rule, exprs, index: int, op: ir.Op, out, extra: dict | None = None):
     """Template ``exprs[index]`` of an ArrayRule, bound to the operation's arguments.
 
-    Inputs bind to the leading positional arguments, options to the remaining
+    Inputs bind to the leading positional arguments (``None`` for inputs not
+    given: ``np.einsum("ij->ji", a)`` has no ``b``), options to the remaining
     positional ones, then to keywords, then to their defaults; ``extra`` binds
     ``g`` or the ``*_dot`` tangents.
     """
     slots = {"out": out}
     slots.update(extra or {})
     n = len(rule.inputs)
-    slots.update(zip(rule.inputs, op.args))
+    slots.update(zip(rule.inputs, op.args + (Const(None),) * max(n - len(op.args), 0)))
     given = dict(op.kwargs)
     for k, (name, default) in enumerate(rule.options):
         if n + k < len(op.args):

@@ -198,7 +198,7 @@ class _Builder:
             if self.depth:
                 raise self.error("list built inside a loop or a branch", value,
                                  "build the list once, before loops and branches")
-            items = tuple(self.atom(e) for e in value.elts)
+            items = tuple(self.pack(self.atom(e), node) for e in value.elts)  # ``[(1,), (0,)]``
             var = self.emit(target, ir.Op(ir.make_list, items, "list"), node)
             self.lists.add(var.name)
             self.env[target] = var

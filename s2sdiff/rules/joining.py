@@ -24,6 +24,15 @@ def _tangents(arrays, arrays_dot):
 
 
 @helper
+def _list_tangent(a, a_dot):
+    """The tangent ``a_dot`` of the (nested) list ``a`` as one array of ``np.array(a)``'s
+    shape, for the rules of functions taking an array (not these joining ones)."""
+    if type(a_dot) is list:
+        return np.array([_list_tangent(x, d) for x, d in zip(a, a_dot)], dtype=float)
+    return np.broadcast_to(a_dot, np.shape(a))
+
+
+@helper
 def _concatenate_vjp(g, arrays, axis):
     """The adjoints of the arrays joined by ``np.concatenate(arrays, axis)``: pieces of ``g``."""
     if axis is None:
@@ -100,3 +109,6 @@ def _(a, *, out):
 @jvp(_piece_vjp)
 def _(g, a=None, *, out):
     return (_piece_vjp(g_dot, a),)  # noqa: F821
+
+
+JOINING = (np.concatenate, np.stack)  # their tangent rules read lists of tangents
