@@ -8,13 +8,14 @@ refused at generation with a located ``S2SDiffError``.
 
 from __future__ import annotations
 
-import warnings
+import pathlib
 
 import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from s2sdiff import S2SDiffError, grad, jacobian, jvp, vjp
+import s2sdiff
+from s2sdiff import S2SDiffError, grad, hessian, jacobian, jvp, vjp
 
 H = 1e-6
 RTOL, ATOL = 1e-5, 1e-7
@@ -253,3 +254,196 @@ def test_forward_tangents_have_the_output_shape(f, args, wrt):
     t = np.ones(np.shape(args[wrt])) if np.shape(args[wrt]) else 1.0
     value, dot = jvp(f, wrt)(*args, t)
     assert isinstance(dot, np.ndarray) and dot.shape == np.shape(value)
+
+
+# --- np.linalg.norm of every order; of a list ---------------------------------------------
+
+
+def norm_2(x):
+    return np.linalg.norm(x, ord=2)
+
+
+def norm_3(x):
+    return np.linalg.norm(x, ord=3)
+
+
+def norm_4_axis(x):
+    return np.linalg.norm(x, ord=4, axis=1)
+
+
+def norm_1(x):
+    return np.linalg.norm(x, 1)
+
+
+def norm_inf(x):
+    return np.linalg.norm(x, ord=np.inf, axis=0, keepdims=True)
+
+
+def norm_nuc(x):
+    return np.linalg.norm(x, ord="nuc")
+
+
+def norm_fro_axes(x):
+    return np.linalg.norm(x, ord="fro", axis=(0, 2))
+
+
+def norm_matrix_2(x):
+    return np.linalg.norm(x, ord=2, axis=(1, 2))
+
+
+def norm_matrix_minus_2(x):
+    return np.linalg.norm(x, -2)
+
+
+def norm_matrix_1(x):
+    return np.linalg.norm(x, ord=1)
+
+
+def norm_matrix_inf(x):
+    return np.linalg.norm(x, ord=-np.inf)
+
+
+def norm_of_a_list(x):
+    return np.linalg.norm([x, x + 2])
+
+
+NORMS = [(norm_2, N(4)), (norm_3, N(4)), (norm_4_axis, N(2, 3)), (norm_1, N(4)), (norm_inf, N(3, 2)),
+         (norm_nuc, N(3, 2)), (norm_fro_axes, N(2, 3, 2)), (norm_matrix_2, N(2, 3, 2)),
+         (norm_matrix_minus_2, N(3, 3)), (norm_matrix_1, N(3, 2)), (norm_matrix_inf, N(2, 3)),
+         (norm_of_a_list, 1.5), (norm_of_a_list, N(2))]
+
+
+@pytest.mark.parametrize("f, x", NORMS, ids=[f"{f.__name__}-{np.shape(x)}" for f, x in NORMS])
+def test_norm(f, x):
+    check(f, (x,))
+
+
+def test_norm_at_zero_is_zero():
+    assert np.array_equal(grad(norm_3)(np.zeros(3)), np.zeros(3))
+
+
+# --- np.einsum: one to four operands, '...', repeated letters ---------------------------
+
+
+def einsum_transpose(x):
+    return np.einsum("ij->ji", x)
+
+
+def einsum_abcd(x):
+    return np.einsum("abcd->bd", x)
+
+
+def einsum_ellipsis(x):
+    return np.einsum("...ij,j->...i", x, np.arange(1.0, 4.0))
+
+
+def einsum_three(x, y):
+    return np.einsum("ij,jk,kl->il", x, y, y.T)
+
+
+def einsum_diagonal(x):
+    return np.einsum("ii,ij->j", x, x)
+
+
+def einsum_implicit(x, y):
+    return np.einsum("bA,Ab", x, y)
+
+
+def einsum_four(x):
+    return np.einsum("i,i,i,i", x, x, x, x)
+
+
+EINSUMS = [(einsum_transpose, (N(2, 3),), 0), (einsum_abcd, (N(2, 3, 2, 2),), 0),
+           (einsum_ellipsis, (N(2, 2, 3),), 0), (einsum_three, (N(2, 3), N(3, 3)), 0),
+           (einsum_three, (N(2, 3), N(3, 3)), 1), (einsum_diagonal, (N(3, 3),), 0),
+           (einsum_implicit, (N(3, 2), N(2, 3)), 1), (einsum_four, (N(3),), 0)]
+
+
+@pytest.mark.parametrize("f, args, wrt", EINSUMS,
+                         ids=[f"{f.__name__}-{wrt}" for f, _, wrt in EINSUMS])
+def test_einsum(f, args, wrt):
+    check(f, args, wrt)
+
+
+def einsum_interleaved(x):
+    return np.einsum(x, (0, 1), (1, 0))
+
+
+def einsum_five(x):
+    return np.einsum("i,i,i,i,i", x, x, x, x, x)
+
+
+# --- tensordot with axes as a list; logsumexp with b; min of a nested list -------------------
+
+
+def tensordot_list_axes(a, b):
+    return np.tensordot(a, b, axes=[(1,), (0,)])
+
+
+def logsumexp_b(x):
+    return logsumexp(x, b=np.array([1.0, 2.0, 0.5]))
+
+
+def logsumexp_b_axis(x):
+    return logsumexp(x, axis=0, b=np.array([[1.0], [3.0]]), keepdims=True)
+
+
+def min_of_nested_list(x):
+    return np.min(np.array([[x, x, x], [0.5, 0.5, 0.5]]))
+
+
+def sum_of_ragged_tangents(x, y):
+    return np.sum(np.array([x, y * y]), axis=0)
+
+
+OTHERS = [(tensordot_list_axes, (N(2, 3), N(3, 4)), 0), (tensordot_list_axes, (N(2, 3), N(3, 4)), 1),
+          (logsumexp_b, (N(3),), 0), (logsumexp_b_axis, (N(2, 3),), 0),
+          (min_of_nested_list, (0.3,), 0), (min_of_nested_list, (0.7,), 0),
+          (sum_of_ragged_tangents, (N(3), N(3, seed=2)), 1)]
+
+
+@pytest.mark.parametrize("f, args, wrt", OTHERS,
+                         ids=[f"{f.__name__}-{wrt}" for f, _, wrt in OTHERS])
+def test_formerly_crashing(f, args, wrt):
+    check(f, args, wrt)
+
+
+# --- what stays unsupported is refused at generation, with a location ---------------------
+
+
+def logsumexp_sign(x):
+    return logsumexp(x, return_sign=True)[0]
+
+
+def logsumexp_varied_b(x):
+    return logsumexp(np.ones(3), b=x)
+
+
+def matrix_2_norm(x):
+    return np.linalg.norm(x, ord=2)
+
+
+REFUSED = [(einsum_interleaved, N(2, 2), vjp, "interleaved"),
+           (einsum_interleaved, N(2, 2), jvp, "interleaved"),
+           (einsum_five, N(2), vjp, "more than four operands"),
+           (logsumexp_sign, N(3), vjp, "return_sign"),
+           (logsumexp_varied_b, N(3), vjp, "argument 'b'"),
+           (logsumexp_varied_b, N(3), jvp, "argument 'b'"),
+           (matrix_2_norm, N(2, 2), hessian, "second derivative")]
+
+
+@pytest.mark.parametrize("f, x, transform, message", REFUSED,
+                         ids=[f"{f.__name__}-{i}" for i, (f, *_) in enumerate(REFUSED)])
+def test_refused_with_a_location(f, x, transform, message):
+    with pytest.raises(S2SDiffError, match=message) as e:
+        result = transform(f)(x) if transform is not jvp else transform(f)(x, np.ones_like(x))
+        if transform is vjp:
+            result[1](np.ones_like(result[0]))
+    assert "test_rules_fixed.py:" in str(e.value)
+    assert f"def {f.__name__}" in str(e.value) or "return" in str(e.value)
+
+
+def test_no_not_implemented_error_left_in_the_rules():
+    root = pathlib.Path(s2sdiff.__file__).parent
+    raised = [p.name for p in root.rglob("*.py") if "raise NotImplementedError" in p.read_text()]
+    assert raised == []
