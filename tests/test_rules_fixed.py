@@ -423,13 +423,28 @@ def matrix_2_norm(x):
     return np.linalg.norm(x, ord=2)
 
 
+def var_positional_dtype(x):
+    return np.var(x, 0, None, None, 1)
+
+
+def std_correction(x):
+    return np.std(x, correction=1)
+
+
+def sum_where(x):
+    return np.sum(x, where=x > 0)
+
+
 REFUSED = [(einsum_interleaved, N(2, 2), vjp, "interleaved"),
            (einsum_interleaved, N(2, 2), jvp, "interleaved"),
            (einsum_five, N(2), vjp, "more than four operands"),
            (logsumexp_sign, N(3), vjp, "return_sign"),
            (logsumexp_varied_b, N(3), vjp, "argument 'b'"),
            (logsumexp_varied_b, N(3), jvp, "argument 'b'"),
-           (matrix_2_norm, N(2, 2), hessian, "second derivative")]
+           (matrix_2_norm, N(2, 2), hessian, "second derivative"),
+           (var_positional_dtype, N(2, 2), vjp, "positional argument 3 .NumPy's 'dtype'"),
+           (std_correction, N(3), vjp, "keyword 'correction'"),
+           (sum_where, N(3), jvp, "keyword 'where'")]
 
 
 @pytest.mark.parametrize("f, x, transform, message", REFUSED,

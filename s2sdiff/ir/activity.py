@@ -7,6 +7,7 @@ such operations (it is *useful*).  Only active values get adjoints/tangents.
 
 from __future__ import annotations
 
+import inspect
 import linecache
 import re
 
@@ -222,9 +223,35 @@ def _refused(s: ir.Assign, array, moved: set[str]) -> UnsupportedSyntaxError | N
     varied_options = [name for name, a in bound if _vars([a]) & moved and not helper]
     if why is None and varied_options:
         why = f"no derivative with respect to the argument {varied_options[0]!r}"
+    if why is None and not helper:
+        why = _misbound(op, len(array.inputs), options)
+    unread = [k for k, _ in op.kwargs if k not in options and k not in _HARMLESS]
+    if why is None and unread and not helper:
+        why = f"the keyword {unread[0]!r}, which the derivative rule does not read"
     if why is None and len(op.args) > len(array.inputs) + len(options):
         why = f"more than {len(array.inputs) + len(options)} positional arguments"
     return None if why is None else refused(op, why, s.origin)
+
+
+# Keywords the array rules may ignore: they change no value's derivative.
+_HARMLESS = {"dtype", "optimize", "copy", "device", "like", "casting"}
+
+
+def _misbound(op: ir.Op, n: int, options: list[str]) -> str | None:
+    """Why a positional argument after the ``n`` inputs would bind to a rule's option that
+    is not the function's parameter there (``np.sum(x, 0, float)`` passes ``dtype``)."""
+    try:
+        params = list(inspect.signature(op.fn).parameters.values())
+    except (TypeError, ValueError):  # no signature: NumPy functions in C
+        return None
+    for k, option in enumerate(options[: len(op.args) - n]):
+        param = params[n + k] if n + k < len(params) else None
+        if param is None or param.kind is inspect.Parameter.VAR_POSITIONAL:
+            return None
+        if param.name != option:
+            return (f"positional argument {n + k + 1} (NumPy's {param.name!r}, the rule's "
+                    f"{option!r}): pass options by keyword")
+    return None
 
 
 def refusal_of(op: ir.Op) -> str | None:
