@@ -10,9 +10,10 @@ Everything else (reductions, linear algebra, shape changes) has a VJP and a
 JVP template (:func:`vjp`, :func:`jvp`).  Parameters without defaults are the
 inputs, parameters with defaults are options (``axis``, ``keepdims``…), never
 differentiated.  Options are matched by name: the order of a rule's options is
-not always NumPy's positional order (``np.sum(x, 0, None, None, True)`` must be
-bound as ``keepdims=True``), so only the first option may be bound
-positionally.  The ``@helper`` functions are copied into generated modules:
+not always NumPy's positional order, so a call passing by position an option
+that is not NumPy's parameter there (``np.sum(x, 0, None, None, True)``), a
+keyword the rule does not read (``where=``), or a varied option is refused
+at generation.  The ``@helper`` functions are copied into generated modules:
 they use only ``np`` and builtins, and call only each other.
 
 Conventions at non-differentiable points follow JAX, as the scalar rules:
