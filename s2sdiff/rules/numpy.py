@@ -165,8 +165,8 @@ def _centered(x, axis):
 @helper
 def _reciprocal_or_zero(v):
     """``1 / v``, with 0 where ``v`` is 0."""
-    zero = v == 0
-    return np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, v))[()]
+    zero = v == 0  # (integer literals: exact on the SymPy values of the verifier)
+    return np.where(zero, 0, 1 / np.where(zero, 1, v))[()]
 
 
 @helper
@@ -253,8 +253,7 @@ def _matrix_norm_partial(m, ord, norm):
 def _norm_partial(x, ord, axis, norm):
     """∂ np.linalg.norm(x, ord, axis) / ∂x, elementwise, ``norm`` with kept dims (as
     NumPy: a matrix norm for a 2-tuple ``axis``, or a 2-D ``x``, ``ord`` and no ``axis``)."""
-    x = np.asarray(x)
-    x = x if x.dtype.kind == "f" else x.astype(float)
+    x = np.asarray(x)  # (a list given to norm)
     if not _is_matrix_norm(x, ord, axis):
         return _vector_norm_partial(x, ord, axis, norm)
     axes = (0, 1) if axis is None else axis
