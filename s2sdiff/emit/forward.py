@@ -89,6 +89,9 @@ class _Forward:
         self.fn = fn
         self.wrt = wrt
         self.calls = calls
+        self.origin = None  # the source line of the statement being differentiated
+        self.list_names = {s.target for s in ir.walk(fn.statements) if isinstance(s, ir.Assign)
+                           and isinstance(s.value, ir.Op) and s.value.syntax == "list"}
         self.counts = _assignment_counts(fn)
         self.tapes = _ssa_tapes(fn, self.counts)
         self.active = activity.active(fn, set(wrt), self.tapes, mode="forward")
@@ -210,6 +213,7 @@ class _Forward:
         if z not in self.active:
             return []
         value = s.value
+        self.origin = s.origin
         # the result of the statement's own operation is z (not for ``z += e``)
         expr = self.tangent(value, None if s.accumulate else ir.Var(z))
         if expr is not None and self.arrays and type(value) is ir.Op:
@@ -271,7 +275,10 @@ class _Forward:
             return None
         out = v if out is None else out
         array = lookup_array(v.fn)
+        if array is not None and activity.refusal_of(v) is not None:  # in generated code too
+            raise activity.refused(v, activity.refusal_of(v), self.origin)
         if array is not None:
+            tangents = [self.as_array(a, t, v.fn) for a, t in zip(v.args, tangents)]
             terms = [instantiate_array(array, array.jvps, i, v, out,
                                        {f"{array.inputs[i]}_dot": tangents[i]})
                      for i in positions]
@@ -292,6 +299,17 @@ class _Forward:
             else:
                 by_dot.append((tangents[i], partial))
         return _sum([_times(p, t) for t, p in by_dot])
+
+    def as_array(self, a, t, fn):
+        """The tangent ``t`` of the argument ``a`` of ``fn``: a list's as one array, except for
+        ``np.concatenate``/``np.stack``, which read lists (their items may differ in shape)."""
+        if t is None or type(a) is not ir.Var or a.name not in self.list_names:
+            return t
+        from ..rules import joining
+
+        if any(fn is f for f in joining.JOINING):
+            return t
+        return call(global_name("_list_tangent", joining._list_tangent), a, t)
 
     def list_tangent(self, op: ir.Op):
         """A list's tangent is the list of its items' tangents, built alongside it."""

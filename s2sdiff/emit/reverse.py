@@ -325,10 +325,8 @@ class _Reverse(ArrayAdjoints):
         if first and type(expr) is ir.Var and expr.name == self.bar(v):
             self.assigned.add(v)  # already holds it: the adjoint variable was shared
             return
-        if not first and self.arrays and v in self.lists:  # a list: add item by item
-            from ..rules.joining import _add_items
-
-            expr = call(global_name("_add_items", _add_items), ir.Var(self.bar(v)), expr)
+        if not first and v in self.lists:  # a list: add item by item (``+=`` would concatenate)
+            expr = self.add_items(ir.Var(self.bar(v)), expr)
             first = True
         elif not first and self.arrays:  # never add in place: arrays may be shared
             expr = ir.Op(operator.add, (ir.Var(self.bar(v)), expr), "+")
@@ -336,6 +334,16 @@ class _Reverse(ArrayAdjoints):
         out.append(ir.Assign(self.bar(v), expr, accumulate=not first,
                              comment=comment if not out else ""))
         self.assigned.add(v)
+
+    def add_items(self, xs, ys) -> ir.Op:
+        """The list ``xs`` plus the list ``ys``, item by item: ``_add_items(xs, ys)`` in
+        array code, ``list(map(operator.add, xs, ys))`` in scalar code (no NumPy)."""
+        if self.arrays:
+            from ..rules.joining import _add_items
+
+            return call(global_name("_add_items", _add_items), xs, ys)
+        items = call(global_name("map", map), global_name("operator", operator, "add"), xs, ys)
+        return call(global_name("list", list), items)
 
     def consume(self, v: str) -> None:
         self.assigned.discard(v)
@@ -563,7 +571,9 @@ class _Reverse(ArrayAdjoints):
         elif self.is_active(op):
             self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform)
         self.consume(z)
-        return out
+        # the source line, for errors about these statements when they are differentiated again
+        return [replace(o, origin=s.origin) if type(o) is ir.Assign and o.origin is None else o
+                for o in out]
 
     # lists: the adjoint of a list is a list of the same length; appends are
     # undone in reverse, so both lists always have the length of that moment.

@@ -192,14 +192,15 @@ def _shape(args):
 def instantiate_array(rule, exprs, index: int, op: ir.Op, out, extra: dict | None = None):
     """Template ``exprs[index]`` of an ArrayRule, bound to the operation's arguments.
 
-    Inputs bind to the leading positional arguments, options to the remaining
+    Inputs bind to the leading positional arguments (``None`` for inputs not
+    given: ``np.einsum("ij->ji", a)`` has no ``b``), options to the remaining
     positional ones, then to keywords, then to their defaults; ``extra`` binds
     ``g`` or the ``*_dot`` tangents.
     """
     slots = {"out": out}
     slots.update(extra or {})
     n = len(rule.inputs)
-    slots.update(zip(rule.inputs, op.args))
+    slots.update(zip(rule.inputs, op.args + (Const(None),) * max(n - len(op.args), 0)))
     given = dict(op.kwargs)
     for k, (name, default) in enumerate(rule.options):
         if n + k < len(op.args):
@@ -322,6 +323,8 @@ def _known(v):
     if s in ("is", "is not") and all(type(a) is Const for a in v.args):
         left, right = (a.value for a in v.args)
         return (left is right) == (s == "is")
+    if s in _ORDER and all(number(a) is not None for a in v.args):  # ``2 != 0``
+        return _ORDER[s](*(a.value for a in v.args))
     if s == "unot":
         inner = _known(v.args[0])
         return None if inner is None else not inner
@@ -334,9 +337,12 @@ def _known(v):
     return None
 
 
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+          "==": operator.eq, "!=": operator.ne}
+
 _SIMPLIFY = {"+": _add, "-": _sub, "*": _mul, "/": _div, "**": _pow, "u-": _neg,
              "ifexp": _ifexp, "is": _decided, "is not": _decided, "unot": _decided,
-             "and": _decided, "or": _decided}
+             "and": _decided, "or": _decided, **dict.fromkeys(_ORDER, _decided)}
 
 
 def fold_numbers(v):

@@ -7,13 +7,14 @@ such operations (it is *useful*).  Only active values get adjoints/tangents.
 
 from __future__ import annotations
 
+import inspect
 import linecache
 import re
 
 from .. import ir
 from ..errors import Location, NoRuleError, UnsupportedSyntaxError
 from ..rules import is_constant, lookup, lookup_array
-from ..rules.registry import generation
+from ..rules.registry import UNKNOWN, generation, refusal
 
 
 LIST_OPS = {"list", "subscript"}
@@ -185,11 +186,15 @@ def active(fn: ir.Function, wrt: set[str], tapes=None, mode: str = "reverse") ->
         op = s.value
         if op.syntax == "tuple" and s.target in reach and _vars(op.args) & moved:
             raise _tuple_error(s)
-        if missing is not None or s.target not in result or is_list_op(op) \
+        if missing is not None or s.target not in reach or is_list_op(op) \
                 or op.syntax in _BOOLEAN or op.syntax == "ifexp" \
                 or type(op.fn) is ir.Callee or is_constant(op.fn):
             continue
         array = lookup_array(op.fn)
+        if array is not None and _vars(op.args + tuple(a for _, a in op.kwargs)) & moved:
+            missing = _refused(s, array, moved)  # also where the rule drops every derivative
+        if missing is not None or s.target not in result:
+            continue
         if array is not None and (array.vjps if mode == "reverse" else array.jvps) is None:
             missing = _no_rule(s, f"no {'VJP' if mode == 'reverse' else 'JVP'} rule")
         elif array is not None:
@@ -201,6 +206,69 @@ def active(fn: ir.Function, wrt: set[str], tapes=None, mode: str = "reverse") ->
     if missing is not None:
         raise missing
     return result
+
+
+def _constant(a):
+    return a.value if isinstance(a, ir.Const) else UNKNOWN
+
+
+def _refused(s: ir.Assign, array, moved: set[str]) -> UnsupportedSyntaxError | None:
+    """A located error when the rule's own check refuses the call, or when an option of
+    the rule (never differentiated: ``axis``, ``b`` of logsumexp…) would carry a derivative."""
+    op = s.value
+    why = refusal_of(op)
+    options = [name for name, _ in array.options]
+    bound = list(zip(options, op.args[len(array.inputs):])) + list(op.kwargs)
+    helper = getattr(op.fn, "__s2sdiff_helper__", False)  # its options are read for shapes
+    varied_options = [name for name, a in bound if _vars([a]) & moved and not helper]
+    if why is None and varied_options:
+        why = f"no derivative with respect to the argument {varied_options[0]!r}"
+    if why is None and not helper:
+        why = _misbound(op, len(array.inputs), options)
+    unread = [k for k, _ in op.kwargs if k not in options and k not in _HARMLESS]
+    if why is None and unread and not helper:
+        why = f"the keyword {unread[0]!r}, which the derivative rule does not read"
+    if why is None and len(op.args) > len(array.inputs) + len(options):
+        why = f"more than {len(array.inputs) + len(options)} positional arguments"
+    return None if why is None else refused(op, why, s.origin)
+
+
+# Keywords the array rules may ignore: they change no value's derivative.
+_HARMLESS = {"dtype", "optimize", "copy", "device", "like", "casting"}
+
+
+def _misbound(op: ir.Op, n: int, options: list[str]) -> str | None:
+    """Why a positional argument after the ``n`` inputs would bind to a rule's option that
+    is not the function's parameter there (``np.sum(x, 0, float)`` passes ``dtype``)."""
+    try:
+        params = list(inspect.signature(op.fn).parameters.values())
+    except (TypeError, ValueError):  # no signature: NumPy functions in C
+        return None
+    for k, option in enumerate(options[: len(op.args) - n]):
+        param = params[n + k] if n + k < len(params) else None
+        if param is None or param.kind is inspect.Parameter.VAR_POSITIONAL:
+            return None
+        if param.name != option:
+            return (f"positional argument {n + k + 1} (NumPy's {param.name!r}, the rule's "
+                    f"{option!r}): pass options by keyword")
+    return None
+
+
+def refusal_of(op: ir.Op) -> str | None:
+    """Why the rule of ``op``'s callable refuses to differentiate it (see ``rules.refuse``)."""
+    return refusal(op.fn, tuple(map(_constant, op.args)), {k: _constant(a) for k, a in op.kwargs})
+
+
+def refused(op: ir.Op, why: str, origin: ir.Origin | None) -> UnsupportedSyntaxError:
+    """The error refusing the call ``op`` for reason ``why``, at the line ``origin``."""
+    name = str(op.callee) if op.callee is not None else getattr(op.fn, "__name__", "?")
+    where = None
+    if origin is not None:
+        line = linecache.getline(origin.filename, origin.lineno)
+        where = Location(origin.filename, origin.lineno, max(line.find(name), 0), line)
+    return UnsupportedSyntaxError(why if name.startswith("_") else f"{why}: {name}", where,
+                                  "rewrite the call in a supported form (see the NumPy rules' "
+                                  "docstring), or register a rule with s2sdiff.defvjp/defjvp")
 
 
 def _tuple_error(s: ir.Assign) -> UnsupportedSyntaxError:

@@ -202,7 +202,7 @@ class _Builder:
                                  "pass the list straight to the call that uses it "
                                  "(np.stack([a, b])), or build it once before loops "
                                  "and branches")
-            items = tuple(self.atom(e) for e in value.elts)
+            items = tuple(self.pack(self.atom(e), node) for e in value.elts)  # ``[(1,), (0,)]``
             var = self.emit(target, ir.Op(ir.make_list, items, "list"), node)
             self.lists.add(var.name)
             if self.depth:  # a display read once, by the call or display it was written in
@@ -299,6 +299,8 @@ class _Builder:
 
     def subscript(self, node: ast.Subscript, target: str, stmt: ast.stmt):
         seq = self.value(node.value)
+        if isinstance(seq, ir.Global) and _concatenator(seq) is not None:
+            return self.concatenation(_concatenator(seq), node, target, stmt)
         self.not_local_list(seq, node)
         index = self.index(node.slice, target, stmt)
         if isinstance(seq, ir.Var) and seq.name in self.lists:
@@ -312,6 +314,28 @@ class _Builder:
                 raise self.error("tuple index out of range", node) from None
         raise self.error("indexing of this value", node,
                          "only tuples with constant indices are indexed in scalar code")
+
+    def concatenation(self, axis: int, node: ast.Subscript, target: str, stmt: ast.stmt):
+        """``np.r_[a, b]`` as ``np.concatenate([_r_piece(a), _r_piece(b)])``; ``np.c_[a, b]``
+        as ``np.concatenate([_c_piece(a), _c_piece(b)], axis=-1)``."""
+        import numpy
+
+        from ..rules.joining import _c_piece, _r_piece
+
+        elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        for e in elts:
+            if isinstance(e, ast.Slice) or (isinstance(e, ast.Constant) and isinstance(e.value, str)):
+                raise self.error(f"`{ast.unparse(node.value)}[...]` with a slice or a string",
+                                 e if hasattr(e, "lineno") else node,
+                                 "join arrays only: np.concatenate([...]) and np.arange for ranges")
+        piece = _r_piece if axis == 0 else _c_piece
+        callee = ir.Global(piece.__name__, piece)
+        pieces = tuple(self.emit("_t", ir.Op(piece, (self.atom(e),), "call", callee), stmt)
+                       for e in elts)
+        joined = self.sequence(pieces, node, stmt)
+        op = ir.Op(numpy.concatenate, (joined,), "call",
+                   ir.Global("np", numpy, ("concatenate",)), (("axis", ir.Const(axis)),))
+        return self.emit(target, op, stmt)
 
     def index(self, e: ast.expr, target: str, stmt: ast.stmt):
         """An index as one atom: constant slices and tuples fold, others are built."""
@@ -732,6 +756,15 @@ def _joins(fn) -> bool:
     """Whether ``fn`` joins a sequence of arrays (``np.concatenate``, ``np.stack``)."""
     numpy = sys.modules.get("numpy")
     return numpy is not None and (fn is numpy.concatenate or fn is numpy.stack)
+
+
+def _concatenator(g: ir.Global) -> int | None:
+    """The axis ``np.r_`` (0) or ``np.c_`` (-1) joins along, for those two; else None."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        return None
+    value = _value_of(g)
+    return 0 if value is numpy.r_ else -1 if value is numpy.c_ else None
 
 
 def _is_library(fn) -> bool:

@@ -24,6 +24,15 @@ def _tangents(arrays, arrays_dot):
 
 
 @helper
+def _list_tangent(a, a_dot):
+    """The tangent ``a_dot`` of the (nested) list ``a`` as one array of ``np.array(a)``'s
+    shape, for the rules of functions taking an array (not these joining ones)."""
+    if type(a_dot) is list:
+        return np.array([_list_tangent(x, d) for x, d in zip(a, a_dot)], dtype=float)
+    return np.broadcast_to(a_dot, np.shape(a))
+
+
+@helper
 def _concatenate_vjp(g, arrays, axis):
     """The adjoints of the arrays joined by ``np.concatenate(arrays, axis)``: pieces of ``g``."""
     if axis is None:
@@ -68,3 +77,49 @@ def _(g, arrays, axis, *, out):
 @jvp(_unstack)
 def _(g, axis, *, out):
     return (_unstack(g_dot, axis), None)  # noqa: F821
+
+
+# ``np.r_[a, b]`` is ``np.concatenate([_r_piece(a), _r_piece(b)])`` and ``np.c_[a, b]``
+# is ``np.concatenate([_c_piece(a), _c_piece(b)], axis=-1)`` (the SSA writes them so).
+
+
+@helper
+def _r_piece(a):
+    """``a`` as ``np.r_`` joins it: a number becomes a 1-element array."""
+    return np.reshape(a, np.shape(a) or (1,))
+
+
+@helper
+def _c_piece(a):
+    """``a`` as ``np.c_`` joins it: a 1-D array becomes a column, a number a 1×1 array."""
+    shape = np.shape(a)
+    return np.reshape(a, shape + (1,) * (2 - len(shape)) if len(shape) < 2 else shape)
+
+
+@helper
+def _piece_vjp(g, a):
+    """The adjoint of ``a`` from that of its piece: ``g`` in ``a``'s shape (a number for one)."""
+    return np.reshape(g, np.shape(a))[()]
+
+
+@vjp(_r_piece, _c_piece)
+def _(g, a, *, out):
+    return (_piece_vjp(g, a),)
+
+
+@jvp(_r_piece)
+def _(a, *, out):
+    return (_r_piece(a_dot),)  # noqa: F821
+
+
+@jvp(_c_piece)
+def _(a, *, out):
+    return (_c_piece(a_dot),)  # noqa: F821
+
+
+@jvp(_piece_vjp)
+def _(g, a=None, *, out):
+    return (_piece_vjp(g_dot, a),)  # noqa: F821
+
+
+JOINING = (np.concatenate, np.stack)  # their tangent rules read lists of tangents

@@ -10,9 +10,10 @@ Everything else (reductions, linear algebra, shape changes) has a VJP and a
 JVP template (:func:`vjp`, :func:`jvp`).  Parameters without defaults are the
 inputs, parameters with defaults are options (``axis``, ``keepdims``…), never
 differentiated.  Options are matched by name: the order of a rule's options is
-not always NumPy's positional order (``np.sum(x, 0, None, None, True)`` must be
-bound as ``keepdims=True``), so only the first option may be bound
-positionally.  The ``@helper`` functions are copied into generated modules:
+not always NumPy's positional order, so a call passing by position an option
+that is not NumPy's parameter there (``np.sum(x, 0, None, None, True)``), a
+keyword the rule does not read (``where=``), or a varied option is refused
+at generation.  The ``@helper`` functions are copied into generated modules:
 they use only ``np`` and builtins, and call only each other.
 
 Conventions at non-differentiable points follow JAX, as the scalar rules:
@@ -25,14 +26,16 @@ Conventions at non-differentiable points follow JAX, as the scalar rules:
 - ``sign``, ``floor``, ``ceil``, ``round``, ``floor_divide``, comparisons,
   ``argmax``/``argmin``: constant.
 - ``prod``: exact at zeros (products of the other elements, no division).
-- ``power(x, y)`` in ``y`` at ``x == 0``: 0.
+- ``power(x, y)`` in ``y`` at ``x == 0``: 0; in ``x`` where ``y == 0``: 0.
+- ``std``: 0 where the variance is 0 (as autograd); ``linalg.norm``: 0 at a
+  zero norm, the adjoint shared equally at ties (``ord=inf``, matrix ``ord=1``).
 
-Limits (a helper raises ``NotImplementedError`` rather than give a wrong
-derivative): ``linalg.norm`` only with ``ord=None``; ``einsum`` only with two
-operands, no ellipsis, no index repeated within one operand;
-``scipy.special.logsumexp`` only without ``b`` and ``return_sign``;
-``cross`` only of 3-vectors along the last axes; ``linspace`` only with ``axis=0``.
-``concatenate``/``stack`` take a tuple of arrays and have no rule yet.
+Limits, refused at generation with a located error (see :func:`refuse`):
+``einsum`` only with a literal subscripts string (not the interleaved form)
+and at most four operands; ``logsumexp`` without ``return_sign``; no
+derivative through an option (``b`` of ``logsumexp``, an ``axis``…); the
+second derivative of the matrix 2-norms and nuclear norm.
+``concatenate``/``stack`` (and ``np.r_``/``np.c_``) are in :mod:`.joining`.
 ``arange`` is constant: a float ``start`` that depends on an input is not
 differentiated.
 """
@@ -41,7 +44,7 @@ import operator
 
 import numpy as np
 
-from .registry import constant, helper, jvp, partials, vjp
+from .registry import UNKNOWN, constant, helper, jvp, partials, refuse, vjp
 
 # ---------------------------------------------------------------- helpers
 
@@ -160,10 +163,103 @@ def _centered(x, axis):
 
 
 @helper
-def _check_norm(ord):
-    if ord is not None:
-        raise NotImplementedError("s2sdiff: derivative of np.linalg.norm only with ord=None")
-    return 1.0
+def _reciprocal_or_zero(v):
+    """``1 / v``, with 0 where ``v`` is 0."""
+    zero = v == 0  # (integer literals: exact on the SymPy values of the verifier)
+    return np.where(zero, 0, 1 / np.where(zero, 1, v))[()]
+
+
+@helper
+def _sign(x):
+    """The derivative of ``abs``, as JAX: 1 at 0."""
+    return np.where(x >= 0, 1.0, -1.0)
+
+
+@helper
+def _ties(v, best, axis):
+    """1 where ``v`` equals ``best`` (kept dims), shared equally among the ties along ``axis``."""
+    mask = (v == best).astype(float)
+    return mask / np.sum(mask, axis=axis, keepdims=True)
+
+
+@helper
+def _is_matrix_norm(x, ord, axis):
+    """Whether ``np.linalg.norm(x, ord, axis)`` is a matrix norm (else a vector norm)."""
+    if axis is None:
+        return np.ndim(x) == 2 and ord is not None
+    return not isinstance(axis, int) and len(axis) == 2
+
+
+@helper
+def _norm_power(x, ord, axis):
+    """The ``p`` of a norm whose partial is sign(x) |x|^(p-1) / ‖x‖^(p-1) (2: Frobenius), None
+    where the partial is piecewise constant, nan for the 2-norms and nuclear norm of matrices."""
+    if _is_matrix_norm(x, ord, axis):
+        return 2.0 if ord in (None, "fro") else np.nan if ord in ("nuc", 2, -2) else None
+    return 2.0 if ord is None else None if ord in (0, 1, np.inf, -np.inf) else ord
+
+
+@helper
+def _norm_partial_dx(x, ord, axis, norm, x_dot):
+    """The term of ``x_dot`` in the tangent of ``_norm_partial(x, ord, axis, norm)``."""
+    p = _norm_power(x, ord, axis)
+    if p is None:
+        return np.zeros(np.shape(x_dot))
+    return (p - 1) * np.abs(x) ** (p - 2) * x_dot * _reciprocal_or_zero(norm) ** (p - 1)
+
+
+@helper
+def _norm_partial_dnorm(x, ord, axis, norm, norm_dot):
+    """The term of ``norm_dot`` in the tangent of ``_norm_partial(x, ord, axis, norm)``."""
+    p = _norm_power(x, ord, axis)
+    if p is None:
+        return np.zeros(np.shape(x))
+    return (1 - p) * _norm_partial(x, ord, axis, norm) * _reciprocal_or_zero(norm) * norm_dot
+
+
+@helper
+def _vector_norm_partial(x, ord, axis, norm):
+    """∂‖x‖/∂x along ``axis`` (None: all of ``x``), ``norm`` with kept dims; 0 where it is 0."""
+    if ord is None or ord == 2:
+        return x * _reciprocal_or_zero(norm)
+    if ord == 0:
+        return np.zeros(np.shape(x))
+    if ord == 1:
+        return _sign(x)
+    if ord in (np.inf, -np.inf):
+        return _sign(x) * _ties(np.abs(x), norm, axis)
+    return _sign(x) * np.abs(x) ** (ord - 1) * _reciprocal_or_zero(norm) ** (ord - 1)
+
+
+@helper
+def _matrix_norm_partial(m, ord, norm):
+    """∂‖m‖/∂m of the matrices in the last two axes of ``m``, ``norm`` with kept dims."""
+    if ord in (None, "fro"):
+        return m * _reciprocal_or_zero(norm)
+    if ord in ("nuc", 2, -2):
+        u, s, vt = np.linalg.svd(m, full_matrices=False)
+        if ord == "nuc":
+            return u @ vt
+        k = 0 if ord == 2 else -1  # the largest or the smallest singular value
+        return u[..., :, k:k + 1 or None] @ vt[..., k:k + 1 or None, :]
+    rows = ord in (np.inf, -np.inf)  # ±inf: the largest row sum of |m|; ±1: column
+    sums = np.sum(np.abs(m), axis=-1 if rows else -2, keepdims=True)
+    best = np.max(sums, axis=-2 if rows else -1, keepdims=True) if ord > 0 else np.min(
+        sums, axis=-2 if rows else -1, keepdims=True)
+    return _sign(m) * _ties(sums, best, -2 if rows else -1)
+
+
+@helper
+def _norm_partial(x, ord, axis, norm):
+    """∂ np.linalg.norm(x, ord, axis) / ∂x, elementwise, ``norm`` with kept dims (as
+    NumPy: a matrix norm for a 2-tuple ``axis``, or a 2-D ``x``, ``ord`` and no ``axis``)."""
+    x = np.asarray(x)  # (a list given to norm)
+    if not _is_matrix_norm(x, ord, axis):
+        return _vector_norm_partial(x, ord, axis, norm)
+    axes = (0, 1) if axis is None else axis
+    m = np.moveaxis(x, axes, (-2, -1))
+    n = np.moveaxis(np.broadcast_to(norm, np.shape(x)), axes, (-2, -1))[..., :1, :1]
+    return np.moveaxis(_matrix_norm_partial(m, ord, n), (-2, -1), axes)
 
 
 @helper
@@ -254,36 +350,91 @@ def _tensordot_vjp(g, a, b, axes, which):
 
 
 @helper
-def _einsum_vjp(g, subscripts, a, b, which):
-    """The adjoint of operand ``which`` of ``np.einsum(subscripts, a, b)`` (two operands)."""
-    spec = subscripts.replace(" ", "")
-    if "..." in spec:
-        raise NotImplementedError("s2sdiff: derivative of np.einsum with '...'")
-    ins, arrow, result = spec.partition("->")
-    operands = ins.split(",")
-    if len(operands) != 2:
-        raise NotImplementedError("s2sdiff: derivative of np.einsum only with two operands")
-    if not arrow:
-        letters = operands[0] + operands[1]
-        result = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    mine, other = operands[which], operands[1 - which]
-    if len(set(mine)) != len(mine):
-        raise NotImplementedError("s2sdiff: derivative of np.einsum with a repeated index in an operand")
-    x, y = (a, b) if which == 0 else (b, a)
-    reached = "".join(c for c in mine if c in result or c in other)
-    t = np.einsum(f"{result},{other}->{reached}", g, y)
-    shape = tuple(np.shape(x)[i] if c in reached else 1 for i, c in enumerate(mine))
-    t = np.reshape(t, shape)
-    return np.broadcast_to(t, np.shape(x)) if t.shape != np.shape(x) else t
+def _einsum_letters(used):
+    """The subscript letters not in ``used``."""
+    return [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
 
 
 @helper
-def _cross_vjp(g, a, b, which):
-    """The adjoint of operand ``which`` of ``np.cross(a, b)`` (3-vectors along the last axis)."""
-    if np.shape(a)[-1] != 3 or np.shape(b)[-1] != 3:
-        raise NotImplementedError("s2sdiff: derivative of np.cross only for 3-vectors")
-    t = np.cross(b, g) if which == 0 else np.cross(g, a)
-    return _unbroadcast(t, a if which == 0 else b)
+def _einsum_terms(subscripts, operands):
+    """The subscripts of each operand and of the result of ``np.einsum(subscripts,
+    *operands)``: ``...`` spelled out in letters, an implicit result made explicit."""
+    ins, arrow, result = subscripts.replace(" ", "").partition("->")
+    ins = ins.split(",")
+    extra = [np.ndim(x) - len(s) + 3 for s, x in zip(ins, operands) if "..." in s]
+    dots = "".join(_einsum_letters(subscripts)[: max(extra, default=0)])
+    ins = [s.replace("...", dots[len(dots) - (np.ndim(x) - len(s) + 3):]) if "..." in s else s
+           for s, x in zip(ins, operands)]
+    if arrow:
+        return ins, result.replace("...", dots)
+    letters = "".join(ins)
+    return ins, dots + "".join(sorted(c for c in set(letters)
+                                      if letters.count(c) == 1 and c not in dots))
+
+
+@helper
+def _einsum_of(subscripts, a, b=None, c=None, d=None):
+    """``np.einsum(subscripts, a, b, c, d)`` of the operands given (not None)."""
+    return np.einsum(subscripts, *[x for x in (a, b, c, d) if x is not None])
+
+
+@helper
+def _einsum_vjp(g, subscripts, a, b=None, c=None, d=None, which=0):
+    """The adjoint of operand ``which`` of ``np.einsum(subscripts, a, b, c, d)`` (the
+    operands given): ``...``, broadcasting and repeated letters (diagonals) included."""
+    operands = [x for x in (a, b, c, d) if x is not None]
+    ins, result = _einsum_terms(subscripts, operands)
+    x, mine = operands[which], ins[which]
+    others = [i for i in range(len(ins)) if i != which]
+    unique = "".join(dict.fromkeys(mine))
+    seen = result + "".join(ins[i] for i in others)
+    reached = "".join(c for c in unique if c in seen)
+    t = np.einsum(",".join([result] + [ins[i] for i in others]) + "->" + reached,
+                  g, *[operands[i] for i in others])
+    sizes = dict(zip(mine, np.shape(x)))
+    t = np.reshape(t, [np.shape(t)[reached.index(c)] if c in reached else 1 for c in unique])
+    summed = tuple(i for i, c in enumerate(unique) if sizes[c] == 1 and np.shape(t)[i] != 1)
+    t = np.broadcast_to(np.sum(t, axis=summed, keepdims=True), [sizes[c] for c in unique])
+    if len(unique) == len(mine):
+        return t
+    spare = _einsum_letters("".join(ins) + result)
+    spec, pairs = "", []
+    for c in mine:  # a repeated letter: a new one, tied to the first by an identity matrix
+        if c in spec:
+            pairs.append(c + spare[len(pairs)])
+            c = pairs[-1][1]
+        spec += c
+    return np.einsum(",".join([unique] + pairs) + "->" + spec, t,
+                     *[np.eye(sizes[p[0]], dtype=np.result_type(t, 0.0)) for p in pairs])
+
+
+@helper
+def _as_3_vectors(v, axis):
+    """``v`` with its vectors (along ``axis``) moved last and padded with zeros to 3 components."""
+    v = np.moveaxis(v, axis, -1)
+    if np.shape(v)[-1] == 3:
+        return v
+    return np.concatenate([v, np.zeros(np.shape(v)[:-1] + (1,), dtype=np.result_type(v, 0.0))], -1)
+
+
+@helper
+def _cross_vjp(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The adjoint of operand ``which`` (0 or 1) of ``np.cross(a, b, axisa, axisb, axisc, axis)``.
+
+    2-vectors are 3-vectors with a zero third component; the cross product of
+    two 2-vectors is the third component of theirs.
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a3, b3 = _as_3_vectors(a, axisa), _as_3_vectors(b, axisb)
+    if np.shape(a)[axisa] == 2 and np.shape(b)[axisb] == 2:
+        zero = np.zeros_like(g)
+        g3 = np.stack([zero, zero, g], -1)
+    else:
+        g3 = np.moveaxis(g, axisc, -1)
+    x, x3, x_axis = (a, a3, axisa) if which == 0 else (b, b3, axisb)
+    t = _unbroadcast(np.cross(b3, g3) if which == 0 else np.cross(g3, a3), x3)
+    return np.moveaxis(t[..., : np.shape(x)[x_axis]], -1, x_axis)
 
 
 @helper
@@ -307,11 +458,18 @@ def _solve_jvp_a(a, a_dot, out):
 
 @helper
 def _linspace_weights(start, stop, num, endpoint, axis):
-    """The weight of ``stop`` in each element of ``np.linspace(start, stop, num, endpoint)``."""
-    if axis != 0:
-        raise NotImplementedError("s2sdiff: derivative of np.linspace only with axis=0")
+    """The weight of ``stop`` in each element of ``np.linspace(start, stop, num, endpoint,
+    axis=axis)``, along ``axis`` of the result."""
     t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
-    return np.reshape(t, (-1,) + (1,) * np.ndim(np.broadcast(start, stop)))
+    ndim = np.ndim(np.broadcast(start, stop)) + 1
+    return np.expand_dims(t, tuple(i for i in range(ndim) if i != axis % ndim))
+
+
+@helper
+def _linspace_along(v, start, stop, axis):
+    """``v`` (shaped like ``start`` or ``stop``) with the axis of the points inserted at ``axis``."""
+    ndim = np.ndim(np.broadcast(start, stop))
+    return np.expand_dims(np.reshape(v, (1,) * (ndim - np.ndim(v)) + np.shape(v)), axis)
 
 
 @helper
@@ -328,13 +486,6 @@ def _clip_partial(a, lo, hi, which):
     if which == 1:
         return step(lo, a) * outer
     return outer if lo is None else step(a, lo) * outer
-
-
-@helper
-def _check_logsumexp(b, return_sign):
-    if b is not None or return_sign:
-        raise NotImplementedError("s2sdiff: derivative of logsumexp only without b and return_sign")
-    return 1.0
 
 
 # ------------------------------------------------------ elementwise: partials
@@ -492,10 +643,11 @@ def _(x, y):
     return (1.0 / y, -x / (y * y))
 
 
+# In x at y == 0: 0 (x ** 0 is constant, also at x == 0).
 # In y at x == 0: 0, as JAX; at x < 0 the y-partial is nan.
 @partials(np.power)
 def _(x, y, *, out):
-    return (y * x ** (y - 1), np.where(x != 0, out * np.log(np.where(x != 0, x, 1.0)), 0.0))
+    return (y * np.power(np.where(y == 0, 1.0, x), y - 1), np.where(x != 0, out * np.log(np.where(x != 0, x, 1.0)), 0.0))
 
 
 # As JAX: 0.5 to each argument at a tie.
@@ -621,28 +773,31 @@ def _(x, axis=None, ddof=0, keepdims=False, *, out):
             * (2.0 / _mean_count(x, axis, ddof)),)
 
 
+# Where the variance is zero the derivative is taken as 0 (as autograd).
 @vjp(np.std)
 def _(g, x, axis=None, ddof=0, keepdims=False, *, out):
-    return (_keep(g / out, axis, keepdims) * _centered(x, axis) / _mean_count(x, axis, ddof),)
+    return (_keep(g * _reciprocal_or_zero(out), axis, keepdims) * _centered(x, axis)
+            / _mean_count(x, axis, ddof),)
 
 
 @jvp(np.std)
 def _(x, axis=None, ddof=0, keepdims=False, *, out):
     return (np.sum(_centered(x, axis) * x_dot, axis=axis, keepdims=keepdims)  # noqa: F821
-            / (_mean_count(x, axis, ddof) * out),)
+            * _reciprocal_or_zero(out) / _mean_count(x, axis, ddof),)
 
 
 # At a zero vector the derivative is taken as 0 (JAX gives nan), so that code
-# guarding the small-norm case with a branch gets a finite gradient.
+# guarding the small-norm case with a branch gets a finite gradient.  At ties
+# (``ord=inf``, ``ord=1`` of a matrix…) the adjoint is shared equally.
 @vjp(np.linalg.norm)
 def _(g, x, ord=None, axis=None, keepdims=False, *, out):
-    return (_check_norm(ord) * _keep(g / np.where(out == 0, 1.0, out), axis, keepdims) * x,)
+    return (_keep(g, axis, keepdims) * _norm_partial(x, ord, axis, _keep(out, axis, keepdims)),)
 
 
 @jvp(np.linalg.norm)
 def _(x, ord=None, axis=None, keepdims=False, *, out):
-    return (_check_norm(ord) * np.sum(x * x_dot, axis=axis, keepdims=keepdims)  # noqa: F821
-            / np.where(out == 0, 1.0, out),)
+    return (np.sum(_norm_partial(x, ord, axis, _keep(out, axis, keepdims)) * x_dot,  # noqa: F821
+                   axis=axis, keepdims=keepdims),)
 
 
 # ----------------------------------------------------------- linear algebra
@@ -698,25 +853,39 @@ def _(a, b, axes=2, *, out):
     return (np.tensordot(a_dot, b, axes), np.tensordot(a, b_dot, axes))  # noqa: F821
 
 
-# The subscripts string is an input without derivative (it comes first).
+# The subscripts string is an input without derivative (it comes first); up to
+# four operands (those not given are None).  Checked at generation: see below.
 @vjp(np.einsum)
-def _(g, subscripts, a, b, *, out):
-    return (None, _einsum_vjp(g, subscripts, a, b, 0), _einsum_vjp(g, subscripts, a, b, 1))
+def _(g, subscripts, a, b, c, d, *, out):
+    return (None, _einsum_vjp(g, subscripts, a, b, c, d, 0), _einsum_vjp(g, subscripts, a, b, c, d, 1),
+            _einsum_vjp(g, subscripts, a, b, c, d, 2), _einsum_vjp(g, subscripts, a, b, c, d, 3))
 
 
 @jvp(np.einsum)
-def _(subscripts, a, b, *, out):
-    return (None, np.einsum(subscripts, a_dot, b), np.einsum(subscripts, a, b_dot))  # noqa: F821
+def _(subscripts, a, b, c, d, *, out):
+    return (None, _einsum_of(subscripts, a_dot, b, c, d), _einsum_of(subscripts, a, b_dot, c, d),  # noqa: F821
+            _einsum_of(subscripts, a, b, c_dot, d), _einsum_of(subscripts, a, b, c, d_dot))  # noqa: F821
+
+
+@refuse(np.einsum)
+def _(args, kwargs):
+    if not args or not isinstance(args[0], str):
+        return "np.einsum without a literal subscripts string (the interleaved form)"
+    if len(args) > 5:
+        return "np.einsum of more than four operands (nest the calls)"
+    return None
 
 
 @vjp(np.cross)
-def _(g, a, b, *, out):
-    return (_cross_vjp(g, a, b, 0), _cross_vjp(g, a, b, 1))
+def _(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
+    return (_cross_vjp(g, a, b, 0, axisa, axisb, axisc, axis),
+            _cross_vjp(g, a, b, 1, axisa, axisb, axisc, axis))
 
 
 @jvp(np.cross)
-def _(a, b, *, out):
-    return (np.cross(a_dot, b), np.cross(a, b_dot))  # noqa: F821
+def _(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
+    return (np.cross(a_dot, b, axisa, axisb, axisc, axis),  # noqa: F821
+            np.cross(a, b_dot, axisa, axisb, axisc, axis))  # noqa: F821
 
 
 @vjp(np.linalg.det)
@@ -875,14 +1044,18 @@ def _(a, fill_value, dtype=None, *, out):
 
 @vjp(np.linspace)
 def _(g, start, stop, num=50, endpoint=True, axis=0, *, out):
-    return (_unbroadcast(g * (1.0 - _linspace_weights(start, stop, num, endpoint, axis)), start),
-            _unbroadcast(g * _linspace_weights(start, stop, num, endpoint, axis), stop))
+    return (_unbroadcast(np.sum(g * (1.0 - _linspace_weights(start, stop, num, endpoint, axis)),
+                                axis=axis), start),
+            _unbroadcast(np.sum(g * _linspace_weights(start, stop, num, endpoint, axis), axis=axis),
+                         stop))
 
 
 @jvp(np.linspace)
 def _(start, stop, num=50, endpoint=True, axis=0, *, out):
-    return (start_dot * (1.0 - _linspace_weights(start, stop, num, endpoint, axis)),  # noqa: F821
-            stop_dot * _linspace_weights(start, stop, num, endpoint, axis))  # noqa: F821
+    return (np.broadcast_to(_linspace_along(start_dot, start, stop, axis)  # noqa: F821
+                            * (1.0 - _linspace_weights(start, stop, num, endpoint, axis)), np.shape(out)),
+            np.broadcast_to(_linspace_along(stop_dot, start, stop, axis)  # noqa: F821
+                            * _linspace_weights(start, stop, num, endpoint, axis), np.shape(out)))
 
 
 # ------------------------------------------------- the helpers, differentiated
@@ -923,6 +1096,27 @@ def _(x, axis=None, *, out):
     return (_centered(x_dot, axis),)  # noqa: F821
 
 
+@jvp(_reciprocal_or_zero)
+def _(v, *, out):
+    return (-(out * out) * v_dot,)  # noqa: F821
+
+
+# The Hessian of a matrix 2-norm or nuclear norm is refused at generation (below).
+@jvp(_norm_partial)
+def _(x, ord, axis, norm, *, out):
+    return (_norm_partial_dx(x, ord, axis, norm, x_dot), None, None,  # noqa: F821
+            _norm_partial_dnorm(x, ord, axis, norm, norm_dot))  # noqa: F821
+
+
+@refuse(_norm_partial)
+def _(args, kwargs):
+    ord, axis = args[1], args[2]
+    if ord is UNKNOWN or (ord in ("nuc", 2, -2) and not isinstance(axis, int)):
+        return "second derivative of np.linalg.norm with ord=2, -2 or 'nuc' of a matrix, " \
+               "or with an ord not written as a constant"
+    return None
+
+
 @jvp(_transposed)
 def _(a, *, out):
     return (_transposed(a_dot),)  # noqa: F821
@@ -950,10 +1144,10 @@ def _(g, a, b, which=0, *, out):
 
 
 @jvp(_cross_vjp)
-def _(g, a, b, which=0, *, out):
-    return (_cross_vjp(g_dot, a, b, which),  # noqa: F821
-            _cross_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
-            0.0 if which else _cross_vjp(g, a, b_dot, which))  # noqa: F821
+def _(g, a, b, which=0, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
+    return (_cross_vjp(g_dot, a, b, which, axisa, axisb, axisc, axis),  # noqa: F821
+            _cross_vjp(g, a_dot, b, which, axisa, axisb, axisc, axis) if which else 0.0,  # noqa: F821
+            0.0 if which else _cross_vjp(g, a, b_dot, which, axisa, axisb, axisc, axis))  # noqa: F821
 
 
 @jvp(_tensordot_vjp)
@@ -964,17 +1158,20 @@ def _(g, a, b, axes=2, which=0, *, out):
 
 
 @jvp(_einsum_vjp)
-def _(g, subscripts, a, b, which=0, *, out):
-    return (_einsum_vjp(g_dot, subscripts, a, b, which), None,  # noqa: F821
-            _einsum_vjp(g, subscripts, a_dot, b, which) if which else 0.0,  # noqa: F821
-            0.0 if which else _einsum_vjp(g, subscripts, a, b_dot, which))  # noqa: F821
+def _(g, subscripts, a, b, c, d, which=0, *, out):
+    return (_einsum_vjp(g_dot, subscripts, a, b, c, d, which), None,  # noqa: F821
+            0.0 if which == 0 else _einsum_vjp(g, subscripts, a_dot, b, c, d, which),  # noqa: F821
+            0.0 if which == 1 else _einsum_vjp(g, subscripts, a, b_dot, c, d, which),  # noqa: F821
+            0.0 if which == 2 else _einsum_vjp(g, subscripts, a, b, c_dot, d, which),  # noqa: F821
+            0.0 if which == 3 else _einsum_vjp(g, subscripts, a, b, c, d_dot, which))  # noqa: F821
 
 
 # ---------------------------------------------------------------- constants
 
 constant(
-    _copies, _extremum_share, _mean_count, _check_norm, _inverse_axes, _clip_partial,
-    _linspace_weights, _check_logsumexp,
+    _copies, _extremum_share, _mean_count, _sign, _ties, _is_matrix_norm, _norm_power,
+    _norm_partial_dx, _norm_partial_dnorm, _inverse_axes, _clip_partial,
+    _linspace_weights,
     np.shape, np.size, np.ndim,
     np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
     np.eye, np.identity, np.arange,

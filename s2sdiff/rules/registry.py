@@ -267,3 +267,35 @@ def helper(fn: Callable) -> Callable:
     """Mark a function that templates call: its source is copied into generated modules."""
     fn.__s2sdiff_helper__ = True
     return fn
+
+
+# ------------------------------------------------------- checks at generation
+
+UNKNOWN = object()  # an argument whose value is not known at generation (not a constant)
+
+_CHECKS: dict[int, tuple[object, Callable]] = {}
+
+
+def refuse(*fns: object) -> Callable[[Callable], Callable]:
+    """Register a check of the calls of ``fns`` that are differentiated, run at generation.
+
+    The check gets the call's positional arguments and keywords, each the constant
+    it is or :data:`UNKNOWN`, and returns why the derivative is not supported (a
+    located error is raised with it) or None.
+    """
+
+    def register(definition: Callable) -> Callable:
+        for fn in fns:
+            _CHECKS[_key(fn)] = (fn, definition)
+        _GENERATION[0] += 1
+        return definition
+
+    return register
+
+
+def refusal(fn: object, args: tuple, kwargs: dict) -> str | None:
+    """Why the derivative of ``fn(*args, **kwargs)`` is refused, or None (see :func:`refuse`)."""
+    if _LAZY:
+        _load_imported()
+    found = _CHECKS.get(id(fn))
+    return found[1](args, kwargs) if found is not None and found[0] is fn else None

@@ -66,11 +66,12 @@ def _(x):
     return (1.0,)
 
 
+# In x at y == 0: 0 (x ** 0 is constant; 0.0 ** -1 would raise at x == 0).
 # In y at x == 0: 0, as JAX (the limit of x ** y * log(x) as x -> 0+).
 # At x < 0 math.log raises: x ** y has no real derivative in y there.
 @partials(operator.pow, builtins.pow, math.pow)
 def _(x, y, *, out):
-    return (y * x ** (y - 1), out * math.log(x) if x != 0 else 0.0)
+    return (y * x ** (y - 1) if y != 0 else 0.0, out * math.log(x) if x != 0 else 0.0)
 
 
 # As JAX: partials 1 and -(x // y) everywhere, also where x / y is an integer.
