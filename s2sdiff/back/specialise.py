@@ -211,8 +211,8 @@ class Walker:
 def summed(g, tg, tx):
     """``g``, which ``x`` broadcasts to, summed over the axes ``x`` was broadcast
     along (``_unbroadcast``), or None where the abstract values do not tell them."""
-    if tg is None or tx is None:
-        return None
+    if not (isinstance(tg, (Num, Arr)) and isinstance(tx, (Num, Arr))):
+        return None  # unknown, or a list's or tuple's
     if isinstance(tx, Num) or not tx.ndim:
         return g if isinstance(tg, Num) or not tg.ndim else _np("sum", g)
     if isinstance(tg, Num) or tg.ndim < tx.ndim:
@@ -254,6 +254,8 @@ def _copies(args, ts):
 
 def _full_tangent(args, ts):
     t, tt = args[0], ts[0]
+    if not all(isinstance(a, (Num, Arr)) for a in ts):
+        return None
     shape = types.promote(*ts[1:])
     if isinstance(tt, Num) and isinstance(shape, Num):
         return t

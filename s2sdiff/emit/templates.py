@@ -340,9 +340,27 @@ def _known(v):
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
           "==": operator.eq, "!=": operator.ne}
 
+def _call(v, *args):
+    """``np.where`` of a known condition is one of its branches; ``np.power(x, 1)`` is ``x``
+    (the choices a rule's template makes for a constant exponent)."""
+    import sys
+
+    np = sys.modules.get("numpy")
+    if np is None or v.kwargs:
+        return v
+    if v.fn is np.where and len(args) == 3:  # the branch left out a number: same shape
+        known = _known(args[0])
+        if known is not None and number(args[2 if known else 1]) is not None:
+            return args[1] if known else args[2]
+    if v.fn is np.power and len(args) == 2 and number(args[1]) == 1:
+        return args[0]
+    return v
+
+
 _SIMPLIFY = {"+": _add, "-": _sub, "*": _mul, "/": _div, "**": _pow, "u-": _neg,
              "ifexp": _ifexp, "is": _decided, "is not": _decided, "unot": _decided,
-             "and": _decided, "or": _decided, **dict.fromkeys(_ORDER, _decided)}
+             "and": _decided, "or": _decided, "call": _call,
+             **dict.fromkeys(_ORDER, _decided)}
 
 
 def fold_numbers(v):
