@@ -27,11 +27,13 @@ from .rules.registry import generation as rules_generation
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _compiled(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None):
+def _compiled(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None,
+              has_aux: bool = False):
     """The module of transform ``kind`` of the live function ``fn`` (for arguments of
     ``signature``; None: generic), compiled: (Generated, its namespace, its source)."""
     origin = getattr(fn, "__module__", None)
-    gen, module = _module(_source_of(fn, signature), wrt, kind, mode, origin, signature)
+    gen, module = _module(_source_of(fn, signature), wrt, kind, mode, origin, signature,
+                          has_aux)
     return gen, codegen.compile_module(module, gen.entry), module.source
 
 
@@ -53,21 +55,23 @@ def compiled(where: frontend.SourceFunction, wrt, kind: str, mode: str = "auto",
 
 
 def _module(where: frontend.SourceFunction, wrt, kind: str, mode: str, origin: str | None,
-            signature: dict | None = None):
+            signature: dict | None = None, has_aux: bool = False):
     """The generated module of ``where``, and what was generated without its IR: the
     trees and IR die here, before the module is compiled (the peak of memory use)."""
-    gen = pipeline.generate(where, wrt, kind, mode, signature=signature)
+    gen = pipeline.generate(where, wrt, kind, mode, signature=signature, has_aux=has_aux)
     module = pipeline.render(gen, origin or where.filename)
     plain = gen.functions[0].params == gen.params + ("tangents",)
     return replace(gen, functions=(), plain=plain), module
 
 
-def derive(fn, wrt=0, kind: str = "grad", signature: dict | None = None):
+def derive(fn, wrt=0, kind: str = "grad", signature: dict | None = None,
+           has_aux: bool = False):
     """Generate, compile and return the derivative function of ``fn``.
 
-    ``kind`` is "grad" or "value_and_grad"; ``signature`` as for ``pipeline.generate``.
+    ``kind`` is "grad" or "value_and_grad"; ``signature`` and ``has_aux`` as for
+    ``pipeline.generate``.
     """
-    gen, namespace, source = _compiled(fn, wrt, kind, signature=signature)
+    gen, namespace, source = _compiled(fn, wrt, kind, signature=signature, has_aux=has_aux)
     compiled = namespace[gen.entry]
     inner = getattr(fn, "__wrapped__", fn)
     compiled.__defaults__ = inner.__defaults__
@@ -157,16 +161,19 @@ def clear_cache() -> None:
 
 
 def _transform(kind: str, doc: str):
-    def transform(fn=None, wrt=0, mode: str = "reverse"):
-        modes = ("reverse", "forward") if kind == "grad" else ("reverse",)
+    def transform(fn=None, wrt=0, mode: str = "reverse", has_aux: bool = False, argnums=None):
+        wrt = _argnums(wrt, argnums)
+        modes = ("reverse", "forward") if kind == "grad" and not has_aux else ("reverse",)
         if mode not in modes:
-            raise S2SDiffError(f"mode={mode!r} is not available; use mode="
+            raise S2SDiffError(f"mode={mode!r} is not available"
+                               + (" with has_aux" if has_aux else "") + "; use mode="
                                + " or ".join(repr(m) for m in modes))
         if fn is None:
-            return functools.partial(transform, wrt=wrt, mode=mode)
+            return functools.partial(transform, wrt=wrt, mode=mode, has_aux=has_aux)
         if mode == "forward":
             return grad_forward(fn, wrt)
-        return _dispatched(fn, (wrt, kind), lambda signature: derive(fn, wrt, kind, signature))
+        return _dispatched(fn, (wrt, kind, has_aux),
+                           lambda signature: derive(fn, wrt, kind, signature, has_aux))
 
     transform.__name__ = kind
     transform.__doc__ = doc
@@ -185,6 +192,15 @@ The result carries ``.source``, the generated module.
 """)
 
 value_and_grad = _transform("value_and_grad", """Like ``grad``, returning ``(f(*args), gradient)``.""")
+
+
+def _argnums(wrt, argnums):
+    """``wrt``, or JAX's name for it, ``argnums`` (not both)."""
+    if argnums is None:
+        return wrt
+    if wrt != 0:
+        raise S2SDiffError("give wrt or argnums (its JAX name), not both")
+    return tuple(argnums) if isinstance(argnums, list) else argnums
 
 
 def _label(compiled, source: str, names, mode: str):
@@ -213,13 +229,14 @@ def _binder(fn, params: tuple[str, ...]):
     return bind
 
 
-def jvp(fn=None, wrt=0):
+def jvp(fn=None, wrt=0, argnums=None):
     """Forward mode: ``jvp(f, wrt)(*args, tangents)`` → ``(f(*args), J · tangents)``.
 
     ``tangents`` is one number per ``wrt`` parameter (a tuple when ``wrt`` is a
     tuple); it is the last positional argument, or the keyword ``tangents``.
     The directional derivative has the shape of ``f``'s result.
     """
+    wrt = _argnums(wrt, argnums)
     if fn is None:
         return functools.partial(jvp, wrt=wrt)
     return _dispatched(fn, ("jvp", wrt), lambda signature: _build_jvp(fn, wrt, signature),
@@ -256,32 +273,35 @@ def _plain_signature(fn) -> bool:
                for p in inspect.signature(inspect.unwrap(fn)).parameters.values())
 
 
-def vjp(fn=None, wrt=0):
+def vjp(fn=None, wrt=0, has_aux: bool = False, argnums=None):
     """Reverse mode: ``vjp(f, wrt)(*args)`` → ``(f(*args), pullback)``.
 
     ``pullback(cotangent)`` (one number per output of ``f``: a tuple when
     ``f`` returns a tuple) gives ``cotangentᵀ · J``: one number per ``wrt``
     parameter, a tuple when ``wrt`` is a tuple.  The pullback runs the
-    generated ``vjp_f``, which recomputes the forward pass.
+    generated ``vjp_f``, which recomputes the forward pass.  With ``has_aux``,
+    ``f`` returns ``(output, aux)`` and the call gives ``(output, pullback, aux)``.
     """
+    wrt = _argnums(wrt, argnums)
     if fn is None:
-        return functools.partial(vjp, wrt=wrt)
+        return functools.partial(vjp, wrt=wrt, has_aux=has_aux)
     # the cache keeps only what does not hold ``fn`` (it would never let ``fn`` go)
-    table = cached(fn, ("vjp", wrt), lambda: dispatch.Table(_build_vjp(fn, wrt), _params(fn)))
+    table = cached(fn, ("vjp", wrt, has_aux),
+                   lambda: dispatch.Table(_build_vjp(fn, wrt, None, has_aux), _params(fn)))
 
     def specialise(signature: dict):
         with collector_paused():
-            return deep(lambda: _build_vjp(fn, wrt, signature))
+            return deep(lambda: _build_vjp(fn, wrt, signature, has_aux))
 
-    return _vjp_of(inspect.unwrap(fn), table, specialise)
+    return _vjp_of(inspect.unwrap(fn), table, specialise, has_aux)
 
 
-def _build_vjp(fn, wrt, signature: dict | None = None):
-    gen, namespace, source = _compiled(fn, wrt, "vjp", signature=signature)
+def _build_vjp(fn, wrt, signature: dict | None = None, has_aux: bool = False):
+    gen, namespace, source = _compiled(fn, wrt, "vjp", signature=signature, has_aux=has_aux)
     return gen, namespace[gen.entry], _binder(fn, gen.params), source
 
 
-def _vjp_of(original, table: dispatch.Table, specialise):
+def _vjp_of(original, table: dispatch.Table, specialise, has_aux: bool = False):
     """``vjp(f)``: the value of ``original`` and a pullback running the generated
     ``vjp_f`` for the arguments' signature."""
     gen, generic, bind, source = table.generic
@@ -291,6 +311,9 @@ def _vjp_of(original, table: dispatch.Table, specialise):
         gen, core, _, _ = table.entry(types.signature(primal), specialise)
         outputs, single = gen.outputs, gen.single
         value = original(*args, **kwargs)
+        if has_aux:
+            aux = _aux_of(value)
+            value = value[0]
 
         def pullback(cotangent):
             cts = (cotangent,) if outputs is None else tuple(cotangent)
@@ -301,7 +324,7 @@ def _vjp_of(original, table: dispatch.Table, specialise):
             adjoints = core(*primal, *cts)
             return adjoints[0] if single else adjoints
 
-        return value, pullback
+        return (value, pullback, aux) if has_aux else (value, pullback)
 
     call.__name__ = gen.entry
     call.core = table.generic[1]
@@ -319,36 +342,57 @@ def _check_cotangents(cotangents, outputs) -> None:
 # --- Jacobians, forward gradient, Hessian ---------------------------------------
 
 
-def _build_wrapped(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None):
-    gen, namespace, source = _compiled(fn, wrt, kind, mode, signature)
+def _build_wrapped(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None,
+                   has_aux: bool = False):
+    gen, namespace, source = _compiled(fn, wrt, kind, mode, signature, has_aux)
     return _label(namespace[gen.entry], source, gen.names, gen.mode)
 
 
-def jacobian(fn=None, wrt=0, mode: str = "auto"):
+def jacobian(fn=None, wrt=0, mode: str = "auto", has_aux: bool = False, argnums=None):
     """The Jacobian of ``f`` as a function, ``J[output][input]``.
 
     ``mode="auto"`` uses reverse mode when ``f`` has more ``wrt`` inputs than
     outputs (one vjp per output) and forward mode otherwise (one jvp per
     input); the result's ``.mode`` says which was used.  On arrays, there is
     one call per element and each block ``J[i][j]`` has the shape
-    ``outputᵢ.shape + inputⱼ.shape``, as in JAX.
+    ``outputᵢ.shape + inputⱼ.shape``, as in JAX.  With ``has_aux``, ``f``
+    returns ``(output, aux)`` and the result is ``(J, aux)``.
     """
+    wrt = _argnums(wrt, argnums)
     if mode not in pipeline.MODES:
         raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(pipeline.MODES)}")
     if fn is None:
-        return functools.partial(jacobian, wrt=wrt, mode=mode)
-    return _dispatched(fn, ("jacobian", wrt, mode),
-                       lambda signature: _build_wrapped(fn, wrt, "jacobian", mode, signature))
+        return functools.partial(jacobian, wrt=wrt, mode=mode, has_aux=has_aux)
+    found = _dispatched(fn, ("jacobian", wrt, mode, has_aux),
+                        lambda signature: _build_wrapped(fn, wrt, "jacobian", mode, signature,
+                                                         has_aux))
+    return _with_aux(found, fn) if has_aux else found
 
 
-def jacfwd(fn=None, wrt=0):
+def _with_aux(transform, fn):
+    """``transform`` returning ``(its result, fn's aux)`` (``fn`` returns ``(out, aux)``)."""
+
+    @functools.wraps(transform)
+    def call(*args, **kwargs):
+        return transform(*args, **kwargs), _aux_of(fn(*args, **kwargs))
+
+    return call
+
+
+def _aux_of(value):
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise S2SDiffError("has_aux: the function must return a pair (output, aux)")
+    return value[1]
+
+
+def jacfwd(fn=None, wrt=0, has_aux: bool = False, argnums=None):
     """``jacobian(f, wrt, mode="forward")``."""
-    return jacobian(fn, wrt, mode="forward")
+    return jacobian(fn, wrt, mode="forward", has_aux=has_aux, argnums=argnums)
 
 
-def jacrev(fn=None, wrt=0):
+def jacrev(fn=None, wrt=0, has_aux: bool = False, argnums=None):
     """``jacobian(f, wrt, mode="reverse")``."""
-    return jacobian(fn, wrt, mode="reverse")
+    return jacobian(fn, wrt, mode="reverse", has_aux=has_aux, argnums=argnums)
 
 
 def grad_forward(fn, wrt=0):
@@ -357,13 +401,14 @@ def grad_forward(fn, wrt=0):
                        lambda signature: _build_wrapped(fn, wrt, "grad", "forward", signature))
 
 
-def hessian(fn=None, wrt=0):
+def hessian(fn=None, wrt=0, argnums=None):
     """The Hessian of a scalar function: forward mode over the generated gradient.
 
     ``H[i][j] = ∂²f / ∂wrtᵢ ∂wrtⱼ`` (a number when ``wrt`` is a single parameter).
     The module holds ``hvp_f`` (Hessian-vector product: the tangent of the
     gradient code, tape included) and ``hessian_f``, which calls it once per input.
     """
+    wrt = _argnums(wrt, argnums)
     if fn is None:
         return functools.partial(hessian, wrt=wrt)
     return _dispatched(fn, ("hessian", wrt),

@@ -85,7 +85,7 @@ def _no_trace(stage: str, value) -> None:
 
 
 def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto",
-             trace=_no_trace, signature: dict | None = None) -> Generated:
+             trace=_no_trace, signature: dict | None = None, has_aux: bool = False) -> Generated:
     """Every derivative the tools offer, from parsed source (live or static).
 
     ``kind`` is one of ``KINDS``; ``mode`` ("auto", "forward", "reverse")
@@ -94,7 +94,9 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     sees the result of every pass.  ``signature`` (parameter → abstract value,
     see ``ir/types.py``) specialises the code to arguments of those abstract
     values; without it the code is generic: array code where the function
-    calls NumPy or indexes, code for numbers elsewhere.
+    calls NumPy or indexes, code for numbers elsewhere.  With ``has_aux`` the
+    function returns ``(output, aux)``: the derivative is that of ``output``,
+    and ``grad``/``value_and_grad`` return ``aux`` too, as JAX's do.
     """
     if kind not in KINDS:
         raise S2SDiffError(f"unknown transform {kind!r}; use one of {', '.join(KINDS)}")
@@ -104,6 +106,9 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
         raise S2SDiffError("value_and_grad is only available in reverse mode")
     trace("source", where)
     program = ssa_of(where, trace)
+    aux = None
+    if has_aux:
+        program, aux = _without_aux(program, kind)
     names, single = wrt_names(program.params, wrt)
     outputs = _outputs(program, kind)
     calls = _calls_of(program)
@@ -114,8 +119,10 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
                   single=single, outputs=outputs, calls=calls, facts=facts)
     if kind in ("grad", "value_and_grad") and mode != "forward":
         with_value = kind == "value_and_grad"
-        core = _single(gradient_of(program, names, with_value, trace, calls), with_value, single)
-        return _done(core, "", "reverse", kind, trace, **common)
+        core = _single(gradient_of(program, names, with_value, trace, calls, aux), with_value,
+                       single)
+        return _done(_with_aux(core, with_value) if has_aux else core, "", "reverse", kind,
+                     trace, **common)
     if kind == "jvp":
         core = forward.tangent(program, names, name="jvp_" + program.name, calls=calls,
                                arrays=calls.arrays)
@@ -155,7 +162,7 @@ def ssa_of(where: SourceFunction, trace=_no_trace) -> ir.Function:
 
 
 def gradient_of(program: ir.Function, names: tuple[str, ...], with_value: bool = False,
-                trace=_no_trace, calls: Calls | None = None) -> ir.Function:
+                trace=_no_trace, calls: Calls | None = None, aux=None) -> ir.Function:
     """The reverse emitter and the clean-up of its result, pass by pass."""
     if isinstance(program.result, tuple):
         kind = "value_and_grad" if with_value else "grad"
@@ -164,7 +171,7 @@ def gradient_of(program: ir.Function, names: tuple[str, ...], with_value: bool =
                            "(use jacobian)")
     calls = calls or _calls_of(program)
     gradient = reverse.gradient(program, names, with_value=with_value, calls=calls,
-                                arrays=calls.arrays)
+                                arrays=calls.arrays, aux=aux)
     trace("reverse", gradient)
     return _clean_gradient(gradient, trace)
 
@@ -354,6 +361,25 @@ def _packed(core: ir.Function, program: ir.Function, single: bool) -> ir.Functio
     param = "tangents" if "tangents" not in taken else Namer(taken).fresh("_tangents")
     unpack = ir.Assign(dots[0], ir.Var(param)) if single else ir.Unpack(dots, ir.Var(param))
     return replace(core, params=program.params + (param,), body=(unpack,) + core.body)
+
+
+def _without_aux(program: ir.Function, kind: str) -> tuple[ir.Function, object]:
+    """``program`` returning only its output, and its aux (it returns ``(output, aux)``)."""
+    if kind in ("jvp", "hessian"):
+        raise S2SDiffError(f"has_aux is not an option of {kind}")
+    if not (isinstance(program.result, tuple) and len(program.result) == 2):
+        raise S2SDiffError(f"has_aux: {program.name} must return a pair (output, aux)")
+    output, aux = program.result
+    return replace(program, result=output), aux
+
+
+def _with_aux(gradient: ir.Function, with_value: bool) -> ir.Function:
+    """``(gradient, aux)``, or ``((value, aux), gradient)`` for value_and_grad, as JAX."""
+    aux = gradient.facts["aux"]
+    if with_value:
+        value, grads = gradient.result
+        return replace(gradient, result=((value, aux), grads))
+    return replace(gradient, result=(gradient.result, aux))
 
 
 def _single(gradient: ir.Function, with_value: bool, single: bool) -> ir.Function:

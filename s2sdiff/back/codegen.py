@@ -109,7 +109,7 @@ def render(functions: list[ir.Function], header: str = "", import_homes: bool = 
 def helper_sources(binder: Binder) -> list[list[str]]:
     """The source of each helper the code calls (e.g. ``_unbroadcast``), copied in.
 
-    Helpers use NumPy as ``np``, which is bound here for them.
+    Helpers use NumPy as ``np``, which is bound here for those that read it.
     """
     done: set[str] = set()
     while True:  # helpers may call other helpers of their module
@@ -124,7 +124,8 @@ def helper_sources(binder: Binder) -> list[list[str]]:
                 other = value.__globals__.get(used)
                 if getattr(other, "__s2sdiff_helper__", False):
                     binder.bind(used, other)
-            binder.bind("np", importlib.import_module("numpy"))
+            if "np" in value.__code__.co_names:
+                binder.bind("np", importlib.import_module("numpy"))
     out = []
     for name in sorted(done):
         lines = inspect.getsource(binder.bound[name]).splitlines()

@@ -28,7 +28,7 @@ from .templates import (
 
 def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
              taken: set[str] | None = None, calls=None, arrays: bool | None = None,
-             split: bool = True) -> ir.Function:
+             split: bool = True, aux=None) -> ir.Function:
     """The gradient function of scalar-valued ``fn`` with respect to ``wrt``: the
     forward sweep (``body``) and the reverse sweep (``reverse``).
 
@@ -36,14 +36,15 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
     ``fn`` calls: with ``split``, a call is split into a forward and a backward
     function, else its reverse is a vjp that runs it again (for gradients
     differentiated again).  ``arrays`` says whether values may be arrays (None:
-    as ``fn``'s operations say).
+    as ``fn``'s operations say).  ``aux``: values of the forward sweep the
+    caller returns too (kept in ``facts["aux"]``, copied where the sweep reuses a name).
     """
     if isinstance(fn.result, tuple):
         raise ValueError("grad needs a function with one scalar output")
     active = find_active(fn, set(wrt))
     names = ir.local_names(fn)
     rev = _Reverse(fn, wrt, active, Namer(set(taken or ()) | names), names, calls, arrays, split)
-    return rev.build(with_value)
+    return rev.build(with_value, aux)
 
 
 def seeded(program: ir.Function, names) -> ir.Function:
@@ -225,7 +226,7 @@ class _Reverse(ArrayAdjoints):
         rev = seed + self.reverse(self.fn.body, 0)
         return rev
 
-    def build(self, with_value: bool) -> ir.Function:
+    def build(self, with_value: bool, aux=None) -> ir.Function:
         self.tape = self.namer.fresh("_tape") if "_tape" in self.namer.taken else "_tape"
         self.namer.taken.add(self.tape)
         loops = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Loop)]
@@ -235,18 +236,28 @@ class _Reverse(ArrayAdjoints):
         taped = any(isinstance(s, ir.Push) and s.tape == self.tape for s in ir.walk(fwd))
         body = [ir.Assign(self.tape, ir.new_tape())] * taped + list(fwd)
         result = self.fn.result
-        if with_value and isinstance(result, ir.Var) and result.name in self.record:
-            keep = self.namer.fresh("_value")
-            body.append(ir.Assign(keep, result))
-            result = ir.Var(keep)
+        if with_value:
+            result = self.kept(result, "_value", body)
+        aux = self.kept(aux, "_aux", body)
         self.final_zeros: list = []
         grads = tuple(self.final_adjoint(p) for p in self.wrt)
         rev += self.final_zeros
         returned = (result, grads) if with_value else grads
         name = ("value_and_grad_" if with_value else "grad_") + self.fn.name
-        facts = {"adjoints": frozenset(self.bars.values()), "tape": self.tape}
+        facts = {"adjoints": frozenset(self.bars.values()), "tape": self.tape, "aux": aux}
         return ir.Function(name, self.fn.params, tuple(body), returned,
                            signature=self.fn.signature, reverse=tuple(rev), facts=facts)
+
+    def kept(self, value, name: str, body: list):
+        """``value`` as the forward sweep leaves it: a name the reverse sweep takes back
+        from the tape is copied first (into ``name``)."""
+        if isinstance(value, tuple):
+            return tuple(self.kept(v, name, body) for v in value)
+        if isinstance(value, ir.Var) and value.name in self.record:
+            keep = self.namer.fresh(name)
+            body.append(ir.Assign(keep, value))
+            return ir.Var(keep)
+        return value
 
     def final_adjoint(self, param: str):
         if param in self.uniform:

@@ -31,7 +31,7 @@ import builtins
 import math
 import operator
 
-from .registry import constant, partials
+from .registry import constant, helper, partials
 
 # --- arithmetic operators ---------------------------------------------------
 
@@ -299,3 +299,15 @@ constant(
     operator.index,
     math.factorial, math.gcd, math.lcm, math.comb, math.perm, math.isqrt,
 )
+
+
+# --- cutting a derivative ------------------------------------------------------------
+
+
+@helper
+def stop_gradient(x):
+    """``x``, with no derivative flowing through it (as ``jax.lax.stop_gradient``)."""
+    return x
+
+
+constant(stop_gradient)
