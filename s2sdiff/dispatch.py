@@ -55,7 +55,8 @@ class Table:
         """The entry for ``signature`` (abstract values in parameter order, then the
         ``extra`` parameters'): the generic one unless an argument is an array;
         ``build(signature as a dict)`` makes one."""
-        if not any(isinstance(v, types.Arr) for v in signature):
+        if not any(isinstance(v, types.Arr) or types.is_container(v)
+                   for v in signature[:len(self.params)]):
             return self.generic
         signature = signature[:len(self.params) + len(extra)]
         found = self.by_signature.get(signature)
@@ -137,6 +138,8 @@ def _record(namespace: dict, values, entry) -> None:
     """Remember ``entry`` for calls with the types, shapes and dtypes of ``values``."""
     import numpy
 
+    if any(type(v) in (tuple, list, dict) for v in values):
+        return  # the test of the last call reads no item of a container
     namespace["_ndarray"], namespace["_last"] = numpy.ndarray, entry
     for i, v in enumerate(values):
         namespace[f"_last{i}"] = type(v)

@@ -29,6 +29,7 @@ output or a single (non-tuple) ``wrt`` drops that level of nesting.
 from __future__ import annotations
 
 import ast
+import operator
 from dataclasses import dataclass, replace
 
 from . import ir, safe
@@ -105,22 +106,34 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     if kind == "value_and_grad" and mode == "forward":
         raise S2SDiffError("value_and_grad is only available in reverse mode")
     trace("source", where)
-    program = ssa_of(where, trace)
+    arguments = where.tree.args
+    own = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+    containers = {p: v for p, v in (signature or {}).items()
+                  if p in own and types.is_container(v)}
+    if containers and (kind not in ("grad", "value_and_grad", "vjp") or mode == "forward"):
+        raise S2SDiffError(f"{kind}: {', '.join(containers)} holds a dict, list or tuple; "
+                           "containers of parameters are differentiated by grad, "
+                           "value_and_grad and vjp (reverse mode) only, so far")
+    program = ssa_of(where, trace, containers)
     aux = None
     if has_aux:
         program, aux = _without_aux(program, kind)
-    names, single = wrt_names(program.params, wrt)
+    params = program.facts.get("params", program.params)
+    names, single = wrt_names(params, wrt)
+    wrt_params = names
+    names, signature = _leaves(program, names, signature)
     outputs = _outputs(program, kind)
     calls = _calls_of(program)
     facts = None if signature is None else _facts(program, names, kind, signature, calls)
     if facts is not None:
         calls.arrays = calls.arrays or facts.arrays
-    common = dict(kind=kind, name=program.name, params=program.params, names=names,
-                  single=single, outputs=outputs, calls=calls, facts=facts)
+    common = dict(kind=kind, name=program.name, params=params, names=names,
+                  single=single, outputs=outputs, calls=calls, facts=facts,
+                  containers=(program.facts["containers"], wrt_params) if containers else None)
     if kind in ("grad", "value_and_grad") and mode != "forward":
         with_value = kind == "value_and_grad"
         core = _single(gradient_of(program, names, with_value, trace, calls, aux), with_value,
-                       single)
+                       single and not containers)
         return _done(_with_aux(core, with_value) if has_aux else core, "", "reverse", kind,
                      trace, **common)
     if kind == "jvp":
@@ -153,10 +166,12 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
                  **common)
 
 
-def ssa_of(where: SourceFunction, trace=_no_trace) -> ir.Function:
-    """The front end and SSA construction: parsed source → structured SSA IR."""
+def ssa_of(where: SourceFunction, trace=_no_trace, containers: dict | None = None
+           ) -> ir.Function:
+    """The front end and SSA construction: parsed source → structured SSA IR (the
+    parameters in ``containers`` unpacked into their leaves, see ``ssa.build``)."""
     trace("core", lambda: normalize.normalize(where))
-    program = ssa.build(where)
+    program = ssa.build(where, containers=containers)
     trace("ssa", program)
     return program
 
@@ -191,7 +206,8 @@ def gradient(where: SourceFunction, wrt=0, kind: str = "grad") -> tuple[ir.Funct
 
 
 def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: Calls,
-          facts: Facts | None, plan: wrappers.Plan | None = None, **common) -> Generated:
+          facts: Facts | None, plan: wrappers.Plan | None = None, containers=None,
+          **common) -> Generated:
     core = dce.eliminate_dead_code(core)
     trace("dce", core)
     if facts is not None:
@@ -202,6 +218,8 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         trace("specialise", core)
         core = dce.eliminate_dead_code(buffers.in_place(core, params, _callee_types(calls)))
         trace("buffers", core)
+    if containers:
+        core = dce.eliminate_dead_code(_repacked(core, *containers, common))
     trace("fold", lambda: fold.branch_results(fold.while_headers(core)))
     entry = wrapper[4:wrapper.index("(")] if wrapper else core.name
     functions = (core,) + _derivatives(core, calls)
@@ -361,6 +379,87 @@ def _packed(core: ir.Function, program: ir.Function, single: bool) -> ir.Functio
     param = "tangents" if "tangents" not in taken else Namer(taken).fresh("_tangents")
     unpack = ir.Assign(dots[0], ir.Var(param)) if single else ir.Unpack(dots, ir.Var(param))
     return replace(core, params=program.params + (param,), body=(unpack,) + core.body)
+
+
+def _leaves(program: ir.Function, names, signature: dict | None):
+    """The ``wrt`` names and the signature of ``program``'s parameters, with each
+    container parameter's leaves in its place (see ``ssa.build``)."""
+    trees = program.facts.get("containers")
+    if not trees:
+        return names, signature
+    leaves = tuple(n for name in names for n in (trees[name].leaves() if name in trees
+                                                 else [name]))
+    flat = {}
+    for p, value in signature.items():
+        if p in trees:
+            flat.update(zip(trees[p].leaves(), _flat(value)))
+        else:
+            flat[p] = value
+    return leaves, flat
+
+
+def _flat(value) -> list:
+    """The abstract values of the leaves of a container's abstract value, in order."""
+    items = value.items if isinstance(value, types.Struct) else value \
+        if isinstance(value, tuple) else None
+    return [value] if items is None else [leaf for item in items for leaf in _flat(item)]
+
+
+def _repacked(core: ir.Function, trees: dict, wrt: tuple, common: dict) -> ir.Function:
+    """``core`` taking the container parameters whole, unpacked by its first statements
+    (``params_W = params["W"]``), and returning each gradient of one in its structure."""
+    params, kind = common["params"], common["kind"]
+    unpack = []
+    for p, tree in trees.items():
+        unpack += _unpacking(tree, ir.Var(p))
+    user = sum(len(trees[p].leaves()) if p in trees else 1 for p in params)
+    extra = core.params[user:]
+    result = core.result
+    if kind == "value_and_grad":
+        value, grads = result
+        result = (value, _grouped(grads, wrt, trees, common["single"]))
+    elif kind == "grad" and isinstance(result, tuple) and len(result) == 2 \
+            and core.facts.get("aux") is not None and result[1] == core.facts["aux"]:
+        result = (_grouped(result[0], wrt, trees, common["single"]), result[1])
+    else:
+        result = _grouped(result, wrt, trees, common["single"] and kind != "vjp")
+    return replace(core, params=tuple(params) + tuple(extra), body=tuple(unpack) + core.body,
+                   result=result)
+
+
+def _unpacking(tree, base) -> list:
+    out = []
+    for key, item in tree.items.items():
+        part = ir.Op(operator.getitem, (base, ir.Const(key)), "subscript")
+        if isinstance(item, ssa.Container):
+            out += _unpacking(item, part)
+        else:
+            out.append(ir.Assign(item.name, part))
+    return out
+
+
+def _grouped(grads, wrt: list, trees: dict, single: bool):
+    """The flat gradients of the leaves, one item per ``wrt`` parameter (its container
+    built again for a container parameter)."""
+    flat = list(grads) if isinstance(grads, tuple) else [grads]
+    groups = []
+    for p in wrt:
+        if p in trees:
+            groups.append(_built(trees[p], flat))
+        else:
+            groups.append(flat.pop(0))
+    return groups[0] if single else tuple(groups)
+
+
+def _built(tree, flat: list):
+    values = [_built(item, flat) if isinstance(item, ssa.Container) else flat.pop(0)
+              for item in tree.items.values()]
+    if tree.kind == "dict":
+        pairs = [a for key, v in zip(tree.items, values) for a in (ir.Const(key), v)]
+        return ir.Op(ir.make_dict, tuple(pairs), "dict")
+    if tree.kind == "list":
+        return ir.Op(ir.make_list, tuple(values), "list")
+    return ir.Op(ir.make_tuple, tuple(values), "tuple")
 
 
 def _without_aux(program: ir.Function, kind: str) -> tuple[ir.Function, object]:

@@ -74,8 +74,8 @@ class Op:
     ``syntax`` is an operator symbol (``+``, ``u-`` for negation, ``unot``,
     ``<``, ``is``), ``call`` (``callee`` says how the callable is written),
     ``subscript`` (``args[0][args[1]]``), ``.T`` (``args[0].T``, an array's
-    transpose), ``list``, ``tuple``, ``ifexp`` (``args[1] if args[0] else
-    args[2]``, evaluated lazily), ``and``, ``or``.
+    transpose), ``list``, ``tuple``, ``dict`` (keys and values in turn), ``ifexp``
+    (``args[1] if args[0] else args[2]``, evaluated lazily), ``and``, ``or``.
     Arguments are values: atoms, or ``Op`` trees in emitted code.
     """
 
@@ -265,6 +265,11 @@ def is_tape(value) -> bool:
 def make_tuple(*items):
     """The operation behind an index tuple built at run time: ``x[i, 0]``."""
     return tuple(items)
+
+
+def make_dict(*pairs):
+    """The operation behind a dict display ``{k: v, ...}`` (arguments: k, v, k, v…)."""
+    return dict(zip(pairs[::2], pairs[1::2]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,6 +550,9 @@ def op_text(op: Op, operand) -> tuple[str, int]:
         return f"{operand(op.callee)[0]}({', '.join(args)})", ATOM
     if s == "tape":
         return "[]", ATOM
+    if s == "dict":
+        pairs = [f"{operand(k)[0]}: {operand(v)[0]}" for k, v in zip(op.args[::2], op.args[1::2])]
+        return "{" + ", ".join(pairs) + "}", ATOM
     if s in ("list", "tuple"):
         items = [operand(a)[0] for a in op.args]
         if s == "list":

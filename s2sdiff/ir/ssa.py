@@ -75,24 +75,78 @@ class Names:
 LEAF_SIZE = 8  # assignments of a callee small enough to inline (see ``inlined``)
 
 
-def build(where: SourceFunction, inline: str = "leaves") -> ir.Function:
+def build(where: SourceFunction, inline: str = "leaves", containers: dict | None = None
+          ) -> ir.Function:
     """The structured SSA form of a parsed user function.
 
     ``inline`` is "leaves" (small leaf helpers are inlined, other calls stay
-    calls) or "all" (every user function called is inlined).
+    calls) or "all" (every user function called is inlined).  ``containers``
+    gives the parameters that hold dicts, lists or tuples (parameter → its
+    abstract value, see ``types.tree``): each is unpacked into one parameter
+    per leaf (``params_W`` for ``params["W"]``), and reading an item with a
+    constant key reads that leaf; ``fn.facts["containers"]`` maps each such
+    parameter to its leaves, as a :class:`Container` tree.
     """
     core, every, locals_ = normalize_scanned(where)
     names = Names(every)
     builder = _Builder(where, names, stack=(where.key,), prefix="")
     builder.inline_all = inline == "all"
     params = [a.arg for a in core.args.posonlyargs + core.args.args + core.args.kwonlyargs]
+    leaves, trees = [], {}
     for p in params:
         names.new(p)
-        builder.env[p] = ir.Var(p)
+        if containers and p in containers:
+            trees[p] = builder.env[p] = _unpacked(p, containers[p], names, leaves)
+        else:
+            builder.env[p] = ir.Var(p)
+            leaves.append(p)
     body, result = builder.function(core, locals_)
-    fn = ir.Function(core.name, tuple(params), tuple(body), result,
-                     docstring=ast.get_docstring(where.tree) or "", signature=core.args)
+    if _holds_container(result):
+        raise builder.error("a dict, list or tuple of parameters returned", core.body[-1],
+                            "return arrays or numbers computed from its items")
+    fn = ir.Function(core.name, tuple(leaves), tuple(body), result,
+                     docstring=ast.get_docstring(where.tree) or "", signature=core.args,
+                     facts={"containers": trees, "params": tuple(params)} if trees else {})
     return fn
+
+
+class Container:
+    """A parameter holding a dict, a list or a tuple, unpacked: each key's value
+    (a leaf ``Var`` or a nested ``Container``), in order."""
+
+    def __init__(self, kind: str, items: dict):
+        self.kind = kind  # "dict", "list" or "tuple"
+        self.items = items
+
+    def leaves(self) -> list[str]:
+        return [n for v in self.items.values()
+                for n in (v.leaves() if isinstance(v, Container) else [v.name])]
+
+
+def _holds_container(value) -> bool:
+    if isinstance(value, tuple):
+        return any(map(_holds_container, value))
+    return isinstance(value, Container)
+
+
+def _unpacked(name: str, value, names: Names, leaves: list) -> "Container | ir.Var":
+    """The leaves of parameter part ``name`` of abstract value ``value``, named after
+    their keys (``params_W``), appended to ``leaves``."""
+    from .types import Struct
+
+    if isinstance(value, tuple):
+        kind, keys, items = "tuple", range(len(value)), value
+    elif isinstance(value, Struct):
+        kind, keys, items = value.kind, value.keys, value.items
+    else:
+        leaf = names.new(name, own=False)
+        leaves.append(leaf)
+        return ir.Var(leaf)
+    parts = {}
+    for key, item in zip(keys, items):
+        part = f"{name}_{key}" if isinstance(key, int) or str(key).isidentifier() else name
+        parts[key] = _unpacked(part, item, names, leaves)
+    return Container(kind, parts)
 
 
 def _assigned(stmts: list[ast.stmt]) -> list[str]:
@@ -278,6 +332,17 @@ class _Builder:
             return ir.Op(kind[1], (self.operand(value.left, stmt), self.operand(value.comparators[0], stmt)), kind[0])
         return None
 
+    def item_of(self, container: Container, index, node: ast.AST):
+        """``params["W"]``: the leaf (or nested container) a constant key names."""
+        key = index.value if isinstance(index, ir.Const) else None
+        if isinstance(key, int) and container.kind != "dict" and key < 0:
+            key += len(container.items)
+        if key is None or isinstance(key, bool) or key not in container.items:
+            raise self.error(f"an item of a {container.kind} of parameters that is not one of "
+                             f"its keys ({', '.join(map(repr, container.items))})", node,
+                             "read items with constant keys: params['W'], params[0]")
+        return container.items[key]
+
     def not_local_list(self, value, node: ast.AST) -> None:
         """Refuse to read items of a list built in a loop or a branch (its adjoint
         is the list its one reader's rule gives)."""
@@ -289,6 +354,9 @@ class _Builder:
         """An operand of an operator: a number or an array, not a tuple."""
         a = self.atom(e)
         where = e if hasattr(e, "lineno") else stmt
+        if isinstance(a, Container):
+            raise self.error(f"an operator applied to a {a.kind} of parameters", where,
+                             "read its items: params['W']")
         if isinstance(a, tuple):
             raise self.error("an operator applied to a tuple", where,
                              "operate on the tuple's items, or make it a NumPy array")
@@ -303,6 +371,8 @@ class _Builder:
             return self.concatenation(_concatenator(seq), node, target, stmt)
         self.not_local_list(seq, node)
         index = self.index(node.slice, target, stmt)
+        if isinstance(seq, Container):
+            return self.item_of(seq, index, node)
         if isinstance(seq, ir.Var) and seq.name in self.lists:
             return self.emit(target, ir.Op(operator.getitem, (seq, index), "subscript"), stmt)
         if isinstance(seq, (ir.Var, ir.Global)):
@@ -439,14 +509,18 @@ class _Builder:
             return self.fold(target, operator.add, "+", args[0], stmt, ir.Const(0))
         if fn in (min, max) and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
             args = list(args[0])
-        args = [self.pack(a, stmt) for a in args]
-        kwargs = [(k, self.pack(v, stmt)) for k, v in kwargs]
+        user = inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn) \
+            and lookup_array(fn) is None and not _is_library(fn)
+        where = self.where.resolver.source_of(fn) if user else None
+        whole = where is not None and any(
+            isinstance(a, Container) for a in list(args) + [v for _, v in kwargs])
+        args = [a if whole and isinstance(a, Container) else self.pack(a, stmt) for a in args]
+        kwargs = [(k, v if whole and isinstance(v, Container) else self.pack(v, stmt))
+                  for k, v in kwargs]
         if fn in (min, max) and len(args) > 2 and not kwargs:
             return self.fold(target, fn, "call", tuple(args), stmt, callee=callee)
-        if inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn) \
-                and lookup_array(fn) is None and not _is_library(fn):
-            where = self.where.resolver.source_of(fn)
-            if where is not None and self.inlined(where, args):
+        if user:
+            if where is not None and (whole or self.inlined(where, args)):  # containers too
                 return self.inline(where, fn, args, kwargs, node)
             if where is not None:
                 return self.call_user(where, callee, args, kwargs, node, target, stmt)
@@ -463,6 +537,9 @@ class _Builder:
 
     def pack(self, value, stmt):
         """A tuple argument (``np.reshape(x, (2, -1))``) as one atom."""
+        if isinstance(value, Container):
+            raise self.error(f"a {value.kind} of parameters passed on whole", stmt,
+                             "read its items (params['W']) and pass those")
         if not isinstance(value, tuple):
             return value
         items = tuple(self.pack(v, stmt) for v in value)

@@ -51,6 +51,16 @@ class Arr:
         return len(self.ones)
 
 
+@dataclass(frozen=True)
+class Struct:
+    """A dict or a list of values: its keys (a list's are 0, 1…), the abstract value
+    of each item, and which of the two it is."""
+
+    keys: tuple
+    items: tuple
+    kind: str = "dict"
+
+
 FLOAT, INT, BOOL = Num("float"), Num("int"), Num("bool")
 
 
@@ -87,9 +97,26 @@ _ARRAYS: dict = {}  # (dtype, shape) → its Arr: a call's signature is read per
 
 
 def signature(values) -> tuple:
-    """The abstract values of the arguments of a call: the key of generated code
-    (a tuple of them for a tuple or list argument: ``jvp``'s tangents)."""
-    return tuple(signature(v) if type(v) in (tuple, list) else abstract(v) for v in values)
+    """The abstract values of the arguments of a call: the key of generated code."""
+    return tuple(map(tree, values))
+
+
+def tree(value):
+    """The abstract value of ``value``, containers included: a tuple of those of a
+    tuple's items, a :class:`Struct` for a dict or a list."""
+    kind = type(value)
+    if kind is tuple:
+        return tuple(map(tree, value))
+    if kind is list:
+        return Struct(tuple(range(len(value))), tuple(map(tree, value)), "list")
+    if kind is dict:
+        return Struct(tuple(value), tuple(map(tree, value.values())))
+    return abstract(value)
+
+
+def is_container(value) -> bool:
+    """Whether an abstract value is a tuple's or a :class:`Struct`."""
+    return isinstance(value, (tuple, Struct))
 
 
 _NUMBERS = {"float": FLOAT, "int": INT, "bool": BOOL}
@@ -138,6 +165,8 @@ def parse(text: str) -> dict:
 def fits(given, wanted) -> bool:
     """Whether a tangent or cotangent of abstract value ``given`` fits a value of
     ``wanted`` (same dimensions; a number and a 0-D array are alike)."""
+    given, wanted = (v.items if isinstance(v, Struct) and v.kind == "list" else v
+                     for v in (given, wanted))
     if isinstance(wanted, tuple) or isinstance(given, tuple):
         return isinstance(wanted, tuple) and isinstance(given, tuple) \
             and len(given) == len(wanted) and all(map(fits, given, wanted))
