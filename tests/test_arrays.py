@@ -289,3 +289,20 @@ def test_a_named_list_in_a_loop_is_refused_where_it_is_built():
     with pytest.raises(S2SDiffError, match="list named and built inside a loop") as info:
         grad(named_list_in_loop)(np.ones(3))
     assert "parts = [x, 2.0 * x]" in str(info.value)
+
+
+def items_written_in_loop(x, w):
+    hiddens = []
+    for i in range(2):
+        hiddens.append(x * (i + 1.0))
+    for t in range(3):
+        for i in range(2):
+            hiddens[i] = np.tanh(hiddens[i] * w)
+    return np.sum(hiddens[0] + hiddens[1])
+
+
+def test_a_list_changed_item_by_item_in_a_loop_is_refused_where_it_is():
+    """It ran NumPy's result_type on a list (a crash inside NumPy)."""
+    with pytest.raises(S2SDiffError, match="list `hiddens` changed item by item") as info:
+        grad(items_written_in_loop, wrt=(0, 1))(np.ones(3), 0.5)
+    assert "for t in range(3):" in str(info.value)

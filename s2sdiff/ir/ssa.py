@@ -650,6 +650,11 @@ class _Builder:
         self.env = {}
         for name in list(then_env) + [n for n in else_env if n not in then_env]:
             a, b = then_env.get(name), else_env.get(name)
+            old = before.get(name)
+            if isinstance(old, ir.Var) and old.name in self.lists and (a != old or b != old):
+                raise self.error(f"list `{name}` changed item by item or assigned again in a "
+                                 "branch", s, "build the list before the branch and append "
+                                 "in both branches")
             if a is None or b is None:
                 if self.is_temporary(name) or isinstance(a or b, tuple) \
                         or not self.read_outside(s, name):
@@ -691,6 +696,11 @@ class _Builder:
             headers[name] = self.new_name(name)
         before = dict(self.env)
         entry = {name: before.get(name, ir.Const(None)) for name in carried}
+        for name, value in entry.items():
+            if isinstance(value, ir.Var) and value.name in self.lists:
+                raise self.error(f"list `{name}` changed item by item or assigned again inside "
+                                 "a loop", s, "build a new list with append, or keep the "
+                                 "values in an array and write its rows: x[i] = v")
         for name, target in headers.items():
             self.env[name] = ir.Var(target)
         var = None

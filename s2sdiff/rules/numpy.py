@@ -52,7 +52,10 @@ from .registry import UNKNOWN, constant, helper, jvp, partials, refuse, vjp
 @helper
 def _shape(x):
     """``np.shape(x)``, quicker on arrays (helpers ask it often)."""
-    return x.shape if type(x) is np.ndarray else np.shape(x)
+    kind = type(x)
+    if kind is np.ndarray:
+        return x.shape
+    return () if kind is float or kind is np.float64 else np.shape(x)
 
 
 @helper

@@ -29,7 +29,10 @@ def _matmul_vjp(g, a, b, which):
 
 def _shape(x):
     """``np.shape(x)``, quicker on arrays (helpers ask it often)."""
-    return x.shape if type(x) is np.ndarray else np.shape(x)
+    kind = type(x)
+    if kind is np.ndarray:
+        return x.shape
+    return () if kind is float or kind is np.float64 else np.shape(x)
 
 
 def _transposed(a):
