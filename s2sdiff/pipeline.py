@@ -210,19 +210,16 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
           **common) -> Generated:
     core = dce.eliminate_dead_code(core)
     trace("dce", core)
+    derived = _derivatives(core, calls)
     if facts is not None:
         params = _core_types(core, mode, common["kind"], common["names"], common["single"],
                              facts)
-        core = specialise.helper_calls(core, params, _callee_types(calls))
-        core = dce.eliminate_dead_code(copies.drop_copies(core))
-        trace("specialise", core)
-        core = dce.eliminate_dead_code(buffers.in_place(core, params, _callee_types(calls)))
-        trace("buffers", core)
+        core, *derived = _specialised((core,) + derived, params, calls, trace)
     if containers:
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
     trace("fold", lambda: fold.branch_results(fold.while_headers(core)))
     entry = wrapper[4:wrapper.index("(")] if wrapper else core.name
-    functions = (core,) + _derivatives(core, calls)
+    functions = (core,) + tuple(derived)
     helpers = ()
     if plan is not None and plan.on_arrays:
         from .rules import assembly
@@ -233,6 +230,29 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
                         if h + "(" in wrapper)
     return Generated(functions=functions, wrapper=wrapper, entry=entry, mode=mode,
                      description=what, helpers=helpers, **common)
+
+
+def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
+    """The passes of code for a signature, on the core (its parameters' abstract
+    values: ``params``) then on each derivative it calls (the abstract values of
+    their arguments, joined over the calls: callers come first)."""
+    sites: dict = {}
+    out = []
+    for i, fn in enumerate(functions):
+        found = sites.get(fn.name)
+        types_of = params if i == 0 else dict(zip(fn.params, found)) if found else None
+        if types_of is None:
+            out.append(fn)
+            continue
+        fn = specialise.helper_calls(fn, types_of, _callee_types(calls), sites)
+        fn = dce.eliminate_dead_code(copies.drop_copies(fn))
+        if i == 0:
+            trace("specialise", fn)
+        fn = dce.eliminate_dead_code(buffers.in_place(fn, types_of, _callee_types(calls)))
+        if i == 0:
+            trace("buffers", fn)
+        out.append(fn)
+    return out
 
 
 def _tangent(program: ir.Function, names, name: str, trace, calls: Calls) -> ir.Function:
@@ -591,16 +611,21 @@ def _core_types(core: ir.Function, mode: str, kind: str, names, single: bool,
 
 
 def _callee_types(calls: Calls):
-    """The abstract value of a call of a user function, inferred from its own source
-    (None for a recursive call being inferred and for a generated derivative)."""
+    """The abstract value of a call of a user function, inferred from its own source,
+    or of a derivative generated for one, from its IR (None for a recursive call
+    being inferred, and for a derivative not generated yet)."""
     busy: set = set()
 
     def of(callee: ir.Callee, args: tuple):
-        if callee.key in busy or calls.lookup(callee.key)[0] is not None:
-            return None  # recursion, or a derivative s2sdiff generated
+        if callee.key in busy:
+            return None
+        derived, which = calls.lookup(callee.key)
+        if derived is not None and derived.function is None:
+            return None
         busy.add(callee.key)
         try:
-            fn = calls.function(callee)
+            fn = calls.function(callee) if derived is None else derived.function \
+                if which is None else derived.function[which]
             env = types.infer(fn, dict(zip(fn.params, args)), of)
             return types.result(fn, env, of)
         finally:

@@ -27,11 +27,14 @@ from ..ir.types import Arr, Num
 from ..emit.templates import call, global_name
 
 
-def helper_calls(fn: ir.Function, params: dict, callee_types=None) -> ir.Function:
-    """``fn`` with the helper calls its parameters' abstract values decide replaced."""
+def helper_calls(fn: ir.Function, params: dict, callee_types=None,
+                 sites: dict | None = None) -> ir.Function:
+    """``fn`` with the helper calls its parameters' abstract values decide replaced.
+    ``sites`` gathers, per generated function ``fn`` calls (by name), the abstract
+    values of its arguments, joined over the calls."""
     if not _helpers():
         return fn
-    walker = Walker({p: params.get(p) for p in fn.params}, callee_types)
+    walker = Walker({p: params.get(p) for p in fn.params}, callee_types, sites=sites)
     body = walker.block(fn.body)
     reverse = walker.block(fn.reverse)
     result = walker.value(fn.result) if not isinstance(fn.result, tuple) else fn.result
@@ -50,9 +53,9 @@ def _without_copies(fn: ir.Function) -> ir.Function:
     plain.update(ir.value_reads(fn.result))
     reads = Counter(n for s in stmts for n in ir.reads(s))
     reads.update(ir.value_reads(fn.result))
-    top = {s.target for s in fn.reverse if type(s) is ir.Assign and type(s.target) is str}
+    top = {s.target for s in fn.statements if type(s) is ir.Assign and type(s.target) is str}
     renamed, retarget = {}, {}
-    for s in fn.reverse:
+    for s in fn.statements:
         if type(s) is ir.Assign and type(s.value) is ir.Var and type(s.target) is str \
                 and not s.accumulate and writes[s.target] == 1 and s.target not in fn.params \
                 and writes[s.value.name] <= 1 and reads[s.target] == plain[s.target]:
@@ -106,11 +109,12 @@ class Walker:
     assigned so far to their values.
     """
 
-    def __init__(self, env: dict, callee_types, assign=None):
+    def __init__(self, env: dict, callee_types, assign=None, sites: dict | None = None):
         self.infer = types._Infer(env, callee_types)
         self.env = env
         self.defined: dict = {}  # name → its value, where assigned once at the top
         self.assign = assign
+        self.sites = {} if sites is None else sites
 
     def block(self, stmts) -> tuple:
         out = []
@@ -181,6 +185,8 @@ class Walker:
             if v.syntax == "*" and any(ones):  # a count of copies found to be 1
                 return args[1] if ones[0] else args[0]
             v = replace(v, args=args, kwargs=kwargs)
+        if type(v.fn) is ir.Callee:
+            self.site(v)
         if any(v.fn is f for f in _SIZES) and len(v.args) == 1 and not v.kwargs:
             return self.size(v)
         rewrite = _helpers().get(id(v.fn))
@@ -188,6 +194,14 @@ class Walker:
             return v
         found = rewrite(v.args, [self.infer.atom(a) for a in v.args])
         return v if found is None else found
+
+    def site(self, call: ir.Op) -> None:
+        """Remember the abstract values of the arguments of a call of a generated function."""
+        found = tuple(self.infer.atom(a) for a in ir.call_values(call))
+        known = self.sites.get(call.fn.name)
+        self.sites[call.fn.name] = found if known is None else tuple(
+            types.join(a, b) if len(known) == len(found) else None
+            for a, b in zip(known, found))
 
     def size(self, v: ir.Op):
         """``np.size(z)`` (or ``np.shape``) of ``z = x * y`` read from an operand of
@@ -328,6 +342,25 @@ def _operand(args, consts, kwargs):
     return _shaped_as(args[0], args[1 + which]) if which in (0, 1) else None
 
 
+def _added_items(xs, ys):
+    """The abstract value of ``_add_items(xs, ys)``: a list adjoint plus the items
+    (rows, for an array) of ``ys``."""
+    if isinstance(ys, Arr) and ys.ndim:
+        row = Arr(ys.dtype, ys.ones[1:])
+    elif isinstance(ys, (tuple, types.Seq)):
+        row = None
+        for item in ys if isinstance(ys, tuple) else (ys.item,):
+            row = item if row is None else types.join(row, item)
+    else:
+        return None
+    if isinstance(xs, tuple):
+        return tuple(types.promote(x, row) if x is not None and row is not None else None
+                     for x in xs)
+    if isinstance(xs, types.Seq) and xs.item is not None and row is not None:
+        return types.Seq(types.promote(xs.item, row))
+    return None
+
+
 def _outer(args, consts, kwargs):
     a, b = args
     if not (isinstance(a, Arr) and isinstance(b, Arr)):
@@ -353,7 +386,7 @@ def _helpers() -> dict:
         return _REWRITES
     import numpy as np
 
-    from ..rules import indexing
+    from ..rules import indexing, joining
 
     global _SIZES
     _SIZES = (np.size, np.shape)
@@ -370,5 +403,6 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]) if isinstance(a[1], Arr) and a[1].ndim
                    else a[0], rules._spread)
     types.register(_operand, rules._matmul_vjp, rules._dot_vjp)
+    types.register(lambda a, c, k: _added_items(*a), joining._add_items)
     types.register(_outer, np.outer)
     return _REWRITES

@@ -61,6 +61,13 @@ class Struct:
     kind: str = "dict"
 
 
+@dataclass(frozen=True)
+class Seq:
+    """A list of values of one abstract value, its length not known (``[0.0] * n``)."""
+
+    item: object
+
+
 FLOAT, INT, BOOL = Num("float"), Num("int"), Num("bool")
 
 
@@ -478,6 +485,18 @@ def _broadcast(args, consts, kwargs):
     return promote(*args)
 
 
+def _times(args, consts, kwargs):
+    """``a * b``; a list times a count is a :class:`Seq` of its items."""
+    for seq, count in (args, args[::-1]):
+        if count == INT and isinstance(seq, (tuple, Seq)):
+            items = seq if isinstance(seq, tuple) else (seq.item,)
+            item = items[0] if items else None
+            for other in items[1:]:
+                item = join(item, other)
+            return Seq(item) if item is not None else None
+    return promote(*args)
+
+
 def _divide(args, consts, kwargs):
     return floating(promote(*args))
 
@@ -503,6 +522,8 @@ def _subscript(args, consts, kwargs):
     x, index = args[0], consts[1]
     if isinstance(x, tuple) and isinstance(index, int) and not isinstance(index, bool):
         return x[index]
+    if isinstance(x, Seq) and (isinstance(index, int) or args[1] == INT):
+        return x.item
     if not isinstance(x, Arr):
         return None
     if index is _UNKNOWN and isinstance(args[1], tuple):  # ``x[i, 0]``, ``x[:, i]``
@@ -594,7 +615,7 @@ def _reshape(args, consts, kwargs):
 
 
 _SYNTAX = {
-    "+": _broadcast, "-": _broadcast, "*": _broadcast, "/": _divide, "**": _broadcast,
+    "+": _broadcast, "-": _broadcast, "*": _times, "/": _divide, "**": _broadcast,
     "//": _broadcast, "%": _broadcast, "@": _matmul,
     "<": _compare, "<=": _compare, ">": _compare, ">=": _compare, "==": _compare,
     "!=": _compare, "u-": _first, "subscript": _subscript, ".T": _transpose,
