@@ -45,7 +45,8 @@ def helper_calls(fn: ir.Function, params: dict, callee_types=None,
 
 def _without_copies(fn: ir.Function) -> ir.Function:
     """``fn`` without the copies ``a = b`` a rewrite to ``b`` left: reads of ``a`` read
-    ``b`` where each is assigned once and ``a`` is read only by assignments."""
+    ``b`` where ``a`` is assigned once and read only by assignments, and ``b`` is not
+    assigned after the copy."""
     stmts = ir.walk(fn.statements)
     writes = Counter(n for s in stmts for n in ir.writes(s))
     plain = Counter(n for s in stmts if type(s) is ir.Assign and type(s.target) is str
@@ -54,11 +55,13 @@ def _without_copies(fn: ir.Function) -> ir.Function:
     reads = Counter(n for s in stmts for n in ir.reads(s))
     reads.update(ir.value_reads(fn.result))
     top = {s.target for s in fn.statements if type(s) is ir.Assign and type(s.target) is str}
+    last_write = {n: i for i, s in enumerate(fn.statements) for t in ir.walk((s,))
+                  for n in ir.writes(t)}
     renamed, retarget = {}, {}
-    for s in fn.statements:
+    for i, s in enumerate(fn.statements):
         if type(s) is ir.Assign and type(s.value) is ir.Var and type(s.target) is str \
                 and not s.accumulate and writes[s.target] == 1 and s.target not in fn.params \
-                and writes[s.value.name] <= 1 and reads[s.target] == plain[s.target]:
+                and last_write.get(s.value.name, -1) < i and reads[s.target] == plain[s.target]:
             a, b = s.target, s.value.name
             if b.startswith("_") and not a.startswith("_") and b in top and writes[b] == 1 \
                     and reads[b] == plain[b] == 1 and b not in renamed:
