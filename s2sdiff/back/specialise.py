@@ -281,6 +281,26 @@ def _full_tangent(args, ts):
     return None
 
 
+def _item_of(args, ts):
+    """``_item_of(g, index, value)`` of a number written at an index of integers: ``g[index]``."""
+    g, index, _ = args
+    tg, tindex, tvalue = ts
+    scalar = isinstance(tvalue, Num) or (isinstance(tvalue, Arr) and not tvalue.ndim)
+    if not (isinstance(tg, Arr) and scalar):
+        return None
+    if type(index) is ir.Const:
+        items = index.value if isinstance(index.value, tuple) else (index.value,)
+        whole = all(type(i) is int for i in items)
+    else:
+        items = tindex if isinstance(tindex, tuple) else (tindex,)
+        whole = all(i == types.INT for i in items)
+    if not whole or len(items) != tg.ndim:
+        return None
+    import operator
+
+    return ir.Op(operator.getitem, (g, index), "subscript")
+
+
 def _covers(ta: Arr, tb: Arr) -> bool:
     """Whether ``a``, which broadcasts to ``b``, has ``b``'s shape."""
     return ta.ndim == tb.ndim and all(a is False or (a is True and b is True)
@@ -396,10 +416,15 @@ def _helpers() -> dict:
     for helper, rewrite in ((rules._unbroadcast, _unbroadcast),
                             (rules._unbroadcast_from, _unbroadcast_from),
                             (rules._copies, _copies), (rules._full_tangent, _full_tangent),
-                            (rules._matmul_vjp, _product_vjp), (rules._dot_vjp, _product_vjp)):
+                            (rules._matmul_vjp, _product_vjp), (rules._dot_vjp, _product_vjp),
+                            (indexing._item_of, _item_of)):
         _REWRITES[id(helper)] = rewrite
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
                    indexing._scatter_add)
+    types.register(lambda a, c, k: _shaped_as(a[2], a[0]) if isinstance(a[0], Arr) else None,
+                   indexing._setitem)
+    types.register(lambda a, c, k: _shaped_as(a[0], a[2]) if a[0] is not None else None,
+                   indexing._item_of)
     types.register(lambda a, c, k: _shaped_as(a[0], a[2]), rules._unbroadcast_from)
     types.register(lambda a, c, k: types.INT, rules._copies)
     types.register(lambda a, c, k: types.promote(*a), rules._full_tangent)

@@ -453,6 +453,16 @@ def _stack(args, consts, kwargs):
     return Arr(joined.dtype, tuple(ones))
 
 
+def _filled(args, consts, kwargs):
+    """``np.zeros(shape)`` (``ones``, ``empty``) of a constant shape, float64."""
+    shape = consts[0] if consts else kwargs.get("shape")
+    shape = (shape,) if isinstance(shape, int) else shape
+    if kwargs.keys() - {"shape"} or len(args) > 1 or not isinstance(shape, tuple) \
+            or not all(isinstance(n, int) for n in shape):
+        return None
+    return Arr("float64", tuple(n == 1 for n in shape))
+
+
 def _array(args, consts, kwargs):
     """``np.array`` of a (nested) list of numbers or arrays of one shape."""
     if kwargs or len(args) != 1:
@@ -667,6 +677,7 @@ def _load_numpy_rules() -> None:
     register(_reduce(), np.max, np.min, np.amax, np.amin)
     register(_reduce("float"), np.mean, np.var, np.std)
     register(_matmul, np.matmul, np.dot)
+    register(_filled, np.zeros, np.ones, np.empty)
     register(_concatenate, np.concatenate)
     register(_stack, np.stack)
     register(_array, np.array, np.asarray)
