@@ -23,6 +23,9 @@ class ArrayAdjoints:
     def init_shapes(self, fn: ir.Function, arrays: bool) -> None:
         self.sets = shape_sets(fn) if arrays else {}
         self.stand_in = stand_ins(_top_order(fn), self.sets)
+        for loop in (s for s in ir.walk(fn.body) if isinstance(s, ir.Loop)):
+            for p in loop.phis:  # its shape after the loop may not be the one in it
+                self.stand_in.pop(p.target, None)
         self.uniform: set[str] = set()  # array adjoints held as one number for every element
 
     def same_shape(self, a: str, b: str) -> bool:

@@ -213,9 +213,13 @@ class _Reverse(ArrayAdjoints):
         lists = [s.target for s in self.fn.body if isinstance(s, ir.Assign)
                  and isinstance(s.value, ir.Op) and s.value.syntax == "list"
                  and s.target in self.active]
-        for name in lists:  # [0.0] * len(name)
+        for name in lists:  # [0.0] * len(name); arrays: zeros of each item's shape
             length = call(global_name("len", len), ir.Var(name))
             zeros = ir.Op(operator.mul, (ir.Op(ir.make_list, (ir.Const(0.0),), "list"), length), "*")
+            if self.arrays:
+                from ..rules.joining import _zeros_of
+
+                zeros = call(global_name("_zeros_of", _zeros_of), ir.Var(name))
             seed.append(ir.Assign(self.bar(name), zeros))
             self.needed.add(name)
             self.assigned.add(name)
@@ -826,6 +830,8 @@ class _Reverse(ArrayAdjoints):
                 atoms = [a for p in s.phis if p.target in self.active for a in (p.first, p.second)]
             elif isinstance(s, ir.Push) and s.tape in self.active:
                 atoms = [ir.Var(v) for v in s.values]
+            elif isinstance(s, ir.Append) and s.target in self.lists:
+                atoms = [s.value]  # ``xs.append(x)`` of an ``x`` from outside: x_bar += pop
             else:
                 continue
             refs |= {a.name for a in atoms if self.is_active(a) and a.name not in inside}
@@ -857,12 +863,12 @@ class _Reverse(ArrayAdjoints):
                 self.accumulate(p.second.name, ir.Var(held[p.target]), out)
         outer_needs, self.needed = self.needed, set()
         out += self.reverse(loop.body, depth + 1, loop)
-        self.body_needs[id(loop)] = set(self.needed)
-        self.needed |= outer_needs
         for p in headers:
-            if p.target not in self.assigned:
+            if p.target not in self.assigned:  # zeros of the value at this trip's start
                 out.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
+        self.body_needs[id(loop)] = set(self.needed)
+        self.needed |= outer_needs
         return out
 
 

@@ -18,6 +18,12 @@ def _add_items(xs, ys):
 
 
 @helper
+def _zeros_of(xs):
+    """The zero adjoint of the list ``xs``: zeros shaped like each item (0.0 for a number)."""
+    return [np.zeros_like(x) if type(x) is not float else 0.0 for x in xs]
+
+
+@helper
 def _tangents(arrays, arrays_dot):
     """The tangent of each of ``arrays``, as an array of its shape (zeros for ``0.0``)."""
     return [np.broadcast_to(d, np.shape(a)) for a, d in zip(arrays, arrays_dot)]

@@ -79,7 +79,7 @@ def _unbroadcast(g, x):
 @helper
 def _keep(v, axis, keepdims):
     """The result ``v`` of a reduction over ``axis``, with the reduced axes put back as size 1."""
-    if keepdims or axis is None:
+    if keepdims or axis is None or not np.ndim(v):  # a number spreads as it is
         return v
     return np.expand_dims(v, axis)
 
