@@ -1,6 +1,7 @@
 """``python -m fuzz``: differential fuzzing of s2sdiff.
 
     python -m fuzz --programs 10000 --arbitrary 2000 --seed 0 --jobs 2
+    python -m fuzz --programs 0 --arbitrary 0 --arrays 2000 --seed 0 --jobs 2
 
 prints, for the random numeric programs and for the arbitrary functions, how
 many were generated, differentiated, rejected, wrong and crashed, the seeds
@@ -8,6 +9,10 @@ of the failures, and the most common rejection messages.  Failures are shrunk
 and saved to ``tests/regressions/fuzz_<seed>.py`` (``fuzz_arb_<seed>.py`` for
 arbitrary functions) unless ``--no-save``.  Program ``i`` of a run has seed
 ``--seed + i``; ``--one SEED`` re-checks a single program verbosely.
+``--arrays N`` adds N random NumPy array programs (``fuzz/arrays.py``), each
+checked in every transform on two signatures; ``--one SEED --kind arrays``
+re-checks one verbosely (``--shrink`` also prints the smallest program found
+that fails the same transform the same way).  Array failures are not saved.
 The exit status is 1 if anything was wrong or crashed.
 """
 
@@ -20,6 +25,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from . import arbitrary
+from . import arrays
 from . import check as fuzz_check
 from .check import (
     REGRESSIONS,
@@ -138,6 +144,29 @@ def _save_arbitrary(seed: int, out: Outcome, core, directory: Path):
     return save_regression(seed, small, out, [arbitrary.POINT], directory, prefix="fuzz_arb", test_body=body)
 
 
+def _one_array(seed: int, want_shrink: bool) -> int:
+    prog = arrays.generate(seed)
+    print(prog.source)
+    print(f"# arguments {[(a.name, a.shape, a.dtype) for a in prog.args]}; wrt={prog.wrt}; "
+          f"sizes {prog.sizes}; dtypes of signature 2 {prog.dtypes2}; twin np.{prog.twin}; "
+          f"hessian {'checked' if prog.hessian else 'not checked'}")
+    for which in (0, 1):
+        print(f"# signature {which + 1}: " + ", ".join(
+            f"{a.name}: {arrays._describe([v])[1:-1]}" for a, v in zip(prog.args, prog.arguments(which))))
+    out, per, skipped, notes = arrays.check(prog, None, verbose=True)
+    for n in notes:
+        print(f"  dtype note: {n}")
+    print(out)
+    print(per)
+    if want_shrink and out.kind in ("wrong", "crashed"):
+        small = arrays.shrink_program(prog, out, per, None)
+        print("# shrunk:")
+        print(small)
+        o2, p2, _s, _n = arrays.check(prog, None, source=small)
+        print(o2.kind, o2.detail[:2000])
+    return 0 if out.kind in ("differentiated", "rejected", "skipped") else 1
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m fuzz", description=__doc__.split("\n\n")[0])
     ap.add_argument("--programs", type=int, default=1000)
@@ -145,7 +174,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--one", type=int, help="check only the program of this seed, verbosely")
-    ap.add_argument("--kind", choices=("programs", "arbitrary"), default="programs", help="for --one")
+    ap.add_argument("--arrays", type=int, default=0, help="random NumPy array programs")
+    ap.add_argument("--kind", choices=("programs", "arbitrary", "arrays"), default="programs", help="for --one")
+    ap.add_argument("--shrink", action="store_true", help="with --one --kind arrays: shrink a failure")
     ap.add_argument("--no-save", action="store_true", help="do not shrink and save failures")
     ap.add_argument("--save-dir", type=Path, default=REGRESSIONS, help="where regressions go")
     ap.add_argument("--save-limit", type=int, default=10, help="failures to shrink and save per kind")
@@ -160,6 +191,8 @@ def main(argv=None) -> int:
     core = load_core(args.core, args.fake_bug)
 
     if args.one is not None:
+        if args.kind == "arrays":
+            return _one_array(args.one, args.shrink)
         if args.kind == "arbitrary":
             src = arbitrary.generate(args.one)
             print(src)
@@ -187,6 +220,24 @@ def main(argv=None) -> int:
         bad += len(tally.failures)
         if tally.failures and not args.no_save:
             save_failures(tally, core, True, args.save_limit, args.save_dir)
+    if args.arrays:
+        t = time.perf_counter()
+        tally = arrays.ArrayTally()
+        work = [(s, min(arrays.CHUNK, args.seed + args.arrays - s))
+                for s in range(args.seed, args.seed + args.arrays, arrays.CHUNK)]
+        if args.jobs <= 1 or len(work) <= 1:
+            for part in map(arrays.run_chunk, work):
+                _progress(tally, part)
+        else:
+            with get_context("fork").Pool(min(args.jobs, 2)) as pool:
+                for part in pool.imap_unordered(arrays.run_chunk, work):
+                    _progress(tally, part)
+        report("array programs", args.arrays, tally, time.perf_counter() - t)
+        arrays.report_extra(tally)
+        if tally.failures:
+            print("  failing seeds: " + " ".join(str(s) for s, _ in sorted(tally.failures, key=lambda f: f[0]))
+                  + "  (python -m fuzz --one SEED --kind arrays [--shrink])")
+        bad += len(tally.failures)
     print(f"regressions directory: {REGRESSIONS}")
     return 1 if bad else 0
 
