@@ -36,10 +36,6 @@ class _Unseen:
     """The type no argument has: the fast test fails until a call on numbers sets it."""
 
 
-class _Namespace(dict):
-    """A dispatcher's globals, which its router refers to weakly (no cycle to collect)."""
-
-
 class Table:
     """The code of one transform of one function: generic, then per signature of
     arrays.  It holds no reference to the user's function (the cache keeps it)."""
@@ -83,11 +79,11 @@ def dispatcher(fn, table: Table, build, extra: tuple[str, ...] = ()):
 def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
     generic = table.generic
     bind = _binder(fn, table.params, extra)
-    namespace = _Namespace(_generic=generic, __name__=getattr(generic, "__module__", None))
+    namespace = {"_generic": generic, "__name__": getattr(generic, "__module__", None)}
     unseen = {f"_type{i}": _Unseen for i in range(len(table.params))}
     namespace.update(unseen)
     namespace.update({f"_last{i}": _Unseen for i in range(len(table.params))}, _ndarray=_Unseen)
-    globals_of = weakref.ref(namespace)
+    owner: list = [None]  # a weak reference to the dispatcher: no cycle through its globals
 
     def for_signature(signature: tuple):
         """The entry of ``signature`` (a tuple of abstract values, in parameter order)."""
@@ -96,7 +92,8 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
     def route(*args, **kwargs):
         values = bind(args, kwargs)
         entry = for_signature(types.signature(values))
-        fast = globals_of()
+        dispatcher = owner[0]() if owner[0] is not None else None
+        fast = dispatcher.__globals__ if dispatcher is not None else None
         if entry is generic and fast is not None and all(fast[k] is _Unseen for k in unseen):
             fast.update({f"_type{i}": type(values[i]) for i in range(len(unseen))})
         elif entry is not generic and fast is not None and not extra:
@@ -115,6 +112,7 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
         call = namespace.pop("dispatch_" + generic.__name__)
         call.__name__ = call.__qualname__ = generic.__name__
         sourcelines.register(filename, text, [call])
+        owner[0] = weakref.ref(call)
     call.__defaults__ = getattr(generic, "__defaults__", None)
     call.__kwdefaults__ = getattr(generic, "__kwdefaults__", None)
     call.__doc__ = generic.__doc__
