@@ -312,11 +312,14 @@ def _call_graph(program: ir.Function, program_of) -> list[ir.Function]:
 
 
 def _callees(fn: ir.Function):
-    """The ``Callee`` of every call in ``fn`` that stays a call."""
+    """The ``Callee`` of every call in ``fn`` that stays a call (also one a clean-up
+    pass wrote into a sum: ``y_bar = bwd_h(_rec1, _t_bar) + y_1_bar``)."""
     for s in ir.walk(fn.statements):
         value = getattr(s, "value", None)
-        if type(value) is ir.Op and type(value.fn) is ir.Callee:
-            yield value.fn
+        if type(value) is ir.Op:
+            for op in ir.expr.ops(value):
+                if type(op.fn) is ir.Callee:
+                    yield op.fn
 
 
 def _derivative(calls: Calls, derived: Derived):

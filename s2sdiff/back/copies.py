@@ -85,9 +85,12 @@ def _touches(s, b: str, needs: set[str]) -> bool:
 
 def _merged(first: ir.Assign, then) -> ir.Assign | None:
     """``b = e`` and ``b += f`` as ``b = e + f``, or None (also when ``e`` is a
-    name: the copy itself is better dropped, see ``_block``)."""
+    name: the copy itself is better dropped, see ``_block``; and when either is a
+    call of a generated function, which stays a statement of its own)."""
     if not (isinstance(then, ir.Assign) and then.accumulate and then.target == first.target
             and first.target not in _names(then.value)) or _name_read(first.value):
+        return None
+    if any(type(op.fn) is ir.Callee for v in (first.value, then.value) for op in ir.expr.ops(v)):
         return None
     e, f = first.value, then.value
     if isinstance(f, ir.Op) and f.syntax == "u-":  # e + -g is e - g, to the last bit
