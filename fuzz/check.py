@@ -229,6 +229,9 @@ def check_function(f, points, core, *, sympy: bool = False, timeout: float = TIM
         with time_limit(timeout):
             g = core.grad(f, wrt=wrt)
             for pt in points:
+                if not _runs(f, pt):  # the program itself fails there (an overflow to inf)
+                    out = Outcome("skipped", "transformed; the program itself fails at the point")
+                    break
                 got = _as_tuple(g(*pt), n)
                 t = time.perf_counter()
                 verdict = _compare(f, pt, got, n)
@@ -252,6 +255,14 @@ def check_function(f, points, core, *, sympy: bool = False, timeout: float = TIM
     if sympy and out.kind == "differentiated" and core.sympy_check is not None:
         out = _with_sympy(f, n, core, out)
     return out
+
+
+def _runs(f, pt) -> bool:
+    try:
+        f(*pt)
+    except (ArithmeticError, ValueError):
+        return False
+    return True
 
 
 def _with_sympy(f, n, core, out: Outcome) -> Outcome:

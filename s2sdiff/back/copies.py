@@ -190,6 +190,10 @@ def _walk_reads(stmts, a: str, b: str, equal: bool, left: int) -> tuple[int, boo
             equal = equal and not written
         elif isinstance(s, ir.Pop) and (a in s.values or b in s.values):
             return -1, equal
+        elif isinstance(s, ir.Unpack) and (a in s.names or b in s.names):
+            if a in s.names:  # ``_t3, c_bar = bwd_h(...)``: a call's results
+                return -1, equal
+            equal = False
     return left, equal
 
 
