@@ -444,15 +444,7 @@ class _Gen:
                 if p.code == _view_base(init.code):
                     p.fresh = False
             in_place_ok = not _is_view(init.code)
-        self.loop_leaves = leaves
-        try:
-            e = self.expr(self.rng.randint(1, 2))
-            for _ in range(4):
-                if any(lf.code in e.code for lf in leaves[:-1]) or len(leaves) == 1:
-                    break
-                e = self.expr(self.rng.randint(1, 2))
-        finally:
-            self.loop_leaves = []
+        e = self.loop_expr(leaves)
         shape = _bcast(acc_shape, e.shape)
         if shape is None:
             raise _Retry
@@ -474,9 +466,8 @@ class _Gen:
         self.constructs.add("for-loop")
         self.pool.append(_E(acc, shape, False, leaf=True, fresh=True))
 
-    def s_list(self):
-        header, leaves, trip = self._loop_header()
-        parts = self.fresh("parts")
+    def loop_expr(self, leaves):
+        """An expression of a loop body, reading a leaf that changes per trip."""
         self.loop_leaves = leaves
         try:
             e = self.expr(self.rng.randint(1, 2))
@@ -486,6 +477,12 @@ class _Gen:
                 e = self.expr(self.rng.randint(1, 2))
         finally:
             self.loop_leaves = []
+        return e
+
+    def s_list(self):
+        header, leaves, trip = self._loop_header()
+        parts = self.fresh("parts")
+        e = self.loop_expr(leaves)
         if "range(1, " in header:
             self.rng.random()  # an unused draw, kept so that seeds keep their programs
         self.lines.append(f"    {parts} = []")
