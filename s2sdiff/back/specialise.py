@@ -12,7 +12,10 @@ that branch computes, as a person would write it::
     _unbroadcast(g, z)          g and z of one shape     →  g
 
 A call its arguments do not decide (a slice of unknown length, a value of an
-unknown function) stays as it is.  A pure pass on one function.
+unknown function) stays as it is.  The copies a rewrite to a bare name leaves
+(``_t3_bar = out_bar``) are dropped, and ``np.size(z)`` of a broadcast result is
+read from an operand of its shape.  ``Walker`` (the walk with abstract values)
+serves ``buffers.py`` too.  A pure pass on one function.
 """
 
 from __future__ import annotations
