@@ -215,6 +215,8 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         params = _core_types(core, mode, common["kind"], common["names"], common["single"],
                              facts)
         core, *derived = _specialised((core,) + derived, params, calls, trace)
+        if mode == "reverse":
+            core = _of_input_types(core, params, facts, common, calls)
     if containers:
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
     trace("fold", lambda: fold.branch_results(fold.while_headers(core)))
@@ -253,6 +255,45 @@ def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
             trace("buffers", fn)
         out.append(fn)
     return out
+
+
+def _of_input_types(core: ir.Function, params: dict, facts: Facts, common: dict,
+                    calls: Calls) -> ir.Function:
+    """As JAX: the gradient of an array input has its dtype and shape (a float32
+    input's is float32 where the computation promotes, a 0-d array's a 0-d array)."""
+    env = types.infer(core, {p: params.get(p) for p in core.params}, _callee_types(calls))
+    kind, names = common["kind"], common["names"]
+    result = core.result
+    aux = core.facts.get("aux") is not None and kind in ("grad", "value_and_grad")
+    if kind == "value_and_grad":
+        head, grads = result
+    elif aux:
+        grads, tail = result
+    else:
+        grads = result
+    flat = grads if isinstance(grads, tuple) else (grads,)
+    if len(flat) != len(names):
+        return core
+    typed = tuple(_cast(g, types.atom_type(env, g), facts.wrt.get(n)) for g, n in zip(flat, names))
+    if typed == flat:
+        return core
+    grads = typed if isinstance(grads, tuple) else typed[0]
+    result = (head, grads) if kind == "value_and_grad" else (grads, tail) if aux else grads
+    return replace(core, result=result)
+
+
+def _cast(g, got, want):
+    """``g`` as an array of ``want``'s dtype where its abstract value ``got`` differs."""
+    if not isinstance(want, types.Arr) or want.dtype not in ("float32", "float16", "float64"):
+        return g
+    if isinstance(got, types.Arr) and got.dtype == want.dtype and got.ones == want.ones:
+        return g
+    if isinstance(got, types.Arr) and got.dtype == want.dtype and want.ndim:
+        return g  # the same dtype, dimensions the abstract values may not tell
+    import numpy as np
+
+    return ir.Op(np.asarray, (g,), "call", ir.Global("np", np, ("asarray",)),
+                 (("dtype", ir.Global("np", np, (want.dtype,))),))
 
 
 def _tangent(program: ir.Function, names, name: str, trace, calls: Calls) -> ir.Function:

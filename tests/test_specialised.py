@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2sdiff import S2SDiffError, grad, jacrev, jvp, vjp
+from s2sdiff import S2SDiffError, grad, jacrev, jvp, value_and_grad, vjp
 from tests.corpus_numpy import NUMPY_CORPUS
 from tests.test_arrays import assert_block, fd_jacobian
 
@@ -287,3 +287,17 @@ def test_a_wrong_signature_is_a_usage_error(tmp_path, signature, message):
     (tmp_path / "model.py").write_text(MODEL)
     done = _command("grad", "model.py:loss", "--signature", signature, "-o", "-", cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr
+
+
+def promotes(x, w):
+    return np.sum(np.sin(x) * np.float64(2.0)) + np.sum(x * w)
+
+
+def test_a_float32_input_gets_a_float32_gradient_where_the_computation_promotes():
+    """As JAX: the gradient has its input's dtype (the fuzzer noted float64 ones)."""
+    x = np.array([0.5, 1.0, 1.5], dtype=np.float32)
+    gx, gw = grad(promotes, wrt=(0, 1))(x, np.float32(0.5))
+    assert gx.dtype == np.float32 and gw.dtype == np.float32
+    np.testing.assert_allclose(gx, 2.0 * np.cos(x) + 0.5, rtol=1e-6)
+    value, g = value_and_grad(promotes)(x, 0.5)
+    assert g.dtype == np.float32

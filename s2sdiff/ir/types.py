@@ -279,6 +279,11 @@ def infer(fn: ir.Function, args: dict, callee_types=None) -> dict:
     return env
 
 
+def atom_type(env: dict, atom):
+    """The abstract value of ``atom`` (a name, a constant) given ``env``."""
+    return _Infer(env, None).atom(atom)
+
+
 def result(fn: ir.Function, env: dict, callee_types=None):
     """The abstract value of ``fn``'s result (a tuple of them for a tuple), given
     ``env``, the abstract values ``infer`` found."""
