@@ -636,8 +636,8 @@ def _core_types(core: ir.Function, mode: str, kind: str, names, single: bool,
     cotangent its output's, a tangent its input's (as JAX, a tangent must have its
     input's shape: a located error where the call's does not)."""
     params = dict(facts.params)
-    user = len(params) - (kind == "jvp")
-    extra = core.params[user:]
+    given = params.pop("tangents", None) if kind == "jvp" else None  # the API's, by that name
+    extra = [p for p in core.params if p not in params]
     if mode == "reverse":
         params.update(zip(extra, facts.results))
         return params
@@ -645,7 +645,6 @@ def _core_types(core: ir.Function, mode: str, kind: str, names, single: bool,
     if kind != "jvp":
         params.update(zip(extra, tangents))
         return params
-    given = list(facts.params.values())[user]
     wanted = tangents[0] if single else tangents
     if given is not None and not types.fits(given, wanted):
         raise S2SDiffError(f"jvp: the tangents must have the shapes of {', '.join(names)} "

@@ -301,3 +301,12 @@ def test_a_float32_input_gets_a_float32_gradient_where_the_computation_promotes(
     np.testing.assert_allclose(gx, 2.0 * np.cos(x) + 0.5, rtol=1e-6)
     value, g = value_and_grad(promotes)(x, 0.5)
     assert g.dtype == np.float32
+
+
+def test_the_command_writes_a_jvp_for_a_signature(tmp_path):
+    """The tangents' abstract value is the input's (there is no call to read it from)."""
+    (tmp_path / "model.py").write_text(MODEL.replace("loss(w, b, X, y)", "loss(w, X, y, b)"))
+    done = _command("jvp", "model.py:loss", "--wrt", "w", "--signature",
+                    "w=f8[d],X=f8[n,d],y=f8[n],b=float", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "def jvp_loss(w, X, y, b, tangents):" in done.stdout
