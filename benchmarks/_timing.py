@@ -1,4 +1,5 @@
-"""Shared helpers for the benchmark scripts: a timer, a table printer, a module loader.
+"""Shared helpers for the benchmark scripts: a timer, a table printer, a module loader,
+the gradients of the tools compared (s2sdiff, autograd).
 
 Not a benchmark itself. The scripts beside it import it as ``_timing`` (Python
 puts the script's folder on ``sys.path``), e.g. ``python benchmarks/bench_scalar.py``.
@@ -10,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import timeit
+import types
 from pathlib import Path
 
 
@@ -111,3 +113,28 @@ def optional_import(name):
         return importlib.import_module(name)
     except Exception:  # noqa: BLE001 - any failure to import means "not available"
         return None
+
+
+def rebind(fn, module):
+    """``fn``, and the functions of its module it calls, with ``np`` bound to ``module``
+    (``autograd.numpy``, ``jax.numpy``)."""
+    space = {**fn.__globals__, "np": module}
+    for name, value in list(space.items()):
+        if isinstance(value, types.FunctionType) and value.__module__ == fn.__module__:
+            space[name] = types.FunctionType(value.__code__, space, value.__name__,
+                                             value.__defaults__)
+    return space[fn.__name__]
+
+
+def s2sdiff_gradient(f, wrt):
+    from s2sdiff import grad
+
+    return grad(f, wrt=wrt)
+
+
+def autograd_gradient(f, wrt):
+    """autograd's gradient of ``f`` (written with ``np``), or None without autograd."""
+    autograd = optional_import("autograd")
+    if autograd is None:
+        return None
+    return autograd.grad(rebind(f, optional_import("autograd.numpy")), wrt)

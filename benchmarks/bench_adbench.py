@@ -62,10 +62,10 @@ import argparse
 import functools
 import math
 import time
-import types
 
 import numpy as np
-from _timing import compare, fmt_ratio, fmt_time, optional_import, print_table
+from _timing import (autograd_gradient, compare, fmt_ratio, fmt_time, optional_import,
+                     print_table, rebind, s2sdiff_gradient)
 
 # ---------------------------------------------------------------------------
 # Shared helpers (ordinary user code: s2sdiff inlines them).
@@ -461,29 +461,6 @@ def _short_location(text):
 # The tools.
 
 
-def _rebind(fn, module):
-    """``fn``, and the functions of this module it calls, with ``np`` bound to ``module``."""
-    space = {**fn.__globals__, "np": module}
-    for name, value in list(space.items()):
-        if isinstance(value, types.FunctionType) and value.__module__ == fn.__module__:
-            space[name] = types.FunctionType(value.__code__, space, value.__name__,
-                                             value.__defaults__)
-    return space[fn.__name__]
-
-
-def s2sdiff_gradient(f, wrt):
-    from s2sdiff import grad
-
-    return grad(f, wrt=wrt)
-
-
-def autograd_gradient(f, wrt):
-    autograd = optional_import("autograd")
-    if autograd is None:
-        return None
-    return autograd.grad(_rebind(f, optional_import("autograd.numpy")), wrt)
-
-
 def jax_gradient(f, wrt, args):
     """``jax.jit(jax.grad(f))`` with the non-differentiated Python numbers static."""
     jax = optional_import("jax")
@@ -492,7 +469,7 @@ def jax_gradient(f, wrt, args):
     jax.config.update("jax_enable_x64", True)
     static = tuple(i for i, a in enumerate(args)
                    if i not in wrt and isinstance(a, (int, float)))
-    jitted = jax.jit(jax.grad(_rebind(f, optional_import("jax.numpy")), argnums=wrt),
+    jitted = jax.jit(jax.grad(rebind(f, optional_import("jax.numpy")), argnums=wrt),
                      static_argnums=static)
 
     def call(*call_args):

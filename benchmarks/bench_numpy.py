@@ -23,10 +23,10 @@ Run: ``python benchmarks/bench_numpy.py`` (``--repeat N`` for more repeats).
 """
 
 import argparse
-import types
 
 import numpy as np
-from _timing import compare, fmt_ratio, fmt_time, optional_import, print_table
+from _timing import (autograd_gradient, compare, fmt_ratio, fmt_time, optional_import,
+                     print_table, rebind, s2sdiff_gradient)
 
 # ---------------------------------------------------------------------------
 # The functions and their hand-written reverse-mode gradients.
@@ -98,34 +98,12 @@ def same_gradient(got, want):
         np.allclose(np.asarray(g), w, rtol=1e-9, atol=1e-12) for g, w in zip(got, want))
 
 
-def _rebind(fn, module):
-    """``fn`` with its global ``np`` replaced by ``module`` (autograd.numpy, jax.numpy)."""
-    return types.FunctionType(fn.__code__, {**fn.__globals__, "np": module}, fn.__name__)
-
-
-# ---------------------------------------------------------------------------
-# The tools.
-
-
-def s2sdiff_gradient(f, wrt):
-    from s2sdiff import grad
-
-    return grad(f, wrt=wrt)
-
-
-def autograd_gradient(f, wrt):
-    autograd = optional_import("autograd")
-    if autograd is None:
-        return None
-    return autograd.grad(_rebind(f, optional_import("autograd.numpy")), wrt)
-
-
 def jax_gradients(f, wrt):
     jax = optional_import("jax")
     if jax is None:
         return None, None
     jax.config.update("jax_enable_x64", True)
-    eager = jax.grad(_rebind(f, optional_import("jax.numpy")), argnums=wrt)
+    eager = jax.grad(rebind(f, optional_import("jax.numpy")), argnums=wrt)
     jitted = jax.jit(eager)
 
     def blocked(fn):

@@ -259,27 +259,36 @@ def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
 
 def _of_input_types(core: ir.Function, params: dict, facts: Facts, common: dict,
                     calls: Calls) -> ir.Function:
-    """As JAX: the gradient of an array input has its dtype and shape (a float32
-    input's is float32 where the computation promotes, a 0-d array's a 0-d array)."""
+    """As JAX: the gradient of an array input has its dtype (a float32 input's is
+    float32 where the computation promotes)."""
     env = types.infer(core, {p: params.get(p) for p in core.params}, _callee_types(calls))
-    kind, names = common["kind"], common["names"]
+    names = common["names"]
+
+    def typed(grads):
+        flat = grads if isinstance(grads, tuple) else (grads,)
+        if len(flat) != len(names):
+            return grads
+        cast = tuple(_cast(g, types.atom_type(env, g), facts.wrt.get(n))
+                     for g, n in zip(flat, names))
+        return cast if isinstance(grads, tuple) else cast[0]
+
+    return _on_grads(core, common["kind"], typed)
+
+
+def _on_grads(core: ir.Function, kind: str, change) -> ir.Function:
+    """``core`` with ``change`` applied to the gradients in its result: the whole
+    result, or its second item for value_and_grad ``(value, grads)``, or its first
+    for grad with an aux ``(grads, aux)``."""
     result = core.result
-    aux = core.facts.get("aux") is not None and kind in ("grad", "value_and_grad")
     if kind == "value_and_grad":
-        head, grads = result
-    elif aux:
-        grads, tail = result
+        value, grads = result
+        result = (value, change(grads))
+    elif kind == "grad" and core.facts.get("aux") is not None:
+        grads, aux = result
+        result = (change(grads), aux)
     else:
-        grads = result
-    flat = grads if isinstance(grads, tuple) else (grads,)
-    if len(flat) != len(names):
-        return core
-    typed = tuple(_cast(g, types.atom_type(env, g), facts.wrt.get(n)) for g, n in zip(flat, names))
-    if typed == flat:
-        return core
-    grads = typed if isinstance(grads, tuple) else typed[0]
-    result = (head, grads) if kind == "value_and_grad" else (grads, tail) if aux else grads
-    return replace(core, result=result)
+        result = change(result)
+    return core if result == core.result else replace(core, result=result)
 
 
 def _cast(g, got, want):
@@ -478,17 +487,9 @@ def _repacked(core: ir.Function, trees: dict, wrt: tuple, common: dict) -> ir.Fu
         unpack += _unpacking(tree, ir.Var(p))
     user = sum(len(trees[p].leaves()) if p in trees else 1 for p in params)
     extra = core.params[user:]
-    result = core.result
-    if kind == "value_and_grad":
-        value, grads = result
-        result = (value, _grouped(grads, wrt, trees, common["single"]))
-    elif kind == "grad" and isinstance(result, tuple) and len(result) == 2 \
-            and core.facts.get("aux") is not None and result[1] == core.facts["aux"]:
-        result = (_grouped(result[0], wrt, trees, common["single"]), result[1])
-    else:
-        result = _grouped(result, wrt, trees, common["single"] and kind != "vjp")
-    return replace(core, params=tuple(params) + tuple(extra), body=tuple(unpack) + core.body,
-                   result=result)
+    single = common["single"] and kind != "vjp"  # a vjp's are a tuple: the API unpacks them
+    core = _on_grads(core, kind, lambda grads: _grouped(grads, wrt, trees, single))
+    return replace(core, params=tuple(params) + tuple(extra), body=tuple(unpack) + core.body)
 
 
 def _unpacking(tree, base) -> list:

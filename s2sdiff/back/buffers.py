@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import ir
+from ..ir import types
 from ..ir.types import Arr, Num
 from .specialise import Walker, _np
 
@@ -105,15 +106,8 @@ def _basic(env: dict, index) -> bool:
 
 
 def _type(env: dict, v):
-    if type(v) is ir.Var:
-        return env.get(v.name)
-    return None if type(v) is ir.Op else _constant_type(v)
-
-
-def _constant_type(v):
-    from ..ir import types
-
-    return types.abstract(v.value) if type(v) is ir.Const else None
+    """The abstract value of an atom (None for an operation)."""
+    return None if type(v) is ir.Op else types.atom_type(env, v)
 
 
 def _scatter_of(v, scatter):
