@@ -138,3 +138,20 @@ def unknown_key(params, X, Y, key):
 def test_what_is_not_supported_is_a_clear_error(call, message):
     with pytest.raises(S2SDiffError, match=message):
         call()
+
+
+HOSTILE = "a'b\"\\n\"\"\"; import os"
+
+
+def hostile_key(p, x):
+    return np.sum(p["a'b\"\\n\"\"\"; import os"] * x) + p[3]
+
+
+def test_keys_reach_the_generated_code_escaped():
+    """Dict keys are written into the generated code through the one escaping path."""
+    args = ({HOSTILE: np.ones(2), 3: 0.5}, np.array([2.0, 3.0]))
+    g = grad(hostile_key)(*args)
+    assert list(g) == [HOSTILE, 3] and g[3] == 1.0
+    np.testing.assert_allclose(g[HOSTILE], [2.0, 3.0])
+    source = open(grad(hostile_key).specialised(*args).__code__.co_filename).read()
+    assert "\nimport os" not in source and repr(HOSTILE) in source
