@@ -28,12 +28,13 @@ _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _compiled(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None,
-              has_aux: bool = False):
+              has_aux: bool = False, jit: bool = False):
     """The module of transform ``kind`` of the live function ``fn`` (for arguments of
-    ``signature``; None: generic), compiled: (Generated, its namespace, its source)."""
+    ``signature``; None: generic), compiled: (Generated, its namespace, its source).
+    With ``jit`` its functions are compiled by Numba."""
     origin = getattr(fn, "__module__", None)
     gen, module = _module(_source_of(fn, signature), wrt, kind, mode, origin, signature,
-                          has_aux)
+                          has_aux, jit)
     return gen, codegen.compile_module(module, gen.entry), module.source
 
 
@@ -55,23 +56,25 @@ def compiled(where: frontend.SourceFunction, wrt, kind: str, mode: str = "auto",
 
 
 def _module(where: frontend.SourceFunction, wrt, kind: str, mode: str, origin: str | None,
-            signature: dict | None = None, has_aux: bool = False):
+            signature: dict | None = None, has_aux: bool = False, jit: bool = False):
     """The generated module of ``where``, and what was generated without its IR: the
     trees and IR die here, before the module is compiled (the peak of memory use)."""
-    gen = pipeline.generate(where, wrt, kind, mode, signature=signature, has_aux=has_aux)
+    gen = pipeline.generate(where, wrt, kind, mode, signature=signature, has_aux=has_aux,
+                            jit=jit)
     module = pipeline.render(gen, origin or where.filename)
     plain = gen.functions[0].params == gen.params + ("tangents",)
     return replace(gen, functions=(), plain=plain), module
 
 
 def derive(fn, wrt=0, kind: str = "grad", signature: dict | None = None,
-           has_aux: bool = False):
+           has_aux: bool = False, jit: bool = False):
     """Generate, compile and return the derivative function of ``fn``.
 
-    ``kind`` is "grad" or "value_and_grad"; ``signature`` and ``has_aux`` as for
-    ``pipeline.generate``.
+    ``kind`` is "grad" or "value_and_grad"; ``signature``, ``has_aux`` and ``jit``
+    as for ``pipeline.generate``.
     """
-    gen, namespace, source = _compiled(fn, wrt, kind, signature=signature, has_aux=has_aux)
+    gen, namespace, source = _compiled(fn, wrt, kind, signature=signature, has_aux=has_aux,
+                                       jit=jit)
     compiled = namespace[gen.entry]
     inner = getattr(fn, "__wrapped__", fn)
     compiled.__defaults__ = inner.__defaults__
@@ -92,10 +95,11 @@ def _runtime_namespace(fn) -> dict:
     return namespace
 
 
-def _dispatched(fn, key: tuple, build, extra: tuple[str, ...] = ()):
+def _dispatched(fn, key: tuple, build, extra: tuple[str, ...] = (), jit: bool = False):
     """A transform of ``fn`` as a dispatcher (see :mod:`.dispatch`): ``build(signature)``
-    compiles the entry for a signature; the generic one (None) is made now and cached."""
-    table = cached(fn, key, lambda: dispatch.Table(build(None), _params(fn)))
+    compiles the entry for a signature; the generic one (None) is made now and cached.
+    ``jit``: the entries are compiled by Numba."""
+    table = cached(fn, key + (jit,), lambda: dispatch.Table(build(None), _params(fn), jit))
 
     def specialise(signature: dict):
         with collector_paused():
@@ -161,7 +165,8 @@ def clear_cache() -> None:
 
 
 def _transform(kind: str, doc: str):
-    def transform(fn=None, wrt=0, mode: str = "reverse", has_aux: bool = False, argnums=None):
+    def transform(fn=None, wrt=0, mode: str = "reverse", has_aux: bool = False, argnums=None,
+                  jit: bool = False):
         wrt = _argnums(wrt, argnums)
         modes = ("reverse", "forward") if kind == "grad" and not has_aux else ("reverse",)
         if mode not in modes:
@@ -169,11 +174,11 @@ def _transform(kind: str, doc: str):
                                + (" with has_aux" if has_aux else "") + "; use mode="
                                + " or ".join(repr(m) for m in modes))
         if fn is None:
-            return functools.partial(transform, wrt=wrt, mode=mode, has_aux=has_aux)
+            return functools.partial(transform, wrt=wrt, mode=mode, has_aux=has_aux, jit=jit)
         if mode == "forward":
-            return grad_forward(fn, wrt)
+            return grad_forward(fn, wrt, jit)
         return _dispatched(fn, (wrt, kind, has_aux),
-                           lambda signature: derive(fn, wrt, kind, signature, has_aux))
+                           lambda signature: derive(fn, wrt, kind, signature, has_aux, jit), jit=jit)
 
     transform.__name__ = kind
     transform.__doc__ = doc
@@ -184,7 +189,8 @@ grad = _transform("grad", """The gradient of a scalar function, as generated Pyt
 
 ``wrt`` is a parameter index or name, or a tuple of them (then a tuple of
 partial derivatives is returned).  Usable as ``@grad`` or ``@grad(wrt=...)``.
-The result carries ``.source``, the generated module.
+The result carries ``.source``, the generated module.  With ``jit=True`` the
+generated code is compiled by Numba (every transform takes ``jit``).
 
 >>> import math
 >>> def f(x, y):
@@ -229,7 +235,7 @@ def _binder(fn, params: tuple[str, ...]):
     return bind
 
 
-def jvp(fn=None, wrt=0, argnums=None):
+def jvp(fn=None, wrt=0, argnums=None, jit: bool = False):
     """Forward mode: ``jvp(f, wrt)(*args, tangents)`` → ``(f(*args), J · tangents)``.
 
     ``tangents`` is one number per ``wrt`` parameter (a tuple when ``wrt`` is a
@@ -238,15 +244,15 @@ def jvp(fn=None, wrt=0, argnums=None):
     """
     wrt = _argnums(wrt, argnums)
     if fn is None:
-        return functools.partial(jvp, wrt=wrt)
-    return _dispatched(fn, ("jvp", wrt), lambda signature: _build_jvp(fn, wrt, signature),
-                       extra=("tangents",))
+        return functools.partial(jvp, wrt=wrt, jit=jit)
+    return _dispatched(fn, ("jvp", wrt), lambda signature: _build_jvp(fn, wrt, signature, jit),
+                       extra=("tangents",), jit=jit)
 
 
-def _build_jvp(fn, wrt, signature: dict | None = None):
+def _build_jvp(fn, wrt, signature: dict | None = None, jit: bool = False):
     """The generated ``jvp_f(*params, tangents)`` itself when its parameters are the
     user's, one by one; a wrapper filling in defaults otherwise."""
-    gen, namespace, source = _compiled(fn, wrt, "jvp", signature=signature)
+    gen, namespace, source = _compiled(fn, wrt, "jvp", signature=signature, jit=jit)
     core = namespace[gen.entry]
     if gen.plain and _plain_signature(fn):
         return _label(core, source, gen.names, gen.mode)
@@ -273,7 +279,7 @@ def _plain_signature(fn) -> bool:
                for p in inspect.signature(inspect.unwrap(fn)).parameters.values())
 
 
-def vjp(fn=None, wrt=0, has_aux: bool = False, argnums=None):
+def vjp(fn=None, wrt=0, has_aux: bool = False, argnums=None, jit: bool = False):
     """Reverse mode: ``vjp(f, wrt)(*args)`` → ``(f(*args), pullback)``.
 
     ``pullback(cotangent)`` (one number per output of ``f``: a tuple when
@@ -284,20 +290,23 @@ def vjp(fn=None, wrt=0, has_aux: bool = False, argnums=None):
     """
     wrt = _argnums(wrt, argnums)
     if fn is None:
-        return functools.partial(vjp, wrt=wrt, has_aux=has_aux)
+        return functools.partial(vjp, wrt=wrt, has_aux=has_aux, jit=jit)
     # the cache keeps only what does not hold ``fn`` (it would never let ``fn`` go)
-    table = cached(fn, ("vjp", wrt, has_aux),
-                   lambda: dispatch.Table(_build_vjp(fn, wrt, None, has_aux), _params(fn)))
+    table = cached(fn, ("vjp", wrt, has_aux, jit),
+                   lambda: dispatch.Table(_build_vjp(fn, wrt, None, has_aux, jit), _params(fn),
+                                          jit))
 
     def specialise(signature: dict):
         with collector_paused():
-            return deep(lambda: _build_vjp(fn, wrt, signature, has_aux))
+            return deep(lambda: _build_vjp(fn, wrt, signature, has_aux, jit))
 
     return _vjp_of(inspect.unwrap(fn), table, specialise, has_aux)
 
 
-def _build_vjp(fn, wrt, signature: dict | None = None, has_aux: bool = False):
-    gen, namespace, source = _compiled(fn, wrt, "vjp", signature=signature, has_aux=has_aux)
+def _build_vjp(fn, wrt, signature: dict | None = None, has_aux: bool = False,
+               jit: bool = False):
+    gen, namespace, source = _compiled(fn, wrt, "vjp", signature=signature, has_aux=has_aux,
+                                       jit=jit)
     return gen, namespace[gen.entry], _binder(fn, gen.params), source
 
 
@@ -321,7 +330,8 @@ def _vjp_of(original, table: dispatch.Table, specialise, has_aux: bool = False):
                 raise S2SDiffError(f"vjp: expected {outputs or 1} cotangents, got {len(cts)}")
             if core is not generic:
                 _check_cotangents(cts, value if outputs else (value,))
-            adjoints = core(*primal, *cts)
+            adjoints = (dispatch.compiled_call(core, (*primal, *cts), {}) if table.jit
+                        else core(*primal, *cts))
             return adjoints[0] if single else adjoints
 
         return (value, pullback, aux) if has_aux else (value, pullback)
@@ -343,12 +353,13 @@ def _check_cotangents(cotangents, outputs) -> None:
 
 
 def _build_wrapped(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None,
-                   has_aux: bool = False):
-    gen, namespace, source = _compiled(fn, wrt, kind, mode, signature, has_aux)
+                   has_aux: bool = False, jit: bool = False):
+    gen, namespace, source = _compiled(fn, wrt, kind, mode, signature, has_aux, jit)
     return _label(namespace[gen.entry], source, gen.names, gen.mode)
 
 
-def jacobian(fn=None, wrt=0, mode: str = "auto", has_aux: bool = False, argnums=None):
+def jacobian(fn=None, wrt=0, mode: str = "auto", has_aux: bool = False, argnums=None,
+             jit: bool = False):
     """The Jacobian of ``f`` as a function, ``J[output][input]``.
 
     ``mode="auto"`` uses reverse mode when ``f`` has more ``wrt`` inputs than
@@ -362,10 +373,10 @@ def jacobian(fn=None, wrt=0, mode: str = "auto", has_aux: bool = False, argnums=
     if mode not in pipeline.MODES:
         raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(pipeline.MODES)}")
     if fn is None:
-        return functools.partial(jacobian, wrt=wrt, mode=mode, has_aux=has_aux)
+        return functools.partial(jacobian, wrt=wrt, mode=mode, has_aux=has_aux, jit=jit)
     found = _dispatched(fn, ("jacobian", wrt, mode, has_aux),
                         lambda signature: _build_wrapped(fn, wrt, "jacobian", mode, signature,
-                                                         has_aux))
+                                                         has_aux, jit), jit=jit)
     return _with_aux(found, fn) if has_aux else found
 
 
@@ -385,23 +396,24 @@ def _aux_of(value):
     return value[1]
 
 
-def jacfwd(fn=None, wrt=0, has_aux: bool = False, argnums=None):
+def jacfwd(fn=None, wrt=0, has_aux: bool = False, argnums=None, jit: bool = False):
     """``jacobian(f, wrt, mode="forward")``."""
-    return jacobian(fn, wrt, mode="forward", has_aux=has_aux, argnums=argnums)
+    return jacobian(fn, wrt, mode="forward", has_aux=has_aux, argnums=argnums, jit=jit)
 
 
-def jacrev(fn=None, wrt=0, has_aux: bool = False, argnums=None):
+def jacrev(fn=None, wrt=0, has_aux: bool = False, argnums=None, jit: bool = False):
     """``jacobian(f, wrt, mode="reverse")``."""
-    return jacobian(fn, wrt, mode="reverse", has_aux=has_aux, argnums=argnums)
+    return jacobian(fn, wrt, mode="reverse", has_aux=has_aux, argnums=argnums, jit=jit)
 
 
-def grad_forward(fn, wrt=0):
+def grad_forward(fn, wrt=0, jit: bool = False):
     """``grad(f, wrt, mode="forward")``: the gradient by one jvp per input."""
     return _dispatched(fn, ("grad", wrt, "forward"),
-                       lambda signature: _build_wrapped(fn, wrt, "grad", "forward", signature))
+                       lambda signature: _build_wrapped(fn, wrt, "grad", "forward", signature,
+                                                        jit=jit), jit=jit)
 
 
-def hessian(fn=None, wrt=0, argnums=None):
+def hessian(fn=None, wrt=0, argnums=None, jit: bool = False):
     """The Hessian of a scalar function: forward mode over the generated gradient.
 
     ``H[i][j] = ∂²f / ∂wrtᵢ ∂wrtⱼ`` (a number when ``wrt`` is a single parameter).
@@ -410,20 +422,22 @@ def hessian(fn=None, wrt=0, argnums=None):
     """
     wrt = _argnums(wrt, argnums)
     if fn is None:
-        return functools.partial(hessian, wrt=wrt)
+        return functools.partial(hessian, wrt=wrt, jit=jit)
     return _dispatched(fn, ("hessian", wrt),
-                       lambda signature: _build_wrapped(fn, wrt, "hessian", signature=signature))
+                       lambda signature: _build_wrapped(fn, wrt, "hessian", signature=signature,
+                                                        jit=jit), jit=jit)
 
 
 def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto",
-         signature: str | None = None) -> str:
+         signature: str | None = None, jit: bool = False) -> str:
     """The program of transform ``kind`` of ``fn`` after pass ``stage``, as text.
 
     ``pipeline.STAGES[kind]`` lists the stages, from "source" to "python" (the
     generated module).  "normalized" is "core"; "forward" is the JVP module.
     With ``signature`` (text as the command's, ``"X=f8[n,d],w=f8[d]"``) the code
     is for arguments of those types, and has two more stages after "dce":
-    "specialise" and "buffers".
+    "specialise" and "buffers".  With ``jit``, the code written for Numba (one more
+    stage, "numba").
     """
     if stage == "forward" and kind == "grad":
         return jvp(fn, wrt=wrt).source
@@ -433,4 +447,4 @@ def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto
     if signature is not None:
         found = types.parse(signature)
         types_of = {p: found.get(p) for p in _params(fn)}
-    return pipeline.show(where, stage, wrt, kind, mode, types_of)
+    return pipeline.show(where, stage, wrt, kind, mode, types_of, jit)

@@ -29,6 +29,7 @@ import weakref
 
 from .back import files
 from .front import sourcelines
+from .errors import S2SDiffError
 from .ir import types
 
 
@@ -40,9 +41,10 @@ class Table:
     """The code of one transform of one function: generic, then per signature of
     arrays.  It holds no reference to the user's function (the cache keeps it)."""
 
-    def __init__(self, generic, params: tuple[str, ...]):
+    def __init__(self, generic, params: tuple[str, ...], jit: bool = False):
         self.generic = generic
         self.params = params
+        self.jit = jit  # the entries are Numba's: compiled at their first call
         self.by_signature: dict = {}
         self.code: dict = {}  # extra parameters → the dispatcher's compiled text (or None)
         self.live = None  # a weak reference to the last dispatcher made (it holds the function)
@@ -98,6 +100,8 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
             fast.update({f"_type{i}": type(values[i]) for i in range(len(unseen))})
         elif entry is not generic and fast is not None and not extra:
             _record(fast, values, entry)
+        if table.jit:
+            return compiled_call(entry, args, kwargs)
         return entry(*args, **kwargs)
 
     namespace["_route"] = route
@@ -124,6 +128,21 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
     call.specialised = lambda *args, **kwargs: for_signature(types.signature(bind(args, kwargs)))
     call.specialised.__doc__ = "The generated function these arguments are routed to."
     return call
+
+
+def compiled_call(entry, args, kwargs):
+    """``entry(*args, **kwargs)`` of a function Numba compiles at its first call for
+    these argument types; what Numba cannot compile, an S2SDiffError."""
+    try:
+        return entry(*args, **kwargs)
+    except Exception as exc:
+        if not type(exc).__module__.startswith("numba"):
+            raise
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        said = next((ln for ln in lines if "nopython" not in ln), type(exc).__name__)
+        raise S2SDiffError(f"jit: Numba cannot compile {getattr(entry, '__name__', entry)} "
+                           f"for these arguments: {said} (its code: .source; or drop jit=True)"
+                           ) from exc
 
 
 def _compiled(text: str, name: str):

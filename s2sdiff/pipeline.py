@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from . import ir, safe
 from .version import __version__
-from .back import buffers, codegen, copies, dce, fold, specialise, wrappers
+from .back import buffers, codegen, copies, dce, fold, for_numba, specialise, wrappers
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError
@@ -79,6 +79,7 @@ class Generated:
     description: str  # e.g. "jacobian (forward mode)", for headers
     plain: bool = False  # jvp only: its parameters are the user's, then ``tangents``
     helpers: tuple = ()  # the helper functions the wrapper calls (bound by these names)
+    jit: bool = False  # written for Numba, its functions decorated with numba.njit
 
 
 def _no_trace(stage: str, value) -> None:
@@ -86,7 +87,8 @@ def _no_trace(stage: str, value) -> None:
 
 
 def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto",
-             trace=_no_trace, signature: dict | None = None, has_aux: bool = False) -> Generated:
+             trace=_no_trace, signature: dict | None = None, has_aux: bool = False,
+             jit: bool = False) -> Generated:
     """Every derivative the tools offer, from parsed source (live or static).
 
     ``kind`` is one of ``KINDS``; ``mode`` ("auto", "forward", "reverse")
@@ -97,7 +99,9 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     values; without it the code is generic: array code where the function
     calls NumPy or indexes, code for numbers elsewhere.  With ``has_aux`` the
     function returns ``(output, aux)``: the derivative is that of ``output``,
-    and ``grad``/``value_and_grad`` return ``aux`` too, as JAX's do.
+    and ``grad``/``value_and_grad`` return ``aux`` too, as JAX's do.  With
+    ``jit`` the code is written for Numba (``back/for_numba.py``) and its
+    functions are compiled by ``numba.njit``.
     """
     if kind not in KINDS:
         raise S2SDiffError(f"unknown transform {kind!r}; use one of {', '.join(KINDS)}")
@@ -129,7 +133,8 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
         calls.arrays = calls.arrays or facts.arrays
     common = dict(kind=kind, name=program.name, params=params, names=names,
                   single=single, outputs=outputs, calls=calls, facts=facts,
-                  containers=(program.facts["containers"], wrt_params) if containers else None)
+                  containers=(program.facts["containers"], wrt_params) if containers else None,
+                  jit=jit)
     if kind in ("grad", "value_and_grad") and mode != "forward":
         with_value = kind == "value_and_grad"
         core = _single(gradient_of(program, names, with_value, trace, calls, aux), with_value,
@@ -207,7 +212,7 @@ def gradient(where: SourceFunction, wrt=0, kind: str = "grad") -> tuple[ir.Funct
 
 def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: Calls,
           facts: Facts | None, plan: wrappers.Plan | None = None, containers=None,
-          **common) -> Generated:
+          jit: bool = False, **common) -> Generated:
     core = dce.eliminate_dead_code(core)
     trace("dce", core)
     derived = _derivatives(core, calls)
@@ -219,9 +224,15 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
             core = _of_input_types(core, params, facts, common, calls)
     if containers:
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
+    functions = (core,) + tuple(derived)
+    if jit:
+        functions = tuple(map(for_numba.compilable, functions))
+        if facts is not None or not calls.arrays:  # generic array code runs on numbers only
+            for_numba.unsupported(functions)
+        core = functions[0]
+        trace("numba", core)
     trace("fold", lambda: fold.branch_results(fold.while_headers(core)))
     entry = wrapper[4:wrapper.index("(")] if wrapper else core.name
-    functions = (core,) + tuple(derived)
     helpers = ()
     if plan is not None and plan.on_arrays:
         from .rules import assembly
@@ -231,7 +242,7 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         helpers = tuple(getattr(assembly, h) for h in wrappers.ARRAY_HELPERS
                         if h + "(" in wrapper)
     return Generated(functions=functions, wrapper=wrapper, entry=entry, mode=mode,
-                     description=what, helpers=helpers, **common)
+                     description=what, helpers=helpers, jit=jit, **common)
 
 
 def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
@@ -701,36 +712,42 @@ def _plan(program: ir.Function, names, single: bool, outputs, core: str, calls: 
 # --- printing ----------------------------------------------------------------------
 
 
-def render(gen: Generated, origin: str) -> codegen.Module:
-    """The module of ``gen`` (functions, then the wrapper), its header naming ``origin``."""
+def render(gen: Generated, origin: str, cache: bool = False) -> codegen.Module:
+    """The module of ``gen`` (functions, then the wrapper), its header naming ``origin``;
+    for ``jit``, each function compiled by ``numba.njit`` (``cache``: on disk)."""
     header = (f"Generated by s2sdiff {__version__} from {safe.comment(origin)}:{gen.name}, "
               f"{gen.description} with respect to {', '.join(gen.names)}.")
-    module = codegen.render(list(gen.functions), header, helpers=gen.helpers)
+    module = codegen.render(list(gen.functions), header, helpers=gen.helpers,
+                            jit=for_numba.decorator(cache) if gen.jit else None)
     if gen.wrapper:
         module.source += "\n\n" + gen.wrapper
     return module
 
 
-def stages_of(kind: str, mode: str = "auto", specialised: bool = False) -> tuple:
-    """The stages of ``kind`` (``STAGES``), with the passes of code for a signature."""
+def stages_of(kind: str, mode: str = "auto", specialised: bool = False,
+              jit: bool = False) -> tuple:
+    """The stages of ``kind`` (``STAGES``), with the passes of code for a signature
+    and the one of code for Numba."""
     stages = STAGES.get(kind if kind != "jacobian" else ("jvp" if mode != "reverse" else "vjp"))
-    if stages is None or not specialised:
-        return stages or ()
+    if stages is None:
+        return ()
     at = stages.index("dce") + 1
-    return stages[:at] + SPECIALISED + stages[at:]
+    added = (SPECIALISED if specialised else ()) + (("numba",) if jit else ())
+    return stages[:at] + added + stages[at:]
 
 
 def show(where: SourceFunction, stage: str, wrt=0, kind: str = "grad", mode: str = "auto",
-         signature: dict | None = None) -> str:
+         signature: dict | None = None, jit: bool = False) -> str:
     """The program of ``kind`` after pass ``stage`` (see ``stages_of``), as text,
-    for arguments of ``signature`` (parameter → abstract value) when given."""
-    stages = stages_of(kind, mode, signature is not None)
+    for arguments of ``signature`` (parameter → abstract value) when given, and
+    written for Numba with ``jit``."""
+    stages = stages_of(kind, mode, signature is not None, jit)
     if stage not in stages:
         raise S2SDiffError(f"unknown stage {stage!r} of {kind}; the stages are: "
                            f"{', '.join(stages)}")
     seen: dict = {}
     gen = generate(where, wrt, kind, mode, trace=lambda name, value: seen.setdefault(name, value),
-                   signature=signature)
+                   signature=signature, jit=jit)
     if stage == "python":
         return render(gen, where.filename).source
     value = seen[stage]

@@ -73,13 +73,13 @@ class Binder:
 
 
 def render(functions: list[ir.Function], header: str = "", import_homes: bool = False,
-           helpers: tuple = ()) -> Module:
+           helpers: tuple = (), jit: str | None = None) -> Module:
     """The Python module holding ``functions``.
 
     With ``import_homes``, constants of a user module (``G = 9.81``) are
     imported from it (``from mymodule import G``) instead of copied.
     ``helpers`` are copied in under their own names (a wrapper written as
-    text calls them).
+    text calls them).  ``jit`` (``"numba.njit"``) decorates each function.
     """
     taken = set().union(*(ir.local_names(f) for f in functions), (f.name for f in functions))
     binder = Binder(taken)
@@ -88,6 +88,10 @@ def render(functions: list[ir.Function], header: str = "", import_homes: bool = 
         binder.homes[fn.__name__] = None
         binder.original[fn.__name__] = fn.__name__
     bodies = [_Printer(binder).function(f) for f in functions]
+    if jit:
+        module, _, rest = jit.partition(".")
+        name = binder.bind(module, importlib.import_module(module))
+        bodies = [[f"@{name}.{rest}"] + body for body in bodies]
     lines = []
     if header:
         lines.append(safe.docstring(header))
