@@ -30,7 +30,7 @@ import traceback
 from . import ir, pipeline, safe
 from .version import __version__
 from . import output as output_policy
-from .back import codegen
+from .back import codegen, for_numba
 from .deep import deep
 from .errors import LocatedError, NoRuleError, S2SDiffError, UsageError
 from .front import sourcelines, static
@@ -63,15 +63,16 @@ def _wrt_option(text: str | None):
 
 
 def derive(where, kind: str, wrt, mode: str = "auto", with_value: bool = False,
-           signature: str | None = None):
+           signature: str | None = None, jit: bool = False):
     """What ``s2sdiff KIND`` writes: ``pipeline.generate`` on the parsed source,
-    specialised to ``signature`` (``--signature`` text) when one is given."""
+    specialised to ``signature`` (``--signature`` text) when one is given, and
+    written for Numba with ``jit`` (``--numba``)."""
     if with_value:
         if kind != "grad" or mode == "forward":
             raise UsageError("--value is only available for reverse-mode gradients")
         kind = "value_and_grad"
-    return pipeline.generate(where, wrt, kind, mode, signature=_signature_option(signature,
-                                                                                 where))
+    return pipeline.generate(where, wrt, kind, mode, jit=jit,
+                             signature=_signature_option(signature, where))
 
 
 def _signature_option(text: str | None, where) -> dict | None:
@@ -93,13 +94,16 @@ def _signature_option(text: str | None, where) -> dict | None:
 # ---------------------------------------------------------------- writing
 
 def render(functions: list[ir.Function], head: str = "", extra: str = "",
-           where: frontend.SourceFunction | None = None, helpers: tuple = ()) -> str:
+           where: frontend.SourceFunction | None = None, helpers: tuple = (),
+           jit: bool = False) -> str:
     """The generated module's source, its imports grouped and sorted like isort/ruff do.
 
     ``extra`` (a wrapper's source, calling ``helpers``) follows the functions;
     with ``where``, the names the parameters' defaults use are imported too.
+    With ``jit``, the functions are compiled by Numba, cached on disk.
     """
-    source = codegen.render(functions, head, import_homes=True, helpers=helpers).source
+    source = codegen.render(functions, head, import_homes=True, helpers=helpers,
+                            jit=for_numba.decorator(cache=True) if jit else None).source
     if extra:
         source = source.rstrip("\n") + "\n\n\n" + extra.strip("\n") + "\n"
     if where is not None:
@@ -245,6 +249,8 @@ def header(target: Target, args, gen: pipeline.Generated, output: str | None) ->
         command += ["--mode", mode]
     if getattr(args, "value", False):
         command.append("--value")
+    if args.numba:
+        command.append("--numba")
     if args.signature is not None:
         command += ["--signature", args.signature]
     for name in target.imports:
@@ -285,14 +291,14 @@ def cmd_generate(args) -> int:
     target = Target(args.target, args.imports)
     where = target.load()
     gen = derive(where, args.command, _wrt_option(args.wrt), getattr(args, "mode", "auto"),
-                 getattr(args, "value", False), args.signature)
+                 getattr(args, "value", False), args.signature, args.numba)
     to_stdout = args.output == "-"
     output = None if to_stdout else os.path.abspath(args.output or default_output(target,
                                                                                   args.command))
     if output is not None:
         output_policy.check(output, args.force, is_generated, (target.filename,))
     source = target.rendered(lambda: render(list(gen.functions), header(target, args, gen, output),
-                                            gen.wrapper, where, gen.helpers))
+                                            gen.wrapper, where, gen.helpers, gen.jit))
     if to_stdout:
         sys.stdout.write(source)
         return EXIT_OK
@@ -439,6 +445,8 @@ def parser() -> argparse.ArgumentParser:
         g.add_argument("--signature", metavar="SIG", help="write code for arguments of these "
                        "types only, e.g. 'w=f8[d],X=f8[n,d],y=f8[n],b=float' (a dimension "
                        "is 1, ? or a name for any other length)")
+        g.add_argument("--numba", action="store_true", help="compile the functions with "
+                       "numba.njit (cached); needs Numba: pip install 's2sdiff[numba]'")
         add_import_option(g)
         if kind == "grad":
             g.add_argument("--mode", default="reverse", choices=("reverse", "forward"),

@@ -227,8 +227,8 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
     functions = (core,) + tuple(derived)
     if jit:
         functions = tuple(map(for_numba.compilable, functions))
-        if facts is not None or not calls.arrays:  # generic array code runs on numbers only
-            for_numba.unsupported(functions)
+        if facts is not None or not for_numba.array_code(functions):
+            for_numba.unsupported(functions)  # (generic array code serves numbers only)
         core = functions[0]
         trace("numba", core)
     trace("fold", lambda: fold.branch_results(fold.while_headers(core)))

@@ -23,6 +23,8 @@ refused at generation rather than by Numba's type inference at the first call.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import operator
 from dataclasses import replace
@@ -83,14 +85,32 @@ def _stmt(s, tapes: dict):
 
 def _value(v):
     """``v`` with the calls Numba knows under another form rewritten:
-    ``math.log(x, b)`` as ``math.log(x) / math.log(b)``."""
+    ``math.log(x, b)`` as ``math.log(x) / math.log(b)``, keywords passed their
+    default value left out."""
     if type(v) is not ir.Op:
         return v
-    v = replace(v, args=tuple(map(_value, v.args)))
+    v = replace(v, args=tuple(map(_value, v.args)),
+                kwargs=tuple((k, _value(a)) for k, a in v.kwargs if not _default(v.fn, k, a)))
     if v.fn is math.log and len(v.args) == 2:
         x, base = (replace(v, args=(a,)) for a in v.args)
         return ir.Op(operator.truediv, (x, base), "/")
     return v
+
+
+def _default(fn, keyword: str, value) -> bool:
+    """``keyword=value`` is what ``fn`` takes when it is not passed (``axis=None``,
+    ``keepdims=False`` in rule templates: Numba knows fewer keywords than NumPy)."""
+    if type(value) is not ir.Const:
+        return False
+    if keyword == "keepdims":  # NumPy's reductions default to a marker meaning False
+        return value.value is False
+    try:
+        parameter = inspect.signature(fn).parameters.get(keyword)
+    except (TypeError, ValueError):
+        return False
+    default = getattr(parameter, "default", inspect.Parameter.empty)
+    return default is not inspect.Parameter.empty and type(default) is type(value.value) \
+        and default == value.value
 
 
 def _counted_down(args: tuple) -> tuple:
@@ -143,8 +163,7 @@ def decorator(cache: bool) -> str:
 def unsupported(functions) -> None:
     """Raise a located error for the first call in ``functions`` of a callable
     Numba does not know (resolved as Numba's type inference resolves globals)."""
-    typing_context = numba().core.registry.cpu_target.typing_context
-    typing_context.refresh()  # loads the registries of what Numba compiles
+    typing_context = _typing_context()
     own = {f.name for f in functions}
     for fn in functions:
         for s in ir.walk(fn.statements):
@@ -153,6 +172,28 @@ def unsupported(functions) -> None:
                     raise LocatedError(
                         f"jit: Numba cannot compile a call of {op.callee} (in {fn.name})",
                         _location(s), "call this function without jit=True (or --numba)")
+
+
+def array_code(functions) -> bool:
+    """Whether ``functions`` call NumPy or an array helper (code for arrays)."""
+    return any(getattr(op.fn, "__module__", None) in _ARRAY_MODULES
+               or getattr(op.fn, "__s2sdiff_helper__", False)
+               or type(op.fn).__name__ == "ufunc"
+               for fn in functions for s in ir.walk(fn.statements) for op in _calls(s))
+
+
+_ARRAY_MODULES = {"numpy", "numpy.linalg"}
+
+
+@functools.cache
+def _typing_context():
+    """Numba's typing context, every registry of what it compiles loaded (they load
+    when it compiles a first function)."""
+    jit = numba()
+    jit.njit(lambda: 0.0)()
+    context = jit.core.registry.cpu_target.typing_context
+    context.refresh()
+    return context
 
 
 def _calls(s):

@@ -1,0 +1,206 @@
+"""Derivatives compiled by Numba (``jit=True``, ``s2sdiff grad --numba``).
+
+The compiled derivative must be the derivative: on the scalar corpus every
+transform under ``jit=True`` gives what the same transform gives in Python
+(which the corpus tests check against finite differences), both modes and
+Hessians included.  On the NumPy corpus, the functions whose generated code
+Numba compiles today (``COMPILED`` below; a shrinking list is a regression)
+give the same arrays, and every other one is refused with an S2SDiffError,
+never a Numba error or a wrong number.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba", reason="jit=True needs Numba: pip install 's2sdiff[numba]'")
+
+import s2sdiff  # noqa: E402
+from s2sdiff.errors import LocatedError, S2SDiffError  # noqa: E402
+from tests.corpus import CORPUS  # noqa: E402
+from tests.corpus_numpy import NUMPY_CORPUS  # noqa: E402
+from tests.fd import assert_grad_close  # noqa: E402
+
+SCALAR_KINDS = ("grad", "jvp", "vjp", "hessian")
+COMPILED = set("""
+ew_trig:grad ew_trig:jvp ew_trig:vjp ew_trig:hessian ew_exp_log:grad ew_exp_log:jvp
+ew_exp_log:vjp ew_exp_log:hessian ew_misc:grad ew_misc:jvp ew_misc:vjp ew_misc:hessian
+ew_power_abs:grad ew_power_abs:jvp ew_power_abs:vjp ew_power_abs:hessian ew_two_args:grad
+ew_two_args:jvp ew_two_args:vjp ew_two_args:hessian operators_mixed:grad operators_mixed:jvp
+operators_mixed:vjp operators_mixed:hessian dot_vectors:grad dot_vectors:jvp dot_vectors:vjp
+dot_vectors:hessian quadratic_form:grad quadratic_form:jvp quadratic_form:vjp
+quadratic_form:hessian index_int:grad index_int:jvp index_int:vjp index_int:hessian rnn:grad
+rnn:vjp loop_accumulate:grad loop_accumulate:jvp loop_accumulate:vjp while_array:grad
+while_array:vjp while_array:hessian gmm_log_likelihood:grad gmm_log_likelihood:jvp
+gmm_log_likelihood:vjp logistic_regression_loss:grad logistic_regression_loss:jvp
+logistic_regression_loss:vjp logistic_regression_loss:hessian mlp_loss:grad mlp_loss:jvp
+mlp_loss:vjp mlp_loss:hessian ew_array_out:jvp ew_array_out:vjp matvec_array_out:jvp
+outer_array_out:jvp
+""".split())
+
+
+def _close(got, want) -> bool:
+    if isinstance(want, (tuple, list)):
+        return (isinstance(got, (tuple, list)) and len(got) == len(want)
+                and all(_close(g, w) for g, w in zip(got, want)))
+    return np.shape(got) == np.shape(want) and np.allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+def _run(kind: str, case, point, jit: bool):
+    transform = getattr(s2sdiff, kind)(case.fn, wrt=case.wrt, jit=jit)
+    if kind == "jvp":
+        tangents = tuple(np.ones_like(point[i]) if isinstance(point[i], np.ndarray) else 1.0
+                         for i in case.wrt)
+        return transform(*point, tangents)
+    if kind == "vjp":
+        value, pullback = transform(*point)
+        return value, pullback(np.ones_like(value) if isinstance(value, np.ndarray) else 1.0)
+    return transform(*point)
+
+
+def _differentiable(kind: str, case, point) -> bool:
+    try:
+        _run(kind, case, point, jit=False)
+    except Exception:  # noqa: BLE001 - not this transform's function (e.g. a Hessian of arrays)
+        return False
+    return True
+
+
+@pytest.mark.parametrize("kind", SCALAR_KINDS)
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
+def test_scalar_corpus_compiled_equals_python(case, kind):
+    point = case.points[0]
+    if not _differentiable(kind, case, point):
+        pytest.skip(f"{kind} does not apply to {case.name}")
+    for point in case.points if kind == "grad" else case.points[:1]:
+        assert _close(_run(kind, case, point, jit=True), _run(kind, case, point, jit=False))
+
+
+@pytest.mark.parametrize("case", CORPUS[:20], ids=lambda c: c.name)
+def test_compiled_gradient_matches_finite_differences(case):
+    for point in case.points:
+        assert_grad_close(case.fn, s2sdiff.grad(case.fn, wrt=case.wrt, jit=True), point, case.wrt)
+
+
+@pytest.mark.parametrize("name_kind", sorted(COMPILED))
+def test_numpy_corpus_compiled_equals_python(name_kind):
+    name, kind = name_kind.split(":")
+    case = next(c for c in NUMPY_CORPUS if c.name == name)
+    point = case.points[0]  # other points may have other shapes, which Numba may not compile
+    assert _close(_run(kind, case, point, jit=True), _run(kind, case, point, jit=False))
+
+
+REFUSED = ["join_concatenate:grad", "item_writes:grad", "cross_product:jvp",
+           "outer_array_out:vjp"]
+
+
+@pytest.mark.parametrize("name_kind", REFUSED)
+def test_numpy_code_numba_cannot_compile_is_refused(name_kind):
+    name, kind = name_kind.split(":")
+    case = next(c for c in NUMPY_CORPUS if c.name == name)
+    with pytest.raises(S2SDiffError, match="jit: Numba cannot compile"):
+        _run(kind, case, case.points[0], jit=True)
+
+
+def recurrence(x, y):
+    z = 1.0
+    for i in range(100):
+        z = z * 0.99 + math.sin(x * z) * y
+    return z
+
+
+def test_loops_run_backwards_with_range_and_the_code_is_decorated():
+    source = s2sdiff.grad(recurrence, wrt=(0, 1), jit=True).source
+    assert "@numba.njit\ndef grad_recurrence(x, y):" in source
+    assert "for i in range(99, -1, -1):" in source and "reversed" not in source
+
+
+def stepped(x, a, b):
+    s = 0.0
+    for i in range(a, b, 3):
+        s = s + math.sin(x * i)
+    for k in range(b, a, -2):
+        s = s * math.cos(x + k)
+    return s
+
+
+@pytest.mark.parametrize("a, b", [(0, 10), (2, 11), (5, 5), (7, 2), (-4, 9)])
+def test_loops_with_steps_and_symbolic_bounds_run_backwards_over_the_same_values(a, b):
+    got = s2sdiff.grad(stepped, jit=True)(0.7, a, b)
+    assert got == pytest.approx(s2sdiff.grad(stepped)(0.7, a, b), rel=1e-12, abs=1e-15)
+    assert_grad_close(stepped, s2sdiff.grad(stepped, jit=True), (0.7, a, b), 0)
+
+
+def branch_records(x, y):
+    a = 1.0
+    for i in range(6):
+        if i % 2 == 0:
+            a = a * x
+        elif i == 3:
+            a = a + y
+        else:
+            a = a - x * y
+    return a
+
+
+def test_a_tape_of_several_kinds_of_records_becomes_one_tape_per_kind():
+    g = s2sdiff.grad(branch_records, wrt=(0, 1), jit=True)
+    assert g(0.5, 1.2) == pytest.approx(s2sdiff.grad(branch_records, wrt=(0, 1))(0.5, 1.2))
+    assert "_tape1 = []" in g.source and "_tape2 = []" in g.source
+
+
+def log_base(x, y):
+    return math.log(x, 3.0) + math.log(x, y)
+
+
+def test_log_with_a_base_is_written_as_a_quotient():
+    g = s2sdiff.jvp(log_base, wrt=(0, 1), jit=True)
+    assert g(0.5, 1.7, (1.0, 1.0)) == pytest.approx(s2sdiff.jvp(log_base, wrt=(0, 1))(
+        0.5, 1.7, (1.0, 1.0)))
+    assert "math.log(x, " not in g.source
+
+
+def contraction(A, B):
+    return np.sum(np.einsum("ij,jk->ik", A, B))
+
+
+def test_a_call_numba_does_not_know_is_refused_at_generation_with_its_line():
+    A, B = np.ones((2, 3)), np.ones((3, 2))
+    g = s2sdiff.grad(contraction, jit=True)
+    with pytest.raises(LocatedError) as caught:
+        g(A, B)
+    message = str(caught.value)
+    assert "np.einsum" in message and "test_numba.py:" in message and "jit=True" in message
+
+
+def test_without_numba_the_option_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)
+    with pytest.raises(S2SDiffError, match=r"pip install 's2sdiff\[numba\]'"):
+        s2sdiff.grad(log_base, jit=True)
+
+
+def test_the_command_writes_a_cached_numba_module(tmp_path):
+    (tmp_path / "model.py").write_text(
+        "import math\n\n\ndef f(x, y):\n    z = 1.0\n    for i in range(10):\n"
+        "        z = z * 0.9 + math.sin(x * z) * y\n    return z\n")
+    subprocess.run([sys.executable, "-m", "s2sdiff", "grad", "model.py:f", "--wrt", "x,y",
+                    "--numba", "-o", "model_grad.py"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    source = (tmp_path / "model_grad.py").read_text()
+    assert "@numba.njit(cache=True)" in source and "--numba" in source
+    run = subprocess.run([sys.executable, "-c", "import model, model_grad; "
+                          "print(*model_grad.grad_f(0.3, 0.5))"], cwd=tmp_path, check=True,
+                         capture_output=True, text=True)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import model
+        want = s2sdiff.grad(model.f, wrt=(0, 1))(0.3, 0.5)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("model", None)
+    assert tuple(map(float, run.stdout.split())) == pytest.approx(want, rel=1e-12)
