@@ -79,7 +79,7 @@ def derive(fn, wrt=0, kind: str = "grad", signature: dict | None = None,
     inner = getattr(fn, "__wrapped__", fn)
     compiled.__defaults__ = inner.__defaults__
     compiled.__kwdefaults__ = inner.__kwdefaults__
-    return _label(compiled, source, gen.names, gen.mode)
+    return _label(compiled, source, gen.wrt_text, gen.mode)
 
 
 def _runtime_namespace(fn) -> dict:
@@ -255,7 +255,7 @@ def _build_jvp(fn, wrt, signature: dict | None = None, jit: bool = False):
     gen, namespace, source = _compiled(fn, wrt, "jvp", signature=signature, jit=jit)
     core = namespace[gen.entry]
     if gen.plain and _plain_signature(fn):
-        return _label(core, source, gen.names, gen.mode)
+        return _label(core, source, gen.wrt_text, gen.mode)
     bind = _binder(fn, gen.params)
 
     def call(*args, **kwargs):
@@ -267,9 +267,9 @@ def _build_jvp(fn, wrt, signature: dict | None = None, jit: bool = False):
         return core(*bind(args, kwargs), tangents)
 
     call.__name__ = gen.entry
-    call.__doc__ = f"(value, directional derivative) of {gen.name}; tangents for {gen.names}."
+    call.__doc__ = f"(value, directional derivative) of {gen.name}; tangents for {gen.wrt_text}."
     call.core = core
-    return _label(call, source, gen.names, gen.mode)
+    return _label(call, source, gen.wrt_text, gen.mode)
 
 
 def _plain_signature(fn) -> bool:
@@ -338,7 +338,7 @@ def _vjp_of(original, table: dispatch.Table, specialise, has_aux: bool = False):
 
     call.__name__ = gen.entry
     call.core = table.generic[1]
-    return _label(call, source, gen.names, gen.mode)
+    return _label(call, source, gen.wrt_text, gen.mode)
 
 
 def _check_cotangents(cotangents, outputs) -> None:
@@ -355,7 +355,7 @@ def _check_cotangents(cotangents, outputs) -> None:
 def _build_wrapped(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = None,
                    has_aux: bool = False, jit: bool = False):
     gen, namespace, source = _compiled(fn, wrt, kind, mode, signature, has_aux, jit)
-    return _label(namespace[gen.entry], source, gen.names, gen.mode)
+    return _label(namespace[gen.entry], source, gen.wrt_text, gen.mode)
 
 
 def jacobian(fn=None, wrt=0, mode: str = "auto", has_aux: bool = False, argnums=None,

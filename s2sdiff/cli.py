@@ -226,7 +226,7 @@ _DEFAULT_MODE = {"grad": "reverse", "jacobian": "auto"}
 
 
 def header(target: Target, args, gen: pipeline.Generated, output: str | None) -> str:
-    names = gen.names
+    names = gen.wrt_text
     title = _KINDS[args.command][0]
     if getattr(args, "value", False):
         title = "Value and gradient"

@@ -69,7 +69,7 @@ class Generated:
     kind: str
     name: str  # the user's function
     params: tuple[str, ...]
-    names: tuple[str, ...]  # the wrt parameters
+    names: tuple[str, ...]  # the wrt parameters (a container's leaves in its place)
     single: bool  # wrt was one parameter, not a tuple
     outputs: int | None  # the number of outputs of a tuple-returning function
     mode: str  # "reverse", "forward" or "forward-over-reverse"
@@ -80,6 +80,12 @@ class Generated:
     plain: bool = False  # jvp only: its parameters are the user's, then ``tangents``
     helpers: tuple = ()  # the helper functions the wrapper calls (bound by these names)
     jit: bool = False  # written for Numba, its functions decorated with numba.njit
+    wrt: tuple[str, ...] = ()  # the wrt parameters, as the user named them
+
+    @property
+    def wrt_text(self) -> tuple[str, ...]:
+        """The wrt parameters as the user named them (containers whole)."""
+        return self.wrt or self.names
 
 
 def _no_trace(stage: str, value) -> None:
@@ -114,10 +120,11 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     own = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
     containers = {p: v for p, v in (signature or {}).items()
                   if p in own and types.is_container(v)}
-    if containers and (kind not in ("grad", "value_and_grad", "vjp") or mode == "forward"):
+    if containers and (kind not in ("grad", "value_and_grad", "vjp", "jvp")
+                       or mode == "forward"):
         raise S2SDiffError(f"{kind}: {', '.join(containers)} holds a dict, list or tuple; "
                            "containers of parameters are differentiated by grad, "
-                           "value_and_grad and vjp (reverse mode) only, so far")
+                           "value_and_grad, vjp and jvp only, so far")
     program = ssa_of(where, trace, containers)
     aux = None
     if has_aux:
@@ -134,7 +141,7 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     common = dict(kind=kind, name=program.name, params=params, names=names,
                   single=single, outputs=outputs, calls=calls, facts=facts,
                   containers=(program.facts["containers"], wrt_params) if containers else None,
-                  jit=jit)
+                  jit=jit, wrt=wrt_params)
     if kind in ("grad", "value_and_grad") and mode != "forward":
         with_value = kind == "value_and_grad"
         core = _single(gradient_of(program, names, with_value, trace, calls, aux), with_value,
@@ -144,7 +151,7 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     if kind == "jvp":
         core = forward.tangent(program, names, name="jvp_" + program.name, calls=calls,
                                arrays=calls.arrays)
-        core = _packed(core, program, single)
+        core = _packed(core, program, single, program.facts.get("containers"), wrt_params)
         trace("forward", core)
         return _done(core, "", "forward", "jvp", trace, **common)
     if kind == "vjp":
@@ -218,7 +225,7 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
     derived = _derivatives(core, calls)
     if facts is not None:
         params = _core_types(core, mode, common["kind"], common["names"], common["single"],
-                             facts)
+                             facts, containers)
         core, *derived = _specialised((core,) + derived, params, calls, trace)
         if mode == "reverse":
             core = _of_input_types(core, params, facts, common, calls)
@@ -455,14 +462,42 @@ def _no_lists(program: ir.Function) -> ir.Function:
     return program
 
 
-def _packed(core: ir.Function, program: ir.Function, single: bool) -> ir.Function:
+def _packed(core: ir.Function, program: ir.Function, single: bool, trees=None,
+            wrt: tuple = ()) -> ir.Function:
     """``jvp_f(*params, tangents)``: the tangents come as one argument (a tuple
-    unless ``wrt`` is one parameter), unpacked by the first statement."""
-    dots = core.params[len(program.params):]
-    taken = ir.local_names(core)
-    param = "tangents" if "tangents" not in taken else Namer(taken).fresh("_tangents")
-    unpack = ir.Assign(dots[0], ir.Var(param)) if single else ir.Unpack(dots, ir.Var(param))
-    return replace(core, params=program.params + (param,), body=(unpack,) + core.body)
+    unless ``wrt`` is one parameter), unpacked by the first statements; the
+    tangent of a container parameter (``trees``) is a container of its structure."""
+    dots = list(core.params[len(program.params):])
+    namer = Namer(ir.local_names(core))
+    param = namer.first("tangents") if "tangents" not in namer.taken else namer.fresh("_tangents")
+    parts, unpack = dots, []
+    if trees:
+        parts = []
+        for p in wrt:
+            if p in trees:  # a single container's tangent is the parameter itself
+                parts.append(param if single else namer.first(p + "_dot"))
+                unpack += _unpacking(_named(trees[p], dots), ir.Var(parts[-1]))
+            else:
+                parts.append(dots.pop(0))
+    head = [] if parts[0] == param else [ir.Assign(parts[0], ir.Var(param)) if single
+                                          else ir.Unpack(tuple(parts), ir.Var(param))]
+    return replace(core, params=program.params + (param,), body=(*head, *unpack) + core.body)
+
+
+def _named(tree, names: list):
+    """``tree`` with its leaves named by the first of ``names`` (taken from it)."""
+    return ssa.Container(tree.kind, {key: _named(item, names) if isinstance(item, ssa.Container)
+                                     else ir.Var(names.pop(0)) for key, item in tree.items.items()})
+
+
+def _tree_type(tree, types_of: dict):
+    """The abstract value of a container of ``tree``'s structure, its leaves' from
+    ``types_of``."""
+    items = tuple(_tree_type(item, types_of) if isinstance(item, ssa.Container)
+                  else types_of.get(item.name) for item in tree.items.values())
+    if tree.kind == "tuple":
+        return items
+    return types.Struct(tuple(tree.items), items, tree.kind)
 
 
 def _leaves(program: ir.Function, names, signature: dict | None):
@@ -499,7 +534,8 @@ def _repacked(core: ir.Function, trees: dict, wrt: tuple, common: dict) -> ir.Fu
     user = sum(len(trees[p].leaves()) if p in trees else 1 for p in params)
     extra = core.params[user:]
     single = common["single"] and kind != "vjp"  # a vjp's are a tuple: the API unpacks them
-    core = _on_grads(core, kind, lambda grads: _grouped(grads, wrt, trees, single))
+    if kind != "jvp":
+        core = _on_grads(core, kind, lambda grads: _grouped(grads, wrt, trees, single))
     return replace(core, params=tuple(params) + tuple(extra), body=tuple(unpack) + core.body)
 
 
@@ -643,7 +679,7 @@ def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls
 
 
 def _core_types(core: ir.Function, mode: str, kind: str, names, single: bool,
-                facts: Facts) -> dict:
+                facts: Facts, containers=None) -> dict:
     """The abstract value of each parameter of ``core``: the user's from the call, a
     cotangent its output's, a tangent its input's (as JAX, a tangent must have its
     input's shape: a located error where the call's does not)."""
@@ -654,12 +690,17 @@ def _core_types(core: ir.Function, mode: str, kind: str, names, single: bool,
         params.update(zip(extra, facts.results))
         return params
     tangents = tuple(facts.wrt[n] for n in names)
+    if containers:  # the tangents of the wrt parameters, containers whole
+        trees, wrt = containers
+        tangents = tuple(_tree_type(trees[p], facts.wrt) if p in trees else facts.wrt[p]
+                         for p in wrt)
     if kind != "jvp":
         params.update(zip(extra, tangents))
         return params
     wanted = tangents[0] if single else tangents
     if given is not None and not types.fits(given, wanted):
-        raise S2SDiffError(f"jvp: the tangents must have the shapes of {', '.join(names)} "
+        raise S2SDiffError(f"jvp: the tangents must have the shapes of "
+                           f"{', '.join(containers[1] if containers else names)} "
                            f"({types.describe(wanted)}); got {types.describe(given)}")
     params[extra[0]] = wanted
     return params
@@ -716,7 +757,7 @@ def render(gen: Generated, origin: str, cache: bool = False) -> codegen.Module:
     """The module of ``gen`` (functions, then the wrapper), its header naming ``origin``;
     for ``jit``, each function compiled by ``numba.njit`` (``cache``: on disk)."""
     header = (f"Generated by s2sdiff {__version__} from {safe.comment(origin)}:{gen.name}, "
-              f"{gen.description} with respect to {', '.join(gen.names)}.")
+              f"{gen.description} with respect to {', '.join(gen.wrt_text)}.")
     module = codegen.render(list(gen.functions), header, helpers=gen.helpers,
                             jit=for_numba.decorator(cache) if gen.jit else None)
     if gen.wrapper:

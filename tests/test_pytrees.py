@@ -128,13 +128,54 @@ def unknown_key(params, X, Y, key):
     return np.sum(params[key])
 
 
+def _dot(g, t) -> float:
+    """The inner product of two containers of the same structure, leaf by leaf."""
+    if isinstance(g, dict):
+        return sum(_dot(g[k], t[k]) for k in g)
+    if isinstance(g, (list, tuple)):
+        return sum(_dot(a, b) for a, b in zip(g, t))
+    return float(np.sum(np.asarray(g) * np.asarray(t)))
+
+
+TANGENTS = {k: RNG.normal(size=v.shape) for k, v in PARAMS.items()}
+
+
+def test_jvp_takes_tangents_of_the_parameters_structure():
+    value, derivative = jvp(mlp)(PARAMS, X, Y, TANGENTS)
+    assert value == pytest.approx(mlp(PARAMS, X, Y))
+    fd = _dot({k: fd_leaf(mlp, (PARAMS, X, Y), (0, k)) for k in PARAMS}, TANGENTS)
+    assert derivative == pytest.approx(fd, rel=1e-6)
+    assert derivative == pytest.approx(_dot(grad(mlp)(PARAMS, X, Y), TANGENTS), rel=1e-12)
+    source = jvp(mlp).specialised(PARAMS, X, Y, TANGENTS).source
+    assert "params_W1_dot = tangents['W1']" in source
+
+
+def test_jvp_with_nested_containers_numbers_and_arrays_side_by_side():
+    p, x = {"layer": (np.ones(3), 2.0), "scale": 0.5}, np.arange(3.0)
+    tp, tx = {"layer": (np.array([0.1, -0.2, 0.3]), 0.5), "scale": -1.0}, np.ones(3)
+    _, derivative = jvp(nested, wrt=(0, 1))(p, x, (tp, tx))
+    gp, gx = grad(nested, wrt=(0, 1))(p, x)
+    assert derivative == pytest.approx(_dot(gp, tp) + _dot(gx, tx), rel=1e-12)
+    k, tk = {"a": 0.3, "b": 1.2}, {"a": 1.0, "b": 0.5}
+    _, dk = jvp(scalars)(k, 0.7, tk)
+    fd = (scalars({"a": 0.3 + H, "b": 1.2 + 0.5 * H}, 0.7)
+          - scalars({"a": 0.3 - H, "b": 1.2 - 0.5 * H}, 0.7)) / (2 * H)
+    assert dk == pytest.approx(fd, rel=1e-6)
+
+
+def test_jvp_tangents_of_another_structure_are_refused():
+    wrong = dict(TANGENTS)
+    del wrong["b2"]
+    with pytest.raises(S2SDiffError, match="tangents must have the shapes of params"):
+        jvp(mlp)(PARAMS, X, Y, wrong)
+
+
 @pytest.mark.parametrize("call,message", [
-    (lambda: jvp(mlp)(PARAMS, X, Y, PARAMS), "grad, value_and_grad and vjp"),
-    (lambda: jacobian(mlp)(PARAMS, X, Y), "grad, value_and_grad and vjp"),
-    (lambda: hessian(mlp)(PARAMS, X, Y), "grad, value_and_grad and vjp"),
+    (lambda: jacobian(mlp)(PARAMS, X, Y), "grad, value_and_grad, vjp and jvp"),
+    (lambda: hessian(mlp)(PARAMS, X, Y), "grad, value_and_grad, vjp and jvp"),
     (lambda: grad(whole)(PARAMS, X, Y), "passed on whole"),
     (lambda: grad(unknown_key)(PARAMS, X, Y, "W1"), "not one of its keys"),
-], ids=["jvp", "jacobian", "hessian", "whole", "unknown_key"])
+], ids=["jacobian", "hessian", "whole", "unknown_key"])
 def test_what_is_not_supported_is_a_clear_error(call, message):
     with pytest.raises(S2SDiffError, match=message):
         call()

@@ -177,6 +177,9 @@ def fits(given, wanted) -> bool:
     if isinstance(wanted, tuple) or isinstance(given, tuple):
         return isinstance(wanted, tuple) and isinstance(given, tuple) \
             and len(given) == len(wanted) and all(map(fits, given, wanted))
+    if isinstance(wanted, Struct) or isinstance(given, Struct):  # dicts: the same keys
+        return isinstance(wanted, Struct) and isinstance(given, Struct) \
+            and given.keys == wanted.keys and all(map(fits, given.items, wanted.items))
     if isinstance(wanted, Arr) and wanted.ndim:
         return isinstance(given, Arr) and given.ones == wanted.ones
     return isinstance(given, Num) or (isinstance(given, Arr) and not given.ndim)
@@ -186,6 +189,11 @@ def describe(value) -> str:
     """An abstract value in words, for errors: "a 2-D array [n, 1]"."""
     if isinstance(value, tuple):
         return "(" + ", ".join(map(describe, value)) + ")"
+    if isinstance(value, Struct):
+        items = [describe(v) if value.kind == "list" else f"{k!r}: {describe(v)}"
+                 for k, v in zip(value.keys, value.items)]
+        return ("[" + ", ".join(items) + "]") if value.kind == "list" \
+            else "{" + ", ".join(items) + "}"
     if isinstance(value, Arr):
         dims = ", ".join("1" if one else "n" for one in value.ones)
         return f"a {value.ndim}-D array [{dims}]" if value.ndim else "a 0-D array"
