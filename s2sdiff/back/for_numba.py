@@ -24,12 +24,12 @@ refused at generation rather than by Numba's type inference at the first call.
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import operator
 from dataclasses import replace
 
 from .. import ir
+from ..emit.templates import is_default
 from ..errors import LocatedError, Location, S2SDiffError
 from ..front.names import Namer
 
@@ -90,27 +90,11 @@ def _value(v):
     if type(v) is not ir.Op:
         return v
     v = replace(v, args=tuple(map(_value, v.args)),
-                kwargs=tuple((k, _value(a)) for k, a in v.kwargs if not _default(v.fn, k, a)))
+                kwargs=tuple((k, _value(a)) for k, a in v.kwargs if not is_default(v.fn, k, a)))
     if v.fn is math.log and len(v.args) == 2:
         x, base = (replace(v, args=(a,)) for a in v.args)
         return ir.Op(operator.truediv, (x, base), "/")
     return v
-
-
-def _default(fn, keyword: str, value) -> bool:
-    """``keyword=value`` is what ``fn`` takes when it is not passed (``axis=None``,
-    ``keepdims=False`` in rule templates: Numba knows fewer keywords than NumPy)."""
-    if type(value) is not ir.Const:
-        return False
-    if keyword == "keepdims":  # NumPy's reductions default to a marker meaning False
-        return value.value is False
-    try:
-        parameter = inspect.signature(fn).parameters.get(keyword)
-    except (TypeError, ValueError):
-        return False
-    default = getattr(parameter, "default", inspect.Parameter.empty)
-    return default is not inspect.Parameter.empty and type(default) is type(value.value) \
-        and default == value.value
 
 
 def _counted_down(args: tuple) -> tuple:

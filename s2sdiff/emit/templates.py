@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import math
 import operator
 
@@ -231,8 +232,27 @@ def simplify(v):
     if any(a is not b for a, b in zip(args, v.args)) or any(
             a is not b for (_, a), (_, b) in zip(kwargs, v.kwargs)):
         v = Op(v.fn, args, v.syntax, v.callee, kwargs)
+    if v.syntax == "call" and any(is_default(v.fn, k, a) for k, a in v.kwargs):
+        v = Op(v.fn, v.args, v.syntax, v.callee,
+               tuple((k, a) for k, a in v.kwargs if not is_default(v.fn, k, a)))
     rule = _SIMPLIFY.get(v.syntax)
     return rule(v, *args) if rule is not None else v
+
+
+def is_default(fn, keyword: str, value) -> bool:
+    """``keyword=value`` is what ``fn`` takes when it is not passed (``axis=None``,
+    ``keepdims=False`` of a NumPy reduction), so a call need not pass it."""
+    if type(value) is not Const:
+        return False
+    try:
+        parameter = inspect.signature(fn).parameters.get(keyword)
+    except (TypeError, ValueError):
+        return False
+    default = getattr(parameter, "default", inspect.Parameter.empty)
+    if type(default).__name__ == "_NoValueType":  # NumPy's marker: keepdims=False…
+        return keyword == "keepdims" and value.value is False
+    return default is not inspect.Parameter.empty and type(default) is type(value.value) \
+        and default == value.value
 
 
 def _computed(symbol: str, a, b):
