@@ -310,10 +310,12 @@ def _on_grads(core: ir.Function, kind: str, change) -> ir.Function:
 
 
 def _cast(g, got, want):
-    """``g`` as an array of ``want``'s dtype where its abstract value ``got`` differs."""
+    """``g`` as an array of ``want``'s dtype where its abstract value ``got`` differs,
+    and for a 0-D array (where NumPy computes a scalar)."""
     if not isinstance(want, types.Arr) or want.dtype not in ("float32", "float16", "float64"):
         return g
-    if isinstance(got, types.Arr) and got.dtype == want.dtype and got.ones == want.ones:
+    if isinstance(got, types.Arr) and got.dtype == want.dtype and got.ones == want.ones \
+            and want.ndim:
         return g
     if isinstance(got, types.Arr) and got.dtype == want.dtype and want.ndim:
         return g  # the same dtype, dimensions the abstract values may not tell

@@ -105,3 +105,18 @@ def test_no_derivative_flows_through_stop_gradient():
     np.testing.assert_allclose(grad(stopped_arrays)(w, X), X.T @ np.tanh(X @ w))
     np.testing.assert_allclose(jacobian(grad(stopped_arrays))(w, X), np.zeros((2, 2)))
     assert "\ndef stop_gradient(x):" in grad(stopped).source  # no import of s2sdiff
+
+
+def sine_weights(x, w):
+    return np.sum(np.sin(x) * w)
+
+
+def test_the_gradient_of_a_0d_array_is_a_0d_array():
+    """As JAX: a 0-D array's gradient is a 0-D array of its dtype, not a NumPy scalar."""
+    for dtype in (np.float64, np.float32):
+        x = np.array(0.5, dtype=dtype)
+        gx, gw = grad(sine_weights, argnums=(0, 1))(x, np.ones(3))
+        assert type(gx) is np.ndarray and gx.shape == () and gx.dtype == dtype
+        assert float(gx) == pytest.approx(3 * np.cos(0.5), rel=1e-6)
+        _, gx = value_and_grad(sine_weights)(x, np.ones(3))
+        assert type(gx) is np.ndarray and gx.shape == ()
