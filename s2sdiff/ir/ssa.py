@@ -496,9 +496,7 @@ class _Builder:
                 and not _constant_display(node.args[0]):
             args[0] = self.display(node.args[0], stmt)
         if joins and args and isinstance(args[0], tuple):
-            args[0] = self.sequence(tuple(self.display(a, stmt) if isinstance(a, ast.Tuple)
-                                          else self.pack(a, stmt) for a in args[0]),
-                                    node.args[0], stmt)
+            args[0] = self.listed(args[0], node.args[0], stmt)
         if _splits(fn) and len(args) >= 2:
             pieces = self.pieces(fn, args, node, stmt)
             if pieces is not None:
@@ -539,9 +537,14 @@ class _Builder:
     def display(self, e: ast.Tuple, stmt: ast.stmt):
         """A tuple display passed as the array argument of a NumPy function, as a list
         (nested displays too): ``np.mean((x, y))`` is ``np.mean([x, y])``."""
-        items = tuple(self.display(x, stmt) if isinstance(x, ast.Tuple) else self.atom(x)
-                      for x in e.elts)
-        return self.sequence(items, e, stmt)
+        return self.listed(tuple(self.display(x, stmt) if isinstance(x, ast.Tuple)
+                                 else self.atom(x) for x in e.elts), e, stmt)
+
+    def listed(self, value, node: ast.expr, stmt: ast.stmt):
+        """A tuple value (of tuples) as a list (of lists); other values as they are."""
+        if not isinstance(value, tuple):
+            return self.pack(value, stmt)
+        return self.sequence(tuple(self.listed(v, node, stmt) for v in value), node, stmt)
 
     def pieces(self, fn, args, node: ast.Call, stmt: ast.stmt):
         """``np.split(x, sections)`` (or a sibling) as a tuple of one ``_piece(x, i, ...)``

@@ -338,12 +338,28 @@ def _(g, arrays, *, out):
     return (_column_stack_vjp(g_dot, arrays), None)  # noqa: F821
 
 
+@helper
+def _append_vjp(g, arr, values, axis, which):
+    """The adjoint of ``arr`` (``which`` 0) or ``values`` (1) of ``np.append(arr, values, axis)``:
+    its part of ``g``, in its shape."""
+    if axis is None:
+        part = g[: np.size(arr)] if which == 0 else g[np.size(arr):]
+    else:
+        part = np.split(g, [np.shape(arr)[axis]], axis)[which]
+    return np.reshape(part, np.shape(values if which else arr))
+
+
 @vjp(np.append)
 def _(g, arr, values, axis=None, *, out):
     return (np.reshape(g[: np.size(arr)], np.shape(arr)) if axis is None
-            else np.split(g, [np.shape(arr)[axis]], axis)[0],
+            else _append_vjp(g, arr, values, axis, 0),
             np.reshape(g[np.size(arr):], np.shape(values)) if axis is None
-            else np.split(g, [np.shape(arr)[axis]], axis)[1])
+            else _append_vjp(g, arr, values, axis, 1))
+
+
+@jvp(_append_vjp)
+def _(g, arr=None, values=None, axis=None, which=0, *, out):
+    return (_append_vjp(g_dot, arr, values, axis, which),)  # noqa: F821
 
 
 @jvp(np.append)
@@ -370,7 +386,7 @@ def _piece_adjoint(g, ary, index, how, sections, axis=0):
     was, zeros elsewhere (the piece of an array of flat indices says where)."""
     size = np.size(ary)
     where = _piece(np.reshape(np.arange(size), np.shape(ary)), index, how, sections, axis)
-    out = np.zeros(size, dtype=np.result_type(g, ary, 0.0))
+    out = np.zeros(size, dtype=np.result_type(g, 0.0))
     out[np.ravel(where)] = np.ravel(g)
     return np.reshape(out, np.shape(ary))
 
@@ -419,7 +435,7 @@ def _diff_vjp(g, n, axis):
 
 @vjp(np.diff)
 def _(g, a, n=1, axis=-1, *, out):
-    return (-np.diff(g, 1, axis, prepend=0, append=0) if n == 1 else _diff_vjp(g, n, axis),)
+    return (_diff_vjp(g, n, axis),)
 
 
 @jvp(np.diff)
@@ -501,7 +517,7 @@ def _on_diagonal(g, a, offset, axis1, axis2):
     shape = np.shape(a)
     first, second = axis1 % len(shape), axis2 % len(shape)
     rest = tuple(n for i, n in enumerate(shape) if i not in (first, second))
-    m = np.zeros(rest + (shape[first], shape[second]), dtype=np.result_type(g, a, 0.0))
+    m = np.zeros(rest + (shape[first], shape[second]), dtype=np.result_type(g, 0.0))
     k = np.shape(g)[-1]
     rows = np.arange(k) + max(-offset, 0)
     m[..., rows, rows + offset] = g
@@ -650,7 +666,7 @@ def _sources(a, out, axis):
 def _scatter_along(g, a, index, axis):
     """The adjoint of ``np.take_along_axis(a, index, axis)`` for a permutation ``index``."""
     out = np.zeros(np.shape(a) if axis is not None else np.size(a),
-                   dtype=np.result_type(g, a, 0.0))
+                   dtype=np.result_type(g, 0.0))
     np.put_along_axis(out, index, g, axis=axis if axis is not None else 0)
     return np.reshape(out, np.shape(a))
 
