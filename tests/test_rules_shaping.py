@@ -224,6 +224,10 @@ def array_of_tuple(x, y):
     return np.array((x, y * y, x + 1.0)) * 2.0
 
 
+def max_of_tuple(x):
+    return np.max((x, 2.0)) * x  # (refused before tuple displays became lists)
+
+
 def sum_of_nested_tuple(x, y):
     return np.sum(np.array(((x, y), (y, x * y))) ** 2, axis=1)
 
@@ -240,7 +244,8 @@ def sum_of_nested_tuple(x, y):
        (append_number, (N(3), 0.4), 1), (at_least, (N(3),), 0), (at_least, (N(2, 3),), 0),
        (at_least_number, (0.3,), 0), (mean_of_tuple, (N(4),), 0),
        (array_of_tuple, (0.5, -1.5), 0), (array_of_tuple, (N(2), N(2, seed=1)), 1),
-       (sum_of_nested_tuple, (0.5, -1.5), 1))
+       (sum_of_nested_tuple, (0.5, -1.5), 1),
+       (max_of_tuple, (1.5,), 0), (max_of_tuple, (2.5,), 0))
 def test_stacking(f, args, wrt):
     check(f, args, wrt)
 
