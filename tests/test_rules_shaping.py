@@ -164,6 +164,14 @@ def hstack_matrices(a, b):
     return np.hstack([a, 2.0 * b, a]) * 3.0
 
 
+def hstack_rows(x):
+    return np.hstack(x) ** 2 + np.vstack(x).sum() + np.column_stack(x).sum()
+
+
+def join_rows_twice(x):
+    return np.concatenate(x) ** 2 + np.stack(x, axis=1).sum() + np.concatenate(x, axis=None)
+
+
 def hstack_scalars(s, a):
     return np.hstack((s, a, s * s))
 
@@ -234,7 +242,8 @@ def sum_of_nested_tuple(x, y):
 
 @cases((hstack_vectors, (N(3), N(2)), 0), (hstack_vectors, (N(3), N(2)), 1),
        (hstack_matrices, (N(2, 3), N(2, 1)), 0), (hstack_matrices, (N(2, 3), N(2, 1)), 1),
-       (hstack_scalars, (0.7, N(3)), 0), (hstack_scalars, (0.7, N(3)), 1),
+       (hstack_scalars, (0.7, N(3)), 0), (hstack_rows, (N(2, 3),), 0),
+       (join_rows_twice, (N(2, 3),), 0), (hstack_scalars, (0.7, N(3)), 1),
        (vstack_vectors, (N(3), N(3, seed=1)), 0), (vstack_matrices, (N(2, 3), N(1, 3)), 1),
        (row_stack, (N(4), N(4, seed=1)), 1), (dstack, (N(2, 3), N(2, 3, seed=1)), 0),
        (dstack_vectors, (N(3), N(3, seed=1)), 1), (column_stack, (N(3), N(3, seed=1)), 0),
@@ -504,6 +513,10 @@ def select(x, y):
     return np.select([x < 0.0, x > 0.5], [x * y, np.sin(x)], y * y)
 
 
+def select_tuples(x):
+    return np.select((x < 0.0, x > 1.0), (x ** 2, np.sin(x)), -x)
+
+
 def select_default(x):
     return np.select([x < 0.0], [x ** 2]) + x
 
@@ -525,7 +538,7 @@ def test_astype_float32():
 @cases((gradient, (N(5),), 0), (gradient_spacing, (N(5),), 0), (gradient_axis, (N(4, 3),), 0),
        (gradient_coordinates, (N(5),), 0), (gradient_coordinates, (N(2, 5),), 0),
        (select, (N(6), N(6, seed=1)), 0), (select, (N(6), N(6, seed=1)), 1),
-       (select, (N(2, 3), 0.4), 1), (select_default, (N(2, 3),), 0), (as_float, (N(2, 3),), 0))
+       (select, (N(2, 3), 0.4), 1), (select_default, (N(2, 3),), 0), (select_tuples, (N(6),), 0), (as_float, (N(2, 3),), 0))
 def test_gradient_select_astype(f, args, wrt):
     check(f, args, wrt)
 

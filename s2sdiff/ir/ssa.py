@@ -491,12 +491,11 @@ class _Builder:
         args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a)
                 if not isinstance(a, (ast.Slice, ast.Tuple)) else self.index(a, target, stmt)
                 for a in node.args]
-        joins = _joins(fn) or _takes_arrays(fn)
-        if joins and node.args and isinstance(node.args[0], ast.Tuple) \
-                and not _constant_display(node.args[0]):
-            args[0] = self.display(node.args[0], stmt)
-        if joins and args and isinstance(args[0], tuple):
-            args[0] = self.listed(args[0], node.args[0], stmt)
+        for i in _array_positions(fn, len(args)):  # tuples of arrays become lists
+            if isinstance(node.args[i], ast.Tuple) and not _constant_display(node.args[i]):
+                args[i] = self.display(node.args[i], stmt)
+            elif isinstance(args[i], tuple):
+                args[i] = self.listed(args[i], node.args[i], stmt)
         if _splits(fn) and len(args) >= 2:
             pieces = self.pieces(fn, args, node, stmt)
             if pieces is not None:
@@ -898,17 +897,21 @@ def _joins(fn) -> bool:
     return numpy is not None and (fn is numpy.concatenate or fn is numpy.stack)
 
 
-def _takes_arrays(fn) -> bool:
-    """Whether ``fn`` is a NumPy function with a derivative rule whose first argument is
-    an array (not a shape, as ``np.full``'s): a tuple display there becomes a list."""
+def _array_positions(fn, n: int) -> range | tuple:
+    """The positions of the arguments of a call of ``fn`` (with ``n`` positional ones) that
+    are arrays a derivative may go through, where a tuple (``np.mean((x, y))``) becomes a
+    list: those of ``np.concatenate``/``np.stack``'s sequence, and of the inputs (not the
+    options, not a shape) of a NumPy or SciPy function with a derivative rule."""
+    if _joins(fn):
+        return range(min(n, 1))
     numpy = sys.modules.get("numpy")
     library = getattr(fn, "__module__", None) or ""
     if numpy is None or not (isinstance(fn, numpy.ufunc) or library.startswith(("numpy", "scipy"))):
-        return False
+        return ()
     array = lookup_array(fn)
     if array is not None:
-        return array.inputs[:1] != ("shape",) and not getattr(fn, "__s2sdiff_helper__", False)
-    return lookup(fn) is not None
+        return tuple(i for i, name in enumerate(array.inputs[:n]) if name != "shape")
+    return range(n) if lookup(fn) is not None else ()
 
 
 def _constant_display(e: ast.Tuple) -> bool:

@@ -250,9 +250,11 @@ def _(g, a, b, which=0, *, out):
 @helper
 def _unjoin(g, arrays, pieces, axis):
     """The adjoints of ``arrays``, joined as ``pieces`` (the arrays raised to a common number
-    of dimensions) along ``axis``: the slices of ``g``, in each array's shape."""
+    of dimensions) along ``axis``: the slices of ``g``, in each array's shape; one array
+    when ``arrays`` is one (its rows were joined), a list for a list."""
     ends = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
-    return [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, ends, axis=axis), arrays)]
+    bars = [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, ends, axis=axis), arrays)]
+    return bars if type(arrays) is list else np.reshape(bars, np.shape(arrays))
 
 
 @helper
