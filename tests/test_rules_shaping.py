@@ -632,3 +632,79 @@ def test_refused_with_the_line(f, name, args, mode):
     message = str(e.value)
     assert name in message
     assert f"test_rules_shaping.py:{f.__code__.co_firstlineno + 1}" in message
+
+
+# --- abstract values of the results (what specialised code assumes) ----------------------------
+
+def _abstract_result(fn, args, constants, kwargs):
+    """The abstract value the type rule of ``fn`` gives for these arguments: ``args`` the
+    values, ``constants`` per argument whether it is written as a constant."""
+    from s2sdiff.ir import types
+
+    def tree(a):
+        if isinstance(a, list):
+            return tuple(tree(x) for x in a)
+        return types.abstract(a)
+
+    rule = types._rule(fn, "call")
+    consts = [a if c else types._UNKNOWN for a, c in zip(args, constants)]
+    return rule([tree(a) for a in args], consts, kwargs)
+
+
+A = np.zeros
+TYPED = [
+    (np.flip, (A((3, 1)), 0), {}), (np.roll, (A((1, 4)), 1), {}), (np.cumsum, (A((2, 1)),), {}),
+    (np.cumsum, (A((1, 1)),), {}), (np.cumsum, (A((2, 1)), 1), {}), (np.cumprod, (A((3,), bool),), {}),
+    (np.sort, (A((3, 1)),), {}), (np.sort, (A((3, 1)), None), {}), (np.partition, (A((1, 4)), 1), {}),
+    (np.moveaxis, (A((1, 2, 3)), 0, -1), {}), (np.moveaxis, (A((1, 2, 3)), (0, 2), (2, 0)), {}),
+    (np.swapaxes, (A((1, 2, 3)), 0, 2), {}), (np.rollaxis, (A((1, 2, 3)), 2), {}),
+    (np.rollaxis, (A((1, 2, 3)), 0, 3), {}), (np.rollaxis, (A((1, 2, 3, 4)), -1, 1), {}),
+    (np.rot90, (A((1, 2)),), {}), (np.rot90, (A((1, 2, 3)), 2, (0, 2)), {}),
+    (np.rot90, (A((1, 2, 3)), -1, (2, 0)), {}),
+    (np.atleast_1d, (A(()),), {}), (np.atleast_2d, (A((3,)),), {}), (np.atleast_3d, (A((3,)),), {}),
+    (np.atleast_3d, (A((3, 1)),), {}), (np.atleast_3d, (0.5,), {}),
+    (np.hstack, ([A((2,)), A((1,))],), {}), (np.hstack, ([A((2, 1)), A((2, 1))],), {}),
+    (np.vstack, ([A((2,)), A((2,))],), {}), (np.vstack, ([A((1, 2))],), {}),
+    (np.dstack, ([A((2,)), A((2,))],), {}), (np.column_stack, ([A((3,)), A((3, 1))],), {}),
+    (np.column_stack, ([A(()), A(())],), {}),
+    (np.append, (A((2, 1)), A((2, 1)), 1), {}), (np.append, (A((2, 2)), 1.0), {}),
+    (np.repeat, (A((1, 3)), 2, 0), {}), (np.repeat, (A((1, 3)), 1, 0), {}),
+    (np.repeat, (A((2, 3)), 3), {}), (np.tile, (A((1, 3)), (2, 1, 1)), {}),
+    (np.tile, (A((2, 1)), 1), {}), (np.kron, (A((1, 3)), A((1,))), {}),
+    (np.kron, (A((2, 1)), A((1, 3))), {}), (np.diff, (A((3, 1)),), {}), (np.diff, (A((3, 2)), 1, 0), {}),
+    (np.trace, (A((2, 3, 1)),), {}), (np.trace, (A((2, 3, 1), bool),), {}),
+    (np.diagonal, (A((2, 1, 3)), 0, 0, 2), {}), (np.diag, (A((1,)),), {}), (np.diag, (A((3,)), 1), {}),
+    (np.diag, (A((3, 2)),), {}), (np.triu, (A((3,)),), {}), (np.tril, (A((1, 3)), -1), {}),
+    (np.pad, (A((1, 2)), 1), {}), (np.pad, (A((1, 2)), ((0, 0), (1, 0))), {}),
+    (np.pad, (A((1, 2)), ((0, 1), (0, 0))), {}), (np.gradient, (A((3,)),), {}),
+    (np.gradient, (A((3, 2)),), {"axis": 0}), (np.select, ([A((2, 1), bool)], [1.0], 0.0), {}),
+    (np.select, ([A((3,), bool)], [A((1,))], A((3,))), {}), (np.astype, (A((1, 2)), "float32"), {}),
+]
+
+
+@pytest.mark.parametrize("fn, args, kwargs", TYPED, ids=[f"{f.__name__}-{k}" for k, (f, _, _)
+                                                         in enumerate(TYPED)])
+def test_abstract_values_of_results(fn, args, kwargs):
+    """Where the type rule tells a dimension's length is 1 (or not), it is; dtypes agree."""
+    from s2sdiff.ir.types import Arr
+
+    constants = [not isinstance(a, (np.ndarray, list, float)) for a in args]
+    found = _abstract_result(fn, args, constants, kwargs)
+    result = fn(*args, **kwargs)
+    assert isinstance(found, Arr), found
+    assert found.ndim == np.ndim(result) and found.dtype == np.asarray(result).dtype.name
+    for one, n in zip(found.ones, np.shape(result)):
+        assert one is None or one == (n == 1), (found, np.shape(result))
+
+
+def test_abstract_value_of_a_piece():
+    from s2sdiff.ir.types import Arr
+    from s2sdiff.rules.shaping import _piece
+
+    for how, axis, shape in (("split", 1, (1, 4)), ("array_split", -1, (2, 1, 3)),
+                             ("hsplit", 0, (1, 4)), ("vsplit", 0, (4, 1)), ("dsplit", 0, (1, 1, 4))):
+        args = (np.zeros(shape), 0, how, 2, axis)
+        found = _abstract_result(_piece, args, [False, True, True, True, True], {})
+        result = _piece(*args)
+        assert isinstance(found, Arr) and found.ndim == result.ndim
+        assert all(o is None or o == (n == 1) for o, n in zip(found.ones, result.shape))

@@ -1064,11 +1064,14 @@ def _gradient_type(args, consts, kwargs):
 
 
 def _selected(args, consts, kwargs):
-    choices = args[1] if isinstance(args[1], tuple) else None
+    """``np.select``: the choices' dtype, the shape all arguments broadcast to."""
+    conditions, choices = (a if isinstance(a, tuple) else None for a in args[:2])
     default = args[2] if len(args) > 2 else types.INT
-    if not choices or default is None or None in choices:
+    if not conditions or not choices or default is None or None in conditions + choices:
         return None
-    return types.promote(*choices, default)
+    shape = _array_of(types.promote(*conditions, *choices, default))
+    dtype = _array_of(types.promote(*choices, default))
+    return Arr(dtype.dtype, shape.ones) if shape is not None and dtype is not None else None
 
 
 def _cast(args, consts, kwargs):
