@@ -636,6 +636,7 @@ def test_refused_with_the_line(f, name, args, mode):
 
 # --- abstract values of the results (what specialised code assumes) ----------------------------
 
+
 def _abstract_result(fn, args, constants, kwargs):
     """The abstract value the type rule of ``fn`` gives for these arguments: ``args`` the
     values, ``constants`` per argument whether it is written as a constant."""
