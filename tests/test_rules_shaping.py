@@ -232,6 +232,10 @@ def array_of_tuple(x, y):
     return np.array((x, y * y, x + 1.0)) * 2.0
 
 
+def sum_and_norm_of_tuple(x, y):
+    return np.sum((x, y * x)) + np.linalg.norm((x, y)) + np.mean([x, y])
+
+
 def max_of_tuple(x):
     return np.max((x, 2.0)) * x  # (refused before tuple displays became lists)
 
@@ -254,7 +258,8 @@ def sum_of_nested_tuple(x, y):
        (at_least_number, (0.3,), 0), (mean_of_tuple, (N(4),), 0),
        (array_of_tuple, (0.5, -1.5), 0), (array_of_tuple, (N(2), N(2, seed=1)), 1),
        (sum_of_nested_tuple, (0.5, -1.5), 1),
-       (max_of_tuple, (1.5,), 0), (max_of_tuple, (2.5,), 0))
+       (max_of_tuple, (1.5,), 0), (max_of_tuple, (2.5,), 0),
+       (sum_and_norm_of_tuple, (0.7, 1.2), 0), (sum_and_norm_of_tuple, (0.2, -0.3), 1))
 def test_stacking(f, args, wrt):
     check(f, args, wrt)
 
@@ -615,10 +620,14 @@ def split_varied(x, n):
     return np.split(x, n)[0]
 
 
+def elementwise_of_tuple(x):
+    return np.maximum((x, 2.0 * x), 0.5)
+
+
 REFUSED = [(pad_mean, "np.pad", (N(3),)), (to_int, "astype", (N(3),)),
            (gradient_axes, "np.gradient", (N(3, 3),)), (at_least_two, "np.atleast_1d", (N(2), N(2))),
            (diff_prepend, "np.diff", (N(3),)), (sort_order, "np.sort", (N(3),)),
-           (split_varied, "np.split", (N(4), 2))]
+           (split_varied, "np.split", (N(4), 2)), (elementwise_of_tuple, "tuple", (0.3,))]
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])

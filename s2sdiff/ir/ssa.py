@@ -901,7 +901,7 @@ def _array_positions(fn, n: int) -> range | tuple:
     """The positions of the arguments of a call of ``fn`` (with ``n`` positional ones) that
     are arrays a derivative may go through, where a tuple (``np.mean((x, y))``) becomes a
     list: those of ``np.concatenate``/``np.stack``'s sequence, and of the inputs (not the
-    options, not a shape) of a NumPy or SciPy function with a derivative rule."""
+    options, not a shape) of a NumPy or SciPy function with a VJP/JVP rule."""
     if _joins(fn):
         return range(min(n, 1))
     numpy = sys.modules.get("numpy")
@@ -909,9 +909,9 @@ def _array_positions(fn, n: int) -> range | tuple:
     if numpy is None or not (isinstance(fn, numpy.ufunc) or library.startswith(("numpy", "scipy"))):
         return ()
     array = lookup_array(fn)
-    if array is not None:
-        return tuple(i for i, name in enumerate(array.inputs[:n]) if name != "shape")
-    return range(n) if lookup(fn) is not None else ()
+    if array is None:  # (an elementwise rule's partials are not written for lists)
+        return ()
+    return tuple(i for i, name in enumerate(array.inputs[:n]) if name != "shape")
 
 
 def _constant_display(e: ast.Tuple) -> bool:
