@@ -499,11 +499,11 @@ def test_padding_and_sorting(f, args, wrt):
 
 
 def gradient(y):
-    return np.gradient(y) ** 2
+    return np.gradient(y, axis=0) ** 2
 
 
 def gradient_spacing(y):
-    return np.gradient(y, 0.5, edge_order=2) * 3.0
+    return np.gradient(y, 0.5, axis=-1, edge_order=2) * 3.0
 
 
 def gradient_axis(y):
@@ -604,6 +604,10 @@ def gradient_axes(x):
     return np.gradient(x, axis=(0, 1))[0]
 
 
+def gradient_no_axis(x):
+    return np.gradient(x)
+
+
 def at_least_two(x, y):
     return np.atleast_1d(x, y)[0]
 
@@ -625,7 +629,8 @@ def elementwise_of_tuple(x):
 
 
 REFUSED = [(pad_mean, "np.pad", (N(3),)), (to_int, "astype", (N(3),)),
-           (gradient_axes, "np.gradient", (N(3, 3),)), (at_least_two, "np.atleast_1d", (N(2), N(2))),
+           (gradient_axes, "np.gradient", (N(3, 3),)),
+           (gradient_no_axis, "np.gradient", (N(3),)), (at_least_two, "np.atleast_1d", (N(2), N(2))),
            (diff_prepend, "np.diff", (N(3),)), (sort_order, "np.sort", (N(3),)),
            (split_varied, "np.split", (N(4), 2)), (elementwise_of_tuple, "tuple", (0.3,))]
 

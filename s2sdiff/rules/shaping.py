@@ -22,10 +22,17 @@ Conventions and limits:
 - ``cumprod``: exact at zeros (no division by the input where it has zeros).
 - ``pad``: the modes that copy elements (``constant``, ``edge``, ``reflect``,
   ``symmetric``, ``wrap``); no derivative with respect to ``constant_values``.
-- ``gradient``: a single array result (a 1-D ``f`` or an integer ``axis``),
-  with a scalar or coordinate-array spacing that is not differentiated.
+- ``gradient``: along one ``axis`` written as a number (without it, the
+  result of a multi-dimensional ``f`` is a list, and the number of dimensions
+  is not known at generation: refused), with one scalar or coordinate-array
+  spacing that is not differentiated.  Its VJP builds an n×n matrix (n: the
+  length along ``axis``).
 - ``astype``: to a floating dtype only (a cast to integers is refused).
-- ``diff`` without ``prepend``/``append``; ``atleast_*d`` of one array.
+- ``diff`` without ``prepend``/``append``; ``atleast_*d`` of one array; the
+  split functions with ``sections`` written as constants.
+- Hessians (forward over reverse) of the functions taking or giving lists
+  (the stacking functions, ``select``) are not supported, as for
+  ``np.concatenate``; nor through ``cumprod``.
 """
 
 import numpy as np
@@ -712,8 +719,6 @@ def _gradient_matrix(f, spacing, axis, edge_order):
 @helper
 def _gradient_vjp(g, f, spacing, axis, edge_order):
     """The adjoint of ``np.gradient(f, spacing, axis=axis, edge_order=edge_order)``."""
-    if axis is None and np.ndim(f) != 1:
-        raise ValueError("np.gradient of a multi-dimensional array without an axis")
     d = _gradient_matrix(f, spacing, axis, edge_order)
     along = 0 if axis is None else axis
     return np.moveaxis(np.tensordot(d, g, axes=([0], [along])), 0, along)
@@ -737,8 +742,9 @@ def _(g, f=None, spacing=1.0, axis=None, edge_order=1, *, out):
 @refuse(np.gradient)
 def _(args, kwargs):
     axis = kwargs.get("axis")
-    if axis is UNKNOWN or not (axis is None or isinstance(axis, int)):
-        return "np.gradient over several axes (its result is a list): give one axis as a number"
+    if axis is UNKNOWN or isinstance(axis, bool) or not isinstance(axis, int):
+        return ("np.gradient without one axis written as a number (over several axes its "
+                "result is a list; give axis=0 for a 1-D array)")
     return None
 
 
