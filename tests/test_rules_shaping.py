@@ -185,7 +185,7 @@ def vstack_matrices(a, b):
 
 
 def row_stack(a, b):
-    return np.vstack((a, a * b))
+    return np.row_stack((a, a * b))
 
 
 def dstack(a, b):
@@ -244,6 +244,7 @@ def sum_of_nested_tuple(x, y):
     return np.sum(np.array(((x, y), (y, x * y))) ** 2, axis=1)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # np.row_stack in NumPy 2
 @cases((hstack_vectors, (N(3), N(2)), 0), (hstack_vectors, (N(3), N(2)), 1),
        (hstack_matrices, (N(2, 3), N(2, 1)), 0), (hstack_matrices, (N(2, 3), N(2, 1)), 1),
        (hstack_scalars, (0.7, N(3)), 0), (hstack_rows, (N(2, 3),), 0),
