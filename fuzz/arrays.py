@@ -21,7 +21,9 @@ What the programs mix: elementwise ufuncs (``np.sin cos tanh exp``,
 arguments of different shapes and Python floats, reductions
 (``np.sum``/``np.mean``/``np.max``/``np.min`` and the methods, with ``axis``
 and ``keepdims``), ``@``/``np.dot`` on 1-D and 2-D operands, transposes
-(``.T``, ``np.transpose``), slicing and integer indexing (``x[1:]``,
+(``.T``, ``np.transpose``), rearranging (``np.flip``, ``np.roll``, ``np.cumsum``,
+``np.sort``, ``np.diff``, ``np.triu``/``np.tril``, ``np.moveaxis``, ``np.swapaxes``,
+``np.rot90``, ``np.hstack``), slicing and integer indexing (``x[1:]``,
 ``x[:-1]``, ``x[:, 0]``, ``x[-1]``), ``for`` loops over ``range`` (constant
 or ``len(x)``/``x.shape[0]`` bounds) accumulating into a variable (which may
 start as ``0.0`` and become an array), reading ``x[i]`` and ``x[:, i]``, and
@@ -140,6 +142,9 @@ class _E:
     fresh: bool = False     # a variable holding a new array (may be updated in place)
 
 
+VIEWS = ("np.transpose", "np.flip", "np.moveaxis", "np.swapaxes", "np.rot90")  # may be views
+
+
 def _is_view(code: str) -> bool:
     """Might ``code`` be the caller's array or a view of it (``x``, ``x[0]``,
     ``x.T``)?  Then ``+=`` on it would change the caller's array."""
@@ -148,7 +153,7 @@ def _is_view(code: str) -> bool:
         return True
     if isinstance(node, ast.Attribute):
         return True
-    if isinstance(node, ast.Call) and ast.unparse(node.func) == "np.transpose":
+    if isinstance(node, ast.Call) and ast.unparse(node.func) in VIEWS:
         return True
     return False
 
@@ -161,7 +166,7 @@ def _view_base(code: str) -> str | None:
             return node.id
         if isinstance(node, (ast.Subscript, ast.Attribute)):
             node = node.value
-        elif isinstance(node, ast.Call) and ast.unparse(node.func) == "np.transpose" and node.args:
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) in VIEWS and node.args:
             node = node.args[0]
         else:
             return None
@@ -212,8 +217,8 @@ class _Gen:
         if depth <= 0 or self.rng.random() < 0.25:
             return self.leaf()
         kind = self.rng.choices(
-            ("unary", "binary", "reduce", "matmul", "index", "transpose", "maximum"),
-            (25, 30, 15, 12, 12, 5, 5))[0]
+            ("unary", "binary", "reduce", "matmul", "index", "transpose", "maximum", "shaping"),
+            (25, 30, 15, 12, 12, 5, 5, 6))[0]
         try:
             return getattr(self, "e_" + kind)(depth)
         except _Retry:
@@ -323,6 +328,45 @@ class _Gen:
         if self.rng.random() < 0.6:
             return _E(f"{a.code}.T" if a.leaf else f"({a.code}).T", a.shape[::-1], a.pos)
         return _E(f"np.transpose({a.code})", a.shape[::-1], a.pos)
+
+    def e_shaping(self, depth) -> _E:
+        """Rearranging and running sums (``rules/shaping.py``): flip, roll, cumsum, sort,
+        diff along an axis; triu/tril, moveaxis, swapaxes, rot90 of a matrix; hstack."""
+        a = self.expr(depth - 1)
+        if not a.shape:
+            raise _Retry
+        nd = len(a.shape)
+        ax = self.rng.randrange(nd)
+        axis = ax - nd if self.rng.random() < 0.3 else ax
+        forms = ["flip", "roll", "cumsum", "sort", "diff"] + (
+            ["triu", "tril", "moveaxis", "swapaxes", "rot90"] if nd == 2 else ["hstack"])
+        fn = self.rng.choice(forms)
+        self.constructs.add(f"np.{fn}")
+        shape = a.shape
+        if fn in ("flip", "cumsum", "sort"):
+            code = f"np.{fn}({a.code}, axis={axis})"
+        elif fn == "roll":
+            code = f"np.roll({a.code}, {self.rng.choice((1, -1, 2))}, axis={axis})"
+        elif fn == "diff":
+            d = a.shape[ax]
+            if isinstance(d, int) or not self.need(d, 2):
+                raise _Retry
+            code = f"np.diff({a.code}, axis={axis})"
+            shape = tuple((d[0], d[1] - 1) if i == ax else s for i, s in enumerate(a.shape))
+        elif fn in ("triu", "tril"):
+            code = f"np.{fn}({a.code}, {self.rng.choice((0, 1, -1))})"
+        elif fn == "hstack":
+            b = self.expr(depth - 1)
+            if len(b.shape) != 1:
+                raise _Retry
+            self.ncat += 1
+            code, shape = f"np.hstack(({a.code}, {b.code}))", ((f"cat{self.ncat}", 0),)
+        else:
+            code = {"moveaxis": f"np.moveaxis({a.code}, 0, -1)",
+                    "swapaxes": f"np.swapaxes({a.code}, 0, 1)", "rot90": f"np.rot90({a.code})"}[fn]
+            shape = a.shape[::-1]
+        kept = ("flip", "roll", "sort", "cumsum", "moveaxis", "swapaxes", "rot90")  # positives
+        return _E(code, shape, a.pos and fn in kept)
 
     def e_index(self, depth) -> _E:
         a = self.expr(depth - 1)

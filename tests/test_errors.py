@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pytest
 
 from s2sdiff import (
@@ -153,10 +152,6 @@ def uses_star_param(*xs):
     return xs[0] * 2.0
 
 
-def uses_tuple_of_active(x):
-    return np.max((x, 2.0)) * x
-
-
 def uses_gamma(x):
     return math.gamma(x) * 2.0
 
@@ -208,8 +203,6 @@ BAD = {
                       ("*", "star", "variadic")),
     "tuple-operand": Bad(adds_to_a_tuple, (1.0,), UnsupportedSyntaxError,
                          ((adds_to_a_tuple, "(1.0, x)"),), ("tuple",)),
-    "tuple-of-active-values": Bad(uses_tuple_of_active, (1.5,), UnsupportedSyntaxError,
-                                  ((uses_tuple_of_active, "(x, 2.0)"),), ("tuple",)),
     "no-rule-c-function": Bad(uses_gamma, (1.5,), NoRuleError,
                               ((uses_gamma, "math.gamma"),), ("gamma",)),
     "no-rule-object": Bad(uses_opaque_object, (1.5,), NoRuleError,

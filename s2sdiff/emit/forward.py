@@ -305,9 +305,9 @@ class _Forward:
         ``np.concatenate``/``np.stack``, which read lists (their items may differ in shape)."""
         if t is None or type(a) is not ir.Var or a.name not in self.list_names:
             return t
-        from ..rules import joining
+        from ..rules import joining, shaping
 
-        if any(fn is f for f in joining.JOINING):
+        if any(fn is f for f in joining.JOINING + shaping.LIST_INPUTS):
             return t
         return call(global_name("_list_tangent", joining._list_tangent), a, t)
 

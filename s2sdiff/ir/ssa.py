@@ -491,11 +491,17 @@ class _Builder:
         args = [self.value(a) if isinstance(a, ast.Name) else self.atom(a)
                 if not isinstance(a, (ast.Slice, ast.Tuple)) else self.index(a, target, stmt)
                 for a in node.args]
-        joins = _joins(fn)
-        if joins and node.args and isinstance(node.args[0], ast.Tuple):
-            args[0] = self.value(node.args[0])
-        if joins and args and isinstance(args[0], tuple):
-            args[0] = self.sequence(args[0], node.args[0], stmt)
+        for i in _array_positions(fn, len(args)):  # tuples of arrays become lists
+            if isinstance(node.args[i], ast.Tuple) and not _constant_display(node.args[i]):
+                args[i] = self.display(node.args[i], stmt)
+            elif isinstance(args[i], tuple):
+                args[i] = self.listed(args[i], node.args[i], stmt)
+        if _splits(fn) and len(args) >= 2:
+            pieces = self.pieces(fn, args, node, stmt)
+            if pieces is not None:
+                return pieces
+        if _casts(fn) and len(args) == 2:
+            args[1] = _dtype_constant(args[1])
         if isinstance(node.func, ast.Name) and node.func.id == SETITEM \
                 and isinstance(args[0], ir.Var) and args[0].name in self.lists:
             raise self.error("item assignment on a list", node, "build lists with append")
@@ -526,6 +532,52 @@ class _Builder:
                 return self.call_user(where, callee, args, kwargs, node, target, stmt)
         op = ir.Op(fn, tuple(args), "call", callee, tuple(kwargs))
         return self.emit(target, op, stmt)
+
+    def display(self, e: ast.Tuple, stmt: ast.stmt):
+        """A tuple display passed as the array argument of a NumPy function, as a list
+        (nested displays too): ``np.mean((x, y))`` is ``np.mean([x, y])``."""
+        return self.listed(tuple(self.display(x, stmt) if isinstance(x, ast.Tuple)
+                                 else self.atom(x) for x in e.elts), e, stmt)
+
+    def listed(self, value, node: ast.expr, stmt: ast.stmt):
+        """A tuple value (of tuples) as a list (of lists); other values as they are."""
+        if not isinstance(value, tuple):
+            return self.pack(value, stmt)
+        return self.sequence(tuple(self.listed(v, node, stmt) for v in value), node, stmt)
+
+    def pieces(self, fn, args, node: ast.Call, stmt: ast.stmt):
+        """``np.split(x, sections)`` (or a sibling) as a tuple of one ``_piece(x, i, ...)``
+        per piece, when constant ``sections`` tell how many; else None."""
+        from ..rules.shaping import _piece, split_count
+
+        kwargs = {k.arg: self.atom(k.value) for k in node.keywords}
+        if kwargs.keys() - {"axis"} or len(args) > 3 or (len(args) == 3 and kwargs):
+            return None
+        sections = self.constant_of(args[1])
+        count = split_count(fn, sections)
+        if count is None:
+            return None
+        how = fn.__name__
+        axis = args[2] if len(args) == 3 else kwargs.get("axis", ir.Const(0))
+        callee = ir.Global("_piece", _piece)
+        sections = ir.Const(tuple(sections) if isinstance(sections, list) else sections)
+        return tuple(self.emit("_t", ir.Op(_piece, (args[0], ir.Const(i), ir.Const(how),
+                                                    sections, axis), "call", callee), stmt)
+                     for i in range(count))
+
+    def constant_of(self, atom):
+        """The value of a constant atom, of a tuple of them, or of a list built of
+        constants (``[1, 3]``); else None."""
+        if isinstance(atom, ir.Const):
+            return atom.value
+        if isinstance(atom, tuple) and all(isinstance(a, ir.Const) for a in atom):
+            return tuple(a.value for a in atom)
+        if isinstance(atom, ir.Var) and atom.name in self.lists:
+            for s in self.out:
+                if type(s) is ir.Assign and s.target == atom.name and type(s.value) is ir.Op \
+                        and all(isinstance(a, ir.Const) for a in s.value.args):
+                    return [a.value for a in s.value.args]
+        return None
 
     def sequence(self, items: tuple, node: ast.expr, stmt: ast.stmt) -> ir.Var:
         """A tuple of arrays to join, as a list built here (it has an adjoint list)."""
@@ -843,6 +895,57 @@ def _joins(fn) -> bool:
     """Whether ``fn`` joins a sequence of arrays (``np.concatenate``, ``np.stack``)."""
     numpy = sys.modules.get("numpy")
     return numpy is not None and (fn is numpy.concatenate or fn is numpy.stack)
+
+
+def _array_positions(fn, n: int) -> range | tuple:
+    """The positions of the arguments of a call of ``fn`` (with ``n`` positional ones) that
+    are arrays a derivative may go through, where a tuple (``np.mean((x, y))``) becomes a
+    list: those of ``np.concatenate``/``np.stack``'s sequence, and of the inputs (not the
+    options, not a shape) of a NumPy or SciPy function with a VJP/JVP rule."""
+    if _joins(fn):
+        return range(min(n, 1))
+    numpy = sys.modules.get("numpy")
+    library = getattr(fn, "__module__", None) or ""
+    if numpy is None or not (isinstance(fn, numpy.ufunc) or library.startswith(("numpy", "scipy"))):
+        return ()
+    array = lookup_array(fn)
+    if array is None:  # (an elementwise rule's partials are not written for lists)
+        return ()
+    return tuple(i for i, name in enumerate(array.inputs[:n]) if name != "shape")
+
+
+def _constant_display(e: ast.Tuple) -> bool:
+    """Whether a tuple display holds only constants (nested displays too)."""
+    return all(isinstance(x, ast.Constant) or (isinstance(x, ast.Tuple) and _constant_display(x))
+               for x in e.elts)
+
+
+def _splits(fn) -> bool:
+    """Whether ``fn`` is ``np.split`` or a sibling (see ``rules.shaping``)."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and any(fn is f for f in (
+        numpy.split, numpy.array_split, numpy.hsplit, numpy.vsplit, numpy.dsplit))
+
+
+def _casts(fn) -> bool:
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and fn is getattr(numpy, "astype", None)
+
+
+def _dtype_constant(atom):
+    """The dtype of ``x.astype(float)`` as a constant name (``'float64'``), so that the
+    derivative rule can check it; other atoms as they are."""
+    if not isinstance(atom, ir.Global):
+        return atom
+    import numpy
+
+    value = atom.value
+    for attr in atom.path:
+        value = getattr(value, attr, None)
+    try:
+        return ir.Const(numpy.dtype(value).name)
+    except TypeError:
+        return atom
 
 
 def _concatenator(g: ir.Global) -> int | None:

@@ -699,3 +699,332 @@ def _load_numpy_rules() -> None:
     register(lambda a, c, k: tuple(INT for _ in a[0].ones) if isinstance(a[0], Arr) else None,
               np.shape)
     register(_number("int"), np.size, np.ndim)
+    _load_shaping_rules()
+
+
+# ------------------------------------------- array manipulation (rules/shaping.py)
+
+
+def _array_of(a):
+    """``a`` as an array's abstract value (a number as a 0-D array), or None."""
+    if isinstance(a, Arr):
+        return a
+    if isinstance(a, Num) and a.kind in ("float", "int", "bool"):
+        return Arr({"float": "float64", "int": "int64", "bool": "bool"}[a.kind], ())
+    return None
+
+
+def _option(consts, kwargs, position, name, default):
+    """The constant value of an option passed at ``position`` or as ``name``."""
+    return consts[position] if len(consts) > position else kwargs.get(name, default)
+
+
+def _axis_of(axis, ndim):
+    """``axis`` made non-negative, or None when it is not a valid constant axis."""
+    if isinstance(axis, bool) or not isinstance(axis, int) or not -ndim <= axis < ndim:
+        return None
+    return axis % ndim
+
+
+def _same(args, consts, kwargs):
+    return args[0] if isinstance(args[0], Arr) else None
+
+
+def _flattened_or_same(position, name, default):
+    """A result of the input's shape, or flattened (1-D) when its ``axis`` is None."""
+
+    def rule(args, consts, kwargs):
+        a = _array_of(args[0])
+        axis = _option(consts, kwargs, position, name, default)
+        if a is None or axis is _UNKNOWN:
+            return None
+        if axis is None:
+            return Arr(a.dtype, (all(a.ones),) if all(o is True for o in a.ones) else (None,))
+        return a if _axis_of(axis, a.ndim) is not None else None
+
+    return rule
+
+
+def _summed_dtype(rule):
+    """``rule``'s abstract value with a boolean dtype made int64, as NumPy sums them."""
+
+    def wrapped(args, consts, kwargs):
+        found = rule(args, consts, kwargs)
+        return Arr("int64", found.ones) if found is not None and found.dtype == "bool" else found
+
+    return wrapped
+
+
+def _moved(args, consts, kwargs):
+    a, source, destination = args[0], consts[1], consts[2]
+    if not isinstance(a, Arr) or _UNKNOWN in (source, destination):
+        return None
+    source = [source] if isinstance(source, int) else list(source)
+    destination = [destination] if isinstance(destination, int) else list(destination)
+    source = [_axis_of(s, a.ndim) for s in source]
+    destination = [_axis_of(d, a.ndim) for d in destination]
+    if None in source or None in destination or len(source) != len(destination):
+        return None
+    order = [n for n in range(a.ndim) if n not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
+    return Arr(a.dtype, tuple(a.ones[i] for i in order))
+
+
+def _swapped(args, consts, kwargs):
+    a = args[0]
+    if not isinstance(a, Arr):
+        return None
+    first, second = (_axis_of(c, a.ndim) for c in consts[1:3])
+    if first is None or second is None:
+        return None
+    ones = list(a.ones)
+    ones[first], ones[second] = ones[second], ones[first]
+    return Arr(a.dtype, tuple(ones))
+
+
+def _rolled(args, consts, kwargs):
+    a = args[0]
+    axis, start = consts[1], _option(consts, kwargs, 2, "start", 0)
+    if not isinstance(a, Arr) or not isinstance(start, int) or _axis_of(axis, a.ndim) is None:
+        return None
+    start = start + a.ndim if start < 0 else start
+    axis = axis % a.ndim
+    return _moved([a], [None, axis, start - 1 if axis < start else start], {})
+
+
+def _rotated(args, consts, kwargs):
+    a = args[0]
+    k, axes = _option(consts, kwargs, 1, "k", 1), _option(consts, kwargs, 2, "axes", (0, 1))
+    if not isinstance(a, Arr) or not isinstance(k, int) or not isinstance(axes, tuple):
+        return None
+    return _swapped([a], [None, *axes], {}) if k % 2 else a
+
+
+def _at_least(ndim):
+    def rule(args, consts, kwargs):
+        a = _array_of(args[0]) if len(args) == 1 else None
+        if a is None or a.ndim >= ndim:
+            return a
+        if ndim == 3 and a.ndim == 1:
+            return Arr(a.dtype, (True,) + a.ones + (True,))
+        if ndim == 3 and a.ndim == 2:
+            return Arr(a.dtype, a.ones + (True,))
+        return Arr(a.dtype, (True,) * (ndim - a.ndim) + a.ones)
+
+    return rule
+
+
+def _joined(items, axis):
+    """The abstract value of ``np.concatenate(items, axis)`` of arrays of one ``ndim``."""
+    if not items or any(a is None or a.ndim != items[0].ndim for a in items):
+        return None
+    axis = _axis_of(axis, items[0].ndim)
+    if axis is None:
+        return None
+    ones = list(promote(*items).ones)
+    ones[axis] = items[0].ones[axis] if len(items) == 1 else (
+        False if all(a.ones[axis] is True for a in items) else None)
+    return Arr(promote(*items).dtype, tuple(ones))
+
+
+def _stacked(kind):
+    def rule(args, consts, kwargs):
+        items = args[0] if isinstance(args[0], tuple) else None
+        if not items:
+            return None
+        arrays = [_array_of(a) for a in items]
+        if None in arrays:
+            return None
+        if kind == "h":
+            arrays = [_at_least(1)([a], [], {}) for a in arrays]
+            return _joined(arrays, 0 if arrays[0].ndim == 1 else 1)
+        if kind == "v":
+            return _joined([_at_least(2)([a], [], {}) for a in arrays], 0)
+        if kind == "d":
+            return _joined([_at_least(3)([a], [], {}) for a in arrays], 2)
+        return _joined([Arr(a.dtype, (a.ones + (True,) * (2 - a.ndim))[:1] + (True,))
+                        if a.ndim < 2 else a for a in arrays], 1)
+
+    return rule
+
+
+def _appended(args, consts, kwargs):
+    arr, values = _array_of(args[0]), _array_of(args[1])
+    axis = _option(consts, kwargs, 2, "axis", None)
+    if arr is None or values is None or axis is _UNKNOWN:
+        return None
+    if axis is None:
+        return Arr(promote(arr, values).dtype, (None,))
+    return _joined([arr, values], axis)
+
+
+def _repeated(args, consts, kwargs):
+    a = _array_of(args[0])
+    repeats, axis = consts[1], _option(consts, kwargs, 2, "axis", None)
+    if a is None or axis is _UNKNOWN:
+        return None
+    if axis is None:
+        return Arr(a.dtype, (None,))
+    axis = _axis_of(axis, a.ndim)
+    if axis is None:
+        return None
+    ones = list(a.ones)
+    if not (isinstance(repeats, int) and repeats == 1):
+        ones[axis] = False if isinstance(repeats, int) and repeats > 1 else None
+    return Arr(a.dtype, tuple(ones))
+
+
+def _tiled(args, consts, kwargs):
+    a, reps = _array_of(args[0]), consts[1]
+    reps = (reps,) if isinstance(reps, int) else reps
+    if a is None or not isinstance(reps, tuple) or not all(isinstance(r, int) for r in reps):
+        return None
+    ndim = max(a.ndim, len(reps))
+    ones = (True,) * (ndim - a.ndim) + a.ones
+    reps = (1,) * (ndim - len(reps)) + reps
+    return Arr(a.dtype, tuple(one if r == 1 else False for one, r in zip(ones, reps)))
+
+
+def _kron(args, consts, kwargs):
+    a, b = _array_of(args[0]), _array_of(args[1])
+    if a is None or b is None:
+        return None
+    ndim = max(a.ndim, b.ndim)
+    sa, sb = ((True,) * (ndim - t.ndim) + t.ones for t in (a, b))
+    ones = tuple(True if x is True and y is True else False if False in (x, y) else None
+                 for x, y in zip(sa, sb))
+    return Arr(promote(a, b).dtype, ones)
+
+
+def _differenced(args, consts, kwargs):
+    a = args[0]
+    n, axis = _option(consts, kwargs, 1, "n", 1), _option(consts, kwargs, 2, "axis", -1)
+    if not isinstance(a, Arr) or not isinstance(n, int) or _axis_of(axis, a.ndim) is None:
+        return None
+    ones = list(a.ones)
+    ones[axis % a.ndim] = None if n else ones[axis % a.ndim]
+    return Arr(a.dtype, tuple(ones))
+
+
+def _without_axes(append_diagonal):
+    def rule(args, consts, kwargs):
+        a = args[0]
+        first = _option(consts, kwargs, 2, "axis1", 0)
+        second = _option(consts, kwargs, 3, "axis2", 1)
+        if not isinstance(a, Arr) or a.ndim < 2:
+            return None
+        first, second = _axis_of(first, a.ndim), _axis_of(second, a.ndim)
+        if first is None or second is None or first == second:
+            return None
+        rest = tuple(o for i, o in enumerate(a.ones) if i not in (first, second))
+        dtype = "int64" if a.dtype == "bool" and not append_diagonal else a.dtype
+        return Arr(dtype, rest + ((None,) if append_diagonal else ()))
+
+    return rule
+
+
+def _diag(args, consts, kwargs):
+    v, k = args[0], _option(consts, kwargs, 1, "k", 0)
+    if not isinstance(v, Arr) or not isinstance(k, int):
+        return None
+    if v.ndim == 1:
+        return Arr(v.dtype, (v.ones[0], v.ones[0]) if k == 0 else (None, None))
+    return Arr(v.dtype, (None,)) if v.ndim == 2 else None
+
+
+def _triangle(args, consts, kwargs):
+    m = args[0]
+    if not isinstance(m, Arr) or not m.ndim:
+        return None
+    return Arr(m.dtype, m.ones + m.ones) if m.ndim == 1 else m
+
+
+def _padded(args, consts, kwargs):
+    a, widths = args[0], consts[1] if len(consts) > 1 else kwargs.get("pad_width", _UNKNOWN)
+    if not isinstance(a, Arr) or widths is _UNKNOWN:
+        return None
+    import numpy as np
+
+    try:
+        widths = np.broadcast_to(np.asarray(widths, dtype=int), (a.ndim, 2))
+    except (ValueError, TypeError):
+        return None
+    return Arr(a.dtype, tuple(one if b + e == 0 else False if b + e > 1 else None
+                              for one, (b, e) in zip(a.ones, widths.tolist())))
+
+
+def _gradient_type(args, consts, kwargs):
+    a, axis = args[0], kwargs.get("axis")
+    if not isinstance(a, Arr) or not (a.ndim == 1 or isinstance(axis, int)):
+        return None
+    return floating(a)
+
+
+def _selected(args, consts, kwargs):
+    """``np.select``: the choices' dtype, the shape all arguments broadcast to."""
+    conditions, choices = (a if isinstance(a, tuple) else None for a in args[:2])
+    default = args[2] if len(args) > 2 else INT
+    if not conditions or not choices or default is None or None in conditions + choices:
+        return None
+    shape = _array_of(promote(*conditions, *choices, default))
+    dtype = _array_of(promote(*choices, default))
+    return Arr(dtype.dtype, shape.ones) if shape is not None and dtype is not None else None
+
+
+def _cast(args, consts, kwargs):
+    a, dtype = args[0], _option(consts, kwargs, 1, "dtype", _UNKNOWN)
+    if not isinstance(a, Arr) or dtype is _UNKNOWN:
+        return None
+    import numpy as np
+
+    return Arr(np.dtype(dtype).name, a.ones)
+
+
+def _split_piece(args, consts, kwargs):
+    a, how = _array_of(args[0]), _option(consts, kwargs, 2, "how", _UNKNOWN)
+    axis = _option(consts, kwargs, 4, "axis", 0)
+    if a is None or how is _UNKNOWN or not a.ndim:
+        return None
+    axis = {"hsplit": 1 if a.ndim > 1 else 0, "vsplit": 0, "dsplit": 2}.get(how, axis)
+    axis = _axis_of(axis, a.ndim)
+    if axis is None:
+        return None
+    return Arr(a.dtype, tuple(None if i == axis else o for i, o in enumerate(a.ones)))
+
+
+def _load_shaping_rules() -> None:
+    """The rules of the array-manipulation functions of ``rules/shaping.py``."""
+    import numpy as np
+
+    from ..rules.shaping import _piece, _scatter_along
+
+    register(_same, np.flip, np.flipud, np.fliplr, np.roll, _scatter_along)
+    register(_summed_dtype(_flattened_or_same(1, "axis", None)), np.cumsum, np.cumprod)
+    register(_flattened_or_same(1, "axis", -1), np.sort)
+    register(_flattened_or_same(2, "axis", -1), np.partition)
+    register(_moved, np.moveaxis)
+    register(_swapped, np.swapaxes)
+    register(_rolled, np.rollaxis)
+    register(_rotated, np.rot90)
+    register(_at_least(1), np.atleast_1d)
+    register(_at_least(2), np.atleast_2d)
+    register(_at_least(3), np.atleast_3d)
+    register(_stacked("h"), np.hstack)
+    register(_stacked("v"), np.vstack, np.row_stack)
+    register(_stacked("d"), np.dstack)
+    register(_stacked("column"), np.column_stack)
+    register(_appended, np.append)
+    register(_repeated, np.repeat)
+    register(_tiled, np.tile)
+    register(_kron, np.kron)
+    register(_differenced, np.diff)
+    register(_without_axes(False), np.trace)
+    register(_without_axes(True), np.diagonal)
+    register(_diag, np.diag)
+    register(_triangle, np.triu, np.tril)
+    register(_padded, np.pad)
+    register(_gradient_type, np.gradient)
+    register(_selected, np.select)
+    register(_cast, np.astype)
+    register(_split_piece, _piece)

@@ -43,9 +43,11 @@ def _concatenate_vjp(g, arrays, axis):
     """The adjoints of the arrays joined by ``np.concatenate(arrays, axis)``: pieces of ``g``."""
     if axis is None:
         ends = np.cumsum([np.size(a) for a in arrays])[:-1]
-        return [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, ends), arrays)]
-    ends = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
-    return np.split(g, ends, axis=axis)
+        bars = [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, ends), arrays)]
+    else:
+        ends = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
+        bars = np.split(g, ends, axis=axis)
+    return bars if type(arrays) is list else np.reshape(bars, np.shape(arrays))  # (rows joined)
 
 
 @vjp(np.concatenate)
@@ -59,14 +61,16 @@ def _(arrays, axis=0, *, out):
 
 
 @helper
-def _unstack(g, axis):
-    """The adjoints of the arrays stacked by ``np.stack(arrays, axis)``: slices of ``g``."""
-    return list(np.moveaxis(g, axis, 0))
+def _unstack(g, arrays, axis):
+    """The adjoints of the arrays stacked by ``np.stack(arrays, axis)``: slices of ``g``
+    (a list for a list; for an array, whose rows were stacked, an array)."""
+    moved = np.moveaxis(g, axis, 0)
+    return list(moved) if type(arrays) is list else moved
 
 
 @vjp(np.stack)
 def _(g, arrays, axis=0, *, out):
-    return (_unstack(g, axis),)
+    return (_unstack(g, arrays, axis),)
 
 
 @jvp(np.stack)
@@ -81,8 +85,8 @@ def _(g, arrays, axis, *, out):
 
 
 @jvp(_unstack)
-def _(g, axis, *, out):
-    return (_unstack(g_dot, axis), None)  # noqa: F821
+def _(g, arrays, axis, *, out):
+    return (_unstack(g_dot, arrays, axis), None, None)  # noqa: F821
 
 
 # ``np.r_[a, b]`` is ``np.concatenate([_r_piece(a), _r_piece(b)])`` and ``np.c_[a, b]``

@@ -99,7 +99,7 @@ def _spread(c, x):
     it only where an array is needed.
     """
     shape = np.shape(x)
-    return np.full(shape, c, dtype=np.result_type(c, x, np.float16)) if shape else c
+    return np.full(shape, c, dtype=np.result_type(c, np.asarray(x), np.float16)) if shape else c
 
 
 @helper
