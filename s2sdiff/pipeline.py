@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from . import ir, safe
 from .version import __version__
-from .back import buffers, codegen, copies, dce, fold, specialise, wrappers
+from .back import buffers, codegen, copies, dce, fold, lazy, specialise, wrappers
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError
@@ -237,20 +237,26 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
 def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
     """The passes of code for a signature, on the core (its parameters' abstract
     values: ``params``) then on each derivative it calls (the abstract values of
-    their arguments, joined over the calls: callers come first)."""
+    their arguments, joined over the calls: callers come first).  Code for Dask
+    arrays accumulates no item in place: it is checked to build one lazy task
+    graph instead (``back/lazy.py``)."""
     sites: dict = {}
     out = []
+    lazy_arguments = types.lazy(tuple(params.values()))
     for i, fn in enumerate(functions):
         found = sites.get(fn.name)
         types_of = params if i == 0 else dict(zip(fn.params, found)) if found else None
         if types_of is None:
-            out.append(fn)
+            out.append(lazy.lazy_code(fn, None, _callee_types(calls)) if lazy_arguments else fn)
             continue
         fn = specialise.helper_calls(fn, types_of, _callee_types(calls), sites)
         fn = dce.eliminate_dead_code(copies.drop_copies(fn))
         if i == 0:
             trace("specialise", fn)
-        fn = dce.eliminate_dead_code(buffers.in_place(fn, types_of, _callee_types(calls)))
+        if lazy_arguments:
+            fn = lazy.lazy_code(fn, types_of, _callee_types(calls))
+        else:
+            fn = dce.eliminate_dead_code(buffers.in_place(fn, types_of, _callee_types(calls)))
         if i == 0:
             trace("buffers", fn)
         out.append(fn)

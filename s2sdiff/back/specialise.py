@@ -304,6 +304,72 @@ def _item_of(args, ts):
     return ir.Op(operator.getitem, (g, index), "subscript")
 
 
+def _kept(args, ts):
+    """``_keep(v, axis, keepdims)``: ``v`` itself, or with the reduced axis put back."""
+    v, axis, keepdims = args
+    tv = ts[0]
+    if type(axis) is not ir.Const or type(keepdims) is not ir.Const:
+        return None
+    if keepdims.value or axis.value is None or isinstance(tv, Num) \
+            or (isinstance(tv, Arr) and not tv.ndim):
+        return v
+    return _np("expand_dims", v, axis) if isinstance(tv, Arr) else None
+
+
+def _extremum_share(args, ts):
+    """``_extremum_share(x, out, axis, keepdims)`` with ``out``'s axes kept: the
+    helper then compares arrays only (no ``np.ndim`` at run time)."""
+    x, out, axis, keepdims = args
+    if type(keepdims) is not ir.Const or keepdims.value:
+        return None
+    kept = _kept((out, axis, keepdims), ts[1:])
+    if kept is None:
+        return None
+    from ..rules import numpy as rules
+
+    return call(global_name("_extremum_share", rules._extremum_share), x, kept, axis,
+                ir.Const(True))
+
+
+def _spread(args, ts):
+    """``_spread(c, x)`` of a number ``c`` over a floating array ``x``:
+    ``np.full_like(x, c)`` (for a Dask ``x``, chunked as ``x``)."""
+    c, x = args
+    tc, tx = ts
+    if not (isinstance(tc, Num) and tc.kind in ("int", "float") and isinstance(tx, Arr)
+            and tx.ndim and tx.dtype.startswith("float")):
+        return None
+    return _np("full_like", x, c)
+
+
+def _scattered(args, ts):
+    """``_scatter_add(g, x, index)`` of a basic index that keeps every element
+    (full slices, ``None``, integers into dimensions of length 1): ``g`` indexed
+    back to ``x``'s shape, ``x[:, 0]`` → ``g[:, None]``, ``x[None]`` → ``g[0]``."""
+    g, x, index = args
+    tg, tx = ts[0], ts[1]
+    if type(index) is not ir.Const or not isinstance(tg, Arr) or not isinstance(tx, Arr):
+        return None
+    items = index.value if isinstance(index.value, tuple) else (index.value,)
+    back, dim = [], 0
+    for i in items:
+        if i is None:
+            back.append(0)
+        elif i == slice(None) and isinstance(i, slice):
+            back.append(slice(None))
+            dim += 1
+        elif type(i) is int and dim < tx.ndim and tx.ones[dim] is True and i in (0, -1):
+            back.append(None)
+            dim += 1
+        else:
+            return None  # a part of x: its other elements' adjoints are zeros
+    if dim > tx.ndim or not tg.dtype.startswith("float"):
+        return None
+    import operator
+
+    return ir.Op(operator.getitem, (g, ir.Const(tuple(back))), "subscript")
+
+
 def _covers(ta: Arr, tb: Arr) -> bool:
     """Whether ``a``, which broadcasts to ``b``, has ``b``'s shape."""
     return ta.ndim == tb.ndim and all(a is False or (a is True and b is True)
@@ -400,6 +466,17 @@ _SIZES: tuple = ()  # np.size and np.shape, once NumPy's rules are loaded
 _REWRITES: dict[int, object] = {}
 
 
+def _kept_type(v, axis, keepdims):
+    """The abstract value of ``_keep(v, axis, keepdims)``."""
+    if not isinstance(v, Arr) or not v.ndim or keepdims is True or axis is None:
+        return v if keepdims in (True, False) and axis is not types._UNKNOWN else None
+    if keepdims is not False or not isinstance(axis, int):
+        return None
+    ones = list(v.ones)
+    ones.insert(axis % (v.ndim + 1), True)
+    return Arr(v.dtype, tuple(ones), v.library)
+
+
 def _helpers() -> dict:
     """Helper (by id) → its rewrite; empty until NumPy's rules are loaded.  The
     helpers' abstract values are registered with ``types`` on the way."""
@@ -420,8 +497,13 @@ def _helpers() -> dict:
                             (rules._unbroadcast_from, _unbroadcast_from),
                             (rules._copies, _copies), (rules._full_tangent, _full_tangent),
                             (rules._matmul_vjp, _product_vjp), (rules._dot_vjp, _product_vjp),
-                            (indexing._item_of, _item_of)):
+                            (indexing._item_of, _item_of), (rules._keep, _kept),
+                            (rules._extremum_share, _extremum_share),
+                            (rules._spread, _spread), (indexing._scatter_add, _scattered)):
         _REWRITES[id(helper)] = rewrite
+    types.register(lambda a, c, k: _kept_type(a[0], c[1], c[2]), rules._keep)
+    types.register(lambda a, c, k: types.floating(a[0]) if isinstance(a[0], Arr) else None,
+                   rules._extremum_share)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
                    indexing._scatter_add)
     types.register(lambda a, c, k: _shaped_as(a[2], a[0]) if isinstance(a[0], Arr) else None,

@@ -1,0 +1,139 @@
+"""Code for lazy arrays (Dask): one task graph, computed when the user asks.
+
+Generated code runs on Dask arrays as it is: NumPy's functions dispatch to
+Dask's through ``__array_function__``/``__array_ufunc__``, and ``X.T @ g`` or
+``np.sum(g, axis=0)`` over a chunked axis become Dask reductions that hold a
+few chunks at a time.  What Dask cannot do lazily is refused here, at
+generation, with the line of the user's source it comes from:
+
+- a helper whose code writes items or reads sizes (``_scatter_add`` with
+  ``np.add.at``, ``_unbroadcast`` with ``np.add.reduce``, ``np.size``…),
+  left where the abstract values do not decide it (``back/specialise.py``);
+- a write of an item of an array (``x[i] = v``);
+- what computes a value to Python (``float(x)``, ``math.exp(x)``, ``if x > 0``,
+  ``np.asarray(x)``) on a Dask value.
+
+``lazy_code`` first writes ``np.size(x)`` (Dask warns it does not implement
+it) as ``math.prod(np.shape(x))``.  The ``buffers`` pass, which writes item
+adjoints in place, does not run on such code (``pipeline.py``).  A pure pass.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from dataclasses import replace
+
+from .. import ir
+from ..errors import LocatedError, Location
+from ..ir import types
+
+# Helpers whose code Dask runs lazily: array arithmetic, reductions, broadcast_to.
+_LAZY_HELPERS = ("_unreduce", "_keep", "_extremum_share", "_ties", "_sign", "_centered",
+                 "_full_tangent")
+
+# Helpers it cannot, and why (a helper of neither list is refused as unknown).
+_EAGER_HELPERS = {
+    "_scatter_add": "adds into zeros item by item (np.add.at)",
+    "_setitem": "writes items of an array",
+    "_unbroadcast": "sums over axes found at run time (np.add.reduce)",
+    "_unbroadcast_from": "sums over axes found at run time (np.add.reduce)",
+    "_copies": "counts elements with np.size",
+    "_spread": "builds a NumPy array of the whole shape (np.full)",
+    "_prod_others": "converts its operand to a NumPy array",
+}
+
+_TO_PYTHON = (float, int, bool, complex, builtins.min, builtins.max, builtins.abs, round)
+
+
+def lazy_code(fn: ir.Function, params: dict | None, callee_types=None) -> ir.Function:
+    """``fn`` (code for arguments of abstract values ``params``, some of them Dask
+    arrays) with ``np.size`` written lazily; a located error for what Dask cannot
+    build a task graph of."""
+    fn = replace(fn, body=_sizes(fn.body), reverse=_sizes(fn.reverse))
+    env = types.infer(fn, {p: (params or {}).get(p) for p in fn.params}, callee_types)
+    origin = None
+    for s in ir.walk(fn.statements):
+        origin = getattr(s, "origin", None) or origin
+        _check(s, env, origin, fn.name)
+    return fn
+
+
+def _sizes(stmts) -> tuple:
+    """``np.size(x)`` → ``math.prod(np.shape(x))`` in ``stmts``."""
+    import numpy as np
+
+    from ..emit.templates import call, global_name
+
+    def value(v):
+        if type(v) is not ir.Op:
+            return v
+        v = replace(v, args=tuple(map(value, v.args)),
+                    kwargs=tuple((k, value(a)) for k, a in v.kwargs))
+        if v.fn is np.size and len(v.args) == 1 and not v.kwargs:
+            shape = call(global_name("np", np, "shape"), v.args[0])
+            return call(global_name("math", math, "prod"), shape)
+        return v
+
+    out = []
+    for s in stmts:
+        if type(s) in (ir.Assign, ir.Unpack, ir.Append):
+            s = replace(s, value=value(s.value))
+        elif type(s) is ir.If:
+            s = replace(s, then=_sizes(s.then), orelse=_sizes(s.orelse))
+        elif type(s) is ir.Loop:
+            s = replace(s, body=_sizes(s.body))
+        out.append(s)
+    return tuple(out)
+
+
+def _check(s, env: dict, origin, name: str) -> None:
+    def refuse(what: str) -> None:
+        raise _error(f"{name}: {what}; Dask arrays cannot run it lazily", origin)
+
+    if type(s) is ir.Assign and type(s.target) is ir.Item:
+        refuse(f"writes an item of an array in place ({s.target} = ...)")
+    if type(s) is ir.If and types.lazy(types.atom_type(env, s.cond)):
+        refuse("branches on the value of a Dask array (it would be computed)")
+    if type(s) is ir.Loop and any(types.lazy(types.atom_type(env, a)) for a in s.args):
+        refuse("loops a number of times read from a Dask array (it would be computed)")
+    for op in _ops(getattr(s, "value", None)):
+        helper = getattr(op.fn, "__name__", "")
+        if op.callee is not None and op.callee.name == helper and helper.startswith("_") \
+                and helper not in _LAZY_HELPERS and not _counted_mean(op):
+            reason = _EAGER_HELPERS.get(helper, "is not known to run lazily")
+            refuse(f"its derivative calls the helper {helper}, which {reason}")
+        if any(types.lazy(types.atom_type(env, a)) for a in op.args) and _to_python(op):
+            refuse(f"{op} computes a Dask array to a NumPy or Python value")
+
+
+def _counted_mean(op: ir.Op) -> bool:
+    """``_mean_count(x, axis)`` over given axes reads only ``np.shape(x)``."""
+    return op.callee.name == "_mean_count" and len(op.args) > 1 \
+        and type(op.args[1]) is ir.Const and op.args[1].value is not None
+
+
+def _to_python(op: ir.Op) -> bool:
+    """Whether ``op`` turns its operands into Python numbers or NumPy arrays."""
+    import numpy as np
+
+    fn = op.fn
+    return any(fn is f for f in _TO_PYTHON) or fn in (np.asarray, np.array, np.asanyarray) \
+        or getattr(fn, "__module__", None) == "math"
+
+
+def _ops(v):
+    """Every operation in the value ``v``, outermost first."""
+    if type(v) is not ir.Op:
+        return
+    yield v
+    for a in v.args + tuple(a for _, a in v.kwargs):
+        yield from _ops(a)
+
+
+def _error(message: str, origin) -> LocatedError:
+    if origin is None:
+        return LocatedError(message)
+    text = origin.text
+    where = Location(origin.filename, origin.lineno, len(text) - len(text.lstrip()), text)
+    return LocatedError(message, where)
