@@ -269,12 +269,13 @@ def _of_input_types(core: ir.Function, params: dict, facts: Facts, common: dict,
     float32 where the computation promotes)."""
     env = types.infer(core, {p: params.get(p) for p in core.params}, _callee_types(calls))
     names = common["names"]
+    lazy_arguments = types.lazy(tuple(params.values()))
 
     def typed(grads):
         flat = grads if isinstance(grads, tuple) else (grads,)
         if len(flat) != len(names):
             return grads
-        cast = tuple(_cast(g, types.atom_type(env, g), facts.wrt.get(n))
+        cast = tuple(_cast(g, types.atom_type(env, g), facts.wrt.get(n), lazy_arguments)
                      for g, n in zip(flat, names))
         return cast if isinstance(grads, tuple) else cast[0]
 
@@ -297,9 +298,12 @@ def _on_grads(core: ir.Function, kind: str, change) -> ir.Function:
     return core if result == core.result else replace(core, result=result)
 
 
-def _cast(g, got, want):
-    """``g`` as an array of ``want``'s dtype where its abstract value ``got`` differs."""
+def _cast(g, got, want, lazy_arguments: bool = False):
+    """``g`` as an array of ``want``'s dtype where its abstract value ``got`` differs
+    (not in code for Dask arrays: ``np.asarray`` would compute one)."""
     if not isinstance(want, types.Arr) or want.dtype not in ("float32", "float16", "float64"):
+        return g
+    if lazy_arguments and (got is None or types.lazy(got)):
         return g
     if isinstance(got, types.Arr) and got.dtype == want.dtype and got.ones == want.ones:
         return g

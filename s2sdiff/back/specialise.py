@@ -257,9 +257,12 @@ def _unbroadcast(args, ts):
 
 
 def _unbroadcast_from(args, ts):
-    tg, tz = ts[0], ts[1]
+    tg, tz, tx = ts
     if isinstance(tg, Arr) and isinstance(tz, Arr) and _covers(tg, tz):
-        return summed(args[0], tg, ts[2])
+        return summed(args[0], tg, tx)
+    if isinstance(tg, Arr) and isinstance(tx, Arr) and isinstance(tz, Arr) \
+            and _covers(tx, tz) and types.promote(tg, tx).dtype == tx.dtype:
+        return _times(args[0], _np("ones_like", args[2]))  # x has z's shape: g spread to it
     return None
 
 
@@ -363,8 +366,9 @@ def _scattered(args, ts):
             dim += 1
         else:
             return None  # a part of x: its other elements' adjoints are zeros
-    if dim > tx.ndim or not tg.dtype.startswith("float"):
-        return None
+    if dim > tx.ndim or not tg.dtype.startswith("float") \
+            or types.promote(tg, tx).dtype != tg.dtype:
+        return None  # past x's dimensions, or the helper's result would promote
     import operator
 
     return ir.Op(operator.getitem, (g, ir.Const(tuple(back))), "subscript")
@@ -470,11 +474,7 @@ def _kept_type(v, axis, keepdims):
     """The abstract value of ``_keep(v, axis, keepdims)``."""
     if not isinstance(v, Arr) or not v.ndim or keepdims is True or axis is None:
         return v if keepdims in (True, False) and axis is not types._UNKNOWN else None
-    if keepdims is not False or not isinstance(axis, int):
-        return None
-    ones = list(v.ones)
-    ones.insert(axis % (v.ndim + 1), True)
-    return Arr(v.dtype, tuple(ones), v.library)
+    return types._expand_dims([v], [None, axis], {}) if keepdims is False else None
 
 
 def _helpers() -> dict:

@@ -659,6 +659,17 @@ def _matmul(args, consts, kwargs):
     return Arr(dtype, lead.ones + (a.ones[-2], b.ones[-1]))
 
 
+def _expand_dims(args, consts, kwargs):
+    """``np.expand_dims(x, axis)`` of one constant axis: a dimension of length 1 there."""
+    x, axis = args[0], consts[1] if len(consts) > 1 else kwargs.get("axis")
+    if not isinstance(x, Arr) or isinstance(axis, bool) or not isinstance(axis, int) \
+            or not -x.ndim - 1 <= axis <= x.ndim:
+        return None
+    ones = list(x.ones)
+    ones.insert(axis % (x.ndim + 1), True)
+    return Arr(x.dtype, tuple(ones), x.library)
+
+
 def _transpose(args, consts, kwargs):
     x = args[0]
     axes = consts[1] if len(consts) > 1 else kwargs.get("axes")
@@ -736,6 +747,7 @@ def _load_numpy_rules() -> None:
     register(_stack, np.stack)
     register(_array, np.array, np.asarray)
     register(_transpose, np.transpose)
+    register(_expand_dims, np.expand_dims)
     register(_reshape, np.reshape)
     register(lambda a, c, k: tuple(INT for _ in a[0].ones) if isinstance(a[0], Arr) else None,
               np.shape)
