@@ -14,7 +14,8 @@ generation, with the line of the user's source it comes from:
   ``np.asarray(x)``) on a Dask value.
 
 ``lazy_code`` first writes ``np.size(x)`` (Dask warns it does not implement
-it) as ``math.prod(np.shape(x))``.  The ``buffers`` pass, which writes item
+it) as ``math.prod(np.shape(x))``, and the adjoint of a read ``w[0]`` or
+``w[1:]`` as ``g`` padded with zeros (``_padded``: ``np.pad``, which Dask has).  The ``buffers`` pass, which writes item
 adjoints in place, does not run on such code (``pipeline.py``).  A pure pass.
 """
 
@@ -30,11 +31,12 @@ from ..ir import types
 
 # Helpers whose code Dask runs lazily: array arithmetic, reductions, broadcast_to.
 _LAZY_HELPERS = ("_unreduce", "_keep", "_extremum_share", "_ties", "_sign", "_centered",
-                 "_full_tangent")
+                 "_full_tangent", "_padded")
 
 # Helpers it cannot, and why (a helper of neither list is refused as unknown).
 _EAGER_HELPERS = {
-    "_scatter_add": "adds into zeros item by item (np.add.at)",
+    "_scatter_add": "adds into zeros item by item (np.add.at; only integers and slices "
+                    "of step 1 are padded instead)",
     "_setitem": "writes items of an array",
     "_unbroadcast": "sums over axes found at run time (np.add.reduce)",
     "_unbroadcast_from": "sums over axes found at run time (np.add.reduce)",
@@ -50,20 +52,22 @@ def lazy_code(fn: ir.Function, params: dict | None, callee_types=None) -> ir.Fun
     """``fn`` (code for arguments of abstract values ``params``, some of them Dask
     arrays) with ``np.size`` written lazily; a located error for what Dask cannot
     build a task graph of."""
-    fn = replace(fn, body=_sizes(fn.body), reverse=_sizes(fn.reverse))
+    fn = replace(fn, body=_lazy_calls(fn.body), reverse=_lazy_calls(fn.reverse))
     env = types.infer(fn, {p: (params or {}).get(p) for p in fn.params}, callee_types)
     origin = None
     for s in ir.walk(fn.statements):
         origin = getattr(s, "origin", None) or origin
-        _check(s, env, origin, fn.name)
+        _check(s, env, origin)
     return fn
 
 
-def _sizes(stmts) -> tuple:
-    """``np.size(x)`` → ``math.prod(np.shape(x))`` in ``stmts``."""
+def _lazy_calls(stmts) -> tuple:
+    """``stmts`` with ``np.size(x)`` written ``math.prod(np.shape(x))`` and the adjoint
+    of a basic read ``_scatter_add(g, x, 1:3)`` written ``_padded(g, x, 1:3)``."""
     import numpy as np
 
     from ..emit.templates import call, global_name
+    from ..rules import indexing
 
     def value(v):
         if type(v) is not ir.Op:
@@ -73,6 +77,8 @@ def _sizes(stmts) -> tuple:
         if v.fn is np.size and len(v.args) == 1 and not v.kwargs:
             shape = call(global_name("np", np, "shape"), v.args[0])
             return call(global_name("math", math, "prod"), shape)
+        if v.fn is indexing._scatter_add and _basic(v.args[2]):
+            return call(global_name("_padded", indexing._padded), *v.args)
         return v
 
     out = []
@@ -80,31 +86,49 @@ def _sizes(stmts) -> tuple:
         if type(s) in (ir.Assign, ir.Unpack, ir.Append):
             s = replace(s, value=value(s.value))
         elif type(s) is ir.If:
-            s = replace(s, then=_sizes(s.then), orelse=_sizes(s.orelse))
+            s = replace(s, then=_lazy_calls(s.then), orelse=_lazy_calls(s.orelse))
         elif type(s) is ir.Loop:
-            s = replace(s, body=_sizes(s.body))
+            s = replace(s, body=_lazy_calls(s.body))
         out.append(s)
     return tuple(out)
 
 
-def _check(s, env: dict, origin, name: str) -> None:
-    def refuse(what: str) -> None:
-        raise _error(f"{name}: {what}; Dask arrays cannot run it lazily", origin)
+def _basic(index) -> bool:
+    """Whether ``index`` is a constant of integers and slices of step 1 (``_padded``'s)."""
+    if type(index) is not ir.Const:
+        return False
+    items = index.value if isinstance(index.value, tuple) else (index.value,)
+    return all((type(i) is int) or (isinstance(i, slice) and i.step in (None, 1)
+                                    and all(type(b) is int or b is None
+                                            for b in (i.start, i.stop)))
+               for i in items)
+
+
+def _check(s, env: dict, origin) -> None:
+    def refuse(what: str, hint: str = _HINT) -> None:
+        raise _error(f"{what}; the derivative must stay one lazy task graph",
+                     origin, hint)
 
     if type(s) is ir.Assign and type(s.target) is ir.Item:
-        refuse(f"writes an item of an array in place ({s.target} = ...)")
+        refuse(f"on Dask arrays, the derivative would write an item in place ({s.target} = ...)")
     if type(s) is ir.If and types.lazy(types.atom_type(env, s.cond)):
-        refuse("branches on the value of a Dask array (it would be computed)")
+        refuse("a branch on the value of a Dask array would compute it",
+               "choose elementwise with np.where(cond, a, b)")
     if type(s) is ir.Loop and any(types.lazy(types.atom_type(env, a)) for a in s.args):
-        refuse("loops a number of times read from a Dask array (it would be computed)")
+        refuse("a loop count read from a Dask array would compute it")
     for op in _ops(getattr(s, "value", None)):
         helper = getattr(op.fn, "__name__", "")
         if op.callee is not None and op.callee.name == helper and helper.startswith("_") \
                 and helper not in _LAZY_HELPERS and not _counted_mean(op):
             reason = _EAGER_HELPERS.get(helper, "is not known to run lazily")
-            refuse(f"its derivative calls the helper {helper}, which {reason}")
+            refuse(f"on Dask arrays, the derivative of this line would call the helper {helper}, "
+                   f"which {reason}")
         if any(types.lazy(types.atom_type(env, a)) for a in op.args) and _to_python(op):
-            refuse(f"{op} computes a Dask array to a NumPy or Python value")
+            refuse(f"{op.callee}(...) would compute a Dask array to a Python or NumPy value",
+                   "keep values arrays: np.exp, not math.exp; no float(...)")
+
+
+_HINT = "call the transform on NumPy arrays to compute this derivative eagerly"
 
 
 def _counted_mean(op: ir.Op) -> bool:
@@ -131,9 +155,9 @@ def _ops(v):
         yield from _ops(a)
 
 
-def _error(message: str, origin) -> LocatedError:
+def _error(message: str, origin, hint: str) -> LocatedError:
     if origin is None:
-        return LocatedError(message)
+        return LocatedError(message, hint=hint)
     text = origin.text
     where = Location(origin.filename, origin.lineno, len(text) - len(text.lstrip()), text)
-    return LocatedError(message, where)
+    return LocatedError(message, where, hint)
