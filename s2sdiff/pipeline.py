@@ -105,6 +105,11 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
         raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(MODES)}")
     if kind == "value_and_grad" and mode == "forward":
         raise S2SDiffError("value_and_grad is only available in reverse mode")
+    if signature is not None and types.lazy(tuple(signature.values())) and (
+            kind in ("jacobian", "hessian") or (kind == "grad" and mode == "forward")):
+        raise S2SDiffError(f"{kind}{' (forward mode)' * (kind == 'grad')} of Dask arrays: its "
+                           "result is assembled column by column, which would compute them; "
+                           "grad, value_and_grad, jvp and vjp give lazy Dask results")
     trace("source", where)
     arguments = where.tree.args
     own = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}

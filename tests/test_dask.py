@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2sdiff import S2SDiffError, grad, jvp, show, value_and_grad
+from s2sdiff import S2SDiffError, grad, hessian, jacobian, jvp, show, value_and_grad
 from s2sdiff.ir import types
 from s2sdiff.rules import indexing
 
@@ -244,3 +244,20 @@ def test_what_dask_cannot_run_lazily_is_a_located_error(fn, words):
     assert f"{Path(__file__)}:" in message
     assert line < int(message.split(f"{Path(__file__)}:")[1].split(":")[0]) <= line + 4
     assert np.isfinite(grad(fn)(np.ones(3), np.ones((6, 3)))).all()  # NumPy: fine
+
+
+def tanh_rows(w, X):
+    return np.tanh(X @ w)
+
+
+@pytest.mark.parametrize("transform,fn", [
+    (hessian, bias_first), (jacobian, tanh_rows), (jacobian, tanh_rows),
+    (grad, bias_first),
+], ids=["hessian", "jacfwd", "jacrev", "grad-forward"])
+def test_transforms_assembled_column_by_column_are_refused_on_dask(request, transform, fn):
+    mode = {"jacrev": "reverse", "grad-forward": "forward"}.get(request.node.callspec.id)
+    made = transform(fn, mode=mode) if mode else transform(fn)
+    w = np.ones(4 if fn is bias_first else 3)
+    X = da.from_array(np.ones((6, 3)), chunks=3)
+    with dask.config.set(scheduler=_no_compute), pytest.raises(S2SDiffError, match="would compute"):
+        made(w, X)
