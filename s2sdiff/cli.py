@@ -438,7 +438,8 @@ def parser() -> argparse.ArgumentParser:
                        help="overwrite FILE even if s2sdiff did not generate it")
         g.add_argument("--signature", metavar="SIG", help="write code for arguments of these "
                        "types only, e.g. 'w=f8[d],X=f8[n,d],y=f8[n],b=float' (a dimension "
-                       "is 1, ? or a name for any other length)")
+                       "is 1, ? or a name for any other length; 'X=dask:f8[n,d]' for a "
+                       "Dask array)")
         add_import_option(g)
         if kind == "grad":
             g.add_argument("--mode", default="reverse", choices=("reverse", "forward"),

@@ -8,7 +8,10 @@ dimensions and, per dimension, whether its length is 1 (True), is not 1
 yet that is enough to decide broadcasting exactly: an operand's dimension that
 is not 1 is the result's, one of length 1 was broadcast.  So the reverse sweep
 knows, before running, where an adjoint must be summed back to an operand's
-shape (``g.sum(axis=0)``) and where nothing broadcasts.
+shape (``g.sum(axis=0)``) and where nothing broadcasts.  An array's library
+is part of it too (``library="dask"`` for a Dask array, NumPy's by default): an
+operation with a Dask operand gives a Dask array, and code for Dask arguments
+must build a lazy task graph (``back/lazy.py``).
 
 ``infer(fn, args)`` gives the abstract value of every SSA value of ``fn``
 (``None`` where it cannot tell: a value of an unknown function, a container).
