@@ -22,6 +22,7 @@ import pytest
 from s2sdiff import S2SDiffError, grad, hessian, jacobian, jvp, show, value_and_grad
 from s2sdiff.ir import types
 from s2sdiff.rules import indexing
+from tests.test_arrays import assert_block, fd_jacobian
 
 REASON = "Dask is an optional dependency (pip install 's2sdiff[dask]')"
 dask = pytest.importorskip("dask", reason=REASON)
@@ -111,6 +112,15 @@ def test_dask_derivatives_equal_numpy_ones_and_compute_on_a_cluster(client, tran
     for g, w in zip(got, want):
         assert np.shape(g) == np.shape(w)
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name,fn,params,data", MODELS, ids=[m[0] for m in MODELS])
+def test_the_numpy_references_match_finite_differences(name, fn, params, data):
+    """The NumPy gradients the Dask ones are compared with are right."""
+    rows = tuple(a[:60] for a in data)
+    gradient = grad(fn, wrt=tuple(range(len(params))))(*params, *rows)
+    for g, i in zip(gradient, range(len(params))):
+        assert_block(g, fd_jacobian(fn, params + rows, i))
 
 
 def test_the_mean_over_rows_is_a_dask_reduction():
