@@ -15,8 +15,9 @@ generation, with the line of the user's source it comes from:
 
 ``lazy_code`` first writes ``np.size(x)`` (Dask warns it does not implement
 it) as ``math.prod(np.shape(x))``, and the adjoint of a read ``w[0]`` or
-``w[1:]`` as ``g`` padded with zeros (``_padded``: ``np.pad``, which Dask has).  The ``buffers`` pass, which writes item
-adjoints in place, does not run on such code (``pipeline.py``).  A pure pass.
+``w[1:]`` as ``g`` padded with zeros (``_padded``: ``np.pad``, which Dask
+has).  The ``buffers`` pass, which writes item adjoints in place, does not
+run on such code (``pipeline.py``).  A pure pass on one function.
 """
 
 from __future__ import annotations
@@ -45,13 +46,13 @@ _EAGER_HELPERS = {
     "_prod_others": "converts its operand to a NumPy array",
 }
 
-_TO_PYTHON = (float, int, bool, complex, builtins.min, builtins.max, builtins.abs, round)
+_TO_PYTHON = (float, int, bool, complex, builtins.min, builtins.max, round)
 
 
 def lazy_code(fn: ir.Function, params: dict | None, callee_types=None) -> ir.Function:
     """``fn`` (code for arguments of abstract values ``params``, some of them Dask
-    arrays) with ``np.size`` written lazily; a located error for what Dask cannot
-    build a task graph of."""
+    arrays) with ``np.size`` and the adjoints of basic reads written lazily; a
+    located error for what Dask cannot build a task graph of."""
     fn = replace(fn, body=_lazy_calls(fn.body), reverse=_lazy_calls(fn.reverse))
     env = types.infer(fn, {p: (params or {}).get(p) for p in fn.params}, callee_types)
     origin = None
