@@ -9,6 +9,7 @@ arrays and building them runs no computation (a scheduler that raises is
 set); computing them runs on a ``LocalCluster`` of two worker processes (one
 for the module); a sum over the data axis is a Dask reduction; and what Dask
 cannot run lazily is refused at generation with the line it comes from.
+``jvp`` and ``vjp`` are lazy too; Jacobians and Hessians are refused.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2sdiff import S2SDiffError, grad, hessian, jacobian, jvp, show, value_and_grad
+from s2sdiff import S2SDiffError, grad, hessian, jacobian, jvp, show, value_and_grad, vjp
 from s2sdiff.ir import types
 from s2sdiff.rules import indexing
 from tests.test_arrays import assert_block, fd_jacobian
@@ -208,6 +209,23 @@ def test_jvp_on_dask_is_lazy_too():
         np.testing.assert_allclose(g, w, rtol=1e-10)
 
 
+def test_vjp_on_dask_is_lazy_too():
+    rng = np.random.default_rng(7)
+    w, X, v = rng.normal(size=3), rng.normal(size=(40, 3)), rng.normal(size=40)
+    value, pullback = vjp(tanh_rows)(w, X)
+    with dask.config.set(scheduler=_no_compute):
+        lazy_value, lazy_pullback = vjp(tanh_rows)(w, da.from_array(X, chunks=10))
+        lazy = lazy_pullback(da.from_array(v, chunks=10))
+    assert isinstance(lazy_value, da.Array)
+    got = dask.compute(*_flat(lazy), scheduler="sync")
+    for g, want in zip(got, _flat(pullback(v))):
+        np.testing.assert_allclose(g, want, rtol=1e-12)
+
+
+def tanh_rows(w, X):
+    return np.tanh(X @ w)
+
+
 # --- what Dask cannot run lazily -----------------------------------------------------------
 
 
@@ -254,10 +272,6 @@ def test_what_dask_cannot_run_lazily_is_a_located_error(fn, words):
     assert f"{Path(__file__)}:" in message
     assert line < int(message.split(f"{Path(__file__)}:")[1].split(":")[0]) <= line + 4
     assert np.isfinite(grad(fn)(np.ones(3), np.ones((6, 3)))).all()  # NumPy: fine
-
-
-def tanh_rows(w, X):
-    return np.tanh(X @ w)
 
 
 @pytest.mark.parametrize("transform,fn", [
