@@ -226,6 +226,71 @@ def tanh_rows(w, X):
     return np.tanh(X @ w)
 
 
+# --- common NumPy functions, on Dask ------------------------------------------------------
+
+
+def with_std(w, X):
+    return np.std(X @ w)
+
+
+def with_var(w, X):
+    return np.sum(np.var(X * w, axis=0))
+
+
+def with_abs(w, X):
+    return np.sum(np.abs(X @ w))
+
+
+def with_relu(w, X):
+    return np.sum(np.maximum(X @ w, 0.0))
+
+
+def with_clip(w, X):
+    return np.sum(np.clip(X @ w, -1.0, 1.0))
+
+
+def with_where(w, X):
+    z = X @ w
+    return np.sum(np.where(z > 0, z, 0.1 * z))
+
+
+def with_column_means(w, X):
+    return np.sum(np.mean(X * w, axis=0) ** 2)
+
+
+def with_max(w, X):
+    return np.max(X @ w)
+
+
+def with_rows_logsumexp(w, X):
+    return np.sum(np.log(np.sum(np.exp(X * w), axis=1)))
+
+
+def with_mean_times_norm(w, X):
+    return np.mean(X @ w) * np.sum(w * w)
+
+
+def with_reshape(w, X):
+    return np.sum(np.reshape(X @ w, (-1, 1)) ** 2)
+
+
+COMMON = [with_std, with_var, with_abs, with_relu, with_clip, with_where, with_column_means,
+          with_max, with_rows_logsumexp, with_mean_times_norm, with_reshape]
+
+
+@pytest.mark.parametrize("fn", COMMON, ids=[f.__name__[5:] for f in COMMON])
+def test_common_functions_differentiate_lazily(fn):
+    """Each needs a helper decided by the abstract values, or one Dask runs lazily."""
+    rng = np.random.default_rng(11)
+    w, X = rng.normal(size=3), rng.normal(size=(40, 3))
+    want = grad(fn)(w, X)
+    assert_block(want, fd_jacobian(fn, (w, X), 0))
+    with dask.config.set(scheduler=_no_compute):
+        lazy = grad(fn)(w, da.from_array(X, chunks=10))
+    assert isinstance(lazy, da.Array) and lazy.shape == w.shape
+    np.testing.assert_allclose(lazy.compute(scheduler="sync"), want, rtol=1e-10, atol=1e-14)
+
+
 # --- what Dask cannot run lazily -----------------------------------------------------------
 
 

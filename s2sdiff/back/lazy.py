@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 from dataclasses import replace
 
 from .. import ir
@@ -32,7 +33,7 @@ from ..ir import types
 
 # Helpers whose code Dask runs lazily: array arithmetic, reductions, broadcast_to.
 _LAZY_HELPERS = ("_unreduce", "_keep", "_extremum_share", "_ties", "_sign", "_centered",
-                 "_full_tangent", "_padded")
+                 "_full_tangent", "_padded", "_reciprocal_or_zero", "_clip_partial")
 
 # Helpers it cannot, and why (a helper of neither list is refused as unknown).
 _EAGER_HELPERS = {
@@ -63,12 +64,18 @@ def lazy_code(fn: ir.Function, params: dict | None, callee_types=None) -> ir.Fun
 
 
 def _lazy_calls(stmts) -> tuple:
-    """``stmts`` with ``np.size(x)`` written ``math.prod(np.shape(x))`` and the adjoint
-    of a basic read ``_scatter_add(g, x, 1:3)`` written ``_padded(g, x, 1:3)``."""
+    """``stmts`` with ``np.size(x)`` (and ``_mean_count(x, None)``) written
+    ``math.prod(np.shape(x))``, the adjoint
+    of a basic read ``_scatter_add(g, x, 1:3)`` written ``_padded(g, x, 1:3)``, and
+    ``np.reshape(g, shape, order='C')`` without its ``order``."""
     import numpy as np
 
     from ..emit.templates import call, global_name
     from ..rules import indexing
+    from ..rules import numpy as rules
+
+    def _count(x):
+        return call(global_name("math", math, "prod"), call(global_name("np", np, "shape"), x))
 
     def value(v):
         if type(v) is not ir.Op:
@@ -76,10 +83,15 @@ def _lazy_calls(stmts) -> tuple:
         v = replace(v, args=tuple(map(value, v.args)),
                     kwargs=tuple((k, value(a)) for k, a in v.kwargs))
         if v.fn is np.size and len(v.args) == 1 and not v.kwargs:
-            shape = call(global_name("np", np, "shape"), v.args[0])
-            return call(global_name("math", math, "prod"), shape)
+            return _count(v.args[0])
+        if v.fn is rules._mean_count and v.args[1:2] == (ir.Const(None),) and not v.kwargs:
+            ddof = v.args[2] if len(v.args) > 2 else ir.Const(0)  # over every axis
+            return _count(v.args[0]) if ddof == ir.Const(0) else \
+                ir.Op(operator.sub, (_count(v.args[0]), ddof), "-")
         if v.fn is indexing._scatter_add and _basic(v.args[2]):
             return call(global_name("_padded", indexing._padded), *v.args)
+        if v.fn is np.reshape and v.kwargs == (("order", ir.Const("C")),):
+            return replace(v, kwargs=())  # Dask's reshape takes no order
         return v
 
     out = []

@@ -335,14 +335,18 @@ def _extremum_share(args, ts):
 
 
 def _spread(args, ts):
-    """``_spread(c, x)`` of a number ``c`` over a floating array ``x``:
-    ``np.full_like(x, c)`` (for a Dask ``x``, chunked as ``x``)."""
+    """``_spread(c, x)`` over a floating array ``x``: ``np.full_like(x, c)`` for a
+    number ``c``, ``c * np.ones_like(x)`` for a 0-D array (for a Dask ``x``,
+    chunked as ``x``)."""
     c, x = args
     tc, tx = ts
-    if not (isinstance(tc, Num) and tc.kind in ("int", "float") and isinstance(tx, Arr)
-            and tx.ndim and tx.dtype.startswith("float")):
+    if not (isinstance(tx, Arr) and tx.ndim and tx.dtype.startswith("float")):
         return None
-    return _np("full_like", x, c)
+    if isinstance(tc, Num) and tc.kind in ("int", "float"):
+        return _np("full_like", x, c)
+    if isinstance(tc, Arr) and not tc.ndim and types.promote(tc, tx).dtype == tx.dtype:
+        return _times(c, _np("ones_like", x))
+    return None
 
 
 def _scattered(args, ts):
@@ -470,6 +474,13 @@ _SIZES: tuple = ()  # np.size and np.shape, once NumPy's rules are loaded
 _REWRITES: dict[int, object] = {}
 
 
+def _float_array(shaped):
+    """A float64 array of ``shaped``'s dimensions (a 0-D one for a number)."""
+    if isinstance(shaped, Arr):
+        return Arr("float64", shaped.ones, shaped.library)
+    return Arr("float64", ()) if isinstance(shaped, Num) else None
+
+
 def _kept_type(v, axis, keepdims):
     """The abstract value of ``_keep(v, axis, keepdims)``."""
     if not isinstance(v, Arr) or not v.ndim or keepdims is True or axis is None:
@@ -502,6 +513,13 @@ def _helpers() -> dict:
                             (rules._spread, _spread), (indexing._scatter_add, _scattered)):
         _REWRITES[id(helper)] = rewrite
     types.register(lambda a, c, k: _kept_type(a[0], c[1], c[2]), rules._keep)
+    types.register(lambda a, c, k: types.INT, rules._mean_count)
+    types.register(lambda a, c, k: types.floating(a[0]), rules._centered,
+                   rules._reciprocal_or_zero)
+    types.register(lambda a, c, k: _float_array(a[0]), rules._sign)
+    types.register(lambda a, c, k: _float_array(types.promote(a[0], a[1])), rules._ties)
+    types.register(lambda a, c, k: _float_array(types.promote(
+        *[t for t, v in zip(a[:3], c[:3]) if v is not None])), rules._clip_partial)
     types.register(lambda a, c, k: types.floating(a[0]) if isinstance(a[0], Arr) else None,
                    rules._extremum_share)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,

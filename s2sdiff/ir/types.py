@@ -662,6 +662,23 @@ def _matmul(args, consts, kwargs):
     return Arr(dtype, lead.ones + (a.ones[-2], b.ones[-1]))
 
 
+def _where(args, consts, kwargs):
+    """``np.where(cond, x, y)``: the dtype of ``x`` and ``y``, the shape of all three
+    broadcast together."""
+    if len(args) != 3 or kwargs:
+        return None
+    shaped, values = promote(*args), promote(*args[1:])
+    if not isinstance(shaped, Arr) or values is None:
+        return values
+    dtype = values.dtype if isinstance(values, Arr) else numpy_dtype(values.kind)
+    return Arr(dtype, shaped.ones, shaped.library)
+
+
+def numpy_dtype(kind: str) -> str:
+    """The dtype NumPy gives an array of Python numbers of ``kind`` ("float"…)."""
+    return {"float": "float64", "int": "int64", "bool": "bool", "complex": "complex128"}[kind]
+
+
 def _expand_dims(args, consts, kwargs):
     """``np.expand_dims(x, axis)`` of one constant axis: a dimension of length 1 there."""
     x, axis = args[0], consts[1] if len(consts) > 1 else kwargs.get("axis")
@@ -738,7 +755,7 @@ def _load_numpy_rules() -> None:
               np.power)
     register(_compare, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
               np.not_equal, np.logical_and, np.logical_or, np.isnan, np.isfinite)
-    register(lambda a, c, k: promote(*a[1:3]), np.where)
+    register(_where, np.where)
     register(_first, np.clip, np.copy, np.negative, np.abs, np.absolute)
     register(lambda a, c, k: None if k else a[0], np.zeros_like, np.ones_like, np.full_like)
     register(_reduce("sum"), np.sum, np.prod)
