@@ -249,6 +249,10 @@ def with_clip(w, X):
     return np.sum(np.clip(X @ w, -1.0, 1.0))
 
 
+def with_floor(w, X):
+    return np.sum(np.clip(X @ w, 0.0, None) ** 2)
+
+
 def with_where(w, X):
     z = X @ w
     return np.sum(np.where(z > 0, z, 0.1 * z))
@@ -274,7 +278,7 @@ def with_reshape(w, X):
     return np.sum(np.reshape(X @ w, (-1, 1)) ** 2)
 
 
-COMMON = [with_std, with_var, with_abs, with_relu, with_clip, with_where, with_column_means,
+COMMON = [with_std, with_var, with_abs, with_relu, with_clip, with_floor, with_where, with_column_means,
           with_max, with_rows_logsumexp, with_mean_times_norm, with_reshape]
 
 

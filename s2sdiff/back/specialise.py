@@ -474,6 +474,13 @@ _SIZES: tuple = ()  # np.size and np.shape, once NumPy's rules are loaded
 _REWRITES: dict[int, object] = {}
 
 
+def _clip_partial_type(args, consts, kwargs):
+    """``_clip_partial(a, lo, hi, which)``: float64, ``a``, ``lo`` and ``hi`` broadcast
+    (the number 1.0 when there is no bound)."""
+    bounds = [t for t, v in zip(args[1:3], consts[1:3]) if v is not None]
+    return _float_array(types.promote(args[0], *bounds)) if bounds else types.FLOAT
+
+
 def _float_array(shaped):
     """A float64 array of ``shaped``'s dimensions (a 0-D one for a number)."""
     if isinstance(shaped, Arr):
@@ -518,8 +525,7 @@ def _helpers() -> dict:
                    rules._reciprocal_or_zero)
     types.register(lambda a, c, k: _float_array(a[0]), rules._sign)
     types.register(lambda a, c, k: _float_array(types.promote(a[0], a[1])), rules._ties)
-    types.register(lambda a, c, k: _float_array(types.promote(
-        *[t for t, v in zip(a[:3], c[:3]) if v is not None])), rules._clip_partial)
+    types.register(_clip_partial_type, rules._clip_partial)
     types.register(lambda a, c, k: types.floating(a[0]) if isinstance(a[0], Arr) else None,
                    rules._extremum_share)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
