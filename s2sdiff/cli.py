@@ -444,7 +444,8 @@ def parser() -> argparse.ArgumentParser:
                        help="overwrite FILE even if s2sdiff did not generate it")
         g.add_argument("--signature", metavar="SIG", help="write code for arguments of these "
                        "types only, e.g. 'w=f8[d],X=f8[n,d],y=f8[n],b=float' (a dimension "
-                       "is 1, ? or a name for any other length)")
+                       "is 1, ? or a name for any other length; 'X=dask:f8[n,d]' for a "
+                       "Dask array)")
         g.add_argument("--numba", action="store_true", help="compile the functions with "
                        "numba.njit (cached); needs Numba: pip install 's2sdiff[numba]'")
         add_import_option(g)

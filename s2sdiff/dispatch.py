@@ -157,6 +157,8 @@ def _record(namespace: dict, values, entry) -> None:
 
     if any(type(v) in (tuple, list, dict) for v in values):
         return  # the test of the last call reads no item of a container
+    if any(types.lazy(types.abstract(v)) for v in values):
+        return  # the test reads the shape of NumPy arrays only: route Dask calls
     namespace["_ndarray"], namespace["_last"] = numpy.ndarray, entry
     for i, v in enumerate(values):
         namespace[f"_last{i}"] = type(v)

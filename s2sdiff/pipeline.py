@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from . import ir, safe
 from .version import __version__
-from .back import buffers, codegen, copies, dce, fold, for_numba, specialise, wrappers
+from .back import buffers, codegen, copies, dce, fold, for_numba, lazy, specialise, wrappers
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError
@@ -115,6 +115,11 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
         raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(MODES)}")
     if kind == "value_and_grad" and mode == "forward":
         raise S2SDiffError("value_and_grad is only available in reverse mode")
+    if signature is not None and types.lazy(tuple(signature.values())) and (
+            kind in ("jacobian", "hessian") or (kind == "grad" and mode == "forward")):
+        raise S2SDiffError(f"{kind}{' (forward mode)' * (kind == 'grad')} of Dask arrays: its "
+                           "result is assembled column by column, which would compute them; "
+                           "grad, value_and_grad, jvp and vjp give lazy Dask results")
     trace("source", where)
     arguments = where.tree.args
     own = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
@@ -255,20 +260,26 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
 def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
     """The passes of code for a signature, on the core (its parameters' abstract
     values: ``params``) then on each derivative it calls (the abstract values of
-    their arguments, joined over the calls: callers come first)."""
+    their arguments, joined over the calls: callers come first).  Code for Dask
+    arrays accumulates no item in place: it is checked to build one lazy task
+    graph instead (``back/lazy.py``)."""
     sites: dict = {}
     out = []
+    lazy_arguments = types.lazy(tuple(params.values()))
     for i, fn in enumerate(functions):
         found = sites.get(fn.name)
         types_of = params if i == 0 else dict(zip(fn.params, found)) if found else None
         if types_of is None:
-            out.append(fn)
+            out.append(lazy.lazy_code(fn, None, _callee_types(calls)) if lazy_arguments else fn)
             continue
         fn = specialise.helper_calls(fn, types_of, _callee_types(calls), sites)
         fn = dce.eliminate_dead_code(copies.drop_copies(fn))
         if i == 0:
             trace("specialise", fn)
-        fn = dce.eliminate_dead_code(buffers.in_place(fn, types_of, _callee_types(calls)))
+        if lazy_arguments:
+            fn = lazy.lazy_code(fn, types_of, _callee_types(calls))
+        else:
+            fn = dce.eliminate_dead_code(buffers.in_place(fn, types_of, _callee_types(calls)))
         if i == 0:
             trace("buffers", fn)
         out.append(fn)
@@ -281,12 +292,13 @@ def _of_input_types(core: ir.Function, params: dict, facts: Facts, common: dict,
     float32 where the computation promotes)."""
     env = types.infer(core, {p: params.get(p) for p in core.params}, _callee_types(calls))
     names = common["names"]
+    lazy_arguments = types.lazy(tuple(params.values()))
 
     def typed(grads):
         flat = grads if isinstance(grads, tuple) else (grads,)
         if len(flat) != len(names):
             return grads
-        cast = tuple(_cast(g, types.atom_type(env, g), facts.wrt.get(n))
+        cast = tuple(_cast(g, types.atom_type(env, g), facts.wrt.get(n), lazy_arguments)
                      for g, n in zip(flat, names))
         return cast if isinstance(grads, tuple) else cast[0]
 
@@ -309,10 +321,13 @@ def _on_grads(core: ir.Function, kind: str, change) -> ir.Function:
     return core if result == core.result else replace(core, result=result)
 
 
-def _cast(g, got, want):
+def _cast(g, got, want, lazy_arguments: bool = False):
     """``g`` as an array of ``want``'s dtype where its abstract value ``got`` differs,
-    and for a 0-D array (where NumPy computes a scalar)."""
+    and for a 0-D array, where NumPy computes a scalar (not in code for Dask arrays:
+    ``np.asarray`` would compute one)."""
     if not isinstance(want, types.Arr) or want.dtype not in ("float32", "float16", "float64"):
+        return g
+    if lazy_arguments and (got is None or types.lazy(got)):
         return g
     if isinstance(got, types.Arr) and got.dtype == want.dtype and got.ones == want.ones \
             and want.ndim:

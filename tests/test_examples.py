@@ -29,8 +29,24 @@ def test_the_gallery_is_there():
 def test_example_runs(script):
     if script.stem == "fit_model":
         pytest.importorskip("scipy")
+    if script.stem == "dask_logistic":
+        pytest.skip("run small by test_dask_logistic_trains_on_a_cluster")
     done = run(script)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+SMALL = {"dask_logistic": ("--rows", "20000", "--epochs", "2")}  # the default run is 10⁷ rows
+
+
+def test_dask_logistic_trains_on_a_cluster():
+    pytest.importorskip("dask.distributed",
+                        reason="Dask is an optional dependency (pip install 's2sdiff[dask]')")
+    done = run(ROOT / "examples" / "dask_logistic.py", *SMALL["dask_logistic"])
+    assert done.returncode == 0, done.stderr
+    losses = [float(line.split()[3]) for line in done.stdout.splitlines()
+              if line.startswith("epoch")]
+    assert len(losses) == 2 and losses[1] < losses[0]
+    assert "w_bar = X.T @ z_bar" in done.stdout and "100% Completed" in done.stdout
 
 
 def test_graph_classic_prints_the_sum_over_paths():

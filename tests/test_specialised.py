@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2sdiff import S2SDiffError, grad, jacrev, jvp, value_and_grad, vjp
+from s2sdiff import S2SDiffError, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from tests.corpus_numpy import NUMPY_CORPUS
 from tests.test_arrays import assert_block, fd_jacobian
 
@@ -186,6 +186,64 @@ def test_generated_gradient_reads_like_a_hand_written_one(name):
     assert source == path.read_text()
     for g, i in zip(code(*args), wrt):
         assert_block(g, fd_jacobian(fn, args, i))
+
+
+# --- reductions and reads that keep every element: no helper left ---------------------------
+
+
+def maxima_0(X):
+    m = np.max(X, axis=0)
+    return np.sum(m * m) + np.sum(np.max(X * X, axis=0, keepdims=True) * X)
+
+
+def maxima_1(X):
+    m = np.max(X, axis=1)
+    return np.sum(m * m) + np.sum(np.max(X * X, axis=1, keepdims=True) * X)
+
+
+def maxima_last(X):
+    m = np.max(X, axis=-1)
+    return np.sum(m * m) + np.sum(np.max(X * X, axis=-1, keepdims=True) * X)
+
+
+def first_column(X):
+    return np.sum(np.sin(X[:, 0])) + np.sum(X[:, 0] * X[:, 0])
+
+
+def lifted(W, X):
+    d = X[:, None, :] - W[None, :, :]
+    return np.sum(np.tanh(np.sum(d * d, axis=2)))
+
+
+KEPT = [
+    (maxima_0, (np.array([[0.3, -1.2, 0.8], [1.5, 0.1, -0.4]]),)),
+    (maxima_1, (np.array([[0.3, -1.2, 0.8], [1.5, 0.1, -0.4]]),)),
+    (maxima_last, (np.array([[[0.3, -1.2], [0.8, 0.2]], [[1.5, 0.1], [-0.4, 0.9]]]),)),
+    (first_column, (np.array([[0.3], [-1.2], [0.8], [1.5]]),)),
+    (lifted, (np.array([[0.3, -0.2, 0.4], [0.1, 0.5, -0.3]]),
+              np.array([[0.2, 0.1, -0.1], [0.6, -0.4, 0.3], [0.0, 0.2, 0.7], [-0.5, 0.3, 0.1]]))),
+]
+
+
+@pytest.mark.parametrize("fn,args", KEPT, ids=["max0", "max1", "max-1", "column", "lifted"])
+def test_reads_and_reductions_that_keep_every_element(fn, args):
+    """``_keep``, ``_spread`` of a number and ``_scatter_add`` of ``x[:, 0]`` (a
+    dimension of length 1) or ``x[None]`` become plain array code; the gradient,
+    the jacfwd and the Hessian match finite differences."""
+    arrays = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray))
+    transform = grad(fn, wrt=arrays)
+    got = transform(*args)
+    for g, i in zip(got, arrays):
+        assert_block(g, fd_jacobian(fn, args, i))
+    _same(got, transform.__wrapped__(*args))
+    for g, i in zip(jacfwd(fn, wrt=arrays)(*args), arrays):
+        assert_block(g, fd_jacobian(fn, args, i))
+    first = arrays[0]
+    H = hessian(fn, wrt=first)(*args)
+    assert_block(H, fd_jacobian(lambda *a: grad(fn, wrt=first)(*a), args, first), rtol=1e-4)
+    source = Path(transform.specialised(*args).__code__.co_filename).read_text()
+    for helper in ("_scatter_add(", "_keep(", "_spread("):
+        assert helper not in source.split("def grad_")[-1]
 
 
 # --- item reads accumulated in place (back/buffers.py) ------------------------------------

@@ -257,9 +257,12 @@ def _unbroadcast(args, ts):
 
 
 def _unbroadcast_from(args, ts):
-    tg, tz = ts[0], ts[1]
+    tg, tz, tx = ts
     if isinstance(tg, Arr) and isinstance(tz, Arr) and _covers(tg, tz):
-        return summed(args[0], tg, ts[2])
+        return summed(args[0], tg, tx)
+    if isinstance(tg, Arr) and isinstance(tx, Arr) and isinstance(tz, Arr) \
+            and _covers(tx, tz) and types.promote(tg, tx).dtype == tx.dtype:
+        return _times(args[0], _np("ones_like", args[2]))  # x has z's shape: g spread to it
     return None
 
 
@@ -302,6 +305,77 @@ def _item_of(args, ts):
     import operator
 
     return ir.Op(operator.getitem, (g, index), "subscript")
+
+
+def _kept(args, ts):
+    """``_keep(v, axis, keepdims)``: ``v`` itself, or with the reduced axis put back."""
+    v, axis, keepdims = args
+    tv = ts[0]
+    if type(axis) is not ir.Const or type(keepdims) is not ir.Const:
+        return None
+    if keepdims.value or axis.value is None or isinstance(tv, Num) \
+            or (isinstance(tv, Arr) and not tv.ndim):
+        return v
+    return _np("expand_dims", v, axis) if isinstance(tv, Arr) else None
+
+
+def _extremum_share(args, ts):
+    """``_extremum_share(x, out, axis, keepdims)`` with ``out``'s axes kept: the
+    helper then compares arrays only (no ``np.ndim`` at run time)."""
+    x, out, axis, keepdims = args
+    if type(keepdims) is not ir.Const or keepdims.value:
+        return None
+    kept = _kept((out, axis, keepdims), ts[1:])
+    if kept is None:
+        return None
+    from ..rules import numpy as rules
+
+    return call(global_name("_extremum_share", rules._extremum_share), x, kept, axis,
+                ir.Const(True))
+
+
+def _spread(args, ts):
+    """``_spread(c, x)`` over a floating array ``x``: ``np.full_like(x, c)`` for a
+    number ``c``, ``c * np.ones_like(x)`` for a 0-D array (for a Dask ``x``,
+    chunked as ``x``)."""
+    c, x = args
+    tc, tx = ts
+    if not (isinstance(tx, Arr) and tx.ndim and tx.dtype.startswith("float")):
+        return None
+    if isinstance(tc, Num) and tc.kind in ("int", "float"):
+        return _np("full_like", x, c)
+    if isinstance(tc, Arr) and not tc.ndim and types.promote(tc, tx).dtype == tx.dtype:
+        return _times(c, _np("ones_like", x))
+    return None
+
+
+def _scattered(args, ts):
+    """``_scatter_add(g, x, index)`` of a basic index that keeps every element
+    (full slices, ``None``, integers into dimensions of length 1): ``g`` indexed
+    back to ``x``'s shape, ``x[:, 0]`` → ``g[:, None]``, ``x[None]`` → ``g[0]``."""
+    g, x, index = args
+    tg, tx = ts[0], ts[1]
+    if type(index) is not ir.Const or not isinstance(tg, Arr) or not isinstance(tx, Arr):
+        return None
+    items = index.value if isinstance(index.value, tuple) else (index.value,)
+    back, dim = [], 0
+    for i in items:
+        if i is None:
+            back.append(0)
+        elif i == slice(None) and isinstance(i, slice):
+            back.append(slice(None))
+            dim += 1
+        elif type(i) is int and dim < tx.ndim and tx.ones[dim] is True and i in (0, -1):
+            back.append(None)
+            dim += 1
+        else:
+            return None  # a part of x: its other elements' adjoints are zeros
+    if dim > tx.ndim or not tg.dtype.startswith("float") \
+            or types.promote(tg, tx).dtype != tg.dtype:
+        return None  # past x's dimensions, or the helper's result would promote
+    import operator
+
+    return ir.Op(operator.getitem, (g, ir.Const(tuple(back))), "subscript")
 
 
 def _covers(ta: Arr, tb: Arr) -> bool:
@@ -400,6 +474,27 @@ _SIZES: tuple = ()  # np.size and np.shape, once NumPy's rules are loaded
 _REWRITES: dict[int, object] = {}
 
 
+def _clip_partial_type(args, consts, kwargs):
+    """``_clip_partial(a, lo, hi, which)``: float64, ``a``, ``lo`` and ``hi`` broadcast
+    (the number 1.0 when there is no bound)."""
+    bounds = [t for t, v in zip(args[1:3], consts[1:3]) if v is not None]
+    return _float_array(types.promote(args[0], *bounds)) if bounds else types.FLOAT
+
+
+def _float_array(shaped):
+    """A float64 array of ``shaped``'s dimensions (a 0-D one for a number)."""
+    if isinstance(shaped, Arr):
+        return Arr("float64", shaped.ones, shaped.library)
+    return Arr("float64", ()) if isinstance(shaped, Num) else None
+
+
+def _kept_type(v, axis, keepdims):
+    """The abstract value of ``_keep(v, axis, keepdims)``."""
+    if not isinstance(v, Arr) or not v.ndim or keepdims is True or axis is None:
+        return v if keepdims in (True, False) and axis is not types._UNKNOWN else None
+    return types._expand_dims([v], [None, axis], {}) if keepdims is False else None
+
+
 def _helpers() -> dict:
     """Helper (by id) → its rewrite; empty until NumPy's rules are loaded.  The
     helpers' abstract values are registered with ``types`` on the way."""
@@ -420,10 +515,21 @@ def _helpers() -> dict:
                             (rules._unbroadcast_from, _unbroadcast_from),
                             (rules._copies, _copies), (rules._full_tangent, _full_tangent),
                             (rules._matmul_vjp, _product_vjp), (rules._dot_vjp, _product_vjp),
-                            (indexing._item_of, _item_of)):
+                            (indexing._item_of, _item_of), (rules._keep, _kept),
+                            (rules._extremum_share, _extremum_share),
+                            (rules._spread, _spread), (indexing._scatter_add, _scattered)):
         _REWRITES[id(helper)] = rewrite
+    types.register(lambda a, c, k: _kept_type(a[0], c[1], c[2]), rules._keep)
+    types.register(lambda a, c, k: types.INT, rules._mean_count)
+    types.register(lambda a, c, k: types.floating(a[0]), rules._centered,
+                   rules._reciprocal_or_zero)
+    types.register(lambda a, c, k: _float_array(a[0]), rules._sign)
+    types.register(lambda a, c, k: _float_array(types.promote(a[0], a[1])), rules._ties)
+    types.register(_clip_partial_type, rules._clip_partial)
+    types.register(lambda a, c, k: types.floating(a[0]) if isinstance(a[0], Arr) else None,
+                   rules._extremum_share)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
-                   indexing._scatter_add)
+                   indexing._scatter_add, indexing._padded)
     types.register(lambda a, c, k: _shaped_as(a[2], a[0]) if isinstance(a[0], Arr) else None,
                    indexing._setitem)
     types.register(lambda a, c, k: _shaped_as(a[0], a[2]) if a[0] is not None else None,

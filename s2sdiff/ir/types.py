@@ -8,7 +8,10 @@ dimensions and, per dimension, whether its length is 1 (True), is not 1
 yet that is enough to decide broadcasting exactly: an operand's dimension that
 is not 1 is the result's, one of length 1 was broadcast.  So the reverse sweep
 knows, before running, where an adjoint must be summed back to an operand's
-shape (``g.sum(axis=0)``) and where nothing broadcasts.
+shape (``g.sum(axis=0)``) and where nothing broadcasts.  An array's library
+is part of it too (``library="dask"`` for a Dask array, NumPy's by default): an
+operation with a Dask operand gives a Dask array, and code for Dask arguments
+must build a lazy task graph (``back/lazy.py``).
 
 ``infer(fn, args)`` gives the abstract value of every SSA value of ``fn``
 (``None`` where it cannot tell: a value of an unknown function, a container).
@@ -38,17 +41,43 @@ class Num:
     kind: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Arr:
-    """A NumPy array: its dtype's name, and per dimension whether its length is 1
-    (True), is not (False) or may be (None)."""
+    """An array: its dtype's name, per dimension whether its length is 1 (True), is
+    not (False) or may be (None), and its library: "numpy", or "dask" for a Dask
+    array (chunked and lazy: its code must build a task graph, see ``lazy``)."""
 
     dtype: str
     ones: tuple[bool, ...]
+    library: str = "numpy"
 
     @property
     def ndim(self) -> int:
         return len(self.ones)
+
+    def __repr__(self) -> str:
+        library = f", library={self.library!r}" if self.library != "numpy" else ""
+        return f"Arr(dtype={self.dtype!r}, ones={self.ones!r}{library})"
+
+
+LAZY = ("dask",)  # the libraries whose arrays are lazy task graphs
+
+
+def lazy(value) -> bool:
+    """Whether an abstract value is (or holds) an array of a lazy library (Dask)."""
+    if isinstance(value, (tuple, list)):
+        return any(map(lazy, value))
+    if isinstance(value, Struct):
+        return any(map(lazy, value.items))
+    return isinstance(value, Arr) and value.library in LAZY
+
+
+def library_of(*values) -> str:
+    """The library of an operation's result on ``values``: a lazy one's if any is."""
+    for v in values:
+        if lazy(v):
+            return "dask"
+    return "numpy"
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,9 @@ def abstract(value):
                 _ARRAYS.clear()
             found = _ARRAYS[key] = Arr(value.dtype.name, tuple(n == 1 for n in value.shape))
         return found
+    dask = sys.modules.get("dask.array")
+    if dask is not None and isinstance(value, dask.Array):
+        return _dask_array(value)
     if isinstance(value, bool):
         return BOOL
     if isinstance(value, int):
@@ -101,6 +133,13 @@ def abstract(value):
 
 
 _ARRAYS: dict = {}  # (dtype, shape) → its Arr: a call's signature is read per call
+
+
+def _dask_array(value) -> Arr:
+    """A Dask array's abstract value; a length Dask does not know yet (NaN, after a
+    boolean selection) may be 1."""
+    ones = tuple(None if n != n else n == 1 for n in value.shape)
+    return Arr(value.dtype.name, ones, "dask")
 
 
 def signature(values) -> tuple:
@@ -138,7 +177,8 @@ def parse(text: str) -> dict:
 
     a Python number is ``float``, ``int`` or ``bool``; an array is its dtype
     (``f8``, ``f4``, ``float64``…) and its dimensions in brackets, each ``1``
-    (length 1), ``?`` (not known) or any other name or number (not 1).
+    (length 1), ``?`` (not known) or any other name or number (not 1); a Dask
+    array's type begins with ``dask:`` (``X=dask:f8[n,d]``).
     Raises ValueError with what is wrong.
     """
     import re
@@ -154,6 +194,8 @@ def parse(text: str) -> dict:
         if value in _NUMBERS:
             found[name] = _NUMBERS[value]
             continue
+        library = "dask" if value.startswith("dask:") else "numpy"
+        value = value.removeprefix("dask:").strip()
         shape = re.fullmatch(r"(\w+)\[([^\]]*)\]", value)
         if shape is None:
             raise ValueError(f"{name}={value}: a type is float, int, bool or an array "
@@ -165,7 +207,7 @@ def parse(text: str) -> dict:
         dims = [d.strip() for d in shape[2].split(",")] if shape[2].strip() else []
         if any(not d for d in dims):
             raise ValueError(f"{name}={value}: an empty dimension")
-        found[name] = Arr(dtype, tuple(None if d == "?" else d == "1" for d in dims))
+        found[name] = Arr(dtype, tuple(None if d == "?" else d == "1" for d in dims), library)
     return found
 
 
@@ -229,7 +271,7 @@ def promote(*values):
     for axis in range(ndim):  # aligned from the right, as broadcasting aligns
         dims = [a.ones[axis - ndim + a.ndim] for a in arrays if axis - ndim + a.ndim >= 0]
         ones.append(False if False in dims else True if all(dims) else None)
-    return Arr(dtype, tuple(ones))
+    return Arr(dtype, tuple(ones), library_of(*arrays))
 
 
 def join(a, b):
@@ -240,7 +282,8 @@ def join(a, b):
         import numpy
 
         return Arr(numpy.result_type(a.dtype, b.dtype).name,
-                   tuple(x if x == y else None for x, y in zip(a.ones, b.ones)))
+                   tuple(x if x == y else None for x, y in zip(a.ones, b.ones)),
+                   library_of(a, b))
     if isinstance(a, Num) and isinstance(b, Num):
         return promote(a, b)
     if _scalar(a) and _scalar(b):  # a Python number or a NumPy scalar
@@ -255,7 +298,7 @@ def _scalar(a) -> bool:
 def with_dtype(a, dtype: str):
     """``a`` with its dtype (or kind) replaced: ``bool`` for comparisons."""
     if isinstance(a, Arr):
-        return Arr(dtype, a.ones)
+        return Arr(dtype, a.ones, a.library)
     if isinstance(a, Num):
         return Num({"bool": "bool", "float64": "float"}.get(dtype, a.kind))
     return None
@@ -269,7 +312,7 @@ def floating(a):
         import numpy
 
         kind = numpy.dtype(a.dtype).kind
-        return a if kind in "fc" else Arr("float64", a.ones)
+        return a if kind in "fc" else Arr("float64", a.ones, a.library)
     return None
 
 
@@ -386,9 +429,18 @@ class _Infer:
         kwargs = {k: v.value if isinstance(v, ir.Const) else _UNKNOWN for k, v in op.kwargs}
         consts = [a.value if isinstance(a, ir.Const) else _UNKNOWN for a in op.args]
         try:
-            return rule(args, consts, kwargs)
+            found = rule(args, consts, kwargs)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError):
             return None
+        return _in_library(found, library_of(args, [self.atom(v) for _, v in op.kwargs]))
+
+
+def _in_library(value, library: str):
+    """``value`` (a rule's result) as an array of ``library``: an operation on a Dask
+    array gives a Dask array (NumPy's functions dispatch to Dask's)."""
+    if library == "numpy" or not isinstance(value, Arr) or value.library == library:
+        return value
+    return Arr(value.dtype, value.ones, library)
 
 
 def _unpack(env: dict, targets, value) -> None:
@@ -618,6 +670,34 @@ def _matmul(args, consts, kwargs):
     return Arr(dtype, lead.ones + (a.ones[-2], b.ones[-1]))
 
 
+def _where(args, consts, kwargs):
+    """``np.where(cond, x, y)``: the dtype of ``x`` and ``y``, the shape of all three
+    broadcast together."""
+    if len(args) != 3 or kwargs:
+        return None
+    shaped, values = promote(*args), promote(*args[1:])
+    if not isinstance(shaped, Arr) or values is None:
+        return values
+    dtype = values.dtype if isinstance(values, Arr) else numpy_dtype(values.kind)
+    return Arr(dtype, shaped.ones, shaped.library)
+
+
+def numpy_dtype(kind: str) -> str:
+    """The dtype NumPy gives an array of Python numbers of ``kind`` ("float"…)."""
+    return {"float": "float64", "int": "int64", "bool": "bool", "complex": "complex128"}[kind]
+
+
+def _expand_dims(args, consts, kwargs):
+    """``np.expand_dims(x, axis)`` of one constant axis: a dimension of length 1 there."""
+    x, axis = args[0], consts[1] if len(consts) > 1 else kwargs.get("axis")
+    if not isinstance(x, Arr) or isinstance(axis, bool) or not isinstance(axis, int) \
+            or not -x.ndim - 1 <= axis <= x.ndim:
+        return None
+    ones = list(x.ones)
+    ones.insert(axis % (x.ndim + 1), True)
+    return Arr(x.dtype, tuple(ones), x.library)
+
+
 def _transpose(args, consts, kwargs):
     x = args[0]
     axes = consts[1] if len(consts) > 1 else kwargs.get("axes")
@@ -683,7 +763,7 @@ def _load_numpy_rules() -> None:
               np.power)
     register(_compare, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
               np.not_equal, np.logical_and, np.logical_or, np.isnan, np.isfinite)
-    register(lambda a, c, k: promote(*a[1:3]), np.where)
+    register(_where, np.where)
     register(_first, np.clip, np.copy, np.negative, np.abs, np.absolute)
     register(lambda a, c, k: None if k else a[0], np.zeros_like, np.ones_like, np.full_like)
     register(_reduce("sum"), np.sum, np.prod)
@@ -695,6 +775,7 @@ def _load_numpy_rules() -> None:
     register(_stack, np.stack)
     register(_array, np.array, np.asarray)
     register(_transpose, np.transpose)
+    register(_expand_dims, np.expand_dims)
     register(_reshape, np.reshape)
     register(lambda a, c, k: tuple(INT for _ in a[0].ones) if isinstance(a[0], Arr) else None,
               np.shape)

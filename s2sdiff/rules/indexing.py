@@ -16,6 +16,24 @@ def _scatter_add(g, x, index):
 
 
 @helper
+def _padded(g, x, index):
+    """The adjoint of ``x[index]`` for a basic index (integers, slices of step 1): ``g``
+    padded with zeros to ``x``'s shape, with no item write (lazy arrays: Dask)."""
+    shape = np.shape(x)
+    items = index if isinstance(index, tuple) else (index,)
+    widths = []
+    for axis, item in enumerate(items):
+        n = shape[axis]
+        if isinstance(item, slice):
+            start, stop, _ = item.indices(n)
+            widths.append((start, n - max(start, stop)))
+        else:
+            g = np.expand_dims(g, axis)
+            widths.append((item % n, n - item % n - 1))
+    return np.pad(g, widths + [(0, 0)] * (len(shape) - len(items)))
+
+
+@helper
 def _setitem(x, index, value):
     """``x`` with ``x[index] = value``, as a new array (the write ``x[i] = v``)."""
     out = np.array(x, dtype=np.result_type(x, value, np.float16), copy=True)
