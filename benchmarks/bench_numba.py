@@ -479,7 +479,7 @@ def targets(case, t):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7, help="repeats per timing (best kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="repeats per timing (best kept)")
     parser.add_argument("--quick", action="store_true", help="one repeat: a test of the script")
     options = parser.parse_args()
     repeat = 1 if options.quick else options.repeat
