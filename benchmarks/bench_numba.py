@@ -23,7 +23,7 @@ traced. Every tool is called with the same Python floats.
 Before timing, each hand-written gradient is checked against central finite
 differences of f, and every other gradient (and f under Numba and JAX) against
 it. Times exclude compilation (each candidate is called once first); each is
-the best of several interleaved repeats (``_timing.compare``).
+the best of many short interleaved repeats (``_timing.compare``, 40 of 0.02 s).
 
 Run: ``python benchmarks/bench_numba.py`` (``--repeat N``; ``--quick`` for one
 repeat, a test of the script).
@@ -454,11 +454,14 @@ def check(case, calls):
 TIMED = ["f", "f numba", "s2sdiff", "s2sdiff jit", "JAX jit", "hand numba"]
 
 
+WINDOW = 0.02  # seconds a repeat: short, many repeats (a busy machine has quiet moments)
+
+
 def measure(case, jax_fns, repeat):
     """{column: best seconds per call}, after the check."""
     calls = candidates(case, jax_fns)
     check(case, calls)
-    return compare({name: (calls[name], case.args) for name in TIMED}, repeat)
+    return compare({name: (calls[name], case.args) for name in TIMED}, repeat, WINDOW)
 
 
 def targets(case, t):
@@ -479,10 +482,11 @@ def targets(case, t):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="repeats per timing (best kept)")
-    parser.add_argument("--quick", action="store_true", help="one repeat: a test of the script")
+    parser.add_argument("--repeat", type=int, default=40,
+                        help=f"repeats of {WINDOW} s per timing (best kept)")
+    parser.add_argument("--quick", action="store_true", help="two repeats: a test of the script")
     options = parser.parse_args()
-    repeat = 1 if options.quick else options.repeat
+    repeat = 2 if options.quick else options.repeat
     jax_fns = jax_versions()
     rows, verdicts = [], []
     for case in CASES:
