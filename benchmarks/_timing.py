@@ -22,21 +22,30 @@ def _timer(fn, args):
     return timeit.Timer(f"fn({', '.join(names)})", globals=namespace)
 
 
-def compare(calls, repeat=7):
+def compare(calls, repeat=7, window=None):
     """Time several calls side by side; return {name: best seconds per call}.
 
     ``calls`` maps a name to ``(fn, args)``. The number of loops is chosen per
-    call by ``Timer.autorange`` (at least 0.2 s a repeat); the repeats are
-    interleaved, so a slow patch of the machine hits every candidate alike, and
-    the best (minimum) of ``repeat`` is kept.
+    call by ``Timer.autorange``: at least 0.2 s a repeat, or about ``window``
+    seconds if given (at least one loop). The repeats are interleaved, so a slow
+    patch of the machine hits every candidate alike, and the best (minimum) of
+    ``repeat`` is kept. On a busy machine, short windows and many repeats catch
+    more quiet moments.
     """
     timers = {name: _timer(fn, args) for name, (fn, args) in calls.items()}
-    numbers = {name: t.autorange()[0] for name, t in timers.items()}
+    numbers = {name: _loops(t, window) for name, t in timers.items()}
     best = dict.fromkeys(timers, float("inf"))
     for _ in range(repeat):
         for name, t in timers.items():
             best[name] = min(best[name], t.timeit(numbers[name]) / numbers[name])
     return best
+
+
+def _loops(timer, window):
+    """The number of loops of ``timer`` lasting about ``window`` seconds (at least
+    0.2 s if ``window`` is None)."""
+    number, seconds = timer.autorange()
+    return number if window is None else max(1, round(number * window / seconds))
 
 
 def best_time(fn, *args, repeat=7):
