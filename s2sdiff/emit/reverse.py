@@ -826,6 +826,8 @@ class _Reverse(ArrayAdjoints):
         for s in ir.walk(loop.body):
             if isinstance(s, ir.Assign) and s.target in self.active:
                 atoms = ir.atoms_of(s.value)
+            elif isinstance(s, ir.Unpack) and any(n in self.active for n in s.names):
+                atoms = ir.atoms_of(s.value)  # the results of a call that stays a call
             elif isinstance(s, (ir.If, ir.Loop)):
                 atoms = [a for p in s.phis if p.target in self.active for a in (p.first, p.second)]
             elif isinstance(s, ir.Push) and s.tape in self.active:
