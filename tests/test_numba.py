@@ -204,3 +204,19 @@ def test_the_command_writes_a_cached_numba_module(tmp_path):
         sys.path.remove(str(tmp_path))
         sys.modules.pop("model", None)
     assert tuple(map(float, run.stdout.split())) == pytest.approx(want, rel=1e-12)
+
+
+def weighted(xs, k):
+    s = 0.0
+    for j in range(len(xs)):
+        s = s + xs[j] * k
+    return s
+
+
+def test_a_float_differentiated_beside_an_array_keeps_a_float_adjoint():
+    """``k_bar = 0.0``, not ``np.zeros_like(k)`` (a 0-D array Numba cannot unify with a
+    float); found by the Numba benchmark."""
+    xs = np.linspace(0.0, 1.0, 4)
+    gx, gk = s2sdiff.grad(weighted, wrt=(0, 1), jit=True)(xs, 0.9)
+    np.testing.assert_allclose(gx, np.full(4, 0.9))
+    assert gk == pytest.approx(2.0) and isinstance(gk, float)

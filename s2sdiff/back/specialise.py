@@ -378,6 +378,12 @@ def _scattered(args, ts):
     return ir.Op(operator.getitem, (g, ir.Const(tuple(back))), "subscript")
 
 
+def _zero_of_number(args, ts):
+    """``np.zeros_like(k)`` of a float ``k`` (an adjoint in array code): ``0.0``, a
+    float as ``k`` is, not a 0-D array."""
+    return ir.Const(0.0) if ts[0] == types.FLOAT else None
+
+
 def _covers(ta: Arr, tb: Arr) -> bool:
     """Whether ``a``, which broadcasts to ``b``, has ``b``'s shape."""
     return ta.ndim == tb.ndim and all(a is False or (a is True and b is True)
@@ -517,7 +523,8 @@ def _helpers() -> dict:
                             (rules._matmul_vjp, _product_vjp), (rules._dot_vjp, _product_vjp),
                             (indexing._item_of, _item_of), (rules._keep, _kept),
                             (rules._extremum_share, _extremum_share),
-                            (rules._spread, _spread), (indexing._scatter_add, _scattered)):
+                            (rules._spread, _spread), (indexing._scatter_add, _scattered),
+                            (np.zeros_like, _zero_of_number)):
         _REWRITES[id(helper)] = rewrite
     types.register(lambda a, c, k: _kept_type(a[0], c[1], c[2]), rules._keep)
     types.register(lambda a, c, k: types.INT, rules._mean_count)
