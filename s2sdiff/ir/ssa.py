@@ -28,6 +28,7 @@ from ..front.names import Namer
 from ..front.normalize import METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
+from ..rules.registry import UNKNOWN, split_of
 
 BINARY = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -509,6 +510,8 @@ class _Builder:
             return self.fold(target, operator.add, "+", args[0], stmt, ir.Const(0))
         if fn in (min, max) and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
             args = list(args[0])
+        if _chains_matmul(fn) and len(args) == 1 and not kwargs and self.items_of(args[0]):
+            return self.fold(target, operator.matmul, "@", self.items_of(args[0]), stmt)
         user = inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn) \
             and lookup_array(fn) is None and not _is_library(fn)
         where = self.where.resolver.source_of(fn) if user else None
@@ -519,6 +522,10 @@ class _Builder:
                   for k, v in kwargs]
         if fn in (min, max) and len(args) > 2 and not kwargs:
             return self.fold(target, fn, "call", tuple(args), stmt, callee=callee)
+        split = split_of(fn, tuple(_constant(a) for a in args),
+                         {k: _constant(v) for k, v in kwargs})
+        if split is not None:
+            return self.split_call(split, args, kwargs, node, target, stmt)
         if user:
             if where is not None and (whole or self.inlined(where, args)):  # containers too
                 return self.inline(where, fn, args, kwargs, node)
@@ -526,6 +533,27 @@ class _Builder:
                 return self.call_user(where, callee, args, kwargs, node, target, stmt)
         op = ir.Op(fn, tuple(args), "call", callee, tuple(kwargs))
         return self.emit(target, op, stmt)
+
+    def items_of(self, value) -> tuple:
+        """The items of a tuple, or of a list display just written (else none)."""
+        if isinstance(value, tuple):
+            return value
+        for s in reversed(self.out):
+            if isinstance(value, ir.Var) and isinstance(s, ir.Assign) and s.target == value.name:
+                return s.value.args if isinstance(s.value, ir.Op) and s.value.syntax == "list" \
+                    else ()
+        return ()
+
+    def split_call(self, split, args, kwargs, node: ast.Call, target: str, stmt: ast.stmt):
+        """A call returning a tuple as one call per item (see ``rules.registry.splits``):
+        a tuple of their values (one value where ``split`` is one function)."""
+        if isinstance(split, str):
+            raise self.error(split, node)
+        values = tuple(self.emit(target, ir.Op(item, tuple(args), "call",
+                                                ir.Global(item.__name__, item), tuple(kwargs)),
+                                 stmt)
+                       for item in (split if isinstance(split, tuple) else (split,)))
+        return values if isinstance(split, tuple) else values[0]
 
     def sequence(self, items: tuple, node: ast.expr, stmt: ast.stmt) -> ir.Var:
         """A tuple of arrays to join, as a list built here (it has an adjoint list)."""
@@ -852,6 +880,17 @@ def _concatenator(g: ir.Global) -> int | None:
         return None
     value = _value_of(g)
     return 0 if value is numpy.r_ else -1 if value is numpy.c_ else None
+
+
+def _chains_matmul(fn) -> bool:
+    """Whether ``fn`` is ``np.linalg.multi_dot``, a chain of ``@``."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and fn is numpy.linalg.multi_dot
+
+
+def _constant(a):
+    """The value of a constant atom, else ``UNKNOWN``."""
+    return a.value if isinstance(a, ir.Const) else UNKNOWN
 
 
 def _is_library(fn) -> bool:

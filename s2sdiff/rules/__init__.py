@@ -18,7 +18,7 @@ from .registry import (
 )
 
 register_when_imported("numpy", "s2sdiff.rules.numpy", "s2sdiff.rules.indexing",
-                       "s2sdiff.rules.joining")
+                       "s2sdiff.rules.joining", "s2sdiff.rules.linalg")
 register_when_imported("scipy.special", "s2sdiff.rules.scipy")
 
 

@@ -299,3 +299,36 @@ def refusal(fn: object, args: tuple, kwargs: dict) -> str | None:
         _load_imported()
     found = _CHECKS.get(id(fn))
     return found[1](args, kwargs) if found is not None and found[0] is fn else None
+
+
+# ------------------------------------------------------- calls returning a tuple
+
+_SPLITS: dict[int, tuple[object, Callable]] = {}
+
+
+def splits(*fns: object) -> Callable[[Callable], Callable]:
+    """Register how a call of ``fns`` returning a tuple becomes one call per item.
+
+    ``w, v = np.linalg.eigh(a)`` becomes ``w = _eigh_values(a)`` and ``v =
+    _eigh_vectors(a)``: each item function takes the call's arguments and has
+    rules of its own.  The decorated function gets the call's positional
+    arguments and keywords (each the constant it is or :data:`UNKNOWN`) and
+    returns the item functions (a tuple), one function where the call gives one
+    value (``np.linalg.svd(a, compute_uv=False)``), or why the call is refused.
+    """
+
+    def register(definition: Callable) -> Callable:
+        for fn in fns:
+            _SPLITS[_key(fn)] = (fn, definition)
+        _GENERATION[0] += 1
+        return definition
+
+    return register
+
+
+def split_of(fn: object, args: tuple, kwargs: dict):
+    """The item functions of a call of ``fn`` (see :func:`splits`), or None: not split."""
+    if _LAZY:
+        _load_imported()
+    found = _SPLITS.get(id(fn))
+    return found[1](args, kwargs) if found is not None and found[0] is fn else None
