@@ -28,7 +28,7 @@ from ..front.names import Namer
 from ..front.normalize import METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
-from ..rules.registry import UNKNOWN, split_of
+from ..rules.registry import UNKNOWN, split_of, stand_in_of
 
 BINARY = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -522,6 +522,10 @@ class _Builder:
                   for k, v in kwargs]
         if fn in (min, max) and len(args) > 2 and not kwargs:
             return self.fold(target, fn, "call", tuple(args), stmt, callee=callee)
+        stand_in = stand_in_of(fn)
+        if stand_in is not None:  # norm.logpdf(x, loc=1.0): norm.logpdf(x, 1.0, 1.0)
+            return self.emit(target, ir.Op(stand_in, self.positional(stand_in, args, kwargs, node),
+                                           "call", callee), stmt)
         split = split_of(fn, tuple(_constant(a) for a in args),
                          {k: _constant(v) for k, v in kwargs})
         if split is not None:
@@ -543,6 +547,16 @@ class _Builder:
                 return s.value.args if isinstance(s.value, ir.Op) and s.value.syntax == "list" \
                     else ()
         return ()
+
+    def positional(self, fn, args, kwargs, node: ast.Call) -> tuple:
+        """The arguments of a call of ``fn``, keywords and defaults bound to positions."""
+        try:
+            bound = inspect.signature(fn).bind(*args, **dict(kwargs))
+        except TypeError as e:
+            raise self.error(f"arguments of {ast.unparse(node.func)}: {e}", node) from None
+        bound.apply_defaults()
+        return tuple(v if isinstance(v, (ir.Var, ir.Const, ir.Global)) else ir.Const(v)
+                     for v in bound.arguments.values())
 
     def split_call(self, split, args, kwargs, node: ast.Call, target: str, stmt: ast.stmt):
         """A call returning a tuple as one call per item (see ``rules.registry.splits``):

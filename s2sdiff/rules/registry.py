@@ -332,3 +332,28 @@ def split_of(fn: object, args: tuple, kwargs: dict):
         _load_imported()
     found = _SPLITS.get(id(fn))
     return found[1](args, kwargs) if found is not None and found[0] is fn else None
+
+
+# ---------------------------------------------------- methods of library objects
+
+_STAND_INS: dict[tuple[int, object], tuple[object, Callable]] = {}
+
+
+def stand_in(method: object, function: Callable) -> None:
+    """Let ``function`` (with the method's parameters, defaults included) carry the rules
+    of the bound ``method`` (``scipy.stats.norm.logpdf``: each attribute access
+    makes a new bound method, so rules cannot be keyed by the method itself).
+    The call stays a call of the method; its keywords are bound to positions."""
+    _STAND_INS[(id(method.__self__), method.__func__)] = (method.__self__, function)
+    _GENERATION[0] += 1
+
+
+def stand_in_of(fn: object) -> Callable | None:
+    """The function carrying the rules of the bound method ``fn`` (see :func:`stand_in`)."""
+    owner = getattr(fn, "__self__", None)
+    if owner is None or not hasattr(fn, "__func__"):
+        return None
+    if _LAZY:
+        _load_imported()
+    found = _STAND_INS.get((id(owner), fn.__func__))
+    return found[1] if found is not None and found[0] is owner else None
