@@ -222,7 +222,6 @@ _UNSUPPORTED = {
     ast.NamedExpr: ("assignment expression `:=`", "assign in a separate statement"),
     ast.Starred: ("star-unpacking `*x`", "pass the arguments one by one"),
     ast.Raise: ("`raise` statement", "check arguments outside the differentiated function"),
-    ast.Assert: ("`assert` statement", "check arguments outside the differentiated function"),
     ast.Delete: ("`del` statement", _HINT_REWRITE),
     ast.Import: ("`import` inside the function", "import at module level"),
     ast.ImportFrom: ("`import` inside the function", "import at module level"),

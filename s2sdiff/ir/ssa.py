@@ -25,7 +25,7 @@ from .. import ir
 from ..errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from ..front.source import SourceFunction, resolve
 from ..front.names import Namer
-from ..front.normalize import METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
+from ..front.normalize import ASSERT, METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
 from ..rules.registry import UNKNOWN, split_of, stand_in_of
@@ -462,6 +462,10 @@ class _Builder:
             from ..rules.indexing import _setitem
 
             return ir.Global("_setitem", _setitem, (), None)
+        if e.id == ASSERT:
+            from ..rules.checks import _check
+
+            return ir.Global("_check", _check, (), None)
         obj = resolve(self.where, e.id, e)
         root = obj
         for attr in path:
@@ -869,7 +873,7 @@ def _calls_user_function(func: ast.expr, where: SourceFunction) -> bool:
     while isinstance(func, ast.Attribute):
         path.append(func.attr)
         func = func.value
-    if not isinstance(func, ast.Name) or func.id in (METHOD, SETITEM):
+    if not isinstance(func, ast.Name) or func.id in (METHOD, SETITEM, ASSERT):
         return False
     try:
         obj = where.resolver.resolve(func.id)
