@@ -348,6 +348,18 @@ def test_singular_values_of_a_default_svd_are_differentiated():
     np.testing.assert_allclose(grad(svd_values_default)(a), u @ vh, 1e-10, 1e-12)
 
 
-def test_the_hessian_of_eigenvalues_is_refused_with_a_located_error():
-    with pytest.raises(S2SDiffError, match=r"test_rules_linalg.py:\d+:\d+: .*_eigh_vjp"):
-        hessian(weighted_eigenvalues)(spd(3))
+def _scalar(fn):
+    def total(a):
+        return np.sum(fn(a) * fn(a))
+
+    return total
+
+
+@pytest.mark.parametrize("fn, arg", [
+    (weighted_eigenvalues, spd(3)), (_scalar(cholesky_), spd(3)), (_scalar(pinv_), normal(3, 2)),
+    (_scalar(r_), normal(3, 3)), (_scalar(singular_values), normal(3, 2)), (_scalar(cube), normal(2, 2)),
+], ids=["eigvalsh", "cholesky", "pinv", "qr", "svd", "matrix_power"])
+def test_hessians_of_decompositions_are_refused_with_a_located_error(fn, arg):
+    with pytest.raises(S2SDiffError, match=r"test_rules_linalg.py:\d+:\d+: no derivative rule "
+                                           r"for _\w+_vjp"):
+        hessian(fn)(arg)

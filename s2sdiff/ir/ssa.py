@@ -28,7 +28,7 @@ from ..front.names import Namer
 from ..front.normalize import ASSERT, METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
-from ..rules.registry import UNKNOWN, split_of, stand_in_of
+from ..rules.registry import UNKNOWN, is_matmul_chain, split_of, stand_in_of
 
 BINARY = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -514,7 +514,7 @@ class _Builder:
             return self.fold(target, operator.add, "+", args[0], stmt, ir.Const(0))
         if fn in (min, max) and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
             args = list(args[0])
-        if _chains_matmul(fn) and len(args) == 1 and not kwargs and self.items_of(args[0]):
+        if is_matmul_chain(fn) and len(args) == 1 and not kwargs and self.items_of(args[0]):
             return self.fold(target, operator.matmul, "@", self.items_of(args[0]), stmt)
         user = inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn) \
             and lookup_array(fn) is None and not _is_library(fn)
@@ -898,12 +898,6 @@ def _concatenator(g: ir.Global) -> int | None:
         return None
     value = _value_of(g)
     return 0 if value is numpy.r_ else -1 if value is numpy.c_ else None
-
-
-def _chains_matmul(fn) -> bool:
-    """Whether ``fn`` is ``np.linalg.multi_dot``, a chain of ``@``."""
-    numpy = sys.modules.get("numpy")
-    return numpy is not None and fn is numpy.linalg.multi_dot
 
 
 def _constant(a):

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..ir import types
 from .numpy import _transposed
-from .registry import UNKNOWN, constant, helper, jvp, refuse, splits, vjp
+from .registry import UNKNOWN, constant, convention, helper, jvp, matmul_chain, refuse, splits, vjp
 
 # ---------------------------------------------------------------- helpers
 
@@ -596,6 +596,21 @@ def _(a, n=1, *, out):
 
 
 constant(_slogdet_sign, _lstsq_rank, _gaps, np.linalg.matrix_rank)
+matmul_chain(np.linalg.multi_dot)
+
+convention("read one triangle of the matrix, as NumPy (the lower one; `UPLO='U'`: the upper "
+           "one): 0 in the other triangle, and an element of the triangle read counts for both "
+           "places of the symmetric matrix", np.linalg.eigh, np.linalg.eigvalsh,
+           np.linalg.cholesky)
+convention("eigenvectors (singular vectors) at repeated eigenvalues (singular values) have no "
+           "derivative: the terms between equal ones are dropped, near-equal ones grow as "
+           "1/(w_i - w_j); eigenvalues alone are differentiated there", np.linalg.eigh,
+           np.linalg.svd)
+convention("singular vectors need nonzero singular values; the Hessians of `eigh`, `svd`, "
+           "`qr`, `cholesky`, `pinv`, `lstsq`, `matrix_power` are refused (located errors)",
+           np.linalg.svd)
+convention("differentiated where the rank does not change; `lstsq`'s residuals, empty where "
+           "NumPy gives none, have no derivative", np.linalg.pinv, np.linalg.lstsq)
 
 
 # ---------------------------------------------------------------- abstract values

@@ -47,7 +47,7 @@ import operator
 
 import numpy as np
 
-from .registry import UNKNOWN, constant, helper, jvp, partials, refuse, vjp
+from .registry import UNKNOWN, constant, convention, helper, jvp, partials, refuse, vjp
 
 # ---------------------------------------------------------------- helpers
 
@@ -1233,6 +1233,25 @@ constant(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.all, np.any, np.array_equal, np.allclose, np.isclose,
 )
+
+
+convention("1 at 0 (as JAX)", np.absolute, np.fabs)
+convention("0.5 to each argument at a tie (as JAX)", np.maximum, np.minimum)
+convention("0.5 to each argument at a tie; where one is NaN, all to the other", np.fmax, np.fmin)
+convention("the adjoint is split equally among the elements equal to the extremum",
+           np.max, np.amax, np.min, np.amin)
+convention("`minimum(maximum(a, lo), hi)`: 1 strictly inside, 0 outside, 0.5 to `a` and 0.5 "
+           "to the bound at a boundary", np.clip)
+convention("exact at zeros (products of the other elements, no division)", np.prod)
+convention("in `y` at `x == 0`: 0 (as JAX); in `x` where `y == 0`: 0", np.power)
+convention("0 where the variance is 0 (as autograd)", np.std)
+convention("0 at a zero norm; the adjoint shared equally at ties (`ord=inf`, matrix `ord=1`)",
+           np.linalg.norm)
+convention("infinite where the function is (`sqrt`, `cbrt` at 0, `log` at 0, `arcsin` at ±1): "
+           "NumPy's `inf` with a warning", np.sqrt, np.cbrt, np.log, np.arcsin, np.arccos)
+convention("0 at 0", np.sinc)
+convention("0 where NaN or an infinity was replaced", np.nan_to_num)
+convention("the identity on real input (complex numbers are refused)", np.real, np.conjugate)
 
 
 # Functions reading some arguments (by position) only for their shape: the

@@ -16,7 +16,7 @@ from scipy.special import logsumexp as _logsumexp
 
 from ..ir import types
 from .numpy import _keep, _unbroadcast
-from .registry import jvp, partials, refuse, vjp
+from .registry import convention, jvp, partials, refuse, vjp
 
 
 @partials(special.gammaln)
@@ -118,3 +118,7 @@ types.register(_floating, special.gammaln, special.digamma, special.erf, special
 types.register(lambda args, consts, kwargs: types.floating(args[1]), special.polygamma)
 types.register(lambda args, consts, kwargs: types.floating(args[0]), special.softmax,
                special.log_softmax)
+
+convention("0 where `x == 0`, and so is the partial in `y` there", special.xlogy, special.xlog1py)
+convention("`b` weighs the terms and is not differentiated; `return_sign=True` is refused",
+           _logsumexp)

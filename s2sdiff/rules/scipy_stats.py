@@ -47,8 +47,8 @@ def _(x, loc, scale):
             / (np.sqrt(2.0 * np.pi) * scale))
 
 
-stand_in(norm.logpdf, _norm_logpdf)
-stand_in(norm.pdf, _norm_pdf)
-stand_in(norm.cdf, _norm_cdf)
+stand_in(norm.logpdf, _norm_logpdf, "scipy.stats.norm.logpdf")
+stand_in(norm.pdf, _norm_pdf, "scipy.stats.norm.pdf")
+stand_in(norm.cdf, _norm_cdf, "scipy.stats.norm.cdf")
 types.register(lambda args, consts, kwargs: types.floating(types.promote(*args)),
                _norm_logpdf, _norm_pdf, _norm_cdf)
