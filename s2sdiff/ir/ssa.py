@@ -22,6 +22,7 @@ import sys
 from collections import Counter
 
 from .. import ir
+from . import library_types  # noqa: F401  (abstract values of library calls)
 from ..errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from ..front.source import SourceFunction, resolve
 from ..front.names import Namer

@@ -416,7 +416,21 @@ def _rule(fn, syntax: str):
     if "numpy" in sys.modules and not _NUMPY_LOADED:
         _load_numpy_rules()
         return _rule(fn, syntax)
+    unseen = [m for m in _LOADERS if m in sys.modules]
+    if unseen:
+        for module in unseen:
+            for load in _LOADERS.pop(module):
+                load()
+        return _rule(fn, syntax)
     return None
+
+
+_LOADERS: dict[str, list] = {}  # library → functions registering rules once it is imported
+
+
+def register_when_imported(library: str, load) -> None:
+    """Call ``load()`` (which registers rules) once ``library`` is imported."""
+    _LOADERS.setdefault(library, []).append(load)
 
 
 def _tuple(args, consts, kwargs):

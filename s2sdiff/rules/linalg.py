@@ -32,7 +32,6 @@ Refused at generation, with a located error: ``svd`` vectors with
 
 import numpy as np
 
-from ..ir import types
 from .numpy import _transposed
 from .registry import UNKNOWN, constant, convention, helper, jvp, matmul_chain, refuse, splits, vjp
 
@@ -611,84 +610,3 @@ convention("singular vectors need nonzero singular values; the Hessians of `eigh
            np.linalg.svd)
 convention("differentiated where the rank does not change; `lstsq`'s residuals, empty where "
            "NumPy gives none, have no derivative", np.linalg.pinv, np.linalg.lstsq)
-
-
-# ---------------------------------------------------------------- abstract values
-
-
-def _matrices(args):
-    """The abstract value of the first argument if it is a stack of matrices, else None."""
-    a = args[0]
-    return a if isinstance(a, types.Arr) and a.ndim >= 2 else None
-
-
-def _min_one(m, n):
-    """Whether ``min(m, n)`` is 1 (per :class:`types.Arr`'s ``ones``)."""
-    return True if m or n else False if m is False and n is False else None
-
-
-def _same(args, consts, kwargs):
-    a = _matrices(args)
-    return None if a is None else types.floating(a)
-
-
-def _one_per_matrix(args, consts, kwargs):
-    a = _matrices(args)
-    return None if a is None else types.Arr(types.floating(a).dtype, a.ones[:-2])
-
-
-def _vector_per_matrix(args, consts, kwargs):
-    a = _matrices(args)
-    return None if a is None else types.Arr(types.floating(a).dtype, a.ones[:-1])
-
-
-def _svd_part(which: int):
-    def rule(args, consts, kwargs):
-        a = _matrices(args)
-        if a is None:
-            return None
-        m, n = a.ones[-2:]
-        k = _min_one(m, n)
-        full = consts[1] if len(consts) > 1 else kwargs.get("full_matrices", True)
-        if which != 1 and full is not False:  # u is (m, m), vh (n, n)
-            k = (m if which == 0 else n) if full is True else None
-        shape = {0: (m, k), 1: (k,), 2: (k, n)}[which]
-        return types.Arr(types.floating(a).dtype, a.ones[:-2] + shape)
-
-    return rule
-
-
-def _qr_part(which: int):
-    def rule(args, consts, kwargs):
-        a = _matrices(args)
-        if a is None:
-            return None
-        m, n = a.ones[-2:]
-        k = _min_one(m, n)
-        return types.Arr(types.floating(a).dtype, a.ones[:-2] + ((m, k) if which == 0 else (k, n)))
-
-    return rule
-
-
-def _pinv(args, consts, kwargs):
-    a = _matrices(args)
-    return None if a is None else types.Arr(types.floating(a).dtype, a.ones[:-2] + a.ones[-1:-3:-1])
-
-
-def _lstsq_x(args, consts, kwargs):
-    a, b = _matrices(args), args[1]
-    if a is None or not isinstance(b, types.Arr) or a.ndim != 2:
-        return None
-    return types.Arr(types.floating(a).dtype, a.ones[1:] + b.ones[1:])
-
-
-types.register(_same, np.linalg.cholesky, _eigh_vectors, np.linalg.matrix_power)
-types.register(_one_per_matrix, _slogdet_sign, _slogdet_log)
-types.register(_vector_per_matrix, _eigh_values, np.linalg.eigvalsh)
-types.register(_svd_part(0), _svd_u)
-types.register(_svd_part(1), _svd_s, np.linalg.svdvals)
-types.register(_svd_part(2), _svd_vh)
-types.register(_qr_part(0), _qr_q)
-types.register(_qr_part(1), _qr_r)
-types.register(_pinv, np.linalg.pinv)
-types.register(_lstsq_x, _lstsq_solution)

@@ -14,7 +14,6 @@ import numpy as np
 from scipy import special
 from scipy.special import logsumexp as _logsumexp
 
-from ..ir import types
 from .numpy import _keep, _unbroadcast
 from .registry import convention, jvp, partials, refuse, vjp
 
@@ -108,16 +107,6 @@ def _(args, kwargs):
     sign = kwargs.get("return_sign", args[4] if len(args) > 4 else False)
     return None if sign is False else "logsumexp with return_sign (its result is a pair)"
 
-
-def _floating(args, consts, kwargs):
-    return types.floating(types.promote(*args))
-
-
-types.register(_floating, special.gammaln, special.digamma, special.erf, special.erfc,
-               special.erfinv, special.expit, special.logit, special.xlogy, special.xlog1py)
-types.register(lambda args, consts, kwargs: types.floating(args[1]), special.polygamma)
-types.register(lambda args, consts, kwargs: types.floating(args[0]), special.softmax,
-               special.log_softmax)
 
 convention("0 where `x == 0`, and so is the partial in `y` there", special.xlogy, special.xlog1py)
 convention("`b` weighs the terms and is not differentiated; `return_sign=True` is refused",

@@ -10,7 +10,6 @@ keywords written as positions.
 import numpy as np
 from scipy.stats import norm
 
-from ..ir import types
 from .registry import partials, stand_in
 
 
@@ -50,5 +49,3 @@ def _(x, loc, scale):
 stand_in(norm.logpdf, _norm_logpdf, "scipy.stats.norm.logpdf")
 stand_in(norm.pdf, _norm_pdf, "scipy.stats.norm.pdf")
 stand_in(norm.cdf, _norm_cdf, "scipy.stats.norm.cdf")
-types.register(lambda args, consts, kwargs: types.floating(types.promote(*args)),
-               _norm_logpdf, _norm_pdf, _norm_cdf)
