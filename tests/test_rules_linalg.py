@@ -69,7 +69,11 @@ def singular_values(a):
 
 
 def svd_values_only(a):
-    return np.linalg.svd(a, compute_uv=False) + np.linalg.svdvals(a)
+    return np.linalg.svd(a, compute_uv=False) * 2.0
+
+
+def svdvals_(a):
+    return np.linalg.svdvals(a) ** 2
 
 
 def left_vectors(a):
@@ -156,6 +160,8 @@ CASES = [  # (function, arguments, which arguments to check)
     (singular_values, [normal(4, 3)], [0]),
     (singular_values, [normal(2, 3, 5)], [0]),
     (svd_values_only, [normal(3, 4)], [0]),
+    pytest.param(svdvals_, [normal(2, 3, 4)], [0], marks=pytest.mark.skipif(
+        not hasattr(np.linalg, "svdvals"), reason="np.linalg.svdvals is NumPy 2's")),
     (left_vectors, [normal(4, 3)], [0]),
     (left_vectors, [normal(2, 3, 4)], [0]),
     (right_vectors, [normal(4, 3)], [0]),
@@ -185,8 +191,9 @@ CASES = [  # (function, arguments, which arguments to check)
 
 
 @pytest.mark.parametrize("fn, args, wrts", CASES,
-                         ids=[f"{f.__name__}-{'x'.join(map(str, a[0].shape))}"
-                              for f, a, _ in CASES])
+                         ids=lambda v: getattr(v, "__name__", None) or (
+                             "x".join(map(str, v[0].shape)) if isinstance(v, list) and hasattr(v[0], "shape")
+                             else "wrt" + "".join(map(str, v))))
 def test_matches_finite_differences_in_both_modes(fn, args, wrts):
     for wrt in wrts:
         check(fn, args, wrt)
@@ -363,3 +370,19 @@ def test_hessians_of_decompositions_are_refused_with_a_located_error(fn, arg):
     with pytest.raises(S2SDiffError, match=r"test_rules_linalg.py:\d+:\d+: no derivative rule "
                                            r"for _\w+_vjp"):
         hessian(fn)(arg)
+
+
+def qr_returned(a):
+    return np.linalg.qr(a)
+
+
+def test_a_tuple_result_returned_whole():
+    a = normal(4, 3)
+    check(lambda_sum_qr, [a])
+    value = jacobian(qr_returned, mode="reverse")(a)
+    assert [np.shape(v) for v in value] == [(4, 3, 4, 3), (3, 3, 4, 3)]
+
+
+def lambda_sum_qr(a):
+    q, r = qr_returned(a)
+    return np.sum(q * np.arange(3.0)) + np.sum(r * r)

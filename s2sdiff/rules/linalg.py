@@ -313,14 +313,14 @@ def _(args, kwargs):
     return None
 
 
-@vjp(np.linalg.svdvals)
-def _(g, x, *, out):
-    return (_svd_vjp(x, None, g, None),)
+if hasattr(np.linalg, "svdvals"):  # NumPy 2
+    @vjp(np.linalg.svdvals)
+    def _(g, x, *, out):
+        return (_svd_vjp(x, None, g, None),)
 
-
-@jvp(np.linalg.svdvals)
-def _(x, *, out):
-    return (_svd_jvp(x, x_dot, 1),)  # noqa: F821
+    @jvp(np.linalg.svdvals)
+    def _(x, *, out):
+        return (_svd_jvp(x, x_dot, 1),)  # noqa: F821
 
 
 # ---------------------------------------------------------------- pinv
