@@ -143,3 +143,11 @@ def test_loops_over_enumerate_and_zip(fn, args, wrts):
 def test_enumerate_keeps_the_names_of_the_loop():
     text = show(weighted_by_index)
     assert "v = x[_k1]" in text and "for _k1 in range(_n1):" in text
+
+
+def test_the_symbolic_check_passes_over_an_assert(capsys):
+    from s2sdiff.cli import main
+
+    assert main(["check", f"{__file__}:scalar_assert"]) == 0
+    out = capsys.readouterr().out
+    assert "simplify  ok" in out and "stopped" not in out
