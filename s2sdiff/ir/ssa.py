@@ -181,6 +181,7 @@ class _Builder:
         self.origins: dict[int, ir.Origin] = {}
         self.tapes: set[str] = set()  # names of the lists this function pops (its tapes)
         self.tape_vars: set[str] = set()  # their SSA names
+        self.unnamed: set[str] = set()  # items of a split call, named once unpacked
         self.depth = 0 if parent is None else parent.depth
         self.inline_all = False if parent is None else parent.inline_all
 
@@ -247,7 +248,10 @@ class _Builder:
             self.env[target] = tuple(self.atom(e) for e in value.elts)
             return
         if isinstance(value, ast.Subscript):
-            self.env[target] = self.subscript(value, target, node)
+            item = self.subscript(value, target, node)
+            if isinstance(item, ir.Var) and item.name in self.unnamed and not target.startswith("_"):
+                item = self.name_item(item, target)
+            self.env[target] = item
             return
         if isinstance(value, ast.List) and target in self.tapes:
             self.tape(target, value, node)
@@ -563,6 +567,21 @@ class _Builder:
         return tuple(v if isinstance(v, (ir.Var, ir.Const, ir.Global)) else ir.Const(v)
                      for v in bound.arguments.values())
 
+    def name_item(self, item: ir.Var, target: str) -> ir.Var:
+        """The item of a split call, just written, renamed to the name it is unpacked to
+        (``w, v = np.linalg.eigh(a)`` gives ``w = _eigh_values(a)``)."""
+        self.unnamed.discard(item.name)
+        for i in range(len(self.out) - 1, -1, -1):
+            s = self.out[i]
+            if isinstance(s, ir.Assign) and s.target == item.name:
+                named = ir.Var(self.new_name(target))
+                self.out[i] = ir.Assign(named.name, s.value, s.origin, s.accumulate, s.comment)
+                for k, v in list(self.env.items()):
+                    if isinstance(v, tuple) and item in v:
+                        self.env[k] = tuple(named if x == item else x for x in v)
+                return named
+        return item
+
     def split_call(self, split, args, kwargs, node: ast.Call, target: str, stmt: ast.stmt):
         """A call returning a tuple as one call per item (see ``rules.registry.splits``):
         a tuple of their values (one value where ``split`` is one function)."""
@@ -572,6 +591,7 @@ class _Builder:
                                                 ir.Global(item.__name__, item), tuple(kwargs)),
                                  stmt)
                        for item in (split if isinstance(split, tuple) else (split,)))
+        self.unnamed.update(v.name for v in values if isinstance(v, ir.Var))
         return values if isinstance(split, tuple) else values[0]
 
     def sequence(self, items: tuple, node: ast.expr, stmt: ast.stmt) -> ir.Var:
