@@ -53,8 +53,8 @@ class Table:
         """The entry for ``signature`` (abstract values in parameter order, then the
         ``extra`` parameters'): the generic one unless an argument is an array;
         ``build(signature as a dict)`` makes one."""
-        if not any(isinstance(v, types.Arr) or types.is_container(v)
-                   for v in signature[:len(self.params)]):
+        if not any(isinstance(v, types.Arr) or types.is_container(v) or types.is_complex(v)
+                   for v in signature[:len(self.params)]):  # (complex ones are refused)
             return self.generic
         signature = signature[:len(self.params) + len(extra)]
         found = self.by_signature.get(signature)

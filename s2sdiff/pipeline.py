@@ -40,7 +40,7 @@ from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError
 from .front import normalize
 from .front.names import Namer
-from .front.source import SourceFunction
+from .front.source import COMPLEX_HINT, SourceFunction
 from .ir import ssa, types
 
 MODES = ("auto", "forward", "reverse")
@@ -130,6 +130,7 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
         raise S2SDiffError(f"{kind}: {', '.join(containers)} holds a dict, list or tuple; "
                            "containers of parameters are differentiated by grad, "
                            "value_and_grad, vjp and jvp only, so far")
+    _refuse_complex(where, signature)
     program = ssa_of(where, trace, containers)
     aux = None
     if has_aux:
@@ -660,6 +661,14 @@ def _outputs(program: ir.Function, kind: str) -> int | None:
 
 
 # --- abstract values and the wrappers -----------------------------------------------
+
+
+def _refuse_complex(where: SourceFunction, signature: dict | None) -> None:
+    """A located error for a complex argument: complex numbers are out of scope."""
+    for name, value in (signature or {}).items():
+        if types.is_complex(value):
+            raise UnsupportedSyntaxError(f"complex argument {name!r}",
+                                         where.location(where.tree), COMPLEX_HINT)
 
 
 @dataclass(frozen=True)

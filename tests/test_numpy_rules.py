@@ -398,6 +398,8 @@ def _cases():
     add(np.cross, (N(3, 4), N(3, 4)), axis=0)
     add(np.cross, (N(3, 4), N(4, 3)), axisa=0, axisc=0)
     add(np.cross, (N(2, 4), N(4, 3)), axisa=0)
+    add(np.nan_to_num, (N(2, 3),))
+    add(np.nan_to_num, (N(4),), nan=1.0, posinf=2.0)
     for fn in (np.linalg.det, np.linalg.inv):
         add(fn, (WELL(3),))
         add(fn, (WELL(2, 4),))

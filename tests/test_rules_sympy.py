@@ -133,9 +133,11 @@ def rule_id(rule):
     return f"{module.lstrip('_')}.{rule.fn.__name__}{suffix}"
 
 
-# The scalar rules; the NumPy ones are checked (SymPy included) in test_numpy_rules.py.
+# The scalar rules; the NumPy ones are checked (SymPy included) in test_numpy_rules.py,
+# the SciPy ones (registered if another test imported SciPy) in test_rules_scipy.py.
 RULES = [r for r in registry.all_rules()
-         if getattr(r.definition, "__module__", "") != "s2sdiff.rules.numpy"]
+         if getattr(r.definition, "__module__", "") not in (
+             "s2sdiff.rules.numpy", "s2sdiff.rules.scipy", "s2sdiff.rules.scipy_stats")]
 
 
 # --- every rule against SymPy -----------------------------------------------

@@ -376,6 +376,8 @@ class _Printer:
             self.comments = []
             target = s.target if isinstance(s.target, str) else self.item(s.target)
             value = self.unfolded(s.value)
+            if type(value) is ir.Op and getattr(value.fn, "__s2sdiff_assert__", False):
+                return [f"{pad}assert {', '.join(self.written(a)[0] for a in value.args)}"]
             if s.accumulate and type(value) is ir.Op and value.syntax == "u-":
                 op, value = "-=", value.args[0]  # x_bar -= …, not x_bar += -(…)
             line = f"{pad}{target} {op} {self.written(value)[0]}"

@@ -111,7 +111,37 @@ _POSITIONED = (ast.stmt, ast.expr)  # classes with all four position attributes
 _ATOMS = (ast.Name, ast.Constant)
 METHOD = "__method__"  # stands for the NumPy function a method call maps to
 SETITEM = "__setitem__"  # stands for the functional item write ``x[i] = v``
-_SPELLED = {"range", "reversed", "len", METHOD, SETITEM}  # names the passes may write
+ASSERT = "__assert__"  # stands for the check of an ``assert`` statement
+_SPELLED = {"range", "reversed", "len", "min", METHOD, SETITEM, ASSERT}  # names passes write
+
+
+def _paired(target: ast.expr, value: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
+    """``(a, (b, c)) = (x, (y, z))`` as the pairs a = x, b = y, c = z (nested tuples
+    of the same lengths; otherwise the pair itself)."""
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Tuple) \
+            and len(target.elts) == len(value.elts):
+        return [p for t, v in zip(target.elts, value.elts) for p in _paired(t, v)]
+    return [(target, value)]
+
+
+def _aliases(fn: ast.FunctionDef, locals_: set[str]) -> dict[str, ast.expr]:
+    """Local names assigned once, a module-level path (``r = np.sum``): name → the path."""
+    params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    stores = [n.id for stmt in fn.body for n in ast.walk(stmt)
+              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    found = {}
+    for stmt in fn.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name):
+                name, value = node.targets[0].id, node.value
+                root = value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id not in locals_ \
+                        and name not in params and stores.count(name) == 1:
+                    found[name] = value
+    return found
 
 
 class _Flatten:
@@ -121,6 +151,7 @@ class _Flatten:
         self.namer = namer
         self.locals = locals_
         self.where = where
+        self.aliases = _aliases(where.tree, locals_)
 
     def function_body(self, body: list[ast.stmt]) -> list[ast.stmt]:
         return self.block(body)
@@ -162,6 +193,11 @@ class _Flatten:
             return pre + [self.at(ast.Return(value), s)]
         if isinstance(s, ast.Pass):
             return []
+        if isinstance(s, ast.Assert):  # ``_t = __assert__(test, message)``
+            pre, args = self.atoms([s.test] + ([s.msg] if s.msg is not None else []))
+            check = ast.Call(ast.Name(ASSERT, ast.Load()), args, [])
+            return pre + [self.at(ast.Assign([ast.Name(self.namer.fresh("_t"), ast.Store())],
+                                             check), s)]
         if isinstance(s, ast.Expr):
             if isinstance(s.value, ast.Constant):
                 return []
@@ -245,8 +281,8 @@ class _Flatten:
     def for_(self, s: ast.For) -> list[ast.stmt]:
         if is_reversed_tape(s.iter, self.locals):
             return self.for_tape(s)
-        if not isinstance(s.target, ast.Name):
-            raise self.error("`for` loop with a tuple target", s.target, "unpack inside the loop")
+        if not isinstance(s.target, ast.Name) or self.pairs(s.iter):
+            return self.for_pairs(s)
         if isinstance(s.iter, (ast.List, ast.Tuple)):
             return self.for_sequence(s)
         if isinstance(s.iter, ast.Name) and s.iter.id in self.locals:
@@ -263,6 +299,55 @@ class _Flatten:
             rng = ast.Call(ast.Name("reversed", ast.Load()), [rng], [])
         loop = ast.For(target=s.target, iter=rng, body=self.block(s.body) or [], orelse=[])
         return pre + [self.at(loop, s)]
+
+    def pairs(self, e: ast.expr) -> str | None:
+        """``"enumerate"`` or ``"zip"`` where ``e`` calls the builtin, else None."""
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) \
+                and e.func.id in ("enumerate", "zip") and e.func.id not in self.locals:
+            return e.func.id
+        return None
+
+    def for_pairs(self, s: ast.For) -> list[ast.stmt]:
+        """``for i, v in enumerate(xs)``, ``for a, b in zip(xs, ys)`` (nested too):
+        ``for _k in range(n): i, v = _k, xs[_k]``, ``n`` the length (the shortest)."""
+        k = self.namer.fresh("_k")
+        pre: list[ast.stmt] = []
+        count, item = self.items(s.iter, ast.Name(k, ast.Load()), pre, s)
+        n = self.namer.fresh("_n")
+        pre.append(self.at(ast.Assign([ast.Name(n, ast.Store())], count), s))
+        pairs = _paired(s.target, item)
+        read = {x.id for _, v in pairs for x in ast.walk(v) if isinstance(x, ast.Name)}
+        if read & {x.id for t, _ in pairs for x in ast.walk(t) if isinstance(x, ast.Name)}:
+            pairs = [(s.target, item)]  # ``for x, y in zip(y, x)``: all at once
+        pick = [self.at(ast.Assign([t], v), s) for t, v in pairs]
+        rng = ast.Call(ast.Name("range", ast.Load()), [ast.Name(n, ast.Load())], [])
+        loop = self.at(ast.For(ast.Name(k, ast.Store()), rng, pick + s.body, []), s)
+        return self.block(pre) + self.for_(loop)
+
+    def items(self, e: ast.expr, k: ast.expr, pre: list, s: ast.For):
+        """The length of the sequence ``e`` loops over and its item ``k``."""
+        kind = self.pairs(e)
+        if kind is not None and (e.keywords or not e.args or kind == "enumerate"
+                                 and len(e.args) > 2):
+            raise self.error(f"`{kind}` with keywords or these arguments", e)
+        if kind == "enumerate":
+            count, item = self.items(e.args[0], k, pre, s)
+            index = k if len(e.args) == 1 else ast.BinOp(k, ast.Add(), e.args[1])
+            return count, ast.Tuple([index, item], ast.Load())
+        if kind == "zip":
+            parts = [self.items(a, k, pre, s) for a in e.args]
+            counts = [c for c, _ in parts]
+            count = counts[0] if len(counts) == 1 else ast.Call(
+                ast.Name("min", ast.Load()), counts, [])
+            return count, ast.Tuple([i for _, i in parts], ast.Load())
+        rebound = {n.id for part in [s.target] + s.body for n in ast.walk(part)
+                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        if not (isinstance(e, ast.Name) and e.id in self.locals) or e.id in rebound:
+            name = self.namer.fresh("_t")  # evaluated once, before the loop
+            pre.append(self.at(ast.Assign([ast.Name(name, ast.Store())], e), s))
+            e = ast.Name(name, ast.Load())
+        return (ast.Call(ast.Name("len", ast.Load()), [e], []),
+                ast.Subscript(e, k, ast.Load()))
 
     def for_tape(self, s: ast.For) -> list[ast.stmt]:
         """``for v in reversed(xs)`` of a list used as a stack: ``for _k in
@@ -338,6 +423,10 @@ class _Flatten:
     def atom(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
         out: list[ast.stmt] = []
         return out, trampoline.run(self._atom(e, out))
+
+    def atoms(self, items: list[ast.expr]) -> tuple[list[ast.stmt], list[ast.expr]]:
+        out: list[ast.stmt] = []
+        return out, trampoline.run(self._atoms(items, out))
 
     def value_atoms(self, e: ast.expr) -> tuple[list[ast.stmt], ast.expr]:
         """Atoms, or a tuple of atoms (for returns of several values)."""
@@ -416,6 +505,9 @@ class _Flatten:
     def _call(self, e: ast.Call, put, out: list):
         if isinstance(e.func, ast.Attribute) and not self.is_global_path(e.func):
             return (yield self._method(e, put, out))
+        if isinstance(e.func, ast.Name) and e.func.id in self.aliases:  # r = np.sum; r(x)
+            e = ast.copy_location(ast.Call(copy.deepcopy(self.aliases[e.func.id]), e.args,
+                                           e.keywords), e)
         if not self.is_global_path(e.func):
             raise self.error("call of a local value", e.func,
                              "call functions by their module-level name")

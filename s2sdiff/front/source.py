@@ -222,7 +222,6 @@ _UNSUPPORTED = {
     ast.NamedExpr: ("assignment expression `:=`", "assign in a separate statement"),
     ast.Starred: ("star-unpacking `*x`", "pass the arguments one by one"),
     ast.Raise: ("`raise` statement", "check arguments outside the differentiated function"),
-    ast.Assert: ("`assert` statement", "check arguments outside the differentiated function"),
     ast.Delete: ("`del` statement", _HINT_REWRITE),
     ast.Import: ("`import` inside the function", "import at module level"),
     ast.ImportFrom: ("`import` inside the function", "import at module level"),
@@ -263,14 +262,17 @@ def fence(where: SourceFunction) -> None:
         _fence_node(node, where)
 
 
-_CHECKED = frozenset(_UNSUPPORTED) | {ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call}
+_CHECKED = frozenset(_UNSUPPORTED) | {ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call,
+                                      ast.Constant}
+
+COMPLEX_HINT = "complex numbers are out of scope: s2sdiff differentiates real-valued code"
 
 
 def _rejected(node: ast.AST, where: SourceFunction) -> bool:
     """True when ``fence`` rejects ``node``."""
     if type(node) in _UNSUPPORTED:
         return True
-    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call)):
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call, ast.Constant)):
         try:
             _fence_node(node, where)
         except UnsupportedSyntaxError:
@@ -306,6 +308,9 @@ def _fence_node(node: ast.AST, where: SourceFunction) -> None:
             if kw.arg is None:
                 raise UnsupportedSyntaxError("`**kwargs` in a call", where.location(kw.value),
                                              "pass the keyword arguments one by one")
+    elif isinstance(node, ast.Constant) and isinstance(node.value, complex):
+        raise UnsupportedSyntaxError(f"complex number {node.value!r}", where.location(node),
+                                     COMPLEX_HINT)
     elif isinstance(node, ast.AnnAssign) and node.value is None:
         raise UnsupportedSyntaxError("annotation without a value", where.location(node))
 

@@ -22,12 +22,14 @@ import sys
 from collections import Counter
 
 from .. import ir
+from . import library_types  # noqa: F401  (abstract values of library calls)
 from ..errors import RecursionNotSupportedError, UnsupportedSyntaxError
 from ..front.source import SourceFunction, resolve
 from ..front.names import Namer
-from ..front.normalize import METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
+from ..front.normalize import ASSERT, METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
+from ..rules.registry import UNKNOWN, is_matmul_chain, split_of, stand_in_of
 
 BINARY = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -179,6 +181,7 @@ class _Builder:
         self.origins: dict[int, ir.Origin] = {}
         self.tapes: set[str] = set()  # names of the lists this function pops (its tapes)
         self.tape_vars: set[str] = set()  # their SSA names
+        self.unnamed: set[str] = set()  # items of a split call, named once unpacked
         self.depth = 0 if parent is None else parent.depth
         self.inline_all = False if parent is None else parent.inline_all
 
@@ -245,7 +248,10 @@ class _Builder:
             self.env[target] = tuple(self.atom(e) for e in value.elts)
             return
         if isinstance(value, ast.Subscript):
-            self.env[target] = self.subscript(value, target, node)
+            item = self.subscript(value, target, node)
+            if isinstance(item, ir.Var) and item.name in self.unnamed and not target.startswith("_"):
+                item = self.name_item(item, target)
+            self.env[target] = item
             return
         if isinstance(value, ast.List) and target in self.tapes:
             self.tape(target, value, node)
@@ -461,6 +467,10 @@ class _Builder:
             from ..rules.indexing import _setitem
 
             return ir.Global("_setitem", _setitem, (), None)
+        if e.id == ASSERT:
+            from ..rules.checks import _check
+
+            return ir.Global("_check", _check, (), None)
         obj = resolve(self.where, e.id, e)
         root = obj
         for attr in path:
@@ -515,6 +525,8 @@ class _Builder:
             return self.fold(target, operator.add, "+", args[0], stmt, ir.Const(0))
         if fn in (min, max) and len(args) == 1 and isinstance(args[0], tuple) and not kwargs:
             args = list(args[0])
+        if is_matmul_chain(fn) and len(args) == 1 and not kwargs and self.items_of(args[0]):
+            return self.fold(target, operator.matmul, "@", self.items_of(args[0]), stmt)
         user = inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn) \
             and lookup_array(fn) is None and not _is_library(fn)
         where = self.where.resolver.source_of(fn) if user else None
@@ -525,6 +537,14 @@ class _Builder:
                   for k, v in kwargs]
         if fn in (min, max) and len(args) > 2 and not kwargs:
             return self.fold(target, fn, "call", tuple(args), stmt, callee=callee)
+        stand_in = stand_in_of(fn)
+        if stand_in is not None:  # norm.logpdf(x, loc=1.0): norm.logpdf(x, 1.0, 1.0)
+            return self.emit(target, ir.Op(stand_in, self.positional(stand_in, args, kwargs, node),
+                                           "call", callee), stmt)
+        split = split_of(fn, tuple(_constant(a) for a in args),
+                         {k: _constant(v) for k, v in kwargs})
+        if split is not None:
+            return self.split_call(split, args, kwargs, node, target, stmt)
         if user:
             if where is not None and (whole or self.inlined(where, args)):  # containers too
                 return self.inline(where, fn, args, kwargs, node)
@@ -578,6 +598,53 @@ class _Builder:
                         and all(isinstance(a, ir.Const) for a in s.value.args):
                     return [a.value for a in s.value.args]
         return None
+
+    def items_of(self, value) -> tuple:
+        """The items of a tuple, or of a list display just written (else none)."""
+        if isinstance(value, tuple):
+            return value
+        for s in reversed(self.out):
+            if isinstance(value, ir.Var) and isinstance(s, ir.Assign) and s.target == value.name:
+                return s.value.args if isinstance(s.value, ir.Op) and s.value.syntax == "list" \
+                    else ()
+        return ()
+
+    def positional(self, fn, args, kwargs, node: ast.Call) -> tuple:
+        """The arguments of a call of ``fn``, keywords and defaults bound to positions."""
+        try:
+            bound = inspect.signature(fn).bind(*args, **dict(kwargs))
+        except TypeError as e:
+            raise self.error(f"arguments of {ast.unparse(node.func)}: {e}", node) from None
+        bound.apply_defaults()
+        return tuple(v if isinstance(v, (ir.Var, ir.Const, ir.Global)) else ir.Const(v)
+                     for v in bound.arguments.values())
+
+    def name_item(self, item: ir.Var, target: str) -> ir.Var:
+        """The item of a split call, just written, renamed to the name it is unpacked to
+        (``w, v = np.linalg.eigh(a)`` gives ``w = _eigh_values(a)``)."""
+        self.unnamed.discard(item.name)
+        for i in range(len(self.out) - 1, -1, -1):
+            s = self.out[i]
+            if isinstance(s, ir.Assign) and s.target == item.name:
+                named = ir.Var(self.new_name(target))
+                self.out[i] = ir.Assign(named.name, s.value, s.origin, s.accumulate, s.comment)
+                for k, v in list(self.env.items()):
+                    if isinstance(v, tuple) and item in v:
+                        self.env[k] = tuple(named if x == item else x for x in v)
+                return named
+        return item
+
+    def split_call(self, split, args, kwargs, node: ast.Call, target: str, stmt: ast.stmt):
+        """A call returning a tuple as one call per item (see ``rules.registry.splits``):
+        a tuple of their values (one value where ``split`` is one function)."""
+        if isinstance(split, str):
+            raise self.error(split, node)
+        values = tuple(self.emit(target, ir.Op(item, tuple(args), "call",
+                                                ir.Global(item.__name__, item), tuple(kwargs)),
+                                 stmt)
+                       for item in (split if isinstance(split, tuple) else (split,)))
+        self.unnamed.update(v.name for v in values if isinstance(v, ir.Var))
+        return values if isinstance(split, tuple) else values[0]
 
     def sequence(self, items: tuple, node: ast.expr, stmt: ast.stmt) -> ir.Var:
         """A tuple of arrays to join, as a list built here (it has an adjoint list)."""
@@ -879,7 +946,7 @@ def _calls_user_function(func: ast.expr, where: SourceFunction) -> bool:
     while isinstance(func, ast.Attribute):
         path.append(func.attr)
         func = func.value
-    if not isinstance(func, ast.Name) or func.id in (METHOD, SETITEM):
+    if not isinstance(func, ast.Name) or func.id in (METHOD, SETITEM, ASSERT):
         return False
     try:
         obj = where.resolver.resolve(func.id)
@@ -955,6 +1022,11 @@ def _concatenator(g: ir.Global) -> int | None:
         return None
     value = _value_of(g)
     return 0 if value is numpy.r_ else -1 if value is numpy.c_ else None
+
+
+def _constant(a):
+    """The value of a constant atom, else ``UNKNOWN``."""
+    return a.value if isinstance(a, ir.Const) else UNKNOWN
 
 
 def _is_library(fn) -> bool:

@@ -165,6 +165,16 @@ def is_container(value) -> bool:
     return isinstance(value, (tuple, Struct))
 
 
+def is_complex(value) -> bool:
+    """Whether an abstract value is, or holds, a complex number or array."""
+    if isinstance(value, tuple):
+        return any(map(is_complex, value))
+    if isinstance(value, (Struct, Seq)):
+        return any(map(is_complex, value.items if isinstance(value, Struct) else (value.item,)))
+    return (isinstance(value, Num) and value.kind == "complex") or (
+        isinstance(value, Arr) and value.dtype.startswith("complex"))
+
+
 _NUMBERS = {"float": FLOAT, "int": INT, "bool": BOOL}
 _DTYPES = {"f8": "float64", "f4": "float32", "f2": "float16", "i8": "int64", "i4": "int32",
            "b1": "bool"}
@@ -466,7 +476,21 @@ def _rule(fn, syntax: str):
     if "numpy" in sys.modules and not _NUMPY_LOADED:
         _load_numpy_rules()
         return _rule(fn, syntax)
+    unseen = [m for m in _LOADERS if m in sys.modules]
+    if unseen:
+        for module in unseen:
+            for load in _LOADERS.pop(module):
+                load()
+        return _rule(fn, syntax)
     return None
+
+
+_LOADERS: dict[str, list] = {}  # library → functions registering rules once it is imported
+
+
+def register_when_imported(library: str, load) -> None:
+    """Call ``load()`` (which registers rules) once ``library`` is imported."""
+    _LOADERS.setdefault(library, []).append(load)
 
 
 def _tuple(args, consts, kwargs):
@@ -760,11 +784,13 @@ def _load_numpy_rules() -> None:
         elif f.nin == 2:
             register(_broadcast, f)
     register(_divide, np.divide, np.true_divide, np.arctan2, np.hypot, np.logaddexp,
-              np.power)
+              np.logaddexp2, np.power)
+    register(_to_float, np.sinc)
     register(_compare, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
               np.not_equal, np.logical_and, np.logical_or, np.isnan, np.isfinite)
     register(_where, np.where)
-    register(_first, np.clip, np.copy, np.negative, np.abs, np.absolute)
+    register(_first, np.clip, np.copy, np.negative, np.abs, np.absolute, np.real, np.imag,
+              np.nan_to_num)
     register(lambda a, c, k: None if k else a[0], np.zeros_like, np.ones_like, np.full_like)
     register(_reduce("sum"), np.sum, np.prod)
     register(_reduce(), np.max, np.min, np.amax, np.amin)

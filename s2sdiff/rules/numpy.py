@@ -18,7 +18,10 @@ they use only ``np`` and builtins, and call only each other.
 
 Conventions at non-differentiable points follow JAX, as the scalar rules:
 
-- ``abs``/``fabs`` at 0: 1.  ``maximum``/``minimum`` at a tie: 0.5 to each.
+- ``abs``/``fabs`` at 0: 1.  ``maximum``/``minimum`` at a tie: 0.5 to each;
+  ``fmax``/``fmin`` too, and all to the other argument where one is NaN.
+- ``sinc`` at 0: 0.  ``nan_to_num``: 0 where it replaced NaN or an infinity.
+- ``real``, ``conj`` of real input: the identity; ``imag``: constant.
 - ``clip(a, lo, hi)`` is ``minimum(maximum(a, lo), hi)``: 1 strictly inside,
   0 strictly outside, 0.5 to ``a`` and 0.5 to the bound at a boundary.
 - ``max``/``min``/``amax``/``amin`` reductions: the adjoint is split equally
@@ -44,7 +47,7 @@ import operator
 
 import numpy as np
 
-from .registry import UNKNOWN, constant, helper, jvp, partials, refuse, vjp
+from .registry import UNKNOWN, constant, convention, helper, jvp, partials, refuse, vjp
 
 # ---------------------------------------------------------------- helpers
 
@@ -685,6 +688,50 @@ def _(x, y):
     return (1.0 / (1.0 + np.exp(y - x)), 1.0 / (1.0 + np.exp(x - y)))
 
 
+# As logaddexp, in base 2: 2**x / (2**x + 2**y) = 1 / (1 + 2**(y - x)).
+@partials(np.logaddexp2)
+def _(x, y):
+    return (1.0 / (1.0 + np.exp2(y - x)), 1.0 / (1.0 + np.exp2(x - y)))
+
+
+# As maximum/minimum (0.5 to each at a tie), except that a NaN argument is
+# ignored: all the derivative goes to the other one.
+@partials(np.fmax)
+def _(x, y):
+    return (np.where(x >= y, np.where(x == y, 0.5, 1.0), np.where(np.isnan(y), 1.0, 0.0)),
+            np.where(y >= x, np.where(x == y, 0.5, 1.0), np.where(np.isnan(x), 1.0, 0.0)))
+
+
+@partials(np.fmin)
+def _(x, y):
+    return (np.where(x <= y, np.where(x == y, 0.5, 1.0), np.where(np.isnan(y), 1.0, 0.0)),
+            np.where(y <= x, np.where(x == y, 0.5, 1.0), np.where(np.isnan(x), 1.0, 0.0)))
+
+
+# sinc(x) = sin(pi x) / (pi x): the partial (cos(pi x) - sinc(x)) / x, 0 at x == 0.
+@partials(np.sinc)
+def _(x, *, out):
+    return (np.where(x == 0, 0.0, (np.cos(np.pi * x) - out) / np.where(x == 0, 1.0, x)),)
+
+
+# 1 where x is finite, 0 where NaN or infinity was replaced by a constant (the
+# replacements are options, never differentiated).
+@vjp(np.nan_to_num)
+def _(g, x, copy=True, nan=0.0, posinf=None, neginf=None, *, out):
+    return (np.where(np.isfinite(x), g, 0.0),)
+
+
+@jvp(np.nan_to_num)
+def _(x, copy=True, nan=0.0, posinf=None, neginf=None, *, out):
+    return (np.where(np.isfinite(x), x_dot, 0.0),)  # noqa: F821
+
+
+# On real input (complex numbers are refused): the identity.
+@partials(np.real, np.conjugate)
+def _(x):
+    return (1.0,)
+
+
 # As JAX (and the scalar ``%``): partials 1 and -(x // y) everywhere.
 @partials(np.remainder)  # np.mod is np.remainder
 def _(x, y):
@@ -1180,12 +1227,31 @@ constant(
     np.eye, np.identity, np.arange,
     np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
     np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
-    np.sign, np.floor_divide,
+    np.sign, np.floor_divide, np.imag,
     np.isnan, np.isfinite, np.isinf, np.signbit,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.all, np.any, np.array_equal, np.allclose, np.isclose,
 )
+
+
+convention("1 at 0 (as JAX)", np.absolute, np.fabs)
+convention("0.5 to each argument at a tie (as JAX)", np.maximum, np.minimum)
+convention("0.5 to each argument at a tie; where one is NaN, all to the other", np.fmax, np.fmin)
+convention("the adjoint is split equally among the elements equal to the extremum",
+           np.max, np.amax, np.min, np.amin)
+convention("`minimum(maximum(a, lo), hi)`: 1 strictly inside, 0 outside, 0.5 to `a` and 0.5 "
+           "to the bound at a boundary", np.clip)
+convention("exact at zeros (products of the other elements, no division)", np.prod)
+convention("in `y` at `x == 0`: 0 (as JAX); in `x` where `y == 0`: 0", np.power)
+convention("0 where the variance is 0 (as autograd)", np.std)
+convention("0 at a zero norm; the adjoint shared equally at ties (`ord=inf`, matrix `ord=1`)",
+           np.linalg.norm)
+convention("infinite where the function is (`sqrt`, `cbrt` at 0, `log` at 0, `arcsin` at ±1): "
+           "NumPy's `inf` with a warning", np.sqrt, np.cbrt, np.log, np.arcsin, np.arccos)
+convention("0 at 0", np.sinc)
+convention("0 where NaN or an infinity was replaced", np.nan_to_num)
+convention("the identity on real input (complex numbers are refused)", np.real, np.conjugate)
 
 
 # Functions reading some arguments (by position) only for their shape: the

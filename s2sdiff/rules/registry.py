@@ -299,3 +299,107 @@ def refusal(fn: object, args: tuple, kwargs: dict) -> str | None:
         _load_imported()
     found = _CHECKS.get(id(fn))
     return found[1](args, kwargs) if found is not None and found[0] is fn else None
+
+
+# ------------------------------------------------------- calls returning a tuple
+
+_SPLITS: dict[int, tuple[object, Callable]] = {}
+
+
+def splits(*fns: object) -> Callable[[Callable], Callable]:
+    """Register how a call of ``fns`` returning a tuple becomes one call per item.
+
+    ``w, v = np.linalg.eigh(a)`` becomes ``w = _eigh_values(a)`` and ``v =
+    _eigh_vectors(a)``: each item function takes the call's arguments and has
+    rules of its own.  The decorated function gets the call's positional
+    arguments and keywords (each the constant it is or :data:`UNKNOWN`) and
+    returns the item functions (a tuple), one function where the call gives one
+    value (``np.linalg.svd(a, compute_uv=False)``), or why the call is refused.
+    """
+
+    def register(definition: Callable) -> Callable:
+        for fn in fns:
+            _SPLITS[_key(fn)] = (fn, definition)
+        _GENERATION[0] += 1
+        return definition
+
+    return register
+
+
+def split_of(fn: object, args: tuple, kwargs: dict):
+    """The item functions of a call of ``fn`` (see :func:`splits`), or None: not split."""
+    if _LAZY:
+        _load_imported()
+    found = _SPLITS.get(id(fn))
+    return found[1](args, kwargs) if found is not None and found[0] is fn else None
+
+
+# ---------------------------------------------------- methods of library objects
+
+_STAND_INS: dict[tuple[int, object], tuple[object, Callable]] = {}
+
+
+def stand_in(method: object, function: Callable, name: str = "") -> None:
+    """Let ``function`` (with the method's parameters, defaults included) carry the rules
+    of the bound ``method`` (``scipy.stats.norm.logpdf``: each attribute access
+    makes a new bound method, so rules cannot be keyed by the method itself).
+    The call stays a call of the method; its keywords are bound to positions."""
+    _STAND_INS[(id(method.__self__), method.__func__)] = (method.__self__, function)
+    function.__s2sdiff_name__ = name or method.__name__  # the name in listings
+    _GENERATION[0] += 1
+
+
+def stand_in_of(fn: object) -> Callable | None:
+    """The function carrying the rules of the bound method ``fn`` (see :func:`stand_in`)."""
+    owner = getattr(fn, "__self__", None)
+    if owner is None or not hasattr(fn, "__func__"):
+        return None
+    if _LAZY:
+        _load_imported()
+    found = _STAND_INS.get((id(owner), fn.__func__))
+    return found[1] if found is not None and found[0] is owner else None
+
+
+# ------------------------------------------------- calls written as other operations
+
+_CHAINS: dict[int, object] = {}
+
+
+def matmul_chain(*fns: object) -> None:
+    """Declare ``fns`` as chains of ``@``: ``fn([a, b, c])`` is written ``a @ b @ c``."""
+    for fn in fns:
+        _CHAINS[_key(fn)] = fn
+    _GENERATION[0] += 1
+
+
+def is_matmul_chain(fn: object) -> bool:
+    """Whether ``fn`` is declared a chain of ``@`` (see :func:`matmul_chain`)."""
+    if _LAZY:
+        _load_imported()
+    return _CHAINS.get(id(fn)) is fn
+
+
+# ------------------------------------------------------------------- conventions
+
+_CONVENTIONS: list[tuple[tuple, str]] = []
+
+
+def convention(text: str, *fns: object) -> None:
+    """State what the rules of ``fns`` do where the derivative is not defined
+    (listed in the README by :mod:`.listing`)."""
+    _CONVENTIONS.append((fns, text))
+
+
+def registered() -> dict:
+    """Everything registered, for listings: ``partials``, ``array`` (VJP/JVP rules),
+    ``splits``, ``chains``, ``stand_ins``, ``constant`` (callables) and
+    ``conventions`` ((callables, text) pairs)."""
+    if _LAZY:
+        _load_imported()
+    return {"partials": [r.fn for r in _RULES.values()],
+            "array": [r.fn for r in _ARRAY_RULES.values()],
+            "splits": [fn for fn, _ in _SPLITS.values()],
+            "chains": list(_CHAINS.values()),
+            "stand_ins": [f for _, f in _STAND_INS.values()],
+            "constant": list(_CONSTANT.values()),
+            "conventions": list(_CONVENTIONS)}

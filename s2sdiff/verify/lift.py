@@ -461,5 +461,11 @@ for _fn, _counterpart in [
     (np.greater, sympy.Gt), (np.greater_equal, sympy.Ge), (np.less, sympy.Lt),
     (np.less_equal, sympy.Le), (np.equal, sympy.Eq), (np.not_equal, sympy.Ne),
     (np.where, _where), (np.clip, _clip),
+    (np.logaddexp2, lambda a, b: sympy.log(2**a + 2**b) / sympy.log(2)),
+    (np.fmax, sympy.Max), (np.fmin, sympy.Min),
+    (np.sinc, lambda a: sympy.Piecewise((1, sympy.Eq(a, 0)),
+                                        (sympy.sin(sympy.pi * a) / (sympy.pi * a), True))),
+    (np.real, lambda a: a), (np.conjugate, lambda a: a),
+    (np.isnan, lambda a: sympy.false), (np.isfinite, lambda a: sympy.true),
 ]:
     register_sympy(_fn, _counterpart)

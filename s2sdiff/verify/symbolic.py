@@ -143,6 +143,8 @@ class Executor:
             return self.extremum(op.fn, *args, **kwargs)
         if _known(_SHAPE_ONLY, op.fn) and any(isinstance(a, np.ndarray) for a in args):
             return lift_value(op.fn(*args, **kwargs))  # only the shape is read
+        if getattr(op.fn, "__s2sdiff_assert__", False):
+            return None  # an ``assert``: no value, no derivative
         counterpart = sympy_callable(op.fn)
         if counterpart is None and getattr(op.fn, "__s2sdiff_helper__", False):
             return call_helper(op.fn, args, kwargs)
