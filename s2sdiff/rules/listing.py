@@ -41,6 +41,13 @@ def _named(fns, names: dict[int, list[str]]) -> list[str]:
     return sorted(out, key=lambda text: text.replace("`", "").lower())
 
 
+def _splitting() -> tuple:
+    """``np.split`` and its siblings: the SSA builder writes one value per piece."""
+    from .shaping import SPLITTING
+
+    return SPLITTING
+
+
 def markdown() -> str:
     """The README block (without its markers)."""
     for module in ("numpy", "scipy.special", "scipy.stats"):
@@ -54,6 +61,8 @@ def markdown() -> str:
         ("Returning a tuple, unpacked (`w, v = np.linalg.eigh(a)`: one call per item, an "
          "item nothing reads costs nothing)", found["splits"]),
         ("Written as a chain of `@`", found["chains"]),
+        ("Split into pieces, one value each (sections written as constants)",
+         _splitting()),
         ("Constant (no derivative)", found["constant"]),
     ]
     lines = []

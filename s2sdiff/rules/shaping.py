@@ -39,7 +39,7 @@ import numpy as np
 
 from .joining import _tangents
 from .numpy import _unbroadcast
-from .registry import UNKNOWN, constant, helper, jvp, refuse, vjp
+from .registry import UNKNOWN, constant, convention, helper, jvp, refuse, vjp
 
 # --------------------------------------------------------------- rearranging
 
@@ -805,6 +805,11 @@ def _(args, kwargs):
 
 
 constant(_rolled_to, _sources, _chosen, _gradient_matrix, _cumprod_partials)
+
+convention("at ties the adjoint goes to one of the equal elements (the one the sort put "
+           "there)", np.sort, np.partition)
+convention("exact at zeros (products of the other factors, no division)", np.cumprod)
+convention("the derivative of the chosen branch; none through the conditions", np.select)
 
 # Rules whose tangent templates read the list of the tangents of a list argument.
 LIST_INPUTS = (np.hstack, np.vstack, np.row_stack, np.dstack, np.column_stack, np.select)
