@@ -16,10 +16,8 @@ on floats (gradient of a loss on the final state with respect to the four
 parameters), and a particle moved for 1,000 steps by the force of a potential,
 the force being an s2sdiff ``grad`` called inside the simulated function
 (gradient of a loss on the final state with respect to the initial position
-and velocity; under Numba, f calls the force's ``jit=True`` version). The
-potential's stiffness is not differentiated: s2sdiff's gradient with respect
-to an argument passed, in a loop, to a call whose result is unpacked
-(``gx, gy = field(x, y, k)``) keeps only the first trip's contribution. JAX gets the same functions written with ``jax.numpy`` and
+and velocity; under Numba, f calls the force's ``jit=True`` version; the
+potential's stiffness is a constant). JAX gets the same functions written with ``jax.numpy`` and
 ``lax.fori_loop``/``lax.cond`` where Python control flow on values cannot be
 traced. Every tool is called with the same Python floats.
 
