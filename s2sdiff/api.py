@@ -15,11 +15,12 @@ import inspect
 import threading
 import weakref
 from dataclasses import replace
+from types import SimpleNamespace
 
 from . import dispatch, pipeline
 from .back import codegen, files
 from .deep import deep
-from .errors import S2SDiffError
+from .errors import FieldError, S2SDiffError
 from .front import source as frontend
 from .ir import types
 from .rules.registry import generation as rules_generation
@@ -99,13 +100,36 @@ def _dispatched(fn, key: tuple, build, extra: tuple[str, ...] = (), jit: bool = 
     """A transform of ``fn`` as a dispatcher (see :mod:`.dispatch`): ``build(signature)``
     compiles the entry for a signature; the generic one (None) is made now and cached.
     ``jit``: the entries are compiled by Numba."""
-    table = cached(fn, key + (jit,), lambda: dispatch.Table(build(None), _params(fn), jit))
+    table = cached(fn, key + (jit,), lambda: dispatch.Table(_generic(fn, key, build), _params(fn),
+                                                            jit))
 
     def specialise(signature: dict):
         with collector_paused():
             return deep(lambda: build(signature))
 
     return dispatch.dispatcher(fn, table, specialise, extra)
+
+
+def _generic(fn, key: tuple, build):
+    """``build(None)``, the generic code; for a function reading a field of a parameter
+    (``p.W``), which only code for a namedtuple or dataclass argument can read, a
+    function refusing the calls without one."""
+    try:
+        return build(None)
+    except FieldError as exc:
+        kind = next((k for k in key if isinstance(k, str) and k in pipeline.KINDS), "grad")
+        return _refusing(f"{kind}_{fn.__name__}", exc)
+
+
+def _refusing(name: str, error: Exception):
+    """A function named ``name`` raising ``error`` when called."""
+
+    def refused(*args, **kwargs):
+        raise error
+
+    refused.__name__ = refused.__qualname__ = name
+    refused.source = ""
+    return refused
 
 
 def _params(fn) -> tuple[str, ...]:
@@ -293,8 +317,7 @@ def vjp(fn=None, wrt=0, has_aux: bool = False, argnums=None, jit: bool = False):
         return functools.partial(vjp, wrt=wrt, has_aux=has_aux, jit=jit)
     # the cache keeps only what does not hold ``fn`` (it would never let ``fn`` go)
     table = cached(fn, ("vjp", wrt, has_aux, jit),
-                   lambda: dispatch.Table(_build_vjp(fn, wrt, None, has_aux, jit), _params(fn),
-                                          jit))
+                   lambda: dispatch.Table(_generic_vjp(fn, wrt, has_aux, jit), _params(fn), jit))
 
     def specialise(signature: dict):
         with collector_paused():
@@ -308,6 +331,19 @@ def _build_vjp(fn, wrt, signature: dict | None = None, has_aux: bool = False,
     gen, namespace, source = _compiled(fn, wrt, "vjp", signature=signature, has_aux=has_aux,
                                        jit=jit)
     return gen, namespace[gen.entry], _binder(fn, gen.params), source
+
+
+def _generic_vjp(fn, wrt, has_aux: bool, jit: bool):
+    """``_build_vjp`` of the generic code; for a function reading a field of a
+    parameter, what stands for it (see ``_generic``)."""
+    try:
+        return _build_vjp(fn, wrt, None, has_aux, jit)
+    except FieldError as exc:
+        refused = _refusing(f"vjp_{fn.__name__}", exc)
+    names, single = pipeline.wrt_names(_params(fn), wrt)
+    gen = SimpleNamespace(entry=refused.__name__, wrt_text=names, mode="reverse", outputs=None,
+                          single=single)
+    return gen, refused, _binder(fn, _params(fn)), ""
 
 
 def _vjp_of(original, table: dispatch.Table, specialise, has_aux: bool = False):

@@ -24,6 +24,7 @@ between the two sends calls like it (a training loop) straight to that code.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import weakref
 
@@ -155,7 +156,7 @@ def _record(namespace: dict, values, entry) -> None:
     """Remember ``entry`` for calls with the types, shapes and dtypes of ``values``."""
     import numpy
 
-    if any(type(v) in (tuple, list, dict) for v in values):
+    if any(isinstance(v, (tuple, list, dict)) or dataclasses.is_dataclass(v) for v in values):
         return  # the test of the last call reads no item of a container
     if any(types.lazy(types.abstract(v)) for v in values):
         return  # the test reads the shape of NumPy arrays only: route Dask calls

@@ -67,6 +67,11 @@ class UnsupportedSyntaxError(LocatedError):
     """A construct s2sdiff does not differentiate (e.g. `try`, `yield`, `lambda`)."""
 
 
+class FieldError(UnsupportedSyntaxError):
+    """A field read (``p.W``) of a value that is not a namedtuple or dataclass of
+    parameters: generic code refuses it; a call with one gets code of its own."""
+
+
 class NoRuleError(LocatedError):
     """A call to a callable s2sdiff has no derivative rule for and cannot read."""
 

@@ -505,7 +505,8 @@ def _packed(core: ir.Function, program: ir.Function, single: bool, trees=None,
 def _named(tree, names: list):
     """``tree`` with its leaves named by the first of ``names`` (taken from it)."""
     return ssa.Container(tree.kind, {key: _named(item, names) if isinstance(item, ssa.Container)
-                                     else ir.Var(names.pop(0)) for key, item in tree.items.items()})
+                                     else ir.Var(names.pop(0)) for key, item in tree.items.items()},
+                         tree.cls)
 
 
 def _tree_type(tree, types_of: dict):
@@ -515,7 +516,7 @@ def _tree_type(tree, types_of: dict):
                   else types_of.get(item.name) for item in tree.items.values())
     if tree.kind == "tuple":
         return items
-    return types.Struct(tuple(tree.items), items, tree.kind)
+    return types.Struct(tuple(tree.items), items, tree.kind, tree.cls)
 
 
 def _leaves(program: ir.Function, names, signature: dict | None):
@@ -560,7 +561,9 @@ def _repacked(core: ir.Function, trees: dict, wrt: tuple, common: dict) -> ir.Fu
 def _unpacking(tree, base) -> list:
     out = []
     for key, item in tree.items.items():
-        part = ir.Op(operator.getitem, (base, ir.Const(key)), "subscript")
+        part = ir.Op(getattr, (base, ir.Const(key)), "getattr") \
+            if tree.kind in ("namedtuple", "dataclass") \
+            else ir.Op(operator.getitem, (base, ir.Const(key)), "subscript")
         if isinstance(item, ssa.Container):
             out += _unpacking(item, part)
         else:
@@ -589,6 +592,10 @@ def _built(tree, flat: list):
         return ir.Op(ir.make_dict, tuple(pairs), "dict")
     if tree.kind == "list":
         return ir.Op(ir.make_list, tuple(values), "list")
+    if tree.cls is not None:  # ``Params(W=W_bar, b=b_bar)``
+        cls = tree.cls
+        return ir.Op(cls, (), "call", ir.Global(cls.__name__, cls, home=cls.__module__),
+                     tuple(zip(tree.items, values)))
     return ir.Op(ir.make_tuple, tuple(values), "tuple")
 
 

@@ -28,19 +28,22 @@ from tests.fd import assert_grad_close  # noqa: E402
 
 SCALAR_KINDS = ("grad", "jvp", "vjp", "hessian")
 COMPILED = set("""
-ew_trig:grad ew_trig:jvp ew_trig:vjp ew_trig:hessian ew_exp_log:grad ew_exp_log:jvp
-ew_exp_log:vjp ew_exp_log:hessian ew_misc:grad ew_misc:jvp ew_misc:vjp ew_misc:hessian
-ew_power_abs:grad ew_power_abs:jvp ew_power_abs:vjp ew_power_abs:hessian ew_two_args:grad
-ew_two_args:jvp ew_two_args:vjp ew_two_args:hessian operators_mixed:grad operators_mixed:jvp
-operators_mixed:vjp operators_mixed:hessian dot_vectors:grad dot_vectors:jvp dot_vectors:vjp
-dot_vectors:hessian quadratic_form:grad quadratic_form:jvp quadratic_form:vjp
-quadratic_form:hessian index_int:grad index_int:jvp index_int:vjp index_int:hessian rnn:grad
-rnn:vjp loop_accumulate:grad loop_accumulate:jvp loop_accumulate:vjp while_array:grad
-while_array:vjp while_array:hessian gmm_log_likelihood:grad gmm_log_likelihood:jvp
-gmm_log_likelihood:vjp logistic_regression_loss:grad logistic_regression_loss:jvp
-logistic_regression_loss:vjp logistic_regression_loss:hessian mlp_loss:grad mlp_loss:jvp
-mlp_loss:vjp mlp_loss:hessian ew_array_out:jvp ew_array_out:vjp matvec_array_out:jvp
-outer_array_out:jvp
+branch_on_reduction:jvp broadcast_column_row:jvp broadcast_scalar:jvp broadcast_three:jvp
+dot_vectors:grad dot_vectors:hessian dot_vectors:jvp dot_vectors:vjp ew_array_out:jvp
+ew_array_out:vjp ew_exp_log:grad ew_exp_log:hessian ew_exp_log:jvp ew_exp_log:vjp
+ew_max_min:jvp ew_misc:grad ew_misc:hessian ew_misc:jvp ew_misc:vjp ew_power_abs:grad
+ew_power_abs:hessian ew_power_abs:jvp ew_power_abs:vjp ew_trig:grad ew_trig:hessian ew_trig:jvp
+ew_trig:vjp ew_two_args:grad ew_two_args:hessian ew_two_args:jvp ew_two_args:vjp
+gmm_log_likelihood:grad gmm_log_likelihood:jvp gmm_log_likelihood:vjp index_bool_mask:jvp
+index_int:grad index_int:hessian index_int:jvp index_int:vjp index_tuple:jvp
+logistic_regression_loss:grad logistic_regression_loss:hessian logistic_regression_loss:jvp
+logistic_regression_loss:vjp loop_accumulate:grad loop_accumulate:jvp loop_accumulate:vjp
+loop_array_state:jvp matvec_array_out:jvp methods_reshape_T:jvp mlp_loss:grad mlp_loss:hessian
+mlp_loss:jvp mlp_loss:vjp operators_mixed:grad operators_mixed:hessian operators_mixed:jvp
+operators_mixed:vjp outer_array_out:jvp quadratic_form:grad quadratic_form:hessian
+quadratic_form:jvp quadratic_form:vjp reshape_ravel:jvp rnn:grad rnn:jvp rnn:vjp
+transpose_T:jvp transpose_axes:jvp while_array:grad while_array:hessian while_array:jvp
+while_array:vjp
 """.split())
 
 

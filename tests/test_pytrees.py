@@ -5,6 +5,8 @@ not supported yet is a located error at generation."""
 from __future__ import annotations
 
 import math
+from collections import namedtuple
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -168,6 +170,84 @@ def test_jvp_tangents_of_another_structure_are_refused():
     del wrong["b2"]
     with pytest.raises(S2SDiffError, match="tangents must have the shapes of params"):
         jvp(mlp)(PARAMS, X, Y, wrong)
+
+
+Layer = namedtuple("Layer", ["W", "b"])
+
+
+@dataclass
+class Model:
+    hidden: Layer
+    scale: float
+
+
+def by_fields(m, X, y):
+    h = np.tanh(X @ m.hidden.W + m.hidden.b)
+    return m.scale * np.sum((h - y) ** 2)
+
+
+def by_position(layer, X, y):
+    W, b = layer
+    return np.sum((X @ W + layer[1] - y) ** 2)
+
+
+def _fd_fields(f, args, path, h=1e-6):
+    """The finite-difference gradient with respect to the field at ``path`` of
+    ``args[0]`` (namedtuples and dataclasses rebuilt with one field moved)."""
+    def moved(value, keys, step):
+        if not keys:
+            return value + step
+        field = keys[0]
+        changed = {field: moved(getattr(value, field), keys[1:], step)}
+        return value._replace(**changed) if isinstance(value, tuple) \
+            else type(value)(**{**vars(value), **changed})
+
+    leaf = args[0]
+    for k in path:
+        leaf = getattr(leaf, k)
+    x = np.asarray(leaf, dtype=float)
+    out = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        step = np.zeros(x.shape)
+        step[k] = h
+        step = step if x.shape else h
+        out[k] = (f(moved(args[0], path, step), *args[1:])
+                  - f(moved(args[0], path, -step), *args[1:])) / (2 * h)
+    return out
+
+
+def test_namedtuples_and_dataclasses_come_back_in_their_class():
+    m = Model(Layer(RNG.normal(size=(3, 4)), RNG.normal(size=4)), 0.7)
+    y = RNG.normal(size=(5, 4))
+    g = grad(by_fields)(m, X, y)
+    assert type(g) is Model and type(g.hidden) is Layer
+    assert_block(g.hidden.W, _fd_fields(by_fields, (m, X, y), ("hidden", "W")))
+    assert_block(g.hidden.b, _fd_fields(by_fields, (m, X, y), ("hidden", "b")))
+    assert float(g.scale) == pytest.approx(float(_fd_fields(by_fields, (m, X, y), ("scale",))))
+    source = grad(by_fields).specialised(m, X, y).source
+    assert "m_hidden_W = m.hidden.W" in source or "m_hidden_W = m_hidden.W" in source
+    assert "return Model(hidden=Layer(W=" in source
+    value, gv = value_and_grad(by_fields)(m, X, y)
+    assert value == pytest.approx(by_fields(m, X, y)) and type(gv) is Model
+    _, pullback = vjp(by_fields)(m, X, y)
+    np.testing.assert_allclose(pullback(2.0).hidden.W, 2.0 * g.hidden.W)
+    t = Model(Layer(np.ones((3, 4)), np.ones(4)), 1.0)
+    _, derivative = jvp(by_fields)(m, X, y, t)
+    assert derivative == pytest.approx(float(np.sum(g.hidden.W) + np.sum(g.hidden.b) + g.scale),
+                                       rel=1e-10)
+
+
+def test_a_namedtuple_unpacked_or_indexed():
+    layer, y = Layer(np.array([0.5, -1.0, 2.0]), 0.25), np.ones(5)
+    g = grad(by_position)(layer, X, y)
+    assert type(g) is Layer
+    assert_block(g.W, _fd_fields(by_position, (layer, X, y), ("W",)))
+    assert float(g.b) == pytest.approx(float(_fd_fields(by_position, (layer, X, y), ("b",))))
+
+
+def test_a_field_of_what_is_not_a_namedtuple_or_dataclass_is_a_located_error():
+    with pytest.raises(S2SDiffError, match=r"test_pytrees.py:\d+.*attribute `.hidden`"):
+        grad(by_fields)(1.0, X, X)
 
 
 @pytest.mark.parametrize("call,message", [

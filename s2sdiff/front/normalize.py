@@ -112,7 +112,8 @@ _ATOMS = (ast.Name, ast.Constant)
 METHOD = "__method__"  # stands for the NumPy function a method call maps to
 SETITEM = "__setitem__"  # stands for the functional item write ``x[i] = v``
 ASSERT = "__assert__"  # stands for the check of an ``assert`` statement
-_SPELLED = {"range", "reversed", "len", "min", METHOD, SETITEM, ASSERT}  # names passes write
+FIELD = "__field__"  # stands for a field read ``p.W`` (of a namedtuple or dataclass)
+_SPELLED = {"range", "reversed", "len", "min", METHOD, SETITEM, ASSERT, FIELD}  # names passes write
 
 
 def _paired(target: ast.expr, value: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
@@ -529,11 +530,13 @@ class _Flatten:
         return (yield self._call(ast.copy_location(call, e), put, out))
 
     def _attribute(self, e: ast.Attribute, put, out: list):
-        """``x.T``, ``x.shape``: read as calls of the NumPy function of that name."""
+        """``x.T``, ``x.shape``: read as calls of the NumPy function of that name; any
+        other attribute, ``p.W``, as ``__field__(p, "W")`` (the SSA builder reads the
+        field of a namedtuple or dataclass of parameters, and refuses the rest)."""
         name = {"T": "transpose"}.get(e.attr, e.attr)
         if name not in ("transpose", "shape", "size", "ndim", "real", "imag"):
-            raise self.error(f"attribute `.{e.attr}` of a local value", e,
-                             "only .T, .shape, .size and .ndim of arrays are read")
+            call = ast.Call(ast.Name(FIELD, ast.Load()), [e.value, ast.Constant(e.attr)], [])
+            return (yield self._call(ast.copy_location(call, e), put, out))
         func = ast.copy_location(ast.Attribute(ast.Name(METHOD, ast.Load()), name, ast.Load()), e)
         return (yield self._call(ast.copy_location(ast.Call(func, [e.value], []), e), put, out))
 

@@ -74,7 +74,8 @@ class Op:
     ``syntax`` is an operator symbol (``+``, ``u-`` for negation, ``unot``,
     ``<``, ``is``), ``call`` (``callee`` says how the callable is written),
     ``subscript`` (``args[0][args[1]]``), ``.T`` (``args[0].T``, an array's
-    transpose), ``list``, ``tuple``, ``dict`` (keys and values in turn), ``ifexp``
+    transpose), ``getattr`` (``args[0].name``, ``args[1]`` the name's constant), ``list``,
+    ``tuple``, ``dict`` (keys and values in turn), ``ifexp``
     (``args[1] if args[0] else args[2]``, evaluated lazily), ``and``, ``or``.
     Arguments are values: atoms, or ``Op`` trees in emitted code.
     """
@@ -564,6 +565,11 @@ def op_text(op: Op, operand) -> tuple[str, int]:
     if s == ".T":
         base, prec = operand(op.args[0])
         return f"{_wrapped(base, prec < ATOM)}.T", ATOM
+    if s == "getattr":  # a field of a namedtuple or dataclass: ``params.W``
+        from ..safe import identifier
+
+        base, prec = operand(op.args[0])
+        return f"{_wrapped(base, prec < ATOM)}.{identifier(op.args[1].value, 'a field name')}", ATOM
     if s == "ifexp":
         test, body, orelse = (operand(a) for a in op.args)
         return (f"{_wrapped(body[0], body[1] <= 0)} if {_wrapped(test[0], test[1] <= 0)} "

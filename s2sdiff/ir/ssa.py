@@ -23,10 +23,10 @@ from collections import Counter
 
 from .. import ir
 from . import library_types  # noqa: F401  (abstract values of library calls)
-from ..errors import RecursionNotSupportedError, UnsupportedSyntaxError
+from ..errors import FieldError, RecursionNotSupportedError, UnsupportedSyntaxError
 from ..front.source import SourceFunction, resolve
 from ..front.names import Namer
-from ..front.normalize import ASSERT, METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
+from ..front.normalize import ASSERT, FIELD, METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
 from ..rules.registry import UNKNOWN, is_matmul_chain, split_of, stand_in_of
@@ -113,12 +113,14 @@ def build(where: SourceFunction, inline: str = "leaves", containers: dict | None
 
 
 class Container:
-    """A parameter holding a dict, a list or a tuple, unpacked: each key's value
-    (a leaf ``Var`` or a nested ``Container``), in order."""
+    """A parameter holding a dict, a list, a tuple, a namedtuple or a dataclass,
+    unpacked: each key's (field's) value (a leaf ``Var`` or a nested ``Container``),
+    in order, and the class of a namedtuple or dataclass."""
 
-    def __init__(self, kind: str, items: dict):
-        self.kind = kind  # "dict", "list" or "tuple"
+    def __init__(self, kind: str, items: dict, cls=None):
+        self.kind = kind  # "dict", "list", "tuple", "namedtuple" or "dataclass"
         self.items = items
+        self.cls = cls
 
     def leaves(self) -> list[str]:
         return [n for v in self.items.values()
@@ -148,7 +150,7 @@ def _unpacked(name: str, value, names: Names, leaves: list) -> "Container | ir.V
     for key, item in zip(keys, items):
         part = f"{name}_{key}" if isinstance(key, int) or str(key).isidentifier() else name
         parts[key] = _unpacked(part, item, names, leaves)
-    return Container(kind, parts)
+    return Container(kind, parts, getattr(value, "cls", None))
 
 
 def _assigned(stmts: list[ast.stmt]) -> list[str]:
@@ -186,8 +188,9 @@ class _Builder:
         self.inline_all = False if parent is None else parent.inline_all
 
     # helpers
-    def error(self, what: str, node: ast.AST, hint: str = "") -> UnsupportedSyntaxError:
-        return UnsupportedSyntaxError(what, self.where.location(node), hint)
+    def error(self, what: str, node: ast.AST, hint: str = "",
+              kind=UnsupportedSyntaxError) -> UnsupportedSyntaxError:
+        return kind(what, self.where.location(node), hint)
 
     def origin(self, node: ast.AST) -> ir.Origin:
         lineno = getattr(node, "lineno", self.where.tree.lineno)
@@ -343,6 +346,9 @@ class _Builder:
         key = index.value if isinstance(index, ir.Const) else None
         if isinstance(key, int) and container.kind != "dict" and key < 0:
             key += len(container.items)
+        if container.kind == "namedtuple" and isinstance(key, int) and not isinstance(key, bool) \
+                and 0 <= key < len(container.items):
+            key = list(container.items)[key]  # ``p[0]`` of a namedtuple: its first field
         if key is None or isinstance(key, bool) or key not in container.items:
             raise self.error(f"an item of a {container.kind} of parameters that is not one of "
                              f"its keys ({', '.join(map(repr, container.items))})", node,
@@ -491,7 +497,20 @@ class _Builder:
                              "call the NumPy function instead, e.g. np.sum(x)")
         return ir.Global("np", numpy, (name,), None)
 
+    def field(self, node: ast.Call):
+        """``p.W`` (``__field__(p, "W")``): a field of a namedtuple or dataclass of
+        parameters, the leaf (or nested container) it holds."""
+        owner, name = self.atom(node.args[0]), node.args[1].value
+        if isinstance(owner, Container) and owner.kind in ("namedtuple", "dataclass") \
+                and name in owner.items:
+            return owner.items[name]
+        raise self.error(f"attribute `.{name}` of a local value", node,
+                         "only .T, .shape, .size and .ndim of arrays are read, and the fields "
+                         "of a namedtuple or dataclass of parameters", FieldError)
+
     def call(self, target: str, node: ast.Call, stmt: ast.stmt):
+        if isinstance(node.func, ast.Name) and node.func.id == FIELD:
+            return self.field(node)
         callee = self.global_(node.func)
         fn = _value_of(callee)
         if fn is len and len(node.args) == 1 and isinstance(node.args[0], ast.Name) \
@@ -946,7 +965,7 @@ def _calls_user_function(func: ast.expr, where: SourceFunction) -> bool:
     while isinstance(func, ast.Attribute):
         path.append(func.attr)
         func = func.value
-    if not isinstance(func, ast.Name) or func.id in (METHOD, SETITEM, ASSERT):
+    if not isinstance(func, ast.Name) or func.id in (METHOD, SETITEM, ASSERT, FIELD):
         return False
     try:
         obj = where.resolver.resolve(func.id)

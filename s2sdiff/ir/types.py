@@ -29,6 +29,7 @@ import builtins
 import math
 import operator
 import sys
+import dataclasses
 from dataclasses import dataclass
 
 from . import nodes as ir
@@ -82,12 +83,14 @@ def library_of(*values) -> str:
 
 @dataclass(frozen=True)
 class Struct:
-    """A dict or a list of values: its keys (a list's are 0, 1…), the abstract value
-    of each item, and which of the two it is."""
+    """A dict, a list, a namedtuple or a dataclass of values: its keys (a list's are
+    0, 1…; the others' their field names), the abstract value of each item, which
+    of the four it is, and the class of a namedtuple or dataclass."""
 
     keys: tuple
     items: tuple
     kind: str = "dict"
+    cls: object = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,24 @@ def tree(value):
         return Struct(tuple(range(len(value))), tuple(map(tree, value)), "list")
     if kind is dict:
         return Struct(tuple(value), tuple(map(tree, value.values())))
+    fields = _fields(value)
+    if fields is not None:
+        return Struct(fields, tuple(tree(getattr(value, f)) for f in fields),
+                      "namedtuple" if isinstance(value, tuple) else "dataclass", kind)
     return abstract(value)
+
+
+def _fields(value) -> tuple | None:
+    """The fields of a namedtuple, or of a dataclass instance whose fields are all
+    set by its constructor (it is built again from them); else None."""
+    kind = type(value)
+    if isinstance(value, tuple):  # (a plain tuple is read before this)
+        fields = getattr(kind, "_fields", None)
+        return tuple(fields) if isinstance(fields, tuple) else None
+    if not dataclasses.is_dataclass(kind):
+        return None
+    found = dataclasses.fields(kind)
+    return None if any(not f.init for f in found) else tuple(f.name for f in found)
 
 
 def is_container(value) -> bool:
@@ -621,6 +641,10 @@ def _subscript(args, consts, kwargs):
     x, index = args[0], consts[1]
     if isinstance(x, tuple) and isinstance(index, int) and not isinstance(index, bool):
         return x[index]
+    if isinstance(x, Struct):  # an item of a container of parameters (or tangents)
+        if x.kind == "namedtuple" and isinstance(index, int) and not isinstance(index, bool):
+            return x.items[index]
+        return x.items[x.keys.index(index)] if index in x.keys else None
     if isinstance(x, Seq) and (isinstance(index, int) or args[1] == INT):
         return x.item
     if not isinstance(x, Arr):
@@ -766,6 +790,8 @@ register(_to_float, float, math.sin, math.cos, math.tan, math.exp, math.log, mat
           math.log1p, math.expm1, math.atan2, math.hypot, math.pow)
 register(_number("int"), len, int, round, math.floor, math.ceil)
 register(_slice, slice)
+register(lambda a, c, k: a[0].items[a[0].keys.index(c[1])] if isinstance(a[0], Struct) else None,
+         getattr)  # a field of a namedtuple or dataclass of parameters
 register(_broadcast, abs, builtins.min, builtins.max, operator.add, operator.sub, operator.mul,
           operator.neg, pow)
 
