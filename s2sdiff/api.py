@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from . import dispatch, pipeline
 from .back import codegen, files
 from .deep import deep
-from .errors import FieldError, S2SDiffError
+from .errors import NeedsArgumentsError, S2SDiffError
 from .front import source as frontend
 from .ir import types
 from .rules.registry import generation as rules_generation
@@ -116,7 +116,7 @@ def _generic(fn, key: tuple, build):
     function refusing the calls without one."""
     try:
         return build(None)
-    except FieldError as exc:
+    except NeedsArgumentsError as exc:
         kind = next((k for k in key if isinstance(k, str) and k in pipeline.KINDS), "grad")
         return _refusing(f"{kind}_{fn.__name__}", exc)
 
@@ -338,7 +338,7 @@ def _generic_vjp(fn, wrt, has_aux: bool, jit: bool):
     parameter, what stands for it (see ``_generic``)."""
     try:
         return _build_vjp(fn, wrt, None, has_aux, jit)
-    except FieldError as exc:
+    except NeedsArgumentsError as exc:
         refused = _refusing(f"vjp_{fn.__name__}", exc)
     names, single = pipeline.wrt_names(_params(fn), wrt)
     gen = SimpleNamespace(entry=refused.__name__, wrt_text=names, mode="reverse", outputs=None,

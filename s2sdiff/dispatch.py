@@ -54,7 +54,8 @@ class Table:
         """The entry for ``signature`` (abstract values in parameter order, then the
         ``extra`` parameters'): the generic one unless an argument is an array;
         ``build(signature as a dict)`` makes one."""
-        if not any(isinstance(v, types.Arr) or types.is_container(v) or types.is_complex(v)
+        if not any(isinstance(v, (types.Arr, types.Static)) or types.is_container(v)
+                   or types.is_complex(v)
                    for v in signature[:len(self.params)]):  # (complex ones are refused)
             return self.generic
         signature = signature[:len(self.params) + len(extra)]
@@ -156,8 +157,9 @@ def _record(namespace: dict, values, entry) -> None:
     """Remember ``entry`` for calls with the types, shapes and dtypes of ``values``."""
     import numpy
 
-    if any(isinstance(v, (tuple, list, dict)) or dataclasses.is_dataclass(v) for v in values):
-        return  # the test of the last call reads no item of a container
+    if any(isinstance(v, (tuple, list, dict)) or dataclasses.is_dataclass(v)
+           or inspect.isfunction(v) for v in values):
+        return  # the test of the last call reads no item of a container, nor which function
     if any(types.lazy(types.abstract(v)) for v in values):
         return  # the test reads the shape of NumPy arrays only: route Dask calls
     namespace["_ndarray"], namespace["_last"] = numpy.ndarray, entry

@@ -67,9 +67,10 @@ class UnsupportedSyntaxError(LocatedError):
     """A construct s2sdiff does not differentiate (e.g. `try`, `yield`, `lambda`)."""
 
 
-class FieldError(UnsupportedSyntaxError):
-    """A field read (``p.W``) of a value that is not a namedtuple or dataclass of
-    parameters: generic code refuses it; a call with one gets code of its own."""
+class NeedsArgumentsError(UnsupportedSyntaxError):
+    """What generic code cannot write but code for a call's arguments may: a field
+    read of a parameter (``p.W``: a namedtuple's or dataclass's), a call of a
+    parameter (``f(x)``: a function passed as an argument)."""
 
 
 class NoRuleError(LocatedError):

@@ -131,12 +131,18 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
                            "containers of parameters are differentiated by grad, "
                            "value_and_grad, vjp and jvp only, so far")
     _refuse_complex(where, signature)
-    program = ssa_of(where, trace, containers)
+    statics = {p: v.value for p, v in (signature or {}).items()
+               if p in own and isinstance(v, types.Static)}
+    program = ssa_of(where, trace, containers, statics)
     aux = None
     if has_aux:
         program, aux = _without_aux(program, kind)
     params = program.facts.get("params", program.params)
     names, single = wrt_names(params, wrt)
+    if statics.keys() & set(names):
+        raise S2SDiffError(f"{kind}: {', '.join(sorted(statics.keys() & set(names)))} is a "
+                           "function passed as an argument; derivatives are taken with "
+                           "respect to numbers and arrays")
     wrt_params = names
     names, signature = _leaves(program, names, signature)
     outputs = _outputs(program, kind)
@@ -184,12 +190,13 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
                  **common)
 
 
-def ssa_of(where: SourceFunction, trace=_no_trace, containers: dict | None = None
-           ) -> ir.Function:
+def ssa_of(where: SourceFunction, trace=_no_trace, containers: dict | None = None,
+           statics: dict | None = None) -> ir.Function:
     """The front end and SSA construction: parsed source → structured SSA IR (the
-    parameters in ``containers`` unpacked into their leaves, see ``ssa.build``)."""
+    parameters in ``containers`` unpacked into their leaves, those in ``statics``
+    the functions passed for them, see ``ssa.build``)."""
     trace("core", lambda: normalize.normalize(where))
-    program = ssa.build(where, containers=containers)
+    program = ssa.build(where, containers=containers, statics=statics)
     trace("ssa", program)
     return program
 

@@ -153,6 +153,9 @@ class _Flatten:
         self.locals = locals_
         self.where = where
         self.aliases = _aliases(where.tree, locals_)
+        arguments = where.tree.args  # a call of a parameter: of a function passed as one
+        self.params = {a.arg for a in arguments.posonlyargs + arguments.args
+                       + arguments.kwonlyargs}
 
     def function_body(self, body: list[ast.stmt]) -> list[ast.stmt]:
         return self.block(body)
@@ -509,9 +512,11 @@ class _Flatten:
         if isinstance(e.func, ast.Name) and e.func.id in self.aliases:  # r = np.sum; r(x)
             e = ast.copy_location(ast.Call(copy.deepcopy(self.aliases[e.func.id]), e.args,
                                            e.keywords), e)
-        if not self.is_global_path(e.func):
+        if not self.is_global_path(e.func) and not (isinstance(e.func, ast.Name)
+                                                    and e.func.id in self.params):
             raise self.error("call of a local value", e.func,
-                             "call functions by their module-level name")
+                             "call functions by their module-level name, or pass them as "
+                             "arguments")
         args = yield self._atoms(e.args, out)
         keywords = []
         for kw in e.keywords:

@@ -23,7 +23,7 @@ from collections import Counter
 
 from .. import ir
 from . import library_types  # noqa: F401  (abstract values of library calls)
-from ..errors import FieldError, RecursionNotSupportedError, UnsupportedSyntaxError
+from ..errors import NeedsArgumentsError, RecursionNotSupportedError, UnsupportedSyntaxError
 from ..front.source import SourceFunction, resolve
 from ..front.names import Namer
 from ..front.normalize import ASSERT, FIELD, METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
@@ -77,8 +77,8 @@ class Names:
 LEAF_SIZE = 8  # assignments of a callee small enough to inline (see ``inlined``)
 
 
-def build(where: SourceFunction, inline: str = "leaves", containers: dict | None = None
-          ) -> ir.Function:
+def build(where: SourceFunction, inline: str = "leaves", containers: dict | None = None,
+          statics: dict | None = None) -> ir.Function:
     """The structured SSA form of a parsed user function.
 
     ``inline`` is "leaves" (small leaf helpers are inlined, other calls stay
@@ -87,7 +87,9 @@ def build(where: SourceFunction, inline: str = "leaves", containers: dict | None
     abstract value, see ``types.tree``): each is unpacked into one parameter
     per leaf (``params_W`` for ``params["W"]``), and reading an item with a
     constant key reads that leaf; ``fn.facts["containers"]`` maps each such
-    parameter to its leaves, as a :class:`Container` tree.
+    parameter to its leaves, as a :class:`Container` tree.  ``statics`` gives the
+    parameters that hold functions (parameter → function): a call of one is a call
+    of that function, as of a function of the module.
     """
     core, every, locals_ = normalize_scanned(where)
     names = Names(every)
@@ -99,6 +101,9 @@ def build(where: SourceFunction, inline: str = "leaves", containers: dict | None
         names.new(p)
         if containers and p in containers:
             trees[p] = builder.env[p] = _unpacked(p, containers[p], names, leaves)
+        elif statics and p in statics:
+            builder.env[p] = ir.Global(p, statics[p])
+            leaves.append(p)
         else:
             builder.env[p] = ir.Var(p)
             leaves.append(p)
@@ -497,6 +502,16 @@ class _Builder:
                              "call the NumPy function instead, e.g. np.sum(x)")
         return ir.Global("np", numpy, (name,), None)
 
+    def passed_function(self, name: ast.Name) -> ir.Global:
+        """``f`` of ``f(x)``, a parameter: the function passed for it (code is generated
+        for each function passed)."""
+        value = self.lookup(name)
+        if isinstance(value, ir.Global) and inspect.isfunction(value.value):
+            return value
+        raise self.error(f"call of the parameter {name.id}", name,
+                         "pass a function for it (code is generated for each function "
+                         "passed)", NeedsArgumentsError)
+
     def field(self, node: ast.Call):
         """``p.W`` (``__field__(p, "W")``): a field of a namedtuple or dataclass of
         parameters, the leaf (or nested container) it holds."""
@@ -506,12 +521,15 @@ class _Builder:
             return owner.items[name]
         raise self.error(f"attribute `.{name}` of a local value", node,
                          "only .T, .shape, .size and .ndim of arrays are read, and the fields "
-                         "of a namedtuple or dataclass of parameters", FieldError)
+                         "of a namedtuple or dataclass of parameters", NeedsArgumentsError)
 
     def call(self, target: str, node: ast.Call, stmt: ast.stmt):
         if isinstance(node.func, ast.Name) and node.func.id == FIELD:
             return self.field(node)
-        callee = self.global_(node.func)
+        if isinstance(node.func, ast.Name) and node.func.id in self.locals:
+            callee = self.passed_function(node.func)
+        else:
+            callee = self.global_(node.func)
         fn = _value_of(callee)
         if fn is len and len(node.args) == 1 and isinstance(node.args[0], ast.Name) \
                 and node.args[0].id in self.tapes:  # how many records a tape holds

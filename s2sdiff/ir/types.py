@@ -26,10 +26,11 @@ Arr(dtype='float64', ones=(False, False))
 from __future__ import annotations
 
 import builtins
+import dataclasses
+import inspect
 import math
 import operator
 import sys
-import dataclasses
 from dataclasses import dataclass
 
 from . import nodes as ir
@@ -94,6 +95,15 @@ class Struct:
 
 
 @dataclass(frozen=True)
+class Static:
+    """A function passed as an argument: code is generated for each function (as
+    ``static_argnums`` in JAX), which it calls (or inlines) as a function of the
+    module."""
+
+    value: object
+
+
+@dataclass(frozen=True)
 class Seq:
     """A list of values of one abstract value, its length not known (``[0.0] * n``)."""
 
@@ -132,6 +142,8 @@ def abstract(value):
         return FLOAT
     if isinstance(value, complex):
         return Num("complex")
+    if inspect.isfunction(value):
+        return Static(value)
     return None
 
 
@@ -269,6 +281,8 @@ def describe(value) -> str:
     if isinstance(value, Arr):
         dims = ", ".join("1" if one else "n" for one in value.ones)
         return f"a {value.ndim}-D array [{dims}]" if value.ndim else "a 0-D array"
+    if isinstance(value, Static):
+        return f"the function {getattr(value.value, '__name__', '?')}"
     return "a number" if isinstance(value, Num) else "an unknown value"
 
 
