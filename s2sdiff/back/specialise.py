@@ -545,7 +545,7 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: types.INT, rules._copies)
     types.register(lambda a, c, k: types.promote(*a), rules._full_tangent)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]) if isinstance(a[1], Arr) and a[1].ndim
-                   else a[0], rules._spread)
+                   else a[0] if isinstance(a[1], (Num, Arr)) else None, rules._spread)
     types.register(_operand, rules._matmul_vjp, rules._dot_vjp)
     types.register(lambda a, c, k: _added_items(*a), joining._add_items)
     types.register(_outer, np.outer)

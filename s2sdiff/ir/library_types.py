@@ -83,12 +83,21 @@ def _floating(args, consts, kwargs):
     return floating(promote(*args))
 
 
+def _norm(args, consts, kwargs):
+    """``np.linalg.norm(x, ord, axis, keepdims)``: a reduction over ``axis`` (all of
+    ``x`` when None)."""
+    axis = consts[2] if len(consts) > 2 else kwargs.get("axis")
+    keepdims = consts[3] if len(consts) > 3 else kwargs.get("keepdims", False)
+    return types._reduce("float")([args[0]], [None, axis], {"keepdims": keepdims})
+
+
 def register_linalg() -> None:
     import numpy as np
 
     from ..rules import linalg
 
     types.register(_same, np.linalg.cholesky, linalg._eigh_vectors, np.linalg.matrix_power)
+    types.register(_norm, np.linalg.norm)
     types.register(_one_per_matrix, linalg._slogdet_sign, linalg._slogdet_log)
     types.register(_vector_per_matrix, linalg._eigh_values, np.linalg.eigvalsh)
     types.register(_svd_part(0), linalg._svd_u)

@@ -574,6 +574,8 @@ class _Builder:
                   for k, v in kwargs]
         if fn in (min, max) and len(args) > 2 and not kwargs:
             return self.fold(target, fn, "call", tuple(args), stmt, callee=callee)
+        if kwargs and lookup(fn, len(args)) is None:  # np.clip(x, a_min=0.0, a_max=1.0)
+            args, kwargs = _as_positions(fn, args, kwargs)
         stand_in = stand_in_of(fn)
         if stand_in is not None:  # norm.logpdf(x, loc=1.0): norm.logpdf(x, 1.0, 1.0)
             return self.emit(target, ir.Op(stand_in, self.positional(stand_in, args, kwargs, node),
@@ -993,6 +995,28 @@ def _calls_user_function(func: ast.expr, where: SourceFunction) -> bool:
         return False
     return inspect.isfunction(obj) and lookup(obj) is None and not is_constant(obj) \
         and lookup_array(obj) is None and not _is_library(obj)
+
+
+_KEYWORD_ALIASES = {"min": "a_min", "max": "a_max"}  # np.clip's NumPy 2 names
+
+
+def _as_positions(fn, args: list, kwargs: list) -> tuple[list, list]:
+    """``args, kwargs`` with the keywords of an elementwise function that has a rule
+    for that many arguments passed by position (``np.clip(x, a_max=1.0)`` is
+    ``np.clip(x, None, 1.0)``); as they are when they do not bind so."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return args, kwargs
+    given = {_KEYWORD_ALIASES.get(k, k): v for k, v in kwargs}
+    names = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if len(given) != len(kwargs) or any(k not in names[len(args):] for k in given):
+        return args, kwargs
+    last = max(names.index(k) for k in given)
+    arity = next((n for n in range(last + 1, len(names) + 1) if lookup(fn, n) is not None), None)
+    if arity is None:
+        return args, kwargs
+    return list(args) + [given.get(n, ir.Const(None)) for n in names[len(args):arity]], []
 
 
 def _joins(fn) -> bool:
