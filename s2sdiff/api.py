@@ -360,12 +360,16 @@ def _vjp_of(original, table: dispatch.Table, specialise, has_aux: bool = False):
             aux = _aux_of(value)
             value = value[0]
 
+        keys = getattr(gen, "output_keys", None)
+        values = tuple(value[k] for k in keys) if keys else value if outputs else (value,)
+
         def pullback(cotangent):
-            cts = (cotangent,) if outputs is None else tuple(cotangent)
+            cts = _by_keys(cotangent, keys) if keys else (cotangent,) if outputs is None \
+                else tuple(cotangent)
             if len(cts) != (outputs or 1):
                 raise S2SDiffError(f"vjp: expected {outputs or 1} cotangents, got {len(cts)}")
             if core is not generic:
-                _check_cotangents(cts, value if outputs else (value,))
+                _check_cotangents(cts, values)
             adjoints = (dispatch.compiled_call(core, (*primal, *cts), {}) if table.jit
                         else core(*primal, *cts))
             return adjoints[0] if single else adjoints
@@ -375,6 +379,14 @@ def _vjp_of(original, table: dispatch.Table, specialise, has_aux: bool = False):
     call.__name__ = gen.entry
     call.core = table.generic[1]
     return _label(call, source, gen.wrt_text, gen.mode)
+
+
+def _by_keys(cotangent, keys: tuple) -> tuple:
+    """The cotangents of a function returning a dict: a dict with its keys, as a tuple."""
+    if not isinstance(cotangent, dict) or tuple(cotangent) != keys and set(cotangent) != set(keys):
+        raise S2SDiffError(f"vjp: the function returns a dict; its cotangent is a dict with "
+                           f"the keys {list(keys)}")
+    return tuple(cotangent[k] for k in keys)
 
 
 def _check_cotangents(cotangents, outputs) -> None:

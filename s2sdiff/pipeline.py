@@ -81,6 +81,7 @@ class Generated:
     helpers: tuple = ()  # the helper functions the wrapper calls (bound by these names)
     jit: bool = False  # written for Numba, its functions decorated with numba.njit
     wrt: tuple[str, ...] = ()  # the wrt parameters, as the user named them
+    output_keys: tuple | None = None  # the keys of the dict the function returns
 
     @property
     def wrt_text(self) -> tuple[str, ...]:
@@ -145,6 +146,11 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
                            "respect to numbers and arrays")
     wrt_params = names
     names, signature = _leaves(program, names, signature)
+    keys = where.__dict__.get("output_keys")
+    if keys is not None and kind not in ("jvp", "vjp"):
+        raise S2SDiffError(f"{kind}: {program.name} returns a dict; jvp and vjp take "
+                           "functions returning dicts (their tangents and cotangents are "
+                           "dicts with its keys), so far")
     outputs = _outputs(program, kind)
     calls = _calls_of(program)
     facts = None if signature is None else _facts(program, names, kind, signature, calls)
@@ -153,7 +159,7 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     common = dict(kind=kind, name=program.name, params=params, names=names,
                   single=single, outputs=outputs, calls=calls, facts=facts,
                   containers=(program.facts["containers"], wrt_params) if containers else None,
-                  jit=jit, wrt=wrt_params)
+                  jit=jit, wrt=wrt_params, output_keys=keys)
     if kind in ("grad", "value_and_grad") and mode != "forward":
         with_value = kind == "value_and_grad"
         core = _single(gradient_of(program, names, with_value, trace, calls, aux), with_value,
@@ -164,6 +170,8 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
         core = forward.tangent(program, names, name="jvp_" + program.name, calls=calls,
                                arrays=calls.arrays)
         core = _packed(core, program, single, program.facts.get("containers"), wrt_params)
+        if keys is not None:  # the value and its tangent as dicts with the function's keys
+            core = replace(core, result=tuple(_dict_of(keys, part) for part in core.result))
         trace("forward", core)
         return _done(core, "", "forward", "jvp", trace, **common)
     if kind == "vjp":
@@ -507,6 +515,12 @@ def _packed(core: ir.Function, program: ir.Function, single: bool, trees=None,
     head = [] if parts[0] == param else [ir.Assign(parts[0], ir.Var(param)) if single
                                           else ir.Unpack(tuple(parts), ir.Var(param))]
     return replace(core, params=program.params + (param,), body=(*head, *unpack) + core.body)
+
+
+def _dict_of(keys: tuple, values: tuple) -> ir.Op:
+    """``{key: value, ...}``."""
+    return ir.Op(ir.make_dict, tuple(a for k, v in zip(keys, values) for a in (ir.Const(k), v)),
+                 "dict")
 
 
 def _named(tree, names: list):

@@ -276,3 +276,49 @@ def test_keys_reach_the_generated_code_escaped():
     np.testing.assert_allclose(g[HOSTILE], [2.0, 3.0])
     source = open(grad(hostile_key).specialised(*args).__code__.co_filename).read()
     assert "\nimport os" not in source and repr(HOSTILE) in source
+
+
+def metrics(params, X, Y):
+    h = np.tanh(X @ params["W1"] + params["b1"])
+    out = h @ params["W2"] + params["b2"]
+    return {"loss": np.mean((out - Y) ** 2), "outputs": out}
+
+
+def test_vjp_with_a_dict_input_and_a_dict_output():
+    value, pullback = vjp(metrics)(PARAMS, X, Y)
+    assert set(value) == {"loss", "outputs"} and value["loss"] == pytest.approx(mlp(PARAMS, X, Y))
+    weights = RNG.normal(size=(5, 2))
+    g = pullback({"loss": 2.0, "outputs": weights})
+    assert list(g) == list(PARAMS)
+
+    def weighted(params, X, Y):
+        m = metrics(params, X, Y)
+        return 2.0 * m["loss"] + np.sum(weights * m["outputs"])
+
+    for key in PARAMS:
+        assert_block(g[key], fd_leaf(weighted, (PARAMS, X, Y), (0, key)))
+    with pytest.raises(S2SDiffError, match=r"its cotangent is a dict with the keys \['loss', 'outputs'\]"):
+        pullback({"loss": 1.0})
+
+
+def test_jvp_of_a_function_returning_a_dict_returns_dicts():
+    value, tangent = jvp(metrics)(PARAMS, X, Y, TANGENTS)
+    assert set(value) == set(tangent) == {"loss", "outputs"}
+    _, loss_tangent = jvp(mlp)(PARAMS, X, Y, TANGENTS)
+    assert tangent["loss"] == pytest.approx(loss_tangent, rel=1e-12)
+    assert tangent["outputs"].shape == (5, 2)
+    assert "return {'loss': " in jvp(metrics).specialised(PARAMS, X, Y, TANGENTS).source
+
+
+def calls_metrics(params, X, Y):
+    return metrics(params, X, Y)["loss"]
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: grad(metrics)(PARAMS, X, Y), "grad: metrics returns a dict; jvp and vjp"),
+    (lambda: jacobian(metrics)(PARAMS, X, Y), "jacobian: metrics returns a dict"),
+    (lambda: grad(calls_metrics)(PARAMS, X, Y), r"test_pytrees.py:\d+.*a call of metrics, which returns a dict"),
+], ids=["grad", "jacobian", "called"])
+def test_dict_outputs_elsewhere_are_located_errors(call, message):
+    with pytest.raises(S2SDiffError, match=message):
+        call()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import functools
 import inspect
 import linecache
@@ -184,8 +185,54 @@ def _checked(module: ast.Module, filename: str, name: str, indent: int, resolver
         raise UnsupportedSyntaxError(
             f"{name!r} is not defined by a `def` statement (a lambda?)", where.location(node),
             "write the function with `def` so s2sdiff can read its body")
+    keys = _returned_keys(where)
+    if keys is not None:  # ``return {"loss": l, "acc": a}``: a tuple of its values, keys kept
+        where = SourceFunction(name, filename, _returning_tuples(tree), indent, resolver, key)
+        where.__dict__["output_keys"] = keys
     fence(where)
     return where
+
+
+def _returned_keys(where: SourceFunction) -> tuple | None:
+    """The keys of the dict displays the function returns (constant keys, the same at
+    every ``return``), or None when it returns no dict display; else a located error."""
+    returns = [n for n in _own_nodes(where.tree) if isinstance(n, ast.Return)]
+    dicts = [r for r in returns if isinstance(r.value, ast.Dict)]
+    if not dicts:
+        return None
+    keys = None
+    for r in returns:
+        found = _constant_keys(r.value)
+        if found is None or (keys is not None and found != keys):
+            raise UnsupportedSyntaxError(
+                "a return of another kind than the function's other returns (dicts with "
+                "the same constant keys)", where.location(r),
+                "return a dict display with the same constant keys everywhere")
+        keys = found
+    return keys
+
+
+def _constant_keys(value) -> tuple | None:
+    if not isinstance(value, ast.Dict) or not all(
+            isinstance(k, ast.Constant) and type(k.value) in (str, int) for k in value.keys):
+        return None
+    keys = tuple(k.value for k in value.keys)
+    return keys if len(set(keys)) == len(keys) else None
+
+
+def _own_nodes(tree: ast.FunctionDef):
+    """The nodes of the function's body."""
+    for stmt in tree.body:
+        yield from ast.walk(stmt)
+
+
+def _returning_tuples(tree: ast.FunctionDef) -> ast.FunctionDef:
+    """A copy of ``tree`` whose ``return {k: v, ...}`` are ``return (v, ...)``."""
+    tree = copy.deepcopy(tree)
+    for node in _own_nodes(tree):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+            node.value = ast.copy_location(ast.Tuple(node.value.values, ast.Load()), node.value)
+    return tree
 
 
 def _indent_of(text: str) -> int:

@@ -567,6 +567,9 @@ class _Builder:
         user = inspect.isfunction(fn) and lookup(fn) is None and not is_constant(fn) \
             and lookup_array(fn) is None and not _is_library(fn)
         where = self.where.resolver.source_of(fn) if user else None
+        if where is not None and where.__dict__.get("output_keys"):
+            raise self.error(f"a call of {where.name}, which returns a dict", node,
+                             "return a tuple from functions the differentiated one calls")
         whole = where is not None and any(
             isinstance(a, Container) for a in list(args) + [v for _, v in kwargs])
         args = [a if whole and isinstance(a, Container) else self.pack(a, stmt) for a in args]
