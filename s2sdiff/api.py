@@ -370,6 +370,7 @@ def _vjp_of(original, table: dispatch.Table, specialise, has_aux: bool = False):
                 raise S2SDiffError(f"vjp: expected {outputs or 1} cotangents, got {len(cts)}")
             if core is not generic:
                 _check_cotangents(cts, values)
+                cts = tuple(map(_as_output, cts, values))
             adjoints = (dispatch.compiled_call(core, (*primal, *cts), {}) if table.jit
                         else core(*primal, *cts))
             return adjoints[0] if single else adjoints
@@ -387,6 +388,17 @@ def _by_keys(cotangent, keys: tuple) -> tuple:
         raise S2SDiffError(f"vjp: the function returns a dict; its cotangent is a dict with "
                            f"the keys {list(keys)}")
     return tuple(cotangent[k] for k in keys)
+
+
+def _as_output(cotangent, output):
+    """A number given as the cotangent of a 0-D NumPy output, as a 0-D array of its
+    dtype: the code for the outputs' abstract values reads it as one."""
+    if type(cotangent) in (float, int) and type(output).__module__ == "numpy" \
+            and not getattr(output, "ndim", 1):
+        import numpy
+
+        return numpy.asarray(cotangent, dtype=output.dtype)
+    return cotangent
 
 
 def _check_cotangents(cotangents, outputs) -> None:

@@ -101,3 +101,19 @@ def test_jacrev_against_finite_differences(fn, args):
     wrt = tuple(range(len(args)))
     for block, i in zip(jacrev(fn, wrt=wrt)(*args), wrt):
         assert_block(block, fd_jacobian(fn, args, i))
+
+
+def last_item(x, y):  # D (seeds 849, 1213): a number as the cotangent of a 0-D output
+    return y[-1] + 0.0 * np.sum(x)
+
+
+def test_a_number_is_the_cotangent_of_a_0d_output():
+    """The vjp specialised to ``y[-1]`` (a 0-D float64) read its cotangent as a 0-D
+    array (``_ct1[None,]``): a Python float crashed it; it is made one now."""
+    from s2sdiff import vjp
+
+    x, y = np.ones(2), np.array([3.0])
+    value, pullback = vjp(last_item, wrt=(0, 1))(x, y)
+    gx, gy = pullback(2.0)
+    assert_block(gx, np.zeros(2))
+    assert_block(gy, np.array([2.0]))
