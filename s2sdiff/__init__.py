@@ -30,6 +30,7 @@ from .rules import constant, partials  # noqa: E402
 from .rules import jvp as defjvp  # noqa: E402
 from .rules import vjp as defvjp  # noqa: E402
 from .rules.scalar import stop_gradient  # noqa: E402,F401
+from .ir.types import register_container  # noqa: E402,F401
 from .api import (  # noqa: E402
     clear_cache, grad, hessian, jacfwd, jacobian, jacrev, jvp, show, value_and_grad, vjp,
 )
@@ -63,7 +64,9 @@ __all__ = [
     "jacrev",
     "jvp",
     "partials",
+    "register_container",
     "show",
+    "stop_gradient",
     "value_and_grad",
     "vjp",
 ]

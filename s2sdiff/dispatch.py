@@ -158,7 +158,7 @@ def _record(namespace: dict, values, entry) -> None:
     import numpy
 
     if any(isinstance(v, (tuple, list, dict)) or dataclasses.is_dataclass(v)
-           or inspect.isfunction(v) for v in values):
+           or inspect.isfunction(v) or type(v) in types._CONTAINERS for v in values):
         return  # the test of the last call reads no item of a container, nor which function
     if any(types.lazy(types.abstract(v)) for v in values):
         return  # the test reads the shape of NumPy arrays only: route Dask calls

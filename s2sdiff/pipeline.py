@@ -517,6 +517,13 @@ def _packed(core: ir.Function, program: ir.Function, single: bool, trees=None,
     return replace(core, params=program.params + (param,), body=(*head, *unpack) + core.body)
 
 
+def _literal(value) -> bool:
+    """Whether ``value`` is written as a constant (else bound as a module object)."""
+    if isinstance(value, tuple):
+        return all(map(_literal, value))
+    return value is None or type(value) in (bool, int, float, str)
+
+
 def _dict_of(keys: tuple, values: tuple) -> ir.Op:
     """``{key: value, ...}``."""
     return ir.Op(ir.make_dict, tuple(a for k, v in zip(keys, values) for a in (ir.Const(k), v)),
@@ -582,14 +589,31 @@ def _repacked(core: ir.Function, trees: dict, wrt: tuple, common: dict) -> ir.Fu
 def _unpacking(tree, base) -> list:
     out = []
     for key, item in tree.items.items():
-        part = ir.Op(getattr, (base, ir.Const(key)), "getattr") \
-            if tree.kind in ("namedtuple", "dataclass") \
-            else ir.Op(operator.getitem, (base, ir.Const(key)), "subscript")
+        part = _part(tree, base, key)
         if isinstance(item, ssa.Container):
             out += _unpacking(item, part)
         else:
             out.append(ir.Assign(item.name, part))
     return out
+
+
+def _part(tree, base, key) -> ir.Op:
+    """The item ``key`` of container ``base``: ``base[key]``, ``base.key`` (a field, or
+    the attribute holding a registered container's child), or a registered
+    container's child by position, ``flatten(base)[0][key]``."""
+    if tree.kind in ("namedtuple", "dataclass") or (tree.kind == "registered"
+                                                    and isinstance(key, str)):
+        return ir.Op(getattr, (base, ir.Const(key)), "getattr")
+    if tree.kind == "registered":
+        flatten = types._CONTAINERS[tree.cls[0]][0]
+        children = ir.Op(operator.getitem, (_call(flatten, base), ir.Const(0)), "subscript")
+        return ir.Op(operator.getitem, (children, ir.Const(key)), "subscript")
+    return ir.Op(operator.getitem, (base, ir.Const(key)), "subscript")
+
+
+def _call(fn, *args) -> ir.Op:
+    """``fn(*args)`` of a function of the user's module."""
+    return ir.Op(fn, args, "call", ir.Global(fn.__name__, fn, home=fn.__module__))
 
 
 def _grouped(grads, wrt: list, trees: dict, single: bool):
@@ -613,6 +637,10 @@ def _built(tree, flat: list):
         return ir.Op(ir.make_dict, tuple(pairs), "dict")
     if tree.kind == "list":
         return ir.Op(ir.make_list, tuple(values), "list")
+    if tree.kind == "registered":  # ``unflatten(aux, (W_bar, b_bar))``
+        cls, aux = tree.cls
+        aux = ir.Const(aux) if _literal(aux) else ir.Global("_aux", aux)
+        return _call(types._CONTAINERS[cls][1], aux, ir.Op(ir.make_tuple, tuple(values), "tuple"))
     if tree.cls is not None:  # ``Params(W=W_bar, b=b_bar)``
         cls = tree.cls
         return ir.Op(cls, (), "call", ir.Global(cls.__name__, cls, home=cls.__module__),

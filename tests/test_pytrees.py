@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from s2sdiff import S2SDiffError, grad, hessian, jacobian, jvp, value_and_grad, vjp
+from s2sdiff import S2SDiffError, grad, hessian, jacobian, jvp, register_container, value_and_grad, vjp
 from tests.test_arrays import assert_block
 
 H = 1e-6
@@ -322,3 +322,44 @@ def calls_metrics(params, X, Y):
 def test_dict_outputs_elsewhere_are_located_errors(call, message):
     with pytest.raises(S2SDiffError, match=message):
         call()
+
+
+class Affine:
+    """A container of the user's, registered as in jax.tree_util."""
+
+    def __init__(self, W, b, name="layer"):
+        self.W, self.b, self.name = W, b, name
+
+
+def _flatten_affine(a):
+    return (a.W, a.b), a.name
+
+
+def _unflatten_affine(name, children):
+    return Affine(*children, name=name)
+
+
+register_container(Affine, _flatten_affine, _unflatten_affine)
+
+
+def affine_loss(layer, X, y):
+    return np.sum(np.tanh(X @ layer.W + layer.b) * y)
+
+
+def test_a_registered_container_of_the_users():
+    layer, y = Affine(RNG.normal(size=(3, 2)), RNG.normal(size=2), "first"), RNG.normal(size=(5, 2))
+    g = grad(affine_loss)(layer, X, y)
+    assert type(g) is Affine and g.name == "first"
+
+    def moved(W=None, b=None):
+        return affine_loss(Affine(layer.W if W is None else W, layer.b if b is None else b), X, y)
+
+    assert_block(g.W, fd_leaf(lambda W: moved(W=W), (layer.W,), (0,)))
+    assert_block(g.b, fd_leaf(lambda b: moved(b=b), (layer.b,), (0,)))
+    source = grad(affine_loss).specialised(layer, X, y).source
+    assert "layer_W = layer.W" in source and "return _unflatten_affine('first', (" in source
+    _, pullback = vjp(affine_loss)(layer, X, y)
+    np.testing.assert_allclose(pullback(3.0).b, 3.0 * g.b)
+    t = Affine(np.ones((3, 2)), np.zeros(2))
+    _, derivative = jvp(affine_loss)(layer, X, y, t)
+    assert derivative == pytest.approx(float(np.sum(g.W)), rel=1e-10)

@@ -123,7 +123,7 @@ class Container:
     in order, and the class of a namedtuple or dataclass."""
 
     def __init__(self, kind: str, items: dict, cls=None):
-        self.kind = kind  # "dict", "list", "tuple", "namedtuple" or "dataclass"
+        self.kind = kind  # "dict", "list", "tuple", "namedtuple", "dataclass" or "registered"
         self.items = items
         self.cls = cls
 
@@ -516,7 +516,7 @@ class _Builder:
         """``p.W`` (``__field__(p, "W")``): a field of a namedtuple or dataclass of
         parameters, the leaf (or nested container) it holds."""
         owner, name = self.atom(node.args[0]), node.args[1].value
-        if isinstance(owner, Container) and owner.kind in ("namedtuple", "dataclass") \
+        if isinstance(owner, Container) and owner.kind in ("namedtuple", "dataclass", "registered") \
                 and name in owner.items:
             return owner.items[name]
         raise self.error(f"attribute `.{name}` of a local value", node,

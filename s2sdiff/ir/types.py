@@ -172,11 +172,42 @@ def tree(value):
         return Struct(tuple(range(len(value))), tuple(map(tree, value)), "list")
     if kind is dict:
         return Struct(tuple(value), tuple(map(tree, value.values())))
+    registered = _CONTAINERS.get(kind)
+    if registered is not None:
+        return _registered(value, registered[0])
     fields = _fields(value)
     if fields is not None:
         return Struct(fields, tuple(tree(getattr(value, f)) for f in fields),
                       "namedtuple" if isinstance(value, tuple) else "dataclass", kind)
     return abstract(value)
+
+
+_CONTAINERS: dict = {}  # a class registered as a container → (flatten, unflatten)
+
+
+def register_container(cls, flatten, unflatten) -> None:
+    """Declare ``cls`` a container of parameters, as ``jax.tree_util`` does:
+    ``flatten(obj)`` gives ``(children, aux)`` (``aux``, hashable, is what is not
+    differentiated), ``unflatten(aux, children)`` builds an object again.  The
+    function differentiated reads a child by the attribute that holds it
+    (``p.W``); the gradient is ``unflatten(aux, gradients of the children)``."""
+    _CONTAINERS[cls] = (flatten, unflatten)
+
+
+def _registered(value, flatten):
+    """The abstract value of a registered container: its children's, keyed by the
+    attribute holding each one (by position where none does)."""
+    children, aux = flatten(value)
+    try:
+        hash(aux)
+    except TypeError:
+        return None
+    children = tuple(children)
+    holders = {id(v): k for k, v in vars(value).items()} if hasattr(value, "__dict__") else {}
+    keys = tuple(holders.get(id(c), i) for i, c in enumerate(children))
+    if len(set(keys)) != len(keys):
+        keys = tuple(range(len(children)))
+    return Struct(keys, tuple(map(tree, children)), "registered", (type(value), aux))
 
 
 def _fields(value) -> tuple | None:
