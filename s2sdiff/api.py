@@ -17,7 +17,7 @@ import weakref
 from dataclasses import replace
 from types import SimpleNamespace
 
-from . import dispatch, pipeline
+from . import dispatch, pipeline, trees
 from .back import codegen, files
 from .deep import deep
 from .errors import NeedsArgumentsError, S2SDiffError
@@ -45,6 +45,9 @@ def _source_of(fn, signature: dict | None) -> frontend.SourceFunction:
     for_signature = getattr(fn, "for_signature", None)
     if signature is not None and for_signature is not None:
         fn = for_signature(tuple(signature.values()))
+    refusal = getattr(inspect.unwrap(fn), "refusal", None)
+    if refusal is not None:  # generic code that only arguments could write (see _generic)
+        raise refusal
     return frontend.from_function(fn)
 
 
@@ -118,17 +121,19 @@ def _generic(fn, key: tuple, build):
         return build(None)
     except NeedsArgumentsError as exc:
         kind = next((k for k in key if isinstance(k, str) and k in pipeline.KINDS), "grad")
-        return _refusing(f"{kind}_{fn.__name__}", exc)
+        return _refusing(fn, f"{kind}_{fn.__name__}", exc)
 
 
-def _refusing(name: str, error: Exception):
-    """A function named ``name`` raising ``error`` when called."""
+def _refusing(fn, name: str, error: Exception):
+    """A function named ``name``, with ``fn``'s parameters, raising ``error`` when called."""
 
     def refused(*args, **kwargs):
         raise error
 
+    refused.__signature__ = inspect.signature(inspect.unwrap(fn))
     refused.__name__ = refused.__qualname__ = name
     refused.source = ""
+    refused.refusal = error
     return refused
 
 
@@ -339,7 +344,7 @@ def _generic_vjp(fn, wrt, has_aux: bool, jit: bool):
     try:
         return _build_vjp(fn, wrt, None, has_aux, jit)
     except NeedsArgumentsError as exc:
-        refused = _refusing(f"vjp_{fn.__name__}", exc)
+        refused = _refusing(fn, f"vjp_{fn.__name__}", exc)
     names, single = pipeline.wrt_names(_params(fn), wrt)
     gen = SimpleNamespace(entry=refused.__name__, wrt_text=names, mode="reverse", outputs=None,
                           single=single)
@@ -434,10 +439,68 @@ def jacobian(fn=None, wrt=0, mode: str = "auto", has_aux: bool = False, argnums=
         raise S2SDiffError(f"mode={mode!r}: use one of {', '.join(pipeline.MODES)}")
     if fn is None:
         return functools.partial(jacobian, wrt=wrt, mode=mode, has_aux=has_aux, jit=jit)
+    of_trees = _tree_jacobian(fn, wrt, mode, jit, has_aux)
+    if frontend.from_function(fn).__dict__.get("output_keys"):  # it returns a dict
+        return of_trees
     found = _dispatched(fn, ("jacobian", wrt, mode, has_aux),
                         lambda signature: _build_wrapped(fn, wrt, "jacobian", mode, signature,
                                                          has_aux, jit), jit=jit)
-    return _with_aux(found, fn) if has_aux else found
+    return _or_trees(_with_aux(found, fn) if has_aux else found, of_trees)
+
+
+def _or_trees(transform, of_trees):
+    """``transform``, or ``of_trees`` for calls with a container argument."""
+
+    @functools.wraps(transform)
+    def call(*args, **kwargs):
+        if any(map(trees.is_tree, args)) or any(map(trees.is_tree, kwargs.values())):
+            return of_trees(*args, **kwargs)
+        return transform(*args, **kwargs)
+
+    return call
+
+
+def _tree_jacobian(fn, wrt, mode: str, jit: bool, has_aux: bool, of=None):
+    """The Jacobian of a function of containers (or returning a dict), assembled by
+    ``trees`` from the generated ``jvp`` or ``vjp`` of ``fn`` (or, for a Hessian,
+    of ``of()``, its gradient)."""
+    positions = _positions(fn, wrt)
+    single = not isinstance(wrt, (tuple, list))
+
+    def call(*args, **kwargs):
+        args = _binder(fn, _params(fn))(args, kwargs)
+        if has_aux:
+            raise S2SDiffError("jacobian: has_aux with containers is not supported yet")
+        if of is not None and not single:
+            raise S2SDiffError("hessian: containers with a tuple wrt are not supported yet; "
+                               "differentiate with respect to one container")
+        if of is not None and not all(trees.of_displays(args[i]) for i in positions):
+            raise S2SDiffError("hessian: of namedtuples, dataclasses and registered "
+                               "containers is not supported yet; use a dict, a list or a tuple")
+        target = fn if of is None else of()
+        forward = mode == "forward" or (mode == "auto" and _inputs_fewer(fn, args, positions))
+        if forward:
+            return trees.forward(jvp(target, wrt=wrt, jit=jit), tuple(args), positions, single)
+        return trees.reverse(vjp(target, wrt=wrt, jit=jit), tuple(args), positions, single)
+
+    call.__name__ = f"jacobian_{getattr(fn, '__name__', 'f')}"
+    call.mode = mode
+    return call
+
+
+def _inputs_fewer(fn, args, positions) -> bool:
+    """Whether the ``wrt`` inputs have at most as many elements as ``fn``'s outputs."""
+    import numpy as np
+
+    count = sum(np.size(leaf) for i in positions for leaf in trees.leaves(args[i]))
+    return count <= sum(np.size(leaf) for leaf in trees.leaves(fn(*args)))
+
+
+def _positions(fn, wrt) -> tuple[int, ...]:
+    """The indices of the ``wrt`` parameters of ``fn``."""
+    params = _params(fn)
+    names, _ = pipeline.wrt_names(params, wrt)
+    return tuple(params.index(n) for n in names)
 
 
 def _with_aux(transform, fn):
@@ -483,9 +546,11 @@ def hessian(fn=None, wrt=0, argnums=None, jit: bool = False):
     wrt = _argnums(wrt, argnums)
     if fn is None:
         return functools.partial(hessian, wrt=wrt, jit=jit)
-    return _dispatched(fn, ("hessian", wrt),
-                       lambda signature: _build_wrapped(fn, wrt, "hessian", signature=signature,
-                                                        jit=jit), jit=jit)
+    found = _dispatched(fn, ("hessian", wrt),
+                        lambda signature: _build_wrapped(fn, wrt, "hessian", signature=signature,
+                                                         jit=jit), jit=jit)
+    return _or_trees(found, _tree_jacobian(fn, wrt, "forward", jit, False,
+                                           of=lambda: grad(fn, wrt=wrt, jit=jit)))
 
 
 def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto",

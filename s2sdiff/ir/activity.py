@@ -153,7 +153,13 @@ def sources_of(v) -> set[str]:
     if type(v.fn) is ir.Callee:
         return set().union(*map(sources_of, ir.call_values(v)))
     args = v.args
-    return set().union(*(sources_of(args[i]) for i in partial_positions(v) if i < len(args)))
+    found = set().union(*(sources_of(args[i]) for i in partial_positions(v) if i < len(args)))
+    if v.kwargs and lookup_array(v.fn) is None and not is_constant(v.fn):
+        # keywords of a callable without an array rule (``P(a=x)``): a derivative may go
+        # through them, and ``active`` refuses them (a call without a rule, or with
+        # keyword arguments); an array rule's keywords are its options, checked there
+        found |= set().union(*(sources_of(a) for _, a in v.kwargs))
+    return found
 
 
 _BOOLEAN = {"<", "<=", ">", ">=", "==", "!=", "is", "is not", "and", "or", "unot", "tape"}
