@@ -32,7 +32,8 @@ from .rules import vjp as defvjp  # noqa: E402
 from .rules.scalar import stop_gradient  # noqa: E402,F401
 from .ir.types import register_container  # noqa: E402,F401
 from .api import (  # noqa: E402
-    clear_cache, grad, hessian, jacfwd, jacobian, jacrev, jvp, show, value_and_grad, vjp,
+    clear_cache, elementwise_grad, grad, hessian, jacfwd, jacobian, jacrev, jvp, show,
+    value_and_grad, vjp,
 )
 from .graph import graph  # noqa: E402  (the function; the module is s2sdiff.graph)
 
@@ -56,6 +57,7 @@ __all__ = [
     "constant",
     "defjvp",
     "defvjp",
+    "elementwise_grad",
     "grad",
     "graph",
     "hessian",

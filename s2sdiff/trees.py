@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
 from .ir import types
 
 
@@ -76,6 +74,8 @@ def _children(value):
 def forward(jvp, args: tuple, positions: tuple, single: bool):
     """The Jacobian at ``args`` by one ``jvp`` call per element of the inputs at
     ``positions`` (``jvp(*args, tangents)``, tangents a tuple unless ``single``)."""
+    import numpy as np
+
     inputs = [args[i] for i in positions]
     columns = []  # per input leaf: the output tangents, one per element
     for k, x in enumerate(inputs):
@@ -98,6 +98,8 @@ def forward(jvp, args: tuple, positions: tuple, single: bool):
 def reverse(vjp, args: tuple, positions: tuple, single: bool):
     """The Jacobian at ``args`` by one pullback per element of the outputs (``vjp(*args)``
     gives ``(out, pullback)``)."""
+    import numpy as np
+
     inputs = [args[i] for i in positions]
     out, pullback = vjp(*args)
     out_leaves = leaves(out)
@@ -125,6 +127,8 @@ def _per_input(inputs: list, blocks: list, single: bool):
 def _block(out_shape: tuple, in_leaf, parts: list, outer: bool):
     """The block ``out_shape + in_shape`` from one part per element of the input (``outer``
     False: parts shaped as the output) or of the output (True: shaped as the input)."""
+    import numpy as np
+
     in_shape = np.shape(in_leaf)
     if outer:
         stacked = np.reshape([np.broadcast_to(p, in_shape) for p in parts], out_shape + in_shape)
@@ -137,6 +141,8 @@ def _block(out_shape: tuple, in_leaf, parts: list, outer: bool):
 
 def _units(leaf):
     """One unit of ``leaf``'s shape per element (1.0 for a number)."""
+    import numpy as np
+
     if not np.shape(leaf):
         return [1.0 if not isinstance(leaf, np.ndarray) else np.ones_like(leaf, dtype=float)]
     eye = np.eye(np.size(leaf), dtype=np.result_type(leaf, np.float16))
@@ -145,6 +151,8 @@ def _units(leaf):
 
 def _zeros(value):
     """Zeros of ``value``'s structure."""
+    import numpy as np
+
     return rebuilt(value, [np.zeros_like(v, dtype=np.result_type(v, np.float16))
                            if isinstance(v, np.ndarray) else 0.0 for v in leaves(value)])
 

@@ -120,3 +120,19 @@ def test_the_gradient_of_a_0d_array_is_a_0d_array():
         assert float(gx) == pytest.approx(3 * np.cos(0.5), rel=1e-6)
         _, gx = value_and_grad(sine_weights)(x, np.ones(3))
         assert type(gx) is np.ndarray and gx.shape == ()
+
+
+def soft(x):
+    return np.tanh(x) * 2.0 + x ** 2
+
+
+def test_elementwise_grad_as_autograd():
+    """The vjp with a cotangent of ones: the diagonal of an elementwise function's
+    Jacobian, for arrays and numbers."""
+    from s2sdiff import elementwise_grad
+
+    x = np.linspace(-1.0, 1.5, 5)
+    np.testing.assert_allclose(elementwise_grad(soft)(x), 2.0 * (1 - np.tanh(x) ** 2) + 2 * x,
+                               rtol=1e-12)
+    np.testing.assert_allclose(elementwise_grad(soft)(x), np.diag(jacfwd(soft)(x)), rtol=1e-12)
+    assert elementwise_grad(soft)(0.3) == pytest.approx(2.0 * (1 - math.tanh(0.3) ** 2) + 0.6)

@@ -26,7 +26,7 @@ def test_numpy_rules_are_registered_once_numpy_is_imported():
 # --- the stages: no import cycles, no lower stage importing a higher one ----------------
 
 _STAGES = {"errors": 0, "safe": 0, "deep": 0, "version": 0, "front": 1, "rules": 1, "ir": 2,
-           "emit": 3, "back": 4, "pipeline": 5, "dispatch": 5, "api": 6}  # the rest (verify, graph, cli…): 7
+           "emit": 3, "back": 4, "pipeline": 5, "dispatch": 5, "trees": 5, "api": 6}  # the rest (verify, graph, cli…): 7
 
 
 def _imports() -> dict[str, set[str]]:
