@@ -409,3 +409,39 @@ def test_hessian_of_a_dict_nests_as_jax():
         for key in PARAMS:
             np.testing.assert_allclose(Hd[key]["b2"][(...,) + k], (up[key] - down[key]) / (2 * H),
                                        rtol=1e-5, atol=1e-7)
+
+
+def test_the_command_writes_a_module_for_a_container_signature(tmp_path):
+    """``--signature`` describes dicts, lists and tuples: ``{key:TYPE,...}``, ``[...]``, ``(...)``."""
+    import subprocess
+    import sys
+
+    (tmp_path / "model.py").write_text(
+        "import numpy as np\n\n\ndef loss(params, X, Y):\n"
+        "    h = np.tanh(X @ params['W1'] + params['b1'])\n"
+        "    out = h @ params['W2'] + params['b2']\n"
+        "    return np.mean((out - Y) ** 2)\n")
+    signature = "params={W1:f8[d,h],b1:f8[h],W2:f8[h,o],b2:f8[o]},X=f8[n,d],Y=f8[n,o]"
+    subprocess.run([sys.executable, "-m", "s2sdiff", "grad", "model.py:loss", "--wrt", "params",
+                    "--signature", signature, "-o", "model_grad.py"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    source = (tmp_path / "model_grad.py").read_text()
+    assert "params_W1 = params['W1']" in source and "return {'W1': params_W1_bar" in source
+    namespace: dict = {}
+    exec(compile(source, "model_grad.py", "exec"), namespace)  # noqa: S102 - our own output
+    g = namespace["grad_loss"](PARAMS, X, Y)
+    for key in PARAMS:
+        np.testing.assert_allclose(g[key], grad(mlp)(PARAMS, X, Y)[key], rtol=1e-12)
+
+
+def test_signature_text_for_containers():
+    from s2sdiff.ir import types
+
+    found = types.parse("p={W:f8[d,h],b:f8[h]},layers=[(f8[n,n],f4[n])],k=int")
+    assert found["p"] == types.Struct(("W", "b"), (types.Arr("float64", (False, False)),
+                                                   types.Arr("float64", (False,))))
+    assert found["layers"].kind == "list" and found["layers"].items[0][1].dtype == "float32"
+    for bad, message in [("p={W f8[d]}", "write a dict as"), ("w=f8[n", "not closed"),
+                         ("p=[f8[n]", "not closed by"), ("w=xx[n]", "unknown dtype")]:
+        with pytest.raises(ValueError, match=message):
+            types.parse(bad)

@@ -247,41 +247,114 @@ def parse(text: str) -> dict:
     """Abstract values written as text, for the command's ``--signature``::
 
         w=f8[d],X=f8[n,d],y=f8[n],b=float
+        params={W:f8[d,h],b:f8[h]},layers=[(f8[n,n],f8[n])],X=f8[m,n]
 
     a Python number is ``float``, ``int`` or ``bool``; an array is its dtype
     (``f8``, ``f4``, ``float64``…) and its dimensions in brackets, each ``1``
     (length 1), ``?`` (not known) or any other name or number (not 1); a Dask
-    array's type begins with ``dask:`` (``X=dask:f8[n,d]``).
-    Raises ValueError with what is wrong.
+    array's type begins with ``dask:`` (``X=dask:f8[n,d]``); a dict is
+    ``{key:TYPE,...}`` (keys are names or integers), a list ``[TYPE,...]``, a
+    tuple ``(TYPE,...)``.  Raises ValueError with what is wrong.
     """
-    import re
+    reader = _Reader(text)
+    found = {}
+    while True:
+        name = reader.word()
+        if not name.isidentifier() or not reader.take("="):
+            raise ValueError(f"{reader.rest()!r}: write NAME=TYPE, e.g. X=f8[n,d]")
+        found[name] = reader.value(name)
+        if reader.done():
+            return found
+        if not reader.take(","):
+            raise ValueError(f"{reader.rest()!r}: separate NAME=TYPE items with commas")
 
+
+class _Reader:
+    """The text of a signature, read left to right."""
+
+    def __init__(self, text: str):
+        self.text, self.at = text, 0
+
+    def done(self) -> bool:
+        self.skip()
+        return self.at == len(self.text)
+
+    def skip(self) -> None:
+        while self.at < len(self.text) and self.text[self.at].isspace():
+            self.at += 1
+
+    def rest(self) -> str:
+        return self.text[self.at:].strip() or self.text
+
+    def take(self, mark: str) -> bool:
+        self.skip()
+        if self.text.startswith(mark, self.at):
+            self.at += len(mark)
+            return True
+        return False
+
+    def word(self) -> str:
+        import re
+
+        self.skip()
+        found = re.compile(r"[\w?.-]*").match(self.text, self.at)
+        self.at = found.end()
+        return found.group()
+
+    def value(self, name: str):
+        for opening, closing, kind in (("{", "}", "dict"), ("[", "]", "list"), ("(", ")", "tuple")):
+            if self.take(opening):
+                return self.container(name, closing, kind)
+        dask = self.take("dask:")
+        word = self.word()
+        if word in _NUMBERS and not dask:
+            return _NUMBERS[word]
+        dims = self.dims(name, word) if self.take("[") else None
+        if dims is None:
+            raise ValueError(f"{name}={word}: a type is float, int, bool, an array such as "
+                             "f8[n,d], or a {dict}, [list] or (tuple) of types")
+        return _parsed_array(name, word, dims, "dask" if dask else "numpy")
+
+    def container(self, name: str, closing: str, kind: str):
+        keys, items = [], []
+        while not self.take(closing):
+            if items and not self.take(","):
+                raise ValueError(f"{name}: {self.rest()!r}: separate the items with commas")
+            if self.take(closing):
+                break
+            if kind == "dict":
+                key = self.word()
+                if not (key.isidentifier() or key.isdigit()) or not self.take(":"):
+                    raise ValueError(f"{name}: {self.rest()!r}: write a dict as {{key:TYPE,...}}")
+                keys.append(int(key) if key.isdigit() else key)
+            items.append(self.value(name))
+            if self.done():
+                raise ValueError(f"{name}: a {kind} not closed by {closing!r}")
+        if kind == "tuple":
+            return tuple(items)
+        return Struct(tuple(keys) if kind == "dict" else tuple(range(len(items))), tuple(items),
+                      kind)
+
+    def dims(self, name: str, word: str) -> list:
+        end = self.text.find("]", self.at)
+        if end < 0:
+            raise ValueError(f"{name}={word}[: the dimensions are not closed by ']'")
+        inside, self.at = self.text[self.at:end], end + 1
+        dims = [d.strip() for d in inside.split(",")] if inside.strip() else []
+        if any(not d for d in dims):
+            raise ValueError(f"{name}={word}[{inside}]: an empty dimension")
+        return dims
+
+
+def _parsed_array(name: str, word: str, dims: list, library: str) -> Arr:
+    """The array ``word[dims]`` of ``library`` (``word`` its dtype)."""
     import numpy
 
-    found = {}
-    for item in re.findall(r"[^,\[]+(?:\[[^\]]*\])?", text):
-        name, eq, value = item.strip().partition("=")
-        name, value = name.strip(), value.strip()
-        if not eq or not name.isidentifier():
-            raise ValueError(f"{item.strip()!r}: write NAME=TYPE, e.g. X=f8[n,d]")
-        if value in _NUMBERS:
-            found[name] = _NUMBERS[value]
-            continue
-        library = "dask" if value.startswith("dask:") else "numpy"
-        value = value.removeprefix("dask:").strip()
-        shape = re.fullmatch(r"(\w+)\[([^\]]*)\]", value)
-        if shape is None:
-            raise ValueError(f"{name}={value}: a type is float, int, bool or an array "
-                             "such as f8[n,d]")
-        try:
-            dtype = numpy.dtype(_DTYPES.get(shape[1], shape[1])).name
-        except TypeError:
-            raise ValueError(f"{name}={value}: unknown dtype {shape[1]!r}") from None
-        dims = [d.strip() for d in shape[2].split(",")] if shape[2].strip() else []
-        if any(not d for d in dims):
-            raise ValueError(f"{name}={value}: an empty dimension")
-        found[name] = Arr(dtype, tuple(None if d == "?" else d == "1" for d in dims), library)
-    return found
+    try:
+        dtype = numpy.dtype(_DTYPES.get(word, word)).name
+    except TypeError:
+        raise ValueError(f"{name}={word}[...]: unknown dtype {word!r}") from None
+    return Arr(dtype, tuple(None if d == "?" else d == "1" for d in dims), library)
 
 
 def fits(given, wanted) -> bool:
