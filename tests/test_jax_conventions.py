@@ -136,3 +136,13 @@ def test_elementwise_grad_as_autograd():
                                rtol=1e-12)
     np.testing.assert_allclose(elementwise_grad(soft)(x), np.diag(jacfwd(soft)(x)), rtol=1e-12)
     assert elementwise_grad(soft)(0.3) == pytest.approx(2.0 * (1 - math.tanh(0.3) ** 2) + 0.6)
+
+
+def test_forward_mode_gradient_of_float32_is_float32():
+    """As reverse mode: the gradient has the input's dtype where the computation promotes."""
+    x32 = np.linspace(0.1, 1.0, 3).astype(np.float32)
+    g = grad(sine_weights, mode="forward")(x32, np.ones(3))
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, np.cos(x32.astype(float)), rtol=1e-6)
+    gx, gw = grad(sine_weights, wrt=(0, 1), mode="forward")(x32, np.ones(3))
+    assert gx.dtype == np.float32 and gw.dtype == np.float64

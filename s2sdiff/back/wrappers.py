@@ -22,7 +22,7 @@ from .. import ir, safe
 from ..errors import S2SDiffError
 from ..front.names import Namer
 
-ARRAY_HELPERS = ("_unit_vectors", "_from_rows", "_from_columns")
+ARRAY_HELPERS = ("_unit_vectors", "_from_rows", "_from_columns", "_gradient_from_columns")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def jacobian(plan: Plan, mode: str, kind: str) -> str:
     if not plan.on_arrays:
         body = _forward_numbers(plan) if mode == "forward" else _reverse_numbers(plan)
     else:
-        body = _forward_arrays(plan) if mode == "forward" else _reverse_arrays(plan)
+        body = _forward_arrays(plan, kind) if mode == "forward" else _reverse_arrays(plan)
     return "\n".join(lines + body) + "\n"
 
 
@@ -138,17 +138,19 @@ def _unit_seeds(n: int, j: int) -> list[str]:
 # ---------------------------------------------------------------- on arrays
 
 
-def _forward_arrays(plan: Plan) -> list[str]:
+def _forward_arrays(plan: Plan, kind: str = "jacobian") -> list[str]:
     namer = _namer(plan)
     value = namer.first("value")
     cols = [namer.first(f"cols_{x}") for x in plan.names]
     lines = [f"    {value} = {plan.value}({_args(plan)})"] + _columns(plan, namer, cols)
     column = namer.first("column")
 
+    assemble = "_gradient_from_columns" if kind == "grad" else "_from_columns"
+
     def block(i, j):
         if plan.outputs is None:
-            return f"_from_columns({cols[j]}, {value}, {plan.names[j]})"
-        return (f"_from_columns([{column}[{i}] for {column} in {cols[j]}], {value}[{i}], "
+            return f"{assemble}({cols[j]}, {value}, {plan.names[j]})"
+        return (f"{assemble}([{column}[{i}] for {column} in {cols[j]}], {value}[{i}], "
                 f"{plan.names[j]})")
 
     return lines + _blocks(plan, namer, _output_labels(plan), block, "jac")

@@ -38,3 +38,13 @@ def _from_columns(columns, value, x):
     columns = [np.broadcast_to(column, shape) for column in columns]
     stacked = np.reshape(columns, (len(columns),) + shape)
     return np.moveaxis(stacked, 0, -1).reshape(shape + np.shape(x))
+
+
+@helper
+def _gradient_from_columns(columns, value, x):
+    """``_from_columns`` for a gradient: in ``x``'s floating dtype, as JAX's
+    (a float32 input's gradient is float32 where the computation promotes)."""
+    block = _from_columns(columns, value, x)
+    if not isinstance(x, (np.ndarray, np.generic)):
+        return block
+    return np.asarray(block, dtype=np.result_type(x.dtype, np.float16))
