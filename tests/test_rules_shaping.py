@@ -16,6 +16,7 @@ import pytest
 
 import s2sdiff
 from s2sdiff import S2SDiffError, hessian, jacobian, jvp, vjp
+from tests.rule_checks import fd_jacobian
 
 H = 1e-6
 RTOL, ATOL = 1e-5, 1e-7
@@ -23,24 +24,6 @@ RTOL, ATOL = 1e-5, 1e-7
 
 def N(*shape, seed=0):
     return np.random.default_rng(seed + 7 * len(shape)).normal(size=shape)
-
-
-def fd_jacobian(f, args, i):
-    """∂f/∂args[i] by central differences, shaped ``out.shape + args[i].shape``."""
-    x = np.asarray(args[i], dtype=float)
-    out = np.asarray(f(*args))
-    columns = []
-    for k in range(x.size):
-        step = np.zeros(x.size)
-        step[k] = H
-        step = step.reshape(x.shape)
-        up, down = list(args), list(args)
-        up[i], down[i] = x + step, x - step
-        if not np.shape(args[i]):
-            up[i], down[i] = float(up[i]), float(down[i])
-        columns.append((np.asarray(f(*up)) - np.asarray(f(*down))) / (2 * H))
-    stacked = np.reshape(columns, (x.size,) + out.shape)
-    return np.moveaxis(stacked, 0, -1).reshape(out.shape + x.shape)
 
 
 def _close(got, want):
