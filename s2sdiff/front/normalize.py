@@ -18,7 +18,7 @@ from .source import SourceFunction
 from .jumps import Jumps, range_args
 from . import trampoline
 from .names import Namer
-from .scan import scan_names
+from .scan import nodes, scan_names
 
 
 def names_in(tree: ast.AST) -> set[str]:
@@ -128,20 +128,25 @@ def _paired(target: ast.expr, value: ast.expr) -> list[tuple[ast.expr, ast.expr]
 def _aliases(fn: ast.FunctionDef, locals_: set[str]) -> dict[str, ast.expr]:
     """Local names assigned once, a module-level path (``r = np.sum``): name → the path."""
     params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    stores = [n.id for stmt in fn.body for n in ast.walk(stmt)
-              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    stores: dict[str, int] = {}
+    candidates = []
+    for node in nodes(fn.body):  # one walk
+        kind = type(node)
+        if kind is ast.Name and type(node.ctx) is ast.Store:
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif kind is ast.Assign and len(node.targets) == 1 \
+                and type(node.targets[0]) is ast.Name \
+                and isinstance(node.value, (ast.Name, ast.Attribute)):
+            candidates.append(node)
     found = {}
-    for stmt in fn.body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                    and isinstance(node.targets[0], ast.Name):
-                name, value = node.targets[0].id, node.value
-                root = value
-                while isinstance(root, ast.Attribute):
-                    root = root.value
-                if isinstance(root, ast.Name) and root.id not in locals_ \
-                        and name not in params and stores.count(name) == 1:
-                    found[name] = value
+    for node in candidates:
+        name, value = node.targets[0].id, node.value
+        root = value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id not in locals_ \
+                and name not in params and stores.get(name) == 1:
+            found[name] = value
     return found
 
 
@@ -152,10 +157,16 @@ class _Flatten:
         self.namer = namer
         self.locals = locals_
         self.where = where
-        self.aliases = _aliases(where.tree, locals_)
+        self.aliased: dict | None = None  # see ``aliases``, found on the first call of a local
         arguments = where.tree.args  # a call of a parameter: of a function passed as one
         self.params = {a.arg for a in arguments.posonlyargs + arguments.args
                        + arguments.kwonlyargs}
+
+    def aliases(self) -> dict:
+        """Local names assigned once a module-level path (``r = np.sum``), found once."""
+        if self.aliased is None:
+            self.aliased = _aliases(self.where.tree, self.locals)
+        return self.aliased
 
     def function_body(self, body: list[ast.stmt]) -> list[ast.stmt]:
         return self.block(body)
@@ -509,8 +520,9 @@ class _Flatten:
     def _call(self, e: ast.Call, put, out: list):
         if isinstance(e.func, ast.Attribute) and not self.is_global_path(e.func):
             return (yield self._method(e, put, out))
-        if isinstance(e.func, ast.Name) and e.func.id in self.aliases:  # r = np.sum; r(x)
-            e = ast.copy_location(ast.Call(copy.deepcopy(self.aliases[e.func.id]), e.args,
+        if isinstance(e.func, ast.Name) and e.func.id in self.locals \
+                and e.func.id in self.aliases():  # r = np.sum; r(x)
+            e = ast.copy_location(ast.Call(copy.deepcopy(self.aliases()[e.func.id]), e.args,
                                            e.keywords), e)
         if not self.is_global_path(e.func) and not (isinstance(e.func, ast.Name)
                                                     and e.func.id in self.params):

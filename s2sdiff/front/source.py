@@ -196,7 +196,7 @@ def _checked(module: ast.Module, filename: str, name: str, indent: int, resolver
 def _returned_keys(where: SourceFunction) -> tuple | None:
     """The keys of the dict displays the function returns (constant keys, the same at
     every ``return``), or None when it returns no dict display; else a located error."""
-    returns = [n for n in _own_nodes(where.tree) if isinstance(n, ast.Return)]
+    returns = list(_returns(where.tree.body))
     dicts = [r for r in returns if isinstance(r.value, ast.Dict)]
     if not dicts:
         return None
@@ -220,17 +220,25 @@ def _constant_keys(value) -> tuple | None:
     return keys if len(set(keys)) == len(keys) else None
 
 
-def _own_nodes(tree: ast.FunctionDef):
-    """The nodes of the function's body."""
-    for stmt in tree.body:
-        yield from ast.walk(stmt)
+def _returns(stmts: list):
+    """The ``return`` statements among ``stmts`` and the blocks they hold (a return is
+    a statement: expressions are not walked)."""
+    for s in stmts:
+        if type(s) is ast.Return:
+            yield s
+        for part in ("body", "orelse", "finalbody"):
+            block = getattr(s, part, None)
+            if type(block) is list and not isinstance(s, (ast.FunctionDef, ast.ClassDef)):
+                yield from _returns(block)
+        for handler in getattr(s, "handlers", ()):
+            yield from _returns(handler.body)
 
 
 def _returning_tuples(tree: ast.FunctionDef) -> ast.FunctionDef:
     """A copy of ``tree`` whose ``return {k: v, ...}`` are ``return (v, ...)``."""
     tree = copy.deepcopy(tree)
-    for node in _own_nodes(tree):
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+    for node in _returns(tree.body):
+        if isinstance(node.value, ast.Dict):
             node.value = ast.copy_location(ast.Tuple(node.value.values, ast.Load()), node.value)
     return tree
 
