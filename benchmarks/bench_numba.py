@@ -36,7 +36,7 @@ import types
 
 import numpy as np
 from _timing import compare, fmt_ratio, fmt_time, print_table
-from bench_scalar import loop, straight, straight_grad, while_branch
+from bench_scalar import central_diff, close, loop, straight, straight_grad, while_branch
 
 # ---------------------------------------------------------------------------
 # Hand-written gradients for Numba of bench_scalar's loops: tapes as arrays.
@@ -416,24 +416,6 @@ def candidates(case, jax_fns):
         "hand numba": numba_compiled(case.hand),
         "f jax": jax_fns[case.f.__name__],
     }
-
-
-def central_diff(f, args, wrt, h=1e-6):
-    out = []
-    for i in wrt:
-        up, down = list(args), list(args)
-        up[i] += h
-        down[i] -= h
-        out.append((f(*up) - f(*down)) / (2 * h))
-    return tuple(out)
-
-
-def close(got, want, rtol):
-    """True if the tuples agree to ``rtol`` relative to max(1, |want|)."""
-    got = tuple(got) if isinstance(got, (tuple, list)) else (got,)
-    want = tuple(want) if isinstance(want, (tuple, list)) else (want,)
-    return len(got) == len(want) and all(
-        abs(float(g) - float(w)) <= rtol * max(1.0, abs(float(w))) for g, w in zip(got, want))
 
 
 def check(case, calls):

@@ -161,10 +161,11 @@ BENCHMARKS = [
 # Checks.
 
 
-def central_diff(f, args, h=1e-6):
-    """Gradient of f at args by central finite differences."""
+def central_diff(f, args, wrt=None, h=1e-6):
+    """Gradient of f at args (in the arguments ``wrt``: all by default) by central
+    finite differences."""
     grads = []
-    for i in range(len(args)):
+    for i in range(len(args)) if wrt is None else wrt:
         up = list(args)
         down = list(args)
         up[i] += h
@@ -174,10 +175,11 @@ def central_diff(f, args, h=1e-6):
 
 
 def close(got, want, rtol):
-    """True if the tuples agree to ``rtol`` relative to max(1, |want|)."""
+    """True if the tuples (or numbers) agree to ``rtol`` relative to max(1, |want|)."""
     got = tuple(got) if isinstance(got, (tuple, list)) else (got,)
+    want = tuple(want) if isinstance(want, (tuple, list)) else (want,)
     return len(got) == len(want) and all(
-        abs(float(g) - w) <= rtol * max(1.0, abs(w)) for g, w in zip(got, want)
+        abs(float(g) - float(w)) <= rtol * max(1.0, abs(float(w))) for g, w in zip(got, want)
     )
 
 

@@ -6,32 +6,13 @@ once support lands they pass, the xfail turns into a failure, and the mark
 is to be removed.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from s2sdiff import S2SDiffError, grad
+from tests.benchmark_scripts import load
 
-_BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load_benchmark():
-    sys.path.insert(0, str(_BENCHMARKS))  # for its `from _timing import ...`
-    try:
-        spec = importlib.util.spec_from_file_location("bench_adbench",
-                                                      _BENCHMARKS / "bench_adbench.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_adbench"] = module
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(_BENCHMARKS))
-
-
-B = _load_benchmark()
+B = load("bench_adbench")
 
 TINY = {  # objective's name → (arguments maker at a tiny size, wrt)
     "gmm_objective": (lambda rng: B.gmm_args(rng, d=3, k=2, n=20), (0, 1, 2)),

@@ -4,33 +4,16 @@ Python and under Numba), JAX's jitted gradient, f under Numba and under JAX
 against it.
 """
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
 import pytest
+
+from tests.benchmark_scripts import load
 
 pytest.importorskip("numba", reason="bench_numba compares Numba-compiled code: numba missing")
 pytest.importorskip("jax", reason="bench_numba compares JAX's jitted gradient: jax missing")
 
-_BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load_benchmark():
-    sys.path.insert(0, str(_BENCHMARKS))  # for its `from _timing import ...`
-    try:
-        spec = importlib.util.spec_from_file_location("bench_numba",
-                                                      _BENCHMARKS / "bench_numba.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_numba"] = module
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(_BENCHMARKS))
-
-
-B = _load_benchmark()
+B = load("bench_numba")
 
 
 @pytest.fixture(scope="module")
