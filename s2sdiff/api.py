@@ -101,8 +101,9 @@ def _runtime_namespace(fn) -> dict:
 
 def _dispatched(fn, key: tuple, build, extra: tuple[str, ...] = (), jit: bool = False):
     """A transform of ``fn`` as a dispatcher (see :mod:`.dispatch`): ``build(signature)``
-    compiles the entry for a signature; the generic one (None) is made now and cached.
-    ``jit``: the entries are compiled by Numba."""
+    compiles the entry for a signature; the generic one (None) is made now and cached
+    under ``key`` (the transform's kind first).  ``jit``: the entries are compiled by
+    Numba."""
     table = cached(fn, key + (jit,), lambda: dispatch.Table(_generic(fn, key, build), _params(fn),
                                                             jit))
 
@@ -115,13 +116,12 @@ def _dispatched(fn, key: tuple, build, extra: tuple[str, ...] = (), jit: bool = 
 
 def _generic(fn, key: tuple, build):
     """``build(None)``, the generic code; for a function reading a field of a parameter
-    (``p.W``), which only code for a namedtuple or dataclass argument can read, a
-    function refusing the calls without one."""
+    (``p.W``) or calling one (``f(x)``), which only code for its arguments can write,
+    a function refusing the calls without such arguments."""
     try:
         return build(None)
     except NeedsArgumentsError as exc:
-        kind = next((k for k in key if isinstance(k, str) and k in pipeline.KINDS), "grad")
-        return _refusing(fn, f"{kind}_{fn.__name__}", exc)
+        return _refusing(fn, f"{key[0]}_{fn.__name__}", exc)
 
 
 def _refusing(fn, name: str, error: Exception):
@@ -206,7 +206,7 @@ def _transform(kind: str, doc: str):
             return functools.partial(transform, wrt=wrt, mode=mode, has_aux=has_aux, jit=jit)
         if mode == "forward":
             return grad_forward(fn, wrt, jit)
-        return _dispatched(fn, (wrt, kind, has_aux),
+        return _dispatched(fn, (kind, wrt, has_aux),
                            lambda signature: derive(fn, wrt, kind, signature, has_aux, jit), jit=jit)
 
     transform.__name__ = kind
