@@ -16,8 +16,13 @@ conditional expressions, ``if``/``elif``/``else`` on float comparisons
 assignments and swaps, augmented assignments, reassigned parameters, calls to
 helpers with keyword arguments and defaults, recursive helpers (a depth
 argument counted down to 0, one or two recursive calls per level), chains of
-up to 12 helpers each calling the one below twice, and local names that shadow
-the names s2sdiff generates (``x_bar``, ``_tape``, ``_t1``…).
+up to 12 helpers each calling the one below twice, a helper ``g1`` returning
+two values that ``f`` unpacks (``a, b = g1(x, q=y)``, in loops too), and local
+names that shadow the names s2sdiff generates (``x_bar``, ``_tape``, ``_t1``…).
+
+The pair helper and its calls are drawn from a second random stream (of the
+same seed), so the programs of seeds without it are those of earlier versions:
+the seeds named in ``tests/regressions`` keep their programs.
 
 Values stay bounded: inside loops right-hand sides are squashed (``tanh``,
 ``sin``, convex combinations), and every candidate is run under plain Python
@@ -35,6 +40,7 @@ return value, and indexing by constant integers.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import re
@@ -60,6 +66,7 @@ class Config:
     kwonly: float = 0.1         # share of helpers with a keyword-only parameter
     recursion: float = 0.12     # share of programs with a recursive helper
     chain: float = 0.08         # share of programs with a deep chain of helpers
+    pairs: float = 0.2          # share of programs with a helper returning a pair
     numpy: bool = False         # reserved: NumPy programs (see module docstring)
 
 
@@ -83,7 +90,7 @@ class Program:
         return rename(self.source, tag)
 
 
-_FUNC_NAME = re.compile(r"\b(f|h\d+|r\d+|c\d+)(?=\()")
+_FUNC_NAME = re.compile(r"\b(f|h\d+|r\d+|c\d+|g\d+)(?=\()")
 
 
 def rename(source: str, tag: str) -> str:
@@ -119,6 +126,8 @@ class _Gen:
                 self.local_pool[rng.randrange(len(self.local_pool))] = name
                 self.constructs.add("shadow")
         self.current_helpers: list = []
+        self.pair: str | None = None  # the helper returning a pair, once f may call it
+        self.extra = random.Random()  # the stream of the pair helper and its calls
 
     # ---------- expressions ----------
     def const(self) -> str:
@@ -269,6 +278,9 @@ class _Gen:
         return self.squash(sc, t) if self.rng.random() < squash_p else self.expr(sc)
 
     def stmt(self, sc: _Scope, depth: int, out: list, ind: str) -> tuple[_Scope, bool]:
+        if self.pair and len(sc.floats) >= 2 and self.extra.random() < 0.15:
+            with self.drawing_from(self.extra):
+                return self.pair_call(sc, out, ind), False
         rng = self.rng
         k = rng.random()
         params = self.params
@@ -335,6 +347,30 @@ class _Gen:
         if t not in sc.floats:
             sc.floats.append(t)
         return sc, False
+
+    def pair_call(self, sc: _Scope, out: list, ind: str) -> _Scope:
+        """``t1, t2 = g1(e1, e2)``, one or both arguments passed by keyword."""
+        self.constructs.add("pair-call")
+        t1, t2 = self.rng.sample(self.local_pool + self.params, 2)
+        first = self.squash(sc, None) if sc.loop_depth else self.expr(sc, 1)
+        second = self.squash(sc, None) if sc.loop_depth else self.expr(sc, 1)
+        r = self.rng.random()
+        args = ([f"{first}", f"{second}"] if r < 0.5 else
+                [f"{first}", f"q={second}"] if r < 0.8 else [f"q={second}", f"p={first}"])
+        out.append(f"{ind}{t1}, {t2} = {self.pair}({', '.join(args)})")
+        for t in (t1, t2):
+            if t not in sc.floats:
+                sc.floats.append(t)
+        return sc
+
+    @contextlib.contextmanager
+    def drawing_from(self, rng: random.Random):
+        """Draw from ``rng`` for a while, leaving the main stream where it was."""
+        main, self.rng = self.rng, rng
+        try:
+            yield
+        finally:
+            self.rng = main
 
     def sub_n(self, depth: int) -> int:
         return self.rng.randint(1, max(1, self.cfg.max_stmts - 2 * depth))
@@ -429,6 +465,21 @@ class _Gen:
         return out
 
 
+    def pair_helper(self, name: str) -> list[str]:
+        """``name(p, q)``: a few statements, then two bounded values."""
+        self.constructs.add("pair-helper")
+        lines = self.function(name, ["p", "q"], 0, [], self.rng.randint(1, 4))
+        body_returns = [ln for ln in lines if ln.strip().startswith("return ")]
+        sc = _Scope(["p", "q"])
+        last = f"    return math.tanh({self.expr(sc, 1)}), math.sin({self.expr(sc, 1)})"
+        if lines[-1].startswith("    return ") and len(body_returns) == 1:
+            lines[-1] = last
+        else:  # an early return: every return gives a pair
+            lines = [ln if not ln.strip().startswith("return ") else
+                     ln.replace("return ", "return math.tanh(", 1) + "), 0.5"
+                     for ln in lines]
+        return lines
+
     def recursive(self, name: str) -> list[str]:
         """``name(p, n)``: recursion down to ``n <= 0``, once or twice per level."""
         self.constructs.add("recursion")
@@ -483,8 +534,10 @@ def generate(seed: int, cfg: Config = Config()) -> Program:
     if cfg.numpy:
         raise NotImplementedError("NumPy programs: see the module docstring's extension point")
     rng = random.Random(seed)
+    extra = random.Random(seed ^ 0xABCDE)
     for _attempt in range(200):
         gen = _Gen(rng, cfg)
+        gen.extra = extra
         lines: list[str] = []
         try:
             if rng.random() < cfg.recursion:
@@ -504,6 +557,10 @@ def generate(seed: int, cfg: Config = Config()) -> Program:
                 lines += gen.function(f"h{h + 1}", hparams, defaults, kwonly, rng.randint(1, 4))
                 lines += ["", ""]
                 gen.current_helpers.append((f"h{h + 1}", hparams, defaults, kwonly))
+            if extra.random() < cfg.pairs:
+                with gen.drawing_from(extra):
+                    lines += gen.pair_helper("g1") + ["", ""]
+                gen.pair = "g1"
             nparams = rng.randint(1, 3)
             lines += gen.function("f", list(PARAMS[:nparams]), 0, [], rng.randint(2, cfg.max_stmts))
         except _Reject:

@@ -823,16 +823,26 @@ class _Builder:
                 # defined on one path only: as in Python, usable where it was defined;
                 # elsewhere it is None, and any arithmetic on it fails loudly
                 a, b = a or ir.Const(None), b or ir.Const(None)
-            if a == b:
-                self.env[name] = a
-            elif isinstance(a, tuple) or isinstance(b, tuple):
-                raise self.error(f"variable {name!r} holds a tuple on some paths", s)
-            else:
-                target = self.new_name(name)
-                phis.append(ir.Phi(target, a, b))
-                self.env[name] = ir.Var(target)
+            self.env[name] = self.joined(name, a, b, phis, s)
         self.out.append(ir.If(cond, tuple(then_out), tuple(else_out), tuple(phis),
                               self.origin(s)))
+
+    def joined(self, name: str, a, b, phis: list, s: ast.If):
+        """The value of ``name`` after an ``if`` whose branches leave ``a`` and ``b``:
+        one φ per item of tuples of the same length (appended to ``phis``)."""
+        if a == b:
+            return a
+        a, b = _as_tuple(a, b), _as_tuple(b, a)
+        if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
+            return tuple(self.joined(name, x, y, phis, s) for x, y in zip(a, b))
+        if isinstance(a, tuple) or isinstance(b, tuple):
+            what = ("the function returns" if self.is_temporary(name)
+                    else f"variable {name!r} holds")
+            raise self.error(f"{what} a tuple on some paths and not on others (or tuples "
+                             "of different lengths)", s)
+        target = self.new_name(name)
+        phis.append(ir.Phi(target, a, b))
+        return ir.Var(target)
 
     def region(self, stmts, env):
         saved_out, self.out = self.out, []
@@ -852,18 +862,21 @@ class _Builder:
         else:
             args, kind = (), "while"
         carried = self.carried(s)
-        headers = {}
-        for name in carried:
-            headers[name] = self.new_name(name)
         before = dict(self.env)
         entry = {name: before.get(name, ir.Const(None)) for name in carried}
+        headers = {}
+        for name in carried:
+            items = _tuple_length(s, name, entry[name])
+            headers[name] = (self.new_name(name) if items is None else
+                             tuple(self.new_name(name) for _ in range(items)))
+            entry[name] = _as_tuple(entry[name], headers[name])
         for name, value in entry.items():
             if isinstance(value, ir.Var) and value.name in self.lists:
                 raise self.error(f"list `{name}` changed item by item or assigned again inside "
                                  "a loop", s, "build a new list with append, or keep the "
                                  "values in an array and write its rows: x[i] = v")
         for name, target in headers.items():
-            self.env[name] = ir.Var(target)
+            self.env[name] = _vars(target)
         var = None
         if isinstance(s, ast.For):
             var = self.new_name(s.target.id)
@@ -873,16 +886,22 @@ class _Builder:
         body, end = self.region(s.body, self.env)
         phis, trivial = [], {}
         for name, target in headers.items():
-            nxt = end[name]
-            if isinstance(nxt, tuple) or isinstance(entry[name], tuple):
+            nxt = _as_tuple(end[name], target)
+            if isinstance(nxt, tuple) != isinstance(target, tuple) or \
+                    isinstance(entry[name], tuple) != isinstance(target, tuple):
                 raise self.error(f"variable {name!r} holds a tuple and changes in the loop", s)
-            if nxt == ir.Var(target):
-                trivial[target] = entry[name]
-            else:
-                phis.append(ir.Phi(target, entry[name], nxt))
+            for t, first, then in zip(*(_items(v) for v in (target, entry[name], nxt))):
+                if isinstance(first, tuple) or isinstance(then, tuple):
+                    raise self.error(f"variable {name!r} holds nested tuples and changes in "
+                                     "the loop", s)
+                if then == ir.Var(t):
+                    trivial[t] = first
+                else:
+                    phis.append(ir.Phi(t, first, then))
         self.env = {k: v for k, v in end.items() if k in before or k in headers}
         for name, target in headers.items():
-            self.env[name] = trivial.get(target, ir.Var(target))
+            values = tuple(trivial.get(t, ir.Var(t)) for t in _items(target))
+            self.env[name] = values if isinstance(target, tuple) else values[0]
         loop = ir.Loop(kind, var, args, tuple(body), tuple(phis), self.origin(s))
         if trivial:
             loop = substitute(loop, trivial)
@@ -961,7 +980,47 @@ def _outputs_of(core: ast.FunctionDef) -> int | None:
     """How many values a normalized function returns: the length of the tuple
     display it returns, None for one value."""
     value = core.body[-1].value
+    if isinstance(value, ast.Name):  # early returns: every return assigns the result
+        lengths = {len(s.value.elts) if isinstance(s.value, ast.Tuple) else None
+                   for s in ast.walk(core) if isinstance(s, ast.Assign)
+                   and isinstance(s.targets[0], ast.Name) and s.targets[0].id == value.id
+                   and not _is_none(s.value)}
+        return lengths.pop() if len(lengths) == 1 else None
     return len(value.elts) if isinstance(value, ast.Tuple) else None
+
+
+def _tuple_length(loop: ast.For | ast.While, name: str, entry) -> int | None:
+    """The length of the tuples ``name`` holds through ``loop``, when it enters as one
+    or every assignment of it in the loop is a tuple display of that length (an
+    early return's result); None for other values."""
+    lengths = {len(entry)} if isinstance(entry, tuple) else set()
+    for s in ast.walk(loop):
+        if isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                             for t in s.targets):
+            lengths.add(len(s.value.elts) if isinstance(s.value, ast.Tuple)
+                        and len(s.targets) == 1 else None)
+    return lengths.pop() if len(lengths) == 1 else None
+
+
+def _as_tuple(value, like):
+    """``value``, a tuple of Nones when it is None and ``like`` a tuple (a result
+    not yet assigned)."""
+    if isinstance(value, ir.Const) and value.value is None and isinstance(like, tuple):
+        return (value,) * len(like)
+    return value
+
+
+def _items(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _vars(target):
+    """The value of a loop header: a variable, or a tuple of variables."""
+    return tuple(map(ir.Var, target)) if isinstance(target, tuple) else ir.Var(target)
+
+
+def _is_none(e: ast.expr) -> bool:
+    return isinstance(e, ast.Constant) and e.value is None
 
 
 def _small_leaf(where: SourceFunction) -> bool:
