@@ -34,14 +34,15 @@ from dataclasses import dataclass, replace
 
 from . import ir, safe
 from .version import __version__
-from .back import buffers, codegen, copies, dce, fold, for_numba, lazy, specialise, wrappers
+from .back import (buffers, codegen, copies, dce, fold, for_numba, lazy, specialise, wrappers,
+                   writes)
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError
 from .front import normalize
 from .front.names import Namer
 from .front.source import COMPLEX_HINT, SourceFunction
-from .ir import ssa, types
+from .ir import aliasing, ssa, types
 
 MODES = ("auto", "forward", "reverse")
 KINDS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian")
@@ -54,7 +55,7 @@ STAGES = {  # transform → its stages, in order; "python" is the printed module
     "hessian": ("source", "core", "ssa", "reverse", "forward", "dce", "fold", "python"),
 }
 STAGES["value_and_grad"] = STAGES["grad"]
-SPECIALISED = ("specialise", "buffers")  # after "dce", in code for a signature
+SPECIALISED = ("specialise", "buffers", "writes")  # after "dce", in code for a signature
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     outputs = _outputs(program, kind)
     calls = _calls_of(program)
     facts = None if signature is None else _facts(program, names, kind, signature, calls)
+    if facts is None:
+        aliasing.check(program, None, _new_call(calls))
     if facts is not None:
         calls.arrays = calls.arrays or facts.arrays
     common = dict(kind=kind, name=program.name, params=params, names=names,
@@ -295,9 +298,14 @@ def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
         if lazy_arguments:
             fn = lazy.lazy_code(fn, types_of, _callee_types(calls))
         else:
-            fn = dce.eliminate_dead_code(buffers.in_place(fn, types_of, _callee_types(calls)))
+            fn = dce.unread_records(dce.eliminate_dead_code(
+                buffers.in_place(fn, types_of, _callee_types(calls))))
         if i == 0:
             trace("buffers", fn)
+        if not lazy_arguments:
+            fn = writes.in_place(fn, types_of, _callee_types(calls))
+        if i == 0:
+            trace("writes", fn)
         out.append(fn)
     return out
 
@@ -748,6 +756,7 @@ def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls
                                f"(pass {name}.astype(float))")
     env = types.infer(program, {p: signature.get(p) for p in program.params},
                       _callee_types(calls))
+    aliasing.check(program, env, _new_call(calls))
     result = types.result(program, env, _callee_types(calls))
     results = result if isinstance(result, tuple) else (result,)
     if kind in ("grad", "value_and_grad", "hessian") and isinstance(results[0], types.Arr) \
@@ -786,6 +795,20 @@ def _core_types(core: ir.Function, mode: str, kind: str, names, single: bool,
                            f"({types.describe(wanted)}); got {types.describe(given)}")
     params[extra[0]] = wanted
     return params
+
+
+def _new_call(calls: Calls):
+    """Whether a call of a function that stays a call returns new arrays (a function
+    in the middle of being asked, a recursive one, is taken not to)."""
+    known: dict = {}
+
+    def new(callee: ir.Callee) -> bool:
+        if callee.key not in known:
+            known[callee.key] = False
+            known[callee.key] = aliasing.returns_new(calls.program_of(callee), new)
+        return known[callee.key]
+
+    return new
 
 
 def _callee_types(calls: Calls):

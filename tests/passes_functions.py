@@ -27,3 +27,14 @@ def layer_loss(W, b, X, y):
 
 
 LAYER_SIGNATURE = "W=f8[k,m],b=f8[m],X=f8[n,k],y=f8[n]"
+
+
+def running_squares(x):
+    """Items written in a loop: in place in code for a signature (the pass "writes")."""
+    y = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        y[i] = np.sin(x[i]) * x[i]
+    return np.sum(y * y)
+
+
+RUNNING_SIGNATURE = "x=f8[n]"

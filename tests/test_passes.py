@@ -12,7 +12,8 @@ import pytest
 
 import s2sdiff
 from s2sdiff.pipeline import STAGES, stages_of
-from tests.passes_functions import LAYER_SIGNATURE, layer_loss, loop_with_branch
+from tests.passes_functions import (LAYER_SIGNATURE, RUNNING_SIGNATURE, layer_loss,
+                                    loop_with_branch, running_squares)
 
 HERE = Path(__file__).parent / "passes"
 CASES = [(kind, stage) for kind in ("grad", "jvp", "vjp", "hessian")
@@ -38,6 +39,19 @@ def test_program_after_each_pass_of_code_for_a_signature(kind, stage):
     text = s2sdiff.show(layer_loss, stage=stage, wrt=(0, 1), kind=kind,
                         signature=LAYER_SIGNATURE).rstrip() + "\n"
     path = HERE / f"signed_{kind}_{stage}.txt"
+    if os.environ.get("S2SDIFF_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert path.exists(), f"missing {path}; set S2SDIFF_UPDATE_GOLDEN=1"
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize("stage", ["buffers", "writes"])
+def test_item_writes_in_place(stage):
+    """The pass "writes": ``y_2 = _setitem(y_1, i, v)`` becomes ``y_1[i] = v`` where
+    nothing else can see the array (and the adjoint's zeroing, ``y_bar[i] = 0.0``)."""
+    text = s2sdiff.show(running_squares, stage=stage, kind="grad",
+                        signature=RUNNING_SIGNATURE).rstrip() + "\n"
+    path = HERE / f"signed_writes_{stage}.txt"
     if os.environ.get("S2SDIFF_UPDATE_GOLDEN"):
         path.write_text(text)
     assert path.exists(), f"missing {path}; set S2SDIFF_UPDATE_GOLDEN=1"

@@ -31,7 +31,8 @@ def in_place(fn: ir.Function, params: dict, callee_types=None) -> ir.Function:
     scatter = _scatter()
     if scatter is None:
         return fn
-    owned = _owned(fn, scatter)
+    env = types.infer(fn, {p: params.get(p) for p in fn.params}, callee_types)
+    owned = _owned(fn, scatter, env)
     if not owned:
         return fn
 
@@ -120,7 +121,7 @@ def _scatter_of(v, scatter):
 # --- ownership -------------------------------------------------------------------
 
 
-def _owned(fn: ir.Function, scatter) -> set[str]:
+def _owned(fn: ir.Function, scatter, env: dict) -> set[str]:
     """The names given only new arrays and read only into new arrays (or returned)."""
     stmts = ir.walk(fn.statements)
     candidates = {s.target for s in stmts if type(s) is ir.Assign and type(s.target) is str
@@ -132,10 +133,10 @@ def _owned(fn: ir.Function, scatter) -> set[str]:
         if type(s) is ir.Assign and type(s.target) is str and not s.accumulate:
             if not _fresh(s.value, scatter):
                 candidates.discard(s.target)
-            candidates -= _aliasing_reads(s.value, scatter)
+            candidates -= _aliasing_reads(s.value, scatter, env)
         else:
             candidates -= set(ir.writes(s)) | set(ir.reads(s))
-    return candidates - _aliasing_reads(fn.result, scatter, top=False)
+    return candidates - _aliasing_reads(fn.result, scatter, env, top=False)
 
 
 def _plus_scatter(s: ir.Assign, scatter) -> bool:
@@ -159,27 +160,45 @@ def _makes_new(op: ir.Op, scatter) -> bool:
     if op.syntax != "call":
         return False
     return op.fn is scatter or isinstance(op.fn, np.ufunc) or any(
-        op.fn is f for f in (np.zeros_like, np.sum, np.mean, np.outer, np.dot, np.matmul))
+        op.fn is f for f in (np.zeros_like, np.sum, np.mean, np.outer, np.dot, np.matmul,
+                             _setitem()))
 
 
-def _aliasing_reads(v, scatter, top: bool = True) -> set[str]:
+def _aliasing_reads(v, scatter, env: dict, top: bool = True) -> set[str]:
     """The names ``v`` reads other than as operands of an operation making a new
     array (``top``: ``v`` itself is assigned, so a bare name aliases)."""
     if type(v) is ir.Var:
         return {v.name} if top else set()
     if type(v) is tuple:
-        return set().union(*(_aliasing_reads(a, scatter, top) for a in v))
+        return set().union(*(_aliasing_reads(a, scatter, env, top) for a in v))
     if type(v) is not ir.Op:
         return set()
     found = set()
-    new = _makes_new(v, scatter)
+    new = _makes_new(v, scatter) or _number_item(v, env)
     for a in list(v.args) + [a for _, a in v.kwargs]:
         if type(a) is ir.Var:
             if not new:
                 found.add(a.name)
         else:
-            found |= _aliasing_reads(a, scatter)
+            found |= _aliasing_reads(a, scatter, env)
     return found
+
+
+def _setitem():
+    import sys
+
+    indexing = sys.modules.get("s2sdiff.rules.indexing")
+    return None if indexing is None else indexing._setitem
+
+
+def _number_item(v: ir.Op, env: dict) -> bool:
+    """``a[i]`` that gives a number (a copy), not a view."""
+    import operator
+
+    if v.fn is not operator.getitem:
+        return False
+    t = types.atom_type(env, v)
+    return isinstance(t, Num) or (isinstance(t, Arr) and not t.ndim)
 
 
 def _scatter():

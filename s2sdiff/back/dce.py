@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from .. import ir
 from ..ir.activity import is_list_op
+from ..ir.liveness import live_after
 from ..rules import is_constant, lookup, lookup_array
 
 
@@ -177,3 +178,45 @@ class _Sweep:
             self.drop(_reads(s.cond))
             return None
         return replace(s, then=then, orelse=orelse, phis=tuple(phis))
+
+
+def unread_records(fn: ir.Function) -> ir.Function:
+    """``fn`` without the values its own tapes record that nothing reads once popped
+    (``buffers`` may leave some: an array kept only for its shape); a push
+    and pop left with nothing go.  A tape that leaves the function (returned, or
+    read otherwise), or whose pushes and pops do not all name the same values,
+    stays whole."""
+    stmts = ir.walk(fn.statements)
+    tapes = {s.target for s in stmts if type(s) is ir.Assign and ir.is_tape(s.value)}
+    tapes -= {n for s in stmts if type(s) not in (ir.Push, ir.Pop) for n in ir.reads(s)}
+    tapes -= set(_reads(fn.result))
+    kinds: dict = {}  # tape → the value tuples its pushes and pops name
+    for s in stmts:
+        if type(s) in (ir.Push, ir.Pop) and s.tape in tapes:
+            kinds.setdefault(s.tape, set()).add(s.values)
+    tapes = {t for t, named in kinds.items() if len(named) == 1}  # records named alike
+    pops = [s for s in stmts if type(s) is ir.Pop and s.tape in tapes]
+    if not pops:
+        return fn
+    after = live_after(fn)
+    records = {(s.tape, v) for s in pops for v in s.values}
+    unread = records - {(s.tape, v) for s in pops for v in s.values if v in after[id(s)]}
+    if not unread:
+        return fn
+
+    def block(stmts) -> tuple:
+        out = []
+        for s in stmts:
+            if type(s) in (ir.Push, ir.Pop) and any((s.tape, v) in unread for v in s.values):
+                values = tuple(v for v in s.values if (s.tape, v) not in unread)
+                if values:
+                    out.append(replace(s, values=values))
+            elif type(s) is ir.If:
+                out.append(replace(s, then=block(s.then), orelse=block(s.orelse)))
+            elif type(s) is ir.Loop:
+                out.append(replace(s, body=block(s.body)))
+            else:
+                out.append(s)
+        return tuple(out)
+
+    return replace(fn, body=block(fn.body), reverse=block(fn.reverse))

@@ -61,6 +61,7 @@ class Names:
         self.own = set(own)
         self.namer = Namer(own)
         self.used: set[str] = set()
+        self.item_writes: set[str] = set()  # the versions ``y[i] = v`` makes (see aliasing)
 
     def new(self, base: str, own: bool = True) -> str:
         free = (base in self.own) if own else (base not in self.namer.taken)
@@ -111,10 +112,12 @@ def build(where: SourceFunction, inline: str = "leaves", containers: dict | None
     if _holds_container(result):
         raise builder.error("a dict, list or tuple of parameters returned", core.body[-1],
                             "return arrays or numbers computed from its items")
-    fn = ir.Function(core.name, tuple(leaves), tuple(body), result,
-                     docstring=ast.get_docstring(where.tree) or "", signature=core.args,
-                     facts={"containers": trees, "params": tuple(params)} if trees else {})
-    return fn
+    facts = {"containers": trees, "params": tuple(params)} if trees else {}
+    if names.item_writes:
+        facts["item_writes"] = frozenset(names.item_writes)
+    return ir.Function(core.name, tuple(leaves), tuple(body), result,
+                       docstring=ast.get_docstring(where.tree) or "", signature=core.args,
+                       facts=facts)
 
 
 class Container:
@@ -593,7 +596,11 @@ class _Builder:
             if where is not None:
                 return self.call_user(where, callee, args, kwargs, node, target, stmt)
         op = ir.Op(fn, tuple(args), "call", callee, tuple(kwargs))
-        return self.emit(target, op, stmt)
+        written = self.emit(target, op, stmt)
+        if isinstance(node.func, ast.Name) and node.func.id == SETITEM \
+                and isinstance(written, ir.Var):
+            self.names.item_writes.add(written.name)
+        return written
 
     def display(self, e: ast.Tuple, stmt: ast.stmt):
         """A tuple display passed as the array argument of a NumPy function, as a list

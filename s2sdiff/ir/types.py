@@ -681,13 +681,16 @@ def _stack(args, consts, kwargs):
 
 
 def _filled(args, consts, kwargs):
-    """``np.zeros(shape)`` (``ones``, ``empty``) of a constant shape, float64."""
+    """``np.zeros(shape)`` (``ones``, ``empty``), float64: a length not known when
+    the code is generated may be 1 (``x.shape[0]``: its ``ones`` is None)."""
     shape = consts[0] if consts else kwargs.get("shape")
-    shape = (shape,) if isinstance(shape, int) else shape
+    if shape is _UNKNOWN and args:
+        shape = args[0]
+    shape = (shape,) if isinstance(shape, int) or shape == INT else shape
     if kwargs.keys() - {"shape"} or len(args) > 1 or not isinstance(shape, tuple) \
-            or not all(isinstance(n, int) for n in shape):
+            or not all(isinstance(n, int) or n == INT for n in shape):
         return None
-    return Arr("float64", tuple(n == 1 for n in shape))
+    return Arr("float64", tuple(n == 1 if isinstance(n, int) else None for n in shape))
 
 
 def _array(args, consts, kwargs):

@@ -1,0 +1,178 @@
+"""Reads that an item write would change under Python, refused.
+
+The front end reads ``y[i] = v`` as ``y_2 = _setitem(y_1, i, v)``: a new
+version, every older one keeping its value.  Python writes into the array
+itself, so any name holding it — ``z = y``, a view ``r = y[0:2]``, ``y.T``, a
+list it was appended to — sees the write.  Where such a name is read after the
+write, the two readings differ, and the derivative would be that of another
+function: this pass refuses it, at the write, naming the stale value.
+
+The names that may hold the same array (its *family*) are joined through
+copies, φs, writes, appends, and every operation that may return a view of an
+argument.  Arithmetic, ufuncs, reductions and the array constructors make new
+arrays; so does an item read known (from the arguments' abstract values) to
+give a number.  Without abstract values (generic code) every item read may be
+a view, and a stale read is a ``NeedsArgumentsError``: code for the call's
+arguments may know better.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from . import nodes as ir
+from . import types
+from .liveness import live_after
+from .types import Arr, Num
+from ..errors import Location, NeedsArgumentsError, UnsupportedSyntaxError
+
+_NEW = {"+", "-", "*", "/", "//", "%", "**", "@", "u-", "unot", "<", "<=", ">", ">=", "==",
+        "!="}
+
+
+def check(fn: ir.Function, env: dict | None, new_call=None) -> None:
+    """Raise where a value ``fn`` reads after an item assignment (``fn.facts
+    ["item_writes"]``: not a call of ``_setitem`` a derivative writes) holds the
+    written array (``env``: the abstract value of every name, or None for generic code;
+    ``new_call(callee)``: whether a call of a function that stays a call returns new
+    arrays, see ``returns_new``)."""
+    written = fn.facts.get("item_writes")
+    if not written:
+        return
+    setitem = _setitem()
+    stmts = ir.walk(fn.statements)
+    writes = [s for s in stmts if type(s) is ir.Assign and s.target in written
+              and type(s.value.args[0]) is ir.Var]
+    if not writes:
+        return
+    families = _families(stmts, setitem, env, new_call)
+    after = live_after(fn)
+    for w in writes:
+        array = w.value.args[0].name
+        stale = sorted((families.members(array) - {w.target}) & after[id(w)])
+        if stale:
+            _refuse(w, stale, env)
+
+
+def _refuse(w: ir.Assign, stale: list[str], env: dict | None) -> None:
+    shown = ", ".join(f"`{_user_name(n)}`" for n in stale[:3])
+    error = UnsupportedSyntaxError if env is not None else NeedsArgumentsError
+    origin = w.origin
+    where = Location(origin.filename, origin.lineno, 0, origin.text) if origin else None
+    raise error(f"{shown} may hold the array this item assignment writes into (the same "
+                "array, a view of it, or a list holding it), and is read afterwards: "
+                "Python would show the new items there, s2sdiff the old ones", where,
+                "copy what must keep the old items (np.copy), or write into a copy")
+
+
+def _user_name(name: str) -> str:
+    """An SSA version's name as the user wrote it (``y_2`` → ``y``)."""
+    base, _, number = name.rpartition("_")
+    return base if base and number.isdigit() else name
+
+
+class _Families:
+    """Union-find over names: those that may hold the same array."""
+
+    def __init__(self):
+        self.parent: dict[str, str] = {}
+
+    def find(self, name: str) -> str:
+        root = name
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        self.parent[name] = root
+        return root
+
+    def join(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def members(self, name: str) -> set[str]:
+        root = self.find(name)
+        return {n for n in list(self.parent) if self.find(n) == root} | {name}
+
+
+def returns_new(fn: ir.Function, new_call=None) -> bool:
+    """Whether ``fn`` returns only arrays it made (none of its arguments', nor views
+    of them)."""
+    families = _families(ir.walk(fn.statements), _setitem(), None, new_call)
+    params = {families.find(p) for p in fn.params}
+    return not any(families.find(n) in params for n in ir.value_reads(fn.result))
+
+
+def _families(stmts, setitem, env: dict | None, new_call) -> _Families:
+    families = _Families()
+
+    def held(v):
+        return _held(v, setitem, env, new_call)
+
+    for s in stmts:
+        kind = type(s)
+        if kind is ir.Assign and type(s.target) is str:
+            for name in held(s.value):
+                families.join(s.target, name)
+        elif kind is ir.Assign:  # ``a[i] = v`` of a list keeps v's array
+            for name in held(s.value):
+                families.join(s.target.name, name)
+        elif kind is ir.Append:
+            for name in held(s.value):
+                families.join(s.target, name)
+        elif kind is ir.Unpack:
+            names = held(s.value)
+            for target in s.names:
+                for name in names:
+                    families.join(target, name)
+        elif kind in (ir.If, ir.Loop):
+            for p in s.phis:
+                for a in (p.first, p.second):
+                    if type(a) is ir.Var:
+                        families.join(p.target, a.name)
+    return families
+
+
+def _held(v, setitem, env: dict | None, new_call) -> list[str]:
+    """The names whose arrays the value ``v`` may be or hold (a view, a copy)."""
+    if type(v) is ir.Var:
+        return [v.name]
+    if type(v) is tuple:
+        return [n for a in v for n in _held(a, setitem, env, new_call)]
+    if type(v) is not ir.Op:
+        return []
+    if v.fn is setitem:
+        return [v.args[0].name] if type(v.args[0]) is ir.Var else []
+    if _new(v, env, new_call):
+        return []
+    if v.fn is operator.getitem:  # an item or a view of the container, not of the index
+        return ir.value_reads(v.args[0])
+    return ir.value_reads(v)
+
+
+def _new(op: ir.Op, env: dict | None, new_call) -> bool:
+    """Whether ``op`` always gives a new array or a number."""
+    import numpy as np
+
+    if op.syntax in _NEW:
+        return True
+    if isinstance(op.fn, ir.Callee):
+        return new_call is not None and new_call(op.fn)
+    if env is not None and op.fn is operator.getitem:
+        t = types.atom_type(env, op)
+        return isinstance(t, Num) or (isinstance(t, Arr) and not t.ndim)
+    if op.syntax != "call":
+        return False
+    return isinstance(op.fn, np.ufunc) or any(op.fn is f for f in _constructors()) or (
+        not op.kwargs and (op.fn is np.array or op.fn is np.copy))
+
+
+def _constructors() -> tuple:
+    import numpy as np
+
+    return (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.full_like,
+            np.sum, np.mean, np.prod, np.max, np.min, np.dot, np.matmul, np.outer, np.linspace,
+            np.arange, np.concatenate, np.stack, np.vstack, np.hstack)
+
+
+def _setitem():
+    from ..rules.indexing import _setitem
+
+    return _setitem
