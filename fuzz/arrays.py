@@ -510,6 +510,49 @@ class _Gen:
         self.constructs.add("for-loop")
         self.pool.append(_E(acc, shape, False, leaf=True, fresh=True))
 
+    def s_writes(self):
+        """``w = np.zeros_like(src)`` (or a copy), then ``w[i] = e`` in a loop over its
+        first axis, ``e`` reading ``w[i - 1]`` when the loop starts at 1, sometimes
+        under an ``if`` on the counter."""
+        arrays = [p for p in self.pool if p.shape and not (isinstance(p.shape[0], tuple)
+                                                             and p.shape[0][0].startswith("cat"))]
+        if not arrays:
+            raise _Retry
+        src = self.rng.choice(arrays)
+        d, item = src.shape[0], src.shape[1:]
+        w = self.fresh("w")
+        start = 1 if self.rng.random() < 0.4 else 0
+        if isinstance(d, int) or self.rng.random() < 0.4:
+            k = self.rng.randint(start + 1, 3)
+            if not self.need(d, k):
+                raise _Retry
+            bound = f"{start}, {k}" if start else str(k)
+        else:
+            bound = f"{start}, len({src.code})" if start else f"{src.code}.shape[0]"
+        leaves = [_E(f"{p.code}[i]", p.shape[1:], p.pos, leaf=True) for p in arrays
+                  if p.shape[0] == d]
+        if start:
+            leaves.append(_E(f"{w}[i - 1]", item, False, leaf=True))
+        leaves.append(_E("(i * 0.5)", (), False, leaf=True))
+        for _ in range(4):
+            e = self.loop_expr(leaves)
+            if _bcast(item, e.shape) == item:
+                break
+        else:
+            raise _Retry
+        init = self.rng.choice(("np.zeros_like", "np.ones_like", "np.copy"))
+        self.lines.append(f"    {w} = {init}({src.code})")
+        self.lines.append(f"    for i in range({bound}):")
+        value = f"np.tanh({e.code})" if self.rng.random() < 0.5 else e.code
+        if self.rng.random() < 0.3:
+            self.lines.append("        if i % 2 == 0:")
+            self.lines.append(f"            {w}[i] = {value}")
+            self.constructs.add("item-write-in-branch")
+        else:
+            self.lines.append(f"        {w}[i] = {value}")
+        self.constructs.add("item-writes" + ("-reading-back" if start else ""))
+        self.pool.append(_E(w, src.shape, False, leaf=True, fresh=True))
+
     def loop_expr(self, leaves):
         """An expression of a loop body, reading a leaf that changes per trip."""
         self.loop_leaves = leaves
@@ -586,6 +629,8 @@ def _draw_sizes(rng: random.Random, req: dict, avoid: dict | None = None) -> dic
 def _program(rng: random.Random, seed: int) -> ArrayProgram:
     args = _args(rng)
     g = _Gen(rng)
+    extra = random.Random(seed ^ 0x1D7E5)  # item writes: a stream of their own, so that
+    # the seeds without them keep their programs
     for a in args:
         g.pool.append(_E(a.name, a.shape or (), a.positive, leaf=True))
         if a.shape is None:
@@ -600,6 +645,14 @@ def _program(rng: random.Random, seed: int) -> ArrayProgram:
             getattr(g, "s_" + kind if kind != "aug" else "s_augassign")()
         except _Retry:
             pass
+        if extra.random() < 0.15:
+            main, g.rng = g.rng, extra
+            try:
+                g.s_writes()
+            except _Retry:
+                pass
+            finally:
+                g.rng = main
     # the result: the last value, with most of the others folded in (so little code is dead)
     cands = g.pool[len(args):] or g.pool
     out = cands[-1]

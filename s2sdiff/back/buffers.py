@@ -33,6 +33,11 @@ def in_place(fn: ir.Function, params: dict, callee_types=None) -> ir.Function:
         return fn
     env = types.infer(fn, {p: params.get(p) for p in fn.params}, callee_types)
     owned = _owned(fn, scatter, env)
+    copied = _copied_starts(fn, scatter, env, owned)
+    if copied is not fn:
+        more = _owned(copied, scatter, env)
+        if len(more) > len(owned):
+            fn, owned = copied, more
     if not owned:
         return fn
 
@@ -139,6 +144,34 @@ def _owned(fn: ir.Function, scatter, env: dict) -> set[str]:
     return candidates - _aliasing_reads(fn.result, scatter, env, top=False)
 
 
+def _copied_starts(fn: ir.Function, scatter, env: dict, owned: set[str]) -> ir.Function:
+    """``fn`` where an adjoint that starts as another name's array (``x_bar = y``, so
+    not owned) starts as a copy of it: one copy, then every item added in place."""
+    stmts = ir.walk(fn.statements)
+    wanted = {s.target for s in stmts if type(s) is ir.Assign and type(s.target) is str
+              and (_scatter_of(s.value, scatter) or _plus_scatter(s, scatter))}
+    wanted -= owned | set(fn.params)
+    starts = {id(s) for s in stmts if type(s) is ir.Assign and s.target in wanted
+              and not s.accumulate and type(s.value) is ir.Var
+              and isinstance(env.get(s.value.name), Arr) and env[s.value.name].ndim}
+    if not starts:
+        return fn
+
+    def block(stmts) -> tuple:
+        out = []
+        for s in stmts:
+            if type(s) is ir.If:
+                s = replace(s, then=block(s.then), orelse=block(s.orelse))
+            elif type(s) is ir.Loop:
+                s = replace(s, body=block(s.body))
+            elif id(s) in starts:
+                s = replace(s, value=_np("copy", s.value))
+            out.append(s)
+        return tuple(out)
+
+    return replace(fn, body=block(fn.body), reverse=block(fn.reverse))
+
+
 def _plus_scatter(s: ir.Assign, scatter) -> bool:
     v = s.value
     return type(v) is ir.Op and v.syntax == "+" and ir.Var(s.target) in v.args \
@@ -161,7 +194,7 @@ def _makes_new(op: ir.Op, scatter) -> bool:
         return False
     return op.fn is scatter or isinstance(op.fn, np.ufunc) or any(
         op.fn is f for f in (np.zeros_like, np.sum, np.mean, np.outer, np.dot, np.matmul,
-                             _setitem()))
+                             np.copy, _setitem()))
 
 
 def _aliasing_reads(v, scatter, env: dict, top: bool = True) -> set[str]:
