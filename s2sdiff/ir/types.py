@@ -498,6 +498,8 @@ class _Infer:
     def __init__(self, env: dict, callee_types):
         self.env = env
         self.callee_types = callee_types
+        self.records: dict = {}  # tape → per number of values, their abstract values pushed
+        # (joined: a pop of k values gets what the pushes of k values have in common)
 
     def atom(self, a):
         if isinstance(a, ir.Var):
@@ -537,9 +539,18 @@ class _Infer:
                 env[p.target] = join(firsts[p.target], self.atom(p.second))
         elif isinstance(s, ir.Loop):
             self.loop(s)
+        elif isinstance(s, ir.Push):
+            pushed = tuple(env.get(n) for n in s.values)
+            records = self.records.setdefault(s.tape, {})
+            known = records.get(len(pushed), pushed)
+            records[len(pushed)] = tuple(map(join, known, pushed))
         elif isinstance(s, ir.Pop):  # a tape gives back values of the names pushed
-            for name in s.values:
-                env.setdefault(name, None)
+            pushed = self.records.get(s.tape, {}).get(len(s.values))  # records as long
+            for k, name in enumerate(s.values):
+                if pushed is not None and env.get(name) is None:
+                    env[name] = pushed[k]
+                else:
+                    env.setdefault(name, None)
         else:
             for name in ir.writes(s):
                 env[name] = None
@@ -776,6 +787,8 @@ def _subscript(args, consts, kwargs):
     if any(i is _UNKNOWN for i in items):
         if len(items) == 1 and isinstance(args[1], Num) and args[1].kind in ("int", "bool"):
             return Arr(x.dtype, x.ones[1:]) if x.ones[1:] else Arr(x.dtype, ())
+        if len(items) == 1 and isinstance(args[1], Arr) and x.ndim:
+            return _indexed_by_array(x, args[1])
         return None
     ones, dims = [], list(x.ones)
     expanded = []
@@ -793,9 +806,37 @@ def _subscript(args, consts, kwargs):
         elif isinstance(i, int):
             dims.pop(0)
         else:
-            one = dims.pop(0)
-            ones.append(one if i == slice(None) else None)
+            ones.append(_slice_ones(i, dims.pop(0)))
     return Arr(x.dtype, tuple(ones + dims))
+
+
+def _indexed_by_array(x: Arr, index: Arr):
+    """``x[idx]`` of an integer array (its shape, then x's other dimensions) or a
+    boolean mask (one dimension of unknown length for the mask's)."""
+    if index.dtype.startswith(("int", "uint")):
+        return Arr(x.dtype, index.ones + x.ones[1:])
+    if index.dtype == "bool" and index.ndim <= x.ndim:
+        return Arr(x.dtype, (None,) + x.ones[index.ndim:])
+    return None
+
+
+def _slice_ones(s: slice, one):
+    """Whether ``x[s]`` along a dimension (``one``: whether it has length 1) has
+    length 1: known for constant bounds, ``[:2]`` of a dimension not of length 1
+    (at least 2 items, or none), ``[k:k + 1]`` and ``[-1:]`` (one item, or none)."""
+    start, stop, step = s.start, s.stop, s.step
+    if not all(v is None or (isinstance(v, int) and not isinstance(v, bool))
+               for v in (start, stop, step)) or step not in (None, 1):
+        return None
+    if start in (None, 0) and stop is None:
+        return one
+    if start in (None, 0) and stop > 0:
+        return True if stop == 1 else (False if one is False else None)
+    if start is not None and stop is not None and start >= 0 and stop - start == 1:
+        return True
+    if start is not None and start < 0 and stop is None:
+        return True if start == -1 else (False if one is False else None)
+    return None
 
 
 def _reduce(dtype=None):
