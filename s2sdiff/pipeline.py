@@ -153,10 +153,10 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
                            "functions returning dicts (their tangents and cotangents are "
                            "dicts with its keys), so far")
     outputs = _outputs(program, kind)
-    calls = _calls_of(program)
+    calls = _calls_of(program, generic=signature is None)
     facts = None if signature is None else _facts(program, names, kind, signature, calls)
     if facts is None:
-        aliasing.check(program, None, _new_call(calls))
+        aliasing.check(program, None, aliasing.Callees(calls.program_of))
     if facts is not None:
         calls.arrays = calls.arrays or facts.arrays
     common = dict(kind=kind, name=program.name, params=params, names=names,
@@ -381,10 +381,12 @@ def _vjp(program: ir.Function, names, trace, calls: Calls) -> ir.Function:
 # --- the functions a derivative calls ------------------------------------------------
 
 
-def _calls_of(program: ir.Function) -> Calls:
+def _calls_of(program: ir.Function, generic: bool = False) -> Calls:
     """The registry of the derivatives of the functions ``program`` calls (see
     ``emit/calls.py``); if one function of the call graph works on arrays, all
-    derivatives do."""
+    derivatives do.  In ``generic`` code each function called is checked for
+    reads an item write would change (``ir/aliasing.py``); code for a signature
+    checks it with its arguments' abstract values (``_callee_types``)."""
     built: dict = {}
 
     def program_of(callee: ir.Callee) -> ir.Function:
@@ -398,6 +400,8 @@ def _calls_of(program: ir.Function) -> Calls:
                     f"{callee.name} returns {outputs or 1} values, not written as a tuple "
                     "display in its return statement", where.location(where.tree),
                     "return a tuple display, e.g. `return a, b`")
+            if generic:
+                aliasing.check(found, None, aliasing.Callees(program_of))
         return found
 
     arrays = any(map(reverse.uses_arrays, _call_graph(program, program_of)))
@@ -756,7 +760,7 @@ def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls
                                f"(pass {name}.astype(float))")
     env = types.infer(program, {p: signature.get(p) for p in program.params},
                       _callee_types(calls))
-    aliasing.check(program, env, _new_call(calls))
+    aliasing.check(program, env, aliasing.Callees(calls.program_of))
     result = types.result(program, env, _callee_types(calls))
     results = result if isinstance(result, tuple) else (result,)
     if kind in ("grad", "value_and_grad", "hessian") and isinstance(results[0], types.Arr) \
@@ -797,20 +801,6 @@ def _core_types(core: ir.Function, mode: str, kind: str, names, single: bool,
     return params
 
 
-def _new_call(calls: Calls):
-    """Whether a call of a function that stays a call returns new arrays (a function
-    in the middle of being asked, a recursive one, is taken not to)."""
-    known: dict = {}
-
-    def new(callee: ir.Callee) -> bool:
-        if callee.key not in known:
-            known[callee.key] = False
-            known[callee.key] = aliasing.returns_new(calls.program_of(callee), new)
-        return known[callee.key]
-
-    return new
-
-
 def _callee_types(calls: Calls):
     """The abstract value of a call of a user function, inferred from its own source,
     or of a derivative generated for one, from its IR (None for a recursive call
@@ -828,6 +818,8 @@ def _callee_types(calls: Calls):
             fn = calls.function(callee) if derived is None else derived.function \
                 if which is None else derived.function[which]
             env = types.infer(fn, dict(zip(fn.params, args)), of)
+            if derived is None:  # the user's function: its item writes, as the caller's
+                aliasing.check(fn, env, aliasing.Callees(calls.program_of))
             return types.result(fn, env, of)
         finally:
             busy.discard(callee.key)

@@ -166,3 +166,54 @@ def test_generic_code_defers_to_the_arguments(tmp_path):
         s2sdiff.show(scalar_read_after_write)
     x = np.linspace(0.1, 1.0, 5)
     assert grad(scalar_read_after_write)(x).shape == (5,)
+
+
+def _fills(y, x):
+    for i in range(2):
+        y[i] = x[i] * 3.0
+    return 0.0
+
+
+def a_helper_writing_into_its_argument(x):
+    y = np.zeros(3)
+    s = _fills(y, x)
+    return s + np.sum(y * x)
+
+
+def _put(y, x):
+    y[0] = x[0] * 3.0
+    return 0.0
+
+
+def a_small_helper_writing_into_its_argument(x):
+    y = np.zeros(3)
+    s = _put(y, x)
+    return s + np.sum(y * x)
+
+
+def _filled_copy(y, x):
+    y = np.copy(y)
+    for i in range(2):
+        y[i] = x[i] * 3.0
+    return np.sum(y * y)
+
+
+def a_helper_writing_into_a_copy(x):
+    y = np.ones(3)
+    return _filled_copy(y, x) + np.sum(y * x)
+
+
+@pytest.mark.parametrize("f", [a_helper_writing_into_its_argument,
+                               a_small_helper_writing_into_its_argument])
+def test_a_helper_writing_into_an_array_the_caller_reads_after_is_refused(f):
+    """Python's helper changes the caller's array; s2sdiff's would not."""
+    with pytest.raises(S2SDiffError, match="writes items into|may hold the array"):
+        grad(f)(np.array([0.5, 0.7, 0.2]))
+
+
+def test_a_helper_writing_into_a_copy_is_differentiated():
+    x = np.array([0.5, 0.7, 0.2])
+    want = _fd(a_helper_writing_into_a_copy, x)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(grad(a_helper_writing_into_a_copy, mode=mode)(x), want,
+                                   rtol=1e-6, atol=1e-8)
