@@ -542,6 +542,13 @@ class _Gen:
             raise _Retry
         init = self.rng.choice(("np.zeros_like", "np.ones_like", "np.copy"))
         self.lines.append(f"    {w} = {init}({src.code})")
+        seen = None
+        if self.rng.random() < 0.1:  # a name that sees the writes (s2sdiff must refuse it)
+            seen = _E(self.fresh("seen"), src.shape, False, leaf=True)
+            self.lines.append(f"    {seen.code} = {w}" + self.rng.choice(("", "[:]", ".T")))
+            if self.lines[-1].endswith(".T"):
+                seen.shape = tuple(reversed(src.shape))
+            self.constructs.add("item-writes-seen-elsewhere")
         self.lines.append(f"    for i in range({bound}):")
         value = f"np.tanh({e.code})" if self.rng.random() < 0.5 else e.code
         if self.rng.random() < 0.3:
@@ -552,6 +559,8 @@ class _Gen:
             self.lines.append(f"        {w}[i] = {value}")
         self.constructs.add("item-writes" + ("-reading-back" if start else ""))
         self.pool.append(_E(w, src.shape, False, leaf=True, fresh=True))
+        if seen is not None:
+            self.pool.append(seen)
 
     def loop_expr(self, leaves):
         """An expression of a loop body, reading a leaf that changes per trip."""
