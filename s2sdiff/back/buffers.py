@@ -157,19 +157,11 @@ def _copied_starts(fn: ir.Function, scatter, env: dict, owned: set[str]) -> ir.F
     if not starts:
         return fn
 
-    def block(stmts) -> tuple:
-        out = []
-        for s in stmts:
-            if type(s) is ir.If:
-                s = replace(s, then=block(s.then), orelse=block(s.orelse))
-            elif type(s) is ir.Loop:
-                s = replace(s, body=block(s.body))
-            elif id(s) in starts:
-                s = replace(s, value=_np("copy", s.value))
-            out.append(s)
-        return tuple(out)
+    def copied(s):
+        return replace(s, value=_np("copy", s.value)) if id(s) in starts else s
 
-    return replace(fn, body=block(fn.body), reverse=block(fn.reverse))
+    return replace(fn, body=ir.map_statements(fn.body, copied),
+                   reverse=ir.map_statements(fn.reverse, copied))
 
 
 def _plus_scatter(s: ir.Assign, scatter) -> bool:

@@ -204,19 +204,11 @@ def unread_records(fn: ir.Function) -> ir.Function:
     if not unread:
         return fn
 
-    def block(stmts) -> tuple:
-        out = []
-        for s in stmts:
-            if type(s) in (ir.Push, ir.Pop) and any((s.tape, v) in unread for v in s.values):
-                values = tuple(v for v in s.values if (s.tape, v) not in unread)
-                if values:
-                    out.append(replace(s, values=values))
-            elif type(s) is ir.If:
-                out.append(replace(s, then=block(s.then), orelse=block(s.orelse)))
-            elif type(s) is ir.Loop:
-                out.append(replace(s, body=block(s.body)))
-            else:
-                out.append(s)
-        return tuple(out)
+    def kept(s):
+        if type(s) not in (ir.Push, ir.Pop) or s.tape not in tapes:
+            return s
+        values = tuple(v for v in s.values if (s.tape, v) not in unread)
+        return replace(s, values=values) if values else ()
 
-    return replace(fn, body=block(fn.body), reverse=block(fn.reverse))
+    return replace(fn, body=ir.map_statements(fn.body, kept),
+                   reverse=ir.map_statements(fn.reverse, kept))

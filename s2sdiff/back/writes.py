@@ -29,6 +29,7 @@ from dataclasses import replace
 
 from .. import ir
 from ..ir import types
+from ..ir.aliasing import Families
 from ..ir.liveness import Liveness, live_after
 from ..ir.types import Arr, Num
 from .buffers import _makes_new, _number_item, _scatter, _setitem
@@ -191,29 +192,8 @@ def _loop(s: ir.Loop, reads: Counter) -> ir.Loop:
 # ------------------------------------------------------------------ families
 
 
-class _Families:
-    """Union-find over names: those that may hold the same array."""
-
-    def __init__(self):
-        self.parent: dict[str, str] = {}
-
-    def find(self, name: str) -> str:
-        root = name
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        self.parent[name] = root
-        return root
-
-    def join(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-    def members(self, name: str) -> set[str]:
-        root = self.find(name)
-        return {n for n in list(self.parent) if self.find(n) == root} | {name}
-
-
-def _families(stmts, setitem) -> _Families:
-    families = _Families()
+def _families(stmts, setitem) -> Families:
+    families = Families()
     for s in stmts:
         if type(s) is ir.Assign and type(s.target) is str:
             v = s.value
@@ -229,7 +209,7 @@ def _families(stmts, setitem) -> _Families:
     return families
 
 
-def _not_owned(fn, stmts, families: _Families, setitem, env: dict) -> set[str]:
+def _not_owned(fn, stmts, families: Families, setitem, env: dict) -> set[str]:
     """The families (by root) whose arrays may be held or seen outside them."""
     refused = {families.find(p) for p in fn.params}
     scatter = _scatter()
@@ -282,7 +262,7 @@ def _seen_in(args, setitem, scatter, env: dict) -> set[str]:
     return set().union(*(_seen(a, setitem, scatter, env) for a in args)) if args else set()
 
 
-def _dead(s: ir.Assign, families: _Families, live: frozenset) -> bool:
+def _dead(s: ir.Assign, families: Families, live: frozenset) -> bool:
     """Whether no name of the written array's family but the write's target is
     read after ``s``."""
     return not (families.members(s.value.args[0].name) - {s.target}) & live

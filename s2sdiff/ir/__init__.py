@@ -35,6 +35,7 @@ from .nodes import (
     make_dict,
     make_list,
     make_tuple,
+    map_statements,
     new_tape,
     reads,
     target_text,
@@ -47,5 +48,5 @@ __all__ = [
     "expr",
     "Append", "Assign", "Atom", "Callee", "Comment", "Const", "Function", "Global", "If", "Item", "Loop",
     "Op", "Origin", "Phi", "Pop", "Push", "Return", "Stmt", "Unpack", "Var", "atoms_of", "call_values", "exposed", "format_function", "is_tape",
-    "local_names", "make_dict", "make_list", "make_tuple", "new_tape", "reads", "target_text", "value_reads", "walk", "writes",
+    "local_names", "make_dict", "make_list", "make_tuple", "map_statements", "new_tape", "reads", "target_text", "value_reads", "walk", "writes",
 ]

@@ -135,7 +135,7 @@ def _user_name(name: str) -> str:
     return base if base and number.isdigit() else name
 
 
-class _Families:
+class Families:
     """Union-find over names: those that may hold the same array."""
 
     def __init__(self):
@@ -164,8 +164,8 @@ def returns_new(fn: ir.Function, callees: Callees | None = None) -> bool:
     return not any(families.find(n) in params for n in ir.value_reads(fn.result))
 
 
-def _families(stmts, setitem, env: dict | None, callees) -> _Families:
-    families = _Families()
+def _families(stmts, setitem, env: dict | None, callees) -> Families:
+    families = Families()
 
     def held(v):
         return _held(v, setitem, env, callees)

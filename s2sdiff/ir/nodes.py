@@ -14,7 +14,7 @@ carrying their φ nodes, and, in generated derivative code, accumulations
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Union
 
 
@@ -327,6 +327,23 @@ def walk(body) -> "list":
         elif kind is Loop:
             out += walk(s.body)
     return out
+
+
+def map_statements(stmts, change) -> tuple:
+    """``stmts`` with ``change(s)`` (a statement, or a tuple of them) in place of each
+    statement that is not a branch or a loop, those nested in them included."""
+    out = []
+    for s in stmts:
+        kind = type(s)
+        if kind is If:
+            out.append(replace(s, then=map_statements(s.then, change),
+                               orelse=map_statements(s.orelse, change)))
+        elif kind is Loop:
+            out.append(replace(s, body=map_statements(s.body, change)))
+        else:
+            found = change(s)
+            out += found if isinstance(found, tuple) else [found]
+    return tuple(out)
 
 
 def writes(s) -> list[str]:
