@@ -556,6 +556,15 @@ def _helper_cases():
         add(h._tensordot_vjp, (N(3, 2), N(3, 4, 5), N(4, 5, 2)), axes=2, which=which)
         add(h._einsum_vjp, (N(3, 2), CONST("ij,jk->ik"), N(3, 4), N(4, 2), ABSENT, ABSENT), which=which)
         add(h._einsum_vjp, (N(3), CONST("ii,ij->i"), N(3, 3), N(3, 2), ABSENT, ABSENT), which=which)
+    add(h._prod_others, (N(4), CONST(None)))
+    add(h._prod_others, (N(3, 4), CONST(1)))
+    add(h._prod_others, (N(2, 3, 2), CONST((0, 2))))
+    def solve_a(rng):  # well conditioned
+        return rng.normal(size=(3, 3)) + 3.0 * np.eye(3)
+
+    for b in (N(3), N(3, 2)):
+        for which in (0, 1):
+            add(h._solve_vjp, (b, solve_a, b, b, CONST(which)))
     add(indexing._scatter_add, (N(2),), x=ZEROS(5), index=np.array([1, 3]))
     add(indexing._item_of, (N(5),), index=slice(1, 3), value=ZEROS(2))
     return c

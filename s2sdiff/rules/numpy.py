@@ -146,6 +146,31 @@ def _prod_others(x, axis):
 
 
 @helper
+def _prod_others_jvp(x, x_dot, axis):
+    """The tangent of ``_prod_others(x, axis)``: the prefix and suffix products of
+    each element and their tangents, by the product rule along the axis."""
+    x = np.asarray(x, dtype=float)
+    x_dot = np.broadcast_to(x_dot, x.shape)
+    axes = tuple(range(x.ndim)) if axis is None else (
+        (axis,) if isinstance(axis, int) else tuple(axis))
+    axes = tuple(a % x.ndim for a in axes)
+    rest = tuple(a for a in range(x.ndim) if a not in axes)
+    order = rest + axes
+    lead = tuple(x.shape[a] for a in rest)
+    flat, flat_dot = (np.transpose(v, order).reshape(lead + (-1,)) for v in (x, x_dot))
+    products = []
+    for c, c_dot in ((flat, flat_dot), (flat[..., ::-1], flat_dot[..., ::-1])):
+        p, p_dot = np.ones(c.shape), np.zeros(c.shape)  # of c[..., :k], and its tangent
+        for k in range(1, c.shape[-1]):
+            p[..., k] = p[..., k - 1] * c[..., k - 1]
+            p_dot[..., k] = p_dot[..., k - 1] * c[..., k - 1] + p[..., k - 1] * c_dot[..., k - 1]
+        products.append((p, p_dot))
+    (left, left_dot), (right, right_dot) = products[0], [v[..., ::-1] for v in products[1]]
+    out = (left_dot * right + left * right_dot).reshape(np.transpose(x, order).shape)
+    return np.transpose(out, tuple(np.argsort(order)))
+
+
+@helper
 def _extremum_share(x, out, axis, keepdims):
     """The share of the adjoint of ``max``/``min`` going to each element: ties split equally."""
     mask = (x == _keep(out, axis, keepdims)).astype(float)
@@ -444,14 +469,21 @@ def _cross_vjp(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 @helper
-def _solve_vjp(g, a, b, out, which):
-    """The adjoint of operand ``which`` of ``np.linalg.solve(a, b)``."""
+def _solve_vjp(g, a, b, solution, which):
+    """The adjoint of operand ``which`` of ``solution = np.linalg.solve(a, b)``."""
     vector = np.ndim(b) == 1
     gb = np.linalg.solve(_transposed(a), g[..., None] if vector else g)
     if which == 1:
         return gb[..., 0] if vector else gb
-    x = out[..., None] if vector else out
+    x = solution[..., None] if vector else solution
     return -(gb @ _transposed(x))
+
+
+@helper
+def _solve_vjp_of_solution(g, a, b, solution_dot, which):
+    """The term of the solution's tangent in the tangent of ``_solve_vjp`` (the
+    adjoint of ``a`` reads the solution; that of ``b`` does not)."""
+    return _solve_vjp(g, a, b, solution_dot, 0) if which == 0 else 0.0
 
 
 @helper
@@ -801,6 +833,11 @@ def _(x, axis=None, keepdims=False, *, out):
     return (np.sum(x_dot * _prod_others(x, axis), axis=axis, keepdims=keepdims),)  # noqa: F821
 
 
+@jvp(_prod_others)
+def _(x, axis):
+    return (_prod_others_jvp(x, x_dot, axis), None)  # noqa: F821
+
+
 # As JAX: ties share the adjoint equally.
 @vjp(np.max, np.amax, np.min, np.amin)
 def _(g, x, axis=None, keepdims=False, *, out):
@@ -966,6 +1003,15 @@ def _(g, a, b, *, out):
 @jvp(np.linalg.solve)
 def _(a, b, *, out):
     return (_solve_jvp_a(a, a_dot, out), np.linalg.solve(a, b_dot))  # noqa: F821
+
+
+# Linear in g; a enters through solve(a.T, .): d(a.T⁻¹ h) = -a.T⁻¹ a_dot.T a.T⁻¹ h.
+@jvp(_solve_vjp)
+def _(g, a, b, solution, which):
+    return (_solve_vjp(g_dot, a, b, solution, which),  # noqa: F821
+            _solve_vjp(-(_transposed(a_dot) @ _solve_vjp(g, a, b, solution, 1)),  # noqa: F821
+                       a, b, solution, which),
+            None, _solve_vjp_of_solution(g, a, b, solution_dot, which), None)  # noqa: F821
 
 
 # ------------------------------------------------------------ shape changes

@@ -1,0 +1,60 @@
+"""Hessians through the helpers of reverse code that have a JVP rule of their own:
+``np.prod`` (``_prod_others``, zeros included), ``np.linalg.solve`` with a vector
+or a matrix right-hand side (``_solve_vjp``), and code joining lists
+(``_zeros_of`` is a constant): against central differences of the gradient."""
+
+import numpy as np
+import pytest
+
+import s2sdiff
+
+
+def product(x):
+    return np.prod(x)
+
+
+def products_along_axes(X):
+    return np.sum(np.prod(X, axis=0) * np.prod(X, axis=1)[:2])
+
+
+def solved(A, b):
+    return np.sum(np.linalg.solve(A, b) ** 2)
+
+
+def solved_cubed(A, B):
+    return np.sum(np.linalg.solve(A, B) ** 3)
+
+
+A = np.array([[2.0, 0.3, 0.1], [0.2, 3.0, 0.4], [0.1, 0.5, 4.0]])
+CASES = [
+    (product, (np.array([0.5, 0.7, 1.2, 0.0]),), 0),
+    (product, (np.array([0.5, -0.7, 1.2, 2.0]),), 0),
+    (products_along_axes, (np.array([[0.5, 0.7], [1.2, 0.3]]),), 0),
+    (solved, (A, np.array([0.3, -0.2, 0.9])), 0),
+    (solved, (A, np.array([0.3, -0.2, 0.9])), 1),
+    (solved_cubed, (A, np.array([[0.3, 1.0], [-0.2, 0.5], [0.9, 0.1]])), 0),
+    (solved_cubed, (A, np.array([[0.3, 1.0], [-0.2, 0.5], [0.9, 0.1]])), 1),
+]
+
+
+def _fd_hessian(f, args, w, h=1e-5):
+    g = s2sdiff.grad(f, wrt=w)
+    x = np.asarray(args[w], dtype=float)
+    out = np.zeros(x.shape + x.shape)
+    for k in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[k] += h
+        down[k] -= h
+        shifted = [list(args), list(args)]
+        shifted[0][w], shifted[1][w] = up, down
+        out[(...,) + k] = (g(*shifted[0]) - g(*shifted[1])) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("f, args, w", CASES, ids=[f"{c[0].__name__}-{c[2]}-{i}"
+                                                   for i, c in enumerate(CASES)])
+def test_hessian_matches_differences_of_the_gradient(f, args, w):
+    got = s2sdiff.hessian(f, wrt=w)(*args)
+    want = _fd_hessian(f, args, w)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
