@@ -302,10 +302,48 @@ def test_array_tapes_give_the_gradient_of_lists(name):
         assert_grad_close(case.fn, g, point, case.wrt)
 
 
-def test_an_inner_loop_keeps_a_list_the_outer_loop_an_array():
+def nested_bounds(x, n, m):
+    acc = x
+    for i in range(n):
+        for j in range(m):
+            acc = math.sin(acc * x + j)
+        acc = acc * 0.5 + i
+    return acc
+
+
+def nested_inside(x, n):
+    acc = x
+    for i in range(n):
+        k = i + 1
+        for j in range(1, k, 2):
+            acc = math.sin(acc * x + j)
+        acc = acc * 0.5 + i
+    return acc
+
+
+def test_an_inner_loop_whose_bounds_the_outer_keeps_has_a_row_per_outer_trip():
     source = s2sdiff.grad(_corpus("nested_loops").fn, wrt=(0, 1), jit=True).source
     assert "acc_1_tape = np.empty(3)" in source and "acc_1_tape[i] = acc_1" in source
-    assert "_tape.append(acc_1)" in source and "acc_1 = _tape.pop()" in source
+    assert "acc_1_tape1 = np.empty((3, 2))" in source and "acc_1_tape1[i, j] = acc_1" in source
+    assert "acc_1 = acc_1_tape1[i, j]" in source and "[]" not in source
+
+
+@pytest.mark.parametrize("n, m", [(3, 4), (0, 4), (3, -1), (2, 1)])
+def test_nested_loops_with_argument_bounds_give_the_gradient_of_lists(n, m):
+    g = s2sdiff.grad(nested_bounds, jit=True)
+    assert g(0.3, n, m) == pytest.approx(s2sdiff.grad(nested_bounds)(0.3, n, m),
+                                         rel=1e-12, abs=1e-15)
+    assert_grad_close(nested_bounds, g, (0.3, n, m), 0)
+    assert "_t1_tape = np.empty((max(n, 0), max(m, 0)))" in g.source
+    assert "_t1_tape[i, j] = _t1" in g.source and "[]" not in g.source
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_an_inner_loop_whose_bounds_change_with_the_outer_keeps_a_list(n):
+    g = s2sdiff.grad(nested_inside, jit=True)
+    assert g(0.3, n) == pytest.approx(s2sdiff.grad(nested_inside)(0.3, n), rel=1e-12, abs=1e-15)
+    assert_grad_close(nested_inside, g, (0.3, n), 0)
+    assert "_tape.append((acc_1, _t1))" in g.source and "acc_1_tape[i] = acc_1" in g.source
 
 
 def test_recorded_conditions_and_trip_counts_get_arrays_of_their_kind():
