@@ -257,8 +257,11 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
     functions = (core,) + tuple(derived)
     if jit:
-        functions = tuple(map(for_numba.compilable, functions))
-        if facts is not None or not for_numba.array_code(functions):
+        checked = facts is not None or not for_numba.array_code(functions)
+        core_types = params if facts is not None else for_numba.NUMBERS
+        functions = tuple(for_numba.compilable(f, core_types if f is core else None,
+                                               _callee_types(calls)) for f in functions)
+        if checked:
             for_numba.unsupported(functions)  # (generic array code serves numbers only)
         core = functions[0]
         trace("numba", core)

@@ -139,10 +139,25 @@ def test_loops_with_steps_and_symbolic_bounds_run_backwards_over_the_same_values
     assert_grad_close(stepped, s2sdiff.grad(stepped, jit=True), (0.7, a, b), 0)
 
 
+def branch_records_while(x, y):
+    a = 1.0
+    i = 0
+    while i < 6:
+        if i % 2 == 0:
+            a = a * x
+        elif i == 3:
+            a = a + y
+        else:
+            a = a - x * y
+        i = i + 1
+    return a
+
+
 def test_a_tape_of_several_kinds_of_records_becomes_one_tape_per_kind():
-    branch_records = next(c.fn for c in CORPUS if c.name == "branch_in_loop")
-    g = s2sdiff.grad(branch_records, wrt=(0, 1), jit=True)
-    assert g(0.5, 1.2) == pytest.approx(s2sdiff.grad(branch_records, wrt=(0, 1))(0.5, 1.2))
+    """(A while loop: a for loop's records go into arrays.)"""
+    g = s2sdiff.grad(branch_records_while, wrt=(0, 1), jit=True)
+    for point in [(0.5, 1.2), (1.5, -0.7)]:
+        assert g(*point) == pytest.approx(s2sdiff.grad(branch_records_while, wrt=(0, 1))(*point))
     assert "_tape1 = []" in g.source and "_tape2 = []" in g.source
 
 
@@ -212,3 +227,170 @@ def test_a_float_differentiated_beside_an_array_keeps_a_float_adjoint():
     gx, gk = s2sdiff.grad(weighted, wrt=(0, 1), jit=True)(xs, 0.9)
     np.testing.assert_allclose(gx, np.full(4, 0.9))
     assert gk == pytest.approx(2.0) and isinstance(gk, float)
+
+
+# --- tapes as arrays: a for loop's records of numbers, indexed by trip -------------
+
+
+def counted(x, n, a, b):
+    s = x
+    for i in range(n):
+        s = s * 0.9 + math.sin(x * s)
+    for k in range(a, b):
+        s = s * math.cos(s + k)
+    for m in range(b, a, -3):
+        if s > 0.5:
+            s = s * x
+        else:
+            s = s + math.exp(-s) * m
+    return s
+
+
+def while_records(x, y):
+    t = 0.0
+    k = 0
+    while k < 30:
+        if t < 1.0:
+            t = t + x * math.exp(-t)
+        else:
+            t = t * y
+        k = k + 1
+    return t
+
+
+def kind_of_argument(x, n):
+    acc = x
+    for i in range(3):
+        acc = acc * n + 1
+    return acc
+
+
+def _corpus(name):
+    return next(c for c in CORPUS if c.name == name)
+
+
+@pytest.mark.parametrize("n, a, b", [(5, 0, 10), (0, 2, 11), (3, 5, 5), (4, 7, 2), (-2, -4, 9)])
+def test_records_of_loops_with_argument_bounds_are_arrays_giving_the_same_gradient(n, a, b):
+    g = s2sdiff.grad(counted, jit=True)
+    assert g(0.7, n, a, b) == pytest.approx(s2sdiff.grad(counted)(0.7, n, a, b),
+                                            rel=1e-12, abs=1e-15)
+    assert_grad_close(counted, g, (0.7, n, a, b), 0)
+    assert "np.empty(max(n, 0))" in g.source and "np.empty(max(b - a, 0))" in g.source
+    assert "np.empty(len(range(b, a, -3)))" in g.source and "[(m - b) // -3]" in g.source
+    assert "for m in range(b + (len(range(b, a, -3)) - 1) * -3, b + 3, 3):" in g.source
+    assert ".append(" not in g.source and ".pop()" not in g.source
+
+
+def test_a_tape_is_an_array_where_the_trip_count_is_known_and_a_list_elsewhere():
+    source = s2sdiff.grad(recurrence, wrt=(0, 1), jit=True).source
+    assert "z_tape = np.empty(100)" in source and "z_tape[i] = z" in source
+    assert "z = z_tape[i]" in source and "[]" not in source
+    source = s2sdiff.grad(while_records, wrt=(0, 1), jit=True).source
+    assert "_tape = []" in source and "_tape.append(t)" in source and "np.empty" not in source
+    assert "for i in range(len(_tape) - 1, -1, -1):\n        t = _tape[i]" in source
+    python = s2sdiff.grad(recurrence, wrt=(0, 1)).source  # plain Python keeps its lists
+    assert "_tape = []" in python and "np.empty" not in python
+
+
+@pytest.mark.parametrize("name", ["nested_loops", "nested_dependent_bounds", "branch_in_loop",
+                                  "while_in_for", "loop_in_branch", "call_in_loop", "list_sum"])
+def test_array_tapes_give_the_gradient_of_lists(name):
+    case = _corpus(name)
+    g = s2sdiff.grad(case.fn, wrt=case.wrt, jit=True)
+    for point in case.points:
+        assert _close(g(*point), s2sdiff.grad(case.fn, wrt=case.wrt)(*point))
+        assert_grad_close(case.fn, g, point, case.wrt)
+
+
+def nested_bounds(x, n, m):
+    acc = x
+    for i in range(n):
+        for j in range(m):
+            acc = math.sin(acc * x + j)
+        acc = acc * 0.5 + i
+    return acc
+
+
+def nested_inside(x, n):
+    acc = x
+    for i in range(n):
+        k = i + 1
+        for j in range(1, k, 2):
+            acc = math.sin(acc * x + j)
+        acc = acc * 0.5 + i
+    return acc
+
+
+def test_an_inner_loop_whose_bounds_the_outer_keeps_has_a_row_per_outer_trip():
+    source = s2sdiff.grad(_corpus("nested_loops").fn, wrt=(0, 1), jit=True).source
+    assert "acc_1_tape = np.empty(3)" in source and "acc_1_tape[i] = acc_1" in source
+    assert "acc_1_tape1 = np.empty((3, 2))" in source and "acc_1_tape1[i, j] = acc_1" in source
+    assert "acc_1 = acc_1_tape1[i, j]" in source and "[]" not in source
+
+
+@pytest.mark.parametrize("n, m", [(3, 4), (0, 4), (3, -1), (2, 1)])
+def test_nested_loops_with_argument_bounds_give_the_gradient_of_lists(n, m):
+    g = s2sdiff.grad(nested_bounds, jit=True)
+    assert g(0.3, n, m) == pytest.approx(s2sdiff.grad(nested_bounds)(0.3, n, m),
+                                         rel=1e-12, abs=1e-15)
+    assert_grad_close(nested_bounds, g, (0.3, n, m), 0)
+    assert "_t1_tape = np.empty((max(n, 0), max(m, 0)))" in g.source
+    assert "_t1_tape[i, j] = _t1" in g.source and "[]" not in g.source
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_an_inner_loop_whose_bounds_change_with_the_outer_keeps_a_list(n):
+    g = s2sdiff.grad(nested_inside, jit=True)
+    assert g(0.3, n) == pytest.approx(s2sdiff.grad(nested_inside)(0.3, n), rel=1e-12, abs=1e-15)
+    assert_grad_close(nested_inside, g, (0.3, n), 0)
+    assert "_tape.append((acc_1, _t1))" in g.source and "acc_1_tape[i] = acc_1" in g.source
+
+
+def test_recorded_conditions_and_trip_counts_get_arrays_of_their_kind():
+    source = s2sdiff.grad(_corpus("branch_in_loop").fn, wrt=(0, 1), jit=True).source
+    assert "_t1_tape = np.empty(6, dtype=np.bool_)" in source and "if _t1_tape[i]:" in source
+    assert "a_tape = np.empty(6)" in source
+    source = s2sdiff.grad(_corpus("while_in_for").fn, jit=True).source
+    assert "_trips1_tape = np.empty(3, dtype=np.int64)" in source
+
+
+def test_a_value_whose_kind_depends_on_the_arguments_stays_on_a_list():
+    """``acc`` is an int when both arguments are: it stays on a list, whose type Numba
+    infers per call."""
+    g = s2sdiff.grad(kind_of_argument, wrt=(0, 1), jit=True)
+    assert "_tape = []" in g.source and "np.empty" not in g.source
+    for point in [(0.5, 2), (0.5, 2.5), (1, 2), (True, 3)]:
+        assert g(*point) == pytest.approx(s2sdiff.grad(kind_of_argument, wrt=(0, 1))(*point),
+                                          rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["jvp", "vjp", "hessian"])
+def test_array_tapes_in_other_transforms(kind):
+    case = _corpus("branch_in_loop")
+    for point in case.points:
+        assert _close(_run(kind, case, point, jit=True), _run(kind, case, point, jit=False))
+    for n, a, b in [(5, 0, 10), (4, 7, 2)]:
+        point = (0.7, n, a, b)
+        got = getattr(s2sdiff, kind)(counted, wrt=0, jit=True)
+        want = getattr(s2sdiff, kind)(counted, wrt=0)
+        if kind == "jvp":
+            assert _close(got(*point, 1.0), want(*point, 1.0))
+        elif kind == "vjp":
+            assert _close(got(*point)[1](1.0), want(*point)[1](1.0))
+        else:
+            assert _close(got(*point), want(*point))
+
+
+def test_array_tapes_in_code_for_arrays():
+    xs = np.linspace(0.1, 1.0, 5)
+    g = s2sdiff.grad(weighted_tanh, wrt=(0, 1), jit=True)
+    got, want = g(xs, 0.9), s2sdiff.grad(weighted_tanh, wrt=(0, 1))(xs, 0.9)
+    assert _close(got, want)
+    assert "np.empty" in g.specialised(xs, 0.9).source
+
+
+def weighted_tanh(xs, k):
+    s = 0.0
+    for j in range(len(xs)):
+        s = math.tanh(s + xs[j] * k)
+    return s

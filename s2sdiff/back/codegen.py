@@ -336,7 +336,9 @@ class _Printer:
     def item(self, target: ir.Item) -> str:
         """``name[index]``, the target of an item assignment."""
         index = self.unfolded(target.index)
-        text = index_text(index) if type(index) is ir.Const else self.written(index)[0]
+        parts = index.args if type(index) is ir.Op and index.syntax == "tuple" else (index,)
+        text = index_text(index) if type(index) is ir.Const else ", ".join(
+            self.written(part)[0] for part in parts)
         return f"{target.name}[{text}]"
 
     # statements
