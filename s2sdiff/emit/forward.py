@@ -18,10 +18,10 @@ import operator
 from dataclasses import replace
 
 from .. import ir
-from ..errors import NoRuleError, S2SDiffError
+from ..errors import Location, NoRuleError, S2SDiffError, UnsupportedSyntaxError
 from ..front.names import Namer
 from ..ir import activity
-from ..ir.activity import is_list_op, partial_positions
+from ..ir.activity import is_item_write, is_list_op, list_roots, partial_positions
 from ..ir.shapes import broadcasts, expr_set, shape_sets
 from ..ir.expr import same
 from ..rules import elementwise_rule, lookup_array
@@ -90,8 +90,7 @@ class _Forward:
         self.wrt = wrt
         self.calls = calls
         self.origin = None  # the source line of the statement being differentiated
-        self.list_names = {s.target for s in ir.walk(fn.statements) if isinstance(s, ir.Assign)
-                           and isinstance(s.value, ir.Op) and s.value.syntax == "list"}
+        self.list_names = set(list_roots(fn.statements))
         self.counts = _assignment_counts(fn)
         self.tapes = _ssa_tapes(fn, self.counts)
         self.active = activity.active(fn, set(wrt), self.tapes, mode="forward")
@@ -209,7 +208,10 @@ class _Forward:
     def assign(self, s: ir.Assign) -> list:
         z = s.target
         if not isinstance(z, str):
-            raise S2SDiffError(f"forward mode cannot differentiate the assignment {s}")
+            raise UnsupportedSyntaxError(
+                "forward mode over the adjoint of a list item (a Hessian of code that reads "
+                "or writes list items)", _location(s.origin),
+                "keep the values in an array (x[i] = v) to take a Hessian")
         if z not in self.active:
             return []
         value = s.value
@@ -317,11 +319,22 @@ class _Forward:
             return ir.Op(ir.make_list, tuple(ir.Var(d) if d else ir.Const(0.0)
                                              for d in map(self.dot, op.args)), "list")
         seq = self.tangent(op.args[0])
+        if is_item_write(op):  # xs_1 = _with_item(xs, i, v): its tangent, a new list too
+            value = self.tangent(op.args[2])
+            if seq is None and value is None:
+                return None
+            return ir.Op(op.fn, (seq or self.zero_list(op.args[0]), op.args[1],
+                                 value or ir.Const(0.0)), "call", op.callee)
         if seq is None:
             return None
         if op.syntax == "subscript":
             return item(seq, op.args[1])
         return call(global_name("sum", sum), seq)  # sum(xs)
+
+    def zero_list(self, xs: ir.Var):
+        """The zero tangent of the list ``xs``: ``0.0`` for each item."""
+        zeros = ir.Op(ir.make_list, (ir.Const(0.0),), "list")
+        return ir.Op(operator.mul, (zeros, call(global_name("len", len), xs)), "*")
 
     def if_(self, s: ir.If) -> ir.If:
         then = self.block(s.then)
@@ -355,6 +368,16 @@ class _Forward:
         name = self.namer.fresh("_zero")
         out.append(ir.Assign(name, zeros_like(a)))
         return ir.Var(name)
+
+
+def _location(origin: ir.Origin | None) -> Location | None:
+    """The start of the source line ``origin`` (None for none)."""
+    if origin is None:
+        return None
+    import linecache
+
+    line = linecache.getline(origin.filename, origin.lineno)
+    return Location(origin.filename, origin.lineno, len(line) - len(line.lstrip()), line)
 
 
 def _mirrored(targets, name):

@@ -20,7 +20,13 @@ def _add_items(xs, ys):
 @helper
 def _zeros_of(xs):
     """The zero adjoint of the list ``xs``: zeros shaped like each item (0.0 for a number)."""
-    return [np.zeros_like(x) if type(x) is not float else 0.0 for x in xs]
+    return [_zero_like(x) for x in xs]
+
+
+@helper
+def _zero_like(x):
+    """The zero adjoint of one list item ``x``: zeros shaped like it (0.0 for a number)."""
+    return np.zeros_like(x, dtype=np.result_type(x, np.float16)) if np.ndim(x) else 0.0
 
 
 @helper
