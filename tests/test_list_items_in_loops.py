@@ -70,6 +70,15 @@ def scalar_branch_in_loop(x, y):
     return xs[0] * xs[1] + xs[2]
 
 
+def scalar_one_sided_branch(x, y):
+    """An item written on one path only (the φ's other side is the list unchanged)."""
+    xs = [x, y]
+    for t in range(4):
+        if t % 3 > 0:
+            xs[t % 2] = xs[t % 2] * y + x
+    return xs[0] * xs[1]
+
+
 def scalar_read_after_write(x, y):
     """Items read after the write in the same trip, and after the loop by ``sum``."""
     xs = [x, y]
@@ -140,7 +149,7 @@ def scalar_appended_then_written(x, y):
     return xs[0] + xs[3] * xs[1]
 
 
-SCALAR = [scalar_rotate, scalar_branch_in_loop, scalar_read_after_write,
+SCALAR = [scalar_rotate, scalar_branch_in_loop, scalar_one_sided_branch, scalar_read_after_write,
           scalar_negative_indices, scalar_constants_first, scalar_top_level_and_tuple,
           scalar_while, scalar_loop_over_list_after, scalar_appended_then_written]
 POINTS = [(0.7, -0.4), (1.3, 0.6), (-0.5, 0.9)]
@@ -307,6 +316,12 @@ def test_the_generated_code_writes_items_and_zeroes_their_adjoints():
 def test_hessian_of_scalar_list_code_is_refused_where_the_list_is_built():
     with pytest.raises(S2SDiffError) as info:
         s2sdiff.hessian(scalar_rotate, wrt=(0, 1))(0.7, -0.4)
+    assert info.value.location is not None
+
+
+def test_gradient_of_the_gradient_of_list_item_code_is_refused_with_a_location():
+    with pytest.raises(S2SDiffError) as info:
+        grad(grad(scalar_rotate, wrt=0), wrt=0)(0.7, -0.4)
     assert info.value.location is not None
 
 

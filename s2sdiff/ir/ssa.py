@@ -627,8 +627,8 @@ class _Builder:
                              "keep lists flat: write numbers or arrays")
         holders = sorted(n for n, v in self.env.items() if n != target and self.holds(v, root))
         if holders or root in self.stored_lists:
-            where = f"`{holders[0]}`" if holders and not self.is_temporary(holders[0]) \
-                else "another list or a loop over several lists"
+            named = [n for n in holders if not self.is_temporary(n)]
+            where = f"`{named[0]}`" if named else "another list or a loop over several lists"
             raise self.error(f"an item written to the list `{target}`, also held by {where}",
                              stmt, "give each list one name; copy it first (ys = list(xs)) "
                              "to change a copy")

@@ -26,7 +26,10 @@ def _zeros_of(xs):
 @helper
 def _zero_like(x):
     """The zero adjoint of one list item ``x``: zeros shaped like it (0.0 for a number)."""
-    return np.zeros_like(x, dtype=np.result_type(x, np.float16)) if np.ndim(x) else 0.0
+    if not np.ndim(x):
+        return 0.0
+    zeros = np.zeros_like(x)
+    return zeros if zeros.dtype.kind in "fc" else zeros.astype(float)
 
 
 @helper
