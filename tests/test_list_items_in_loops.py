@@ -325,6 +325,12 @@ def test_gradient_of_the_gradient_of_list_item_code_is_refused_with_a_location()
     assert info.value.location is not None
 
 
+def test_numba_refuses_list_item_code_with_an_s2sdiff_error():
+    pytest.importorskip("numba")
+    with pytest.raises(S2SDiffError, match="_with_item"):
+        grad(scalar_rotate, wrt=(0, 1), jit=True)(0.7, -0.4)
+
+
 # ------------------------------------------------------------------- refusals
 
 
