@@ -3,7 +3,8 @@
 Each write makes a new version of the list in SSA (``_with_item``); every
 version shares one adjoint list, whose item the reverse of a write hands to
 the written value and then zeroes.  Gradients are checked against central
-finite differences (shapes included) and against forward mode.
+finite differences (shapes included) and against forward mode; Hessians
+(forward over the gradient) against central differences of the gradient.
 """
 
 from __future__ import annotations
@@ -311,12 +312,70 @@ def test_the_generated_code_writes_items_and_zeroes_their_adjoints():
 
 
 # ------------------------------------------------------------------- Hessians
+# Forward mode over the gradient: its adjoint lists get tangent lists, written item
+# by item alongside them.  Checked against central differences of the gradient.
 
 
-def test_hessian_of_scalar_list_code_is_refused_where_the_list_is_built():
-    with pytest.raises(S2SDiffError) as info:
-        s2sdiff.hessian(scalar_rotate, wrt=(0, 1))(0.7, -0.4)
-    assert info.value.location is not None
+def _fd_hessian(f, args, wrt, h=1e-5):
+    """∂(∂f/∂args[wrt])/∂args[wrt] by central differences of the reverse gradient."""
+    g = grad(f, wrt=wrt)
+    x = np.asarray(args[wrt], dtype=float)
+    columns = []
+    for index in np.ndindex(x.shape):
+        step = np.zeros(x.shape)
+        step[index] = h
+        up, down = list(args), list(args)
+        up[wrt], down[wrt] = (x + step, x - step) if x.shape else (float(x + h), float(x - h))
+        columns.append((np.asarray(g(*up)) - np.asarray(g(*down))) / (2 * h))
+    return np.stack(columns, axis=-1).reshape(x.shape * 2)
+
+
+def _scalar_fd_hessian(f, point, h=1e-5):
+    """The 2×2 Hessian of ``f`` by central differences of its reverse gradient."""
+    g = grad(f, wrt=(0, 1))
+    rows = []
+    for j in range(2):
+        up, down = list(point), list(point)
+        up[j] += h
+        down[j] -= h
+        rows.append((np.array(g(*up)) - np.array(g(*down))) / (2 * h))
+    return np.array(rows).T
+
+
+@pytest.mark.parametrize("f", [f for f in SCALAR if f is not scalar_appended_then_written],
+                         ids=lambda f: f.__name__)
+def test_scalar_hessian_matches_finite_differences_of_the_gradient(f):
+    point = POINTS[0]
+    got = np.array(s2sdiff.hessian(f, wrt=(0, 1))(*point))
+    want = _scalar_fd_hessian(f, point)
+    scale = max(1.0, float(np.max(np.abs(want))))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * scale)
+
+
+@pytest.mark.parametrize("f", [arrays_tuple_target, arrays_negative_indices,
+                               arrays_zeros_then_written], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("wrt", [0, 2])
+def test_array_hessian_matches_finite_differences_of_the_gradient(f, wrt):
+    args = _array_args(5)
+    got = np.asarray(s2sdiff.hessian(f, wrt=wrt)(*args))
+    want = _fd_hessian(f, args, wrt)
+    assert got.shape == want.shape
+    scale = max(1.0, float(np.max(np.abs(want))))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7 * scale)
+
+
+def test_hessian_of_a_list_built_by_append_is_refused_where_it_appends():
+    with pytest.raises(S2SDiffError, match="appends to a list") as info:
+        s2sdiff.hessian(scalar_appended_then_written, wrt=(0, 1))(0.7, -0.4)
+    assert "xs.append(x * (i + 1.0))" in str(info.value)
+
+
+def test_hessian_of_a_whole_list_read_by_numpy_is_refused_with_a_location():
+    """The adjoint of ``np.stack(hs)`` adds a list to the adjoint list (``_add_items``),
+    which has no tangent rule."""
+    with pytest.raises(S2SDiffError, match="_add_items") as info:
+        s2sdiff.hessian(arrays_branch_in_loop, wrt=0)(*_array_args(1))
+    assert "stacked = np.stack(hs)" in str(info.value)
 
 
 def test_gradient_of_the_gradient_of_list_item_code_is_refused_with_a_location():

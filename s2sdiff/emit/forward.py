@@ -18,7 +18,7 @@ import operator
 from dataclasses import replace
 
 from .. import ir
-from ..errors import Location, NoRuleError, S2SDiffError, UnsupportedSyntaxError
+from ..errors import NoRuleError, S2SDiffError, UnsupportedSyntaxError, line_location
 from ..front.names import Namer
 from ..ir import activity
 from ..ir.activity import is_item_write, is_list_op, list_roots, partial_positions
@@ -91,6 +91,9 @@ class _Forward:
         self.calls = calls
         self.origin = None  # the source line of the statement being differentiated
         self.list_names = set(list_roots(fn.statements))
+        # adjoint lists of a gradient, written item by item (``xs_bar[i] += g``)
+        self.item_lists = {s.target.name for s in ir.walk(fn.statements)
+                           if type(s) is ir.Assign and type(s.target) is ir.Item}
         self.counts = _assignment_counts(fn)
         self.tapes = _ssa_tapes(fn, self.counts)
         self.active = activity.active(fn, set(wrt), self.tapes, mode="forward")
@@ -208,14 +211,15 @@ class _Forward:
     def assign(self, s: ir.Assign) -> list:
         z = s.target
         if not isinstance(z, str):
-            raise UnsupportedSyntaxError(
-                "forward mode over the adjoint of a list item (a Hessian of code that reads "
-                "or writes list items)", _location(s.origin),
-                "keep the values in an array (x[i] = v) to take a Hessian")
+            return self.item_assign(s)
         if z not in self.active:
             return []
         value = s.value
         self.origin = s.origin
+        if z in self.item_lists and not s.accumulate:  # its items are written: a list always
+            expr = self.tangent(value, ir.Var(z))
+            self.live.add(z)
+            return [ir.Assign(self.dot_name(z), expr or self.zero_list(ir.Var(z)))]
         # the result of the statement's own operation is z (not for ``z += e``)
         expr = self.tangent(value, None if s.accumulate else ir.Var(z))
         if expr is not None and self.arrays and type(value) is ir.Op:
@@ -228,6 +232,22 @@ class _Forward:
             return []  # zero tangent: no variable
         self.live.add(z)
         return [ir.Assign(self.dot_name(z), ir.Const(0.0) if expr is None else expr)]
+
+    def item_assign(self, s: ir.Assign) -> list:
+        """``xs_bar[i] += g`` (``= g``) of a gradient's adjoint list: the same on its tangent."""
+        name = s.target.name
+        if name not in self.active:
+            return []
+        self.origin = s.origin
+        expr = self.tangent(s.value)
+        if name not in self.live:
+            raise UnsupportedSyntaxError(
+                "forward mode over the adjoint of a list item whose list has no tangent",
+                line_location(s.origin), "keep the values in an array (x[i] = v) to take a Hessian")
+        target = ir.Item(self.dot_name(name), s.target.index)
+        if s.accumulate:
+            return [] if expr is None else [ir.Assign(target, expr, accumulate=True)]
+        return [ir.Assign(target, ir.Const(0.0) if expr is None else expr)]
 
     def full_shape(self, expr, z: str, value: ir.Op):
         """The tangent ``expr`` of a broadcasting operation, spread to the shape of its
@@ -368,16 +388,6 @@ class _Forward:
         name = self.namer.fresh("_zero")
         out.append(ir.Assign(name, zeros_like(a)))
         return ir.Var(name)
-
-
-def _location(origin: ir.Origin | None) -> Location | None:
-    """The start of the source line ``origin`` (None for none)."""
-    if origin is None:
-        return None
-    import linecache
-
-    line = linecache.getline(origin.filename, origin.lineno)
-    return Location(origin.filename, origin.lineno, len(line) - len(line.lstrip()), line)
 
 
 def _mirrored(targets, name):

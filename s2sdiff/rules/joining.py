@@ -8,7 +8,7 @@ of the items' tangents (``0.0`` for an item without one).
 
 import numpy as np
 
-from .registry import helper, jvp, vjp
+from .registry import constant, helper, jvp, vjp
 
 
 @helper
@@ -30,6 +30,9 @@ def _zero_like(x):
         return 0.0
     zeros = np.zeros_like(x)
     return zeros if zeros.dtype.kind in "fc" else zeros.astype(float)
+
+
+constant(_zeros_of, _zero_like)  # zeros, whatever the list or item: no derivative
 
 
 @helper
