@@ -217,7 +217,7 @@ class _Forward:
         value = s.value
         self.origin = s.origin
         if z in self.item_lists and not s.accumulate:  # its items are written: a list always
-            expr = self.tangent(value, ir.Var(z))
+            expr = value if _zeros(value) else self.tangent(value, ir.Var(z))
             self.live.add(z)
             return [ir.Assign(self.dot_name(z), expr or self.zero_list(ir.Var(z)))]
         # the result of the statement's own operation is z (not for ``z += e``)
@@ -388,6 +388,12 @@ class _Forward:
         name = self.namer.fresh("_zero")
         out.append(ir.Assign(name, zeros_like(a)))
         return ir.Var(name)
+
+
+def _zeros(value) -> bool:
+    """Whether ``value`` is ``[0.0] * n``, an adjoint list's first value (its own tangent)."""
+    return type(value) is ir.Op and value.fn is operator.mul and type(value.args[0]) is ir.Op \
+        and value.args[0].syntax == "list" and all(number(a) == 0 for a in value.args[0].args)
 
 
 def _mirrored(targets, name):
