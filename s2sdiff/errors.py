@@ -39,6 +39,16 @@ class Location:
 _WIDTH = 100  # characters of a long source line shown in an error
 
 
+def line_location(origin) -> Location | None:
+    """The start of the source line ``origin`` (an ``ir.Origin``: file and line), if any."""
+    if origin is None:
+        return None
+    import linecache
+
+    line = linecache.getline(origin.filename, origin.lineno)
+    return Location(origin.filename, origin.lineno, len(line) - len(line.lstrip()), line)
+
+
 class UsageError(S2SDiffError):
     """Bad command-line input (exit code 2)."""
 

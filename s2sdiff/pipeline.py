@@ -38,7 +38,7 @@ from .back import (buffers, codegen, copies, dce, fold, for_numba, lazy, special
                    writes)
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
-from .errors import S2SDiffError, UnsupportedSyntaxError
+from .errors import S2SDiffError, UnsupportedSyntaxError, line_location
 from .front import normalize
 from .front.names import Namer
 from .front.source import COMPLEX_HINT, SourceFunction
@@ -501,9 +501,12 @@ def _derivatives(entry: ir.Function, calls: Calls) -> tuple[ir.Function, ...]:
 
 def _no_lists(program: ir.Function) -> ir.Function:
     stmts = ir.walk(program.body)
-    if any(isinstance(s, ir.Append) for s in stmts):
-        raise S2SDiffError(f"hessian: {program.name} builds a list; Hessians of functions "
-                           "that build lists are not supported yet")
+    appends = [s for s in stmts if isinstance(s, ir.Append)]
+    if appends:
+        raise UnsupportedSyntaxError(
+            f"hessian: {program.name} appends to a list; Hessians of functions that append "
+            "to lists are not supported yet", line_location(appends[0].origin),
+            "build the list as a display ([a, b, c]) or keep the values in an array")
     if any(isinstance(s, ir.Pop) for s in stmts):
         raise S2SDiffError(f"hessian: {program.name} uses a list as a stack; Hessians of "
                            "such functions are not supported yet")

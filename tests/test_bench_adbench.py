@@ -9,7 +9,7 @@ is to be removed.
 import numpy as np
 import pytest
 
-from s2sdiff import S2SDiffError, grad
+from s2sdiff import grad
 from tests.benchmark_scripts import load
 
 B = load("bench_adbench")
@@ -28,12 +28,7 @@ TINY = {  # objective's name → (arguments maker at a tiny size, wrt)
     "rk4_oscillator": (lambda rng: B.rk4_oscillator_args(rng, steps=20), (0, 1, 2, 3)),
 }
 
-UNSUPPORTED = {  # objective's name → (the exception s2sdiff gives today, its message)
-    "lstm_objective": (S2SDiffError, "refused: `hiddens[i], cells[i] = ...`: item assignment "
-                                     "inside a larger target"),
-    "lstm_objective_items": (S2SDiffError, "refused: list `hiddens` changed item by item "
-                                           "inside a loop"),
-}
+UNSUPPORTED: dict = {}  # objective's name → (the exception s2sdiff gives today, its message)
 
 
 def _fd_gradient(f, args, i, h=1e-6):

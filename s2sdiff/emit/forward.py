@@ -18,10 +18,10 @@ import operator
 from dataclasses import replace
 
 from .. import ir
-from ..errors import NoRuleError, S2SDiffError
+from ..errors import NoRuleError, S2SDiffError, UnsupportedSyntaxError, line_location
 from ..front.names import Namer
 from ..ir import activity
-from ..ir.activity import is_list_op, partial_positions
+from ..ir.activity import is_item_write, is_list_op, list_roots, partial_positions
 from ..ir.shapes import broadcasts, expr_set, shape_sets
 from ..ir.expr import same
 from ..rules import elementwise_rule, lookup_array
@@ -90,8 +90,10 @@ class _Forward:
         self.wrt = wrt
         self.calls = calls
         self.origin = None  # the source line of the statement being differentiated
-        self.list_names = {s.target for s in ir.walk(fn.statements) if isinstance(s, ir.Assign)
-                           and isinstance(s.value, ir.Op) and s.value.syntax == "list"}
+        self.list_names = set(list_roots(fn.statements))
+        # adjoint lists of a gradient, written item by item (``xs_bar[i] += g``)
+        self.item_lists = {s.target.name for s in ir.walk(fn.statements)
+                           if type(s) is ir.Assign and type(s.target) is ir.Item}
         self.counts = _assignment_counts(fn)
         self.tapes = _ssa_tapes(fn, self.counts)
         self.active = activity.active(fn, set(wrt), self.tapes, mode="forward")
@@ -209,11 +211,15 @@ class _Forward:
     def assign(self, s: ir.Assign) -> list:
         z = s.target
         if not isinstance(z, str):
-            raise S2SDiffError(f"forward mode cannot differentiate the assignment {s}")
+            return self.item_assign(s)
         if z not in self.active:
             return []
         value = s.value
         self.origin = s.origin
+        if z in self.item_lists and not s.accumulate:  # its items are written: a list always
+            expr = value if _zeros(value) else self.tangent(value, ir.Var(z))
+            self.live.add(z)
+            return [ir.Assign(self.dot_name(z), expr or self.zero_list(ir.Var(z)))]
         # the result of the statement's own operation is z (not for ``z += e``)
         expr = self.tangent(value, None if s.accumulate else ir.Var(z))
         if expr is not None and self.arrays and type(value) is ir.Op:
@@ -226,6 +232,22 @@ class _Forward:
             return []  # zero tangent: no variable
         self.live.add(z)
         return [ir.Assign(self.dot_name(z), ir.Const(0.0) if expr is None else expr)]
+
+    def item_assign(self, s: ir.Assign) -> list:
+        """``xs_bar[i] += g`` (``= g``) of a gradient's adjoint list: the same on its tangent."""
+        name = s.target.name
+        if name not in self.active:
+            return []
+        self.origin = s.origin
+        expr = self.tangent(s.value)
+        if name not in self.live:
+            raise UnsupportedSyntaxError(
+                "forward mode over the adjoint of a list item whose list has no tangent",
+                line_location(s.origin), "keep the values in an array (x[i] = v) to take a Hessian")
+        target = ir.Item(self.dot_name(name), s.target.index)
+        if s.accumulate:
+            return [] if expr is None else [ir.Assign(target, expr, accumulate=True)]
+        return [ir.Assign(target, ir.Const(0.0) if expr is None else expr)]
 
     def full_shape(self, expr, z: str, value: ir.Op):
         """The tangent ``expr`` of a broadcasting operation, spread to the shape of its
@@ -317,11 +339,22 @@ class _Forward:
             return ir.Op(ir.make_list, tuple(ir.Var(d) if d else ir.Const(0.0)
                                              for d in map(self.dot, op.args)), "list")
         seq = self.tangent(op.args[0])
+        if is_item_write(op):  # xs_1 = _with_item(xs, i, v): its tangent, a new list too
+            value = self.tangent(op.args[2])
+            if seq is None and value is None:
+                return None
+            return ir.Op(op.fn, (seq or self.zero_list(op.args[0]), op.args[1],
+                                 value or ir.Const(0.0)), "call", op.callee)
         if seq is None:
             return None
         if op.syntax == "subscript":
             return item(seq, op.args[1])
         return call(global_name("sum", sum), seq)  # sum(xs)
+
+    def zero_list(self, xs: ir.Var):
+        """The zero tangent of the list ``xs``: ``0.0`` for each item."""
+        zeros = ir.Op(ir.make_list, (ir.Const(0.0),), "list")
+        return ir.Op(operator.mul, (zeros, call(global_name("len", len), xs)), "*")
 
     def if_(self, s: ir.If) -> ir.If:
         then = self.block(s.then)
@@ -355,6 +388,12 @@ class _Forward:
         name = self.namer.fresh("_zero")
         out.append(ir.Assign(name, zeros_like(a)))
         return ir.Var(name)
+
+
+def _zeros(value) -> bool:
+    """Whether ``value`` is ``[0.0] * n``, an adjoint list's first value (its own tangent)."""
+    return type(value) is ir.Op and value.fn is operator.mul and type(value.args[0]) is ir.Op \
+        and value.args[0].syntax == "list" and all(number(a) == 0 for a in value.args[0].args)
 
 
 def _mirrored(targets, name):

@@ -16,7 +16,9 @@ import operator
 from dataclasses import replace
 
 from .. import ir
-from ..ir.activity import active as find_active, is_list_op, partial_positions
+from ..ir.activity import (
+    active as find_active, is_item_write, is_list_op, list_roots, partial_positions,
+)
 from ..front.names import Namer
 from ..rules import elementwise_rule, lookup_array
 from .array_adjoints import ArrayAdjoints
@@ -104,8 +106,7 @@ _EVERYTHING = _Everything()
 def uses_arrays(fn: ir.Function) -> bool:
     """True when the function calls NumPy or indexes arrays: adjoints may be arrays."""
     stmts = ir.walk(fn.body)
-    lists = {s.target for s in stmts if isinstance(s, ir.Assign)
-             and isinstance(s.value, ir.Op) and s.value.syntax == "list"}
+    lists = list_roots(fn.body)
     scalar: set[int] = set()  # callables already found not to be NumPy's
     for s in stmts:
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op):
@@ -168,6 +169,7 @@ class _Reverse(ArrayAdjoints):
         self.tape = "_tape"
         self.locals = ir.local_names(fn) if names is None else names
         self.lists: set[str] = set()  # active lists built by the function (set in emit)
+        self.list_root: dict[str, str] = {}  # their versions → the list: one adjoint for all
         self.body_needs: dict[int, set[str]] = {}
         self.remat: set[str] = set()  # recomputed in reverse instead of taped
         self.branch_locals: list[set[str]] = []  # values defined in each branch being reversed
@@ -184,6 +186,7 @@ class _Reverse(ArrayAdjoints):
 
     # names
     def bar(self, v: str) -> str:
+        v = self.list_root.get(v, v)
         if v not in self.bars:
             name = f"{v}_bar"
             self.bars[v] = name if name not in self.namer.taken else self.namer.fresh(name + "_")
@@ -223,7 +226,9 @@ class _Reverse(ArrayAdjoints):
             seed.append(ir.Assign(self.bar(name), zeros))
             self.needed.add(name)
             self.assigned.add(name)
-        self.lists = set(lists)
+        roots = list_roots(self.fn.body)
+        self.list_root = {n: r for n, r in roots.items() if r in lists and n in self.active}
+        self.lists = set(self.list_root)
         for s in ir.walk(self.fn.body):  # the tapes of generated code get adjoint tapes
             if isinstance(s, ir.Assign) and ir.is_tape(s.value) and s.target in self.active:
                 seed.append(ir.Assign(self.bar(s.target), ir.new_tape()))
@@ -304,6 +309,7 @@ class _Reverse(ArrayAdjoints):
         them, a scalar adjoint that is a number stays a number until a term
         is added to it.
         """
+        v = self.list_root.get(v, v)  # a version of a list: the list's one adjoint
         if uniform and (self.regions or v in self.lists):
             expr, uniform = self.spread(expr, v), False
         was_uniform = v in self.uniform and v in self.assigned
@@ -518,7 +524,9 @@ class _Reverse(ArrayAdjoints):
     def reverse(self, stmts, depth: int, loop: ir.Loop | None = None) -> list:
         out = []
         for s in reversed(stmts):
-            if isinstance(s, ir.Assign) and s.target in self.lists:
+            if isinstance(s, ir.Assign) and s.target in self.lists and is_item_write(s.value):
+                out += self.reverse_item_write(s)
+            elif isinstance(s, ir.Assign) and s.target in self.lists:
                 out += self.reverse_list(s)
             elif isinstance(s, ir.Assign) and type(s.value) is ir.Op and s.value.syntax == "list":
                 out += self.reverse_display(s)
@@ -698,14 +706,35 @@ class _Reverse(ArrayAdjoints):
             index = s.value.args[1]
             self.need_atom(index)
             out = [ir.Assign(ir.Item(self.bar(lst), index), zbar, accumulate=True,
-                             comment=comment)]
+                             origin=s.origin, comment=comment)]
         else:  # sum
             j, n = self.namer.fresh("_j"), self.namer.fresh("_n")
             count = call(global_name("len", len), ir.Var(lst))
-            inner = ir.Assign(ir.Item(self.bar(lst), ir.Var(j)), zbar, accumulate=True)
+            inner = ir.Assign(ir.Item(self.bar(lst), ir.Var(j)), zbar, accumulate=True,
+                              origin=s.origin)
             out = [ir.Assign(n, count, comment=comment),
                    ir.Loop("for", j, (ir.Var(n),), (inner,))]
         self.consume(z)
+        return out
+
+    def reverse_item_write(self, s: ir.Assign) -> list:
+        """``xs_1 = _with_item(xs, i, v)``: ``v_bar += xs_bar[i]``, then ``xs_bar[i]`` is
+        zero (the adjoint of ``xs``: every version of a list shares its adjoint)."""
+        lst, index, value = s.value.args
+        comment = s.origin.text if s.origin else ""
+        self.need_atom(index)
+        adjoint = self.bar(s.target)
+        out: list = []
+        if self.is_active(value):
+            self.accumulate(value.name, item(ir.Var(adjoint), index), out, comment)
+        zero = ir.Const(0.0)
+        if self.arrays:  # zeros shaped like the item the write replaced
+            from ..rules.joining import _zero_like
+
+            zero = call(global_name("_zero_like", _zero_like), item(lst, index))
+            self.need(zero)
+        out.append(ir.Assign(ir.Item(adjoint, index), zero, origin=s.origin,
+                             comment="" if out else comment))
         return out
 
     def reverse_append(self, s: ir.Append) -> list:
@@ -790,14 +819,16 @@ class _Reverse(ArrayAdjoints):
     def reverse_loop(self, loop: ir.Loop, depth: int) -> list:
         inside = _defined_inside(loop.body) | {p.target for p in loop.phis}
         outer = sorted(self.outer_refs(loop, inside))
-        headers = [p for p in loop.phis if p.target in self.active]
+        headers = [p for p in loop.phis if p.target in self.active
+                   and p.target not in self.lists]  # a list's versions share its adjoint
         taped = any(isinstance(s, (ir.Push, ir.Pop)) and s.tape in self.active
                     for s in ir.walk(loop.body))  # its adjoint tape must stay in step
-        if not headers and not outer and not taped:
+        if not headers and not outer and not taped \
+                and not any(p.target in self.lists for p in loop.phis):
             return []
         pre: list = self.materialize()
         for v in outer + [p.target for p in headers]:
-            if v not in self.assigned:
+            if v not in self.assigned and v not in self.lists:
                 pre.append(ir.Assign(self.bar(v), self.zero(v)))
                 self.assigned.add(v)
         self.regions += 1

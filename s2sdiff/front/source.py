@@ -342,19 +342,28 @@ def _walk_body(tree: ast.FunctionDef):
         yield from ast.walk(default)
 
 
+def _item_targets(target: ast.expr) -> list[ast.expr]:
+    """The parts of an assignment target written as a whole: the target itself, the
+    elements of a tuple (list) target, theirs in turn (``a[i], (b[j], c) = ...``)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [target] + [t for e in target.elts for t in _item_targets(e)]
+    return [target]
+
+
 def _fence_node(node: ast.AST, where: SourceFunction) -> None:
     if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             if type(target) is ast.Name:
                 continue
+            items = _item_targets(target)
             for sub in ast.walk(target):
                 if isinstance(sub, ast.Attribute):
                     raise UnsupportedSyntaxError(
                         "attribute assignment", where.location(sub),
                         "s2sdiff does not follow values stored on objects; use a variable")
                 if isinstance(sub, ast.Subscript) and not (
-                        sub is target and isinstance(sub.value, ast.Name)):
+                        any(sub is t for t in items) and isinstance(sub.value, ast.Name)):
                     raise UnsupportedSyntaxError(
                         "item assignment inside a larger target", where.location(sub),
                         "write one item per statement: x[i] = v")

@@ -14,6 +14,7 @@ import re
 from .. import ir
 from ..errors import Location, NoRuleError, UnsupportedSyntaxError
 from ..rules import is_constant, lookup, lookup_array
+from ..rules.lists import _with_item
 from ..rules.registry import UNKNOWN, generation, refusal
 
 
@@ -21,8 +22,38 @@ LIST_OPS = {"list", "subscript"}
 
 
 def is_list_op(op: ir.Op) -> bool:
-    """List display, item read, or ``sum`` of a list: handled by the emitters."""
-    return op.syntax in LIST_OPS or (op.fn is sum and len(op.args) == 1)
+    """List display, item read or write, or ``sum`` of a list: handled by the emitters."""
+    return op.syntax in LIST_OPS or (op.fn is sum and len(op.args) == 1) or is_item_write(op)
+
+
+def is_item_write(op) -> bool:
+    """``_with_item(xs, i, v)``: the list ``xs`` after ``xs[i] = v`` (a new version of it)."""
+    return type(op) is ir.Op and op.fn is _with_item
+
+
+def list_roots(stmts) -> dict[str, str]:
+    """Each list value of ``stmts`` → the list it is a version of: a display is its own,
+    an item write (``_with_item``) or a φ makes a new version of its list's."""
+    roots: dict[str, str] = {}
+    parents: dict[str, list[str]] = {}  # a version → the values it may come from
+    for s in ir.walk(stmts):
+        if type(s) is ir.Assign and type(s.value) is ir.Op and isinstance(s.target, str):
+            if s.value.syntax == "list":
+                roots[s.target] = s.target
+            elif is_item_write(s.value) and type(s.value.args[0]) is ir.Var:
+                parents[s.target] = [s.value.args[0].name]
+        elif isinstance(s, (ir.If, ir.Loop)):
+            for p in s.phis:
+                parents[p.target] = [a.name for a in (p.first, p.second) if type(a) is ir.Var]
+    changed = True
+    while changed:  # a loop's φ names a version its body writes later
+        changed = False
+        for name, sources in parents.items():
+            found = next((roots[n] for n in sources if n in roots), None)
+            if name not in roots and found is not None:
+                roots[name] = found
+                changed = True
+    return roots
 
 
 def partial_positions(op: ir.Op) -> tuple[int, ...]:
@@ -45,6 +76,8 @@ _POSITIONS: dict = {}  # (syntax, id(fn), number of arguments, rules generation)
 def _partial_positions(op: ir.Op) -> list[int]:
     if op.syntax == "subscript" or (op.fn is sum and len(op.args) == 1):
         return [0]
+    if is_item_write(op):
+        return [0, 2]
     if op.syntax == "tuple" or op.fn is slice:
         return []
     if op.syntax == "list":
@@ -184,6 +217,9 @@ def active(fn: ir.Function, wrt: set[str], tapes=None, mode: str = "reverse") ->
     edges = all_edges(fn, tapes)
     moved, reach = varied(fn, wrt, edges), useful(fn, edges)
     result = moved & reach
+    roots = list_roots(fn.statements)
+    active_roots = {roots[n] for n in result if n in roots}
+    result |= {n for n, r in roots.items() if r in active_roots}  # one adjoint per list
     missing = None  # the first active call without a rule (reported after tuple errors)
     for s in ir.walk(fn.statements):
         if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)

@@ -29,6 +29,7 @@ from ..front.names import Namer
 from ..front.normalize import ASSERT, FIELD, METHOD, SETITEM, is_pop, is_reversed_range, local_names, normalize_scanned
 from ..front.scan import scan_names
 from ..rules import is_constant, lookup, lookup_array
+from ..rules.lists import _with_item
 from ..rules.registry import UNKNOWN, is_matmul_chain, split_of, stand_in_of
 
 BINARY = {
@@ -185,6 +186,10 @@ class _Builder:
         self.lists: set[str] = set() if parent is None else parent.lists
         # lists built in a loop or a branch: read once, by a call or a display
         self.local_lists: set[str] = set() if parent is None else parent.local_lists
+        # each list value → the list it is a version of (``xs[i] = v`` makes a new version)
+        self.list_root: dict[str, str] = {} if parent is None else parent.list_root
+        self.made_lists: set[str] = set()  # the lists this function itself builds
+        self.stored_lists: set[str] = set() if parent is None else parent.stored_lists
         self._inside: dict[int, Counter] = {}
         self._reads: Counter | None = None  # reads of the whole function, counted once
         self._user_names: set[str] | None = None
@@ -274,8 +279,11 @@ class _Builder:
                                  "(np.stack([a, b])), or build it once before loops "
                                  "and branches")
             items = tuple(self.pack(self.atom(e), node) for e in value.elts)  # ``[(1,), (0,)]``
+            self.store(items)
             var = self.emit(target, ir.Op(ir.make_list, items, "list"), node)
             self.lists.add(var.name)
+            self.list_root[var.name] = var.name
+            self.made_lists.add(var.name)
             if self.depth:  # a display read once, by the call or display it was written in
                 self.local_lists.add(var.name)
             self.env[target] = var
@@ -330,9 +338,14 @@ class _Builder:
             return self.push(lst.name, s)
         if not isinstance(lst, ir.Var) or lst.name not in self.lists:
             raise self.error("append to something that is not a list built here", s)
+        if self.list_root.get(lst.name, lst.name) != lst.name:
+            raise self.error(f"append to the list `{s.value.func.value.id}` after one of its "
+                             "items was written", s, "append every item first, then write "
+                             "items: xs[i] = v")
         item = self.value(s.value.args[0])
         if isinstance(item, tuple):
             raise self.error("append of a tuple", s)
+        self.store((item,))
         self.out.append(ir.Append(lst.name, item, self.origin(s)))
 
     def operation(self, value: ast.expr, stmt: ast.stmt) -> ir.Op | None:
@@ -554,7 +567,7 @@ class _Builder:
             args[1] = _dtype_constant(args[1])
         if isinstance(node.func, ast.Name) and node.func.id == SETITEM \
                 and isinstance(args[0], ir.Var) and args[0].name in self.lists:
-            raise self.error("item assignment on a list", node, "build lists with append")
+            return self.write_item(target, node, args, stmt)
         kwargs = [(k.arg, self.atom(k.value)) for k in node.keywords]
         if fn is sum and len(args) == 1:
             self.not_local_list(args[0], node)
@@ -601,6 +614,53 @@ class _Builder:
                 and isinstance(written, ir.Var):
             self.names.item_writes.add(written.name)
         return written
+
+    # lists changed item by item: ``xs[i] = v`` makes a new version of the list,
+    # ``xs_1 = _with_item(xs, i, v)``; loops and branches carry versions in φs
+    def write_item(self, target: str, node: ast.Call, args, stmt: ast.stmt) -> ir.Var:
+        """``xs[i] = v`` on a list: the new version of the list."""
+        lst, index, value = args
+        root = self.list_root.get(lst.name)
+        if root not in self.made_lists:
+            raise self.error(f"an item written to the list `{target}`, which this function "
+                             "did not build", stmt, "build a new list and return it, or "
+                             "write the items where the list is built")
+        if isinstance(node.args[1], (ast.Slice, ast.Tuple)) or (
+                isinstance(index, ir.Const) and not _is_int(index.value)):
+            raise self.error("a list item written at a slice or a tuple index", node,
+                             "write one item at an integer index: xs[i] = v")
+        if isinstance(value, tuple) or (isinstance(value, ir.Var) and value.name in self.lists):
+            raise self.error("a tuple or a list written as an item of a list", stmt,
+                             "keep lists flat: write numbers or arrays")
+        holders = sorted(n for n, v in self.env.items() if n != target and self.holds(v, root))
+        if holders or root in self.stored_lists:
+            named = [n for n in holders if not self.is_temporary(n)]
+            where = f"`{named[0]}`" if named else "another list or a loop over several lists"
+            raise self.error(f"an item written to the list `{target}`, also held by {where}",
+                             stmt, "give each list one name; copy it first (ys = list(xs)) "
+                             "to change a copy")
+        op = ir.Op(_with_item, (lst, index, value), "call", ir.Global("_with_item", _with_item))
+        var = self.emit(target, op, stmt)
+        self.new_version(var.name, root)
+        return var
+
+    def new_version(self, name: str, root: str) -> None:
+        self.lists.add(name)
+        self.list_root[name] = root
+
+    def holds(self, value, root: str) -> bool:
+        """Whether ``value`` (an environment's entry) is or contains a version of the list
+        ``root``."""
+        if isinstance(value, tuple):
+            return any(self.holds(v, root) for v in value)
+        return isinstance(value, ir.Var) and self.list_root.get(value.name) == root
+
+    def store(self, items) -> None:
+        """Note the lists among ``items``, put into another list: their items may not
+        be written afterwards (the other list would hold the old version)."""
+        for v in items:
+            if isinstance(v, ir.Var) and v.name in self.list_root:
+                self.stored_lists.add(self.list_root[v.name])
 
     def display(self, e: ast.Tuple, stmt: ast.stmt):
         """A tuple display passed as the array argument of a NumPy function, as a list
@@ -819,10 +879,12 @@ class _Builder:
         for name in list(then_env) + [n for n in else_env if n not in then_env]:
             a, b = then_env.get(name), else_env.get(name)
             old = before.get(name)
-            if isinstance(old, ir.Var) and old.name in self.lists and (a != old or b != old):
-                raise self.error(f"list `{name}` changed item by item or assigned again in a "
-                                 "branch", s, "build the list before the branch and append "
-                                 "in both branches")
+            root = self.list_root.get(old.name) if isinstance(old, ir.Var) else None
+            if root is not None and (a != old or b != old) and not (
+                    self.holds(a, root) and self.holds(b, root)):
+                raise self.error(f"list `{name}` appended to or assigned again in a "
+                                 "branch", s, "build the list before the branch; write its "
+                                 "items in branches: xs[i] = v")
             if a is None or b is None:
                 if self.is_temporary(name) or isinstance(a or b, tuple) \
                         or not self.read_outside(s, name):
@@ -830,13 +892,14 @@ class _Builder:
                 # defined on one path only: as in Python, usable where it was defined;
                 # elsewhere it is None, and any arithmetic on it fails loudly
                 a, b = a or ir.Const(None), b or ir.Const(None)
-            self.env[name] = self.joined(name, a, b, phis, s)
+            self.env[name] = self.joined(name, a, b, phis, s, root)
         self.out.append(ir.If(cond, tuple(then_out), tuple(else_out), tuple(phis),
                               self.origin(s)))
 
-    def joined(self, name: str, a, b, phis: list, s: ast.If):
+    def joined(self, name: str, a, b, phis: list, s: ast.If, root: str | None = None):
         """The value of ``name`` after an ``if`` whose branches leave ``a`` and ``b``:
-        one φ per item of tuples of the same length (appended to ``phis``)."""
+        one φ per item of tuples of the same length (appended to ``phis``); a new
+        version of the list ``root`` when the branches leave versions of it."""
         if a == b:
             return a
         a, b = _as_tuple(a, b), _as_tuple(b, a)
@@ -849,6 +912,8 @@ class _Builder:
                              "of different lengths)", s)
         target = self.new_name(name)
         phis.append(ir.Phi(target, a, b))
+        if root is not None:
+            self.new_version(target, root)
         return ir.Var(target)
 
     def region(self, stmts, env):
@@ -877,13 +942,12 @@ class _Builder:
             headers[name] = (self.new_name(name) if items is None else
                              tuple(self.new_name(name) for _ in range(items)))
             entry[name] = _as_tuple(entry[name], headers[name])
-        for name, value in entry.items():
-            if isinstance(value, ir.Var) and value.name in self.lists:
-                raise self.error(f"list `{name}` changed item by item or assigned again inside "
-                                 "a loop", s, "build a new list with append, or keep the "
-                                 "values in an array and write its rows: x[i] = v")
+        roots = {name: self.list_root[v.name] for name, v in entry.items()
+                 if isinstance(v, ir.Var) and v.name in self.list_root}
         for name, target in headers.items():
             self.env[name] = _vars(target)
+            if name in roots:
+                self.new_version(target, roots[name])
         var = None
         if isinstance(s, ast.For):
             var = self.new_name(s.target.id)
@@ -897,6 +961,9 @@ class _Builder:
             if isinstance(nxt, tuple) != isinstance(target, tuple) or \
                     isinstance(entry[name], tuple) != isinstance(target, tuple):
                 raise self.error(f"variable {name!r} holds a tuple and changes in the loop", s)
+            if name in roots and not self.holds(nxt, roots[name]):
+                raise self.error(f"list `{name}` assigned again inside a loop", s,
+                                 "build a new list with append, or write its items: xs[i] = v")
             for t, first, then in zip(*(_items(v) for v in (target, entry[name], nxt))):
                 if isinstance(first, tuple) or isinstance(then, tuple):
                     raise self.error(f"variable {name!r} holds nested tuples and changes in "
@@ -1206,3 +1273,7 @@ def substitute(node, mapping: dict):
         return tuple(stmt(s) for s in b)
 
     return stmt(node)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -34,6 +34,7 @@ import sys
 from dataclasses import dataclass
 
 from . import nodes as ir
+from ..rules import lists
 
 
 @dataclass(frozen=True)
@@ -947,6 +948,21 @@ def register(rule, *fns) -> None:
 
 
 
+def _with_item(args, consts, kwargs):
+    """``xs`` after ``xs[i] = v``: its items, the one written (or, at an index not
+    known, each) joined with ``v``'s abstract value."""
+    xs, index, value = args
+    if isinstance(xs, Seq):
+        return Seq(join(xs.item, value))
+    if not isinstance(xs, tuple):
+        return None
+    i = consts[1]
+    if isinstance(i, int) and -len(xs) <= i < len(xs):
+        return tuple(value if k == i % len(xs) else x for k, x in enumerate(xs))
+    return tuple(join(x, value) for x in xs)
+
+
+register(_with_item, lists._with_item)
 register(_to_float, float, math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt,
           math.tanh, math.sinh, math.cosh, math.atan, math.asin, math.acos, math.erf,
           math.log1p, math.expm1, math.atan2, math.hypot, math.pow)

@@ -20,7 +20,19 @@ def _add_items(xs, ys):
 @helper
 def _zeros_of(xs):
     """The zero adjoint of the list ``xs``: zeros shaped like each item (0.0 for a number)."""
-    return [np.zeros_like(x) if type(x) is not float else 0.0 for x in xs]
+    return [_zero_like(x) for x in xs]
+
+
+@helper
+def _zero_like(x):
+    """The zero adjoint of one list item ``x``: zeros shaped like it (0.0 for a number)."""
+    if not np.ndim(x):
+        return 0.0
+    zeros = np.zeros_like(x)
+    return zeros if zeros.dtype.kind in "fc" else zeros.astype(float)
+
+
+constant(_zeros_of, _zero_like)  # zeros, whatever the list or item: no derivative
 
 
 constant(_zeros_of)  # zeros whatever xs holds: no derivative
