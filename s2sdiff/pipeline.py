@@ -34,7 +34,8 @@ from dataclasses import dataclass, replace
 
 from . import ir, safe
 from .version import __version__
-from .back import buffers, codegen, copies, dce, fold, for_numba, lazy, specialise, wrappers
+from .back import (batched, buffers, codegen, copies, dce, fold, for_numba, lazy, specialise,
+                   wrappers)
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError
@@ -250,6 +251,9 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         core, *derived = _specialised((core,) + derived, params, calls, trace)
         if mode == "reverse":
             core = _of_input_types(core, params, facts, common, calls)
+        elif plan is not None and plan.on_arrays and common["kind"] in ("jacobian", "hessian") \
+                and not jit:
+            core, wrapper = _batched(core, params, plan, common["kind"], calls, trace)
     if containers:
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
     functions = (core,) + tuple(derived)
@@ -265,12 +269,30 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
     if plan is not None and plan.on_arrays:
         from .rules import assembly
 
-        value = replace(plan.program, name=plan.value, signature=None, facts={})
-        functions += (dce.eliminate_dead_code(value),)
+        if plan.value + "(" in wrapper:
+            value = replace(plan.program, name=plan.value, signature=None, facts={})
+            functions += (dce.eliminate_dead_code(value),)
         helpers = tuple(getattr(assembly, h) for h in wrappers.ARRAY_HELPERS
                         if h + "(" in wrapper)
     return Generated(functions=functions, wrapper=wrapper, entry=entry, mode=mode,
                      description=what, helpers=helpers, jit=jit, **common)
+
+
+def _batched(core: ir.Function, params: dict, plan: wrappers.Plan, kind: str, calls: Calls,
+             trace) -> tuple[ir.Function, str]:
+    """The core and wrapper of a Jacobian by forward mode or a Hessian: the core with
+    batched seeds, called once (``back/batched.py``), where every operation on
+    tangents has a batched form; else the core called per seed, the wrapper's
+    docstring saying why."""
+    tangents = core.params[len(plan.program.params):]
+    found = batched.batched(core, params, tangents, "batched_" + core.name,
+                            _callee_types(calls))
+    if isinstance(found, str):
+        wrapper = wrappers.hessian(plan, found) if kind == "hessian" else \
+            wrappers.jacobian(plan, "forward", kind, found)
+        return core, wrapper
+    trace("batched", found)
+    return found, wrappers.batched(plan, kind, found.name)
 
 
 def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
