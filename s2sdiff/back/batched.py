@@ -238,9 +238,11 @@ class _Batcher:
         if not (1 <= ra <= 2 and 1 <= rb <= 2) or all(flags) or e.kwargs:
             raise _NoBatch(f"{e}: no batched form for these ranks")
         a, b = args
-        if flags[1] and ra == 2 and rb == 1:  # A @ t, t a vector: t @ A.T
+        if flags[1] and rb == 1:  # A @ t, t a vector: t @ A.T (a @ t: t @ a)
             import numpy as np
 
+            if ra == 1:
+                return ir.Op(operator.matmul, (b, a), "@")
             at = a.args[0] if type(a) is ir.Op and a.syntax == ".T" else \
                 ir.Op(np.transpose, (a,), ".T")
             return ir.Op(operator.matmul, (b, at), "@")
