@@ -219,6 +219,8 @@ class _Batcher:
                 return self.helper("_unbroadcast_seeds", args)
             if fn is rules._full_tangent:
                 return self.helper("_full_tangent_seeds", args)
+            if fn in (np.transpose, np.expand_dims, np.reshape):
+                return self.shaped(e, args)
         if syntax == "call" and fn is joining._tangents and flags == [False, True]:
             return self.tangents(e, args)
         if syntax == "call" and fn in (np.stack, np.concatenate) and flags[0] \
@@ -266,6 +268,34 @@ class _Batcher:
             value = tuple(a + 1 if a >= 0 else a for a in value)
         kwargs["axis"] = ir.Const(value)
         return replace(e, args=(args[0],), kwargs=tuple(kwargs.items()))
+
+    def shaped(self, e: ir.Op, args: list):
+        """``np.transpose``, ``np.expand_dims``, ``np.reshape`` of a batch."""
+        import numpy as np
+
+        kwargs = dict(e.kwargs)
+        if len(args) != 2 or kwargs:
+            raise _NoBatch(f"{e} has no batched form")
+        how = args[1]
+        if e.fn is np.reshape:
+            if type(how) is ir.Const and isinstance(how.value, int):
+                how = ir.Const((how.value,))
+            if type(how) is ir.Const and -1 in how.value:
+                raise _NoBatch(f"{e}: a batch cannot take a length -1")
+            shape = ir.Op(operator.add, (ir.Op(ir.make_tuple, (self.size,), "tuple"), how), "+")
+            return replace(e, args=(args[0], shape))
+        if type(how) is not ir.Const:
+            raise _NoBatch(f"{e}: its axes are not known when the code is written")
+        value = how.value
+        if e.fn is np.transpose:
+            r = self.rank(e.args[0])
+            value = (0,) + (tuple(range(r, 0, -1)) if value is None else
+                            tuple(a + 1 if a >= 0 else a + r + 1 for a in value))
+        elif isinstance(value, int):
+            value = value + 1 if value >= 0 else value
+        else:
+            value = tuple(a + 1 if a >= 0 else a for a in value)
+        return replace(e, args=(args[0], ir.Const(value)))
 
     def helper(self, name: str, args: list):
         from ..rules import assembly
