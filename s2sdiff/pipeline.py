@@ -96,7 +96,7 @@ def _no_trace(stage: str, value) -> None:
 
 def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto",
              trace=_no_trace, signature: dict | None = None, has_aux: bool = False,
-             jit: bool = False) -> Generated:
+             jit: bool = False, batch: bool = True) -> Generated:
     """Every derivative the tools offer, from parsed source (live or static).
 
     ``kind`` is one of ``KINDS``; ``mode`` ("auto", "forward", "reverse")
@@ -109,7 +109,10 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     function returns ``(output, aux)``: the derivative is that of ``output``,
     and ``grad``/``value_and_grad`` return ``aux`` too, as JAX's do.  With
     ``jit`` the code is written for Numba (``back/for_numba.py``) and its
-    functions are compiled by ``numba.njit``.
+    functions are compiled by ``numba.njit``.  A Jacobian by forward mode or a
+    Hessian of code for a signature calls its core once, with batched seeds
+    (``back/batched.py``), where it can; with ``batch`` False, once per seed
+    (as without a signature: for measuring one against the other).
     """
     if kind not in KINDS:
         raise S2SDiffError(f"unknown transform {kind!r}; use one of {', '.join(KINDS)}")
@@ -157,6 +160,7 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     facts = None if signature is None else _facts(program, names, kind, signature, calls)
     if facts is not None:
         calls.arrays = calls.arrays or facts.arrays
+    facts = facts if facts is None else replace(facts, batch=batch)
     common = dict(kind=kind, name=program.name, params=params, names=names,
                   single=single, outputs=outputs, calls=calls, facts=facts,
                   containers=(program.facts["containers"], wrt_params) if containers else None,
@@ -252,7 +256,7 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         if mode == "reverse":
             core = _of_input_types(core, params, facts, common, calls)
         elif plan is not None and plan.on_arrays and common["kind"] in ("jacobian", "hessian") \
-                and not jit:
+                and not jit and facts.batch:
             core, wrapper = _batched(core, params, plan, common["kind"], calls, trace)
     if containers:
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
@@ -757,6 +761,7 @@ class Facts:
     wrt: dict  # wrt parameter → its abstract value
     results: tuple  # the abstract value of each output (None: unknown)
     arrays: bool  # some value is an array
+    batch: bool = True  # a Jacobian's core may be called once with batched seeds
 
 
 def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls) -> Facts:
