@@ -1,0 +1,15 @@
+"""benchmarks/bench_jacobian.py runs at a tiny size: every result it times is
+checked first (batched against per seed and finite differences), so a run is a test."""
+
+from tests.benchmark_scripts import load
+
+B = load("bench_jacobian")
+
+
+def test_the_script_runs_at_a_tiny_size(capsys):
+    found = B.main(["--sizes", "3", "--repeat", "1", "--no-jax"])
+    names = [name for name, _, _ in found]
+    assert names == [*B.JACOBIANS, *B.HESSIANS]
+    assert all(t["per seed"] > 0 and t["batched"] > 0 for _, _, t in found)
+    out = capsys.readouterr().out
+    assert "per seed / batched" in out and "rosenbrock" in out
