@@ -255,9 +255,9 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         core, *derived = _specialised((core,) + derived, params, calls, trace)
         if mode == "reverse":
             core = _of_input_types(core, params, facts, common, calls)
-        elif plan is not None and plan.on_arrays and common["kind"] in ("jacobian", "hessian") \
+        if plan is not None and plan.on_arrays and common["kind"] in ("jacobian", "hessian") \
                 and not jit and facts.batch:
-            core, wrapper = _batched(core, params, plan, common["kind"], calls, trace)
+            core, wrapper = _batched(core, params, plan, common["kind"], mode, calls, trace)
     if containers:
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
     functions = (core,) + tuple(derived)
@@ -282,20 +282,23 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
                      description=what, helpers=helpers, jit=jit, **common)
 
 
-def _batched(core: ir.Function, params: dict, plan: wrappers.Plan, kind: str, calls: Calls,
-             trace) -> tuple[ir.Function, str]:
-    """The core and wrapper of a Jacobian by forward mode or a Hessian: the core with
-    batched seeds, called once (``back/batched.py``), where every operation on
-    tangents has a batched form; else the core called per seed, the wrapper's
-    docstring saying why."""
-    tangents = core.params[len(plan.program.params):]
-    found = batched.batched(core, params, tangents, "batched_" + core.name,
-                            _callee_types(calls))
+def _batched(core: ir.Function, params: dict, plan: wrappers.Plan, kind: str, mode: str,
+             calls: Calls, trace) -> tuple[ir.Function, str]:
+    """The core and wrapper of a Jacobian or a Hessian: the core with batched seeds
+    (tangents, or cotangents in reverse mode), called once (``back/batched.py``),
+    where every operation on them has a batched form; else the core called per
+    seed, the wrapper's docstring saying why."""
+    seeds = core.params[len(plan.program.params):]
+    reverse = mode == "reverse"
+    found = batched.batched(core, params, seeds, "batched_" + core.name, _callee_types(calls),
+                            plan.names if reverse else None)
     if isinstance(found, str):
         wrapper = wrappers.hessian(plan, found) if kind == "hessian" else \
-            wrappers.jacobian(plan, "forward", kind, found)
+            wrappers.jacobian(plan, mode, kind, found)
         return core, wrapper
     trace("batched", found)
+    if reverse:
+        return found, wrappers.batched_reverse(plan, found.name)
     return found, wrappers.batched(plan, kind, found.name)
 
 

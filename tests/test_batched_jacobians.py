@@ -1,7 +1,7 @@
 """Jacobians and Hessians by batched seeds (``back/batched.py``).
 
-A Jacobian by forward mode, or a Hessian (forward over reverse), of code
-specialised to its arguments calls one batched jvp/hvp: every tangent has a
+A Jacobian, or a Hessian (forward over reverse), of code specialised to its
+arguments calls one batched jvp/vjp/hvp: every tangent (cotangent) has a
 leading axis of seeds.  Each result is checked against the same derivative
 taken one seed at a time (``jvp`` per unit vector) and against central finite
 differences, shapes and dtypes included; where an operation has no batched
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import s2sdiff
-from s2sdiff import grad, hessian, jacfwd, jacobian, jvp
+from s2sdiff import grad, hessian, jacfwd, jacobian, jacrev, jvp
 from tests.test_arrays import fd_jacobian
 
 RNG = np.random.default_rng(16)
@@ -150,13 +150,18 @@ JACOBIANS = [
 ]
 
 
+UNBATCHED = {("stacked", "reverse"): "the adjoint of np.stack is a list"}
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
 @pytest.mark.parametrize("name, f, args, wrt, signature", JACOBIANS,
                          ids=[c[0] for c in JACOBIANS])
 def test_batched_jacobian_is_the_per_seed_one_and_finite_differences(name, f, args, wrt,
-                                                                       signature):
-    assert f"batched_jvp_{f.__name__}(" in source(f, "jacobian", signature, wrt=wrt,
-                                                  mode="forward")
-    blocks = jacfwd(f, wrt=wrt)(*args)
+                                                                       signature, mode):
+    core = "jvp" if mode == "forward" else "vjp"
+    text = source(f, "jacobian", signature, wrt=wrt, mode=mode)
+    assert f"batched_{core}_{f.__name__}(" in text or (name, mode) in UNBATCHED
+    blocks = (jacfwd if mode == "forward" else jacrev)(f, wrt=wrt)(*args)
     for k, i in enumerate(wrt):  # J[output][input]
         reference = per_seed(f, args, i, wrt)
         if isinstance(reference, tuple):
@@ -224,13 +229,14 @@ def test_float32_stays_float32_and_matches_per_seed():
     check(H, per_seed_hessian(rosenbrock, (x,), 0, 0), rtol=1e-6, atol=1e-4)
 
 
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
 @pytest.mark.parametrize("f, why", [(running_sum, "np.cumsum"), (looped, "a loop")],
                          ids=["cumsum", "loop"])
-def test_an_operation_without_a_batched_form_falls_back_per_seed(f, why):
-    text = source(f, "jacobian", "x=f8[n]", mode="forward")
-    assert "batched_jvp" not in text and "Not batched: " in text and why in text
-    assert f"jvp_{f.__name__}(x, seed)" in text
-    J = jacobian(f)(x5)
+def test_an_operation_without_a_batched_form_falls_back_per_seed(f, why, mode):
+    text = source(f, "jacobian", "x=f8[n]", mode=mode)
+    assert "batched_" + f.__name__ not in text and "Not batched: " in text and why in text
+    assert f"jvp_{f.__name__}(x, seed)" in text or f"vjp_{f.__name__}(x, seed)" in text
+    J = jacobian(f, mode=mode)(x5)
     check(J, per_seed(f, (x5,), 0, (0,)), rtol=1e-12, atol=1e-12)
     check(J, fd_jacobian(f, (x5,), 0), rtol=1e-5, atol=1e-6)
 
@@ -243,6 +249,7 @@ def test_the_batched_code_reads_as_written_by_hand():
     assert "x_bar_dot = np.zeros_like(x, shape=(len(x_dot),) + np.shape(x))" in text
 
 
-def test_jacobians_of_reverse_mode_and_of_numbers_are_not_batched():
-    assert "batched_jvp" not in source(softmax, "jacobian", "x=f8[n]", mode="reverse")
-    assert "batched_jvp" not in source(two_vectors, "jacobian", "x=float,y=float", wrt=(0, 1))
+def test_jacobians_of_numbers_are_not_batched():
+    for mode in ("forward", "reverse"):
+        text = source(two_vectors, "jacobian", "x=float,y=float", wrt=(0, 1), mode=mode)
+        assert "batched_two" not in text and "Not batched" not in text

@@ -39,16 +39,20 @@ class _NoBatch(Exception):
 
 
 def batched(fn: ir.Function, params: dict, tangents: tuple[str, ...], name: str,
-            callee_types=None) -> ir.Function | str:
+            callee_types=None, wrt: tuple[str, ...] | None = None) -> ir.Function | str:
     """``fn`` (a function of its primal parameters then the ``tangents``, returning
     ``(primals, tangents)``) with a leading axis of seeds on every tangent, named
-    ``name``; its tangent results have that axis and their primal's shape.  Or,
-    where some operation has no batched form, the reason (a sentence)."""
+    ``name``; its tangent results have that axis and their primal's shape.  With
+    ``wrt``, ``fn`` is a vjp: ``tangents`` are its cotangents, and it returns the
+    gradients of the ``wrt`` parameters, each given the seeds' axis and its
+    parameter's shape.  Or, where some operation has no batched form, the reason
+    (a sentence)."""
     try:
         buffers = _Batcher(params, tangents, (), callee_types).buffers_of(fn)
         batcher = _Batcher(params, tangents, buffers, callee_types)
         body, back = batcher.block(fn.body), batcher.block(fn.reverse)
-        result = batcher.result(fn.result)
+        result = batcher.result(fn.result) if wrt is None else \
+            batcher.gradients(fn.result, wrt)
     except _NoBatch as e:
         return str(e)
     return replace(fn, name=name, body=body, reverse=back, result=result, docstring="")
@@ -159,6 +163,12 @@ class _Batcher:
 
         return primals, full(primals, tangents)
 
+    def gradients(self, result, wrt: tuple):
+        """A vjp's gradients, each batched with its parameter's shape."""
+        if not isinstance(result, tuple) or len(result) != len(wrt):
+            raise _NoBatch("its gradients are not one per parameter")
+        return tuple(self.full(ir.Var(x), g) for x, g in zip(wrt, result))
+
     def full(self, v, t):
         import numpy as np
 
@@ -197,7 +207,8 @@ class _Batcher:
         fn, syntax = e.fn, e.syntax
         if syntax in _ELEMENTWISE or (syntax == "call" and not e.kwargs and (
                 (isinstance(fn, np.ufunc) and fn.nout == 1) or fn is np.where
-                or fn is np.zeros_like)):
+                or fn is np.zeros_like)) or (fn is np.asarray and len(args) == 1
+                                             and {k for k, _ in e.kwargs} == {"dtype"}):
             r = self.rank(e)
             return replace(e, args=tuple(self.aligned(a, b, self.rank(o), r)
                                          for a, b, o in zip(args, flags, e.args)))
@@ -219,8 +230,16 @@ class _Batcher:
                 return self.helper("_unbroadcast_seeds", args)
             if fn is rules._full_tangent:
                 return self.helper("_full_tangent_seeds", args)
+            if fn is rules._unreduce and len(args) == 4:
+                return self.helper("_unreduce_seeds", args)
             if fn in (np.transpose, np.expand_dims, np.reshape):
                 return self.shaped(e, args)
+        if syntax == "call" and fn is np.outer and len(args) == 2 and not e.kwargs \
+                and self.rank(e.args[0]) == self.rank(e.args[1]) == 1:
+            a, b = args  # np.outer(t, x): t[:, :, None] * x; np.outer(x, t): x[:, None] * t[:, None]
+            a = _item(a, (slice(None), slice(None), None) if flags[0] else (slice(None), None))
+            b = _item(b, (slice(None), None)) if flags[1] else b
+            return ir.Op(operator.mul, (a, b), "*")
         if syntax == "call" and fn is joining._tangents and flags == [False, True]:
             return self.tangents(e, args)
         if syntax == "call" and fn in (np.stack, np.concatenate) and flags[0] \
@@ -273,8 +292,9 @@ class _Batcher:
         """``np.transpose``, ``np.expand_dims``, ``np.reshape`` of a batch."""
         import numpy as np
 
-        kwargs = dict(e.kwargs)
-        if len(args) != 2 or kwargs:
+        if e.fn is np.transpose and len(args) == 1:
+            args = args + [ir.Const(None)]
+        if len(args) != 2 or e.kwargs:
             raise _NoBatch(f"{e} has no batched form")
         how = args[1]
         if e.fn is np.reshape:
@@ -366,3 +386,7 @@ def _same_shape(a, b) -> bool:
         return _rank(a) == _rank(b) == 0
     return isinstance(a, Arr) and isinstance(b, Arr) and a.ones == b.ones \
         and None not in a.ones
+
+
+def _item(a, index: tuple) -> ir.Op:
+    return ir.Op(operator.getitem, (a, ir.Const(index)), "subscript")

@@ -23,7 +23,7 @@ from ..errors import S2SDiffError
 from ..front.names import Namer
 
 ARRAY_HELPERS = ("_unit_vectors", "_from_rows", "_from_columns", "_gradient_from_columns",
-                 "_batched_seeds", "_from_batch")
+                 "_batched_seeds", "_from_batch", "_from_batched_rows")
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,31 @@ def batched(plan: Plan, kind: str, core: str) -> str:
     if kind == "hessian":
         labels = None if plan.single else [f"_{x}" for x in plan.names]
         return "\n".join(lines + _blocks(plan, namer, labels, block, "hess")) + "\n"
+    return "\n".join(lines + _blocks(plan, namer, _output_labels(plan), block, "jac")) + "\n"
+
+
+def batched_reverse(plan: Plan, core: str) -> str:
+    """``jacobian_f`` by reverse mode with one call of ``core``, the batched vjp: the
+    seeds of every element of the outputs as a leading axis of its cotangents."""
+    name = f"jacobian_{plan.program.name}"
+    lines = _head(plan, name, f"The jacobian of {plan.program.name} by reverse mode: one {core} "
+                              "call\n\n    (batched seeds: one per element of the outputs, along "
+                              "a leading axis of\n    its cotangents).")
+    namer = _namer(plan)
+    value, rows = namer.first("value"), namer.first("rows")
+    values = [value] if plan.outputs is None else [f"{value}[{i}]" for i in range(plan.outputs)]
+    seeds = [namer.first(f"seeds{label}") for label in _output_labels(plan) or [""]]
+    make = (f"_unit_vectors({values[0]})" if len(seeds) == 1
+            else f"_batched_seeds({', '.join(values)})")
+    lines += [f"    {value} = {plan.value}({_args(plan)})",
+              f"    {', '.join(seeds)} = {make}",
+              f"    {rows} = {core}({_args(plan)}, {', '.join(seeds)})"]
+
+    def block(i, j):
+        start = " + ".join(f"np.size({v})" for v in values[:i])
+        return f"_from_batched_rows({rows}[{j}], {values[i]}, {plan.names[j]}" \
+               f"{', ' + start if start else ''})"
+
     return "\n".join(lines + _blocks(plan, namer, _output_labels(plan), block, "jac")) + "\n"
 
 

@@ -92,3 +92,22 @@ def _full_tangent_seeds(t, *operands):
     shape = np.broadcast_shapes(*(np.shape(a) for a in operands))
     t = t.reshape(t.shape[:1] + (1,) * (len(shape) + 1 - t.ndim) + t.shape[1:])
     return t if t.shape[1:] == shape else np.broadcast_to(t, t.shape[:1] + shape)
+
+
+@helper
+def _unreduce_seeds(g, x, axis, keepdims):
+    """``_unreduce`` of each of the seeds' ``g[k]``: spread back to ``x``'s shape."""
+    shape = np.shape(x)
+    if axis is None:
+        g = np.reshape(g, g.shape[:1] + (1,) * len(shape))
+    elif not keepdims:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        g = np.expand_dims(g, tuple(1 + a % len(shape) for a in axes))
+    return np.broadcast_to(g, g.shape[:1] + shape)
+
+
+@helper
+def _from_batched_rows(rows, value, x, start=0):
+    """The block ∂value/∂x from the batched gradient ``rows`` (shape ``(seeds,) +
+    x.shape``), the seeds of ``value``'s elements from ``start`` on."""
+    return rows[start:start + np.size(value)].reshape(np.shape(value) + np.shape(x))
