@@ -1,24 +1,25 @@
 """Jacobians by batched seeds against one sweep per seed (issue 16, item 2).
 
-For code specialised to its arguments, ``jacobian``/``jacfwd`` call one batched
-jvp (every tangent with a leading axis of n seeds, ``back/batched.py``) and
-``hessian`` one batched hvp, instead of n calls, one per element of the input.
+For code specialised to its arguments, ``jacfwd`` calls one batched jvp (every
+tangent with a leading axis of n seeds, ``back/batched.py``), ``jacrev`` one
+batched vjp (cotangents with a leading axis of seeds) and ``hessian`` one
+batched hvp, instead of one call per element of the input (output).
 For each function and size n, side by side in one run:
 
-- per seed: the generated wrapper calling the jvp (hvp) once per seed
-  (``pipeline.generate(..., batch=False)``);
-- batched: the generated wrapper calling the batched jvp (hvp) once;
+- per seed: the generated wrapper calling the jvp (vjp, hvp) once per seed
+  (``pipeline.generate(..., batch=False)``), forward and reverse mode;
+- batched: the generated wrapper calling the batched jvp (vjp, hvp) once;
 - JAX: ``jax.jit(jax.jacfwd(f))`` and ``jax.jit(jax.jacrev(f))`` (``jax.hessian``
   for Hessians), float64, if JAX is importable.
 
 Functions: elementwise ``sin(x) * x + exp(-x)``, matvec ``A @ x``, softmax, an
 MLP layer ``tanh(W @ x + b)`` (Jacobians with respect to x), and the Hessians of
 Rosenbrock and of a logistic-regression loss (X of 2n × n).  Every result is
-checked before it is timed: batched against per seed (1e-10) and JAX (1e-8),
+checked before it is timed: against per seed forward (1e-10) and JAX (1e-8),
 and against central finite differences at the smallest size.
 
 Run: ``python benchmarks/bench_jacobian.py`` (``--sizes 10 100 1000``,
-``--repeat N``, ``--no-jax``).
+``--repeat N``, ``--no-jax``, ``--functions softmax rosenbrock``).
 """
 
 import argparse
@@ -72,9 +73,9 @@ HESSIANS = {
 }
 
 
-def generated(f, args, kind, batch):
+def generated(f, args, kind, batch, mode="forward"):
     """The generated ``kind`` of ``f`` (with respect to its first argument) for
-    arguments like ``args``: batched seeds or one call per seed."""
+    arguments like ``args``, by ``mode``: batched seeds or one call per seed."""
     import inspect
 
     from s2sdiff import pipeline
@@ -83,13 +84,13 @@ def generated(f, args, kind, batch):
     from s2sdiff.ir import types
 
     signature = dict(zip(inspect.signature(f).parameters, map(types.abstract, args)))
-    gen = pipeline.generate(frontend.from_function(f), 0, kind, "forward", signature=signature,
+    gen = pipeline.generate(frontend.from_function(f), 0, kind, mode, signature=signature,
                             batch=batch)
     module = pipeline.render(gen, f.__module__)
     wanted = "batched_" if batch else "per seed"
     made = "batched_" if "batched_" in module.source else "per seed"
     if made != wanted:
-        raise AssertionError(f"{kind} of {f.__name__}: {made}, not {wanted}")
+        raise AssertionError(f"{kind} of {f.__name__} by {mode} mode: {made}, not {wanted}")
     return codegen.compile_module(module, gen.entry)[gen.entry]
 
 
@@ -124,33 +125,40 @@ def check(name, got, want, rtol):
 
 
 def table(kind, functions, sizes, repeat, use_jax, seed=0):
-    """Time per seed, batched and JAX for each function and size; print the table and
-    return its rows (name, n, {candidate: seconds})."""
+    """Time per seed, batched and JAX for each function and size (Jacobians in both
+    modes); print the table and return its rows (name, n, {candidate: seconds})."""
     rng = np.random.default_rng(seed)
+    modes = ("forward", "reverse") if kind == "jacobian" else ("forward",)
     rows, found = [], []
     for name, (f, make) in functions.items():
         jaxed = jax_versions(f, kind, use_jax)
         for n in sizes:
             args = make(rng, n)
-            per_seed, batched = (generated(f, args, kind, b) for b in (False, True))
-            want = per_seed(*args)
-            check(f"{name} n={n} batched", batched(*args), want, 1e-10)
+            ours = {}
+            for mode in modes:
+                ours[f"per seed {mode}"] = generated(f, args, kind, False, mode)
+                ours[f"batched {mode}"] = generated(f, args, kind, True, mode)
+            want = ours["per seed forward"](*args)
+            for label, fn in ours.items():
+                check(f"{name} n={n} {label}", fn(*args), want, 1e-10)
             if n == min(sizes):
                 reference = f if kind == "jacobian" else grad(f)
                 check(f"{name} n={n} finite differences", want, fd_jacobian(reference, args),
                       1e-5)
             for label, fn in jaxed.items():
                 check(f"{name} n={n} {label}", fn(*args), want, 1e-8)
-            calls = {"per seed": (per_seed, args), "batched": (batched, args),
-                     **{label: (fn, args) for label, fn in jaxed.items()}}
-            t = compare(calls, repeat)
+            t = compare({label: (fn, args) for label, fn in {**ours, **jaxed}.items()}, repeat)
             found.append((name, n, t))
-            rows.append([name, n, fmt_time(t["per seed"]), fmt_time(t["batched"]),
-                         fmt_ratio(t["per seed"], t["batched"]),
-                         *(fmt_time(t[label]) for label in jaxed)])
+            cells = []
+            for mode in modes:
+                slow, fast = t[f"per seed {mode}"], t[f"batched {mode}"]
+                cells += [fmt_time(slow), fmt_time(fast), fmt_ratio(slow, fast)]
+            rows.append([name, n, *cells, *(fmt_time(t[label]) for label in jaxed)])
     labels = list(jax_versions(elementwise, kind, use_jax)) if rows else []
+    headers = [h for mode in modes for h in (f"per seed {mode[:3]}", f"batched {mode[:3]}",
+                                              "per seed / batched")]
     print_table(f"{kind.capitalize()}s: one call per seed against one batched call",
-                ["function", "n", "per seed", "batched", "per seed / batched", *labels], rows)
+                ["function", "n", *headers, *labels], rows)
     return found
 
 
@@ -159,9 +167,13 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-jax", action="store_true", help="leave JAX out")
+    parser.add_argument("--functions", nargs="+", help="only these (default: all)")
     args = parser.parse_args(argv)
-    found = table("jacobian", JACOBIANS, args.sizes, args.repeat, not args.no_jax)
-    found += table("hessian", HESSIANS, args.sizes, args.repeat, not args.no_jax)
+    found = []
+    for kind, functions in (("jacobian", JACOBIANS), ("hessian", HESSIANS)):
+        chosen = {k: v for k, v in functions.items() if k in (args.functions or functions)}
+        if chosen:
+            found += table(kind, chosen, args.sizes, args.repeat, not args.no_jax)
     return found
 
 
