@@ -81,6 +81,11 @@ def two_outputs(x):
     return np.cos(x), np.sum(x * x)
 
 
+def list_items(x):
+    ys = [x * x, np.sin(x)]
+    return ys[0] + ys[1] * ys[0]
+
+
 def softmax(x):
     e = np.exp(x - np.max(x))
     return e / np.sum(e)
@@ -140,6 +145,7 @@ JACOBIANS = [
     ("vecmat", vecmat, (x5, A35.T), (0, 1), "x=f8[n],A=f8[n,m]"),
     ("stacked", stacked, (x5,), (0,), "x=f8[n]"),
     ("two_outputs", two_outputs, (x5,), (0,), "x=f8[n]"),
+    ("list_items", list_items, (x5,), (0,), "x=f8[n]"),
     ("softmax", softmax, (x5,), (0,), "x=f8[n]"),
     ("matrix_input", matrix_input, (W34,), (0,), "W=f8[m,n]"),
     ("sums_with_axes", sums_with_axes, (X43,), (0,), "X=f8[m,n]"),
@@ -150,7 +156,8 @@ JACOBIANS = [
 ]
 
 
-UNBATCHED = {("stacked", "reverse"): "the adjoint of np.stack is a list"}
+UNBATCHED = {("stacked", "reverse"): "the adjoint of np.stack is a list",
+             ("list_items", "reverse"): "the adjoint of a list is a list"}
 
 
 @pytest.mark.parametrize("mode", ["forward", "reverse"])

@@ -222,6 +222,10 @@ class _Batcher:
                 return call(global_name("np", np, "swapaxes"), args[0], ir.Const(1),
                             ir.Const(2))
         if syntax == "subscript" and flags == [True, False]:
+            if type(e.args[0]) is ir.Var and e.args[0].name in self.lists:
+                if type(e.args[1]) is ir.Const and type(e.args[1].value) is int:
+                    return e  # an item of a list of batches: a batch
+                raise _NoBatch(f"{e}: a list of tangents indexed by {e.args[1]}")
             return replace(e, args=(args[0], self.index(e.args[1])))
         if syntax == "call" and flags[0] and not any(flags[1:]):
             if fn in (np.sum, np.mean, np.add.reduce):
@@ -270,11 +274,14 @@ class _Batcher:
         return ir.Op(operator.matmul, (a, b), "@")  # matmul broadcasts over the seeds
 
     def reduction(self, e: ir.Op, args: list):
+        import numpy as np
+
         r = self.rank(e.args[0])
         kwargs = dict(e.kwargs)
         if len(args) > 2 or (len(args) == 2 and "axis" in kwargs):
             raise _NoBatch(f"{e} has no batched form")
-        axis = args[1] if len(args) == 2 else kwargs.get("axis", ir.Const(None))
+        default = ir.Const(0 if e.fn is np.add.reduce else None)
+        axis = args[1] if len(args) == 2 else kwargs.get("axis", default)
         if type(axis) is not ir.Const:
             raise _NoBatch(f"{e}: its axis is not known when the code is written")
         value = axis.value
@@ -348,6 +355,9 @@ class _Batcher:
             value = index.value
             return ir.Const((slice(None),) + (value if isinstance(value, tuple) else (value,)))
         items = index.args if type(index) is ir.Op and index.syntax == "tuple" else (index,)
+        if any(type(a) is not ir.Const and not isinstance(self.infer.atom(a), (Num, Arr, slice))
+               for a in items):  # a tuple held by a name, say
+            raise _NoBatch(f"an index of unknown kind: {index}")
         arrays = [a for a in items if isinstance(self.infer.atom(a), Arr)
                   or (type(a) is ir.Const and not isinstance(a.value, (int, slice))
                       and a.value is not None and a.value is not Ellipsis)]
