@@ -255,8 +255,7 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         core, *derived = _specialised((core,) + derived, params, calls, trace)
         if mode == "reverse":
             core = _of_input_types(core, params, facts, common, calls)
-        if plan is not None and plan.on_arrays and common["kind"] in ("jacobian", "hessian") \
-                and not jit and facts.batch:
+        if plan is not None and plan.on_arrays and not jit and facts.batch:
             core, wrapper = _batched(core, params, plan, common["kind"], mode, calls, trace)
     if containers:
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
@@ -284,10 +283,10 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
 
 def _batched(core: ir.Function, params: dict, plan: wrappers.Plan, kind: str, mode: str,
              calls: Calls, trace) -> tuple[ir.Function, str]:
-    """The core and wrapper of a Jacobian or a Hessian: the core with batched seeds
-    (tangents, or cotangents in reverse mode), called once (``back/batched.py``),
-    where every operation on them has a batched form; else the core called per
-    seed, the wrapper's docstring saying why."""
+    """The core and wrapper of a Jacobian, a Hessian or a gradient by forward mode:
+    the core with batched seeds (tangents, or cotangents in reverse mode), called
+    once (``back/batched.py``), where every operation on them has a batched form;
+    else the core called per seed, the wrapper's docstring saying why."""
     seeds = core.params[len(plan.program.params):]
     reverse = mode == "reverse"
     found = batched.batched(core, params, seeds, "batched_" + core.name, _callee_types(calls),

@@ -259,3 +259,18 @@ def test_the_batched_code_reads_as_written_by_hand():
 def test_jacobians_of_numbers_are_not_batched():
     text = source(two_vectors, "jacobian", "x=float,y=float", wrt=(0, 1), mode="forward")
     assert "batched_two" not in text and "Not batched" not in text
+
+
+def test_forward_mode_gradient_is_batched_and_keeps_float32():
+    signature = "w=f8[d],X=f8[n,d],y=f8[n]"
+    assert "batched_jvp_logistic_loss(" in source(logistic_loss, "grad", signature,
+                                                  mode="forward", wrt=(0, 1))
+    w, X = RNG.normal(size=3), RNG.normal(size=(10, 3))
+    y = (RNG.random(10) > 0.5).astype(float)
+    forward = grad(logistic_loss, mode="forward", wrt=(0, 1))(w, X, y)
+    reverse = grad(logistic_loss, wrt=(0, 1))(w, X, y)
+    for a, b in zip(forward, reverse):
+        check(a, b, rtol=1e-12, atol=1e-12)
+    g = grad(logistic_loss, mode="forward")(*(a.astype(np.float32) for a in (w, X, y)))
+    assert g.dtype == np.float32
+    check(g, reverse[0], rtol=1e-4, atol=1e-5)

@@ -23,7 +23,7 @@ from ..errors import S2SDiffError
 from ..front.names import Namer
 
 ARRAY_HELPERS = ("_unit_vectors", "_from_rows", "_from_columns", "_gradient_from_columns",
-                 "_batched_seeds", "_from_batch", "_from_batched_rows")
+                 "_batched_seeds", "_from_batch", "_gradient_from_batch", "_from_batched_rows")
 
 
 @dataclass(frozen=True)
@@ -103,11 +103,11 @@ def hessian(plan: Plan, note: str = "") -> str:
 
 
 def batched(plan: Plan, kind: str, core: str) -> str:
-    """``{kind}_f`` (a Jacobian by forward mode, or a Hessian) by one call of ``core``,
+    """``{kind}_f`` (a Jacobian or gradient by forward mode, or a Hessian) by one call of ``core``,
     the batched jvp or hvp: the seeds of every element of the inputs as a leading
     axis of its tangents (``back/batched.py``), one sweep for all the columns."""
     name = f"{kind}_{plan.program.name}"
-    what = "The Hessian" if kind == "hessian" else f"The {kind}"
+    what = {"hessian": "The Hessian", "grad": "The gradient"}.get(kind, f"The {kind}")
     by = "" if kind == "hessian" else " by forward mode"
     lines = _head(plan, name, f"{what} of {plan.program.name}{by}: one {core} call\n\n"
                               "    (batched seeds: one per element of the inputs, along a "
@@ -120,10 +120,12 @@ def batched(plan: Plan, kind: str, core: str) -> str:
     lines += [f"    {', '.join(seeds)} = {make}",
               f"    {skip}, {cols} = {core}({_args(plan)}, {', '.join(seeds)})"]
 
+    assemble = "_gradient_from_batch" if kind == "grad" else "_from_batch"
+
     def block(i, j):
         column = cols if kind != "hessian" and plan.outputs is None else f"{cols}[{i}]"
         start = " + ".join(f"np.size({x})" for x in plan.names[:j])
-        return f"_from_batch({column}, {plan.names[j]}{', ' + start if start else ''})"
+        return f"{assemble}({column}, {plan.names[j]}{', ' + start if start else ''})"
 
     if kind == "hessian":
         labels = None if plan.single else [f"_{x}" for x in plan.names]

@@ -111,3 +111,13 @@ def _from_batched_rows(rows, value, x, start=0):
     """The block ∂value/∂x from the batched gradient ``rows`` (shape ``(seeds,) +
     x.shape``), the seeds of ``value``'s elements from ``start`` on."""
     return rows[start:start + np.size(value)].reshape(np.shape(value) + np.shape(x))
+
+
+@helper
+def _gradient_from_batch(columns, x, start=0):
+    """``_from_batch`` for a gradient: in ``x``'s floating dtype, as JAX's (a float32
+    input's gradient is float32 where the computation promotes)."""
+    block = _from_batch(columns, x, start)
+    if not isinstance(x, (np.ndarray, np.generic)):
+        return block
+    return np.asarray(block, dtype=np.result_type(x.dtype, np.float16))
