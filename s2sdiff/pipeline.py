@@ -292,6 +292,7 @@ def _batched(core: ir.Function, params: dict, plan: wrappers.Plan, kind: str, mo
     found = batched.batched(core, params, seeds, "batched_" + core.name, _callee_types(calls),
                             plan.names if reverse else None)
     if isinstance(found, str):
+        trace("batched", core)
         wrapper = wrappers.hessian(plan, found) if kind == "hessian" else \
             wrappers.jacobian(plan, mode, kind, found)
         return core, wrapper
@@ -879,12 +880,14 @@ def render(gen: Generated, origin: str, cache: bool = False) -> codegen.Module:
 def stages_of(kind: str, mode: str = "auto", specialised: bool = False,
               jit: bool = False) -> tuple:
     """The stages of ``kind`` (``STAGES``), with the passes of code for a signature
-    and the one of code for Numba."""
+    (and "batched" for Jacobians and Hessians: the core with batched seeds, or as
+    it was where it has no batched form) and the one of code for Numba."""
     stages = STAGES.get(kind if kind != "jacobian" else ("jvp" if mode != "reverse" else "vjp"))
     if stages is None:
         return ()
     at = stages.index("dce") + 1
-    added = (SPECIALISED if specialised else ()) + (("numba",) if jit else ())
+    batched_stage = ("batched",) * (kind in ("jacobian", "hessian") and not jit)
+    added = (SPECIALISED + batched_stage if specialised else ()) + (("numba",) if jit else ())
     return stages[:at] + added + stages[at:]
 
 

@@ -274,3 +274,10 @@ def test_forward_mode_gradient_is_batched_and_keeps_float32():
     g = grad(logistic_loss, mode="forward")(*(a.astype(np.float32) for a in (w, X, y)))
     assert g.dtype == np.float32
     check(g, reverse[0], rtol=1e-4, atol=1e-5)
+
+
+def test_the_batched_stage_shows_the_batched_core_or_the_core_kept():
+    text = source(softmax, "jacobian", "x=f8[n]", mode="reverse", stage="batched")
+    assert text.startswith("def batched_vjp_softmax(x, _ct1):")
+    text = source(running_sum, "jacobian", "x=f8[n]", mode="forward", stage="batched")
+    assert text.startswith("def jvp_running_sum(x, x_dot):")
