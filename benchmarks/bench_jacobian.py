@@ -18,15 +18,26 @@ Rosenbrock and of a logistic-regression loss (X of 2n × n).  Every result is
 checked before it is timed: against per seed forward (1e-10) and JAX (1e-8),
 and against central finite differences at the smallest size.
 
+NumPy's BLAS runs on one thread here (``OPENBLAS_NUM_THREADS=1`` unless set):
+on this 2-core machine, in one process with JAX's thread pool, multi-threaded
+BLAS matrix products waited for threads: the batched Hessian of the logistic
+loss at n = 100 took 15–51 ms (0.23 ms on one thread; 0.40 ms multi-threaded
+without JAX loaded), as did the batched matvec's (29 ms), whose per-seed
+versions multiply vectors, not matrices, and were not slowed.
+
 Run: ``python benchmarks/bench_jacobian.py`` (``--sizes 10 100 1000``,
 ``--repeat N``, ``--no-jax``, ``--functions softmax rosenbrock``).
 """
 
 import argparse
+import os
 
-import numpy as np
-from s2sdiff import grad
-from _timing import compare, fmt_ratio, fmt_time, optional_import, print_table, rebind
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads: see above
+
+import numpy as np  # noqa: E402
+from _timing import compare, fmt_ratio, fmt_time, optional_import, print_table, rebind  # noqa: E402
+
+from s2sdiff import grad  # noqa: E402
 
 
 def elementwise(x):
