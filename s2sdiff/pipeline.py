@@ -34,8 +34,8 @@ from dataclasses import dataclass, replace
 
 from . import ir, safe
 from .version import __version__
-from .back import (buffers, codegen, copies, dce, fold, for_numba, lazy, specialise, wrappers,
-                   writes)
+from .back import (batched, buffers, codegen, copies, dce, fold, for_numba, lazy, specialise,
+                   wrappers, writes)
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError, line_location
@@ -96,7 +96,7 @@ def _no_trace(stage: str, value) -> None:
 
 def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto",
              trace=_no_trace, signature: dict | None = None, has_aux: bool = False,
-             jit: bool = False) -> Generated:
+             jit: bool = False, batch: bool = True) -> Generated:
     """Every derivative the tools offer, from parsed source (live or static).
 
     ``kind`` is one of ``KINDS``; ``mode`` ("auto", "forward", "reverse")
@@ -109,7 +109,10 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     function returns ``(output, aux)``: the derivative is that of ``output``,
     and ``grad``/``value_and_grad`` return ``aux`` too, as JAX's do.  With
     ``jit`` the code is written for Numba (``back/for_numba.py``) and its
-    functions are compiled by ``numba.njit``.
+    functions are compiled by ``numba.njit``.  A Jacobian by forward mode or a
+    Hessian of code for a signature calls its core once, with batched seeds
+    (``back/batched.py``), where it can; with ``batch`` False, once per seed
+    (as without a signature: for measuring one against the other).
     """
     if kind not in KINDS:
         raise S2SDiffError(f"unknown transform {kind!r}; use one of {', '.join(KINDS)}")
@@ -159,6 +162,7 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
         aliasing.check(program, None, aliasing.Callees(calls.program_of))
     if facts is not None:
         calls.arrays = calls.arrays or facts.arrays
+    facts = facts if facts is None else replace(facts, batch=batch)
     common = dict(kind=kind, name=program.name, params=params, names=names,
                   single=single, outputs=outputs, calls=calls, facts=facts,
                   containers=(program.facts["containers"], wrt_params) if containers else None,
@@ -253,6 +257,8 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
         core, *derived = _specialised((core,) + derived, params, calls, trace)
         if mode == "reverse":
             core = _of_input_types(core, params, facts, common, calls)
+        if plan is not None and plan.on_arrays and not jit and facts.batch:
+            core, wrapper = _batched(core, params, plan, common["kind"], mode, calls, trace)
     if containers:
         core = dce.eliminate_dead_code(_repacked(core, *containers, common))
     functions = (core,) + tuple(derived)
@@ -271,12 +277,34 @@ def _done(core: ir.Function, wrapper: str, mode: str, what: str, trace, calls: C
     if plan is not None and plan.on_arrays:
         from .rules import assembly
 
-        value = replace(plan.program, name=plan.value, signature=None, facts={})
-        functions += (dce.eliminate_dead_code(value),)
+        if plan.value + "(" in wrapper:
+            value = replace(plan.program, name=plan.value, signature=None, facts={})
+            functions += (dce.eliminate_dead_code(value),)
         helpers = tuple(getattr(assembly, h) for h in wrappers.ARRAY_HELPERS
                         if h + "(" in wrapper)
     return Generated(functions=functions, wrapper=wrapper, entry=entry, mode=mode,
                      description=what, helpers=helpers, jit=jit, **common)
+
+
+def _batched(core: ir.Function, params: dict, plan: wrappers.Plan, kind: str, mode: str,
+             calls: Calls, trace) -> tuple[ir.Function, str]:
+    """The core and wrapper of a Jacobian, a Hessian or a gradient by forward mode:
+    the core with batched seeds (tangents, or cotangents in reverse mode), called
+    once (``back/batched.py``), where every operation on them has a batched form;
+    else the core called per seed, the wrapper's docstring saying why."""
+    seeds = core.params[len(plan.program.params):]
+    reverse = mode == "reverse"
+    found = batched.batched(core, params, seeds, "batched_" + core.name, _callee_types(calls),
+                            plan.names if reverse else None)
+    if isinstance(found, str):
+        trace("batched", core)
+        wrapper = wrappers.hessian(plan, found) if kind == "hessian" else \
+            wrappers.jacobian(plan, mode, kind, found)
+        return core, wrapper
+    trace("batched", found)
+    if reverse:
+        return found, wrappers.batched_reverse(plan, found.name)
+    return found, wrappers.batched(plan, kind, found.name)
 
 
 def _specialised(functions: tuple, params: dict, calls: Calls, trace) -> list:
@@ -753,6 +781,7 @@ class Facts:
     wrt: dict  # wrt parameter → its abstract value
     results: tuple  # the abstract value of each output (None: unknown)
     arrays: bool  # some value is an array
+    batch: bool = True  # a Jacobian's core may be called once with batched seeds
 
 
 def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls) -> Facts:
@@ -871,12 +900,14 @@ def render(gen: Generated, origin: str, cache: bool = False) -> codegen.Module:
 def stages_of(kind: str, mode: str = "auto", specialised: bool = False,
               jit: bool = False) -> tuple:
     """The stages of ``kind`` (``STAGES``), with the passes of code for a signature
-    and the one of code for Numba."""
+    (and "batched" for Jacobians and Hessians: the core with batched seeds, or as
+    it was where it has no batched form) and the one of code for Numba."""
     stages = STAGES.get(kind if kind != "jacobian" else ("jvp" if mode != "reverse" else "vjp"))
     if stages is None:
         return ()
     at = stages.index("dce") + 1
-    added = (SPECIALISED if specialised else ()) + (("numba",) if jit else ())
+    batched_stage = ("batched",) * (kind in ("jacobian", "hessian") and not jit)
+    added = (SPECIALISED + batched_stage if specialised else ()) + (("numba",) if jit else ())
     return stages[:at] + added + stages[at:]
 
 

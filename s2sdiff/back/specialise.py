@@ -548,5 +548,6 @@ def _helpers() -> dict:
                    else a[0] if isinstance(a[1], (Num, Arr)) else None, rules._spread)
     types.register(_operand, rules._matmul_vjp, rules._dot_vjp)
     types.register(lambda a, c, k: _added_items(*a), joining._add_items)
+    types.register(lambda a, c, k: a[0] if isinstance(a[0], tuple) else None, joining._tangents)
     types.register(_outer, np.outer)
     return _REWRITES

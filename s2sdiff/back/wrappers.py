@@ -22,7 +22,8 @@ from .. import ir, safe
 from ..errors import S2SDiffError
 from ..front.names import Namer
 
-ARRAY_HELPERS = ("_unit_vectors", "_from_rows", "_from_columns", "_gradient_from_columns")
+ARRAY_HELPERS = ("_unit_vectors", "_from_rows", "_from_columns", "_gradient_from_columns",
+                 "_batched_seeds", "_from_batch", "_gradient_from_batch", "_from_batched_rows")
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,14 @@ def signature(program: ir.Function) -> str:
     return ast.unparse(args)
 
 
-def jacobian(plan: Plan, mode: str, kind: str) -> str:
-    """``{kind}_f``: the Jacobian by one jvp per input (forward) or one vjp per output."""
+def jacobian(plan: Plan, mode: str, kind: str, note: str = "") -> str:
+    """``{kind}_f``: the Jacobian by one jvp per input (forward) or one vjp per output.
+    ``note``: why the core is not called once with batched seeds."""
     name = f"{kind}_{plan.program.name}"
     per = "element of an " if plan.on_arrays else ""
     what = (f"one {plan.core} call per {per}{'input' if mode == 'forward' else 'output'}")
-    lines = _head(plan, name, f"The {kind} of {plan.program.name} by {mode} mode: {what}.")
+    lines = _head(plan, name, f"The {kind} of {plan.program.name} by {mode} mode: {what}."
+                  + _unbatched(note))
     if not plan.on_arrays:
         body = _forward_numbers(plan) if mode == "forward" else _reverse_numbers(plan)
     else:
@@ -70,12 +73,13 @@ def jacobian(plan: Plan, mode: str, kind: str) -> str:
     return "\n".join(lines + body) + "\n"
 
 
-def hessian(plan: Plan) -> str:
-    """``hessian_f``: one Hessian-vector product per input (per element, on arrays)."""
+def hessian(plan: Plan, note: str = "") -> str:
+    """``hessian_f``: one Hessian-vector product per input (per element, on arrays).
+    ``note``: why the core is not called once with batched seeds."""
     name = f"hessian_{plan.program.name}"
     per = "element of an " if plan.on_arrays else ""
     lines = _head(plan, name, f"The Hessian of {plan.program.name}: one {plan.core} call "
-                              f"per {per}input.")
+                              f"per {per}input." + _unbatched(note))
     namer = _namer(plan)
     if not plan.on_arrays:
         cols = [namer.fresh("_col") for _ in plan.names]
@@ -96,6 +100,66 @@ def hessian(plan: Plan) -> str:
 
     labels = None if plan.single else [f"_{x}" for x in plan.names]
     return "\n".join(lines + _blocks(plan, namer, labels, block, "hess")) + "\n"
+
+
+def batched(plan: Plan, kind: str, core: str) -> str:
+    """``{kind}_f`` (a Jacobian or gradient by forward mode, or a Hessian) by one call of ``core``,
+    the batched jvp or hvp: the seeds of every element of the inputs as a leading
+    axis of its tangents (``back/batched.py``), one sweep for all the columns."""
+    name = f"{kind}_{plan.program.name}"
+    what = {"hessian": "The Hessian", "grad": "The gradient"}.get(kind, f"The {kind}")
+    by = "" if kind == "hessian" else " by forward mode"
+    lines = _head(plan, name, f"{what} of {plan.program.name}{by}: one {core} call\n\n"
+                              "    (batched seeds: one per element of the inputs, along a "
+                              "leading axis of\n    its tangents).")
+    namer = _namer(plan)
+    seeds = [namer.first(f"seeds_{x}") for x in plan.names]
+    cols, skip = namer.first("cols"), _discard(namer, plan.program)
+    make = (f"_unit_vectors({plan.names[0]})" if len(seeds) == 1
+            else f"_batched_seeds({', '.join(plan.names)})")
+    lines += [f"    {', '.join(seeds)} = {make}",
+              f"    {skip}, {cols} = {core}({_args(plan)}, {', '.join(seeds)})"]
+
+    assemble = "_gradient_from_batch" if kind == "grad" else "_from_batch"
+
+    def block(i, j):
+        column = cols if kind != "hessian" and plan.outputs is None else f"{cols}[{i}]"
+        start = " + ".join(f"np.size({x})" for x in plan.names[:j])
+        return f"{assemble}({column}, {plan.names[j]}{', ' + start if start else ''})"
+
+    if kind == "hessian":
+        labels = None if plan.single else [f"_{x}" for x in plan.names]
+        return "\n".join(lines + _blocks(plan, namer, labels, block, "hess")) + "\n"
+    return "\n".join(lines + _blocks(plan, namer, _output_labels(plan), block, "jac")) + "\n"
+
+
+def batched_reverse(plan: Plan, core: str) -> str:
+    """``jacobian_f`` by reverse mode with one call of ``core``, the batched vjp: the
+    seeds of every element of the outputs as a leading axis of its cotangents."""
+    name = f"jacobian_{plan.program.name}"
+    lines = _head(plan, name, f"The jacobian of {plan.program.name} by reverse mode: one {core} "
+                              "call\n\n    (batched seeds: one per element of the outputs, along "
+                              "a leading axis of\n    its cotangents).")
+    namer = _namer(plan)
+    value, rows = namer.first("value"), namer.first("rows")
+    values = [value] if plan.outputs is None else [f"{value}[{i}]" for i in range(plan.outputs)]
+    seeds = [namer.first(f"seeds{label}") for label in _output_labels(plan) or [""]]
+    make = (f"_unit_vectors({values[0]})" if len(seeds) == 1
+            else f"_batched_seeds({', '.join(values)})")
+    lines += [f"    {value} = {plan.value}({_args(plan)})",
+              f"    {', '.join(seeds)} = {make}",
+              f"    {rows} = {core}({_args(plan)}, {', '.join(seeds)})"]
+
+    def block(i, j):
+        start = " + ".join(f"np.size({v})" for v in values[:i])
+        return f"_from_batched_rows({rows}[{j}], {values[i]}, {plan.names[j]}" \
+               f"{', ' + start if start else ''})"
+
+    return "\n".join(lines + _blocks(plan, namer, _output_labels(plan), block, "jac")) + "\n"
+
+
+def _unbatched(note: str) -> str:
+    return f"\n\n    Not batched: {note}." if note else ""
 
 
 # ---------------------------------------------------------------- on numbers
@@ -216,7 +280,7 @@ def _head(plan: Plan, name: str, doc: str) -> list[str]:
         raise S2SDiffError(f"{plan.program.name} has a parameter named {sorted(taken)[0]!r}, "
                            "which the wrapper of its array derivative needs: rename it")
     lines = [f"def {safe.identifier(name, 'a function name')}({signature(plan.program)}):",
-             f'    """{doc}"""']
+             f"    {safe.docstring(doc)}"]
     return lines
 
 
