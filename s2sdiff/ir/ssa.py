@@ -454,7 +454,15 @@ class _Builder:
             if all(isinstance(p, ir.Const) for p in items):
                 return ir.Const(tuple(p.value for p in items))
             return self.emit("_t", ir.Op(ir.make_tuple, items, "tuple"), stmt)
-        return self.atom(e)
+        held = self.atom(e)
+        if isinstance(held, tuple):  # ``idx = (i, 1)`` then ``x[idx]``: the tuple built
+            if not all(isinstance(p, (ir.Var, ir.Const)) for p in held):
+                raise self.error("an index held in a name that holds a nested tuple", e,
+                                 "index with integers, slices or a tuple of them")
+            if all(isinstance(p, ir.Const) for p in held):
+                return ir.Const(tuple(p.value for p in held))
+            return self.emit("_t", ir.Op(ir.make_tuple, held, "tuple"), stmt)
+        return held
 
     # expressions
     def value(self, e: ast.expr):
