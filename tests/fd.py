@@ -57,3 +57,17 @@ def assert_grad_close(f: Callable, g: Callable, args: Sequence, wrt: int | tuple
         assert math.isclose(value, reference, rel_tol=RTOL, abs_tol=ATOL), (
             f"∂f/∂arg{i} at {tuple(args)}: got {value!r}, finite differences {reference!r}"
         )
+
+
+def fd_array_gradient(f: Callable, x, h: float = STEP):
+    """∂f/∂x of a function of one array returning a number, element by element (the
+    function may change its argument: each evaluation gets a copy)."""
+    import numpy as np
+
+    out = np.zeros(np.shape(x))
+    for k in np.ndindex(out.shape):
+        up, down = np.array(x, dtype=float), np.array(x, dtype=float)
+        up[k] += h
+        down[k] -= h
+        out[k] = (f(up) - f(down)) / (2 * h)
+    return out

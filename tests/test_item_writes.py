@@ -7,16 +7,7 @@ import pytest
 
 import s2sdiff
 from s2sdiff import S2SDiffError, grad, jvp
-
-
-def _fd(f, x, h=1e-6):
-    out = np.zeros(x.shape)
-    for k in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[k] += h
-        down[k] -= h
-        out[k] = (f(up) - f(down)) / (2 * h)
-    return out
+from tests.fd import fd_array_gradient
 
 
 def running_squares(x):
@@ -86,7 +77,7 @@ def _argument(f, rng):
 def test_gradients_of_item_writes_match_finite_differences(f):
     x = _argument(f, np.random.default_rng(3))
     kept = x.copy()
-    want = _fd(lambda v: f(v.copy()), x)
+    want = fd_array_gradient(lambda v: f(v.copy()), x)
     for mode in ("reverse", "forward"):
         got = grad(f, mode=mode)(x)
         assert got.shape == x.shape
@@ -213,7 +204,7 @@ def test_a_helper_writing_into_an_array_the_caller_reads_after_is_refused(f):
 
 def test_a_helper_writing_into_a_copy_is_differentiated():
     x = np.array([0.5, 0.7, 0.2])
-    want = _fd(a_helper_writing_into_a_copy, x)
+    want = fd_array_gradient(a_helper_writing_into_a_copy, x)
     for mode in ("reverse", "forward"):
         np.testing.assert_allclose(grad(a_helper_writing_into_a_copy, mode=mode)(x), want,
                                    rtol=1e-6, atol=1e-8)
