@@ -145,7 +145,7 @@ def test_a_name_that_would_see_the_write_is_refused(f):
     """Python shows the write through these names; s2sdiff's versions would not: the
     derivative would be that of another function."""
     x = np.array([0.5, 0.7, 0.2])
-    with pytest.raises(S2SDiffError, match="may hold the array this item assignment") as caught:
+    with pytest.raises(S2SDiffError, match="may hold the array this item assignment|as it was before this item assignment") as caught:
         grad(f)(x)
     assert f"{f.__code__.co_filename}:" in str(caught.value)
 
@@ -153,7 +153,7 @@ def test_a_name_that_would_see_the_write_is_refused(f):
 def test_generic_code_defers_to_the_arguments(tmp_path):
     """Without the arguments' abstract values an item read may be a view; code for
     the call knows ``y[i - 1]`` is a number."""
-    with pytest.raises(S2SDiffError, match="may hold the array"):
+    with pytest.raises(S2SDiffError, match="may hold the array|as it was before"):
         s2sdiff.show(scalar_read_after_write)
     x = np.linspace(0.1, 1.0, 5)
     assert grad(scalar_read_after_write)(x).shape == (5,)
@@ -198,7 +198,7 @@ def a_helper_writing_into_a_copy(x):
                                a_small_helper_writing_into_its_argument])
 def test_a_helper_writing_into_an_array_the_caller_reads_after_is_refused(f):
     """Python's helper changes the caller's array; s2sdiff's would not."""
-    with pytest.raises(S2SDiffError, match="writes items into|may hold the array"):
+    with pytest.raises(S2SDiffError, match="writes items into|may hold the array|as it was before"):
         grad(f)(np.array([0.5, 0.7, 0.2]))
 
 

@@ -73,6 +73,10 @@ def check(fn: ir.Function, env: dict | None, callees: Callees | None = None) -> 
     for w in writes:
         array = w.value.args[0].name
         stale = sorted((families.members(array) - {w.target}) & after[id(w)])
+        if stale and {_user_name(n) for n in stale} == {_user_name(array)}:
+            _refuse(w, f"`{_user_name(array)}` as it was before this item assignment is "
+                       "read afterwards (through another name, a view of it, or a list "
+                       "holding it)", env)
         if stale:
             _refuse(w, f"{_shown(stale)} may hold the array this item assignment writes "
                        "into (the same array, a view of it, or a list holding it), and is "
