@@ -678,6 +678,11 @@ TYPED = [
     (np.pad, (A((1, 2)), ((0, 1), (0, 0))), {}), (np.gradient, (A((3,)),), {}),
     (np.gradient, (A((3, 2)),), {"axis": 0}), (np.select, ([A((2, 1), bool)], [1.0], 0.0), {}),
     (np.select, ([A((3,), bool)], [A((1,))], A((3,))), {}), (np.astype, (A((1, 2)), "float32"), {}),
+    (np.einsum, ("ij,jk->ik", A((2, 3)), A((3, 1))), {}),
+    (np.einsum, ("kij,nkj->nki", A((2, 3, 3)), A((4, 2, 3))), {}),
+    (np.einsum, ("ij,jk", A((1, 3)), A((3, 4))), {}), (np.einsum, ("ii->i", A((3, 3))), {}),
+    (np.arange, (3,), {}), (np.arange, (1, 2), {}), (np.squeeze, (A((1, 3, 1)),), {}),
+    (np.squeeze, (A((1, 3, 1)), 2), {}), (np.squeeze, (A((1, 3, 1)), (0, 2)), {}),
 ]
 
 

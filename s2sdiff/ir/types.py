@@ -799,9 +799,16 @@ def _subscript(args, consts, kwargs):
                                                         and j is not Ellipsis))
         else:
             expanded.append(i)
+    arrays = [i for i in expanded if isinstance(i, Arr)]
+    if arrays and (len(arrays) > 1 or not arrays[0].dtype.startswith(("int", "uint"))
+                   or any(isinstance(i, int) for i in expanded)):
+        return None  # (NumPy moves the dimensions of separated array indices first)
     for i in expanded:
         if i is None:
             ones.append(True)
+        elif isinstance(i, Arr):  # ``x[:, idx]``: idx's dimensions in place of one
+            dims.pop(0)
+            ones.extend(i.ones)
         elif isinstance(i, bool) or not isinstance(i, (int, slice)):
             return None
         elif isinstance(i, int):
@@ -918,14 +925,67 @@ def _transpose(args, consts, kwargs):
     return Arr(x.dtype, tuple(x.ones[i] for i in order))
 
 
+def _einsum(args, consts, kwargs):
+    """``np.einsum(subscripts, *operands)`` without ``...``: an output dimension has
+    length 1 when it has in every operand, not when it has not in one."""
+    spec, operands = consts[0] if consts else _UNKNOWN, args[1:]
+    if kwargs or not isinstance(spec, str) or "." in spec or not operands \
+            or not all(isinstance(a, Arr) for a in operands):
+        return None
+    inputs, _, output = spec.replace(" ", "").partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(operands) or any(len(t) != a.ndim for t, a in zip(terms, operands)):
+        return None
+    if "->" not in spec:
+        output = "".join(sorted(c for c in set(inputs) - {","} if inputs.count(c) == 1))
+    ones = []
+    for letter in output:
+        seen = [a.ones[t.index(letter)] for t, a in zip(terms, operands) if letter in t]
+        ones.append(False if False in seen else True if seen and all(seen) else None)
+    return Arr(promote(*operands).dtype, tuple(ones))
+
+
+def _squeeze(args, consts, kwargs):
+    """``np.squeeze(x, axis)``: without those dimensions (of length 1); without
+    ``axis``, without every dimension known to have length 1 (unknown if one may)."""
+    x = args[0]
+    axis = consts[1] if len(consts) > 1 else kwargs.get("axis")
+    if not isinstance(x, Arr) or axis is _UNKNOWN or kwargs.keys() - {"axis"}:
+        return None
+    if axis is None:
+        if None in x.ones:
+            return None
+        return Arr(x.dtype, tuple(o for o in x.ones if not o))
+    axes = {a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,))} \
+        if x.ndim else set()
+    return Arr(x.dtype, tuple(o for i, o in enumerate(x.ones) if i not in axes))
+
+
+def _arange(args, consts, kwargs):
+    """``np.arange(stop)`` or ``np.arange(start, stop[, step])`` of numbers."""
+    if kwargs or not args or not all(isinstance(a, Num) and a.kind in ("int", "float")
+                                     for a in args):
+        return None
+    if any(a.kind == "float" for a in args):
+        return Arr("float64", (None,))
+    if all(c is not _UNKNOWN for c in consts):
+        return Arr("int64", (len(range(*consts)) == 1,))
+    return Arr("int64", (None,))
+
+
 def _reshape(args, consts, kwargs):
+    """``np.reshape(x, shape)``: a length not known when the code is generated (an
+    integer computed at run time) may be 1."""
     x, shape = args[0], consts[1] if len(consts) > 1 else kwargs.get("shape")
+    if shape is _UNKNOWN and len(args) > 1 and isinstance(args[1], tuple) \
+            and all(n == INT for n in args[1]):
+        shape = tuple(None for _ in args[1])
     if not isinstance(x, Arr) or shape is _UNKNOWN:
         return None
     shape = shape if isinstance(shape, tuple) else (shape,)
-    if not all(isinstance(n, int) for n in shape):
+    if not all(n is None or isinstance(n, int) for n in shape):
         return None
-    return Arr(x.dtype, tuple(None if n == -1 else n == 1 for n in shape))
+    return Arr(x.dtype, tuple(None if n is None or n == -1 else n == 1 for n in shape))
 
 
 _SYNTAX = {
@@ -965,7 +1025,8 @@ def _with_item(args, consts, kwargs):
 register(_with_item, lists._with_item)
 register(_to_float, float, math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt,
           math.tanh, math.sinh, math.cosh, math.atan, math.asin, math.acos, math.erf,
-          math.log1p, math.expm1, math.atan2, math.hypot, math.pow)
+          math.log1p, math.expm1, math.atan2, math.hypot, math.pow, math.lgamma, math.gamma,
+          math.erfc, math.log2, math.log10, math.asinh, math.acosh, math.atanh, math.fabs)
 register(_number("int"), len, int, round, math.floor, math.ceil)
 register(_slice, slice)
 register(lambda a, c, k: a[0].items[a[0].keys.index(c[1])] if isinstance(a[0], Struct) else None,
@@ -1000,6 +1061,9 @@ def _load_numpy_rules() -> None:
     register(_reduce(), np.max, np.min, np.amax, np.amin)
     register(_reduce("float"), np.mean, np.var, np.std)
     register(_matmul, np.matmul, np.dot)
+    register(_einsum, np.einsum)
+    register(_squeeze, np.squeeze)
+    register(_arange, np.arange)
     register(_filled, np.zeros, np.ones, np.empty)
     register(_concatenate, np.concatenate)
     register(_stack, np.stack)
