@@ -59,15 +59,24 @@ def assert_grad_close(f: Callable, g: Callable, args: Sequence, wrt: int | tuple
         )
 
 
-def fd_array_gradient(f: Callable, x, h: float = STEP):
-    """∂f/∂x of a function of one array returning a number, element by element (the
-    function may change its argument: each evaluation gets a copy)."""
+def fd_argument_gradient(f: Callable, args: Sequence, i: int, h: float = STEP):
+    """∂f/∂args[i] of a function returning a number, element by element (a number
+    argument too); each evaluation gets arrays of its own."""
     import numpy as np
 
-    out = np.zeros(np.shape(x))
-    for k in np.ndindex(out.shape):
-        up, down = np.array(x, dtype=float), np.array(x, dtype=float)
-        up[k] += h
-        down[k] -= h
-        out[k] = (f(up) - f(down)) / (2 * h)
+    x = np.asarray(args[i], dtype=float)
+    out = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += h
+        down[index] -= h
+        shifted = [list(args), list(args)]
+        shifted[0][i] = up if x.shape else float(up)
+        shifted[1][i] = down if x.shape else float(down)
+        out[index] = (f(*shifted[0]) - f(*shifted[1])) / (2 * h)
     return out
+
+
+def fd_array_gradient(f: Callable, x, h: float = STEP):
+    """∂f/∂x of a function of one array returning a number."""
+    return fd_argument_gradient(f, (x,), 0, h)

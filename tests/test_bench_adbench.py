@@ -11,6 +11,7 @@ import pytest
 
 from s2sdiff import grad
 from tests.benchmark_scripts import load
+from tests.fd import fd_argument_gradient
 
 B = load("bench_adbench")
 
@@ -31,21 +32,6 @@ TINY = {  # objective's name → (arguments maker at a tiny size, wrt)
 UNSUPPORTED: dict = {}  # objective's name → (the exception s2sdiff gives today, its message)
 
 
-def _fd_gradient(f, args, i, h=1e-6):
-    """∂f/∂args[i] by central differences, element by element."""
-    x = np.asarray(args[i], dtype=float)
-    out = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[index] += h
-        down[index] -= h
-        shifted = [list(args), list(args)]
-        shifted[0][i] = up if x.shape else float(up)
-        shifted[1][i] = down if x.shape else float(down)
-        out[index] = (f(*shifted[0]) - f(*shifted[1])) / (2 * h)
-    return out
-
-
 def _params():
     for name in TINY:
         if name in UNSUPPORTED:
@@ -64,7 +50,7 @@ def test_gradient_matches_finite_differences(name):
     got = grad(f, wrt=wrt)(*args)
     assert len(got) == len(wrt)
     for g, i in zip(got, wrt):
-        want = _fd_gradient(f, args, i)
+        want = fd_argument_gradient(f, args, i)
         scale = max(1.0, float(np.max(np.abs(want))))
         np.testing.assert_allclose(np.asarray(g), want, rtol=1e-6, atol=1e-7 * scale,
                                    err_msg=f"{name}: gradient in argument {i}")

@@ -17,22 +17,7 @@ import pytest
 import s2sdiff
 from s2sdiff import S2SDiffError, grad, jvp
 
-from .fd import fd_grad
-
-
-def _fd_array(f, args, i, h=1e-6):
-    """∂f/∂args[i] by central differences, element by element (numbers too)."""
-    x = np.asarray(args[i], dtype=float)
-    out = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[index] += h
-        down[index] -= h
-        shifted = [list(args), list(args)]
-        shifted[0][i] = up if x.shape else float(up)
-        shifted[1][i] = down if x.shape else float(down)
-        out[index] = (f(*shifted[0]) - f(*shifted[1])) / (2 * h)
-    return out
+from .fd import fd_argument_gradient, fd_grad
 
 
 def _check(f, args, wrt):
@@ -40,7 +25,7 @@ def _check(f, args, wrt):
     got = grad(f, wrt=wrt)(*args)
     got = got if isinstance(got, tuple) else (got,)
     for g, i in zip(got, wrt):
-        want = _fd_array(f, args, i)
+        want = fd_argument_gradient(f, args, i)
         assert np.shape(g) == np.shape(args[i]), f"gradient {i} has shape {np.shape(g)}"
         np.testing.assert_allclose(np.asarray(g), want, rtol=1e-6, atol=1e-8,
                                    err_msg=f"{f.__name__}: gradient in argument {i}")
