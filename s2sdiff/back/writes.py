@@ -29,7 +29,7 @@ from dataclasses import replace
 
 from .. import ir
 from ..ir import types
-from ..ir.aliasing import Families
+from ..ir.aliasing import Families, makes_new
 from ..ir.liveness import Liveness, live_after
 from ..ir.types import Arr, Num
 from .buffers import _makes_new, _number_item, _scatter, _setitem
@@ -240,10 +240,7 @@ def _fresh(v, setitem, scatter) -> bool:
         return True
     if type(v) is not ir.Op:
         return False
-    made = (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-            np.full_like, np.eye, np.identity, np.arange, np.linspace)
-    return v.fn is setitem or _makes_new(v, scatter) or any(v.fn is f for f in made) or (
-        not v.kwargs and (v.fn is np.copy or v.fn is np.array))
+    return v.fn is setitem or _makes_new(v, scatter) or makes_new(v)
 
 
 def _seen(v, setitem, scatter, env: dict) -> set[str]:

@@ -208,15 +208,16 @@ def _held(v, setitem, env: dict | None, callees) -> list[str]:
         return []
     if v.fn is setitem:
         return [v.args[0].name] if type(v.args[0]) is ir.Var else []
-    if _new(v, env, callees):
+    if makes_new(v, env, callees):
         return []
     if v.fn is operator.getitem:  # an item or a view of the container, not of the index
         return ir.value_reads(v.args[0])
     return ir.value_reads(v)
 
 
-def _new(op: ir.Op, env: dict | None, callees) -> bool:
-    """Whether ``op`` always gives a new array or a number."""
+def makes_new(op: ir.Op, env: dict | None = None, callees=None) -> bool:
+    """Whether ``op`` always gives a new array or a number (an item read only where
+    ``env`` says it is a number; a call of a user function where ``callees`` says)."""
     import numpy as np
 
     if op.syntax in _NEW:
@@ -235,8 +236,8 @@ def _new(op: ir.Op, env: dict | None, callees) -> bool:
 def _constructors() -> tuple:
     import numpy as np
 
-    return (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.full_like,
-            np.sum, np.mean, np.prod, np.max, np.min, np.dot, np.matmul, np.outer, np.linspace,
+    return (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
+            np.full_like, np.eye, np.identity, np.sum, np.mean, np.prod, np.max, np.min, np.dot, np.matmul, np.outer, np.linspace,
             np.arange, np.concatenate, np.stack, np.vstack, np.hstack)
 
 
