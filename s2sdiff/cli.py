@@ -30,7 +30,7 @@ import traceback
 from . import ir, pipeline, safe
 from .version import __version__
 from . import output as output_policy
-from .back import codegen, for_numba
+from .back import codegen, for_numba, guards
 from .deep import deep
 from .errors import LocatedError, NoRuleError, S2SDiffError, UsageError
 from .front import sourcelines, static
@@ -299,6 +299,10 @@ def cmd_generate(args) -> int:
         output_policy.check(output, args.force, is_generated, (target.filename,))
     source = target.rendered(lambda: render(list(gen.functions), header(target, args, gen, output),
                                             gen.wrapper, where, gen.helpers, gen.jit))
+    if args.signature is not None:
+        checks = guards.argument_checks(gen.entry, _signature_option(args.signature, where),
+                                        gen.jit)
+        source = guards.with_checks(source, gen.entry, checks)
     if to_stdout:
         sys.stdout.write(source)
         return EXIT_OK

@@ -317,9 +317,16 @@ def _command(*args, cwd):
                           text=True, timeout=120)
 
 
-def test_the_command_writes_code_for_a_signature(tmp_path):
+def _load(path):
     import importlib.util
 
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_command_writes_code_for_a_signature(tmp_path):
     (tmp_path / "model.py").write_text(MODEL)
     signature = "w=f8[d],b=float,X=f8[n,d],y=f8[n]"
     done = _command("grad", "model.py:loss", "--wrt", "w,b", "--signature", signature,
@@ -328,11 +335,31 @@ def test_the_command_writes_code_for_a_signature(tmp_path):
     source = (tmp_path / "grad_model.py").read_text()
     assert "w_bar = X.T @ z_bar" in source and "b_bar = np.sum(z_bar)" in source
     assert "\ndef _" not in source and f"--signature '{signature}'" in source
-    spec = importlib.util.spec_from_file_location("grad_model", tmp_path / "grad_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     args = _logistic_args()
-    _same(module.grad_loss(*args), grad(logistic_loss, wrt=(0, 1))(*args))
+    _same(_load(tmp_path / "grad_model.py").grad_loss(*args),
+          grad(logistic_loss, wrt=(0, 1))(*args))
+
+
+@pytest.mark.parametrize("numba", [False, True])
+def test_a_module_for_a_signature_refuses_arguments_of_other_dimensions(tmp_path, numba):
+    """Its code is right only for those dimensions (a length 1 would broadcast), so its
+    entry checks them: a TypeError naming the argument, never a wrong gradient."""
+    if numba:
+        pytest.importorskip("numba")
+    (tmp_path / "model.py").write_text(MODEL)
+    done = _command("grad", "model.py:loss", "--wrt", "w,b", "--signature",
+                    "w=f8[d],b=float,X=f8[n,d],y=f8[n]", "-o", "grad_model.py",
+                    *(["--numba"] * numba), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    grad_loss = _load(tmp_path / "grad_model.py").grad_loss
+    w, b, X, y = _logistic_args()
+    _same(grad_loss(w, b, X, y), grad(logistic_loss, wrt=(0, 1))(w, b, X, y))
+    wrong = {"y": (w, b, X, y[:1]), "X": (w, b, X[:, :1], y), "w": (w[:1], b, X[:, :1], y)}
+    if not numba:  # Numba types these arguments itself
+        wrong.update({"w": (list(w), b, X, y), "b": (w, np.ones(3), X, y)})
+    for name, args in wrong.items():
+        with pytest.raises(TypeError, match=f"grad_loss was written for {name} of "):
+            grad_loss(*args)
 
 
 @pytest.mark.parametrize("signature,message", [
