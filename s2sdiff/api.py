@@ -592,8 +592,9 @@ def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto
 
     ``pipeline.STAGES[kind]`` lists the stages, from "source" to "python" (the
     generated module).  "normalized" is "core"; "forward" is the JVP module.
-    With ``signature`` (text as the command's, ``"X=f8[n,d],w=f8[d]"``) the code
-    is for arguments of those types, and has two more stages after "dce":
+    With ``signature`` (text as the command's, ``"X=f8[n,d],w=f8[d]"``, or a dict
+    of example arguments, ``{"X": X, "w": w}``) the code is for arguments of those
+    types, and has two more stages after "dce":
     "specialise" and "buffers".  With ``jit``, the code written for Numba (one more
     stage, "numba").
     """
@@ -603,6 +604,20 @@ def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto
     where = frontend.from_function(fn)
     types_of = None
     if signature is not None:
-        found = types.parse(signature)
+        found = _signature_given(signature)
         types_of = {p: found.get(p) for p in _params(fn)}
     return pipeline.show(where, stage, wrt, kind, mode, types_of, jit)
+
+
+def _signature_given(signature) -> dict:
+    """Parameter → abstract value, from text as the command's or from a dict of
+    example arguments (``{"x": np.ones(3)}``)."""
+    if isinstance(signature, str):
+        try:
+            return types.parse(signature)
+        except ValueError as exc:
+            raise S2SDiffError(f"signature: {exc}") from None
+    if isinstance(signature, dict):
+        return {name: types.tree(value) for name, value in signature.items()}
+    raise S2SDiffError(f"signature: {type(signature).__name__} given; write it as text "
+                       "(\"x=f8[n],b=float\") or a dict of example arguments")

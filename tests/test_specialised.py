@@ -395,3 +395,15 @@ def test_the_command_writes_a_jvp_for_a_signature(tmp_path):
                     "w=f8[d],X=f8[n,d],y=f8[n],b=float", "-o", "-", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "def jvp_loss(w, X, y, b, tangents):" in done.stdout
+
+
+def test_show_takes_a_signature_as_text_or_as_example_arguments():
+    from s2sdiff import show
+
+    as_text = show(logistic_loss, signature="w=f8[d],b=float,X=f8[n,d],y=f8[n]")
+    w, b, X, y = _logistic_args()
+    assert show(logistic_loss, signature={"w": w, "b": b, "X": X, "y": y}) == as_text
+    assert "X.T @" in as_text
+    for wrong, message in ((3, "int given"), ("w", "write NAME=TYPE")):
+        with pytest.raises(S2SDiffError, match=message):
+            show(logistic_loss, signature=wrong)
