@@ -43,6 +43,17 @@ def written_in_a_branch(x):
     return np.sum(y * x)
 
 
+def summed_after_a_branch(x):
+    """The adjoint of ``np.sum(y)`` is made from ``y`` (``np.full_like(y, 1.0)``)."""
+    y = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            y[i] = x[i] * x[i]
+        else:
+            y[i] = -x[i]
+    return np.sum(y)
+
+
 def rows_written(X):
     state = np.copy(X)
     for i in range(1, X.shape[0]):
@@ -66,7 +77,7 @@ def scalar_read_after_write(x):
 
 
 FUNCTIONS = [running_squares, prefix_sums, old_version_read_later, written_in_a_branch,
-             rows_written, parameter_written, scalar_read_after_write]
+             summed_after_a_branch, rows_written, parameter_written, scalar_read_after_write]
 
 
 def _argument(f, rng):
@@ -87,13 +98,30 @@ def test_gradients_of_item_writes_match_finite_differences(f):
     np.testing.assert_array_equal(x, kept)  # the caller's array is untouched
 
 
-@pytest.mark.parametrize("f", [running_squares, prefix_sums, written_in_a_branch])
+@pytest.mark.parametrize("f", [running_squares, prefix_sums, written_in_a_branch,
+                               summed_after_a_branch])
 def test_writes_into_arrays_the_function_made_are_in_place(f):
-    """No copy of the whole array per written item (O(n), not O(n²))."""
-    x = np.linspace(0.1, 1.0, 5)
+    """No copy of the whole array per written item (O(n), not O(n²)), and no copy
+    of a name into itself where a branch's value is the loop's."""
+    x = np.linspace(-1.0, 1.0, 5)
     source = grad(f).specialised(x).source
     assert "_setitem(" not in source, source
     assert "[i] = " in source
+    assert not any(a == b for a, b in (line.strip().split(" = ", 1) for line in
+                                       source.splitlines() if line.count(" = ") == 1))
+
+
+def test_a_tape_keeps_only_what_the_reverse_reads():
+    """The value an item write wrote is not read by its reverse: not taped."""
+    import re
+
+    source = grad(summed_after_a_branch).specialised(np.ones(4)).source
+    reverse = source[source.index("# reverse pass"):]
+    popped = [n for names in re.findall(r"(\S.*) = _tape\.pop\(\)", reverse)
+              for n in names.split(", ")]
+    assert popped, source
+    for name in popped:
+        assert len(re.findall(rf"\b{name}\b", reverse)) > 1, (name, source)
 
 
 def test_float32_arrays_written_in_place_stay_float32():

@@ -357,16 +357,18 @@ class _Printer:
         if not pairs:
             return []
         pad = _INDENT * depth
+        texts = [(t, self.atom(v), v) for t, v in pairs]  # (a folded copy may read t itself)
+        texts = [(t, text, v) for t, text, v in texts if text != t]
         # fold.plan writes a value into a copy only where no earlier copy assigns
         # what it reads, so only plain names need looking at here
         earlier: set[str] = set()
-        for t, v in pairs:
+        for t, _, v in texts:
             if isinstance(v, ir.Var) and v.name in earlier:  # a swap: all at once
-                left = ", ".join(t for t, _ in pairs)
-                right = ", ".join(self.atom(v) for _, v in pairs)
+                left = ", ".join(t for t, _, _ in texts)
+                right = ", ".join(text for _, text, _ in texts)
                 return [f"{pad}{left} = {right}"]
             earlier.add(t)
-        return [f"{pad}{t} = {self.atom(v)}" for t, v in pairs]
+        return [f"{pad}{t} = {text}" for t, text, _ in texts]
 
     def stmt(self, s, depth: int) -> list[str]:
         pad = _INDENT * depth

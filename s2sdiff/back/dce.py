@@ -182,32 +182,32 @@ class _Sweep:
 
 def unread_records(fn: ir.Function) -> ir.Function:
     """``fn`` without the values its own tapes record that nothing reads once popped
-    (``buffers`` may leave some: an array kept only for its shape); a push
-    and pop left with nothing go.  A tape that leaves the function (returned, or
-    read otherwise), or whose pushes and pops do not all name the same values,
-    stays whole."""
+    (``buffers`` may leave some: an array kept only for its shape; the value an
+    item write wrote); a push and pop left with nothing go.  A pop names the values
+    its push named (it binds them again), so a record is known by the tape and
+    those names.  A tape that leaves the function (returned, or read otherwise),
+    or whose pushes and pops do not name the same records, stays whole."""
     stmts = ir.walk(fn.statements)
     tapes = {s.target for s in stmts if type(s) is ir.Assign and ir.is_tape(s.value)}
     tapes -= {n for s in stmts if type(s) not in (ir.Push, ir.Pop) for n in ir.reads(s)}
     tapes -= set(_reads(fn.result))
-    kinds: dict = {}  # tape → the value tuples its pushes and pops name
-    for s in stmts:
-        if type(s) in (ir.Push, ir.Pop) and s.tape in tapes:
-            kinds.setdefault(s.tape, set()).add(s.values)
-    tapes = {t for t, named in kinds.items() if len(named) == 1}  # records named alike
+    pushed = {(s.tape, s.values) for s in stmts if type(s) is ir.Push and s.tape in tapes}
+    popped = {(s.tape, s.values) for s in stmts if type(s) is ir.Pop and s.tape in tapes}
+    tapes -= {t for t, _ in pushed ^ popped}  # a record pushed and popped under other names
     pops = [s for s in stmts if type(s) is ir.Pop and s.tape in tapes]
     if not pops:
         return fn
     after = live_after(fn)
-    records = {(s.tape, v) for s in pops for v in s.values}
-    unread = records - {(s.tape, v) for s in pops for v in s.values if v in after[id(s)]}
+    records = {(s.tape, s.values, v) for s in pops for v in s.values}
+    unread = records - {(s.tape, s.values, v) for s in pops for v in s.values
+                        if v in after[id(s)]}
     if not unread:
         return fn
 
     def kept(s):
         if type(s) not in (ir.Push, ir.Pop) or s.tape not in tapes:
             return s
-        values = tuple(v for v in s.values if (s.tape, v) not in unread)
+        values = tuple(v for v in s.values if (s.tape, s.values, v) not in unread)
         return replace(s, values=values) if values else ()
 
     return replace(fn, body=ir.map_statements(fn.body, kept),

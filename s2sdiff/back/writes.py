@@ -250,7 +250,7 @@ def _seen(v, setitem, scatter, env: dict) -> set[str]:
         return set()
     if v.fn is setitem:  # the array it writes is copied (or is the family's own)
         return _seen_in(v.args[1:], setitem, scatter, env) | set(ir.value_reads(v.args[2]))
-    if _makes_new(v, scatter) or _number_item(v, env):
+    if _makes_new(v, scatter) or makes_new(v) or _number_item(v, env):
         return _seen_in(v.args, setitem, scatter, env)
     return set(ir.value_reads(v))
 

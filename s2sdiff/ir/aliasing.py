@@ -237,8 +237,9 @@ def _constructors() -> tuple:
     import numpy as np
 
     return (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-            np.full_like, np.eye, np.identity, np.sum, np.mean, np.prod, np.max, np.min, np.dot, np.matmul, np.outer, np.linspace,
-            np.arange, np.concatenate, np.stack, np.vstack, np.hstack)
+            np.full_like, np.eye, np.identity, np.sum, np.mean, np.prod, np.max, np.min, np.dot,
+            np.matmul, np.outer, np.linspace, np.arange, np.concatenate, np.stack, np.vstack,
+            np.hstack)
 
 
 def _setitem():
