@@ -1,6 +1,7 @@
 """Hessians through the helpers of reverse code that have a JVP rule of their own:
 ``np.prod`` (``_prod_others``, zeros included), ``np.linalg.solve`` with a vector
-or a matrix right-hand side (``_solve_vjp``), and code joining lists
+or a matrix right-hand side (``_solve_vjp``), ``np.linalg.matrix_power`` of
+positive, zero and negative powers (``_matrix_power_vjp``), and code joining lists
 (``_zeros_of`` is a constant): against central differences of the gradient."""
 
 import numpy as np
@@ -25,8 +26,16 @@ def solved_cubed(A, B):
     return np.sum(np.linalg.solve(A, B) ** 3)
 
 
+def powered(A, n):
+    return np.sum(np.linalg.matrix_power(A, n) ** 2)
+
+
 A = np.array([[2.0, 0.3, 0.1], [0.2, 3.0, 0.4], [0.1, 0.5, 4.0]])
 CASES = [
+    (powered, (0.3 * A, 3), 0),
+    (powered, (0.3 * A, 1), 0),
+    (powered, (0.3 * A, 0), 0),
+    (powered, (0.3 * A, -2), 0),
     (product, (np.array([0.5, 0.7, 1.2, 0.0]),), 0),
     (product, (np.array([0.5, -0.7, 1.2, 2.0]),), 0),
     (products_along_axes, (np.array([[0.5, 0.7], [1.2, 0.3]]),), 0),

@@ -584,9 +584,36 @@ def _matrix_power_jvp(a, a_dot, n):
     return total
 
 
+@helper
+def _matrix_power_vjp_jvp(g, a, a_dot, n):
+    """The tangent of ``_matrix_power_vjp(g, a, n)`` along ``a_dot``, ``g`` fixed."""
+    if n < 0:
+        b = np.linalg.inv(a)
+        inner = _matrix_power_vjp(g, b, -n)
+        inner_dot = _matrix_power_vjp_jvp(g, b, -(b @ a_dot @ b), -n)
+        bt, bt_dot = _transposed(b), _transposed(-(b @ a_dot @ b))
+        return -(bt_dot @ inner @ bt + bt @ inner_dot @ bt + bt @ inner @ bt_dot)
+    powers = [np.broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a))]
+    tangents = [np.zeros(np.shape(a))]  # of the powers
+    for _ in range(n - 1):
+        tangents.append(tangents[-1] @ a + powers[-1] @ a_dot)
+        powers.append(powers[-1] @ a)
+    total = np.zeros(np.shape(a))
+    for k in range(n):
+        total = total + (_transposed(tangents[k]) @ g @ _transposed(powers[n - 1 - k])
+                         + _transposed(powers[k]) @ g @ _transposed(tangents[n - 1 - k]))
+    return total
+
+
 @vjp(np.linalg.matrix_power)
 def _(g, a, n=1, *, out):
     return (_matrix_power_vjp(g, a, n),)
+
+
+@jvp(_matrix_power_vjp)
+def _(g, a, n):
+    return (_matrix_power_vjp(g_dot, a, n), _matrix_power_vjp_jvp(g, a, a_dot, n),  # noqa: F821
+            None)
 
 
 @jvp(np.linalg.matrix_power)
@@ -606,7 +633,7 @@ convention("eigenvectors (singular vectors) at repeated eigenvalues (singular va
            "1/(w_i - w_j); eigenvalues alone are differentiated there", np.linalg.eigh,
            np.linalg.svd)
 convention("singular vectors need nonzero singular values; the Hessians of `eigh`, `svd`, "
-           "`qr`, `cholesky`, `pinv`, `lstsq`, `matrix_power` are refused (located errors)",
+           "`qr`, `cholesky`, `pinv`, `lstsq` are refused (located errors)",
            np.linalg.svd)
 convention("differentiated where the rank does not change; `lstsq`'s residuals, empty where "
            "NumPy gives none, have no derivative", np.linalg.pinv, np.linalg.lstsq)
