@@ -231,7 +231,9 @@ class _Forward:
         if expr is None and not self.reassigned(z):
             return []  # zero tangent: no variable
         self.live.add(z)
-        return [ir.Assign(self.dot_name(z), ir.Const(0.0) if expr is None else expr)]
+        if expr is None:  # changed later (``y_bar = _setitem(y_bar, i, 0.0)``): of its shape
+            expr = zeros_like(ir.Var(z)) if self.arrays else ir.Const(0.0)
+        return [ir.Assign(self.dot_name(z), expr)]
 
     def item_assign(self, s: ir.Assign) -> list:
         """``xs_bar[i] += g`` (``= g``) of a gradient's adjoint list: the same on its tangent."""
