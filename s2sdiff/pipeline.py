@@ -798,8 +798,8 @@ def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls
     aliasing.check(program, env, aliasing.Callees(calls.program_of))
     result = types.result(program, env, _callee_types(calls))
     results = result if isinstance(result, tuple) else (result,)
-    if kind in ("grad", "value_and_grad", "hessian") and isinstance(results[0], types.Arr) \
-            and results[0].ndim:
+    if kind in ("grad", "value_and_grad", "hessian") and results \
+            and isinstance(results[0], types.Arr) and results[0].ndim:
         raise S2SDiffError(f"{kind} needs a function returning one number; {program.name} "
                            f"returns a {results[0].ndim}-D array for these arguments "
                            "(use jacobian or vjp)")

@@ -852,8 +852,10 @@ def _reduce(dtype=None):
 
     def rule(args, consts, kwargs):
         x = args[0]
+        if isinstance(x, tuple):  # a list or tuple: the array NumPy makes of it, if known
+            x = _stack([x], [], {})
         if not isinstance(x, Arr):
-            return floating(x) if dtype == "float" else x
+            return floating(x) if dtype == "float" and x is not None else x
         axis = consts[1] if len(consts) > 1 else kwargs.get("axis")
         keep = kwargs.get("keepdims", False)
         if axis is _UNKNOWN or keep is _UNKNOWN:
