@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..deep import TooDeep, deep
 from ..errors import Location, NameResolutionError, NoSourceError, UnsupportedSyntaxError
-from . import sourcelines
+from . import comprehensions, sourcelines
 from .scan import nodes, scan_names
 
 
@@ -187,10 +187,29 @@ def _checked(module: ast.Module, filename: str, name: str, indent: int, resolver
             "write the function with `def` so s2sdiff can read its body")
     keys = _returned_keys(where)
     if keys is not None:  # ``return {"loss": l, "acc": a}``: a tuple of its values, keys kept
-        where = SourceFunction(name, filename, _returning_tuples(tree), indent, resolver, key)
+        where = SourceFunction(name, filename, _returning_tuples(where.tree), indent, resolver,
+                               key)
         where.__dict__["output_keys"] = keys
-    fence(where)
+    try:
+        fence(where)
+    except UnsupportedSyntaxError:  # comprehensions are lowered to loops, then fenced
+        loops = comprehensions.lowered(where.tree, _is_builtin(resolver, "sum"))
+        if loops is None:
+            raise
+        keys = where.__dict__.get("output_keys")
+        where = SourceFunction(name, filename, loops, indent, resolver, key)
+        if keys is not None:
+            where.__dict__["output_keys"] = keys
+        fence(where)
     return where
+
+
+def _is_builtin(resolver, name: str) -> bool:
+    """Whether ``name`` is Python's builtin of that name where the function reads it."""
+    try:
+        return resolver.resolve(name) is getattr(builtins, name)
+    except Exception:  # noqa: BLE001 - a name the resolver cannot tell: not known to be
+        return False
 
 
 def _returned_keys(where: SourceFunction) -> tuple | None:
