@@ -19,7 +19,7 @@ from .registry import (
 
 register_when_imported("numpy", "s2sdiff.rules.numpy", "s2sdiff.rules.indexing",
                        "s2sdiff.rules.joining", "s2sdiff.rules.shaping",
-                       "s2sdiff.rules.linalg")
+                       "s2sdiff.rules.linalg", "s2sdiff.rules.signal")
 register_when_imported("scipy.special", "s2sdiff.rules.scipy")
 register_when_imported("scipy.stats", "s2sdiff.rules.scipy_stats")
 
