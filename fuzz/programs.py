@@ -17,12 +17,14 @@ assignments and swaps, augmented assignments, reassigned parameters, calls to
 helpers with keyword arguments and defaults, recursive helpers (a depth
 argument counted down to 0, one or two recursive calls per level), chains of
 up to 12 helpers each calling the one below twice, a helper ``g1`` returning
-two values that ``f`` unpacks (``a, b = g1(x, q=y)``, in loops too), and local
+two values that ``f`` unpacks (``a, b = g1(x, q=y)``, in loops too), sums of
+comprehensions (``sum(e for k in range(n))``, filtered lists, sums of sums; a
+comprehension's variable may be a counter of an enclosing loop), and local
 names that shadow the names s2sdiff generates (``x_bar``, ``_tape``, ``_t1``…).
 
-The pair helper and its calls are drawn from a second random stream (of the
-same seed), so the programs of seeds without it are those of earlier versions:
-the seeds named in ``tests/regressions`` keep their programs.
+The pair helper and its calls, and the comprehensions, are drawn from random
+streams of their own (of the same seed), so the programs of seeds without them
+are those of earlier versions.
 
 Values stay bounded: inside loops right-hand sides are squashed (``tanh``,
 ``sin``, convex combinations), and every candidate is run under plain Python
@@ -128,6 +130,7 @@ class _Gen:
         self.current_helpers: list = []
         self.pair: str | None = None  # the helper returning a pair, once f may call it
         self.extra = random.Random()  # the stream of the pair helper and its calls
+        self.comprehensions = random.Random()  # the stream of the comprehensions in f
 
     # ---------- expressions ----------
     def const(self) -> str:
@@ -281,6 +284,9 @@ class _Gen:
         if self.pair and len(sc.floats) >= 2 and self.extra.random() < 0.15:
             with self.drawing_from(self.extra):
                 return self.pair_call(sc, out, ind), False
+        if sc.floats and self.comprehensions.random() < 0.03:
+            with self.drawing_from(self.comprehensions):
+                return self.comprehension(sc, out, ind), False
         rng = self.rng
         k = rng.random()
         params = self.params
@@ -361,6 +367,30 @@ class _Gen:
         for t in (t1, t2):
             if t not in sc.floats:
                 sc.floats.append(t)
+        return sc
+
+    def comprehension(self, sc: _Scope, out: list, ind: str) -> _Scope:
+        """``t = sum(e for k in range(n))`` (a list comprehension, a filter, a sum of
+        sums); its variable may be a counter of an enclosing loop (it has a scope of
+        its own)."""
+        rng = self.rng
+        self.constructs.add("comprehension")
+        k, inner = rng.choice(COUNTERS), rng.choice(COUNTERS)
+        body = f"{self.squash(sc, None)} * (0.5 + 0.25 * {k})"
+        r = rng.random()
+        if r < 0.4:
+            total = f"sum({body} for {k} in range({rng.randint(0, 3)}))"
+        elif r < 0.7:
+            total = (f"sum([{body} for {k} in range({rng.randint(1, 4)}) "
+                     f"if {k} != {rng.randint(0, 2)}])")
+        else:
+            term = f"{self.squash(sc, None)} * ({inner} - 0.5 * {k})"
+            total = (f"sum(sum({term} for {inner} in range({rng.randint(1, 3)})) "
+                     f"for {k} in range({rng.randint(1, 3)}))")
+        t = self.target(sc, self.params)
+        out.append(f"{ind}{t} = {total}")
+        if t not in sc.floats:
+            sc.floats.append(t)
         return sc
 
     @contextlib.contextmanager
@@ -535,9 +565,10 @@ def generate(seed: int, cfg: Config = Config()) -> Program:
         raise NotImplementedError("NumPy programs: see the module docstring's extension point")
     rng = random.Random(seed)
     extra = random.Random(seed ^ 0xABCDE)
+    comprehensions = random.Random(seed ^ 0xC0C0A)
     for _attempt in range(200):
         gen = _Gen(rng, cfg)
-        gen.extra = extra
+        gen.extra, gen.comprehensions = extra, comprehensions
         lines: list[str] = []
         try:
             if rng.random() < cfg.recursion:
