@@ -251,7 +251,16 @@ def active(fn: ir.Function, wrt: set[str], tapes=None, mode: str = "reverse") ->
 
 
 def _constant(a):
-    return a.value if isinstance(a, ir.Const) else UNKNOWN
+    """The constant ``a`` is (a module-level number such as ``np.inf`` too), or UNKNOWN."""
+    if isinstance(a, ir.Const):
+        return a.value
+    if isinstance(a, ir.Global):
+        value = a.value
+        for attr in a.path:
+            value = getattr(value, attr, UNKNOWN)
+        if type(value) in (int, float, bool, str):
+            return value
+    return UNKNOWN
 
 
 def _refused(s: ir.Assign, array, moved: set[str]) -> UnsupportedSyntaxError | None:

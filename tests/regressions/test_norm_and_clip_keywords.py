@@ -8,12 +8,14 @@
 - ``np.clip(x, a_min=..., a_max=...)`` and NumPy 2's ``min=``/``max=``: refused
   ("no derivative rule for np.clip (called with 1 argument)"); keywords of an
   elementwise function with a rule now bind to their positions.
+- ``np.linalg.norm(x, np.inf)``: its Hessian was refused, the ord "not written as
+  a constant"; a module-level number (``np.inf``) is now read as the constant it is.
 """
 
 import numpy as np
 import pytest
 
-from s2sdiff import grad, jacfwd
+from s2sdiff import grad, hessian, jacfwd
 
 
 def norm_rows(x):
@@ -56,3 +58,14 @@ def test_gradient_and_forward_jacobian_match_finite_differences(f):
     fd = _fd(f, x)
     np.testing.assert_allclose(grad(f)(x), fd, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(jacfwd(f)(x), fd, rtol=1e-6, atol=1e-8)
+
+
+def infinity_norms(x):
+    return np.linalg.norm(x, np.inf) + np.linalg.norm(x, ord=-np.inf) ** 2
+
+
+def test_an_ord_written_as_np_inf_is_a_constant_for_the_hessian():
+    x = np.array([0.3, -1.2, 0.5, 0.9, -0.2])
+    g = grad(infinity_norms)
+    want = np.array([(g(x + h) - g(x - h)) / 2e-6 for h in 1e-6 * np.eye(5)])
+    np.testing.assert_allclose(hessian(infinity_norms)(x), want, atol=1e-6)
