@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2sdiff import S2SDiffError, grad, hessian, jacobian, show
+from s2sdiff import NoRuleError, S2SDiffError, grad, hessian, jacobian, show
 from tests.rule_checks import check
 
 RNG = np.random.default_rng(11)
@@ -386,3 +386,11 @@ def test_a_tuple_result_returned_whole():
 def lambda_sum_qr(a):
     q, r = qr_returned(a)
     return np.sum(q * np.arange(3.0)) + np.sum(r * r)
+
+
+def test_differentiating_a_gradient_again_reads_helpers_by_their_rules_not_their_source():
+    """``jacobian(grad(f))`` through ``np.linalg.cholesky``: the gradient calls the helper
+    ``_cholesky_vjp``, which has no JVP rule; its source is s2sdiff's, never inlined
+    (that gave "method `.upper(...)`" located in rules/linalg.py)."""
+    with pytest.raises(NoRuleError, match=r"no derivative rule for _cholesky_vjp"):
+        jacobian(grad(_scalar(cholesky_)))(spd(3))

@@ -69,8 +69,10 @@ class Resolver:
         raise Unresolved(name)
 
     def source_of(self, fn: object) -> "SourceFunction | None":
-        """The parsed source of a user function reached through a call, or None."""
-        if inspect.isfunction(fn):
+        """The parsed source of a user function reached through a call, or None (for
+        s2sdiff's own helpers too: generated code differentiated again calls them,
+        and they are differentiated by their rules, not by their source)."""
+        if inspect.isfunction(fn) and not getattr(fn, "__s2sdiff_helper__", False):
             try:
                 return from_function(fn)
             except NoSourceError:

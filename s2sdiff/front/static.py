@@ -450,7 +450,7 @@ class StaticResolver:
         owner = _owner_of(fn)
         if owner is not None:
             return owner.source_function(fn)
-        if isinstance(fn, types.FunctionType):
+        if isinstance(fn, types.FunctionType) and not getattr(fn, "__s2sdiff_helper__", False):
             return frontend.from_function(fn)  # a library's Python function
         return None
 
