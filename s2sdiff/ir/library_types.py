@@ -127,6 +127,22 @@ def register_scipy_stats() -> None:
                    scipy_stats._norm_cdf)
 
 
+def register_scipy_linalg() -> None:
+    from scipy import linalg as scipy_linalg
+
+    types.register(lambda args, consts, kwargs: floating(args[0]), scipy_linalg.cholesky)
+    types.register(_solved, scipy_linalg.solve_triangular)
+
+
+def _solved(args, consts, kwargs):
+    """``solve_triangular(a, b)``: ``b``'s dimensions, the dtype of both, floating."""
+    a, b = args[0], args[1]
+    if not isinstance(a, Arr) or not isinstance(b, Arr):
+        return None
+    return Arr(floating(promote(a, b)).dtype, b.ones)
+
+
 types.register_when_imported("numpy", register_linalg)
 types.register_when_imported("scipy.special", register_scipy_special)
 types.register_when_imported("scipy.stats", register_scipy_stats)
+types.register_when_imported("scipy.linalg", register_scipy_linalg)

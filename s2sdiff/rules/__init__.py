@@ -22,6 +22,7 @@ register_when_imported("numpy", "s2sdiff.rules.numpy", "s2sdiff.rules.indexing",
                        "s2sdiff.rules.linalg", "s2sdiff.rules.signal")
 register_when_imported("scipy.special", "s2sdiff.rules.scipy")
 register_when_imported("scipy.stats", "s2sdiff.rules.scipy_stats")
+register_when_imported("scipy.linalg", "s2sdiff.rules.scipy_linalg")
 
 
 def elementwise_rule(fn, nargs: int, arrays: bool):

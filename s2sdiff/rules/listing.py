@@ -17,7 +17,8 @@ from . import registry
 BEGIN = "<!-- begin: supported functions (python -m s2sdiff.rules.listing --write README.md) -->"
 END = "<!-- end: supported functions -->"
 
-_NAMESPACES = [("np", "numpy"), ("np.linalg", "numpy.linalg"), ("scipy.special", "scipy.special")]
+_NAMESPACES = [("np", "numpy"), ("np.linalg", "numpy.linalg"), ("scipy.special", "scipy.special"),
+               ("scipy.linalg", "scipy.linalg")]
 
 
 def _public_names() -> dict[int, list[str]]:
@@ -50,7 +51,7 @@ def _splitting() -> tuple:
 
 def markdown() -> str:
     """The README block (without its markers)."""
-    for module in ("numpy", "scipy.special", "scipy.stats"):
+    for module in ("numpy", "scipy.special", "scipy.stats", "scipy.linalg"):
         importlib.import_module(module)  # their rules register once they are imported
     names = _public_names()
     found = registry.registered()

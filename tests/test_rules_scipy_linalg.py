@@ -1,0 +1,71 @@
+"""``scipy.linalg.cholesky`` (upper and lower factors) and
+``scipy.linalg.solve_triangular`` (lower/upper, transposed, unit diagonal, vector
+and matrix right-hand sides, a matrix that is not triangular: only its triangle
+is read), in both modes against finite differences; a Gaussian process's
+negative log likelihood through both."""
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+from scipy.linalg import solve_triangular
+
+import s2sdiff
+from tests.fd import fd_argument_gradient
+
+
+def upper_factor(A):
+    U = sla.cholesky(A @ A.T + np.eye(A.shape[0]))
+    return np.sum(U ** 3) + np.sum(np.log(np.diag(U)))
+
+
+def lower_factor(A):
+    return np.sum(np.sin(sla.cholesky(A @ A.T + np.eye(A.shape[0]), lower=True)))
+
+
+def solved(A, b):
+    return np.sum(solve_triangular(A, b) ** 2)
+
+
+def solved_transposed_lower(A, b):
+    return np.sum(np.sin(solve_triangular(A, b, trans="T", lower=True)))
+
+
+def solved_unit_diagonal(A, B):
+    return np.sum(solve_triangular(A, B, lower=True, unit_diagonal=True) ** 2)
+
+
+def solved_transposed(A, B):
+    return np.sum(solve_triangular(A, B, trans=1) ** 3)
+
+
+def gaussian_process(ell, X, y):
+    d = X[:, None, :] - X[None, :, :]
+    K = np.exp(-0.5 * np.sum(d ** 2, axis=2) / ell ** 2) + 0.1 * np.eye(X.shape[0])
+    L = sla.cholesky(K, lower=True)
+    z = sla.solve_triangular(L, y, lower=True)
+    return 0.5 * z @ z + np.sum(np.log(np.diag(L)))
+
+
+RNG = np.random.default_rng(3)
+A = RNG.normal(size=(3, 3))
+UPPER, LOWER = np.triu(A) + 3.0 * np.eye(3), np.tril(A) + 3.0 * np.eye(3)
+CASES = [
+    (upper_factor, [A]),
+    (lower_factor, [A]),
+    (solved, [UPPER + 0.3 * RNG.normal(size=(3, 3)), RNG.normal(size=3)]),
+    (solved_transposed_lower, [LOWER, RNG.normal(size=3)]),
+    (solved_unit_diagonal, [LOWER, RNG.normal(size=(3, 2))]),
+    (solved_transposed, [UPPER, RNG.normal(size=(3, 2))]),
+    (gaussian_process, [1.3, RNG.normal(size=(4, 2)), RNG.normal(size=4)]),
+]
+
+
+@pytest.mark.parametrize("f, args", CASES, ids=[c[0].__name__ for c in CASES])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_gradients_match_finite_differences(f, args, mode):
+    wrt = tuple(range(len(args)))
+    got = s2sdiff.grad(f, wrt=wrt, mode=mode)(*args)
+    for i in wrt:
+        want = fd_argument_gradient(f, args, i)
+        assert np.shape(got[i]) == np.shape(args[i])
+        np.testing.assert_allclose(got[i], want, rtol=1e-5, atol=1e-6)
