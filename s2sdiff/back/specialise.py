@@ -28,6 +28,7 @@ from ..ir import types
 from ..ir.expr import substitute
 from ..ir.types import Arr, Num
 from ..emit.templates import call, global_name
+from . import einsums
 
 
 def helper_calls(fn: ir.Function, params: dict, callee_types=None,
@@ -524,7 +525,7 @@ def _helpers() -> dict:
                             (indexing._item_of, _item_of), (rules._keep, _kept),
                             (rules._extremum_share, _extremum_share),
                             (rules._spread, _spread), (indexing._scatter_add, _scattered),
-                            (np.zeros_like, _zero_of_number)):
+                            (np.zeros_like, _zero_of_number), (rules._einsum_vjp, einsums.adjoint)):
         _REWRITES[id(helper)] = rewrite
     types.register(lambda a, c, k: _kept_type(a[0], c[1], c[2]), rules._keep)
     types.register(lambda a, c, k: types.INT, rules._mean_count)
@@ -536,6 +537,7 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: types.floating(a[0]) if isinstance(a[0], Arr) else None,
                    rules._extremum_share)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
+                   rules._fit,
                    indexing._scatter_add, indexing._padded)
     types.register(lambda a, c, k: _shaped_as(a[2], a[0]) if isinstance(a[0], Arr) else None,
                    indexing._setitem)
@@ -547,6 +549,8 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]) if isinstance(a[1], Arr) and a[1].ndim
                    else a[0] if isinstance(a[1], (Num, Arr)) else None, rules._spread)
     types.register(_operand, rules._matmul_vjp, rules._dot_vjp)
+    types.register(lambda a, c, k: _shaped_as(a[0], a[2 + c[6]]) if c[6] in range(4) else None,
+                   rules._einsum_vjp)
     types.register(lambda a, c, k: _added_items(*a), joining._add_items)
     types.register(lambda a, c, k: a[0] if isinstance(a[0], tuple) else None, joining._tangents)
     types.register(_outer, np.outer)
