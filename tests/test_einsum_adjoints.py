@@ -152,3 +152,24 @@ def test_second_derivatives_through_the_einsum_adjoint():
     args = (_r(3, 2, 3), _r(4, 3, 2))
     H = hessian(matmul, wrt=0)(*args)
     assert_block(H, fd_jacobian(lambda *a: grad(matmul, wrt=0)(*a), args, 0), rtol=1e-4)
+
+
+# --- the GMM's other adjoint: a gather by an integer array (repeated indices) ------------
+
+
+def gather_rows(x, idx):
+    return _weighted(x[idx] * x[idx[::-1]])
+
+
+def gather_columns(x, idx):
+    q = np.reshape(x[:, np.reshape(idx, (-1,))], (x.shape[0], 2, 3))
+    return _weighted(np.einsum("kij,kj->ki", q, x[:, :3]))
+
+
+@pytest.mark.parametrize("fn,shape", [(gather_rows, (4, 3)), (gather_rows, (4,)),
+                                      (gather_columns, (3, 4)), (gather_columns, (1, 4))])
+def test_gathers_by_integer_arrays_with_repeats(fn, shape):
+    x = _r(50, *shape)
+    idx = np.array([[0, 2, 2], [3, 0, 2]]) if fn is gather_columns else np.array([1, 3, 1, 1, 0])
+    got = grad(fn, wrt=0)(x, idx)
+    assert_block(got, fd_jacobian(fn, (x, idx), 0))
