@@ -12,6 +12,7 @@ import ast
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from s2sdiff import grad
@@ -44,3 +45,19 @@ def test_generated_module_runs_without_s2sdiff(case, tmp_path):
 
 def test_all_standalone_cases_exist():
     assert set(STANDALONE) <= {c.name for c in CORPUS}
+
+
+def joined(x, y):
+    return np.sum(np.concatenate((np.sin(x), y)) ** 2)
+
+
+def test_the_helpers_a_copied_helper_calls_from_a_comprehension_are_copied_too():
+    """``_zeros_of`` (the zero adjoint of a list of arrays) calls ``_zero_like`` from a
+    list comprehension: the printed module defines both."""
+    g = grad(joined, wrt=(0, 1))
+    x, y = np.array([0.3, -1.2]), np.array([0.5, 2.0, -0.7])
+    assert "_zeros_of(" in g.source and "def _zero_like(" in g.source
+    namespace: dict = {}
+    exec(compile(g.source, "<printed>", "exec"), namespace)  # noqa: S102
+    for printed, inside in zip(namespace[g.__name__](x, y), g(x, y)):
+        np.testing.assert_array_equal(printed, inside)

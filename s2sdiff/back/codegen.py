@@ -124,17 +124,28 @@ def helper_sources(binder: Binder) -> list[list[str]]:
         for name in todo:
             done.add(name)
             value = binder.bound[name]
-            for used in value.__code__.co_names:
+            names = _names_read(value.__code__)
+            for used in sorted(names):
                 other = value.__globals__.get(used)
                 if getattr(other, "__s2sdiff_helper__", False):
                     binder.bind(used, other)
-            if "np" in value.__code__.co_names:
+            if "np" in names:
                 binder.bind("np", importlib.import_module("numpy"))
     out = []
     for name in sorted(done):
         lines = inspect.getsource(binder.bound[name]).splitlines()
         out.append([ln for ln in lines if not ln.startswith("@")])
     return out
+
+
+def _names_read(code) -> set[str]:
+    """The global names ``code`` reads, with those of the code nested in it (a list
+    comprehension is a code object of its own before Python 3.12)."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _names_read(const)
+    return names
 
 
 def import_lines(binder: Binder, import_homes: bool = False) -> list[str]:
