@@ -468,6 +468,22 @@ def _added_items(xs, ys):
     return None
 
 
+def _per_item(xs, each):
+    """The abstract value of a list made of ``each(x)`` for the items ``x`` of a list
+    of abstract value ``xs`` (None for one not known item by item)."""
+    if not isinstance(xs, tuple):
+        return None
+    found = tuple(each(x) for x in xs)
+    return found if None not in found else None
+
+
+def _zero_type(x):
+    """The abstract value of ``_zero_like(x)``: 0.0, or floating zeros shaped like ``x``."""
+    if isinstance(x, Num) or (isinstance(x, Arr) and not x.ndim):
+        return types.FLOAT
+    return types.floating(x) if isinstance(x, Arr) else None
+
+
 def _outer(args, consts, kwargs):
     a, b = args
     if not (isinstance(a, Arr) and isinstance(b, Arr)):
@@ -552,6 +568,9 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: _shaped_as(a[0], a[2 + c[6]]) if c[6] in range(4) else None,
                    rules._einsum_vjp)
     types.register(lambda a, c, k: _added_items(*a), joining._add_items)
+    types.register(lambda a, c, k: _per_item(a[1], lambda x: _shaped_as(a[0], x)),
+                   joining._concatenate_vjp)
+    types.register(lambda a, c, k: _per_item(a[0], _zero_type), joining._zeros_of)
     types.register(lambda a, c, k: a[0] if isinstance(a[0], tuple) else None, joining._tangents)
     types.register(_outer, np.outer)
     return _REWRITES
