@@ -192,3 +192,21 @@ def test_pieces_of_a_joined_list_are_known_arrays():
     assert_block(got, fd_jacobian(split_and_joined, args, 0))
     body = Path(transform.specialised(*args).__code__.co_filename).read_text()
     assert "_scatter_add(" not in body.split("def grad_")[-1]
+
+
+def differences(x, m, w):
+    return _weighted(x[:, None, :] - m[None, :, :]) + np.sum(w - np.sum(np.exp(m), axis=1))
+
+
+def test_a_negated_adjoint_is_summed_before_it_is_negated():
+    """``-np.sum(g, axis=0)``, not ``np.sum(-g, axis=0)`` (a temporary of ``g``'s size)."""
+    args = (_r(70, 4, 3), _r(71, 2, 3), _r(72, 5, 2))
+    transform = grad(differences, wrt=(0, 1, 2))
+    got = transform(*args)
+    for g, i in zip(got, (0, 1, 2)):
+        assert_block(g, fd_jacobian(differences, args, i))
+    for g, generic in zip(got, transform.__wrapped__(*args)):
+        np.testing.assert_allclose(g, generic, rtol=1e-12, atol=1e-14)
+    body = Path(transform.specialised(*args).__code__.co_filename).read_text()
+    body = body.split("def grad_")[-1]
+    assert "-np.sum(" in body and "np.sum(-" not in body and "+ -" not in body

@@ -27,7 +27,7 @@ from .. import ir
 from ..ir import types
 from ..ir.expr import substitute
 from ..ir.types import Arr, Num
-from ..emit.templates import call, global_name
+from ..emit.templates import call, global_name, neg
 from . import einsums
 
 
@@ -191,6 +191,10 @@ class Walker:
             ones = [type(a) is ir.Const and type(a.value) is int and a.value == 1 for a in args]
             if v.syntax == "*" and any(ones):  # a count of copies found to be 1
                 return args[1] if ones[0] else args[0]
+            if v.syntax == "+" and type(args[1]) is ir.Op and args[1].syntax == "u-":
+                import operator  # a negated sum found: ``a - np.sum(g)``
+
+                return ir.Op(operator.sub, (args[0], args[1].args[0]), "-")
             v = replace(v, args=args, kwargs=kwargs)
         if type(v.fn) is ir.Callee:
             self.site(v)
@@ -231,7 +235,16 @@ class Walker:
 
 def summed(g, tg, tx):
     """``g``, which ``x`` broadcasts to, summed over the axes ``x`` was broadcast
-    along (``_unbroadcast``), or None where the abstract values do not tell them."""
+    along (``_unbroadcast``), or None where the abstract values do not tell them.
+    A negation is summed first: ``-np.sum(g, axis=0)``, not ``np.sum(-g, axis=0)``
+    (no temporary of ``g``'s size)."""
+    if type(g) is ir.Op and g.syntax == "u-":
+        found = _summed(g.args[0], tg, tx)
+        return g if found is g.args[0] else None if found is None else neg(found)
+    return _summed(g, tg, tx)
+
+
+def _summed(g, tg, tx):
     if not (isinstance(tg, (Num, Arr)) and isinstance(tx, (Num, Arr))):
         return None  # unknown, or a list's or tuple's
     if isinstance(tx, Num) or not tx.ndim:
