@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2sdiff import grad, hessian
+from s2sdiff import grad, hessian, jacfwd, jacrev
 from tests.test_arrays import assert_block, fd_jacobian
 
 
@@ -146,6 +146,23 @@ def test_einsum_adjoints_read_as_matrix_products():
     body = Path(transform.specialised(*args).__code__.co_filename).read_text()
     body = body.split("def grad_")[-1]
     assert "np.transpose(b, (0, 2, 1))" in body and " @ " in body and "_fit(" not in body
+
+
+def matrix_valued(a, b):
+    return np.sin(np.einsum("ij,jk->ik", a, b))
+
+
+def stack_valued(q, c):
+    return np.tanh(np.einsum("kij,nkj->nki", q, c))
+
+
+@pytest.mark.parametrize("fn,args", [(matrix_valued, (_r(80, 3, 4), _r(81, 4, 2))),
+                                     (stack_valued, (_r(82, 2, 3, 3), _r(83, 4, 2, 3)))])
+def test_jacobians_through_the_einsum_adjoint(fn, args):
+    """jacrev runs the adjoint once per cotangent, or batched (the matrix product)."""
+    for jacobian in (jacrev, jacfwd):
+        for J, i in zip(jacobian(fn, wrt=(0, 1))(*args), (0, 1)):
+            assert_block(J, fd_jacobian(fn, args, i))
 
 
 def test_second_derivatives_through_the_einsum_adjoint():
