@@ -125,7 +125,7 @@ def helper_sources(binder: Binder) -> list[list[str]]:
             done.add(name)
             value = binder.bound[name]
             names = _names_read(value.__code__)
-            for used in names:
+            for used in sorted(names):
                 other = value.__globals__.get(used)
                 if getattr(other, "__s2sdiff_helper__", False):
                     binder.bind(used, other)
@@ -139,10 +139,11 @@ def helper_sources(binder: Binder) -> list[list[str]]:
 
 
 def _names_read(code) -> set[str]:
-    """The global names ``code`` reads, those of its comprehensions included."""
+    """The global names ``code`` reads, with those of the code nested in it (a list
+    comprehension is a code object of its own before Python 3.12)."""
     names = set(code.co_names)
     for const in code.co_consts:
-        if isinstance(const, type(code)):
+        if inspect.iscode(const):
             names |= _names_read(const)
     return names
 

@@ -27,7 +27,8 @@ from .. import ir
 from ..ir import types
 from ..ir.expr import substitute
 from ..ir.types import Arr, Num
-from ..emit.templates import call, global_name
+from ..emit.templates import call, global_name, neg
+from . import einsums
 
 
 def helper_calls(fn: ir.Function, params: dict, callee_types=None,
@@ -190,6 +191,10 @@ class Walker:
             ones = [type(a) is ir.Const and type(a.value) is int and a.value == 1 for a in args]
             if v.syntax == "*" and any(ones):  # a count of copies found to be 1
                 return args[1] if ones[0] else args[0]
+            if v.syntax == "+" and type(args[1]) is ir.Op and args[1].syntax == "u-":
+                import operator  # a negated sum found: ``a - np.sum(g)``
+
+                return ir.Op(operator.sub, (args[0], args[1].args[0]), "-")
             v = replace(v, args=args, kwargs=kwargs)
         if type(v.fn) is ir.Callee:
             self.site(v)
@@ -230,7 +235,16 @@ class Walker:
 
 def summed(g, tg, tx):
     """``g``, which ``x`` broadcasts to, summed over the axes ``x`` was broadcast
-    along (``_unbroadcast``), or None where the abstract values do not tell them."""
+    along (``_unbroadcast``), or None where the abstract values do not tell them.
+    A negation is summed first: ``-np.sum(g, axis=0)``, not ``np.sum(-g, axis=0)``
+    (no temporary of ``g``'s size)."""
+    if type(g) is ir.Op and g.syntax == "u-":
+        found = _summed(g.args[0], tg, tx)
+        return g if found is g.args[0] else None if found is None else neg(found)
+    return _summed(g, tg, tx)
+
+
+def _summed(g, tg, tx):
     if not (isinstance(tg, (Num, Arr)) and isinstance(tx, (Num, Arr))):
         return None  # unknown, or a list's or tuple's
     if isinstance(tx, Num) or not tx.ndim:
@@ -467,6 +481,22 @@ def _added_items(xs, ys):
     return None
 
 
+def _per_item(xs, each):
+    """The abstract value of a list made of ``each(x)`` for the items ``x`` of a list
+    of abstract value ``xs`` (None for one not known item by item)."""
+    if not isinstance(xs, tuple):
+        return None
+    found = tuple(each(x) for x in xs)
+    return found if None not in found else None
+
+
+def _zero_type(x):
+    """The abstract value of ``_zero_like(x)``: 0.0, or floating zeros shaped like ``x``."""
+    if isinstance(x, Num) or (isinstance(x, Arr) and not x.ndim):
+        return types.FLOAT
+    return types.floating(x) if isinstance(x, Arr) else None
+
+
 def _outer(args, consts, kwargs):
     a, b = args
     if not (isinstance(a, Arr) and isinstance(b, Arr)):
@@ -524,7 +554,7 @@ def _helpers() -> dict:
                             (indexing._item_of, _item_of), (rules._keep, _kept),
                             (rules._extremum_share, _extremum_share),
                             (rules._spread, _spread), (indexing._scatter_add, _scattered),
-                            (np.zeros_like, _zero_of_number)):
+                            (np.zeros_like, _zero_of_number), (rules._einsum_vjp, einsums.adjoint)):
         _REWRITES[id(helper)] = rewrite
     types.register(lambda a, c, k: _kept_type(a[0], c[1], c[2]), rules._keep)
     types.register(lambda a, c, k: types.INT, rules._mean_count)
@@ -536,6 +566,7 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: types.floating(a[0]) if isinstance(a[0], Arr) else None,
                    rules._extremum_share)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
+                   rules._fit,
                    indexing._scatter_add, indexing._padded)
     types.register(lambda a, c, k: _shaped_as(a[2], a[0]) if isinstance(a[0], Arr) else None,
                    indexing._setitem)
@@ -547,7 +578,12 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]) if isinstance(a[1], Arr) and a[1].ndim
                    else a[0] if isinstance(a[1], (Num, Arr)) else None, rules._spread)
     types.register(_operand, rules._matmul_vjp, rules._dot_vjp)
+    types.register(lambda a, c, k: _shaped_as(a[0], a[2 + c[6]]) if c[6] in range(4) else None,
+                   rules._einsum_vjp)
     types.register(lambda a, c, k: _added_items(*a), joining._add_items)
+    types.register(lambda a, c, k: _per_item(a[1], lambda x: _shaped_as(a[0], x)),
+                   joining._concatenate_vjp)
+    types.register(lambda a, c, k: _per_item(a[0], _zero_type), joining._zeros_of)
     types.register(lambda a, c, k: a[0] if isinstance(a[0], tuple) else None, joining._tangents)
     types.register(_outer, np.outer)
     return _REWRITES

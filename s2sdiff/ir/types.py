@@ -927,19 +927,47 @@ def _transpose(args, consts, kwargs):
     return Arr(x.dtype, tuple(x.ones[i] for i in order))
 
 
+def einsum_terms(spec: str, ndims) -> tuple[list[str], str] | None:
+    """The subscripts of each operand and of the result of ``np.einsum(spec, ...)`` on
+    operands of ``ndims`` dimensions, each ``...`` spelled out in letters the spec
+    does not use (right-aligned, as NumPy broadcasts them) and an implicit result
+    made explicit; None if the spec does not fit the operands."""
+    spec = spec.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(ndims) or not all(c in _LETTERS or c in ",.->" for c in spec) \
+            or any(t.replace("...", "").count(".") for t in terms + [output]):
+        return None
+    extra = [n - len(t) + 3 for t, n in zip(terms, ndims) if "..." in t]
+    if any(e < 0 for e in extra):
+        return None
+    spare = [c for c in _LETTERS if c not in spec][:max(extra, default=0)]
+    dots = "".join(spare)
+    terms = [t.replace("...", dots[len(dots) - (n - len(t) + 3):]) if "..." in t else t
+             for t, n in zip(terms, ndims)]
+    if any(len(t) != n for t, n in zip(terms, ndims)):
+        return None
+    if arrow:
+        return terms, output.replace("...", dots)
+    letters = "".join(terms)
+    return terms, dots + "".join(sorted(c for c in set(letters)
+                                        if letters.count(c) == 1 and c not in dots))
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _einsum(args, consts, kwargs):
-    """``np.einsum(subscripts, *operands)`` without ``...``: an output dimension has
-    length 1 when it has in every operand, not when it has not in one."""
+    """``np.einsum(subscripts, *operands)``: an output dimension has length 1 when it
+    has in every operand, not when it has not in one."""
     spec, operands = consts[0] if consts else _UNKNOWN, args[1:]
-    if kwargs or not isinstance(spec, str) or "." in spec or not operands \
+    if kwargs.keys() - {"optimize"} or not isinstance(spec, str) or not operands \
             or not all(isinstance(a, Arr) for a in operands):
         return None
-    inputs, _, output = spec.replace(" ", "").partition("->")
-    terms = inputs.split(",")
-    if len(terms) != len(operands) or any(len(t) != a.ndim for t, a in zip(terms, operands)):
+    found = einsum_terms(spec, [a.ndim for a in operands])
+    if found is None:
         return None
-    if "->" not in spec:
-        output = "".join(sorted(c for c in set(inputs) - {","} if inputs.count(c) == 1))
+    terms, output = found
     ones = []
     for letter in output:
         seen = [a.ones[t.index(letter)] for t, a in zip(terms, operands) if letter in t]

@@ -440,6 +440,18 @@ def _einsum_vjp(g, subscripts, a, b=None, c=None, d=None, which=0):
 
 
 @helper
+def _fit(t, x):
+    """``t`` summed or spread to ``x``'s shape (of as many dimensions) along the
+    dimensions where one of them has length 1: an adjoint of ``np.einsum``, which
+    broadcasts such dimensions."""
+    shape = _shape(x)
+    if _shape(t) == shape:
+        return t
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(t)[i] != 1)
+    return np.broadcast_to(np.sum(t, axis=axes, keepdims=True), shape)
+
+
+@helper
 def _as_3_vectors(v, axis):
     """``v`` with its vectors (along ``axis``) moved last and padded with zeros to 3 components."""
     v = np.moveaxis(v, axis, -1)
