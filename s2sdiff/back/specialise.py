@@ -543,7 +543,7 @@ def _helpers() -> dict:
         return _REWRITES
     import numpy as np
 
-    from ..rules import indexing, joining
+    from ..rules import indexing, joining, shaping
 
     global _SIZES
     _SIZES = (np.size, np.shape)
@@ -566,8 +566,7 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: types.floating(a[0]) if isinstance(a[0], Arr) else None,
                    rules._extremum_share)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
-                   rules._fit,
-                   indexing._scatter_add, indexing._padded)
+                   rules._fit, indexing._scatter_add, indexing._padded, shaping._diag_vjp)
     types.register(lambda a, c, k: _shaped_as(a[2], a[0]) if isinstance(a[0], Arr) else None,
                    indexing._setitem)
     types.register(lambda a, c, k: _shaped_as(a[0], a[2]) if a[0] is not None else None,

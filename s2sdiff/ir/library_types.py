@@ -130,8 +130,21 @@ def register_scipy_stats() -> None:
 def register_scipy_linalg() -> None:
     from scipy import linalg as scipy_linalg
 
+    from ..rules import scipy_linalg as rules
+
     types.register(lambda args, consts, kwargs: floating(args[0]), scipy_linalg.cholesky)
     types.register(_solved, scipy_linalg.solve_triangular)
+    types.register(lambda args, consts, kwargs: _adjoint(args[0], args[1]),
+                   rules._lower_cholesky_vjp)
+    types.register(lambda args, consts, kwargs: _adjoint(args[0], args[1 if consts[6] == 0 else 2])
+                   if consts[6] in (0, 1) else None, rules._solve_triangular_vjp)
+
+
+def _adjoint(g, x):
+    """An adjoint of ``x`` made from ``g``: ``x``'s dimensions, floating."""
+    if not isinstance(g, Arr) or not isinstance(x, Arr):
+        return None
+    return Arr(floating(promote(g, x)).dtype, x.ones)
 
 
 def _solved(args, consts, kwargs):

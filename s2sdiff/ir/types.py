@@ -705,6 +705,18 @@ def _filled(args, consts, kwargs):
     return Arr("float64", tuple(n == 1 if isinstance(n, int) else None for n in shape))
 
 
+def _eye(args, consts, kwargs):
+    """``np.eye(n)``, ``np.eye(n, m)``, ``np.identity(n)``: float64, ``n`` × ``m``."""
+    if kwargs.keys() - {"k"} or not 1 <= len(args) <= 2:
+        return None
+    sizes = [c if isinstance(c, int) else a for a, c in zip(args, consts)]
+    if len(sizes) == 1 or sizes[1] is None:
+        sizes = sizes[:1] * 2
+    if not all(isinstance(n, int) or n == INT for n in sizes):
+        return None
+    return Arr("float64", tuple(n == 1 if isinstance(n, int) else None for n in sizes))
+
+
 def _array(args, consts, kwargs):
     """``np.array`` of a (nested) list of numbers or arrays of one shape."""
     if kwargs or len(args) != 1:
@@ -1095,6 +1107,7 @@ def _load_numpy_rules() -> None:
     register(_squeeze, np.squeeze)
     register(_arange, np.arange)
     register(_filled, np.zeros, np.ones, np.empty)
+    register(_eye, np.eye, np.identity)
     register(_concatenate, np.concatenate)
     register(_stack, np.stack)
     register(_array, np.array, np.asarray)
