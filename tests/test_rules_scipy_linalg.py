@@ -78,3 +78,14 @@ def test_the_gaussian_process_gradient_is_specialised_to_its_arguments():
     source = s2sdiff.grad(gaussian_process, wrt=(0, 1, 2)).specialised(1.3, X, y).source
     assert "_unbroadcast(" not in source and "_scatter_add(" not in source, source
     assert "_lower_cholesky_vjp(" in source and "_solve_triangular_vjp(" in source
+
+
+@pytest.mark.parametrize("f", [upper_factor, lower_factor])
+def test_hessians_through_cholesky_match_differences_of_the_gradient(f):
+    g = s2sdiff.grad(f)
+    want = np.zeros((3, 3, 3, 3))
+    for k in np.ndindex(3, 3):
+        step = np.zeros((3, 3))
+        step[k] = 1e-5
+        want[(...,) + k] = (g(A + step) - g(A - step)) / 2e-5
+    np.testing.assert_allclose(s2sdiff.hessian(f)(A), want, rtol=1e-5, atol=1e-6)

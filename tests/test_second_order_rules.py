@@ -1,7 +1,8 @@
 """Hessians through the helpers of reverse code that have a JVP rule of their own:
 ``np.prod`` (``_prod_others``, zeros included), ``np.linalg.solve`` with a vector
 or a matrix right-hand side (``_solve_vjp``), ``np.linalg.matrix_power`` of
-positive, zero and negative powers (``_matrix_power_vjp``), and code joining lists
+positive, zero and negative powers (``_matrix_power_vjp``), ``np.linalg.cholesky``
+(``_cholesky_vjp``), and code joining lists
 (``_zeros_of`` is a constant): against central differences of the gradient."""
 
 import numpy as np
@@ -30,8 +31,22 @@ def powered(A, n):
     return np.sum(np.linalg.matrix_power(A, n) ** 2)
 
 
+def factored(B):
+    L = np.linalg.cholesky(B @ B.T + np.eye(B.shape[0]))
+    return np.sum(L ** 3) + np.sum(np.log(np.diag(L)))
+
+
+def kernel_width(ell, X):
+    d = X[:, None, :] - X[None, :, :]
+    K = np.exp(-0.5 * np.sum(d ** 2, axis=2) / ell ** 2) + 0.1 * np.eye(X.shape[0])
+    L = np.linalg.cholesky(K)
+    return np.sum(np.log(np.diag(L))) + np.sum(L ** 2)
+
+
 A = np.array([[2.0, 0.3, 0.1], [0.2, 3.0, 0.4], [0.1, 0.5, 4.0]])
 CASES = [
+    (factored, (0.5 * A,), 0),
+    (kernel_width, (1.3, np.array([[0.1, 0.5], [-0.4, 1.0], [0.8, -0.2]])), 0),
     (powered, (0.3 * A, 3), 0),
     (powered, (0.3 * A, 1), 0),
     (powered, (0.3 * A, 0), 0),

@@ -183,6 +183,23 @@ def _cholesky_vjp(g, low):
     return _sym_adjoint(_transposed(inverse) @ _phi(_transposed(low) @ g) @ inverse, "L")
 
 
+@helper
+def _cholesky_vjp_along(g, low, low_dot):
+    """The tangent of ``_cholesky_vjp(g, low)`` as ``low`` moves along ``low_dot``."""
+    inverse = np.linalg.inv(low)
+    inverse_dot = -(inverse @ low_dot @ inverse)
+    inner = _phi(_transposed(low) @ g)
+    inner_dot = _phi(_transposed(low_dot) @ g)
+    return _sym_adjoint(_transposed(inverse_dot) @ inner @ inverse
+                        + _transposed(inverse) @ inner_dot @ inverse
+                        + _transposed(inverse) @ inner @ inverse_dot, "L")
+
+
+@jvp(_cholesky_vjp)
+def _(g, low):
+    return (_cholesky_vjp(g_dot, low), _cholesky_vjp_along(g, low, low_dot))  # noqa: F821
+
+
 @vjp(np.linalg.cholesky)
 def _(g, a, upper=False, *, out):
     return (_cholesky_vjp(g, out),)
@@ -633,7 +650,7 @@ convention("eigenvectors (singular vectors) at repeated eigenvalues (singular va
            "1/(w_i - w_j); eigenvalues alone are differentiated there", np.linalg.eigh,
            np.linalg.svd)
 convention("singular vectors need nonzero singular values; the Hessians of `eigh`, `svd`, "
-           "`qr`, `cholesky`, `pinv`, `lstsq` are refused (located errors)",
+           "`qr`, `pinv`, `lstsq` are refused (located errors)",
            np.linalg.svd)
 convention("differentiated where the rank does not change; `lstsq`'s residuals, empty where "
            "NumPy gives none, have no derivative", np.linalg.pinv, np.linalg.lstsq)

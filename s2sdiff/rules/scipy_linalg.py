@@ -12,7 +12,8 @@ diagonal, taken as ones, with ``unit_diagonal``): ``b`` gets the solution of
 the transposed system for ``g``, and ``a`` minus its outer product with ``x``,
 in the triangle read; ``x`` moves by the solution of ``b_dot`` minus the
 triangle of ``a_dot`` applied to ``x``.  ``trans=2`` ("C") is ``trans=1`` on
-real arrays.  Hessians through them are refused (no JVP of their adjoints).
+real arrays.  Hessians go through ``cholesky`` (the JVP of its adjoint), not
+through ``solve_triangular`` (refused: no JVP of its adjoint yet).
 """
 
 import numpy as np
@@ -40,6 +41,28 @@ def _lower_cholesky_jvp(a_dot, out, lower):
     sym = _sym_tangent(a_dot, "L" if lower else "U")
     low_dot = low @ _phi(np.linalg.solve(low, _transposed(np.linalg.solve(low, sym))))
     return low_dot if lower else _transposed(low_dot)
+
+
+@helper
+def _lower_cholesky_vjp_along(g, out, lower, out_dot):
+    """The tangent of ``_lower_cholesky_vjp(g, out, lower)`` as ``out`` moves along
+    ``out_dot``."""
+    low = out if lower else _transposed(out)
+    low_dot = out_dot if lower else _transposed(out_dot)
+    g_low = g if lower else _transposed(g)
+    inverse = np.linalg.inv(low)
+    inverse_dot = -(inverse @ low_dot @ inverse)
+    inner = _phi(_transposed(low) @ g_low)
+    inner_dot = _phi(_transposed(low_dot) @ g_low)
+    return _sym_adjoint(_transposed(inverse_dot) @ inner @ inverse
+                        + _transposed(inverse) @ inner_dot @ inverse
+                        + _transposed(inverse) @ inner @ inverse_dot, "L" if lower else "U")
+
+
+@jvp(_lower_cholesky_vjp)
+def _(g, out, lower):
+    return (_lower_cholesky_vjp(g_dot, out, lower),  # noqa: F821
+            _lower_cholesky_vjp_along(g, out, lower, out_dot), None)  # noqa: F821
 
 
 @vjp(linalg.cholesky)
