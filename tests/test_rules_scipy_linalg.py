@@ -89,3 +89,21 @@ def test_hessians_through_cholesky_match_differences_of_the_gradient(f):
         step[k] = 1e-5
         want[(...,) + k] = (g(A + step) - g(A - step)) / 2e-5
     np.testing.assert_allclose(s2sdiff.hessian(f)(A), want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("f, args", CASES[2:], ids=[c[0].__name__ for c in CASES[2:]])
+@pytest.mark.parametrize("w", [0, 1])
+def test_hessians_through_solve_triangular_match_differences_of_the_gradient(f, args, w):
+    g = s2sdiff.grad(f, wrt=w)
+    x = np.asarray(args[w], dtype=float)
+    want = np.zeros(x.shape + x.shape)
+    for k in np.ndindex(x.shape):
+        moved = [list(args), list(args)]
+        for sign, point in zip((1, -1), moved):
+            shifted = x.copy()
+            shifted[k] += sign * 1e-5
+            point[w] = shifted if x.shape else float(shifted)
+        want[(...,) + k] = (np.asarray(g(*moved[0])) - np.asarray(g(*moved[1]))) / 2e-5
+    got = s2sdiff.hessian(f, wrt=w)(*args)
+    assert np.shape(got) == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

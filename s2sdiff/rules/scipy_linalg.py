@@ -12,8 +12,7 @@ diagonal, taken as ones, with ``unit_diagonal``): ``b`` gets the solution of
 the transposed system for ``g``, and ``a`` minus its outer product with ``x``,
 in the triangle read; ``x`` moves by the solution of ``b_dot`` minus the
 triangle of ``a_dot`` applied to ``x``.  ``trans=2`` ("C") is ``trans=1`` on
-real arrays.  Hessians go through ``cholesky`` (the JVP of its adjoint), not
-through ``solve_triangular`` (refused: no JVP of its adjoint yet).
+real arrays.  Hessians go through both (the JVPs of their adjoints).
 """
 
 import numpy as np
@@ -99,6 +98,40 @@ def _solve_triangular_vjp(g, a, out, trans, lower, unit_diagonal, which):
     left, right = (out, b_bar) if transposed else (b_bar, out)
     outer = np.multiply.outer(left, right) if np.ndim(out) == 1 else left @ _transposed(right)
     return -_triangle(outer, lower, unit_diagonal)
+
+
+@helper
+def _solve_triangular_vjp_along(g, a, out, trans, lower, unit_diagonal, which, a_dot, out_dot):
+    """The tangent of ``_solve_triangular_vjp(g, a, out, ...)`` as ``a`` moves along
+    ``a_dot`` or ``out`` along ``out_dot`` (the other None)."""
+    transposed = _is_transposed(trans)
+    back = 0 if transposed else 1  # the system the adjoint solves
+    b_bar = linalg.solve_triangular(a, g, trans=back, lower=lower, unit_diagonal=unit_diagonal)
+    if a_dot is not None:
+        part = _triangle(a_dot, lower, unit_diagonal)
+        moved = (part if transposed else _transposed(part)) @ b_bar
+        b_bar_dot = -linalg.solve_triangular(a, moved, trans=back, lower=lower,
+                                             unit_diagonal=unit_diagonal)
+        if which == 1:
+            return b_bar_dot
+        pair = (out, b_bar_dot) if transposed else (b_bar_dot, out)
+    else:
+        if which == 1:
+            return np.zeros(np.shape(out))
+        pair = (out_dot, b_bar) if transposed else (b_bar, out_dot)
+    left, right = pair
+    outer = np.multiply.outer(left, right) if np.ndim(out) == 1 else left @ _transposed(right)
+    return -_triangle(outer, lower, unit_diagonal)
+
+
+@jvp(_solve_triangular_vjp)
+def _(g, a, out, trans, lower, unit_diagonal, which):
+    return (_solve_triangular_vjp(g_dot, a, out, trans, lower, unit_diagonal, which),  # noqa: F821
+            _solve_triangular_vjp_along(g, a, out, trans, lower, unit_diagonal, which,
+                                        a_dot, None),  # noqa: F821
+            _solve_triangular_vjp_along(g, a, out, trans, lower, unit_diagonal, which,
+                                        None, out_dot),  # noqa: F821
+            None, None, None, None)
 
 
 @helper
