@@ -453,10 +453,13 @@ def _cross_vjp(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """The adjoint of operand ``which`` (0 or 1) of ``np.cross(a, b, axisa, axisb, axisc, axis)``.
 
     2-vectors are 3-vectors with a zero third component; the cross product of
-    two 2-vectors is the third component of theirs.
+    two 2-vectors is the third component of theirs.  3-vectors along the last axes
+    (the usual case) take the short way: ``np.cross(b, g)`` and ``np.cross(g, a)``.
     """
     if axis is not None:
         axisa = axisb = axisc = axis
+    if axisa == axisb == axisc == -1 and np.shape(a)[-1] == np.shape(b)[-1] == 3:
+        return _unbroadcast(np.cross(b, g), a) if which == 0 else _unbroadcast(np.cross(g, a), b)
     a3, b3 = _as_3_vectors(a, axisa), _as_3_vectors(b, axisb)
     if np.shape(a)[axisa] == 2 and np.shape(b)[axisb] == 2:
         zero = np.zeros_like(g)
