@@ -1,9 +1,12 @@
 """np.cross and gathers of rows by an integer array (``x[idx]``) in code for a
 signature: gradients against central finite differences, shapes included.
 
-The adjoint of ``np.cross(a, b)`` of 3-vectors along the last axes is
-``np.cross(b, g)`` and ``np.cross(g, a)`` (summed back where an operand was
-broadcast); 2-vectors, and mixed 2- and 3-vectors, take the general way.
+Code for a signature writes ``np.cross(a, b)`` as ``_cross(a, b)``, whose
+result keeps the vectors' axis (``back/crosses.py``): two arrays of 2-vectors
+(one dimension less, deprecated by NumPy 2.0) are refused when the code runs,
+2- with 3-vectors are differentiated.  The adjoint of a cross product of
+3-vectors is ``np.cross(b, g)`` and ``np.cross(g, a)`` (summed back where an
+operand was broadcast).
 The adjoint of a gather ``x[idx]`` (float64 ``x`` of 1 or 2 dimensions, a
 1-D integer ``idx``, repeats and negative indices allowed) is ``_add_rows``:
 ``np.bincount`` a column at a time, or ``np.add.at`` where columns are many.
@@ -51,9 +54,8 @@ CROSSES = {
     "p,3 with 3": (_r(7, 5, 3), _r(8, 3), _r(9, 5, 3)),
     "1,3 with p,3": (_r(10, 1, 3), _r(11, 4, 3), _r(12, 4, 3)),
     "q,1,3 with p,3": (_r(13, 2, 1, 3), _r(14, 4, 3), _r(15, 2, 4, 3)),
-    "2": (_r(16, 2), _r(17, 2), 1.5),
-    "p,2": (_r(18, 4, 2), _r(19, 4, 2), _r(20, 4)),
     "p,2 with p,3": (_r(21, 4, 2), _r(22, 4, 3), _r(23, 4, 3)),
+    "3 with p,2": (_r(24, 3), _r(25, 4, 2), _r(26, 4, 3)),
 }
 
 
@@ -64,6 +66,21 @@ def test_cross(shapes):
     _check(cross_weighted, (a, b, w), (0, 1))
     if np.shape(a) == np.shape(np.cross(a, b)):
         _check(cross_squared, (a, b), (0, 1))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("a, b, w", [(_r(16, 2), _r(17, 2), 1.5),
+                                     (_r(18, 4, 2), _r(19, 4, 2), _r(20, 4))], ids=["2", "p,2"])
+def test_cross_of_2_vectors_is_refused_when_the_code_runs(a, b, w):
+    with pytest.raises(ValueError, match="np.cross of two arrays of 2-vectors"):
+        grad(cross_weighted, wrt=(0, 1))(a, b, w)
+
+
+def test_cross_code():
+    """``_cross`` in the forward sweep; what follows it knows its shape (no helper)."""
+    code = show(cross_weighted, wrt=(0, 1), signature="a=f8[p,3],b=f8[p,3],w=f8[p,3]")
+    body = code[code.index("def grad_cross_weighted"):]
+    assert "= _cross(a, b)" in body and "_unbroadcast" not in body
 
 
 @pytest.mark.parametrize("shapes", ["3", "p,3 with 3", "q,1,3 with p,3"])

@@ -521,6 +521,25 @@ def _kept_type(v, axis, keepdims):
     return types._expand_dims([v], [None, axis], {}) if keepdims is False else None
 
 
+def _crossed(a, b):
+    """The abstract value of ``_cross(a, b)``: the operands' other dimensions broadcast,
+    then the vectors' (of 3 components)."""
+    if not (isinstance(a, Arr) and isinstance(b, Arr) and a.ndim and b.ndim):
+        return None
+    rest = types.promote(Arr(a.dtype, a.ones[:-1], a.library), Arr(b.dtype, b.ones[:-1], b.library))
+    return Arr(rest.dtype, rest.ones + (False,), rest.library)
+
+
+def _cross_operand(args, consts, kwargs):
+    """``_cross_vjp(g, a, b, which, ...)``: shaped as operand ``which``, of the dtype of
+    ``g``, ``a`` and ``b`` promoted."""
+    which = consts[3]
+    if which not in (0, 1) or not all(isinstance(t, (Arr, Num)) for t in args[:3]) \
+            or not isinstance(args[1 + which], Arr):
+        return None
+    return Arr(types.promote(*args[:3]).dtype, args[1 + which].ones)
+
+
 def _helpers() -> dict:
     """Helper (by id) → its rewrite; empty until NumPy's rules are loaded.  The
     helpers' abstract values are registered with ``types`` on the way."""
@@ -561,6 +580,8 @@ def _helpers() -> dict:
                    indexing._setitem)
     types.register(lambda a, c, k: Arr("float64", a[2].ones) if isinstance(a[2], Arr) else None,
                    indexing._add_rows)
+    types.register(lambda a, c, k: _crossed(a[0], a[1]), rules._cross)
+    types.register(_cross_operand, rules._cross_vjp)
     types.register(lambda a, c, k: _shaped_as(a[0], a[2]) if a[0] is not None else None,
                    indexing._item_of)
     types.register(lambda a, c, k: _shaped_as(a[0], a[2]), rules._unbroadcast_from)

@@ -472,6 +472,22 @@ def _cross_vjp(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 @helper
+def _cross(a, b):
+    """``np.cross(a, b)`` of vectors along the last axes, in code for a signature: the
+    code after it is written for a result that keeps the vectors' axis, so two arrays
+    of 2-vectors (whose product has one dimension less; NumPy 2.0 deprecates them)
+    are refused."""
+    if np.ndim(a) and np.ndim(b) and np.shape(a)[-1] == np.shape(b)[-1] == 2:
+        raise ValueError("np.cross of two arrays of 2-vectors: this derivative code is written "
+                         "for 3-vectors (the cross product of 2-vectors, deprecated by NumPy "
+                         "2.0, has one dimension less); give the vectors a third component, 0")
+    return np.cross(a, b)
+
+
+_cross.__s2sdiff_check__ = True  # kept where its value is not read: the code after it counts on it
+
+
+@helper
 def _solve_vjp(g, a, b, solution, which):
     """The adjoint of operand ``which`` of ``solution = np.linalg.solve(a, b)``."""
     vector = np.ndim(b) == 1
@@ -976,6 +992,16 @@ def _(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
 def _(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
     return (np.cross(a_dot, b, axisa, axisb, axisc, axis),  # noqa: F821
             np.cross(a, b_dot, axisa, axisb, axisc, axis))  # noqa: F821
+
+
+@vjp(_cross)
+def _(g, a, b, *, out):
+    return (_cross_vjp(g, a, b, 0), _cross_vjp(g, a, b, 1))
+
+
+@jvp(_cross)
+def _(a, b, *, out):
+    return (np.cross(a_dot, b), np.cross(a, b_dot))  # noqa: F821
 
 
 @vjp(np.linalg.det)
