@@ -593,9 +593,9 @@ def show(fn, stage: str = "python", wrt=0, kind: str = "grad", mode: str = "auto
     ``pipeline.STAGES[kind]`` lists the stages, from "source" to "python" (the
     generated module).  "normalized" is "core"; "forward" is the JVP module.
     With ``signature`` (text as the command's, ``"X=f8[n,d],w=f8[d]"``) the code
-    is for arguments of those types, and has more stages after "dce":
-    "crosses", "specialise", "buffers" and "writes".  With ``jit``, the code
-    written for Numba (one more stage, "numba").
+    is for arguments of those types, and has two more stages after "dce":
+    "specialise" and "buffers".  With ``jit``, the code written for Numba (one more
+    stage, "numba").
     """
     if stage == "forward" and kind == "grad":
         return jvp(fn, wrt=wrt).source
