@@ -398,6 +398,8 @@ def _cases():
     add(np.cross, (N(3, 4), N(3, 4)), axis=0)
     add(np.cross, (N(3, 4), N(4, 3)), axisa=0, axisc=0)
     add(np.cross, (N(2, 4), N(4, 3)), axisa=0)
+    for sa, sb in [((3,), (3,)), ((4, 3), (3,)), ((4, 2), (4, 3))]:  # code for a signature's
+        add(numpy_rules._cross, (N(*sa), N(*sb)))
     add(np.nan_to_num, (N(2, 3),))
     add(np.nan_to_num, (N(4),), nan=1.0, posinf=2.0)
     for fn in (np.linalg.det, np.linalg.inv):
@@ -552,6 +554,7 @@ def _helper_cases():
         add(h._matmul_vjp, (N(3), N(3, 4), N(4)), which=which)
         add(h._inner_vjp, (N(2, 4), N(2, 3), N(4, 3)), which=which)
         add(h._cross_vjp, (N(3), N(3), N(3)), which=which)
+        add(h._cross_vjp, (N(4, 3), N(4, 3), N(3)), which=which)
         add(h._cross_vjp, (N(2), N(3, 2), N(3, 2)), which=which, axis=0)
         add(h._tensordot_vjp, (N(3, 2), N(3, 4, 5), N(4, 5, 2)), axes=2, which=which)
         add(h._einsum_vjp, (N(3, 2), CONST("ij,jk->ik"), N(3, 4), N(4, 2), ABSENT, ABSENT), which=which)

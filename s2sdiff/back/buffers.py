@@ -83,12 +83,13 @@ def _add_at(a: str, index, g, s: ir.Assign, defined: dict) -> ir.Assign:
 
 def _fits(env: dict, g, x, index) -> bool:
     """Whether ``x_bar[index] += g`` does what ``_scatter_add(g, x, index)`` adds:
-    ``x`` a floating array of ``g``'s dtype or wider, ``index`` basic."""
+    ``x`` a floating array of ``g``'s dtype or wider (float64: wider than any real
+    ``g``, whose abstract value may then be unknown), ``index`` basic."""
     tx = _type(env, x)
     if not isinstance(tx, Arr) or not tx.ndim or tx.dtype not in ("float64", "float32"):
         return False
     tg = _type(env, g)
-    if tg is None or (isinstance(tg, Arr) and tg.dtype != tx.dtype and tx.dtype != "float64"):
+    if tx.dtype != "float64" and (tg is None or (isinstance(tg, Arr) and tg.dtype != tx.dtype)):
         return False
     return _basic(env, index)
 
@@ -186,7 +187,7 @@ def _makes_new(op: ir.Op, scatter) -> bool:
         return False
     return op.fn is scatter or isinstance(op.fn, np.ufunc) or any(
         op.fn is f for f in (np.zeros_like, np.sum, np.mean, np.outer, np.dot, np.matmul,
-                             np.copy, _setitem()))
+                             np.copy, _setitem(), _add_rows()))
 
 
 def _aliasing_reads(v, scatter, env: dict, top: bool = True) -> set[str]:
@@ -214,6 +215,13 @@ def _setitem():
 
     indexing = sys.modules.get("s2sdiff.rules.indexing")
     return None if indexing is None else indexing._setitem
+
+
+def _add_rows():
+    import sys
+
+    indexing = sys.modules.get("s2sdiff.rules.indexing")
+    return None if indexing is None else indexing._add_rows
 
 
 def _number_item(v: ir.Op, env: dict) -> bool:

@@ -46,8 +46,8 @@ def _pure_op(op: ir.Op) -> bool:
         return False  # a new list each time: the one a tape refers to
     if op.syntax != "call" or type(op.fn) is ir.Callee:
         return True  # operators, items, a list nothing reads (appends read it), user functions
-    if getattr(op.fn, "__s2sdiff_assert__", False):
-        return False  # an ``assert``: kept for its check
+    if getattr(op.fn, "__s2sdiff_assert__", False) or getattr(op.fn, "__s2sdiff_check__", False):
+        return False  # an ``assert``, a helper checking its arguments: kept for the check
     if lookup_array(op.fn) is not None or is_list_op(op) or is_constant(op.fn):
         return True
     return getattr(op.fn, "__s2sdiff_helper__", False) or any(op.fn is f for f in _PURE) \

@@ -144,7 +144,8 @@ class Walker:
             self.defined[s.target] = s.value
         found = self.assign(s, self.env, self.defined) if kind is ir.Assign and self.assign \
             else s
-        self.infer.stmt(s)
+        for t in found if isinstance(found, tuple) else (found,):
+            self.infer.stmt(t)  # (what ``assign`` wrote may tell more: ``np.zeros_like(x)``)
         return found
 
     def if_(self, s: ir.If) -> ir.If:
@@ -369,6 +370,8 @@ def _scattered(args, ts):
     back to ``x``'s shape, ``x[:, 0]`` → ``g[:, None]``, ``x[None]`` → ``g[0]``."""
     g, x, index = args
     tg, tx = ts[0], ts[1]
+    if _row_index(tx, ts[2]):
+        return call(global_name("_add_rows", _add_rows()), g, index, x)
     if type(index) is not ir.Const or not isinstance(tg, Arr) or not isinstance(tx, Arr):
         return None
     items = index.value if isinstance(index.value, tuple) else (index.value,)
@@ -390,6 +393,23 @@ def _scattered(args, ts):
     import operator
 
     return ir.Op(operator.getitem, (g, ir.Const(tuple(back))), "subscript")
+
+
+def _row_index(tx, tindex) -> bool:
+    """Whether ``x[index]`` picks rows of a float64 NumPy array ``x`` (1-D or 2-D) by
+    a 1-D array of integers ``np.bincount`` takes (``_add_rows`` adds them back)."""
+    return isinstance(tx, Arr) and isinstance(tindex, Arr) and tx.dtype == "float64" \
+        and tx.ndim in (1, 2) and tindex.ndim == 1 and tindex.dtype in _BINCOUNT_INDICES \
+        and tx.library == tindex.library == "numpy"
+
+
+_BINCOUNT_INDICES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")
+
+
+def _add_rows():
+    from ..rules import indexing
+
+    return indexing._add_rows
 
 
 def _zero_of_number(args, ts):
@@ -531,6 +551,25 @@ def _kept_type(v, axis, keepdims):
     return types._expand_dims([v], [None, axis], {}) if keepdims is False else None
 
 
+def _crossed(a, b):
+    """The abstract value of ``_cross(a, b)``: the operands' other dimensions broadcast,
+    then the vectors' (of 3 components)."""
+    if not (isinstance(a, Arr) and isinstance(b, Arr) and a.ndim and b.ndim):
+        return None
+    rest = types.promote(Arr(a.dtype, a.ones[:-1], a.library), Arr(b.dtype, b.ones[:-1], b.library))
+    return Arr(rest.dtype, rest.ones + (False,), rest.library)
+
+
+def _cross_operand(args, consts, kwargs):
+    """``_cross_vjp(g, a, b, which, ...)``: shaped as operand ``which``, of the dtype of
+    ``g``, ``a`` and ``b`` promoted."""
+    which = consts[3]
+    if which not in (0, 1) or not all(isinstance(t, (Arr, Num)) for t in args[:3]) \
+            or not isinstance(args[1 + which], Arr):
+        return None
+    return Arr(types.promote(*args[:3]).dtype, args[1 + which].ones)
+
+
 def _helpers() -> dict:
     """Helper (by id) → its rewrite; empty until NumPy's rules are loaded.  The
     helpers' abstract values are registered with ``types`` on the way."""
@@ -569,6 +608,10 @@ def _helpers() -> dict:
                    rules._fit, indexing._scatter_add, indexing._padded, shaping._diag_vjp)
     types.register(lambda a, c, k: _shaped_as(a[2], a[0]) if isinstance(a[0], Arr) else None,
                    indexing._setitem)
+    types.register(lambda a, c, k: Arr("float64", a[2].ones) if isinstance(a[2], Arr) else None,
+                   indexing._add_rows)
+    types.register(lambda a, c, k: _crossed(a[0], a[1]), rules._cross)
+    types.register(_cross_operand, rules._cross_vjp)
     types.register(lambda a, c, k: _shaped_as(a[0], a[2]) if a[0] is not None else None,
                    indexing._item_of)
     types.register(lambda a, c, k: _shaped_as(a[0], a[2]), rules._unbroadcast_from)

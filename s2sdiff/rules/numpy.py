@@ -465,10 +465,13 @@ def _cross_vjp(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """The adjoint of operand ``which`` (0 or 1) of ``np.cross(a, b, axisa, axisb, axisc, axis)``.
 
     2-vectors are 3-vectors with a zero third component; the cross product of
-    two 2-vectors is the third component of theirs.
+    two 2-vectors is the third component of theirs.  3-vectors along the last axes
+    (the usual case) take the short way: ``np.cross(b, g)`` and ``np.cross(g, a)``.
     """
     if axis is not None:
         axisa = axisb = axisc = axis
+    if axisa == axisb == axisc == -1 and np.shape(a)[-1] == np.shape(b)[-1] == 3:
+        return _unbroadcast(np.cross(b, g), a) if which == 0 else _unbroadcast(np.cross(g, a), b)
     a3, b3 = _as_3_vectors(a, axisa), _as_3_vectors(b, axisb)
     if np.shape(a)[axisa] == 2 and np.shape(b)[axisb] == 2:
         zero = np.zeros_like(g)
@@ -478,6 +481,22 @@ def _cross_vjp(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
     x, x3, x_axis = (a, a3, axisa) if which == 0 else (b, b3, axisb)
     t = _unbroadcast(np.cross(b3, g3) if which == 0 else np.cross(g3, a3), x3)
     return np.moveaxis(t[..., : np.shape(x)[x_axis]], -1, x_axis)
+
+
+@helper
+def _cross(a, b):
+    """``np.cross(a, b)`` of vectors along the last axes, in code for a signature: the
+    code after it is written for a result that keeps the vectors' axis, so two arrays
+    of 2-vectors (whose product has one dimension less; NumPy 2.0 deprecates them)
+    are refused."""
+    if np.ndim(a) and np.ndim(b) and np.shape(a)[-1] == np.shape(b)[-1] == 2:
+        raise ValueError("np.cross of two arrays of 2-vectors: this derivative code is written "
+                         "for 3-vectors (the cross product of 2-vectors, deprecated by NumPy "
+                         "2.0, has one dimension less); give the vectors a third component, 0")
+    return np.cross(a, b)
+
+
+_cross.__s2sdiff_check__ = True  # kept where its value is not read: the code after it counts on it
 
 
 @helper
@@ -985,6 +1004,16 @@ def _(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
 def _(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, out):
     return (np.cross(a_dot, b, axisa, axisb, axisc, axis),  # noqa: F821
             np.cross(a, b_dot, axisa, axisb, axisc, axis))  # noqa: F821
+
+
+@vjp(_cross)
+def _(g, a, b, *, out):
+    return (_cross_vjp(g, a, b, 0), _cross_vjp(g, a, b, 1))
+
+
+@jvp(_cross)
+def _(a, b, *, out):
+    return (np.cross(a_dot, b), np.cross(a, b_dot))  # noqa: F821
 
 
 @vjp(np.linalg.det)
