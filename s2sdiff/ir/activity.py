@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import inspect
 import linecache
+import operator
 import re
+import sys
 
 from .. import ir
 from ..errors import Location, NoRuleError, UnsupportedSyntaxError
@@ -29,6 +31,22 @@ def is_list_op(op: ir.Op) -> bool:
 def is_item_write(op) -> bool:
     """``_with_item(xs, i, v)``: the list ``xs`` after ``xs[i] = v`` (a new version of it)."""
     return type(op) is ir.Op and op.fn is _with_item
+
+
+def is_added_items(op) -> bool:
+    """``_add_items(xs, ys)``, or ``list(map(operator.add, xs, ys))`` in scalar code: two
+    adjoint lists of a gradient added item by item (linear: forward mode adds their
+    tangent lists the same way)."""
+    if type(op) is not ir.Op:
+        return False
+    joining = sys.modules.get("s2sdiff.rules.joining")  # (code without NumPy has no such call)
+    if joining is not None and op.fn is joining._add_items:
+        return len(op.args) == 2
+    if op.fn is not list or len(op.args) != 1 or type(op.args[0]) is not ir.Op:
+        return False
+    inner = op.args[0]
+    return inner.fn is map and len(inner.args) == 3 and type(inner.args[0]) is ir.Global \
+        and inner.args[0].value is operator and inner.args[0].path == ("add",)
 
 
 def list_roots(stmts) -> dict[str, str]:
@@ -229,6 +247,7 @@ def active(fn: ir.Function, wrt: set[str], tapes=None, mode: str = "reverse") ->
         if op.syntax == "tuple" and s.target in reach and _vars(op.args) & moved:
             raise _tuple_error(s)
         if missing is not None or s.target not in reach or is_list_op(op) \
+                or (mode == "forward" and is_added_items(op)) \
                 or op.syntax in _BOOLEAN or op.syntax == "ifexp" \
                 or type(op.fn) is ir.Callee or is_constant(op.fn):
             continue
