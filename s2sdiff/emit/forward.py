@@ -406,9 +406,8 @@ class _Forward:
 
     def list_tangent(self, op: ir.Op):
         """A list's tangent is the list of its items' tangents, built alongside it."""
-        if op.syntax == "list":
-            return ir.Op(ir.make_list, tuple(ir.Var(d) if d else ir.Const(0.0)
-                                             for d in map(self.dot, op.args)), "list")
+        if op.syntax == "list":  # (an array's zero tangent: zeros of its shape)
+            return ir.Op(ir.make_list, tuple(self.tangent_of(a, None) for a in op.args), "list")
         seq = self.tangent(op.args[0])
         if is_item_write(op):  # xs_1 = _with_item(xs, i, v): its tangent, a new list too
             value = self.tangent(op.args[2])
@@ -425,16 +424,10 @@ class _Forward:
     def added_items(self, op: ir.Op):
         """``_add_items(xs, ys)`` (two adjoint lists added item by item) is linear: its
         tangent adds their tangent lists the same way (a zero one as zeros)."""
-        scalar = op.fn is list  # list(map(operator.add, xs, ys))
-        lists = op.args[0].args[1:] if scalar else op.args
-        dots = [self.tangent(a) for a in lists]
+        dots = [self.tangent(a) for a in op.args]
         if all(d is None for d in dots):
             return None
-        dots = tuple(d or self.zero_list(a) for d, a in zip(dots, lists))
-        if scalar:
-            inner = op.args[0]
-            return replace(op, args=(replace(inner, args=inner.args[:1] + dots),))
-        return replace(op, args=dots)
+        return replace(op, args=tuple(d or self.zero_list(a) for d, a in zip(dots, op.args)))
 
     def zero_list(self, xs: ir.Var):
         """The zero tangent of the list ``xs``: ``0.0`` for each item."""
@@ -463,13 +456,16 @@ class _Forward:
                             self.tangent_of(p.second, body)) for p in carried)
         return before + [replace(s, body=tuple(body), phis=dots + s.phis)]  # as in if_
 
-    def tangent_of(self, a, out: list):
-        """The tangent of ``a`` as an atom; a zero array tangent is made in ``out``."""
+    def tangent_of(self, a, out: list | None):
+        """The tangent of ``a`` as an atom; a zero array tangent is made in ``out`` (or
+        written in place, ``np.zeros_like(a)``, without one)."""
         d = self.dot(a)
         if d:
             return ir.Var(d)
         if not self.arrays or not isinstance(a, (ir.Var, ir.Global)):
             return ir.Const(0.0)
+        if out is None:
+            return zeros_like(a)
         name = self.namer.fresh("_zero")
         out.append(ir.Assign(name, zeros_like(a)))
         return ir.Var(name)

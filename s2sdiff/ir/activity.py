@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import linecache
-import operator
 import re
 import sys
 
@@ -34,19 +33,11 @@ def is_item_write(op) -> bool:
 
 
 def is_added_items(op) -> bool:
-    """``_add_items(xs, ys)``, or ``list(map(operator.add, xs, ys))`` in scalar code: two
-    adjoint lists of a gradient added item by item (linear: forward mode adds their
-    tangent lists the same way)."""
-    if type(op) is not ir.Op:
-        return False
+    """``_add_items(xs, ys)``: two adjoint lists of a gradient of array code added item by
+    item (linear: forward mode adds their tangent lists the same way)."""
     joining = sys.modules.get("s2sdiff.rules.joining")  # (code without NumPy has no such call)
-    if joining is not None and op.fn is joining._add_items:
-        return len(op.args) == 2
-    if op.fn is not list or len(op.args) != 1 or type(op.args[0]) is not ir.Op:
-        return False
-    inner = op.args[0]
-    return inner.fn is map and len(inner.args) == 3 and type(inner.args[0]) is ir.Global \
-        and inner.args[0].value is operator and inner.args[0].path == ("add",)
+    return type(op) is ir.Op and joining is not None and op.fn is joining._add_items \
+        and len(op.args) == 2
 
 
 def list_roots(stmts) -> dict[str, str]:
