@@ -50,6 +50,10 @@ def tangent(fn: ir.Function, wrt: tuple[str, ...], name: str | None = None,
     ``fn`` calls; ``arrays`` says whether values may be arrays (None: as ``fn``'s
     operations say).
     """
+    twice = sorted({p for p in wrt if wrt.count(p) > 1})
+    if twice:
+        raise S2SDiffError(f"forward mode: wrt names {', '.join(twice)} twice (one tangent "
+                           "per parameter); name each parameter once")
     emitter = _Forward(fn, wrt, set(taken or ()), calls, arrays)
     return emitter.build(name or "jvp_" + fn.name)
 
