@@ -330,3 +330,16 @@ def test_the_gradient_of_an_appending_function_read_back_is_refused_where_it_pop
             transform(g, wrt=0)(0.7, -0.4, 1.0) if transform is jvp else \
                 transform(g, wrt=0)(0.7, -0.4)
         assert info.value.location is not None and "hs.pop()" in str(info.value)
+
+
+def test_the_benchmark_lstm_has_one_hessian_in_its_three_forms():
+    """bench_adbench's LSTM objective: per-layer state lists built by append and
+    written item by item (two forms), and rows of a state array written in place."""
+    from .benchmark_scripts import load
+
+    B = load("bench_adbench")
+    args = B.lstm_args(np.random.default_rng(4), layers=2, b=3, steps=4)
+    for wrt in (1, 2):
+        want = _fd_hessian(B.lstm_objective, args, wrt)
+        for f in (B.lstm_objective, B.lstm_objective_items, B.lstm_objective_array):
+            _close(np.asarray(hessian(f, wrt=wrt)(*args)), want, rtol=1e-5)

@@ -22,6 +22,7 @@ each value's tangent beside it instead (``stack.append((v, v_dot))``).
 from __future__ import annotations
 
 import operator
+import sys
 from dataclasses import replace
 
 from .. import ir
@@ -153,10 +154,6 @@ class _Forward:
             return self.dot_name(a.name)
         return None
 
-    def dot_atom(self, a):
-        d = self.dot(a)
-        return ir.Var(d) if d else ir.Const(0.0)
-
     def build(self, name: str) -> ir.Function:
         params = [self.dot_name(p) for p in self.wrt]
         self.live |= set(self.wrt)
@@ -240,7 +237,8 @@ class _Forward:
             self.live |= set(s.values)
             return [s, ir.Pop(dots, tuple(self.dot_name(v) for v in s.values))]
         out: list = []
-        return out + [s, ir.Push(dots, self.pushed_tangents(s.values, out))]
+        pushed = ir.Push(dots, self.pushed_tangents(s.values, out))
+        return out + [s, pushed]
 
     def pushed_tangents(self, values, out: list) -> tuple[str, ...]:
         """The tangents of ``values`` by name, for a push: a zero one too (``_zero = 0.0``
@@ -258,14 +256,12 @@ class _Forward:
         return tuple(names)
 
     def zero_tangents(self, values) -> list:
-        """``v_dot = 0`` for each of ``values`` whose tangent was a variable until now."""
-        out: list = []
-        for v in values:
-            if v in self.live:
-                self.live.discard(v)
-                out.append(ir.Assign(self.dot_name(v), self.tangent_of(ir.Var(v), out)))
-                self.live.add(v)
-        return out
+        """``v_dot = 0`` for each of ``values`` popped without a tangent whose tangent is a
+        variable (it was one until now, or ``v`` is assigned elsewhere too, as ``assign``)."""
+        zeros = [v for v in values if v in self.live or self.reassigned(v)]
+        self.live |= set(zeros)
+        return [ir.Assign(self.dot_name(v), zeros_like(ir.Var(v)) if self.arrays
+                          else ir.Const(0.0)) for v in zeros]
 
     def tape_op(self, s) -> list:
         """A push or pop of an active tape carries every value's tangent (zero if none)."""
@@ -304,6 +300,8 @@ class _Forward:
         if expr is None and not self.reassigned(z):
             return []  # zero tangent: no variable
         self.live.add(z)
+        if expr is None and _zeros_like_call(value):  # an adjoint buffer's zeros: their own
+            return [ir.Assign(self.dot_name(z), value)]  # tangent (it is written item by item)
         return [ir.Assign(self.dot_name(z), ir.Const(0.0) if expr is None else expr)]
 
     def item_assign(self, s: ir.Assign) -> list:
@@ -478,12 +476,17 @@ class _Forward:
 def _zeros(value) -> bool:
     """Whether ``value`` is ``[0.0] * n`` or ``_zeros_of(xs)``, an adjoint list's first value
     (its own tangent)."""
-    from ..rules.joining import _zeros_of
-
-    if type(value) is ir.Op and value.fn is _zeros_of:
+    joining = sys.modules.get("s2sdiff.rules.joining")  # (code without NumPy has no such call)
+    if joining is not None and type(value) is ir.Op and value.fn is joining._zeros_of:
         return True
     return type(value) is ir.Op and value.fn is operator.mul and type(value.args[0]) is ir.Op \
         and value.args[0].syntax == "list" and all(number(a) == 0 for a in value.args[0].args)
+
+
+def _zeros_like_call(value) -> bool:
+    """Whether ``value`` is ``np.zeros_like(x)``."""
+    np = sys.modules.get("numpy")  # (code without NumPy has no such call)
+    return np is not None and type(value) is ir.Op and value.fn is np.zeros_like
 
 
 def _mirrored(targets, name):

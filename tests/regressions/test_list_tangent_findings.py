@@ -8,6 +8,11 @@ B: the same for an array item of a list display (``acts_dot = [0.0]``).
 C: with ``jit=True``, a stack the user pops and its adjoint were split into one tape
    per kind of record, under the pushed names, which pops of other names did not
    find (NameError: ``stack_bar``): grad and hessian failed.
+D: an adjoint that starts as ``np.zeros_like(x)`` (a value read only where a branch
+   runs, or an array written row by row) had the tangent 0.0, which ``_setitem``
+   and ``_unbroadcast`` of a value with a length-1 dimension cannot take
+   (IndexError): the Hessian of bench_adbench's lstm_objective_array crashed, and
+   of seed 1799 of the array fuzzer (checked with its Hessian, on a list program).
 """
 
 from __future__ import annotations
@@ -76,6 +81,47 @@ def test_numba_keeps_a_users_stack_whole():
                                grad(stack_user, wrt=(0, 1))(*point), rtol=1e-12)
     np.testing.assert_allclose(hessian(stack_user, wrt=(0, 1), jit=True)(*point),
                                hessian(stack_user, wrt=(0, 1))(*point), rtol=1e-12)
+
+
+def branch_never_taken(y):  # D (seed 1799, shrunk)
+    acc = y
+    for k in range(1):
+        acc = 0.5 * acc + np.sin(y[:1] @ y)
+    w = np.ones(3)
+    for i in range(1, 2):
+        if i % 2 == 0:
+            w[i] = np.tanh(acc[i].sum())
+    return np.sum(w) + np.sum(y * y)
+
+
+def _cell(h, c, x):
+    c = c * np.tanh(x) + np.tanh(h)
+    return np.tanh(c) * x, c
+
+
+def rows_written(x, state):  # D (lstm_objective_array's shape)
+    state = np.copy(state)
+    total = 0.0
+    for t in range(2):
+        for i in range(2):
+            h, c = _cell(state[2 * i], state[2 * i + 1], x)
+            state[2 * i] = h
+            state[2 * i + 1] = c
+            x = h
+        total = total + np.sum(x * x)
+    return total
+
+
+@pytest.mark.parametrize("f, args", [
+    (branch_never_taken, (np.array([[0.3, -0.6], [1.1, 0.4]]),)),
+    (rows_written, (np.array([0.3, -0.6, 0.8]), np.linspace(-1.0, 1.0, 12).reshape(4, 3))),
+], ids=["branch_never_taken", "rows_written"])
+def test_a_zero_adjoint_buffer_has_a_tangent_of_its_shape(f, args):
+    blocks = hessian(f, wrt=tuple(range(len(args))))(*args)
+    for a in range(len(args)):
+        g = grad(f, wrt=a)
+        for b in range(len(args)):
+            assert_block(blocks[a][b], fd_jacobian(g, args, b), rtol=1e-4, atol=1e-5)
 
 
 def twice(x, y):
