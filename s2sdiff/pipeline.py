@@ -40,7 +40,7 @@ from .back import (batched, buffers, codegen, copies, crosses, dce, fold, for_nu
                    specialise, wrappers, writes)
 from .emit import forward, replay, reverse
 from .emit.calls import Calls, Derived
-from .errors import S2SDiffError, UnsupportedSyntaxError, line_location
+from .errors import S2SDiffError, UnsupportedSyntaxError
 from .front import normalize
 from .front.names import Namer
 from .front.source import COMPLEX_HINT, SourceFunction
@@ -186,7 +186,7 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     if kind == "vjp":
         return _done(_vjp(program, names, trace, calls), "", "reverse", "vjp", trace, **common)
     if kind == "hessian":
-        gradient = reverse.gradient(_no_lists(program), names, calls=calls, arrays=calls.arrays,
+        gradient = reverse.gradient(program, names, calls=calls, arrays=calls.arrays,
                                     split=False)
         trace("reverse", gradient)
         core = _tangent(gradient, names, "hvp_" + program.name, trace, calls)
@@ -544,20 +544,6 @@ def _derivatives(entry: ir.Function, calls: Calls) -> tuple[ir.Function, ...]:
             out.append(fn)
             todo.append(fn)
     return tuple(out)
-
-
-def _no_lists(program: ir.Function) -> ir.Function:
-    stmts = ir.walk(program.body)
-    appends = [s for s in stmts if isinstance(s, ir.Append)]
-    if appends:
-        raise UnsupportedSyntaxError(
-            f"hessian: {program.name} appends to a list; Hessians of functions that append "
-            "to lists are not supported yet", line_location(appends[0].origin),
-            "build the list as a display ([a, b, c]) or keep the values in an array")
-    if any(isinstance(s, ir.Pop) for s in stmts):
-        raise S2SDiffError(f"hessian: {program.name} uses a list as a stack; Hessians of "
-                           "such functions are not supported yet")
-    return program
 
 
 def _packed(core: ir.Function, program: ir.Function, single: bool, trees=None,

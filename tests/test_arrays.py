@@ -21,10 +21,11 @@ CASES = [pytest.param(c, id=c.name) for c in NUMPY_CORPUS]
 SCALAR = [pytest.param(c, id=c.name) for c in NUMPY_CORPUS if c.output == "scalar"]
 
 # Hessians that are refused with a clear error, not computed (and why).
-NO_HESSIAN = {
-    "join_concatenate": "joining",  # adjoints that are lists of arrays
-    "join_stack": "joining",
-    "join_one_constant": "joining",
+NO_HESSIAN: dict = {}  # cases whose Hessian is refused (none now), and why
+NO_JACOBIAN_OF_GRAD = {  # the generated gradient, read back as input, is refused
+    "join_concatenate": "its adjoint lists are added by _add_items",
+    "join_stack": "its adjoint lists are added by _add_items",
+    "join_one_constant": "its adjoint lists are added by _add_items",
 }
 
 
@@ -80,6 +81,10 @@ def test_jacobian_of_grad_is_the_hessian(case):
     if case.name in NO_HESSIAN:
         return
     point = case.points[0]
+    if case.name in NO_JACOBIAN_OF_GRAD:
+        with pytest.raises(S2SDiffError):
+            jacobian(grad(case.fn, wrt=case.wrt), wrt=case.wrt[0])(*point)
+        return
     blocks = hessian(case.fn, wrt=case.wrt)(*point)
     for b, j in enumerate(case.wrt):
         column = jacobian(grad(case.fn, wrt=case.wrt), wrt=j)(*point)

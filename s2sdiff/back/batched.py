@@ -92,8 +92,9 @@ class _Batcher:
         if kind is ir.Assign:
             new = self.assign(s)
         elif any(n in self.batched or n in self.lists for t in ir.walk((s,)) for n in ir.reads(t)):
-            what = {ir.If: "a branch", ir.Loop: "a loop"}.get(kind, "a call of a generated "
-                                                                    "function")
+            what = {ir.If: "a branch", ir.Loop: "a loop", ir.Append: "a list built by append",
+                    ir.Push: "a list used as a stack", ir.Pop: "a list used as a stack",
+                    }.get(kind, "a call of a generated function")
             raise _NoBatch(f"{what} carries tangents")
         else:
             new = [s]

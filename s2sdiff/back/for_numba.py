@@ -340,12 +340,18 @@ def _empty(trips, kind: str) -> ir.Op:
 
 def _tapes_per_record(fn: ir.Function, namer: Namer) -> dict:
     """(tape, recorded names) → the tape of those records, for each tape recording
-    several kinds of records and read by nothing but pushes and pops."""
+    several kinds of records, popped under the names it was pushed with (not a list
+    the user's code pops, ``u = stack.pop()``, nor its adjoint) and read by nothing
+    but pushes and pops."""
     kinds: dict = {}
+    popped: dict = {}
     for s in ir.walk(fn.statements):
         if isinstance(s, ir.Push):
             kinds.setdefault(s.tape, {}).setdefault(s.values, None)
-    shared = {t for t, records in kinds.items() if len(records) > 1}
+        elif isinstance(s, ir.Pop):
+            popped.setdefault(s.tape, set()).add(s.values)
+    shared = {t for t, records in kinds.items() if len(records) > 1
+              and popped.get(t, set()) <= records.keys()}
     shared -= {n for s in ir.walk(fn.statements) if not isinstance(s, (ir.Push, ir.Pop))
                for n in ir.reads(s)}
     shared -= set(ir.value_reads(fn.result))

@@ -10,18 +10,28 @@ reverse, for Hessians).  Gradient IR re-assigns names (``x_bar += …``), pushes
 and pops a tape, and holds expression trees (instantiated rule templates);
 the emitter differentiates every value with the same rules (``tangent``), and
 pushes each value's tangent on the tape beside the value.
+
+Lists: a list the function builds (a display, or ``xs.append(v)``) and the
+adjoint list of a gradient (``xs_bar = [0.0] * len(xs)``) have a tangent list
+of their own, kept in step: each append, pop or item write of the list is
+followed by the same on its tangent list (``xs_dot.append(v_dot)``,
+``v_bar_dot = xs_bar_dot.pop()``).  A list used as a stack (a tape) carries
+each value's tangent beside it instead (``stack.append((v, v_dot))``).
 """
 
 from __future__ import annotations
 
 import operator
+import sys
 from dataclasses import replace
 
 from .. import ir
 from ..errors import NoRuleError, S2SDiffError, UnsupportedSyntaxError, line_location
 from ..front.names import Namer
 from ..ir import activity
-from ..ir.activity import is_item_write, is_list_op, list_roots, partial_positions
+from ..ir.activity import (
+    is_added_items, is_item_write, is_list_op, list_roots, partial_positions,
+)
 from ..ir.shapes import broadcasts, expr_set, shape_sets
 from ..ir.expr import same
 from ..rules import elementwise_rule, lookup_array
@@ -41,6 +51,10 @@ def tangent(fn: ir.Function, wrt: tuple[str, ...], name: str | None = None,
     ``fn`` calls; ``arrays`` says whether values may be arrays (None: as ``fn``'s
     operations say).
     """
+    twice = sorted({p for p in wrt if wrt.count(p) > 1})
+    if twice:
+        raise S2SDiffError(f"forward mode: wrt names {', '.join(twice)} twice (one tangent "
+                           "per parameter); name each parameter once")
     emitter = _Forward(fn, wrt, set(taken or ()), calls, arrays)
     return emitter.build(name or "jvp_" + fn.name)
 
@@ -71,13 +85,30 @@ def _assignment_counts(fn: ir.Function) -> dict[str, int]:
     return counts
 
 
-def _ssa_tapes(fn: ir.Function, counts: dict[str, int]) -> set[str]:
-    """Tapes whose pops assign fresh names: generated code read back as SSA input.
+def _value_tapes(fn: ir.Function) -> set[str]:
+    """The lists used as stacks whose pushes and pops carry each value's tangent beside
+    it: every one but a gradient's own tape (``fn.facts["tape"]``), whose pops give back
+    the values it recorded under their own names, so that only the values whose tangent
+    is a variable carry it there.  (Generated code read back as input has no such fact:
+    its pops assign fresh names, and its tape carries every tangent.)"""
+    own = fn.facts.get("tape")
+    return {s.tape for s in ir.walk(fn.statements)
+            if isinstance(s, (ir.Push, ir.Pop)) and s.tape != own}
 
-    (In the gradient IR itself a value is popped under its own name, so its
-    tangent goes on the tape only where the value is active.)"""
-    return {s.tape for s in ir.walk(fn.statements) if isinstance(s, ir.Pop) and s.values
-            and all(counts.get(v) == 1 for v in s.values)}
+
+def _paired_lists(fn: ir.Function) -> set[str]:
+    """The lists whose tangent is a list of its own (``xs_dot``) kept in step with them:
+    the lists the function builds (displays, their versions, those it appends to) and
+    the adjoint lists of a gradient (``xs_bar = [0.0] * len(xs)``)."""
+    found = set(list_roots(fn.statements))
+    for s in ir.walk(fn.statements):
+        if isinstance(s, ir.Append):
+            found.add(s.target)
+        elif type(s) is ir.Assign and isinstance(s.target, str) and _zeros(s.value):
+            found.add(s.target)
+        elif type(s) is ir.Assign and type(s.target) is ir.Item:
+            found.add(s.target.name)
+    return found
 
 
 # --- the emitter ---------------------------------------------------------------
@@ -95,7 +126,8 @@ class _Forward:
         self.item_lists = {s.target.name for s in ir.walk(fn.statements)
                            if type(s) is ir.Assign and type(s.target) is ir.Item}
         self.counts = _assignment_counts(fn)
-        self.tapes = _ssa_tapes(fn, self.counts)
+        self.paired = _paired_lists(fn)
+        self.tapes = _value_tapes(fn)
         self.active = activity.active(fn, set(wrt), self.tapes, mode="forward")
         self.arrays = uses_arrays(fn) if arrays is None else arrays
         self.sets = shape_sets(fn) if self.arrays else {}
@@ -121,10 +153,6 @@ class _Forward:
         if isinstance(a, ir.Var) and a.name in self.live:
             return self.dot_name(a.name)
         return None
-
-    def dot_atom(self, a):
-        d = self.dot(a)
-        return ir.Var(d) if d else ir.Const(0.0)
 
     def build(self, name: str) -> ir.Function:
         params = [self.dot_name(p) for p in self.wrt]
@@ -155,13 +183,13 @@ class _Forward:
                 out.append(s)
                 out += self.assign(s)
             elif isinstance(s, ir.Append):
-                out.append(s)
-                if s.target in self.active:
-                    out.append(ir.Append(self.dot_name(s.target), self.dot_atom(s.value)))
+                out += self.append(s)
             elif isinstance(s, ir.If):
                 out.append(self.if_(s))
             elif isinstance(s, ir.Loop):
                 out += self.loop(s)
+            elif isinstance(s, (ir.Push, ir.Pop)) and s.tape in self.paired:
+                out += self.list_op(s)
             elif isinstance(s, (ir.Push, ir.Pop)) and s.tape in self.tapes:
                 out += self.tape_op(s)
             elif isinstance(s, (ir.Push, ir.Pop)):
@@ -190,23 +218,61 @@ class _Forward:
         self.live |= set(names)
         return ir.Unpack((targets, _mirrored(targets, self.dot_name)), call, s.origin)
 
+    def append(self, s: ir.Append) -> list:
+        """``xs.append(v)``, then ``xs_dot.append(v_dot)``: an array's zero tangent as zeros
+        of its shape (a tangent has the shape of its value)."""
+        if s.target not in self.active:
+            return [s]
+        out: list = []
+        dot = self.tangent_of(s.value, out)
+        return out + [s, ir.Append(self.dot_name(s.target), dot, s.origin)]
+
+    def list_op(self, s) -> list:
+        """A push or pop of a list whose tangent is a list of its own: the same on the
+        tangent list (``v_bar = xs_bar.pop()``, then ``v_bar_dot = xs_bar_dot.pop()``)."""
+        if s.tape not in self.live:  # no tangent list: what it gives has none
+            return [s] + self.zero_tangents(s.values) if isinstance(s, ir.Pop) else [s]
+        dots = self.dot_name(s.tape)
+        if isinstance(s, ir.Pop):
+            self.live |= set(s.values)
+            return [s, ir.Pop(dots, tuple(self.dot_name(v) for v in s.values))]
+        out: list = []
+        pushed = ir.Push(dots, self.pushed_tangents(s.values, out))
+        return out + [s, pushed]
+
+    def pushed_tangents(self, values, out: list) -> tuple[str, ...]:
+        """The tangents of ``values`` by name, for a push: a zero one too (``_zero = 0.0``
+        once in scalar code; in array code, zeros shaped like its value, made in ``out``)."""
+        names: list[str] = []
+        zero = None
+        for v in values:
+            a = self.tangent_of(ir.Var(v), out)
+            if type(a) is not ir.Var:
+                if zero is None:
+                    zero = self.namer.fresh("_zero")
+                    out.append(ir.Assign(zero, a))
+                a = ir.Var(zero)
+            names.append(a.name)
+        return tuple(names)
+
+    def zero_tangents(self, values) -> list:
+        """``v_dot = 0`` for each of ``values`` popped without a tangent whose tangent is a
+        variable (it was one until now, or ``v`` is assigned elsewhere too, as ``assign``)."""
+        zeros = [v for v in values if v in self.live or self.reassigned(v)]
+        self.live |= set(zeros)
+        return [ir.Assign(self.dot_name(v), zeros_like(ir.Var(v)) if self.arrays
+                          else ir.Const(0.0)) for v in zeros]
+
     def tape_op(self, s) -> list:
         """A push or pop of an active tape carries every value's tangent (zero if none)."""
         if s.tape not in self.active:
-            return [s]
+            return [s] + self.zero_tangents(s.values) if isinstance(s, ir.Pop) else [s]
         if isinstance(s, ir.Pop):
             self.live |= set(s.values)
             return [replace(s, values=s.values + tuple(self.dot_name(v) for v in s.values))]
         out: list = []
-        dots = []
-        for v in s.values:
-            if self.dot(ir.Var(v)) is None:
-                if not out:
-                    out.append(ir.Assign(self.namer.fresh("_zero"), ir.Const(0.0)))
-                dots.append(out[0].target)
-            else:
-                dots.append(self.dot(ir.Var(v)))
-        return out + [replace(s, values=s.values + tuple(dots))]
+        dots = self.pushed_tangents(s.values, out)
+        return out + [replace(s, values=s.values + dots)]
 
     def assign(self, s: ir.Assign) -> list:
         z = s.target
@@ -216,8 +282,11 @@ class _Forward:
             return []
         value = s.value
         self.origin = s.origin
+        if z in self.paired and _zeros(value):  # an adjoint list's zeros: its own tangent
+            self.live.add(z)
+            return [ir.Assign(self.dot_name(z), value)]
         if z in self.item_lists and not s.accumulate:  # its items are written: a list always
-            expr = value if _zeros(value) else self.tangent(value, ir.Var(z))
+            expr = self.tangent(value, ir.Var(z))
             self.live.add(z)
             return [ir.Assign(self.dot_name(z), expr or self.zero_list(ir.Var(z)))]
         # the result of the statement's own operation is z (not for ``z += e``)
@@ -231,6 +300,8 @@ class _Forward:
         if expr is None and not self.reassigned(z):
             return []  # zero tangent: no variable
         self.live.add(z)
+        if expr is None and _zeros_like_call(value):  # an adjoint buffer's zeros: their own
+            return [ir.Assign(self.dot_name(z), value)]  # tangent (it is written item by item)
         if expr is None:  # changed later (``y_bar = _setitem(y_bar, i, 0.0)``): of its shape
             expr = zeros_like(ir.Var(z)) if self.arrays else ir.Const(0.0)
         return [ir.Assign(self.dot_name(z), expr)]
@@ -291,6 +362,8 @@ class _Forward:
             return ir.Op(None, (v.args[0], body or zero, orelse or zero), "ifexp")
         if is_list_op(v):
             return self.list_tangent(v)
+        if is_added_items(v):
+            return self.added_items(v)
         tangents = [self.tangent(a) for a in v.args]
         positions = [i for i in partial_positions(v) if tangents[i] is not None]
         if not positions or any(self.tangent(a) is not None for _, a in v.kwargs):
@@ -337,9 +410,8 @@ class _Forward:
 
     def list_tangent(self, op: ir.Op):
         """A list's tangent is the list of its items' tangents, built alongside it."""
-        if op.syntax == "list":
-            return ir.Op(ir.make_list, tuple(ir.Var(d) if d else ir.Const(0.0)
-                                             for d in map(self.dot, op.args)), "list")
+        if op.syntax == "list":  # (an array's zero tangent: zeros of its shape)
+            return ir.Op(ir.make_list, tuple(self.tangent_of(a, None) for a in op.args), "list")
         seq = self.tangent(op.args[0])
         if is_item_write(op):  # xs_1 = _with_item(xs, i, v): its tangent, a new list too
             value = self.tangent(op.args[2])
@@ -352,6 +424,14 @@ class _Forward:
         if op.syntax == "subscript":
             return item(seq, op.args[1])
         return call(global_name("sum", sum), seq)  # sum(xs)
+
+    def added_items(self, op: ir.Op):
+        """``_add_items(xs, ys)`` (two adjoint lists added item by item) is linear: its
+        tangent adds their tangent lists the same way (a zero one as zeros)."""
+        dots = [self.tangent(a) for a in op.args]
+        if all(d is None for d in dots):
+            return None
+        return replace(op, args=tuple(d or self.zero_list(a) for d, a in zip(dots, op.args)))
 
     def zero_list(self, xs: ir.Var):
         """The zero tangent of the list ``xs``: ``0.0`` for each item."""
@@ -380,22 +460,35 @@ class _Forward:
                             self.tangent_of(p.second, body)) for p in carried)
         return before + [replace(s, body=tuple(body), phis=dots + s.phis)]  # as in if_
 
-    def tangent_of(self, a, out: list):
-        """The tangent of ``a`` as an atom; a zero array tangent is made in ``out``."""
+    def tangent_of(self, a, out: list | None):
+        """The tangent of ``a`` as an atom; a zero array tangent is made in ``out`` (or
+        written in place, ``np.zeros_like(a)``, without one)."""
         d = self.dot(a)
         if d:
             return ir.Var(d)
         if not self.arrays or not isinstance(a, (ir.Var, ir.Global)):
             return ir.Const(0.0)
+        if out is None:
+            return zeros_like(a)
         name = self.namer.fresh("_zero")
         out.append(ir.Assign(name, zeros_like(a)))
         return ir.Var(name)
 
 
 def _zeros(value) -> bool:
-    """Whether ``value`` is ``[0.0] * n``, an adjoint list's first value (its own tangent)."""
+    """Whether ``value`` is ``[0.0] * n`` or ``_zeros_of(xs)``, an adjoint list's first value
+    (its own tangent)."""
+    joining = sys.modules.get("s2sdiff.rules.joining")  # (code without NumPy has no such call)
+    if joining is not None and type(value) is ir.Op and value.fn is joining._zeros_of:
+        return True
     return type(value) is ir.Op and value.fn is operator.mul and type(value.args[0]) is ir.Op \
         and value.args[0].syntax == "list" and all(number(a) == 0 for a in value.args[0].args)
+
+
+def _zeros_like_call(value) -> bool:
+    """Whether ``value`` is ``np.zeros_like(x)``."""
+    np = sys.modules.get("numpy")  # (code without NumPy has no such call)
+    return np is not None and type(value) is ir.Op and value.fn is np.zeros_like
 
 
 def _mirrored(targets, name):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import linecache
 import re
+import sys
 
 from .. import ir
 from ..errors import Location, NoRuleError, UnsupportedSyntaxError
@@ -29,6 +30,14 @@ def is_list_op(op: ir.Op) -> bool:
 def is_item_write(op) -> bool:
     """``_with_item(xs, i, v)``: the list ``xs`` after ``xs[i] = v`` (a new version of it)."""
     return type(op) is ir.Op and op.fn is _with_item
+
+
+def is_added_items(op) -> bool:
+    """``_add_items(xs, ys)``: two adjoint lists of a gradient of array code added item by
+    item (linear: forward mode adds their tangent lists the same way)."""
+    joining = sys.modules.get("s2sdiff.rules.joining")  # (code without NumPy has no such call)
+    return type(op) is ir.Op and joining is not None and op.fn is joining._add_items \
+        and len(op.args) == 2
 
 
 def list_roots(stmts) -> dict[str, str]:
@@ -229,6 +238,7 @@ def active(fn: ir.Function, wrt: set[str], tapes=None, mode: str = "reverse") ->
         if op.syntax == "tuple" and s.target in reach and _vars(op.args) & moved:
             raise _tuple_error(s)
         if missing is not None or s.target not in reach or is_list_op(op) \
+                or (mode == "forward" and is_added_items(op)) \
                 or op.syntax in _BOOLEAN or op.syntax == "ifexp" \
                 or type(op.fn) is ir.Callee or is_constant(op.fn):
             continue
