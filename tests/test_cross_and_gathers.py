@@ -17,7 +17,7 @@ import pytest
 
 from s2sdiff import grad, jvp, show
 from tests.benchmark_scripts import load
-from tests.fd import fd_argument_gradient
+from tests.fd import fd_argument_gradient, fd_array_gradient
 
 
 def _check(f, args, wrt):
@@ -170,3 +170,42 @@ def test_jacobian_of_the_gradient_of_a_gather():
     x, w = _r(70, 5, 3), _r(71, 80, 3)
     by_jacobian = jacobian(grad(gather), wrt=0)(x, ROWS, w)
     np.testing.assert_allclose(by_jacobian, hessian(gather, wrt=0)(x, ROWS, w), atol=1e-12)
+
+
+# --- np.take -------------------------------------------------------------------------
+
+
+def taken_flat(x):
+    return np.sum(np.take(x, np.array([0, 2, 2, -1])) ** 2)
+
+
+def taken_columns(X):
+    return np.sum(np.sin(np.take(X, np.array([1, 0, 1]), axis=1)))
+
+
+def taken_by_a_matrix_of_indices(X):
+    return np.sum(np.take(X, np.array([[0, 2], [1, 1]]), axis=0) ** 3)
+
+
+def taken_wrapped_and_clipped(x):
+    return np.sum(np.take(x, np.array([0, 7, -9]), mode="wrap") ** 2) \
+        + np.sum(np.take(x, np.array([9, -3]), mode="clip") ** 2)
+
+
+def taken_one_column(X):
+    return np.sum(np.take(X, 1, axis=1) ** 2)
+
+
+TAKEN = [(taken_flat, (5,)), (taken_columns, (3, 4)), (taken_by_a_matrix_of_indices, (3, 2, 2)),
+         (taken_wrapped_and_clipped, (5,)), (taken_one_column, (3, 4))]
+
+
+@pytest.mark.parametrize("f, shape", TAKEN, ids=[t[0].__name__ for t in TAKEN])
+def test_np_take_in_both_modes_matches_finite_differences_and_is_specialised(f, shape):
+    x = np.random.default_rng(1).normal(size=shape)
+    want = fd_array_gradient(f, x)
+    for mode in ("reverse", "forward"):
+        got = grad(f, mode=mode)(x)
+        assert got.shape == x.shape
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8, err_msg=mode)
+    assert "_unbroadcast(" not in grad(f).specialised(x).source

@@ -605,7 +605,8 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: types.floating(a[0]) if isinstance(a[0], Arr) else None,
                    rules._extremum_share)
     types.register(lambda a, c, k: _shaped_as(a[0], a[1]), rules._unbroadcast, rules._unreduce,
-                   rules._fit, indexing._scatter_add, indexing._padded, shaping._diag_vjp)
+                   rules._fit, indexing._scatter_add, indexing._padded, shaping._diag_vjp,
+                   indexing._take_vjp)
     types.register(lambda a, c, k: _shaped_as(a[2], a[0]) if isinstance(a[0], Arr) else None,
                    indexing._setitem)
     types.register(lambda a, c, k: Arr("float64", a[2].ones) if isinstance(a[2], Arr) else None,

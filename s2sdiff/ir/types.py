@@ -705,6 +705,24 @@ def _filled(args, consts, kwargs):
     return Arr("float64", tuple(n == 1 if isinstance(n, int) else None for n in shape))
 
 
+def _taken(args, consts, kwargs):
+    """``np.take(a, indices, axis)``: ``a``'s dimensions with ``axis`` (all of them,
+    flattened, for None) in place of the indices' dimensions."""
+    a, indices = args[0], args[1]
+    axis = consts[2] if len(consts) > 2 else kwargs.get("axis")
+    if not isinstance(a, Arr) or kwargs.keys() - {"axis", "mode"} or axis is _UNKNOWN:
+        return None
+    index = indices.ones if isinstance(indices, Arr) else () if isinstance(indices, Num) else None
+    if index is None or (isinstance(indices, Arr) and indices.dtype[:1] not in "iu"):
+        return None
+    if axis is None:
+        return Arr(a.dtype, index)
+    if not isinstance(axis, int) or not -a.ndim <= axis < a.ndim:
+        return None
+    axis %= a.ndim
+    return Arr(a.dtype, a.ones[:axis] + index + a.ones[axis + 1:])
+
+
 def _eye(args, consts, kwargs):
     """``np.eye(n)``, ``np.eye(n, m)``, ``np.identity(n)``: float64, ``n`` × ``m``."""
     if kwargs.keys() - {"k"} or not 1 <= len(args) <= 2:
@@ -1108,6 +1126,7 @@ def _load_numpy_rules() -> None:
     register(_arange, np.arange)
     register(_filled, np.zeros, np.ones, np.empty)
     register(_eye, np.eye, np.identity)
+    register(_taken, np.take)
     register(_concatenate, np.concatenate)
     register(_stack, np.stack)
     register(_array, np.array, np.asarray)

@@ -1,4 +1,5 @@
-"""Reading array items: ``x[i]``, ``x[1:3]``, ``x[:, 0]``, ``x[mask]``, ``x[idx]``."""
+"""Reading array items: ``x[i]``, ``x[1:3]``, ``x[:, 0]``, ``x[mask]``, ``x[idx]``, and
+``np.take(x, idx, axis)`` (its ``mode`` "wrap" or "clip" too)."""
 
 import operator
 
@@ -98,6 +99,37 @@ def _(x, index):
     return (x_dot[index], None)  # noqa: F821
 
 
+@helper
+def _take_vjp(g, a, indices, axis, mode):
+    """The adjoint of ``a`` in ``np.take(a, indices, axis, mode=mode)``: ``g`` added
+    at the positions taken (repeats add up)."""
+    full = np.zeros(np.shape(a), dtype=np.result_type(g, a, np.float16))
+    along = full.reshape(-1) if axis is None else np.moveaxis(full, axis, 0)
+    n = np.shape(along)[0]
+    indices = np.asarray(indices)
+    if mode == "wrap":
+        indices = indices % n
+    elif mode == "clip":
+        indices = np.clip(indices, 0, n - 1)
+    start = 0 if axis is None else axis % np.ndim(a)
+    g = np.moveaxis(np.asarray(g), list(range(start, start + indices.ndim)),
+                    list(range(indices.ndim)))
+    np.add.at(along, indices, g)
+    return full
+
+
+# (``out=``, NumPy's array to write into, is not a parameter here: a call passing it
+# binds no rule.)
+@vjp(np.take)
+def _(g, a, indices, axis=None, mode="raise", *, out):
+    return (_take_vjp(g, a, indices, axis, mode), None)
+
+
+@jvp(np.take)
+def _(a, indices, axis=None, mode="raise", *, out):
+    return (np.take(a_dot, indices, axis, mode=mode), None)  # noqa: F821
+
+
 # The helpers, differentiated (for the tangent of reverse code): linear in ``g``.
 @jvp(_scatter_add)
 def _(g, x=None, index=None, *, out):
@@ -107,6 +139,11 @@ def _(g, x=None, index=None, *, out):
 @jvp(_add_rows)
 def _(g, index=None, x=None, *, out):
     return (_add_rows(g_dot, index, x),)  # noqa: F821
+
+
+@jvp(_take_vjp)
+def _(g, a=None, indices=None, axis=None, mode=None, *, out):
+    return (_take_vjp(g_dot, a, indices, axis, mode),)  # noqa: F821
 
 
 @jvp(_item_of)
