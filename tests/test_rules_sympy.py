@@ -220,7 +220,8 @@ def test_convention_at_kink(fn, args, expected):
 def _only(rule, index):
     """The rule with all partials but one dropped."""
     kept = tuple(p if i == index else None for i, p in enumerate(rule.partials))
-    return registry.Rule(rule.fn, rule.params, kept, rule.namespace, rule.definition, rule.arity)
+    return registry.Rule(rule.fn, rule.params, [kept], rule.namespace, rule.definition,
+                         rule.arity)
 
 
 @pytest.mark.parametrize("fn, args", [(math.sqrt, (0.0,)), (math.hypot, (0.0, 0.0)),

@@ -41,14 +41,21 @@ from ..errors import S2SDiffError
 
 @dataclass(frozen=True)
 class Rule:
-    """The edge partials of one callable."""
+    """The edge partials of one callable (s2sdiff's own are read from their source when
+    first used: ``import s2sdiff`` parses none)."""
 
     fn: object
     params: tuple[str, ...]
-    partials: tuple[ast.expr | None, ...]
+    parsed: list = field(repr=False, compare=False)  # [the partials] once read
     namespace: dict = field(repr=False, compare=False)
     definition: Callable | None = field(default=None, repr=False, compare=False)
     arity: int | None = None  # None: the default rule of ``fn``
+
+    @property
+    def partials(self) -> tuple[ast.expr | None, ...]:
+        if not self.parsed:
+            self.parsed.append(_parse_rule(self.definition)[1])
+        return self.parsed[0]
 
 
 _RULES: dict[tuple[int, int | None], Rule] = {}
@@ -135,13 +142,18 @@ def partials(*fns: object, arity: int | None = None) -> Callable[[Callable], Cal
     """
 
     def register(definition: Callable) -> Callable:
-        params, exprs = _parse_rule(definition)
+        if definition.__module__.startswith("s2sdiff."):  # read when first used
+            code = definition.__code__
+            params, parsed = code.co_varnames[:code.co_argcount], []
+        else:  # a user's rule: its mistakes reported now
+            params, exprs = _parse_rule(definition)
+            parsed = [exprs]
         if arity is not None and arity != len(params):
             raise S2SDiffError(
                 f"rule {definition.__name__}: arity={arity} but {len(params)} parameters"
             )
         for fn in fns:
-            rule = Rule(fn, params, exprs, definition.__globals__, definition, arity)
+            rule = Rule(fn, params, parsed, definition.__globals__, definition, arity)
             _RULES[(_key(fn), arity)] = rule
             _CONSTANT.pop(_key(fn), None)
         _GENERATION[0] += 1
