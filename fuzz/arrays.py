@@ -27,8 +27,9 @@ and ``keepdims``), ``@``/``np.dot`` on 1-D and 2-D operands, transposes
 ``x[:-1]``, ``x[:, 0]``, ``x[-1]``), ``for`` loops over ``range`` (constant
 or ``len(x)``/``x.shape[0]`` bounds) accumulating into a variable (which may
 start as ``0.0`` and become an array), reading ``x[i]`` and ``x[:, i]``, and
-lists built with ``append`` in a loop, then joined (``np.stack``,
-``np.concatenate``, ``sum(parts)``, ``parts[0]``).
+lists built with ``append`` in a loop or by a list comprehension (drawn from a
+stream of its own), then joined (``np.stack``, ``np.concatenate``,
+``sum(parts)``, ``parts[0]``).
 
 ``check(prog, core)`` runs, for each signature: ``grad`` (reverse) of the
 scalar twin of ``f`` (``f`` with every ``return e`` made ``return np.sum(e)``
@@ -182,6 +183,7 @@ class _Gen:
         self.constructs: set[str] = set()
         self.counter = 0
         self.ncat = 0
+        self.forms = random.Random()  # how a list is written: a stream of its own
 
     # ---------- helpers
     def fresh(self, stem="t"):
@@ -581,10 +583,14 @@ class _Gen:
         e = self.loop_expr(leaves)
         if "range(1, " in header:
             self.rng.random()  # an unused draw, kept so that seeds keep their programs
-        self.lines.append(f"    {parts} = []")
-        self.lines.append(f"    {header}")
-        self.lines.append(f"        {parts}.append({e.code})")
-        self.constructs.add("list-append")
+        if self.forms.random() < 0.3:  # the same list as a comprehension
+            self.lines.append(f"    {parts} = [{e.code} {header[:-1]}]")
+            self.constructs.add("list-comprehension")
+        else:
+            self.lines.append(f"    {parts} = []")
+            self.lines.append(f"    {header}")
+            self.lines.append(f"        {parts}.append({e.code})")
+            self.constructs.add("list-append")
         trip_dim = trip
         join = self.rng.choice(("stack", "stack", "stack-axis", "sum", "index", "concat", "npsum"))
         if join == "stack":
@@ -640,6 +646,7 @@ def _program(rng: random.Random, seed: int) -> ArrayProgram:
     g = _Gen(rng)
     extra = random.Random(seed ^ 0x1D7E5)  # item writes: a stream of their own, so that
     # the seeds without them keep their programs
+    g.forms = random.Random(seed ^ 0xC0C0A)
     for a in args:
         g.pool.append(_E(a.name, a.shape or (), a.positive, leaf=True))
         if a.shape is None:
