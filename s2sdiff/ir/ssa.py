@@ -14,6 +14,7 @@ callee is inlined (what the graph drawing wants) and recursion is rejected.
 from __future__ import annotations
 
 import ast
+import builtins
 import inspect
 import linecache
 import operator
@@ -193,6 +194,7 @@ class _Builder:
         self._inside: dict[int, Counter] = {}
         self._reads: Counter | None = None  # reads of the whole function, counted once
         self._user_names: set[str] | None = None
+        self._unchanged: set[str] | None = None
         self.origins: dict[int, ir.Origin] = {}
         self.tapes: set[str] = set()  # names of the lists this function pops (its tapes)
         self.tape_vars: set[str] = set()  # their SSA names
@@ -271,6 +273,9 @@ class _Builder:
             return
         if isinstance(value, ast.List) and target in self.tapes:
             self.tape(target, value, node)
+            return
+        if isinstance(value, ast.List) and self.depth and target in self.unchanged_lists():
+            self.env[target] = tuple(self.atom(e) for e in value.elts)  # as a tuple would be
             return
         if isinstance(value, ast.List):
             if self.depth and not self.is_temporary(target):
@@ -992,6 +997,16 @@ class _Builder:
             # read after the loop: its last value, copied (a later loop may reuse the name)
             self.env[s.target.id] = self.emit(s.target.id, ir.Var(var), s)
 
+    def unchanged_lists(self) -> set[str]:
+        """The names that only ever hold list displays, and that the function only reads:
+        by constant indices, or as arguments of NumPy's, SciPy's or ``math``'s
+        functions or of ``len``/``sum``/``min``/``max``/``zip``/``enumerate`` (never
+        returned, changed or given to other code).  Built in a loop or a branch, such a
+        list is a value like a tuple of its items."""
+        if self._unchanged is None:
+            self._unchanged = _unchanged_lists(self.function_body, self.where)
+        return self._unchanged
+
     def is_temporary(self, name: str) -> bool:
         """A name normalization made up (``_t1``), not one the user wrote (who may
         well call a variable ``_t1``)."""
@@ -1285,3 +1300,71 @@ def substitute(node, mapping: dict):
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+_READERS = frozenset({"len", "sum", "min", "max", "zip", "enumerate"})
+_LIBRARIES = ("numpy", "scipy", "math")
+
+
+def _unchanged_lists(body: list, where: SourceFunction) -> set[str]:
+    """The names ``_Builder.unchanged_lists`` describes, in the (normalized) function
+    ``body``: where a loop walks a list, it reads it by a running index, which a tuple
+    of values cannot give."""
+    displays, others, reads, bad = set(), set(), {}, set()
+    stored = Counter(n.id for n in ast.walk(ast.Module(body, []))
+                     if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
+    constants = {node.targets[0].id for node in ast.walk(ast.Module(body, []))
+                 if isinstance(node, ast.Assign) and len(node.targets) == 1
+                 and isinstance(node.targets[0], ast.Name) and _constant_index(node.value)
+                 and stored[node.targets[0].id] == 1}  # (normalization names ``-1``)
+    for node in ast.walk(ast.Module(body, [])):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    (displays if isinstance(node.value, ast.List) else others).add(t.id)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)):
+            for n in ast.walk(node.target):
+                if isinstance(n, ast.Name):
+                    others.add(n.id)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            index = node.slice
+            if isinstance(node.ctx, ast.Load) and (_constant_index(index) or (
+                    isinstance(index, ast.Name) and index.id in constants)):
+                reads[id(node.value)] = True
+            else:
+                bad.add(node.value.id)
+        elif isinstance(node, ast.Call) and _reads_only(node.func, where):
+            for a in node.args:
+                if isinstance(a, ast.Name):
+                    reads[id(a)] = True
+    for node in ast.walk(ast.Module(body, [])):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
+                and id(node) not in reads:
+            bad.add(node.id)
+    return displays - others - bad
+
+
+def _constant_index(index: ast.expr) -> bool:
+    """Whether ``index`` is an integer written as a constant (``-1`` too)."""
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+        index = index.operand
+    return isinstance(index, ast.Constant) and type(index.value) is int
+
+
+def _reads_only(func: ast.expr, where: SourceFunction) -> bool:
+    """Whether calling ``func`` only reads the list arguments it is given: a builtin
+    of ``_READERS`` or a function of NumPy, SciPy or ``math``."""
+    base = func
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return False
+    try:
+        obj = where.resolver.resolve(base.id)
+    except Exception:  # noqa: BLE001 - a name the resolver cannot tell: not known to read only
+        return False
+    if func is base:
+        return base.id in _READERS and obj is getattr(builtins, base.id, None)
+    module = getattr(obj, "__name__", "") if inspect.ismodule(obj) else ""
+    return module.split(".")[0] in _LIBRARIES
+
