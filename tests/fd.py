@@ -80,3 +80,39 @@ def fd_argument_gradient(f: Callable, args: Sequence, i: int, h: float = STEP):
 def fd_array_gradient(f: Callable, x, h: float = STEP):
     """∂f/∂x of a function of one array returning a number."""
     return fd_argument_gradient(f, (x,), 0, h)
+
+
+def fd_argument_jacobian(f: Callable, args: Sequence, i: int, h: float = 1e-5):
+    """∂f/∂args[i] of a function returning an array (or a number), JAX's shape: the
+    output's dimensions, then the argument's (a gradient's: a Hessian block)."""
+    import numpy as np
+
+    x = np.asarray(args[i], dtype=float)
+    out = None
+    for index in np.ndindex(x.shape):
+        shifted = [list(args), list(args)]
+        for sign, point in zip((1, -1), shifted):
+            moved = x.copy()
+            moved[index] += sign * h
+            point[i] = moved if x.shape else float(moved)
+        column = (np.asarray(f(*shifted[0])) - np.asarray(f(*shifted[1]))) / (2 * h)
+        if out is None:
+            out = np.zeros(column.shape + x.shape)
+        out[(...,) + index] = column
+    return out
+
+
+def assert_gradients_match_fd(f: Callable, args: Sequence, wrt: tuple, rtol: float = 1e-6,
+                              atol: float = 1e-8) -> None:
+    """``s2sdiff.grad(f, wrt)`` in reverse and forward mode equals central differences,
+    shapes included."""
+    import numpy as np
+
+    import s2sdiff
+
+    for mode in ("reverse", "forward"):
+        got = s2sdiff.grad(f, wrt=wrt, mode=mode)(*args)
+        for k, i in enumerate(wrt):
+            want = fd_argument_gradient(f, args, i)
+            assert np.shape(got[k]) == np.shape(args[i]), (mode, i)
+            np.testing.assert_allclose(got[k], want, rtol=rtol, atol=atol, err_msg=mode)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import s2sdiff
-from tests.fd import fd_argument_gradient
+from tests.fd import assert_gradients_match_fd, fd_argument_jacobian
 
 
 def convolved(a, v):
@@ -48,27 +48,7 @@ def _args(n, m):
 
 @pytest.mark.parametrize("f, n, m", CASES)
 def test_gradients_match_finite_differences(f, n, m):
-    args = _args(n, m)
-    for mode in ("reverse", "forward"):
-        got = s2sdiff.grad(f, wrt=(0, 1), mode=mode)(*args)
-        for i in (0, 1):
-            want = fd_argument_gradient(f, args, i)
-            assert np.shape(got[i]) == np.shape(args[i])
-            np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-7, err_msg=mode)
-
-
-def _fd_hessian(f, args, w, h=1e-5):
-    g = s2sdiff.grad(f, wrt=w)
-    x = np.asarray(args[w], dtype=float)
-    out = np.zeros(x.shape + x.shape)
-    for k in np.ndindex(x.shape):
-        shifted = [list(args), list(args)]
-        for sign, point in zip((1, -1), shifted):
-            moved = x.copy()
-            moved[k] += sign * h
-            point[w] = moved if x.shape else float(moved)
-        out[(...,) + k] = (np.asarray(g(*shifted[0])) - np.asarray(g(*shifted[1]))) / (2 * h)
-    return out
+    assert_gradients_match_fd(f, _args(n, m), (0, 1), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("f, n, m", CASES[::3] + CASES[-5:])
@@ -76,6 +56,6 @@ def _fd_hessian(f, args, w, h=1e-5):
 def test_hessians_match_differences_of_the_gradient(f, n, m, w):
     args = _args(n, m)
     got = s2sdiff.hessian(f, wrt=w)(*args)
-    want = _fd_hessian(f, args, w)
+    want = fd_argument_jacobian(s2sdiff.grad(f, wrt=w), args, w)
     assert np.shape(got) == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import s2sdiff
+from tests.fd import fd_argument_jacobian
 
 
 def product(x):
@@ -61,24 +62,10 @@ CASES = [
 ]
 
 
-def _fd_hessian(f, args, w, h=1e-5):
-    g = s2sdiff.grad(f, wrt=w)
-    x = np.asarray(args[w], dtype=float)
-    out = np.zeros(x.shape + x.shape)
-    for k in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[k] += h
-        down[k] -= h
-        shifted = [list(args), list(args)]
-        shifted[0][w], shifted[1][w] = up, down
-        out[(...,) + k] = (g(*shifted[0]) - g(*shifted[1])) / (2 * h)
-    return out
-
-
 @pytest.mark.parametrize("f, args, w", CASES, ids=[f"{c[0].__name__}-{c[2]}-{i}"
                                                    for i, c in enumerate(CASES)])
 def test_hessian_matches_differences_of_the_gradient(f, args, w):
     got = s2sdiff.hessian(f, wrt=w)(*args)
-    want = _fd_hessian(f, args, w)
+    want = fd_argument_jacobian(s2sdiff.grad(f, wrt=w), args, w)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)

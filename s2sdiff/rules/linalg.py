@@ -177,27 +177,29 @@ def _phi(x):
 
 
 @helper
-def _cholesky_vjp(g, low):
-    """The adjoint of ``a`` from that ``g`` of its Cholesky factor ``low``."""
+def _cholesky_vjp(g, low, UPLO="L"):
+    """The adjoint of ``a`` from that ``g`` of its lower Cholesky factor ``low``, put in
+    the triangle ``UPLO`` of ``a`` (the one read)."""
     inverse = np.linalg.inv(low)
-    return _sym_adjoint(_transposed(inverse) @ _phi(_transposed(low) @ g) @ inverse, "L")
+    return _sym_adjoint(_transposed(inverse) @ _phi(_transposed(low) @ g) @ inverse, UPLO)
 
 
 @helper
-def _cholesky_vjp_along(g, low, low_dot):
-    """The tangent of ``_cholesky_vjp(g, low)`` as ``low`` moves along ``low_dot``."""
+def _cholesky_vjp_along(g, low, low_dot, UPLO="L"):
+    """The tangent of ``_cholesky_vjp(g, low, UPLO)`` as ``low`` moves along ``low_dot``."""
     inverse = np.linalg.inv(low)
     inverse_dot = -(inverse @ low_dot @ inverse)
     inner = _phi(_transposed(low) @ g)
     inner_dot = _phi(_transposed(low_dot) @ g)
     return _sym_adjoint(_transposed(inverse_dot) @ inner @ inverse
                         + _transposed(inverse) @ inner_dot @ inverse
-                        + _transposed(inverse) @ inner @ inverse_dot, "L")
+                        + _transposed(inverse) @ inner @ inverse_dot, UPLO)
 
 
 @jvp(_cholesky_vjp)
-def _(g, low):
-    return (_cholesky_vjp(g_dot, low), _cholesky_vjp_along(g, low, low_dot))  # noqa: F821
+def _(g, low, UPLO="L", *, out):
+    return (_cholesky_vjp(g_dot, low, UPLO),  # noqa: F821
+            _cholesky_vjp_along(g, low, low_dot, UPLO))  # noqa: F821
 
 
 @vjp(np.linalg.cholesky)

@@ -18,7 +18,7 @@ real arrays.  Hessians go through both (the JVPs of their adjoints).
 import numpy as np
 from scipy import linalg
 
-from .linalg import _phi, _sym_adjoint, _sym_tangent
+from .linalg import _cholesky_vjp, _cholesky_vjp_along, _phi, _sym_tangent
 from .numpy import _transposed
 from .registry import helper, jvp, vjp
 
@@ -26,11 +26,9 @@ from .registry import helper, jvp, vjp
 @helper
 def _lower_cholesky_vjp(g, out, lower):
     """The adjoint of ``a`` from that ``g`` of ``scipy.linalg.cholesky(a, lower)``."""
-    low = out if lower else _transposed(out)
-    g_low = g if lower else _transposed(g)
-    inverse = np.linalg.inv(low)
-    return _sym_adjoint(_transposed(inverse) @ _phi(_transposed(low) @ g_low) @ inverse,
-                        "L" if lower else "U")
+    if lower:
+        return _cholesky_vjp(g, out)
+    return _cholesky_vjp(_transposed(g), _transposed(out), "U")
 
 
 @helper
@@ -46,16 +44,9 @@ def _lower_cholesky_jvp(a_dot, out, lower):
 def _lower_cholesky_vjp_along(g, out, lower, out_dot):
     """The tangent of ``_lower_cholesky_vjp(g, out, lower)`` as ``out`` moves along
     ``out_dot``."""
-    low = out if lower else _transposed(out)
-    low_dot = out_dot if lower else _transposed(out_dot)
-    g_low = g if lower else _transposed(g)
-    inverse = np.linalg.inv(low)
-    inverse_dot = -(inverse @ low_dot @ inverse)
-    inner = _phi(_transposed(low) @ g_low)
-    inner_dot = _phi(_transposed(low_dot) @ g_low)
-    return _sym_adjoint(_transposed(inverse_dot) @ inner @ inverse
-                        + _transposed(inverse) @ inner_dot @ inverse
-                        + _transposed(inverse) @ inner @ inverse_dot, "L" if lower else "U")
+    if lower:
+        return _cholesky_vjp_along(g, out, out_dot)
+    return _cholesky_vjp_along(_transposed(g), _transposed(out), _transposed(out_dot), "U")
 
 
 @jvp(_lower_cholesky_vjp)
