@@ -20,6 +20,7 @@ import pytest
 
 import s2sdiff
 from s2sdiff import S2SDiffError, grad, hessian, jacobian, jvp
+from tests.fd import fd_argument_jacobian
 
 # ------------------------------------------------------------------ scalar code
 
@@ -112,28 +113,14 @@ POINTS = [(0.7, -0.4), (0.6, 0.8)]
 
 def _fd_hessian(f, args, wrt, h=1e-5):
     """∂(∂f/∂args[wrt])/∂args[wrt] by central differences of the reverse gradient."""
-    g = grad(f, wrt=wrt)
-    x = np.asarray(args[wrt], dtype=float)
-    columns = []
-    for index in np.ndindex(x.shape):
-        step = np.zeros(x.shape)
-        step[index] = h
-        up, down = list(args), list(args)
-        up[wrt], down[wrt] = (x + step, x - step) if x.shape else (float(x + h), float(x - h))
-        columns.append((np.asarray(g(*up)) - np.asarray(g(*down))) / (2 * h))
-    return np.stack(columns, axis=-1).reshape(x.shape * 2)
+    return fd_argument_jacobian(grad(f, wrt=wrt), args, wrt, h)
 
 
 def _fd_scalar_hessian(f, point, h=1e-5):
     """The 2×2 Hessian of ``f`` by central differences of its reverse gradient."""
     g = grad(f, wrt=(0, 1))
-    rows = []
-    for j in range(2):
-        up, down = list(point), list(point)
-        up[j] += h
-        down[j] -= h
-        rows.append((np.array(g(*up)) - np.array(g(*down))) / (2 * h))
-    return np.array(rows).T
+    return np.stack([fd_argument_jacobian(lambda *a: np.array(g(*a)), point, j, h)
+                     for j in range(2)], axis=1)
 
 
 def _close(got, want, rtol=1e-6):

@@ -18,6 +18,7 @@ import s2sdiff
 from s2sdiff import S2SDiffError, grad, jvp
 
 from .fd import fd_argument_gradient, fd_grad
+from tests.fd import fd_argument_jacobian
 
 
 def _check(f, args, wrt):
@@ -303,28 +304,14 @@ def test_the_generated_code_writes_items_and_zeroes_their_adjoints():
 
 def _fd_hessian(f, args, wrt, h=1e-5):
     """∂(∂f/∂args[wrt])/∂args[wrt] by central differences of the reverse gradient."""
-    g = grad(f, wrt=wrt)
-    x = np.asarray(args[wrt], dtype=float)
-    columns = []
-    for index in np.ndindex(x.shape):
-        step = np.zeros(x.shape)
-        step[index] = h
-        up, down = list(args), list(args)
-        up[wrt], down[wrt] = (x + step, x - step) if x.shape else (float(x + h), float(x - h))
-        columns.append((np.asarray(g(*up)) - np.asarray(g(*down))) / (2 * h))
-    return np.stack(columns, axis=-1).reshape(x.shape * 2)
+    return fd_argument_jacobian(grad(f, wrt=wrt), args, wrt, h)
 
 
 def _scalar_fd_hessian(f, point, h=1e-5):
     """The 2×2 Hessian of ``f`` by central differences of its reverse gradient."""
     g = grad(f, wrt=(0, 1))
-    rows = []
-    for j in range(2):
-        up, down = list(point), list(point)
-        up[j] += h
-        down[j] -= h
-        rows.append((np.array(g(*up)) - np.array(g(*down))) / (2 * h))
-    return np.array(rows).T
+    return np.stack([fd_argument_jacobian(lambda *a: np.array(g(*a)), point, j, h)
+                     for j in range(2)], axis=1)
 
 
 @pytest.mark.parametrize("f", SCALAR, ids=lambda f: f.__name__)
