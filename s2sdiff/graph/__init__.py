@@ -27,10 +27,19 @@ adjoints, the sum over paths), ``model`` (the data and its text), ``render``
 """
 
 from .build import MAX_UNROLL
-from .command import cli_main, load
 from .derivatives import MAX_PATHS
 from .draw import graph
 from .model import Edge, Graph, GraphPath, Group, Node
 
 __all__ = ["MAX_PATHS", "MAX_UNROLL", "Edge", "Graph", "GraphPath", "Group", "Node",
            "cli_main", "graph", "load"]
+
+
+def __getattr__(name):
+    # the command (argparse, files) is loaded when the command runs, not with s2sdiff
+    if name in ("cli_main", "load"):
+        from . import command
+
+        return getattr(command, name)
+    raise AttributeError(f"module 's2sdiff.graph' has no attribute {name!r}")
+
