@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import threading
 from pathlib import Path
 
@@ -64,6 +63,8 @@ def store(label: str, source: str) -> str:
 
 
 def _write(where: Path, path: Path, source: str) -> None:
+    import tempfile  # (here: slow to import, and most processes write no file)
+
     fd, temp = tempfile.mkstemp(dir=where, prefix=".s2sdiff-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
