@@ -1,8 +1,8 @@
 """The abstract value ``types.infer`` gives a call equals that of its result.
 
 For each differentiated NumPy/SciPy function (and the adjoint helpers their
-rules emit), a small representative call on float64 arrays, some with a
-dimension of length 1: the inferred abstract value must be the one of the
+rules emit), a small representative call on float64 arrays (and on float32
+ones: dtypes are checked too), some with a dimension of length 1: the inferred abstract value must be the one of the
 result NumPy computes (``types.abstract``), so a missing rule (None) and a wrong
 one both fail.  Where a length truly cannot be told from the arguments' abstract
 values (``np.diff`` of 3 or of 2 items), the case lists that dimension as
@@ -186,8 +186,17 @@ def _helper_cases():
 CASES += _helper_cases()
 
 
+def _as(dtype, a):
+    """``a`` (an array, or a list of arrays) with its float64 arrays of ``dtype``."""
+    if isinstance(a, list):
+        return [_as(dtype, x) for x in a]
+    return a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype == np.float64 else a
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("fn, args, kwargs, unknown", CASES)
-def test_inferred_abstract_value_is_the_results(fn, args, kwargs, unknown):
+def test_inferred_abstract_value_is_the_results(fn, args, kwargs, unknown, dtype):
+    args = tuple(_as(dtype, a) for a in args)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         want = expected(fn(*args, **kwargs), unknown)

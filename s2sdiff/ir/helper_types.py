@@ -33,12 +33,12 @@ def _of_operand(g_at: int, first: int, which_at: int):
     return rule
 
 
-def _like(g_at: int, x_at: int, computed: bool = False):
+def _like(g_at: int, x_at: int, *others):
     """The adjoint of the argument at ``x_at`` from ``g`` at ``g_at`` (its dtype also
-    ``x``'s when the helper ``computed`` with it, not only read its shape)."""
-    if computed:
-        return lambda args, consts, kwargs: adjoint(args[g_at], args[x_at], args[x_at])
-    return lambda args, consts, kwargs: adjoint(args[g_at], args[x_at])
+    that of ``others``: "x" when the helper computes with ``x``, not only reads its
+    shape, and ``F8`` when it makes float64 arrays)."""
+    return lambda args, consts, kwargs: adjoint(
+        args[g_at], args[x_at], *(args[x_at] if o == "x" else o for o in others))
 
 
 def _per_array(args, consts, kwargs):
@@ -73,16 +73,20 @@ def _lstsq_adjoint(args, consts, kwargs):
     return adjoint(g, a, a, b) if consts[4] == 0 else adjoint(g, b, a)
 
 
-def _of_matrix(a_at: int, *from_at: int):
+F8 = Arr("float64", ())  # joined with a helper's operands: one that makes float64
+# arrays (``np.eye``, ``np.zeros``, an integer ``np.arange``) widens float32 ones
+
+
+def _of_matrix(a_at: int, *from_at: int, widened=lambda consts: True):
     """The adjoint of the matrix (stack) at ``a_at`` from the adjoints at ``from_at``
-    (a constant None among them is no adjoint)."""
+    (a constant None among them is no adjoint); float64 at least if ``widened``."""
 
     def rule(args, consts, kwargs):
         a = args[a_at]
         given = [args[i] for i in from_at if consts[i] is not None]
         if not isinstance(a, Arr) or a.ndim < 2 or not given:
             return None
-        return adjoint(given[0], a, a, *given[1:])
+        return adjoint(given[0], a, a, *given[1:], *([F8] if widened(consts) else []))
 
     return rule
 
@@ -104,22 +108,23 @@ def register_adjoint_helpers() -> None:
     register = types.register
     register(_like(0, 1), shaping._on_diagonal, shaping._trace_vjp, shaping._tile_vjp,
              shaping._repeat_vjp, shaping._pad_vjp, shaping._piece_adjoint, rules._delete_vjp)
-    register(_like(0, 1, computed=True), shaping._cumprod_vjp, linalg._cholesky_vjp,
-             linalg._matrix_power_vjp, linalg._pinv_vjp)
+    register(_like(0, 1, "x"), shaping._cumprod_vjp, linalg._pinv_vjp)
+    register(_like(0, 1, "x", F8), linalg._cholesky_vjp, linalg._matrix_power_vjp)
     register(_of_operand(0, 1, 3), rules._inner_vjp, shaping._kron_vjp)
     register(_of_operand(0, 1, 4), rules._tensordot_vjp, shaping._append_vjp,
              signal._convolve_vjp)
-    register(lambda a, c, k: adjoint(a[0], a[1], a[2]), signal._polyval_vjp_p)
+    register(lambda a, c, k: adjoint(a[0], a[1], a[2], F8), signal._polyval_vjp_p)
     register(_per_array, shaping._hstack_vjp, shaping._vstack_vjp, shaping._dstack_vjp,
              shaping._column_stack_vjp, joining._unstack)
     register(lambda a, c, k: _per_array([a[0], a[2]], c, k), shaping._select_vjp)
     register(_solve_adjoint, rules._solve_vjp)
     register(_lstsq_adjoint, linalg._lstsq_vjp)
     register(_of_matrix(0, 2, 3), linalg._eigh_vjp)
-    register(_of_matrix(0, 1, 2, 3), linalg._svd_vjp)
-    register(_of_matrix(0, 1, 2), linalg._qr_vjp)
-    register(lambda a, c, k: adjoint(a[0], a[0]), linalg._sym_adjoint)
-    register(_floating_same, linalg._phi, rules._norm_partial)
+    register(_of_matrix(0, 1, 2, 3, widened=lambda c: c[2] is not None), linalg._svd_vjp)
+    register(_of_matrix(0, 1, 2, widened=lambda c: False), linalg._qr_vjp)
+    register(lambda a, c, k: adjoint(a[0], a[0], F8), linalg._sym_adjoint)
+    register(lambda a, c, k: adjoint(a[0], a[0], F8), linalg._phi)
+    register(_floating_same, rules._norm_partial)
     register(lambda a, c, k: a[0] if isinstance(a[0], Arr) and a[0].dtype.startswith("float")
              else None, rules._prod_others)
     register(_transposed, rules._transposed)

@@ -1609,7 +1609,10 @@ def _polyder(args, consts, kwargs):
         return None
     if m == 0:
         return p
-    return Arr(p.dtype, (False,) if p.ones[0] is True else (None,))
+    import numpy as np
+
+    dtype = np.result_type(p.dtype, np.int64).name  # (times the integer powers)
+    return Arr(dtype, (False,) if p.ones[0] is True else (None,))
 
 
 def _arg_reduce(args, consts, kwargs):
