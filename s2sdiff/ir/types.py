@@ -867,12 +867,12 @@ def _slice_ones(s: slice, one):
         return None
     if start in (None, 0) and stop is None:
         return one
-    if start in (None, 0) and stop > 0:
-        return True if stop == 1 else (False if one is False else None)
+    if start in (None, 0) and stop > 0:  # (the first items of a length-1 dimension: 1)
+        return True if stop == 1 or one is True else (False if one is False else None)
     if start is not None and stop is not None and start >= 0 and stop - start == 1:
         return True
     if start is not None and start < 0 and stop is None:
-        return True if start == -1 else (False if one is False else None)
+        return True if start == -1 or one is True else (False if one is False else None)
     return None
 
 
