@@ -7,7 +7,7 @@ modules themselves, a lower stage, do not import the IR.
 
 from __future__ import annotations
 
-from . import types
+from . import helper_types, types
 from .types import Arr, floating, promote
 
 
@@ -155,7 +155,23 @@ def _solved(args, consts, kwargs):
     return Arr(floating(promote(a, b)).dtype, b.ones)
 
 
+def _logsumexp(args, consts, kwargs):
+    """``logsumexp(a, axis, keepdims=...)`` without ``b`` or ``return_sign``: a
+    floating reduction."""
+    if kwargs.keys() - {"axis", "keepdims"} or len(args) > 2 or not isinstance(args[0], Arr):
+        return None
+    return types._reduce("float")(args, consts, kwargs)
+
+
+def register_scipy_reductions() -> None:
+    from scipy import special
+
+    types.register(_logsumexp, special.logsumexp)
+
+
 types.register_when_imported("numpy", register_linalg)
+types.register_when_imported("scipy.special", register_scipy_reductions)
+types.register_when_imported("numpy", helper_types.register_adjoint_helpers)
 types.register_when_imported("scipy.special", register_scipy_special)
 types.register_when_imported("scipy.stats", register_scipy_stats)
 types.register_when_imported("scipy.linalg", register_scipy_linalg)

@@ -662,6 +662,23 @@ def _items(value):
     return value if isinstance(value, tuple) and value and None not in value else None
 
 
+def flattened(a: Arr) -> Arr:
+    """``a`` flattened to one dimension: of length 1 if every dimension is, not of
+    length 1 if one is not (its size is 0 or at least 2), else not known."""
+    if all(o is True for o in a.ones):
+        return Arr(a.dtype, (True,), a.library)
+    return Arr(a.dtype, (False if False in a.ones else None,), a.library)
+
+
+def _summed_length(lengths) -> bool | None:
+    """Whether the sum of two or more lengths (per ``ones``) is 1: never when each is
+    1 (at least 2) or each is not 1 (0 or at least 2); may be when some are and some
+    are not (1 + 0)."""
+    if all(o is True for o in lengths) or all(o is False for o in lengths):
+        return False
+    return None
+
+
 def _concatenate(args, consts, kwargs):
     items, axis = _items(args[0]), consts[1] if len(consts) > 1 else kwargs.get("axis", 0)
     if items is None or not isinstance(axis, int) or not all(isinstance(a, Arr) and a.ndim
@@ -673,7 +690,7 @@ def _concatenate(args, consts, kwargs):
     joined = promote(*items)
     ones = list(joined.ones)
     lengths = [a.ones[axis % ndim] for a in items]  # False may be 0: 0 + 1 is 1
-    ones[axis % ndim] = lengths[0] if len(items) == 1 else False if all(lengths) else None
+    ones[axis % ndim] = lengths[0] if len(items) == 1 else _summed_length(lengths)
     return Arr(joined.dtype, tuple(ones))
 
 
@@ -868,12 +885,12 @@ def _slice_ones(s: slice, one):
         return None
     if start in (None, 0) and stop is None:
         return one
-    if start in (None, 0) and stop > 0:
-        return True if stop == 1 else (False if one is False else None)
+    if start in (None, 0) and stop > 0:  # (the first items of a length-1 dimension: 1)
+        return True if stop == 1 or one is True else (False if one is False else None)
     if start is not None and stop is not None and start >= 0 and stop - start == 1:
         return True
     if start is not None and start < 0 and stop is None:
-        return True if start == -1 else (False if one is False else None)
+        return True if start == -1 or one is True else (False if one is False else None)
     return None
 
 
@@ -1045,6 +1062,8 @@ def _reshape(args, consts, kwargs):
     shape = shape if isinstance(shape, tuple) else (shape,)
     if not all(n is None or isinstance(n, int) for n in shape):
         return None
+    if shape == (-1,):
+        return flattened(x)
     return Arr(x.dtype, tuple(None if n is None or n == -1 else n == 1 for n in shape))
 
 
@@ -1137,6 +1156,7 @@ def _load_numpy_rules() -> None:
               np.shape)
     register(_number("int"), np.size, np.ndim)
     _load_shaping_rules()
+    _load_more_numpy_rules()
 
 
 # ------------------------------------------- array manipulation (rules/shaping.py)
@@ -1176,7 +1196,7 @@ def _flattened_or_same(position, name, default):
         if a is None or axis is _UNKNOWN:
             return None
         if axis is None:
-            return Arr(a.dtype, (all(a.ones),) if all(o is True for o in a.ones) else (None,))
+            return flattened(a)
         return a if _axis_of(axis, a.ndim) is not None else None
 
     return rule
@@ -1260,8 +1280,8 @@ def _joined(items, axis):
     if axis is None:
         return None
     ones = list(promote(*items).ones)
-    ones[axis] = items[0].ones[axis] if len(items) == 1 else (
-        False if all(a.ones[axis] is True for a in items) else None)
+    ones[axis] = items[0].ones[axis] if len(items) == 1 else _summed_length(
+        [a.ones[axis] for a in items])
     return Arr(promote(*items).dtype, tuple(ones))
 
 
@@ -1292,7 +1312,8 @@ def _appended(args, consts, kwargs):
     if arr is None or values is None or axis is _UNKNOWN:
         return None
     if axis is None:
-        return Arr(promote(arr, values).dtype, (None,))
+        return Arr(promote(arr, values).dtype,
+                   (_summed_length([flattened(arr).ones[0], flattened(values).ones[0]]),))
     return _joined([arr, values], axis)
 
 
@@ -1302,7 +1323,9 @@ def _repeated(args, consts, kwargs):
     if a is None or axis is _UNKNOWN:
         return None
     if axis is None:
-        return Arr(a.dtype, (None,))
+        if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats != 1:
+            return Arr(a.dtype, (False,))  # (0 or at least 2 copies of each item)
+        return flattened(a) if repeats == 1 else Arr(a.dtype, (None,))
     axis = _axis_of(axis, a.ndim)
     if axis is None:
         return None
@@ -1356,7 +1379,9 @@ def _without_axes(append_diagonal):
             return None
         rest = tuple(o for i, o in enumerate(a.ones) if i not in (first, second))
         dtype = "int64" if a.dtype == "bool" and not append_diagonal else a.dtype
-        return Arr(dtype, rest + ((None,) if append_diagonal else ()))
+        offset = _option(consts, kwargs, 1, "offset", 0)
+        length = _min_length(a.ones[first], a.ones[second]) if offset == 0 else None
+        return Arr(dtype, rest + ((length,) if append_diagonal else ()))
 
     return rule
 
@@ -1367,7 +1392,15 @@ def _diag(args, consts, kwargs):
         return None
     if v.ndim == 1:
         return Arr(v.dtype, (v.ones[0], v.ones[0]) if k == 0 else (None, None))
-    return Arr(v.dtype, (None,)) if v.ndim == 2 else None
+    if v.ndim != 2:
+        return None
+    return Arr(v.dtype, (_min_length(*v.ones) if k == 0 else None,))
+
+
+def _min_length(m, n) -> bool | None:
+    """Whether the shorter of two lengths (per ``ones``) is 1: both not 1 (0 or at
+    least 2) give one not 1; 1 and 0 give 0, 1 and 3 give 1."""
+    return True if m is True and n is True else False if m is False and n is False else None
 
 
 def _triangle(args, consts, kwargs):
@@ -1465,3 +1498,183 @@ def _load_shaping_rules() -> None:
     register(_selected, np.select)
     register(_cast, np.astype)
     register(_split_piece, _piece)
+
+
+# ------------------------------------------- products, linear algebra, creation, signals
+
+
+def _inner(args, consts, kwargs):
+    """``np.inner(a, b)``: ``a``'s dimensions but the last, then ``b``'s but the last."""
+    a, b = (_array_of(x) for x in args[:2])
+    if a is None or b is None or kwargs:
+        return None
+    if not a.ndim or not b.ndim:
+        return promote(a, b)
+    return Arr(promote(a, b).dtype, a.ones[:-1] + b.ones[:-1])
+
+
+def _tensordot(args, consts, kwargs):
+    """``np.tensordot(a, b, axes)``: the free dimensions of ``a``, then of ``b``."""
+    a, b = (_array_of(x) for x in args[:2])
+    axes = _option(consts, kwargs, 2, "axes", 2)
+    if a is None or b is None or axes is _UNKNOWN or isinstance(axes, bool):
+        return None
+    if isinstance(axes, int):
+        if not 0 <= axes <= min(a.ndim, b.ndim):
+            return None
+        summed_a, summed_b = range(a.ndim - axes, a.ndim), range(axes)
+    else:
+        summed_a, summed_b = ([x] if isinstance(x, int) else list(x) for x in axes)
+        summed_a = [_axis_of(i, a.ndim) for i in summed_a]
+        summed_b = [_axis_of(i, b.ndim) for i in summed_b]
+        if None in summed_a or None in summed_b or len(summed_a) != len(summed_b):
+            return None
+    ones = [o for i, o in enumerate(a.ones) if i not in summed_a] \
+        + [o for i, o in enumerate(b.ones) if i not in summed_b]
+    return Arr(promote(a, b).dtype, tuple(ones))
+
+
+def _solve(args, consts, kwargs):
+    """``np.linalg.solve(a, b)``: ``b`` a vector (1-D) or a stack of matrices, the
+    stacks of both broadcast (NumPy 2's rule)."""
+    a, b = args[0], args[1] if len(args) > 1 else None
+    if not isinstance(a, Arr) or not isinstance(b, Arr) or a.ndim < 2 or not b.ndim \
+            or kwargs:
+        return None
+    dtype = floating(promote(a, b)).dtype
+    if b.ndim == 1:
+        return Arr(dtype, a.ones[:-2] + b.ones) if a.ndim == 2 else None
+    stack = promote(Arr(dtype, a.ones[:-2]), Arr(dtype, b.ones[:-2]))
+    return Arr(dtype, stack.ones + b.ones[-2:])
+
+
+def _full(args, consts, kwargs):
+    """``np.full(shape, fill_value)`` of a number (or 0-D array): its dtype."""
+    fill = args[1] if len(args) > 1 else None
+    if kwargs or len(args) != 2 or not _scalar(fill):
+        return None
+    shaped = _filled(args[:1], consts[:1], {})
+    fill = _array_of(fill)
+    return None if shaped is None or fill is None else Arr(fill.dtype, shaped.ones)
+
+
+def _linspace(args, consts, kwargs):
+    """``np.linspace(start, stop, num)`` of numbers: ``num`` float64s."""
+    num = _option(consts, kwargs, 2, "num", 50)
+    if kwargs.keys() - {"num", "endpoint"} or len(args) > 4 or not all(
+            isinstance(a, Num) and a.kind in ("int", "float") for a in args[:2]):
+        return None
+    if len(args) > 2 and args[2] == INT and num is _UNKNOWN:
+        return Arr("float64", (None,))
+    if isinstance(num, bool) or not isinstance(num, int):
+        return None
+    return Arr("float64", (num == 1,))
+
+
+def _delete(args, consts, kwargs):
+    """``np.delete(a, obj, axis)``: flattened without ``axis``; the length along
+    ``axis`` not known (3 less 2 is 1)."""
+    a, axis = _array_of(args[0]), _option(consts, kwargs, 2, "axis", None)
+    if a is None or axis is _UNKNOWN:
+        return None
+    if axis is None:
+        return Arr(a.dtype, (None,))
+    axis = _axis_of(axis, a.ndim)
+    if axis is None:
+        return None
+    return Arr(a.dtype, tuple(None if i == axis else o for i, o in enumerate(a.ones)))
+
+
+def _convolved(default_mode):
+    """``np.convolve(a, v, mode)`` (``np.correlate``) of vectors: ``full`` has
+    n + m - 1 items, ``same`` max(n, m), ``valid`` max(n, m) - min(n, m) + 1."""
+
+    def rule(args, consts, kwargs):
+        a, v = args[:2] if len(args) > 1 else (None, None)
+        mode = _option(consts, kwargs, 2, "mode", default_mode)
+        if not (isinstance(a, Arr) and isinstance(v, Arr) and a.ndim == v.ndim == 1) \
+                or mode not in ("full", "same", "valid"):
+            return None
+        n, m = a.ones[0], v.ones[0]
+        if mode == "full":
+            length = m if n is True else n if m is True else False if n is False \
+                and m is False else None
+        elif mode == "same":
+            length = False if False in (n, m) else True if n is True and m is True else None
+        else:
+            length = True if n is True and m is True else (
+                False if {n, m} == {True, False} else None)
+        return Arr(promote(a, v).dtype, (length,))
+
+    return rule
+
+
+def _polyval(args, consts, kwargs):
+    """``np.polyval(p, x)``: ``x``'s dimensions, the dtype of both (as arrays)."""
+    p, x = args[0], _array_of(args[1]) if len(args) > 1 else None
+    if not isinstance(p, Arr) or p.ndim != 1 or x is None or kwargs:
+        return None
+    import numpy as np
+
+    return Arr(np.result_type(p.dtype, x.dtype).name, x.ones)
+
+
+def _polyder(args, consts, kwargs):
+    """``np.polyder(p, m)`` of a float vector: ``m`` fewer coefficients (none for a
+    constant), ``p`` itself for ``m`` 0."""
+    p, m = args[0], _option(consts, kwargs, 1, "m", 1)
+    if not isinstance(p, Arr) or p.ndim != 1 or p.dtype not in ("float64", "float32") \
+            or isinstance(m, bool) or not isinstance(m, int) or m < 0:
+        return None
+    if m == 0:
+        return p
+    import numpy as np
+
+    dtype = np.result_type(p.dtype, np.int64).name  # (times the integer powers)
+    return Arr(dtype, (False,) if p.ones[0] is True else (None,))
+
+
+def _arg_reduce(args, consts, kwargs):
+    """``np.argmax(a, axis)`` (``argmin``): int64 indices, the reduction's shape."""
+    found = _reduce()(args, consts, kwargs)
+    return Arr("int64", found.ones) if isinstance(found, Arr) else None
+
+
+def _logical_reduce(args, consts, kwargs):
+    """``np.all(a, axis)`` (``any``): booleans, the reduction's shape."""
+    found = _reduce()(args, consts, kwargs)
+    return Arr("bool", found.ones) if isinstance(found, Arr) else None
+
+
+def _rounded(args, consts, kwargs):
+    """``np.round(a, decimals)``: ``a``'s abstract value (a float array stays one)."""
+    return args[0] if isinstance(args[0], Arr) and not kwargs.keys() - {"decimals"} else None
+
+
+def _load_more_numpy_rules() -> None:
+    """Rules of products, linear algebra, creation and signal functions."""
+    import numpy as np
+
+    for f in vars(np).values():  # isnan, isinf, signbit…: boolean results
+        if isinstance(f, np.ufunc) and f.nout == 1 and f.nin in (1, 2) and f.types \
+                and {t.split("->")[1] for t in f.types} - {"O"} == {"?"}:
+            register(_compare, f)
+    register(_inner, np.inner)
+    register(_tensordot, np.tensordot)
+    register(_solve, np.linalg.solve)
+    register(lambda a, c, k: floating(a[0]) if isinstance(a[0], Arr) and a[0].ndim >= 2
+             else None, np.linalg.inv)
+    register(lambda a, c, k: Arr(floating(a[0]).dtype, a[0].ones[:-2])
+             if isinstance(a[0], Arr) and a[0].ndim >= 2 else None, np.linalg.det)
+    register(_full, np.full)
+    register(_linspace, np.linspace)
+    register(_delete, np.delete)
+    register(_convolved("full"), np.convolve)
+    register(_convolved("valid"), np.correlate)
+    register(_polyval, np.polyval)
+    register(_polyder, np.polyder)
+    register(_flattened_or_same(1, "axis", None), np.ravel)
+    register(_arg_reduce, np.argmax, np.argmin)
+    register(_logical_reduce, np.all, np.any)
+    register(_rounded, np.round, np.around)
+    register(lambda a, c, k: None if k else a[0], np.empty_like)
