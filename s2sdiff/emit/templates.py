@@ -37,10 +37,7 @@ def zeros_like(value) -> ir.Op:
 
 def call(callee: ir.Global, *args, **kwargs) -> ir.Op:
     """``callee(*args, **kwargs)``."""
-    fn = callee.value
-    for attr in callee.path:
-        fn = getattr(fn, attr)
-    return Op(fn, tuple(args), "call", callee, tuple(kwargs.items()))
+    return Op(callee.resolved(), tuple(args), "call", callee, tuple(kwargs.items()))
 
 
 def item(value, index) -> ir.Op:

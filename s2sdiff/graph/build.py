@@ -110,7 +110,7 @@ class Builder:
         if isinstance(a, ir.Const):
             return _Val(None, a.value)
         if isinstance(a, ir.Global):
-            return _Val(None, _global_value(a) if self.evaluate else None)
+            return _Val(None, a.resolved() if self.evaluate else None)
         raise S2SDiffError(f"graph: cannot draw the value {a!r}")
 
     # statements
@@ -381,12 +381,5 @@ def _constant(v) -> bool:
     if type(v) is ir.Op:
         return all(map(_constant, v.args)) and all(_constant(a) for _, a in v.kwargs)
     return type(v) is ir.Const
-
-
-def _global_value(g: ir.Global):
-    value = g.value
-    for attr in g.path:
-        value = getattr(value, attr)
-    return value
 
 

@@ -265,9 +265,7 @@ def _constant(a):
     if isinstance(a, ir.Const):
         return a.value
     if isinstance(a, ir.Global):
-        value = a.value
-        for attr in a.path:
-            value = getattr(value, attr, UNKNOWN)
+        value = a.resolved(UNKNOWN)
         if type(value) in (int, float, bool, str):
             return value
     return UNKNOWN

@@ -94,10 +94,7 @@ def evaluate(v, env: dict):
     if kind is Const:
         return v.value
     if kind is Global:
-        value = v.value
-        for attr in v.path:
-            value = getattr(value, attr)
-        return value
+        return v.resolved()
     s = v.syntax
     if s == "ifexp":
         return evaluate(v.args[1] if evaluate(v.args[0], env) else v.args[2], env)

@@ -56,6 +56,16 @@ class Global:
     def __str__(self) -> str:
         return ".".join((self.name,) + self.path)
 
+    def resolved(self, missing=None):
+        """The object it names: ``value`` with the attributes of ``path`` read in turn
+        (``missing`` where one is not there)."""
+        obj = self.value
+        for attr in self.path:
+            obj = getattr(obj, attr, missing)
+            if obj is missing:
+                return missing
+        return obj
+
     def __eq__(self, other):
         return (isinstance(other, Global) and other.name == self.name
                 and other.path == self.path and other.value is self.value)

@@ -559,7 +559,7 @@ class _Builder:
             callee = self.passed_function(node.func)
         else:
             callee = self.global_(node.func)
-        fn = _value_of(callee)
+        fn = callee.resolved()
         if fn is len and len(node.args) == 1 and isinstance(node.args[0], ast.Name) \
                 and node.args[0].id in self.tapes:  # how many records a tape holds
             tape = self.tape_of(node.args[0])
@@ -1226,11 +1226,8 @@ def _dtype_constant(atom):
         return atom
     import numpy
 
-    value = atom.value
-    for attr in atom.path:
-        value = getattr(value, attr, None)
     try:
-        return ir.Const(numpy.dtype(value).name)
+        return ir.Const(numpy.dtype(atom.resolved()).name)
     except TypeError:
         return atom
 
@@ -1240,7 +1237,7 @@ def _concatenator(g: ir.Global) -> int | None:
     numpy = sys.modules.get("numpy")
     if numpy is None:
         return None
-    value = _value_of(g)
+    value = g.resolved()
     return 0 if value is numpy.r_ else -1 if value is numpy.c_ else None
 
 
@@ -1253,13 +1250,6 @@ def _is_library(fn) -> bool:
     """Functions of NumPy, SciPy or the standard library are not user code to inline."""
     root = (getattr(fn, "__module__", None) or "").split(".")[0]
     return root in sys.stdlib_module_names or root in ("numpy", "scipy", "sympy")
-
-
-def _value_of(g: ir.Global):
-    obj = g.value
-    for attr in g.path:
-        obj = getattr(obj, attr)
-    return obj
 
 
 def substitute(node, mapping: dict):

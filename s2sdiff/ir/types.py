@@ -508,10 +508,7 @@ class _Infer:
         if isinstance(a, ir.Const):
             return abstract(a.value)
         if isinstance(a, ir.Global):
-            value = a.value
-            for attr in a.path:
-                value = getattr(value, attr, None)
-            return abstract(value)
+            return abstract(a.resolved())
         if isinstance(a, ir.Op):
             return self.op(a)
         return None

@@ -68,13 +68,6 @@ def _text(stmt) -> str:
     return str(stmt)
 
 
-def _resolve(g: ir.Global):
-    obj = g.value
-    for attr in g.path:
-        obj = getattr(obj, attr)
-    return obj
-
-
 def _copy(env: dict) -> dict:
     return {k: list(v) if isinstance(v, list) else v for k, v in env.items()}
 
@@ -114,7 +107,7 @@ class Executor:
         if isinstance(v, ir.Const):
             return lift_value(v.value)
         if isinstance(v, ir.Global):
-            return lift_value(_resolve(v))
+            return lift_value(v.resolved())
         if isinstance(v, ir.Op):
             return self.op(v)
         raise LiftError(f"cannot lift {type(v).__name__}")
