@@ -240,7 +240,12 @@ def _fresh(v, setitem, scatter) -> bool:
         return True
     if type(v) is not ir.Op:
         return False
-    return v.fn is setitem or _makes_new(v, scatter) or makes_new(v)
+    return v.fn is setitem or _new(v, scatter)
+
+
+def _new(op: ir.Op, scatter) -> bool:
+    """Whether ``op`` always gives a new array (or a number)."""
+    return _makes_new(op, scatter) or makes_new(op)
 
 
 def _seen(v, setitem, scatter, env: dict) -> set[str]:
@@ -250,7 +255,7 @@ def _seen(v, setitem, scatter, env: dict) -> set[str]:
         return set()
     if v.fn is setitem:  # the array it writes is copied (or is the family's own)
         return _seen_in(v.args[1:], setitem, scatter, env) | set(ir.value_reads(v.args[2]))
-    if _makes_new(v, scatter) or makes_new(v) or _number_item(v, env):
+    if _new(v, scatter) or _number_item(v, env):
         return _seen_in(v.args, setitem, scatter, env)
     return set(ir.value_reads(v))
 
