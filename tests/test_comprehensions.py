@@ -111,3 +111,24 @@ def test_a_sum_that_is_not_pythons_keeps_its_list(tmp_path):
     x = np.array([0.5, -1.0, 2.0])
     np.testing.assert_allclose(g(x), 2.0 * x)
     assert "_total" not in g.source and "_items" in g.source
+
+
+def rows(x):
+    return np.stack([np.sin(x) * (k + 1.0) for k in range(3)])
+
+
+def test_the_jacobian_and_hessian_of_a_comprehension_of_rows():
+    from tests.fd import fd_argument_jacobian
+
+    x = np.array([0.5, -1.0, 2.0])
+    want = fd_argument_jacobian(rows, (x,), 0)
+    for transform in (s2sdiff.jacfwd, s2sdiff.jacrev):
+        got = transform(rows)(x)
+        assert got.shape == (3, 3, 3)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    want = fd_argument_jacobian(s2sdiff.grad(squared_rows), (x,), 0)
+    np.testing.assert_allclose(s2sdiff.hessian(squared_rows)(x), want, rtol=1e-5, atol=1e-6)
+
+
+def squared_rows(x):
+    return np.sum(np.stack([np.sin(x) * (k + 1.0) for k in range(3)]) ** 2)

@@ -209,3 +209,19 @@ def test_np_take_in_both_modes_matches_finite_differences_and_is_specialised(f, 
         assert got.shape == x.shape
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8, err_msg=mode)
     assert "_unbroadcast(" not in grad(f).specialised(x).source
+
+
+def taken_raw(X):
+    return np.take(X, np.array([[0, 2], [1, 1]]), axis=1)
+
+
+def test_the_jacobian_of_np_take_has_jax_shape():
+    from s2sdiff import jacfwd, jacrev
+    from tests.fd import fd_argument_jacobian
+
+    X = np.random.default_rng(2).normal(size=(2, 3))
+    want = fd_argument_jacobian(taken_raw, (X,), 0)
+    for transform in (jacfwd, jacrev):
+        got = transform(taken_raw)(X)
+        assert got.shape == (2, 2, 2, 2, 3)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)

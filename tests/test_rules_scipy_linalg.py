@@ -81,3 +81,22 @@ def test_hessians_match_differences_of_the_gradient(f, args, w):
     want = fd_argument_jacobian(s2sdiff.grad(f, wrt=w), args, w)
     assert np.shape(got) == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def solved_raw(A, B):
+    return solve_triangular(A, B, trans=1)
+
+
+def factor_raw(A):
+    return sla.cholesky(A @ A.T + np.eye(3), lower=True)
+
+
+@pytest.mark.parametrize("f, args, w", [(solved_raw, (UPPER, RNG.normal(size=(3, 2))), 0),
+                                        (solved_raw, (UPPER, RNG.normal(size=(3, 2))), 1),
+                                        (factor_raw, (A,), 0)])
+def test_jacobians_have_jax_shapes_and_match_finite_differences(f, args, w):
+    want = fd_argument_jacobian(f, args, w)
+    for transform in (s2sdiff.jacfwd, s2sdiff.jacrev):
+        got = transform(f, wrt=w)(*args)
+        assert np.shape(got) == np.shape(f(*args)) + np.shape(args[w])
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

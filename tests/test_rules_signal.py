@@ -59,3 +59,27 @@ def test_hessians_match_differences_of_the_gradient(f, n, m, w):
     want = fd_argument_jacobian(s2sdiff.grad(f, wrt=w), args, w)
     assert np.shape(got) == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def convolved_raw(a, v):
+    return np.convolve(a, v, mode="same")
+
+
+def correlated_raw(a, v):
+    return np.correlate(a, v, "full")
+
+
+def polynomial_raw(p, x):
+    return np.polyval(p, x)
+
+
+@pytest.mark.parametrize("f, n, m", [(convolved_raw, 5, 3), (convolved_raw, 2, 6),
+                                     (correlated_raw, 4, 5), (polynomial_raw, 4, (2, 3))])
+@pytest.mark.parametrize("w", [0, 1])
+def test_jacobians_have_jax_shapes_and_match_finite_differences(f, n, m, w):
+    args = _args(n, m)
+    want = fd_argument_jacobian(f, args, w)
+    for transform in (s2sdiff.jacfwd, s2sdiff.jacrev):
+        got = transform(f, wrt=w)(*args)
+        assert np.shape(got) == np.shape(f(*args)) + np.shape(args[w])
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
