@@ -39,7 +39,8 @@ reverse (against finite differences where reverse failed); ``jacfwd`` and ``jacr
 Jacobian of shape ``out.shape + in.shape``; ``vjp`` with a random cotangent
 against ``Jᵀ ct``; ``jvp`` with a random tangent against ``J t`` (and the two
 against each other, the dot-product test); on every ``HESSIAN_EVERY``-th
-program ``hessian`` of the twin against finite differences of the gradient.
+program ``hessian`` of the twin against finite differences of the gradient,
+and ``jacobian(grad(...))`` (composed in IR) likewise.
 Finite differences are taken in float64 (float32 arguments are converted), at
 ``h = 1e-5`` and ``1e-6``; a point where the two disagree (a kink: a tie of
 ``max``) is skipped.  float32 results are compared with loose tolerances.
@@ -69,7 +70,8 @@ RTOL, ATOL = 1e-5, 1e-6
 KINK_TOL = 1e-4
 TIGHT = 1e-9          # forward against reverse, dot-product test (float64)
 F32_TOL = 2e-3        # float32 results against float64 finite differences
-TRANSFORMS = ("grad", "grad_fwd", "jacfwd", "jacrev", "vjp", "jvp", "hessian")
+TRANSFORMS = ("grad", "grad_fwd", "jacfwd", "jacrev", "vjp", "jvp", "hessian", "jacobian_of_grad")
+SECOND = ("hessian", "jacobian_of_grad")  # second derivatives: every HESSIAN_EVERY-th program
 
 
 # ------------------------------------------------------------------ shapes
@@ -1005,7 +1007,8 @@ def check(prog: ArrayProgram, core, verbose: bool = False, only: set | None = No
     fd_time = 0.0
     single = isinstance(prog.wrt, int)
     wrt_list = [prog.wrt] if single else list(prog.wrt)
-    transforms = [t for t in TRANSFORMS if (t != "hessian" or prog.hessian) and (only is None or t in only)]
+    transforms = [t for t in TRANSFORMS if (t not in SECOND or prog.hessian)
+                  and (only is None or t in only)]
     try:
         with time_limit(TIMEOUT):
             made = {}
@@ -1022,6 +1025,8 @@ def check(prog: ArrayProgram, core, verbose: bool = False, only: set | None = No
                         "vjp": lambda: s2sdiff.vjp(fn, wrt=prog.wrt),
                         "jvp": lambda: s2sdiff.jvp(fn, wrt=prog.wrt),
                         "hessian": lambda: s2sdiff.hessian(fn, wrt=prog.wrt),
+                        "jacobian_of_grad": lambda: s2sdiff.jacobian(
+                            s2sdiff.grad(fn, wrt=prog.wrt), wrt=prog.wrt),
                     }[name]()
                 return made[name]
 
@@ -1128,7 +1133,7 @@ def check(prog: ArrayProgram, core, verbose: bool = False, only: set | None = No
                                     np.asarray(o).dtype == np.float32 for o in outs)
                                 _close_tight(lhs, rhs, loose, f"{what} dot-product test <J t, ct> vs <t, Jᵀ ct>")
                             ft = time.perf_counter() - ts
-                        elif name == "hessian":
+                        elif name in SECOND:
                             res = tf(*args)
                             blocks = [[res]] if single else [list(r) for r in res]
                             gr = s2sdiff.grad(g, wrt=prog.wrt)

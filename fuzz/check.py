@@ -16,6 +16,9 @@ A point where the finite differences at ``h=1e-5`` and ``h=1e-6`` disagree
 Hooks that switch on by themselves when the core grows them:
 
 * ``s2sdiff.jvp`` (``jvp(f, wrt)(*args, tangents)`` returning ``(value, tangent)``): the dot-product test ``<grad, v> == jvp(v)``;
+* ``jvp(grad(f))`` (composed in IR: forward over reverse) against central
+  differences of the gradient along a random direction, on every
+  ``SECOND_EVERY``-th program;
 * ``s2sdiff.check`` (assumed ``check(f, wrt=...)``, falsy or AssertionError on
   a mismatch): the SymPy check, on every ``SYMPY_EVERY``-th program.
 """
@@ -47,6 +50,8 @@ KINK_TOL = 1e-4
 JUMP_TOL = 1e-6  # f at a point against the mean of its neighbours at h = 1e-6
 DOT_TOL = 1e-9
 SYMPY_EVERY = 10
+SECOND_EVERY = 10  # programs whose second derivative (jvp of the gradient) is checked too
+SECOND_RTOL, SECOND_ATOL = 1e-4, 1e-5  # finite differences of a gradient: less accurate
 TIMEOUT = 20  # seconds s2sdiff may take on one program before it counts as hung
 SYMPY_TIMEOUT = 60  # seconds for the SymPy check of one program; slower ones are counted apart
 
@@ -218,8 +223,10 @@ def _as_tuple(g, n):
     return (g,) if n == 1 else g
 
 
-def check_function(f, points, core, *, sympy: bool = False, timeout: float = TIMEOUT) -> Outcome:
-    """Run every check on ``f`` at ``points`` (all parameters are float inputs)."""
+def check_function(f, points, core, *, sympy: bool = False, second: bool = False,
+                   timeout: float = TIMEOUT) -> Outcome:
+    """Run every check on ``f`` at ``points`` (all parameters are float inputs); with
+    ``second``, its second derivative too."""
     n = len(points[0])
     wrt = tuple(range(n))
     out = Outcome("differentiated")
@@ -243,6 +250,8 @@ def check_function(f, points, core, *, sympy: bool = False, timeout: float = TIM
                     break
             else:
                 extra = _dot_product(f, g, points, n, core)
+                if extra is None and second:
+                    extra = _second_order(g, points, n, core)
                 if extra is not None:
                     out = Outcome("wrong", extra)
     except core.Error as e:
@@ -332,6 +341,37 @@ def _dot_product(f, g, points, n, core) -> str | None:
     return None
 
 
+def _second_order(g, points, n, core) -> str | None:
+    """``jvp(grad(f))`` along a random v against central differences of the gradient
+    ``g`` along v; a point where ``h = 1e-5`` and ``1e-6`` disagree is skipped."""
+    if core.jvp is None:
+        return None
+    rng = random.Random(len(points) + 1)
+    hvp = core.jvp(g, wrt=tuple(range(n)))
+    for pt in points:
+        v = tuple(rng.uniform(-1, 1) for _ in range(n))
+        got = _as_tuple(hvp(*pt, v)[1], n)
+        try:
+            coarse, fine = (_along(g, pt, v, h, n) for h in (H_COARSE, H_FINE))
+        except (ArithmeticError, ValueError):
+            continue  # the gradient leaves its domain beside pt
+        if not all(_close(c, d, KINK_TOL, KINK_TOL) for c, d in zip(coarse, fine)):
+            continue  # a kink or a branch switch within h
+        for i in range(n):
+            if not (_close(got[i], coarse[i], SECOND_RTOL, SECOND_ATOL)
+                    or _close(got[i], fine[i], SECOND_RTOL, SECOND_ATOL)):
+                return (f"jvp(grad(f)) d/d{_pname(i)} along v={v} at {pt}: s2sdiff {got[i]!r}, "
+                        f"finite differences of the gradient {coarse[i]!r}, {fine[i]!r}")
+    return None
+
+
+def _along(g, pt, v, h, n) -> tuple:
+    """(g(pt + h v) - g(pt - h v)) / 2h, item by item."""
+    up = _as_tuple(g(*(p + h * d for p, d in zip(pt, v))), n)
+    down = _as_tuple(g(*(p - h * d for p, d in zip(pt, v))), n)
+    return tuple((a - b) / (2 * h) for a, b in zip(up, down))
+
+
 def _one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return f"{type(e).__name__}: {text[0] if text else ''}"[:300]
@@ -339,14 +379,15 @@ def _one_line(e: BaseException) -> str:
 
 def check_program(prog: Program, f, core, **kw) -> Outcome:
     return check_function(f, points_for(prog.seed, prog.nparams), core,
-                          sympy=prog.seed % SYMPY_EVERY == 0, **kw)
+                          sympy=prog.seed % SYMPY_EVERY == 0,
+                          second=prog.seed % SECOND_EVERY == SECOND_EVERY // 2, **kw)
 
 
 def check_source(source: str, seed: int, nparams: int, core, points=None) -> Outcome:
     """Check the ``f`` of a standalone module source."""
     mod = load_module(source)
     try:
-        return check_function(mod.f, points or points_for(seed, nparams), core)
+        return check_function(mod.f, points or points_for(seed, nparams), core, second=True)
     finally:
         forget(mod)
 

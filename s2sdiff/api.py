@@ -33,9 +33,16 @@ def _compiled(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = N
     """The module of transform ``kind`` of the live function ``fn`` (for arguments of
     ``signature``; None: generic), compiled: (Generated, its namespace, its source).
     With ``jit`` its functions are compiled by Numba."""
+    of = None
+    derivation = getattr(fn, "derivation", None)
+    containers = any(map(types.is_container, (signature or {}).values()))
+    if derivation is not None and not (has_aux or containers) \
+            and pipeline.composable(derivation[1], kind):
+        fn, inner, inner_wrt = derivation  # composed in IR: see pipeline.generate's ``of``
+        of = (inner, inner_wrt)
     origin = getattr(fn, "__module__", None)
     gen, module = _module(_source_of(fn, signature), wrt, kind, mode, origin, signature,
-                          has_aux, jit)
+                          has_aux, jit, of)
     return gen, codegen.compile_module(module, gen.entry), module.source
 
 
@@ -60,11 +67,13 @@ def compiled(where: frontend.SourceFunction, wrt, kind: str, mode: str = "auto",
 
 
 def _module(where: frontend.SourceFunction, wrt, kind: str, mode: str, origin: str | None,
-            signature: dict | None = None, has_aux: bool = False, jit: bool = False):
-    """The generated module of ``where``, and what was generated without its IR: the
-    trees and IR die here, before the module is compiled (the peak of memory use)."""
+            signature: dict | None = None, has_aux: bool = False, jit: bool = False,
+            of: tuple | None = None):
+    """The generated module of ``where`` (of its derivative ``of``, if given), and what
+    was generated without its IR: the trees and IR die here, before the module is
+    compiled (the peak of memory use)."""
     gen = pipeline.generate(where, wrt, kind, mode, signature=signature, has_aux=has_aux,
-                            jit=jit)
+                            jit=jit, of=of)
     module = pipeline.render(gen, origin or where.filename)
     plain = gen.functions[0].params == gen.params + ("tangents",)
     return replace(gen, functions=(), plain=plain), module
@@ -206,8 +215,12 @@ def _transform(kind: str, doc: str):
             return functools.partial(transform, wrt=wrt, mode=mode, has_aux=has_aux, jit=jit)
         if mode == "forward":
             return grad_forward(fn, wrt, jit)
-        return _dispatched(fn, (kind, wrt, has_aux),
-                           lambda signature: derive(fn, wrt, kind, signature, has_aux, jit), jit=jit)
+        found = _dispatched(fn, (kind, wrt, has_aux),
+                            lambda signature: derive(fn, wrt, kind, signature, has_aux, jit),
+                            jit=jit)
+        if not has_aux:  # what it is the derivative of, for the transforms composed in IR
+            found.derivation = (fn, kind, wrt)
+        return found
 
     transform.__name__ = kind
     transform.__doc__ = doc

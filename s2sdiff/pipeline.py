@@ -10,6 +10,8 @@ Each pass is a pure function from data to data::
         … IR ─forward─▶ tangent ─dce─▶ ─fold─▶ print
     hessian:
         … IR ─reverse─▶ gradient ─forward─▶ Hessian-vector product ─dce─▶ ─fold─▶ print
+    grad, jvp, jacobian of a gradient (``of``: composed in IR, not from its text):
+        … IR ─reverse─▶ gradient ─inner─▶ ─forward─▶ tangent ─dce─▶ ─fold─▶ print
 
 (Activity is computed by each emitter from its input.)  Code generated for a
 signature of abstract values (arrays) takes more passes after ``dce``:
@@ -98,7 +100,7 @@ def _no_trace(stage: str, value) -> None:
 
 def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto",
              trace=_no_trace, signature: dict | None = None, has_aux: bool = False,
-             jit: bool = False, batch: bool = True) -> Generated:
+             jit: bool = False, batch: bool = True, of: tuple | None = None) -> Generated:
     """Every derivative the tools offer, from parsed source (live or static).
 
     ``kind`` is one of ``KINDS``; ``mode`` ("auto", "forward", "reverse")
@@ -115,6 +117,11 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     Hessian of code for a signature calls its core once, with batched seeds
     (``back/batched.py``), where it can; with ``batch`` False, once per seed
     (as without a signature: for measuring one against the other).
+
+    With ``of`` (``("grad" or "value_and_grad", its wrt)``), the transform is of
+    that derivative of the function, composed in IR: the reverse emitter's
+    gradient, as ``hessian`` differentiates it, is the program the forward
+    emitter differentiates (see ``COMPOSABLE``).
     """
     if kind not in KINDS:
         raise S2SDiffError(f"unknown transform {kind!r}; use one of {', '.join(KINDS)}")
@@ -141,6 +148,11 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     statics = {p: v.value for p, v in (signature or {}).items()
                if p in own and isinstance(v, types.Static)}
     program = ssa_of(where, trace, containers, statics)
+    inner_calls = None
+    if of is not None:
+        program, inner_calls = _derivative_of(program, of, signature, containers, kind,
+                                              has_aux, trace)
+        mode = "forward"
     aux = None
     if has_aux:
         program, aux = _without_aux(program, kind)
@@ -158,9 +170,10 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
                            "functions returning dicts (their tangents and cotangents are "
                            "dicts with its keys), so far")
     outputs = _outputs(program, kind)
-    calls = _calls_of(program, generic=signature is None)
-    facts = None if signature is None else _facts(program, names, kind, signature, calls)
-    if facts is None:
+    calls = inner_calls or _calls_of(program, generic=signature is None)
+    facts = None if signature is None else _facts(program, names, kind, signature, calls,
+                                                  check=of is None)
+    if facts is None and of is None:
         aliasing.check(program, None, aliasing.Callees(calls.program_of))
     if facts is not None:
         calls.arrays = calls.arrays or facts.arrays
@@ -216,6 +229,44 @@ def ssa_of(where: SourceFunction, trace=_no_trace, containers: dict | None = Non
     program = ssa.build(where, containers=containers, statics=statics)
     trace("ssa", program)
     return program
+
+
+COMPOSABLE = {"inner": ("grad", "value_and_grad"), "outer": ("grad", "jvp", "jacobian")}
+
+
+def composable(inner: str, outer: str) -> bool:
+    """Whether transform ``outer`` of the ``inner`` derivative of a function is generated
+    in IR, by forward mode over the gradient (``of`` of ``generate``), as ``hessian``
+    is: a Jacobian asked for in reverse mode too (its values are the same).  Others
+    (``vjp`` and ``value_and_grad`` of a gradient, which only reverse mode gives)
+    differentiate the gradient's generated code as any Python function."""
+    return inner in COMPOSABLE["inner"] and outer in COMPOSABLE["outer"]
+
+
+def _derivative_of(program: ir.Function, of: tuple, signature: dict | None, containers: dict,
+                   kind: str, has_aux: bool, trace) -> tuple[ir.Function, Calls]:
+    """The IR of derivative ``of`` of ``program`` (as the reverse emitter makes it, calls
+    differentiated whole), named as its generated function, and the derivatives
+    registry it calls, which the outer transform extends."""
+    inner, inner_wrt = of
+    if not composable(inner, kind) or containers or has_aux:
+        raise S2SDiffError(f"{kind} of a {inner} is composed by forward mode, without "
+                           "has_aux or containers of parameters")
+    names, single = wrt_names(program.params, inner_wrt)
+    calls = _calls_of(program, generic=signature is None)
+    if signature is None:
+        aliasing.check(program, None, aliasing.Callees(calls.program_of))
+    else:
+        calls.arrays = calls.arrays or _facts(program, names, inner, signature, calls).arrays
+    with_value = inner == "value_and_grad"
+    if isinstance(program.result, tuple):
+        raise S2SDiffError(f"{inner} needs a function returning one number; {program.name} "
+                           f"returns a tuple of {len(program.result)} (use jacobian)")
+    gradient = reverse.gradient(program, names, with_value=with_value, calls=calls,
+                                arrays=calls.arrays, split=False)
+    gradient = replace(_single(gradient, with_value, single), name=f"{inner}_{program.name}")
+    trace("inner", gradient)
+    return gradient, calls
 
 
 def gradient_of(program: ir.Function, names: tuple[str, ...], with_value: bool = False,
@@ -789,9 +840,12 @@ class Facts:
     batch: bool = True  # a Jacobian's core may be called once with batched seeds
 
 
-def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls) -> Facts:
+def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls,
+           check: bool = True) -> Facts:
     """Infer the abstract value of every SSA value; refuse what these arguments cannot
-    be differentiated for (an integer array ``wrt``, an array where one number must be)."""
+    be differentiated for (an integer array ``wrt``, an array where one number must be).
+    ``check``: the user's item writes are checked (``ir/aliasing.py``); a derivative's
+    IR was checked as the user's function."""
     for name in names:
         value = signature.get(name)
         if isinstance(value, types.Arr) and value.dtype[:1] in ("i", "u", "b"):
@@ -800,7 +854,8 @@ def _facts(program: ir.Function, names, kind: str, signature: dict, calls: Calls
                                f"(pass {name}.astype(float))")
     env = types.infer(program, {p: signature.get(p) for p in program.params},
                       _callee_types(calls))
-    aliasing.check(program, env, aliasing.Callees(calls.program_of))
+    if check:
+        aliasing.check(program, env, aliasing.Callees(calls.program_of))
     result = types.result(program, env, _callee_types(calls))
     results = result if isinstance(result, tuple) else (result,)
     if kind in ("grad", "value_and_grad", "hessian") and results \

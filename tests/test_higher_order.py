@@ -1,16 +1,16 @@
-"""Derivatives of generated derivatives: the generated code is s2sdiff input again.
+"""Derivatives of generated derivatives.
 
 On corpus functions with loops and branches, every second derivative made by
 composition is checked against central finite differences of the first
 derivative:
 
-- ``grad(grad(f))`` (reverse over reverse: the outer gradient reverses the
-  inner one's tape pushes and pops with a tape of adjoints);
-- ``jvp(grad(f))`` (forward over reverse, as ``hessian``, but from source);
+- ``grad(grad(f))`` and ``jvp(grad(f))``: composed in IR, forward mode over the
+  reverse emitter's gradient, as ``hessian`` (``pipeline.generate``'s ``of``);
 - the reverse-mode derivative of ``jvp(f)``'s tangent output.
 
-The Hessian by reverse over reverse must equal ``hessian`` (forward over
-reverse) to rounding.
+``vjp(grad(f))`` (reverse over reverse) differentiates the generated gradient
+as any Python function: the outer gradient reverses the inner one's tape pushes
+and pops with a tape of adjoints.  Its Hessian must equal ``hessian`` to rounding.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sys
 
 import pytest
 
-from s2sdiff import UnsupportedSyntaxError, grad, hessian, jacobian, jvp
+from s2sdiff import UnsupportedSyntaxError, grad, hessian, jacobian, jvp, vjp
 from tests import corpus
 from tests.corpus import CORPUS
 from tests.fd import fd_partial
@@ -79,12 +79,18 @@ def test_reverse_mode_derivative_of_jvp(case):
                                   "branch_in_loop", "break_and_continue"])
 def test_hessian_by_reverse_over_reverse_equals_forward_over_reverse(name):
     case = next(c for c in CORPUS if c.name == name)
-    by_reverse = jacobian(grad(case.fn, wrt=case.wrt), wrt=case.wrt, mode="reverse")
+    pullback_of = vjp(grad(case.fn, wrt=case.wrt), wrt=case.wrt)
     by_forward = hessian(case.fn, wrt=case.wrt)
+    n = len(case.wrt)
     for point in case.points:
-        got, want = by_reverse(*point), by_forward(*point)
-        assert len(got) == len(want) == len(case.wrt)
-        for row_got, row_want in zip(got, want):
+        _, pullback = pullback_of(*point)
+        want = by_forward(*point)
+        assert len(want) == n
+        for i in range(n):  # row i of the (symmetric) Hessian: the pullback of unit i
+            row = pullback(tuple(float(k == i) for k in range(n)))
+            assert row == pytest.approx(want[i], rel=1e-10, abs=1e-12)
+        by_jacrev = jacobian(grad(case.fn, wrt=case.wrt), wrt=case.wrt, mode="reverse")(*point)
+        for row_got, row_want in zip(by_jacrev, want):  # composed in IR: forward over reverse
             assert row_got == pytest.approx(row_want, rel=1e-10, abs=1e-12)
 
 
@@ -126,9 +132,18 @@ def test_user_code_calling_a_generated_gradient(fn):
             assert math.isclose(forward(*point, unit)[1], want, rel_tol=1e-5, abs_tol=1e-6)
 
 
-def test_gradient_code_of_lists_is_rejected_with_a_location():
+def test_a_gradient_of_list_code_is_differentiated_again_in_ir():
+    second = grad(grad(corpus.list_sum))
+    assert second.mode == "forward"
+    for point in ((0.5,), (1.5,), (-2.0,)):
+        want = fd_partial(grad(corpus.list_sum), point, 0)
+        assert math.isclose(second(*point), want, rel_tol=1e-6, abs_tol=1e-8)
+        assert second(*point) == pytest.approx(hessian(corpus.list_sum)(*point), rel=1e-12)
+
+
+def test_reverse_over_reverse_of_list_code_is_rejected_with_a_location():
     with pytest.raises(UnsupportedSyntaxError, match=r"grad_list_sum.*\.pop"):
-        grad(grad(corpus.list_sum))
+        vjp(grad(corpus.list_sum))(0.5)
 
 
 def while_with_branch(x, y):

@@ -17,7 +17,7 @@ import pytest
 import s2sdiff
 from s2sdiff import S2SDiffError, grad, jvp
 
-from .fd import fd_argument_gradient, fd_grad
+from .fd import fd_argument_gradient, fd_grad, fd_partial
 from tests.fd import fd_argument_jacobian
 
 
@@ -356,9 +356,16 @@ def test_hessian_of_a_whole_list_read_by_numpy_matches_finite_differences(wrt):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7 * max(1.0, np.max(np.abs(want))))
 
 
-def test_gradient_of_the_gradient_of_list_item_code_is_refused_with_a_location():
+def test_gradient_of_the_gradient_of_list_item_code_is_composed_in_ir():
+    first = grad(scalar_rotate, wrt=0)
+    for wrt in (0, 1):
+        got = grad(first, wrt=wrt)(0.7, -0.4)
+        assert got == pytest.approx(fd_partial(first, (0.7, -0.4), wrt), rel=1e-6, abs=1e-8)
+
+
+def test_reverse_over_reverse_of_list_item_code_is_refused_with_a_location():
     with pytest.raises(S2SDiffError) as info:
-        grad(grad(scalar_rotate, wrt=0), wrt=0)(0.7, -0.4)
+        s2sdiff.vjp(grad(scalar_rotate, wrt=0), wrt=0)(0.7, -0.4)
     assert info.value.location is not None
 
 
