@@ -115,3 +115,26 @@ def test_a_point_that_alone_takes_another_branch_is_skipped():
     right = math.sin(0.3) + 0.3 * math.cos(0.3)
     assert check._compare(smooth, (0.3,), (right,), 1) is True
     assert isinstance(check._compare(smooth, (0.3,), (right + 0.1,), 1), str)
+
+
+def test_the_second_order_check_finds_a_wrong_hessian_vector_product():
+    core = _core()
+
+    def f(x, y):
+        return math.sin(x * y) + x ** 3
+
+    g = core.grad(f, wrt=(0, 1))
+    points = [(0.3, 0.5), (1.1, -0.4)]
+    assert check._second_order(g, points, 2, core) is None
+
+    class Off:  # jvp whose first partial is 0.1% off
+        jvp = None
+
+        def __init__(self):
+            def jvp(fn, wrt):
+                right = core.jvp(fn, wrt=wrt)
+                return lambda *args: (lambda r: (r[0], (r[1][0] * 1.001, r[1][1])))(right(*args))
+
+            self.jvp = jvp
+
+    assert "jvp(grad(f)) d/dx" in check._second_order(g, points, 2, Off())
