@@ -257,7 +257,8 @@ def _derivative_of(program: ir.Function, of: tuple, signature: dict | None, cont
     if signature is None:
         aliasing.check(program, None, aliasing.Callees(calls.program_of))
     else:
-        calls.arrays = calls.arrays or _facts(program, names, inner, signature, calls).arrays
+        arrays = _facts(program, names, inner, signature, calls).arrays  # (and its checks)
+        calls.arrays = calls.arrays or arrays
     with_value = inner == "value_and_grad"
     if isinstance(program.result, tuple):
         raise S2SDiffError(f"{inner} needs a function returning one number; {program.name} "

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 
-from s2sdiff import grad, hessian, jacfwd, jacobian, jacrev, jvp, value_and_grad
+from s2sdiff import S2SDiffError, grad, hessian, jacfwd, jacobian, jacrev, jvp, value_and_grad
 from tests.fd import fd_argument_jacobian
 
 
@@ -133,3 +133,11 @@ def test_the_composed_module_is_written_from_ir():
     assert "_unbroadcast" not in code and "def batched_jvp_grad_broadcast" in code
     tape = grad(grad(appended, wrt=1)).source
     assert "_tape.append((y, y_dot))" in tape
+
+
+def test_grad_of_a_gradient_that_is_an_array_is_refused():
+    """As JAX: grad needs one number; the gradient with respect to an array is one
+    (the abstract values of the helpers in its IR are known before any code is
+    specialised)."""
+    with pytest.raises(S2SDiffError, match="grad needs a function returning one number"):
+        grad(grad(broadcast))(np.array([[0.3, -0.5], [0.2, 0.6]]), 0.7)

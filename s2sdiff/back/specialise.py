@@ -571,8 +571,7 @@ def _cross_operand(args, consts, kwargs):
 
 
 def _helpers() -> dict:
-    """Helper (by id) → its rewrite; empty until NumPy's rules are loaded.  The
-    helpers' abstract values are registered with ``types`` on the way."""
+    """Helper (by id) → its rewrite; empty until NumPy's rules are loaded."""
     if _REWRITES:
         return _REWRITES
     import sys
@@ -582,7 +581,7 @@ def _helpers() -> dict:
         return _REWRITES
     import numpy as np
 
-    from ..rules import indexing, joining, shaping
+    from ..rules import indexing
 
     global _SIZES
     _SIZES = (np.size, np.shape)
@@ -595,6 +594,17 @@ def _helpers() -> dict:
                             (rules._spread, _spread), (indexing._scatter_add, _scattered),
                             (np.zeros_like, _zero_of_number), (rules._einsum_vjp, einsums.adjoint)):
         _REWRITES[id(helper)] = rewrite
+    return _REWRITES
+
+
+def _register_types() -> None:
+    """The abstract values of the helpers the rules emit, for ``types.infer``: known
+    as soon as NumPy is (an inference before any code is specialised needs them:
+    a transform of a gradient infers its IR's)."""
+    import numpy as np
+
+    from ..rules import indexing, joining, numpy as rules, shaping
+
     types.register(lambda a, c, k: _kept_type(a[0], c[1], c[2]), rules._keep)
     types.register(lambda a, c, k: types.INT, rules._mean_count)
     types.register(lambda a, c, k: types.floating(a[0]), rules._centered,
@@ -629,4 +639,6 @@ def _helpers() -> dict:
     types.register(lambda a, c, k: _per_item(a[0], _zero_type), joining._zeros_of)
     types.register(lambda a, c, k: a[0] if isinstance(a[0], tuple) else None, joining._tangents)
     types.register(_outer, np.outer)
-    return _REWRITES
+
+
+types.register_when_imported("numpy", _register_types)
