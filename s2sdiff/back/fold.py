@@ -5,7 +5,8 @@ printed code a temporary read exactly once, later in the same block, with
 nothing in between writing what it reads, is better written where it is
 used: ``y_1 = y * a + math.sin(y * x)`` reads like the user's line and runs
 faster.  A user's name is kept, except that an SSA version whose only use is
-a φ copy (``t_3 = t_1``) is computed into the copy's target directly.
+a φ copy (``t_3 = t_1``, or a loop's entry copy ``a_1 = a``) is computed into
+the copy's target directly.
 
 At most ``MAX_DEPTH`` values are folded one into another, so a sum of
 100,000 terms prints as lines of bounded depth (Python's own parser and
@@ -191,6 +192,9 @@ class _Planner:
             uses, reads, defines = self.summary(t)
             if name in uses:
                 return temporary and not (written & needs)
+            if name in reads and type(t) is ir.Loop:  # computed into the loop's entry copy
+                entry = [(p.target, p.first) for p in t.phis]
+                return not (written & needs) and _into_copy(name, needs, entry)
             if name in reads:
                 return False
             written |= defines

@@ -5,8 +5,7 @@ import math
 
 def grad_loop_product(x, y):
     _tape = []
-    a = x * y + math.sin(x)
-    a_1 = a
+    a_1 = x * y + math.sin(x)
     for i in range(3):
         _tape.append(a_1)
         a_1 = a_1 * x
