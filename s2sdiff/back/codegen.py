@@ -442,7 +442,9 @@ class _Printer:
         if then == [empty]:
             return [f"{pad}if not {cond}:"] + orelse
         lines = [f"{pad}if {cond}:"] + then
-        if orelse != [empty]:
+        if _one_if(orelse, _INDENT * (depth + 1)):  # else: if …: written elif …:
+            lines += [f"{pad}el{orelse[0].lstrip()}"] + [ln[len(_INDENT):] for ln in orelse[1:]]
+        elif orelse != [empty]:
             lines += [f"{pad}else:"] + orelse
         return lines
 
@@ -462,6 +464,15 @@ class _Printer:
             }[s.kind]
         tail = [(p.target, p.second) for p in s.phis]
         return lines + [pad + head] + self.body(body, depth + 1, tail)
+
+
+def _one_if(lines: list[str], pad: str) -> bool:
+    """Whether the printed block ``lines`` (indented by ``pad``) is one ``if``
+    statement, its ``elif``/``else`` parts included, and nothing after it."""
+    if not lines or not lines[0].startswith(pad + "if "):
+        return False
+    return all(ln.startswith(pad + _INDENT) or ln == pad + "else:" or ln.startswith(pad + "elif ")
+               for ln in lines[1:])
 
 
 @dataclass

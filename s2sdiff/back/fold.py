@@ -346,19 +346,66 @@ def branch_results(fn: ir.Function) -> ir.Function:
     each branch, instead of ``t_3 = t * y`` and a copy ``t = t_3`` at the end.
 
     The ``if``'s result (read only by the loop's copy) takes the loop's name when
-    nothing after the ``if`` reads that name's old value.
+    nothing after the ``if`` reads that name's old value.  Likewise an ``if``
+    ending a branch of another, whose result only that one's copies read
+    (``elif`` chains), assigns the outer result: ``r_6 = …`` in each branch,
+    not ``r_5 = …`` then ``r_6 = r_5``.
     """
     stmts = ir.walk(fn.statements)
-    if not any(isinstance(s, ir.Loop) for s in stmts):
+    kinds = set(map(type, stmts))
+    if ir.Loop not in kinds and ir.If not in kinds:
         return fn
     reads = read_counts(fn, stmts)
     renamed: dict[str, str] = {}
 
     def rewrite(block):
-        return _each_loop(block, lambda loop: _branch_results(loop, reads, renamed))
+        block = _each_loop(block, lambda loop: _branch_results(loop, reads, renamed))
+        return _nested_results(block, reads, renamed)
 
     body, reverse = rewrite(fn.body), rewrite(fn.reverse)
     return fn if not renamed else replace(fn, body=body, reverse=reverse)
+
+
+def _nested_results(stmts, reads: Counter, renamed: dict) -> tuple:
+    """``stmts`` with each ``if`` that ends a branch of an outer ``if`` assigning the
+    outer results its own feed (outer ``if``s first, so chains collapse)."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ir.If):
+            s = _into_outer(s, reads, renamed)
+            s = replace(s, then=_nested_results(s.then, reads, renamed),
+                        orelse=_nested_results(s.orelse, reads, renamed))
+        elif isinstance(s, ir.Loop):
+            s = replace(s, body=_nested_results(s.body, reads, renamed))
+        out.append(s)
+    return tuple(out)
+
+
+def _into_outer(s: ir.If, reads: Counter, renamed: dict) -> ir.If:
+    """``s`` with the last ``if`` of each branch renaming a result that only ``s``'s
+    copy reads to ``s``'s result, when nothing in ``s`` reads that result's name
+    (a loop's carried name may be read there: then it stays)."""
+    inside = {n for t in ir.walk([s]) for n in _reads(t)}
+    phis = list(s.phis)
+    blocks = {"first": list(s.then), "second": list(s.orelse)}
+    for side, block in blocks.items():
+        if not block or not isinstance(block[-1], ir.If):
+            continue
+        inner = block[-1]
+        inner_phis = list(inner.phis)
+        for k, phi in enumerate(phis):
+            operand = getattr(phi, side)
+            if not isinstance(operand, ir.Var) or reads[operand.name] != 1 \
+                    or phi.target in inside:
+                continue
+            for m, q in enumerate(inner_phis):
+                if q.target == operand.name:
+                    inner_phis[m] = replace(q, target=phi.target)
+                    phis[k] = phi = replace(phi, **{side: ir.Var(phi.target)})
+                    renamed[operand.name] = phi.target
+        block[-1] = replace(inner, phis=tuple(inner_phis))
+    return replace(s, then=tuple(blocks["first"]), orelse=tuple(blocks["second"]),
+                   phis=tuple(phis))
 
 
 def _branch_results(loop: ir.Loop, reads: Counter, renamed: dict) -> ir.Loop:

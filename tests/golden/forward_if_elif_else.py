@@ -9,21 +9,15 @@ def jvp_if_elif_else(x, tangents):
         _t3 = -x
         r_6_dot = x * -x_dot + _t3 * x_dot
         r_6 = _t3 * x
+    elif x < 0.0:
+        r_6_dot = 3.0 * x_dot
+        r_6 = x * 3.0
+    elif x < 1.0:
+        r_6_dot = math.cos(x) * x_dot
+        r_6 = math.sin(x)
     else:
-        if x < 0.0:
-            r_5_dot = 3.0 * x_dot
-            r_5 = x * 3.0
-        else:
-            if x < 1.0:
-                r_4_dot = math.cos(x) * x_dot
-                r_4 = math.sin(x)
-            else:
-                r_4_dot = x_dot / x
-                r_4 = math.log(x) + 1.0
-            r_5_dot = r_4_dot
-            r_5 = r_4
-        r_6_dot = r_5_dot
-        r_6 = r_5
+        r_6_dot = x_dot / x
+        r_6 = math.log(x) + 1.0
     _t7 = r_6 * 2.0
     _t7_dot = 2.0 * r_6_dot
     return _t7, _t7_dot
