@@ -50,4 +50,12 @@ def list_series(x):
     return sum(terms)
 
 
-GOLDEN = [design_example, loop_product, while_branches, early_return, swap_in_loop, list_series]
+def while_until(x, y):
+    t = x
+    while t < 10.0:
+        t = t * y + 1.0
+    return t
+
+
+GOLDEN = [design_example, loop_product, while_branches, while_until, early_return, swap_in_loop,
+          list_series]

@@ -24,6 +24,7 @@ from collections import Counter
 
 from .. import ir
 from . import library_types  # noqa: F401  (abstract values of library calls)
+from .counted import counted
 from ..errors import NeedsArgumentsError, RecursionNotSupportedError, UnsupportedSyntaxError
 from ..front.source import SourceFunction, resolve
 from ..front.names import Namer
@@ -117,9 +118,9 @@ def build(where: SourceFunction, inline: str = "leaves", containers: dict | None
     facts = {"containers": trees, "params": tuple(params)} if trees else {}
     if names.item_writes:
         facts["item_writes"] = frozenset(names.item_writes)
-    return ir.Function(core.name, tuple(leaves), tuple(body), result,
-                       docstring=ast.get_docstring(where.tree) or "", signature=core.args,
-                       facts=facts)
+    return counted(ir.Function(core.name, tuple(leaves), tuple(body), result,
+                               docstring=ast.get_docstring(where.tree) or "",
+                               signature=core.args, facts=facts))
 
 
 class Container:

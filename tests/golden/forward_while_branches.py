@@ -5,13 +5,11 @@ def jvp_while_branches(x, tangents):
     x_dot = tangents
     t_dot = x_dot
     t = x
-    steps = 0
-    while steps < 8:
+    for steps in range(8):
         if t > 1.0:
             t_dot = 0.5 * t_dot
             t = t * 0.5
         else:
             t_dot = 2.0 * t * t_dot + x_dot
             t = t * t + x
-        steps = steps + 1
     return t, t_dot

@@ -6,14 +6,12 @@ import math
 def grad_while_branches(x, y):
     _tape = []
     t = x
-    n = 0
-    while n < 5:
+    for n in range(5):
         _tape.append(t)
         if t < 1.0:
             t = t * y + 0.5
         else:
             t = math.sqrt(t) - 0.1
-        n = n + 1
     # reverse pass
     t_bar = 1.0  # seed
     y_bar = 0.0
