@@ -28,16 +28,14 @@ def value_and_grad_loss(v0, angle):
 def fwd_landing_distance(v0, angle):
     _tape = []
     _t1 = math.cos(angle)
-    vx = v0 * _t1
     _t2 = math.sin(angle)
-    vy = v0 * _t2
     _trips1 = 0
     x_prev = 0.0
     y_prev = HEIGHT
     x = 0.0
     y = HEIGHT
-    vx_1 = vx
-    vy_1 = vy
+    vx_1 = v0 * _t1
+    vy_1 = v0 * _t2
     while y > 0.0:
         _trips1 += 1
         _t20 = math.sqrt(vx_1 * vx_1 + vy_1 * vy_1)
