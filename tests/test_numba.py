@@ -141,15 +141,15 @@ def test_loops_with_steps_and_symbolic_bounds_run_backwards_over_the_same_values
 
 def branch_records_while(x, y):
     a = 1.0
-    i = 0
-    while i < 6:
-        if i % 2 == 0:
+    i = 0.0  # a float counter: the loop stays a while loop (ir/counted.py counts integers)
+    while i < 6.0:
+        if i % 2.0 == 0.0:
             a = a * x
-        elif i == 3:
+        elif i == 3.0:
             a = a + y
         else:
             a = a - x * y
-        i = i + 1
+        i = i + 1.0
     return a
 
 
@@ -248,13 +248,13 @@ def counted(x, n, a, b):
 
 def while_records(x, y):
     t = 0.0
-    k = 0
-    while k < 30:
+    k = 0.0  # a float counter: a while loop whose trips are not counted before it runs
+    while k < 30.0:
         if t < 1.0:
             t = t + x * math.exp(-t)
         else:
             t = t * y
-        k = k + 1
+        k = k + 1.0
     return t
 
 
