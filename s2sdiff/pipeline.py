@@ -11,7 +11,11 @@ Each pass is a pure function from data to data::
     hessian:
         … IR ─reverse─▶ gradient ─forward─▶ Hessian-vector product ─dce─▶ ─fold─▶ print
 
-(Activity is computed by each emitter from its input.)  Code generated for a
+(Activity is computed by each emitter from its input.)  ``reverse`` runs in three
+steps: the adjoints of the statements, as data; the to-be-recorded analysis
+(``ir/recording.py``: from what they read, what each block inside a loop
+tapes and what it computes again); the forward and reverse sweeps written
+from its result.  Code generated for a
 signature of abstract values (arrays) takes more passes after ``dce``:
 ``crosses`` writes ``np.cross`` as ``_cross``, of a known shape (``back/crosses.py``),
 ``specialise`` replaces the helper calls those values decide (``back/specialise.py``),
