@@ -40,6 +40,17 @@ def nested(x, n):
     return s
 
 
+def nested_linear(x, n):
+    s = 0.0
+    for i in range(n):
+        a = math.exp(x * i)
+        t = 0.0
+        for j in range(n):
+            t = t * a + math.tanh(x + j)
+        s = s + 3.0 * t
+    return s
+
+
 def counted(x):
     k = 0
     s = x
@@ -121,10 +132,20 @@ def test_nested_loops_tape_each_body_on_its_own():
     ]
 
 
+def test_a_header_value_only_its_own_loop_reads_is_not_taped_by_the_enclosing_body():
+    """``t`` after the inner loop: ``s = s + t * t`` reads it, ``s = s + 3.0 * t``
+    does not, and the reverse of the inner loop pops its own ``t`` on each trip.  What
+    the outer body's reverse reads then, ``a``, costs 3 to compute again: no pop."""
+    assert _dump(nested_linear) == [
+        "for i: pops -; recomputes _t1 = x * i; a = math.exp(_t1)",
+        "for j: pops t, _t3; recomputes -",
+    ]
+
+
 def test_a_while_loop_counts_its_trips_and_the_enclosing_body_tapes_the_count():
     assert _dump(counted) == ["while _cond1: pops s, _t1; recomputes -"]
-    assert _dump(nested_while) == [
-        "for i: pops s_1, _trips1; recomputes -",
+    assert _dump(nested_while) == [  # the inner loop pops its own s_1
+        "for i: pops _trips1; recomputes -",
         "while _cond2: pops s_1, _t1; recomputes _t2 = x * s_1",
     ]
 
@@ -137,6 +158,7 @@ def test_a_branch_in_a_loop_tapes_its_own_values():
 
 
 @pytest.mark.parametrize("f, args", [(recomputed, (0.3, 4)), (nested, (0.2, 3)),
+                                     (nested_linear, (0.2, 3)),
                                      (counted, (0.7,)), (nested_while, (0.4, 4)),
                                      (branch, (1.3, 3)), (branch, (0.6, 3))])
 def test_the_gradients_match_finite_differences(f, args):

@@ -140,8 +140,9 @@ class _Reverse(ArrayAdjoints):
         self.wrt = wrt
         self.active = active
         self.namer = namer
-        self.needed: set[str] = set()  # forward values the adjoints read (see ``Reads``)
+        self.needed: set[str] = set()  # values the adjoints read, outside loops (``Reads``)
         self.loop_reads: dict[int, frozenset] = {}  # per loop reversed: what its body reads
+        self.read: frozenset = frozenset()  # all the adjoints read (after ``emit``)
         self.branches: set[int] = set()  # the ifs the reverse sweep runs
         self.assigned: set[str] = set()
         self.known: dict[str, float] = {}  # adjoints that are numbers, not yet written
@@ -212,7 +213,9 @@ class _Reverse(ArrayAdjoints):
         self.tape = self.namer.fresh("_tape") if "_tape" in self.namer.taken else "_tape"
         self.namer.taken.add(self.tape)
         parts = self.emit()
-        self.taped = recording(self.fn, self.reads(), self.arrays)
+        reads = self.reads()
+        self.read = reads.everywhere
+        self.taped = recording(self.fn, reads, self.arrays)
         rev = self.write(parts)
         fwd = self.forward(self.fn.body)
         taped = any(isinstance(s, ir.Push) and s.tape == self.tape for s in ir.walk(fwd))
@@ -241,7 +244,7 @@ class _Reverse(ArrayAdjoints):
         from the tape is copied first (into ``name``)."""
         if isinstance(value, tuple):
             return tuple(self.kept(v, name, body) for v in value)
-        if isinstance(value, ir.Var) and value.name in self.needed:
+        if isinstance(value, ir.Var) and value.name in self.read:
             keep = self.namer.fresh(name)
             body.append(ir.Assign(keep, value))
             return ir.Var(keep)
@@ -813,7 +816,7 @@ class _Reverse(ArrayAdjoints):
                 zeros.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
         self.loop_reads[id(loop)] = frozenset(self.needed)
-        self.needed |= outer_needs
+        self.needed = outer_needs
         return out, parts, zeros
 
 

@@ -6,11 +6,13 @@ reverse emitter's adjoints read); those the forward sweep pushes at the end
 of the block that defines them (a loop body, or a branch inside a loop), and
 the reverse of the block pops them first thing.  Header values the reverse of
 a body reads are pushed with them, or at the start of the body when they are
-all it pushes.  A value a few cheap operations compute again from values the
-reverse holds anyway is recomputed there instead of taped: a block whose
-every needed value costs at most 4 (``+ - * /`` and comparisons 1 each, a
-one-argument ``math`` call 2) pops nothing; else, in a loop body, values of
-cost 1 are recomputed one by one.  Array code is always taped.
+all it pushes; the block around the loop does not tape them too where only
+the reverse of that body reads them (it pops them first).  A value a few
+cheap operations compute again from values the reverse holds anyway is
+recomputed there instead of taped: a block whose every needed value costs at
+most 4 (``+ - * /`` and comparisons 1 each, a one-argument ``math`` call 2)
+pops nothing; else, in a loop body, values of cost 1 are recomputed one by
+one.  Array code is always taped.
 
 ``recording`` is a pure function of the forward IR and the reads; the
 emitter reads its result (``Taped`` per block) to write both sweeps.
@@ -30,18 +32,24 @@ class Reads:
     """What the reverse sweep reads of the forward values, and the names the
     emitter adds to the forward sweep.
 
-    ``everywhere``: every value the reverse sweep reads.  ``loops``: per loop the
-    reverse sweep runs (by id), what the reverse of its body reads.  ``branches``:
-    the ``If`` statements it runs (by id).  ``records``: per call split into a
-    forward and a backward function (by id), the record its forward returns.
-    ``counters``: per ``while`` loop (by id), its trip counter.
+    ``top``: what the reverse sweep reads outside every loop body.  ``loops``: per
+    loop the reverse sweep runs (by id), what the reverse of its body reads outside
+    the bodies of the loops nested in it.  ``branches``: the ``If`` statements it
+    runs (by id).  ``records``: per call split into a forward and a backward
+    function (by id), the record its forward returns.  ``counters``: per ``while``
+    loop (by id), its trip counter.
     """
 
-    everywhere: frozenset
+    top: frozenset
     loops: dict = field(default_factory=dict)
     branches: frozenset = frozenset()
     records: dict = field(default_factory=dict)
     counters: dict = field(default_factory=dict)
+
+    @property
+    def everywhere(self) -> frozenset:
+        """Every value the reverse sweep reads."""
+        return self.top.union(*self.loops.values())
 
 
 @dataclass(frozen=True)
@@ -90,12 +98,48 @@ class _Recording:
     def __init__(self, fn: ir.Function, reads: Reads, arrays: bool):
         self.reads = reads
         self.arrays = arrays
+        self.found: dict = {}
+        if not reads.loops:
+            return
         walked = ir.walk(fn.body)
         self.definitions = {s.target: s for s in walked if type(s) is ir.Assign}
-        self.found: dict = {}
-        if reads.loops:
-            loops = [s for s in walked if type(s) is ir.Loop]
-            self.block(fn.body, ir.local_names(fn).difference(*map(overwritten, loops)), 0)
+        self.within: dict[int, set[int]] = {}  # per loop reversed: those in its body, and it
+        self.nest(fn.body, ())
+        self.inside = {key: frozenset().union(*(reads.loops[k] for k in keys))
+                       for key, keys in self.within.items()}  # what its body's reverse reads
+        self.needed = self.held(walked)
+        loops = [s for s in walked if type(s) is ir.Loop]
+        self.block(fn.body, ir.local_names(fn).difference(*map(overwritten, loops)), 0)
+
+    def nest(self, stmts, outer: tuple) -> None:
+        """Note, for each loop the reverse sweep runs, those nested in its body."""
+        for s in stmts:
+            kind = type(s)
+            if kind is ir.If:
+                self.nest(s.then, outer)
+                self.nest(s.orelse, outer)
+            elif kind is ir.Loop and id(s) in self.reads.loops:
+                for key in outer:
+                    self.within[key].add(id(s))
+                self.within[id(s)] = {id(s)}
+                self.nest(s.body, outer + (id(s),))
+
+    def held(self, walked) -> set[str]:
+        """The values the reverse sweep reads where they hold the value the forward
+        sweep gave them: all it reads, but a loop's header value read only in the
+        reverse of the loop's body (which pops it first)."""
+        loops, top = self.reads.loops, self.reads.top
+        needed = set(self.reads.everywhere)
+        for s in walked:
+            if type(s) is not ir.Loop or id(s) not in loops:
+                continue
+            for p in s.phis:
+                h = p.target
+                if h in self.inside[id(s)] and h not in top and not any(
+                        h in reads for key, reads in loops.items()
+                        if key not in self.within[id(s)]):
+                    needed.discard(h)
+        return needed
 
     def block(self, stmts, available: set[str], depth: int) -> None:
         """Visit the blocks nested in ``stmts``; ``available``: the values that hold
@@ -117,12 +161,12 @@ class _Recording:
         and recomputes; return the values available in its reverse."""
         if loop is not None:
             entering = (available - overwritten(loop)) | ({loop.var} if loop.var else set())
-            body_reads = self.reads.loops[id(loop)]
+            body_reads = self.inside[id(loop)]
             headers = [p.target for p in loop.phis if p.target in body_reads]
         else:
             entering, headers = available, []
         block = self.defined(stmts)
-        needed = [n for n in block if n in self.reads.everywhere]
+        needed = [n for n in block if n in self.needed]
         remat = []
         if needed and not headers:  # a pop of values a call or two computes: none at all
             remat = self.recomputable(block, needed, entering, budget=4)
