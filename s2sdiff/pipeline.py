@@ -13,7 +13,11 @@ Each pass is a pure function from data to data::
     grad, jvp, jacobian of a gradient (``of``: composed in IR, not from its text):
         … IR ─reverse─▶ gradient ─inner─▶ ─forward─▶ tangent ─dce─▶ ─fold─▶ print
 
-(Activity is computed by each emitter from its input.)  Code generated for a
+(Activity is computed by each emitter from its input.)  ``reverse`` runs in three
+steps: the adjoints of the statements, as data; the to-be-recorded analysis
+(``ir/recording.py``: from what they read, what each block inside a loop
+tapes and what it computes again); the forward and reverse sweeps written
+from its result.  Code generated for a
 signature of abstract values (arrays) takes more passes after ``dce``:
 ``crosses`` writes ``np.cross`` as ``_cross``, of a known shape (``back/crosses.py``),
 ``specialise`` replaces the helper calls those values decide (``back/specialise.py``),

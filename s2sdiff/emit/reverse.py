@@ -7,18 +7,25 @@ Straight-line code needs no tape; a loop pushes, at the end of each block it
 runs, only the values that the reverse sweep reads and the next iteration
 overwrites, and pops them at the start of the block's reverse.  ``while``
 loops count their trips; ``for`` loops run backwards over the same range.
+
+It works in three steps: the adjoints of the statements, last first, as data
+(``reverse``: a branch or a loop the reverse sweep runs is a ``_Region``, its
+blocks not yet written), noting which forward values they read; the analysis
+``ir.recording`` says from those reads what each block inside a loop tapes and
+what it recomputes; then both sweeps are written from its result (``write``,
+``forward``), each block's reverse starting with its pop.
 """
 
 from __future__ import annotations
 
-import math
 import operator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .. import ir
 from ..ir.activity import (
     active as find_active, is_item_write, is_list_op, list_roots, partial_positions,
 )
+from ..ir.recording import Reads, Taped, recording
 from ..front.names import Namer
 from ..rules import elementwise_rule, lookup_array
 from .array_adjoints import ArrayAdjoints
@@ -49,6 +56,15 @@ def gradient(fn: ir.Function, wrt: tuple[str, ...], with_value: bool = False,
     return rev.build(with_value, aux)
 
 
+def recorded(fn: ir.Function, wrt: tuple[str, ...], calls=None) -> tuple[Reads, dict]:
+    """The input and the result of ``ir.recording`` for the gradient of ``fn``: what
+    its adjoints read, and what each block inside a loop tapes (for reading)."""
+    rev = _Reverse(fn, wrt, find_active(fn, set(wrt)), Namer(ir.local_names(fn)), calls=calls)
+    rev.emit()
+    reads = rev.reads()
+    return reads, recording(fn, reads, rev.arrays)
+
+
 def seeded(program: ir.Function, names) -> ir.Function:
     """``program`` with one cotangent parameter per output, returning Σ cotangentᵢ · outputᵢ."""
     outputs = program.result if isinstance(program.result, tuple) else (program.result,)
@@ -66,41 +82,6 @@ def seeded(program: ir.Function, names) -> ir.Function:
         total = term
     return replace(program, params=program.params + tuple(cts), body=tuple(body),
                    result=ir.Var(total), signature=None, facts={"floats": frozenset(cts)})
-
-
-_CHEAP = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
-          operator.lt, operator.le, operator.gt, operator.ge}
-_CALLS = {math.exp, math.sin, math.cos, math.tan, math.sinh, math.cosh, math.tanh, math.atan,
-          math.sqrt, math.log, math.expm1, math.log1p}
-
-
-def _cost(value) -> int | None:
-    """The cost of computing ``value`` again in reverse (None: tape it instead)."""
-    if not isinstance(value, ir.Op):
-        return None
-    if value.fn in _CHEAP:
-        return 1
-    return 2 if value.fn in _CALLS and len(value.args) == 1 else None
-
-
-class _PopSlot:
-    """Where a block's reverse pops what it pushed; filled in once needs are known."""
-
-    def __init__(self, loop, defined: tuple):
-        self.loop = loop
-        self.defined = defined
-
-
-def _has_work(stmts) -> bool:
-    return any(not isinstance(s, _PopSlot) for s in stmts)
-
-
-class _Everything:
-    def __contains__(self, item) -> bool:
-        return True
-
-
-_EVERYTHING = _Everything()
 
 
 def uses_arrays(fn: ir.Function) -> bool:
@@ -133,17 +114,18 @@ def _defined_inside(body) -> set[str]:
     return {n for s in ir.walk(body) for n in ir.writes(s)}
 
 
-def _loop_defined(loop: ir.Loop) -> set[str]:
-    """Values a loop overwrites on each iteration."""
-    return _defined_inside(loop.body) | {p.target for p in loop.phis}
+@dataclass(frozen=True)
+class _Region:
+    """The reverse of a branch or a loop (``stmt``), as data until the sweep is
+    written: per block, what comes before the reverses of its statements
+    (``heads``), those (``parts``, regions nested), and what comes after (``tails``).
+    A loop's reverse runs as ``loop`` (without its body)."""
 
-
-def _entering(loop, available: set[str]) -> set[str]:
-    """``available`` in the reverse of a body of ``loop`` (``None``: of a branch), before
-    its pop: the loop overwrites what it defines, and the reversed loop binds its variable."""
-    if loop is None:
-        return available
-    return (available - _loop_defined(loop)) | ({loop.var} if loop.var else set())
+    stmt: ir.If | ir.Loop
+    heads: tuple
+    parts: tuple
+    tails: tuple
+    loop: ir.Loop | None = None
 
 
 class _Reverse(ArrayAdjoints):
@@ -158,8 +140,10 @@ class _Reverse(ArrayAdjoints):
         self.wrt = wrt
         self.active = active
         self.namer = namer
-        self.record: set[str] = set()  # values the reverse sweep reads (known after it)
-        self.needed: set[str] = set()
+        self.needed: set[str] = set()  # values the adjoints read, outside loops (``Reads``)
+        self.loop_reads: dict[int, frozenset] = {}  # per loop reversed: what its body reads
+        self.read: frozenset = frozenset()  # all the adjoints read (after ``emit``)
+        self.branches: set[int] = set()  # the ifs the reverse sweep runs
         self.assigned: set[str] = set()
         self.known: dict[str, float] = {}  # adjoints that are numbers, not yet written
         self.known_comments: dict[str, str] = {}  # the source lines that made them
@@ -170,19 +154,9 @@ class _Reverse(ArrayAdjoints):
         self.locals = ir.local_names(fn) if names is None else names
         self.lists: set[str] = set()  # active lists built by the function (set in emit)
         self.list_root: dict[str, str] = {}  # their versions → the list: one adjoint for all
-        self.body_needs: dict[int, set[str]] = {}
-        self.remat: set[str] = set()  # recomputed in reverse instead of taped
         self.branch_locals: list[set[str]] = []  # values defined in each branch being reversed
-        self.definitions = {s.target: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
-        self.top = set(fn.params) | {s.target for s in fn.body if isinstance(s, ir.Assign)} \
-            | {p.target for s in fn.body if isinstance(s, ir.If) for p in s.phis}
-        self.body_record: dict[int, set[str]] = {}
+        self.taped: dict[tuple, Taped] = {}  # per block inside a loop (``ir.recording``)
         self.init_shapes(fn, self.arrays)
-
-    def header_record(self, loop: ir.Loop) -> list[str]:
-        """Header values of ``loop`` that the reverse of its body reads."""
-        needs = self.body_record.get(id(loop), set())
-        return [p.target for p in loop.phis if p.target in needs]
 
     # names
     def bar(self, v: str) -> str:
@@ -203,7 +177,8 @@ class _Reverse(ArrayAdjoints):
         return isinstance(a, ir.Var) and a.name in self.active
 
     # the whole function
-    def emit(self):
+    def emit(self) -> list:
+        """The seeds of the adjoints, then the adjoints of the body (see ``reverse``)."""
         result = self.fn.result
         seed = []
         if self.is_active(result):
@@ -232,16 +207,17 @@ class _Reverse(ArrayAdjoints):
         for s in ir.walk(self.fn.body):  # the tapes of generated code get adjoint tapes
             if isinstance(s, ir.Assign) and ir.is_tape(s.value) and s.target in self.active:
                 seed.append(ir.Assign(self.bar(s.target), ir.new_tape()))
-        rev = seed + self.reverse(self.fn.body, 0)
-        return rev
+        return seed + self.reverse(self.fn.body)
 
     def build(self, with_value: bool, aux=None) -> ir.Function:
         self.tape = self.namer.fresh("_tape") if "_tape" in self.namer.taken else "_tape"
         self.namer.taken.add(self.tape)
-        loops = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Loop)]
-        rev = self.fill_pops(self.emit(), self.locals.difference(*map(_loop_defined, loops)))
-        self.record, self.body_record = self.needed, self.body_needs
-        fwd = self.forward(self.fn.body, 0)
+        parts = self.emit()
+        reads = self.reads()
+        self.read = reads.everywhere
+        self.taped = recording(self.fn, reads, self.arrays)
+        rev = self.write(parts)
+        fwd = self.forward(self.fn.body)
         taped = any(isinstance(s, ir.Push) and s.tape == self.tape for s in ir.walk(fwd))
         body = [ir.Assign(self.tape, ir.new_tape())] * taped + list(fwd)
         result = self.fn.result
@@ -257,12 +233,18 @@ class _Reverse(ArrayAdjoints):
         return ir.Function(name, self.fn.params, tuple(body), returned,
                            signature=self.fn.signature, reverse=tuple(rev), facts=facts)
 
+    def reads(self) -> Reads:
+        """What the adjoints emitted read of the forward values (after ``emit``)."""
+        records = {key: record for key, (_, record) in self.split_calls.items()}
+        return Reads(frozenset(self.needed), self.loop_reads, frozenset(self.branches),
+                     records, self.counters)
+
     def kept(self, value, name: str, body: list):
         """``value`` as the forward sweep leaves it: a name the reverse sweep takes back
         from the tape is copied first (into ``name``)."""
         if isinstance(value, tuple):
             return tuple(self.kept(v, name, body) for v in value)
-        if isinstance(value, ir.Var) and value.name in self.record:
+        if isinstance(value, ir.Var) and value.name in self.read:
             keep = self.namer.fresh(name)
             body.append(ir.Assign(keep, value))
             return ir.Var(keep)
@@ -391,119 +373,27 @@ class _Reverse(ArrayAdjoints):
         if isinstance(a, ir.Var):
             self.needed.add(a.name)
 
-    # blocks
-    def defined(self, stmts) -> list[str]:
-        """Values a block defines that the reverse sweep reads (pushed if in a loop)."""
-        names = []
-        for s in stmts:
-            if id(s) in self.split_calls:
-                names.append(self.split_calls[id(s)][1])
-            if isinstance(s, ir.Assign):
-                names.append(s.target)
-            elif isinstance(s, ir.Unpack):
-                names += s.names
-            elif isinstance(s, ir.If):
-                names += [p.target for p in s.phis]
-            elif isinstance(s, ir.Loop):
-                names += [p.target for p in s.phis]
-                if id(s) in self.counters:
-                    names.append(self.counters[id(s)])
-            elif isinstance(s, ir.Pop):
-                names += list(s.values)
-        return [n for n in names if n in self.record and n not in self.remat]
-
-    def recomputable(self, block: tuple, needed: list[str], available: set[str],
-                     budget: int) -> list[str]:
-        """Values of a block cheaper to compute again in reverse than to tape, in block
-        order: chains of ops of ``block`` that cost at most ``budget`` (one ``+ - * /``
-        or comparison costs 1, one call of a scalar ``math`` function 2) on values that
-        are there anyway (popped with them, or ``available``: holding, in this
-        iteration's reverse, their forward value)."""
-        if self.arrays:
-            return []
-        free = set(available)  # and, as they come, the needed values popped
-        wanted = set(needed)
-        cost: dict[str, int] = {}
-        for n in block:
-            s = self.definitions.get(n)
-            own = _cost(s.value) if s is not None else None
-            if own is None:
-                free |= {n} & wanted
-                continue
-            operands = [a.name for a in s.value.args if isinstance(a, ir.Var)]
-            total = own + sum(cost.get(a, 0) for a in set(operands) if a not in free)
-            if total <= budget and all(a in free or a in cost for a in operands):
-                cost[n] = total
-            else:
-                free |= {n} & wanted
-        chosen = {n for n in needed if n in cost}
-        for n in reversed(block):  # and the values they are computed from
-            if n in chosen:
-                chosen |= {a.name for a in self.definitions[n].value.args
-                           if isinstance(a, ir.Var) and a.name in cost and a.name not in free}
-        return [n for n in block if n in chosen]
-
-    def fill_pops(self, stmts, available: set[str]) -> list:
-        """Turn each pop slot into the pop of what its block pushed, now that needs are
-        known.  ``available``: the values that hold their forward value at this point of
-        the reverse sweep (defined outside every loop, or popped or recomputed by an
-        enclosing block)."""
-        out = []
-        for s in stmts:
-            if isinstance(s, _PopSlot):
-                names, remat = self.fill_slot(s, available)
-                available = _entering(s.loop, available) | set(names) | set(remat)
-                if names:
-                    out.append(ir.Pop(self.tape, tuple(names)))
-                out += [replace(self.definitions[n], comment="") for n in remat]
-                continue
-            if isinstance(s, ir.If):
-                s = replace(s, then=tuple(self.fill_pops(s.then, available)),
-                            orelse=tuple(self.fill_pops(s.orelse, available)))
-            elif isinstance(s, ir.Loop):
-                s = replace(s, body=tuple(self.fill_pops(s.body, available)))
-            out.append(s)
-        return out
-
-    def fill_slot(self, slot: _PopSlot, available: set[str]) -> tuple[list, list]:
-        """What ``slot`` pops, and what it recomputes instead.  A block whose pop
-        would otherwise hold only values a scalar call or two computes drops its pop."""
-        loop = slot.loop
-        headers = self.body_needs.get(id(loop), set()) if loop is not None else set()
-        names = [p.target for p in (loop.phis if loop is not None else ()) if p.target in headers]
-        defined = [n for n in slot.defined if n in self.needed]
-        entering = _entering(loop, available)
-        remat = []
-        if defined and not names:
-            remat = self.recomputable(slot.defined, defined, entering, budget=4)
-            if not set(defined) <= set(remat):
-                remat = []
-        if not remat and loop is not None:
-            remat = self.recomputable(slot.defined, defined, entering | set(names), budget=1)
-        self.remat |= set(remat)
-        return names + [n for n in defined if n not in remat], remat
-
-    def forward(self, stmts, depth: int, extra=()) -> list:
+    def forward(self, stmts, key: tuple | None = None) -> list:
+        """The forward sweep of block ``stmts`` (``key``: as in ``self.taped``), pushing
+        what it tapes at its end (header values only: at its start)."""
         out = []
         for s in stmts:
             if isinstance(s, ir.If):
-                out.append(replace(s, then=tuple(self.forward(s.then, depth)),
-                                   orelse=tuple(self.forward(s.orelse, depth))))
+                out.append(replace(s, then=tuple(self.forward(s.then, (id(s), 0))),
+                                   orelse=tuple(self.forward(s.orelse, (id(s), 1)))))
             elif isinstance(s, ir.Loop):
-                out += self.forward_loop(s, depth)
+                out += self.forward_loop(s)
             elif id(s) in self.split_calls:
                 out.append(self.forward_call(s))
             else:
                 out.append(s)
-        if depth:
-            pushed = list(extra) + self.defined(stmts)
-            if pushed:
-                push = ir.Push(self.tape, tuple(pushed))
-                if len(pushed) == len(extra) and not any(
-                        isinstance(x, ir.Push) for x in ir.walk(out)):
-                    out.insert(0, push)  # header values only: before the body updates them
-                else:
-                    out.append(push)
+        taped = self.taped.get(key) if key is not None else None
+        if taped is not None and taped.popped:
+            push = ir.Push(self.tape, taped.popped)
+            if not taped.values and not any(isinstance(x, ir.Push) for x in ir.walk(out)):
+                out.insert(0, push)  # header values only: before the body updates them
+            else:
+                out.append(push)
         return out
 
     def forward_call(self, s):
@@ -513,15 +403,17 @@ class _Reverse(ArrayAdjoints):
         call = ir.Op(fwd, ir.call_values(s.value), "call", ir.Var(fwd.name))
         return ir.Unpack((targets, record), call, s.origin)
 
-    def forward_loop(self, loop: ir.Loop, depth: int) -> list:
-        body = self.forward(loop.body, depth + 1, self.header_record(loop))
+    def forward_loop(self, loop: ir.Loop) -> list:
+        body = self.forward(loop.body, (id(loop), 0))
         if id(loop) not in self.counters:
             return [replace(loop, body=tuple(body))]
         trips = self.counters[id(loop)]
         count = ir.Assign(trips, ir.Const(1), accumulate=True)
         return [ir.Assign(trips, ir.Const(0)), replace(loop, body=(count,) + tuple(body))]
 
-    def reverse(self, stmts, depth: int, loop: ir.Loop | None = None) -> list:
+    def reverse(self, stmts) -> list:
+        """The adjoints of ``stmts``, last statement first: statements, and a ``_Region``
+        per branch or loop the reverse sweep runs."""
         out = []
         for s in reversed(stmts):
             if isinstance(s, ir.Assign) and s.target in self.lists and is_item_write(s.value):
@@ -548,14 +440,35 @@ class _Reverse(ArrayAdjoints):
             elif isinstance(s, ir.Push):
                 out += self.reverse_push(s)
             elif isinstance(s, ir.If):
-                out += self.reverse_if(s, depth)
+                out += self.reverse_if(s)
             elif isinstance(s, ir.Loop):
-                out += self.reverse_loop(s, depth)
-        if depth:
-            saved, self.record = self.record, _EVERYTHING
-            out.insert(0, _PopSlot(loop, tuple(self.defined(stmts))))
-            self.record = saved
+                out += self.reverse_loop(s)
         return out
+
+    # writing the sweep: each block's reverse starts by popping what it taped
+    def write(self, parts) -> list:
+        """The reverse sweep of ``parts`` (see ``reverse``), regions written as IR."""
+        if not any(type(p) is _Region for p in parts):
+            return list(parts)
+        return [self.write_region(p) if type(p) is _Region else p for p in parts]
+
+    def write_region(self, region: _Region):
+        s = region.stmt
+        blocks = [tuple(head + self.popped((id(s), side)) + self.write(parts) + tail)
+                  for side, (head, parts, tail)
+                  in enumerate(zip(region.heads, region.parts, region.tails))]
+        if region.loop is not None:
+            return replace(region.loop, body=blocks[0])
+        return ir.If(s.cond, blocks[0], blocks[1], (), s.origin)
+
+    def popped(self, key: tuple) -> list:
+        """The start of a block's reverse: the pop of what it taped, then the values
+        it computes again."""
+        taped = self.taped.get(key)
+        if taped is None:
+            return []
+        out: list = [ir.Pop(self.tape, taped.popped)] if taped.popped else []
+        return out + list(taped.recomputed)
 
     def reverse_assign(self, s: ir.Assign) -> list:
         z = s.target
@@ -781,7 +694,7 @@ class _Reverse(ArrayAdjoints):
                 self.accumulate(v, ir.Var(part), out)
         return out
 
-    def reverse_if(self, s: ir.If, depth: int) -> list:
+    def reverse_if(self, s: ir.If) -> list:
         pre = self.materialize()
         before = set(self.assigned)
         branches = []
@@ -801,22 +714,21 @@ class _Reverse(ArrayAdjoints):
                                     share=phi.target if local else None)
             for phi in s.phis:
                 self.consume(phi.target)
-            out = out + self.reverse(block, depth)
+            parts = self.reverse(block)
             self.branch_locals.pop()
-            branches.append((out, set(self.assigned)))
+            branches.append((out, parts, set(self.assigned)))
         self.regions -= 1
-        (then, a_then), (orelse, a_else) = branches
-        for v in sorted(a_then - a_else):
-            orelse.append(ir.Assign(self.bar(v), self.zero(v)))
-        for v in sorted(a_else - a_then):
-            then.append(ir.Assign(self.bar(v), self.zero(v)))
+        (then, then_parts, a_then), (orelse, else_parts, a_else) = branches
+        then_zeros = [ir.Assign(self.bar(v), self.zero(v)) for v in sorted(a_else - a_then)]
+        else_zeros = [ir.Assign(self.bar(v), self.zero(v)) for v in sorted(a_then - a_else)]
         self.assigned = a_then | a_else
-        if not _has_work(then) and not _has_work(orelse):
+        if not (then or then_parts or then_zeros or orelse or else_parts or else_zeros):
             return pre
         self.need_atom(s.cond)
-        return pre + [ir.If(s.cond, tuple(then), tuple(orelse), (), s.origin)]
+        self.branches.add(id(s))
+        return pre + [_Region(s, (then, orelse), (then_parts, else_parts), (then_zeros, else_zeros))]
 
-    def reverse_loop(self, loop: ir.Loop, depth: int) -> list:
+    def reverse_loop(self, loop: ir.Loop) -> list:
         inside = _defined_inside(loop.body) | {p.target for p in loop.phis}
         outer = sorted(self.outer_refs(loop, inside))
         headers = [p for p in loop.phis if p.target in self.active
@@ -832,7 +744,7 @@ class _Reverse(ArrayAdjoints):
                 pre.append(ir.Assign(self.bar(v), self.zero(v)))
                 self.assigned.add(v)
         self.regions += 1
-        body = self.reverse_loop_body(loop, headers, depth)
+        head, parts, tail = self.reverse_loop_body(loop, headers)
         self.regions -= 1
         after: list = []
         for phi in headers:
@@ -844,12 +756,12 @@ class _Reverse(ArrayAdjoints):
             for a in loop.args:
                 self.need_atom(a)
             kind = "reversed" if loop.kind == "for" else "for"
-            rev = ir.Loop(kind, loop.var, loop.args, tuple(body), (), loop.origin)
+            rev = ir.Loop(kind, loop.var, loop.args, (), (), loop.origin)
         else:
             trips = self.counter(loop)
             self.needed.add(trips)
-            rev = ir.Loop("repeat", None, (ir.Var(trips),), tuple(body), (), loop.origin)
-        return pre + [rev] + after
+            rev = ir.Loop("repeat", None, (ir.Var(trips),), (), (), loop.origin)
+        return pre + [_Region(loop, (head,), (parts,), (tail,), rev)] + after
 
     def outer_refs(self, loop: ir.Loop, inside: set[str]) -> set[str]:
         """Active values from outside the loop whose adjoints its reverse updates."""
@@ -873,7 +785,9 @@ class _Reverse(ArrayAdjoints):
                 refs.add(p.second.name)
         return refs
 
-    def reverse_loop_body(self, loop: ir.Loop, headers, depth: int) -> list:
+    def reverse_loop_body(self, loop: ir.Loop, headers) -> tuple[list, list, list]:
+        """The reverse of a trip: the adjoints of the header values passed to what
+        defines them, the adjoints of the body, zeros of the header values."""
         out: list = []
         inside = _defined_inside(loop.body)
         crossing = [p for p in headers if self.is_active(p.second)
@@ -895,14 +809,15 @@ class _Reverse(ArrayAdjoints):
             if p.target in held:
                 self.accumulate(p.second.name, ir.Var(held[p.target]), out)
         outer_needs, self.needed = self.needed, set()
-        out += self.reverse(loop.body, depth + 1, loop)
+        parts = self.reverse(loop.body)
+        zeros: list = []
         for p in headers:
             if p.target not in self.assigned:  # zeros of the value at this trip's start
-                out.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
+                zeros.append(ir.Assign(self.bar(p.target), self.zero(p.target)))
                 self.assigned.add(p.target)
-        self.body_needs[id(loop)] = set(self.needed)
-        self.needed |= outer_needs
-        return out
+        self.loop_reads[id(loop)] = frozenset(self.needed)
+        self.needed = outer_needs
+        return out, parts, zeros
 
 
 def _first_writes_last(out: list) -> list:
