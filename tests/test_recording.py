@@ -52,11 +52,11 @@ def nested_linear(x, n):
 
 
 def counted(x):
-    k = 0
+    k = 0.0  # a float counter: a while loop (ir/counted.py makes integer counts for loops)
     s = x
-    while k < 3:
+    while k < 3.0:
         s = math.sin(s) * x
-        k = k + 1
+        k = k + 1.0
     return s
 
 
@@ -120,7 +120,7 @@ def test_a_branch_whose_values_a_call_computes_pops_nothing():
     """The loop body tapes its header value ``s`` only; the comparison is computed
     again (cost 1); the else branch needs ``math.sin(s)`` (cost 2): no pop at all."""
     assert _dump(loop_with_branch, ("x", "y")) == [
-        "while _cond1: pops s; recomputes _t1 = s < 1.0",
+        "for k: pops s; recomputes _t1 = s < 1.0",  # (it counts to 3: a for loop)
         "else of if _t1: pops -; recomputes _t3 = math.sin(s)",
     ]
 
