@@ -299,8 +299,10 @@ class _Reverse(ArrayAdjoints):
         return ir.Var(self.bar(v))
 
     def accumulate(self, v: str, expr, out: list, comment: str = "",
-                   share: str | None = None, uniform: bool = False) -> None:
-        """``v_bar += expr`` (``=`` on the first write).
+                   share: str | None = None, uniform: bool = False,
+                   origin: ir.Origin | None = None) -> None:
+        """``v_bar += expr`` (``=`` on the first write), at the source line ``origin``
+        (for errors about it when the gradient is differentiated again).
 
         With ``share``, the value whose adjoint ``expr`` is and which is done
         after this, a first write of a fresh adjoint takes over that variable
@@ -330,7 +332,7 @@ class _Reverse(ArrayAdjoints):
                 expr = plus(ir.Const(value), expr)
                 self.assigned.discard(v)
             else:
-                out.append(ir.Assign(self.bar(v), ir.Const(value)))
+                out.append(ir.Assign(self.bar(v), ir.Const(value), origin))
         first = v not in self.assigned
         if numbers and first and number(expr) is not None:  # no variable yet
             self.known[v] = number(expr)
@@ -352,7 +354,7 @@ class _Reverse(ArrayAdjoints):
         elif not first and self.arrays:  # never add in place: arrays may be shared
             expr = ir.Op(operator.add, (ir.Var(self.bar(v)), expr), "+")
             first = True
-        out.append(ir.Assign(self.bar(v), expr, accumulate=not first,
+        out.append(ir.Assign(self.bar(v), expr, origin, accumulate=not first,
                              comment=comment if not out else ""))
         self.assigned.add(v)
 
@@ -578,7 +580,7 @@ class _Reverse(ArrayAdjoints):
                 self.need(part)
                 spread = type(part) is ir.Op and part.fn is _spread
                 self.accumulate(arg.name, part.args[0] if spread else part, out, comment,
-                                share=z if spread else None, uniform=spread)
+                                share=z if spread else None, uniform=spread, origin=s.origin)
         elif isinstance(op, ir.Op):
             rule = elementwise_rule(op.fn, len(op.args), self.arrays)
             shared = False
@@ -587,16 +589,15 @@ class _Reverse(ArrayAdjoints):
                 scalars = not self.arrays or _scalars(a for a in op.args if a is not arg)
                 contribution, uniform = self.contribution(z, arg.name, partial, scalars)
                 self.accumulate(arg.name, contribution, out, comment,
-                                share=None if shared else z, uniform=uniform)
+                                share=None if shared else z, uniform=uniform, origin=s.origin)
                 shared = shared or arg.name in self.bars and self.bars[arg.name] == \
                     self.bars.get(z)
             out = _first_writes_last(out)
         elif self.is_active(op):
-            self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform)
+            self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform,
+                            origin=s.origin)
         self.consume(z)
-        # the source line, for errors about these statements when they are differentiated again
-        return [replace(o, origin=s.origin) if type(o) is ir.Assign and o.origin is None else o
-                for o in out]
+        return out
 
     # lists: the adjoint of a list is a list of the same length; appends are
     # undone in reverse, so both lists always have the length of that moment.
