@@ -136,7 +136,7 @@ class _Planner:
                 self.block(s.orelse, [(p.target, p.second) for p in s.phis])
             elif isinstance(s, ir.Loop):
                 self.block(s.body, [(p.target, p.second) for p in s.phis])
-            elif self.candidate(s):
+            elif self.candidate(s, tail):
                 needs = self.needs(s)
                 if self.used_once_later(s.target, needs, stmts, i + 1, tail):
                     depth = self.nesting(s)
@@ -145,16 +145,18 @@ class _Planner:
                         self.effective[s.target] = needs
                         self.depth[s.target] = depth
 
-    def candidate(self, s) -> bool:
+    def candidate(self, s, tail) -> bool:
         if not (isinstance(s, ir.Assign) and not s.accumulate and isinstance(s.target, str)):
             return False
-        name = s.target
-        if self.reads[name] != 1 or self.writes[name] != 1:
+        name = s.target  # (``get``: a Counter's missing keys go through a Python method)
+        if self.reads.get(name) != 1 or self.writes.get(name) != 1:
             return False
         if self.later is not None:
             later_reads, later_writes = self.later
-            if later_reads[name] and not later_writes[name] > 0:
+            if later_reads.get(name) and not later_writes.get(name):
                 return False
+        if not _TEMPORARY.match(name) and not any(value == ir.Var(name) for _, value in tail):
+            return False  # a user's name is folded only into the φ copy that reads it
         return _foldable_value(s.value)  # the costliest test last
 
     def nesting(self, s: ir.Assign) -> int:
@@ -177,8 +179,8 @@ class _Planner:
     def used_once_later(self, name: str, needs: set[str], stmts, start: int, tail) -> bool:
         """Is the one read of ``name`` a use site in ``stmts[start:]`` (or its φ
         copies), with nothing written in between that its value reads (``needs``)?"""
-        written: set[str] = set()
         temporary = bool(_TEMPORARY.match(name))
+        written: set[str] = set()
         own = self.own
         for j in range(start, len(stmts)):
             t = stmts[j]
