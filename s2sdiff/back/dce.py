@@ -97,7 +97,7 @@ def _straight_line(fn: ir.Function) -> ir.Function:
                 continue
             if isinstance(s, ir.Unpack) and live.isdisjoint(s.names) and is_pure(s.value):
                 continue
-            live.update(_stmt_reads(s))
+            live.update(ir.reads(s))
             kept.append(s)
         return tuple(reversed(kept)) if len(kept) != len(stmts) else stmts
 
