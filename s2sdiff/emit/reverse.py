@@ -106,13 +106,14 @@ _EVERYTHING = _Everything()
 def uses_arrays(fn: ir.Function) -> bool:
     """True when the function calls NumPy or indexes arrays: adjoints may be arrays."""
     stmts = ir.walk(fn.body)
-    lists = list_roots(fn.body)
+    lists = None  # the lists of the function, found at its first item read
     scalar: set[int] = set()  # callables already found not to be NumPy's
     for s in stmts:
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op):
             op = s.value
             if op.syntax == "subscript":
                 seq = op.args[0]
+                lists = list_roots(fn.body) if lists is None else lists
                 if not (isinstance(seq, ir.Var) and seq.name in lists):
                     return True
                 continue

@@ -348,6 +348,8 @@ COMPLEX_HINT = "complex numbers are out of scope: s2sdiff differentiates real-va
 
 def _rejected(node: ast.AST, where: SourceFunction) -> bool:
     """True when ``fence`` rejects ``node``."""
+    if type(node) is ast.Constant:  # (the most common node checked)
+        return isinstance(node.value, complex)
     if type(node) in _UNSUPPORTED:
         return True
     if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call, ast.Constant)):
