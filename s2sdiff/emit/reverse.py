@@ -587,7 +587,7 @@ class _Reverse(ArrayAdjoints):
             shared = False
             for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
-                scalars = not self.arrays or _scalars(a for a in op.args if a is not arg)
+                scalars = not self.arrays or _scalars(op.args, arg)
                 contribution, uniform = self.contribution(z, arg.name, partial, scalars)
                 self.accumulate(arg.name, contribution, out, comment,
                                 share=None if shared else z, uniform=uniform, origin=s.origin)
@@ -926,6 +926,6 @@ def _first_writes_last(out: list) -> list:
     return moved
 
 
-def _scalars(others) -> bool:
-    """True when the other operands are constants: no broadcasting to undo."""
-    return all(isinstance(a, ir.Const) for a in others)
+def _scalars(args, arg) -> bool:
+    """True when the operands other than ``arg`` are constants: no broadcasting to undo."""
+    return all(a is arg or type(a) is ir.Const for a in args)
