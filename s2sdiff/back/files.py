@@ -7,9 +7,9 @@ files live in a private per-user folder (``$S2SDIFF_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/s2sdiff``, else ``~/.cache/s2sdiff``), named by their
 content's hash, so the same code is one file.  The folder keeps at most
 ``KEEP`` files (past that, the oldest tenth goes); ``forget()`` removes those
-this process wrote.  Where no such folder can be had (read-only home, a folder that is not
-the user's own, a symbolic link), the code is compiled under a name in angle
-brackets and shown through ``linecache`` only.
+this process wrote.  Where no such folder can be had (read-only home, a folder
+that is not the user's own, a symbolic link), the code is compiled under a name
+in angle brackets and shown through ``linecache`` only.
 """
 
 from __future__ import annotations

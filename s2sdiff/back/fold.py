@@ -179,8 +179,8 @@ class _Planner:
     def used_once_later(self, name: str, needs: set[str], stmts, start: int, tail) -> bool:
         """Is the one read of ``name`` a use site in ``stmts[start:]`` (or its φ
         copies), with nothing written in between that its value reads (``needs``)?"""
-        temporary = bool(_TEMPORARY.match(name))
         written: set[str] = set()
+        temporary = bool(_TEMPORARY.match(name))
         own = self.own
         for j in range(start, len(stmts)):
             t = stmts[j]
