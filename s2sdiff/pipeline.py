@@ -582,7 +582,8 @@ def _split(gradient: ir.Function, source: ir.Function, cotangents: tuple, fwd_na
 
 def _derivatives(entry: ir.Function, calls: Calls) -> tuple[ir.Function, ...]:
     """The derivatives ``entry`` calls, directly or not, cleaned up for printing."""
-    calls.drain()
+    if not calls.drain():  # no derivative was asked for: none is called
+        return ()
     out, seen, todo = [], set(), [entry]
     while todo:
         for callee in _callees(todo.pop(0)):

@@ -294,7 +294,7 @@ class _Printer:
     def unfolded(self, v):
         """``v`` with the folded values it reads put in (each used once, so taken away)."""
         pending = self.pending
-        if not pending or not any(n in pending for n in ir.value_reads(v)):
+        if not pending or pending.keys().isdisjoint(ir.value_reads(v)):
             return v
         numbers = []
 
@@ -398,8 +398,9 @@ class _Printer:
             line = f"{pad}{target} {op} {self.written(value)[0]}"
             comment = s.comment or next(iter(self.comments), "")
             shown, self.last_comment = self.last_comment, comment  # once per run of lines
-            shown_text = f"  # {safe.comment(comment, safe.COMMENT_WIDTH)}"
-            return [line + (shown_text if comment and comment != shown else "")]
+            if comment and comment != shown:
+                line += f"  # {safe.comment(comment, safe.COMMENT_WIDTH)}"
+            return [line]
         self.last_comment = ""
 
         if isinstance(s, ir.Unpack):
@@ -492,8 +493,8 @@ def _put(v, pending: dict, take):
     if kind is ir.Var:
         return take(v.name) if v.name in pending else v
     if kind is ir.Op:
-        args = tuple(_put(a, pending, take) for a in v.args)
-        kwargs = tuple((k, _put(a, pending, take)) for k, a in v.kwargs)
+        args = tuple([_put(a, pending, take) for a in v.args])
+        kwargs = tuple([(k, _put(a, pending, take)) for k, a in v.kwargs])
         return ir.Op(v.fn, args, v.syntax, v.callee, kwargs)
     return v
 

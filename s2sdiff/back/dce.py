@@ -9,6 +9,7 @@ from .. import ir
 from ..ir.activity import is_list_op
 from ..ir.liveness import live_after
 from ..rules import is_constant, lookup, lookup_array
+from ..rules.registry import generation
 
 
 def _reads(value) -> set[str]:
@@ -46,6 +47,19 @@ def _pure_op(op: ir.Op) -> bool:
         return False  # a new list each time: the one a tape refers to
     if op.syntax != "call" or type(op.fn) is ir.Callee:
         return True  # operators, items, a list nothing reads (appends read it), user functions
+    key = (id(op.fn), len(op.args), generation())  # remembered while no rule is registered
+    known = _PURE_CALLS.get(key)
+    if known is None or known[0] is not op.fn:
+        if len(_PURE_CALLS) > 10_000:
+            _PURE_CALLS.clear()
+        known = _PURE_CALLS[key] = (op.fn, _pure_call(op))
+    return known[1]
+
+
+_PURE_CALLS: dict = {}  # (id(fn), number of arguments, rules generation) -> (fn, pure)
+
+
+def _pure_call(op: ir.Op) -> bool:
     if getattr(op.fn, "__s2sdiff_assert__", False) or getattr(op.fn, "__s2sdiff_check__", False):
         return False  # an ``assert``, a helper checking its arguments: kept for the check
     if lookup_array(op.fn) is not None or is_list_op(op) or is_constant(op.fn):
@@ -83,7 +97,7 @@ def _straight_line(fn: ir.Function) -> ir.Function:
                 continue
             if isinstance(s, ir.Unpack) and live.isdisjoint(s.names) and is_pure(s.value):
                 continue
-            live.update(_stmt_reads(s))
+            live.update(ir.reads(s))
             kept.append(s)
         return tuple(reversed(kept)) if len(kept) != len(stmts) else stmts
 

@@ -6,10 +6,10 @@ pdb, ``inspect``, coverage and profilers then show the generated lines.  The
 files live in a private per-user folder (``$S2SDIFF_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/s2sdiff``, else ``~/.cache/s2sdiff``), named by their
 content's hash, so the same code is one file.  The folder keeps at most
-``KEEP`` files (the oldest go first); ``forget()`` removes those this process
-wrote.  Where no such folder can be had (read-only home, a folder that is not
-the user's own, a symbolic link), the code is compiled under a name in angle
-brackets and shown through ``linecache`` only.
+``KEEP`` files (past that, the oldest tenth goes); ``forget()`` removes those
+this process wrote.  Where no such folder can be had (read-only home, a folder
+that is not the user's own, a symbolic link), the code is compiled under a name
+in angle brackets and shown through ``linecache`` only.
 """
 
 from __future__ import annotations
@@ -54,11 +54,11 @@ def store(label: str, source: str) -> str:
     try:
         if not (path.is_file() and not path.is_symlink() and path.read_text() == source):
             _write(where, path, source)
+            _trim(where)  # (only a new file can make too many)
     except (OSError, UnicodeDecodeError):
         return f"<s2sdiff {label} {digest}>"
     with _LOCK:
         _WRITTEN.add(str(path))
-    _trim(where)
     return str(path)
 
 
@@ -79,11 +79,15 @@ def _write(where: Path, path: Path, source: str) -> None:
 
 
 def _trim(where: Path) -> None:
-    """Keep the ``KEEP`` newest generated files of the folder."""
+    """When the folder holds more than ``KEEP`` generated files, remove the oldest
+    tenth of them (files are counted without reading their dates; trimming a tenth
+    at a time reads them once per ``KEEP // 10`` new files, not at each)."""
     try:
-        files = sorted(where.glob("*.py"), key=lambda p: p.stat().st_mtime)
-        for old in files[:-KEEP] if len(files) > KEEP else ():
-            old.unlink()
+        files = [entry.path for entry in os.scandir(where) if entry.name.endswith(".py")]
+        if len(files) > KEEP:
+            files.sort(key=os.path.getmtime)
+            for old in files[:len(files) - KEEP + KEEP // 10]:
+                os.unlink(old)
     except OSError:
         pass
 

@@ -137,7 +137,7 @@ class _Planner:
                 self.block(s.orelse, [(p.target, p.second) for p in s.phis])
             elif isinstance(s, ir.Loop):
                 self.block(s.body, [(p.target, p.second) for p in s.phis])
-            elif self.candidate(s):
+            elif self.candidate(s, tail):
                 needs = self.needs(s)
                 if self.used_once_later(s.target, needs, stmts, i + 1, tail):
                     depth = self.nesting(s)
@@ -146,16 +146,18 @@ class _Planner:
                         self.effective[s.target] = needs
                         self.depth[s.target] = depth
 
-    def candidate(self, s) -> bool:
+    def candidate(self, s, tail) -> bool:
         if not (isinstance(s, ir.Assign) and not s.accumulate and isinstance(s.target, str)):
             return False
-        name = s.target
-        if self.reads[name] != 1 or self.writes[name] != 1:
+        name = s.target  # (``get``: a Counter's missing keys go through a Python method)
+        if self.reads.get(name) != 1 or self.writes.get(name) != 1:
             return False
         if self.later is not None:
             later_reads, later_writes = self.later
-            if later_reads[name] and not later_writes[name] > 0:
+            if later_reads.get(name) and not later_writes.get(name):
                 return False
+        if not _TEMPORARY.match(name) and not any(value == ir.Var(name) for _, value in tail):
+            return False  # a user's name is folded only into the φ copy that reads it
         return _foldable_value(s.value)  # the costliest test last
 
     def nesting(self, s: ir.Assign) -> int:

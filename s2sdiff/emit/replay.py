@@ -26,6 +26,8 @@ def replay_tapes(fn: ir.Function) -> ir.Function:
     back finds them: the shared one (``fn.facts["tape"]``) if still used, and
     one per replayed loop (a lone such loop takes the shared tape's name).
     """
+    if not any(isinstance(s, ir.Loop) for s in ir.walk(fn.reverse)):
+        return fn  # no loop to replay
     tape = fn.facts.get("tape")
     forward = [s for s in fn.body if not _creates(s, tape)]
     pushes = sum(isinstance(s, ir.Push) and s.tape == tape for s in ir.walk(forward))

@@ -87,13 +87,14 @@ def seeded(program: ir.Function, names) -> ir.Function:
 def uses_arrays(fn: ir.Function) -> bool:
     """True when the function calls NumPy or indexes arrays: adjoints may be arrays."""
     stmts = ir.walk(fn.body)
-    lists = list_roots(fn.body)
+    lists = None  # the lists of the function, found at its first item read
     scalar: set[int] = set()  # callables already found not to be NumPy's
     for s in stmts:
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op):
             op = s.value
             if op.syntax == "subscript":
                 seq = op.args[0]
+                lists = list_roots(fn.body) if lists is None else lists
                 if not (isinstance(seq, ir.Var) and seq.name in lists):
                     return True
                 continue
@@ -281,8 +282,10 @@ class _Reverse(ArrayAdjoints):
         return ir.Var(self.bar(v))
 
     def accumulate(self, v: str, expr, out: list, comment: str = "",
-                   share: str | None = None, uniform: bool = False) -> None:
-        """``v_bar += expr`` (``=`` on the first write).
+                   share: str | None = None, uniform: bool = False,
+                   origin: ir.Origin | None = None) -> None:
+        """``v_bar += expr`` (``=`` on the first write), at the source line ``origin``
+        (for errors about it when the gradient is differentiated again).
 
         With ``share``, the value whose adjoint ``expr`` is and which is done
         after this, a first write of a fresh adjoint takes over that variable
@@ -312,7 +315,7 @@ class _Reverse(ArrayAdjoints):
                 expr = plus(ir.Const(value), expr)
                 self.assigned.discard(v)
             else:
-                out.append(ir.Assign(self.bar(v), ir.Const(value)))
+                out.append(ir.Assign(self.bar(v), ir.Const(value), origin))
         first = v not in self.assigned
         if numbers and first and number(expr) is not None:  # no variable yet
             self.known[v] = number(expr)
@@ -334,7 +337,7 @@ class _Reverse(ArrayAdjoints):
         elif not first and self.arrays:  # never add in place: arrays may be shared
             expr = ir.Op(operator.add, (ir.Var(self.bar(v)), expr), "+")
             first = True
-        out.append(ir.Assign(self.bar(v), expr, accumulate=not first,
+        out.append(ir.Assign(self.bar(v), expr, origin, accumulate=not first,
                              comment=comment if not out else ""))
         self.assigned.add(v)
 
@@ -491,25 +494,24 @@ class _Reverse(ArrayAdjoints):
                 self.need(part)
                 spread = type(part) is ir.Op and part.fn is _spread
                 self.accumulate(arg.name, part.args[0] if spread else part, out, comment,
-                                share=z if spread else None, uniform=spread)
+                                share=z if spread else None, uniform=spread, origin=s.origin)
         elif isinstance(op, ir.Op):
             rule = elementwise_rule(op.fn, len(op.args), self.arrays)
             shared = False
             for arg, partial in self.edge_partials(rule, op, z):
                 self.need(partial)
-                scalars = not self.arrays or _scalars(a for a in op.args if a is not arg)
+                scalars = not self.arrays or _scalars(op.args, arg)
                 contribution, uniform = self.contribution(z, arg.name, partial, scalars)
                 self.accumulate(arg.name, contribution, out, comment,
-                                share=None if shared else z, uniform=uniform)
+                                share=None if shared else z, uniform=uniform, origin=s.origin)
                 shared = shared or arg.name in self.bars and self.bars[arg.name] == \
                     self.bars.get(z)
             out = _first_writes_last(out)
         elif self.is_active(op):
-            self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform)
+            self.accumulate(op.name, self.adjoint(z), out, comment, uniform=z in self.uniform,
+                            origin=s.origin)
         self.consume(z)
-        # the source line, for errors about these statements when they are differentiated again
-        return [replace(o, origin=s.origin) if type(o) is ir.Assign and o.origin is None else o
-                for o in out]
+        return out
 
     # lists: the adjoint of a list is a list of the same length; appends are
     # undone in reverse, so both lists always have the length of that moment.
@@ -839,6 +841,6 @@ def _first_writes_last(out: list) -> list:
     return moved
 
 
-def _scalars(others) -> bool:
-    """True when the other operands are constants: no broadcasting to undo."""
-    return all(isinstance(a, ir.Const) for a in others)
+def _scalars(args, arg) -> bool:
+    """True when the operands other than ``arg`` are constants: no broadcasting to undo."""
+    return all(a is arg or type(a) is ir.Const for a in args)

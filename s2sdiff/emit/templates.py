@@ -164,7 +164,7 @@ def instantiate(rule: Rule, index: int, args, out) -> object:
     fills = {_SLOT + p: a for p, a in zip(rule.params, args)}
     fills[_SLOT + "out"] = out
     filled = substitute(entry[1], fills)
-    return filled if all(ir.expr.is_atom(a) for a in args) else simplify(filled)
+    return filled if all(map(ir.expr.is_atom, args)) else simplify(filled)
 
 
 # (id(rule), index, shape) -> (rule, simplified template with slots)

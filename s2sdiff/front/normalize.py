@@ -463,7 +463,7 @@ class _Flatten:
         if self.is_atom(e):
             return e
         name = self.namer.fresh("_t")
-        yield self._into(e, name, e, out)
+        yield from self._into(e, name, e, out)  # one level deep: its own walks go to ``run``
         return ast.Name(name, ast.Load())
 
     def _atoms(self, items: list[ast.expr], out: list):

@@ -265,10 +265,12 @@ def _returning_tuples(tree: ast.FunctionDef) -> ast.FunctionDef:
 
 
 def _indent_of(text: str) -> int:
-    for line in sourcelines.split(text):
-        if line.strip():
-            return len(line) - len(line.lstrip())
-    return 0
+    """The indentation of the first line of ``text`` that is not blank (found without
+    splitting all of it into lines)."""
+    start = len(text) - len(text.lstrip())  # the first character that is not white space
+    if start == len(text):
+        return 0
+    return start - (max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1)
 
 
 _HINT_REWRITE = "rewrite it with plain assignments, if/for/while and calls"
@@ -346,6 +348,8 @@ COMPLEX_HINT = "complex numbers are out of scope: s2sdiff differentiates real-va
 
 def _rejected(node: ast.AST, where: SourceFunction) -> bool:
     """True when ``fence`` rejects ``node``."""
+    if type(node) is ast.Constant:  # (the most common node checked)
+        return isinstance(node.value, complex)
     if type(node) in _UNSUPPORTED:
         return True
     if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call, ast.Constant)):

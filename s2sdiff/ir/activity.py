@@ -195,7 +195,14 @@ def sources_of(v) -> set[str]:
     if type(v.fn) is ir.Callee:
         return set().union(*map(sources_of, ir.call_values(v)))
     args = v.args
-    found = set().union(*(sources_of(args[i]) for i in partial_positions(v) if i < len(args)))
+    found = set()
+    for i in partial_positions(v):
+        if i < len(args):
+            a = args[i]
+            if type(a) is ir.Var:  # (SSA operands are atoms: no set per operand)
+                found.add(a.name)
+            elif type(a) is ir.Op:
+                found |= sources_of(a)
     if v.kwargs and lookup_array(v.fn) is None and not is_constant(v.fn):
         # keywords of a callable without an array rule (``P(a=x)``): a derivative may go
         # through them, and ``active`` refuses them (a call without a rule, or with

@@ -15,8 +15,6 @@ same text and binds the globals).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .nodes import (  # noqa: F401  (the text of values lives with the nodes)
     ATOM, COMPARE, UNARY, Const, Global, Op, Var, index_text, op_text, precedence, text,
 )
@@ -43,14 +41,18 @@ def reads(v) -> list[str]:
     return []
 
 
-def ops(v):
+def ops(v) -> list:
     """Every ``Op`` of value ``v``, outermost first."""
-    if type(v) is Op:
-        yield v
-        for a in v.args:
-            yield from ops(a)
-        for _, a in v.kwargs:
-            yield from ops(a)
+    if type(v) is not Op:
+        return []
+    out = [v]
+    for a in v.args:
+        if type(a) is Op:
+            out += ops(a)
+    for _, a in v.kwargs:
+        if type(a) is Op:
+            out += ops(a)
+    return out
 
 
 def substitute(v, mapping: dict):
@@ -61,7 +63,7 @@ def substitute(v, mapping: dict):
     if kind is Op:
         args = tuple(substitute(a, mapping) for a in v.args)
         kwargs = tuple((k, substitute(a, mapping)) for k, a in v.kwargs)
-        return replace(v, args=args, kwargs=kwargs)
+        return Op(v.fn, args, v.syntax, v.callee, kwargs)
     return v
 
 

@@ -610,7 +610,7 @@ def op_text(op: Op, operand) -> tuple[str, int]:
         inner, p = operand(op.args[0])
         return PREFIX[s] + _wrapped(inner, p < prec or (p == prec and s == "unot" and False)), prec
     prec = COMPARE if s in COMPARISONS else PRECEDENCE[s]
-    (left, lp), (right, rp) = (operand(a) for a in op.args)
+    (left, lp), (right, rp) = operand(op.args[0]), operand(op.args[1])
     if lp < prec or (lp == prec and (s == "**" or prec == COMPARE)):
         left = f"({left})"  # (-2) ** x, (a < b) < c
     if rp < prec or (rp == prec and s != "**"):

@@ -38,8 +38,9 @@ def broadcasts(fn, nargs: int, nkwargs: int = 0) -> bool:
         return False
     if isinstance(fn, np.ufunc):  # not a generalized ufunc such as np.matmul
         return fn.nout == 1 and fn.nin == nargs and fn.signature is None
-    arity = {1: _UNARY, 2: _BINARY, 3: (np.where, np.clip)}.get(nargs, ())
-    return any(fn is f for f in arity)
+    if nargs == 3:
+        return fn is np.where or fn is np.clip
+    return any(fn is f for f in (_UNARY if nargs == 1 else _BINARY if nargs == 2 else ()))
 
 
 def _is_number(value) -> bool:

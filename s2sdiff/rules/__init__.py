@@ -28,10 +28,21 @@ register_when_imported("scipy.linalg", "s2sdiff.rules.scipy_linalg")
 def elementwise_rule(fn, nargs: int, arrays: bool):
     """The partials rule of ``fn``; in array code, the NumPy rule of ``abs``, ``**``…"""
     if arrays:
+        fn = _array_equivalents().get(fn, fn)
+    return lookup(fn, nargs)
+
+
+_EQUIVALENTS: list = []  # the NumPy rules' ARRAY_EQUIVALENTS, once loaded (with NumPy)
+
+
+def _array_equivalents() -> dict:
+    """NumPy's rules' callables standing for Python's in array code (imported once:
+    an import statement costs a microsecond at each of many operations)."""
+    if not _EQUIVALENTS:
         from .numpy import ARRAY_EQUIVALENTS
 
-        fn = ARRAY_EQUIVALENTS.get(fn, fn)
-    return lookup(fn, nargs)
+        _EQUIVALENTS.append(ARRAY_EQUIVALENTS)
+    return _EQUIVALENTS[0]
 
 
 __all__ = ["elementwise_rule", "ArrayRule", "Rule", "all_rules", "constant", "helper",
