@@ -131,13 +131,16 @@ class _Planner:
 
     def block(self, stmts, tail) -> None:
         """Plan one block; ``tail``: the (target, atom) φ copies that end it."""
+        copied = {v.name for _, v in tail if type(v) is ir.Var}  # and into loops' entries:
+        copied.update(p.first.name for t in stmts if type(t) is ir.Loop for p in t.phis
+                      if type(p.first) is ir.Var)
         for i, s in enumerate(stmts):
             if isinstance(s, ir.If):
                 self.block(s.then, [(p.target, p.first) for p in s.phis])
                 self.block(s.orelse, [(p.target, p.second) for p in s.phis])
             elif isinstance(s, ir.Loop):
                 self.block(s.body, [(p.target, p.second) for p in s.phis])
-            elif self.candidate(s, tail):
+            elif self.candidate(s, copied):
                 needs = self.needs(s)
                 if self.used_once_later(s.target, needs, stmts, i + 1, tail):
                     depth = self.nesting(s)
@@ -146,7 +149,7 @@ class _Planner:
                         self.effective[s.target] = needs
                         self.depth[s.target] = depth
 
-    def candidate(self, s, tail) -> bool:
+    def candidate(self, s, copied: set) -> bool:
         if not (isinstance(s, ir.Assign) and not s.accumulate and isinstance(s.target, str)):
             return False
         name = s.target  # (``get``: a Counter's missing keys go through a Python method)
@@ -156,7 +159,7 @@ class _Planner:
             later_reads, later_writes = self.later
             if later_reads.get(name) and not later_writes.get(name):
                 return False
-        if not _TEMPORARY.match(name) and not any(value == ir.Var(name) for _, value in tail):
+        if name not in copied and not _TEMPORARY.match(name):
             return False  # a user's name is folded only into the φ copy that reads it
         return _foldable_value(s.value)  # the costliest test last
 
