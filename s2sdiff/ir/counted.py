@@ -84,11 +84,18 @@ def _as_for(loop: ir.Loop, reads: Counter) -> ir.Loop | None:
     dropped = {flag.target, counter}
     body = tuple(s for s in loop.body if s is not test
                  and not (s is defined[following.name] and reads[following.name] == 2))
-    args = tuple(ir.Const(v) for v in (trips.start, trips.stop, trips.step))
-    args = args[1:2] if trips.start == 0 and trips.step == 1 else args[:2] \
-        if trips.step == 1 else args
-    return ir.Loop("for", counter, args, body,
+    return ir.Loop("for", counter, _range_args(trips), body,
                    tuple(p for p in loop.phis if p.target not in dropped), loop.origin)
+
+
+def _range_args(trips: range) -> tuple:
+    """The arguments of ``range`` that make ``trips``, as written: ``range(stop)``,
+    ``range(start, stop)`` or ``range(start, stop, step)``."""
+    if trips.step != 1:
+        values = (trips.start, trips.stop, trips.step)
+    else:
+        values = (trips.stop,) if trips.start == 0 else (trips.start, trips.stop)
+    return tuple(map(ir.Const, values))
 
 
 def _step(s, phis: dict) -> tuple[str, int] | None:
