@@ -15,17 +15,24 @@ parameters, e.g. for ``f(x, y)``::
             return _generic(x, y)
         return _route(x, y)
 
-The first call on numbers records the exact types of its arguments
-(``_type0 = float``...), so later calls like it cost two type tests; any
-other call is routed by its signature.  The last call routed to code for
-arrays is recorded too (types, and each array's shape and dtype), and a test
-between the two sends calls like it (a training loop) straight to that code.
+The test is of floats (``_type0 = float``...) until a call on other numbers
+(ints) is routed to the generic code: then it is of that call's exact types.
+Calls like it cost two type tests; any other call is routed by its signature.
+Where the generic code is short, the function returned is that code with the
+test of numbers as its first statement (other calls go on to
+``dispatch_grad_f``): a call on numbers then costs no second Python frame.
+The last call routed to code for arrays is recorded too (types, and each
+array's shape and dtype), and a test between the two sends calls like it (a
+training loop) straight to that code.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import inspect
+import linecache
+import re
 import weakref
 
 from .back import files
@@ -35,7 +42,7 @@ from .ir import types
 
 
 class _Unseen:
-    """The type no argument has: the fast test fails until a call on numbers sets it."""
+    """The type no argument has: the fast test fails until a call sets it."""
 
 
 class Table:
@@ -84,8 +91,9 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
     generic = table.generic
     bind = _binder(fn, table.params, extra)
     namespace = {"_generic": generic, "__name__": getattr(generic, "__module__", None)}
-    unseen = {f"_type{i}": _Unseen for i in range(len(table.params))}
-    namespace.update(unseen)
+    numbers = _Unseen if table.jit else float  # (Numba's code is called through compiled_call)
+    namespace.update({f"_type{i}": numbers for i in range(len(table.params))})
+    typed = [False]  # whether a call routed to the generic code has set the types tested
     namespace.update({f"_last{i}": _Unseen for i in range(len(table.params))}, _ndarray=_Unseen)
     owner: list = [None]  # a weak reference to the dispatcher: no cycle through its globals
 
@@ -98,8 +106,9 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
         entry = for_signature(types.signature(values))
         dispatcher = owner[0]() if owner[0] is not None else None
         fast = dispatcher.__globals__ if dispatcher is not None else None
-        if entry is generic and fast is not None and all(fast[k] is _Unseen for k in unseen):
-            fast.update({f"_type{i}": type(values[i]) for i in range(len(unseen))})
+        if entry is generic and fast is not None and not typed[0]:
+            typed[0] = True
+            fast.update({f"_type{i}": type(values[i]) for i in range(len(table.params))})
         elif entry is not generic and fast is not None and not extra:
             _record(fast, values, entry)
         if table.jit:
@@ -108,15 +117,21 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
 
     namespace["_route"] = route
     if extra not in table.code:
-        text = _text(fn, generic.__name__, extra)
-        table.code[extra] = None if text is None else _compiled(text, generic.__name__)
+        table.code[extra] = _code(fn, generic, extra, table.jit)
     if table.code[extra] is None:  # a signature the text cannot repeat: route every call
         call = _routed(route)
     else:
-        code, filename, text = table.code[extra]
+        code, filename, text, inlined = table.code[extra]
+        if inlined:  # the generic code's names, and the dispatcher's over them
+            namespace = {**generic.__globals__, **namespace}
         exec(code, namespace)  # noqa: S102 - defines the dispatcher
-        call = namespace.pop("dispatch_" + generic.__name__)
-        call.__name__ = call.__qualname__ = generic.__name__
+        name = generic.__name__
+        if inlined:
+            call = namespace[name]
+            namespace[name] = generic  # (its body's calls of itself stay the generic code's)
+        else:
+            call = namespace.pop("dispatch_" + name)
+        call.__name__ = call.__qualname__ = name
         sourcelines.register(filename, text, [call])
         owner[0] = weakref.ref(call)
     call.__defaults__ = getattr(generic, "__defaults__", None)
@@ -147,10 +162,20 @@ def compiled_call(entry, args, kwargs):
                            ) from exc
 
 
-def _compiled(text: str, name: str):
-    """The dispatcher's code, compiled from a real file (see ``back/files.py``)."""
+def _code(fn, generic, extra: tuple[str, ...], jit: bool):
+    """The dispatcher's code, compiled from a real file (see ``back/files.py``):
+    (code, file name, text, whether the generic code is inlined), or None when
+    ``fn``'s signature cannot be written (see ``_text``)."""
+    parts = _signature_parts(fn, extra)
+    if parts is None:
+        return None
+    name = generic.__name__
+    inlined = None if extra or jit else _inlined(generic, *parts)
+    text = _text(name, *parts, bool(extra), inlined is None)
+    if inlined is not None:
+        text = inlined + "\n\n" + text
     filename = files.store(f"dispatch_{name}", text)
-    return compile(text, filename, "exec"), filename, text
+    return compile(text, filename, "exec"), filename, text, inlined is not None
 
 
 def _record(namespace: dict, values, entry) -> None:
@@ -176,8 +201,9 @@ def _routed(route):
     return call
 
 
-def _text(fn, name: str, extra: tuple[str, ...]) -> str | None:
-    """The dispatcher's source, or None when ``fn`` has ``*args``, ``**kwargs`` or
+def _signature_parts(fn, extra: tuple[str, ...]):
+    """``fn``'s parameters as the dispatcher's ``def`` line lists them, as it passes
+    them on, and their names; None when ``fn`` has ``*args``, ``**kwargs`` or
     defaults before ``extra`` parameters."""
     parameters = list(inspect.signature(inspect.unwrap(fn)).parameters.values())
     kinds = inspect.Parameter
@@ -196,21 +222,65 @@ def _text(fn, name: str, extra: tuple[str, ...]) -> str | None:
                 p is parameters[-1] or parameters[parameters.index(p) + 1].kind
                 is not kinds.POSITIONAL_ONLY):
             heads.append("/")
-    heads += list(extra)
-    passed += list(extra)
-    test = " and ".join(f"type({p.name}) is _type{i}" for i, p in enumerate(parameters))
-    args = ", ".join(passed)
+    return heads + list(extra), ", ".join(passed + list(extra)), [p.name for p in parameters]
+
+
+def _text(name: str, heads: list[str], args: str, params: list[str], extra: bool,
+          numbers: bool = True) -> str:
+    """The dispatcher's source (see the module's docstring); with ``extra`` parameters
+    it remembers no last call; without ``numbers`` it leaves the test of numbers to
+    the generic code (``_inlined``)."""
+    test = " and ".join(f"type({p}) is _type{i}" for i, p in enumerate(params))
     lines = [f"def dispatch_{name}({', '.join(heads)}):"]
-    if test:
+    if test and numbers:
         lines += [f"    if {test}:", f"        return _generic({args})"]
     if test and not extra:
         last = "\n            and ".join(
-            f"type({p.name}) is _last{i} and (_last{i} is not _ndarray or "
-            f"{p.name}.shape == _shape{i} and {p.name}.dtype is _dtype{i})"
-            for i, p in enumerate(parameters))
+            f"type({p}) is _last{i} and (_last{i} is not _ndarray or "
+            f"{p}.shape == _shape{i} and {p}.dtype is _dtype{i})"
+            for i, p in enumerate(params))
         lines += [f"    if ({last}):", f"        return _last({args})"]
     lines.append(f"    return _route({args})")
     return "\n".join(lines) + "\n"
+
+
+INLINE_LINES = 120  # generic code up to this long gets the test of numbers inline
+
+
+def _inlined(generic, heads: list[str], args: str, params: list[str]) -> str | None:
+    """The generic code's source with the test of the numbers it is for as its first
+    statement (other calls go to ``dispatch_<name>``): a call on numbers then costs
+    no second Python frame, which is most of the dispatch of a short derivative.
+    None for code longer than ``INLINE_LINES`` (the frame is a small part of its
+    call and compiling it twice is not), closures, and code whose names or text do
+    not allow it."""
+    code = getattr(generic, "__code__", None)
+    if not params or code is None or generic.__closure__ or not inspect.isfunction(generic):
+        return None
+    lines = linecache.getlines(code.co_filename)
+    if not lines or len(lines) > INLINE_LINES or any(
+            map(_DISPATCHER_NAME.fullmatch, generic.__globals__)):
+        return None
+    tree = ast.parse("".join(lines))
+    found = [d for d in tree.body if isinstance(d, ast.FunctionDef)
+             and d.lineno == code.co_firstlineno and d.name == generic.__name__]
+    if not found or found[0].decorator_list:
+        return None
+    fn = found[0]
+    statements = fn.body[1:] if ast.get_docstring(fn) is not None else fn.body
+    if not statements or statements[0].lineno == fn.lineno:  # (nothing but a docstring)
+        return None
+    first = statements[0]
+    indent = " " * first.col_offset
+    test = " or ".join(f"type({p}) is not _type{i}" for i, p in enumerate(params))
+    guard = [f"{indent}if {test}:\n", f"{indent}    return dispatch_{generic.__name__}({args})\n"]
+    body = lines[fn.lineno - 1:fn.end_lineno]
+    at = first.lineno - fn.lineno
+    return "".join(body[:at] + guard + body[at:])
+
+
+_DISPATCHER_NAME = re.compile(r"_generic|_route|_last|_ndarray|_(type|last|shape|dtype)\d+"
+                              r"|dispatch_.*")  # (the names the dispatcher's code reads)
 
 
 def _binder(fn, params: tuple[str, ...], extra: tuple[str, ...]):
