@@ -393,8 +393,9 @@ class _Printer:
             value = self.unfolded(s.value)
             if type(value) is ir.Op and getattr(value.fn, "__s2sdiff_assert__", False):
                 return [f"{pad}assert {', '.join(self.written(a)[0] for a in value.args)}"]
-            if s.accumulate and type(value) is ir.Op and value.syntax == "u-":
-                op, value = "-=", value.args[0]  # x_bar -= …, not x_bar += -(…)
+            positive = _negation_of(value) if s.accumulate else None
+            if positive is not None:
+                op, value = "-=", positive  # x_bar -= …, not x_bar += -(…) nor += a * -b
             line = f"{pad}{target} {op} {self.written(value)[0]}"
             comment = s.comment or next(iter(self.comments), "")
             shown, self.last_comment = self.last_comment, comment  # once per run of lines
@@ -533,3 +534,22 @@ def compile_module(module: Module, label: str) -> dict:
                          [v for v in namespace.values() if inspect.isfunction(v)
                           and v.__code__.co_filename == filename])
     return namespace
+
+
+def _negation_of(v):
+    """``e`` where ``v`` is ``-e`` exactly: ``-e`` itself, or a product or quotient
+    with one such factor (``a * -b``, ``a * (-b / c)``; IEEE rounding is symmetric,
+    so moving the sign out changes no bit), else None."""
+    if type(v) is not ir.Op:
+        return None
+    if v.syntax == "u-":
+        return v.args[0]
+    if v.syntax not in ("*", "/") or v.kwargs:
+        return None
+    for k, arg in enumerate(v.args):
+        inner = _negation_of(arg)
+        if inner is not None:
+            args = v.args[:k] + (inner,) + v.args[k + 1:]
+            return ir.Op(v.fn, args, v.syntax, v.callee)
+    return None
+

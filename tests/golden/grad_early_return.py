@@ -13,6 +13,6 @@ def grad_early_return(x):
         x_bar = _result3_bar / x  # return math.log(x)
     else:
         y_bar = _result3_bar / _t2  # return y / (1.0 + y)
-        y_bar += _result3_bar * (-_result2 / _t2)
+        y_bar -= _result3_bar * (_result2 / _t2)
         x_bar = y_bar * (2.0 * x)  # y = x * x
     return x_bar,
