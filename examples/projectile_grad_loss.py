@@ -89,5 +89,5 @@ def bwd_landing_distance(_rec1, _ct1):
     v0_bar = vy_1_bar * _t2  # vy = v0 * math.sin(angle)
     angle_bar = vy_1_bar * v0 * math.cos(angle)
     v0_bar += vx_1_bar * _t1  # vx = v0 * math.cos(angle)
-    angle_bar += vx_1_bar * v0 * -math.sin(angle)
+    angle_bar -= vx_1_bar * v0 * math.sin(angle)
     return v0_bar, angle_bar
