@@ -95,7 +95,8 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
     namespace.update({f"_type{i}": numbers for i in range(len(table.params))})
     typed = [False]  # whether a call routed to the generic code has set the types tested
     namespace.update({f"_last{i}": _Unseen for i in range(len(table.params))}, _ndarray=_Unseen)
-    owner: list = [None]  # a weak reference to the dispatcher: no cycle through its globals
+    owner: list = [None, None]  # weak references: (the dispatcher, the function testing
+    # the last call; the same unless the generic code is inlined): no cycle through globals
 
     def for_signature(signature: tuple):
         """The entry of ``signature`` (a tuple of abstract values, in parameter order)."""
@@ -104,13 +105,13 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
     def route(*args, **kwargs):
         values = bind(args, kwargs)
         entry = for_signature(types.signature(values))
-        dispatcher = owner[0]() if owner[0] is not None else None
-        fast = dispatcher.__globals__ if dispatcher is not None else None
-        if entry is generic and fast is not None and not typed[0]:
+        tests_numbers, tests_last = (None if ref is None else ref() for ref in owner)
+        if entry is generic and tests_numbers is not None and not typed[0]:
             typed[0] = True
-            fast.update({f"_type{i}": type(values[i]) for i in range(len(table.params))})
-        elif entry is not generic and fast is not None and not extra:
-            _record(fast, values, entry)
+            tests_numbers.__globals__.update(
+                {f"_type{i}": type(values[i]) for i in range(len(table.params))})
+        elif entry is not generic and tests_last is not None and not extra:
+            _record(tests_last.__globals__, values, entry)
         if table.jit:
             return compiled_call(entry, args, kwargs)
         return entry(*args, **kwargs)
@@ -122,18 +123,10 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
         call = _routed(route)
     else:
         code, filename, text, inlined = table.code[extra]
-        if inlined:  # the generic code's names, and the dispatcher's over them
-            namespace = {**generic.__globals__, **namespace}
-        exec(code, namespace)  # noqa: S102 - defines the dispatcher
-        name = generic.__name__
-        if inlined:
-            call = namespace[name]
-            namespace[name] = generic  # (its body's calls of itself stay the generic code's)
-        else:
-            call = namespace.pop("dispatch_" + name)
-        call.__name__ = call.__qualname__ = name
+        call, rest = _defined(code, namespace, generic, inlined)
+        call.__name__ = call.__qualname__ = generic.__name__
         sourcelines.register(filename, text, [call])
-        owner[0] = weakref.ref(call)
+        owner[:] = [weakref.ref(call), weakref.ref(rest)]
     call.__defaults__ = getattr(generic, "__defaults__", None)
     call.__kwdefaults__ = getattr(generic, "__kwdefaults__", None)
     call.__doc__ = generic.__doc__
@@ -145,6 +138,25 @@ def _dispatcher(fn, table: Table, build, extra: tuple[str, ...]):
     call.specialised = lambda *args, **kwargs: for_signature(types.signature(bind(args, kwargs)))
     call.specialised.__doc__ = "The generated function these arguments are routed to."
     return call
+
+
+def _defined(code, names: dict, generic, inlined: bool):
+    """The dispatcher ``code`` defines over ``names``, and the function of it that tests
+    the last call (the dispatcher itself, unless the generic code is inlined: then
+    ``dispatch_<name>``, over ``names``, and the dispatcher over the generic code's
+    globals).  No function is held by its own globals: a dispatcher dropped is freed
+    at once, and with it the user's function (the cache's key)."""
+    name = generic.__name__
+    exec(code, names)  # noqa: S102 - defines the dispatcher
+    rest = names.pop("dispatch_" + name)
+    if not inlined:
+        return rest, rest
+    del names[name]
+    own = {**generic.__globals__, **{k: v for k, v in names.items() if k.startswith("_type")}}
+    exec(code, own)  # noqa: S102
+    own["dispatch_" + name] = rest
+    call, own[name] = own[name], generic  # (calls of itself in its body stay the generic's)
+    return call, rest
 
 
 def compiled_call(entry, args, kwargs):
