@@ -177,7 +177,7 @@ def compiled_call(entry, args, kwargs):
 def _code(fn, generic, extra: tuple[str, ...], jit: bool):
     """The dispatcher's code, compiled from a real file (see ``back/files.py``):
     (code, file name, text, whether the generic code is inlined), or None when
-    ``fn``'s signature cannot be written (see ``_text``)."""
+    ``fn``'s signature cannot be written (see ``_signature_parts``)."""
     parts = _signature_parts(fn, extra)
     if parts is None:
         return None
