@@ -490,6 +490,8 @@ class _Reverse(ArrayAdjoints):
                 if not self.is_active(arg):
                     continue
                 part = instantiate_array(array_rule, array_rule.vjps, i, op, ir.Var(z), {"g": g})
+                if is_zero(part):  # (a helper's adjoint: no term for this ``which``)
+                    continue
                 part = self.read_shapes_early(part)
                 self.need(part)
                 spread = type(part) is ir.Op and part.fn is _spread
