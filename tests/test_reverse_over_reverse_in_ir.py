@@ -58,6 +58,26 @@ def with_helper(x, y):
     return t * _bump(y, x)
 
 
+def swapped(x, y):
+    """The forward sweep's loop φ swap (``s_1 = φ(s, s_2)``, ``x_1 = φ(x, s_1)``): they
+    take their values at once, not one after the other."""
+    s = x * 0.5
+    for i in range(1, 3):
+        s, x = x, s
+        if x > 10.0:
+            s = 0.5 * s
+        s = s * y + s * s
+    return s * x
+
+
+def counted(x, y):
+    """The loop variable read after its loop (the SSA copies it)."""
+    t = x
+    for i in range(1, 4):
+        t = t * math.sin(y + i)
+    return t * i + math.cos(t * x)
+
+
 def broadcast(x, a):
     return np.sum(np.tanh(x * a) ** 2) + a * np.sum(x)
 
@@ -79,6 +99,8 @@ SCALAR = [
     pytest.param(until_large, (0.5, 0.8), id="while-branches"),
     pytest.param(until_large, (2.5, 0.3), id="while-other-branch"),
     pytest.param(with_helper, (0.3, 0.6), id="helper"),
+    pytest.param(swapped, (0.3, 0.6), id="swap"),
+    pytest.param(counted, (0.3, 0.6), id="loop-variable-after"),
 ]
 ARRAYS = [
     pytest.param(broadcast, (np.array([[0.3, -0.5], [0.2, 0.6]]), 0.7), id="broadcast"),

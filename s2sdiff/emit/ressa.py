@@ -204,8 +204,8 @@ class _Builder:
         for block, pick in ((s.then, "first"), (s.orelse, "second")):
             inner = dict(env)
             out = self.block(block, inner)
-            for phi in s.phis:  # the φ of the forward sweep: a copy at the path's end
-                inner[phi.target] = self.atom(getattr(phi, pick), inner)
+            # the φ of the forward sweep: copies at the path's end (all at once)
+            inner.update([(p.target, self.atom(getattr(p, pick), inner)) for p in s.phis])
             paths.append((out, inner))
         (then, a), (orelse, b) = paths
         phis = []
@@ -224,8 +224,8 @@ class _Builder:
         carried)."""
         if s.kind == "replay":
             raise NotRebuilt("a loop walking its tape")
-        for phi in s.phis:  # entry copies of the forward sweep's φ
-            env[phi.target] = self.atom(phi.first, env)
+        # entry copies of the forward sweep's φ (all at once, as at the end of the body)
+        env.update([(p.target, self.atom(p.first, env)) for p in s.phis])
         changed = {n for t in walk(s.body) for n in writes(t)} | {p.target for p in s.phis}
         carried = [n for n in env if n in changed and n != s.var]
         state = (set(self.defined), set(self.tapes), set(self.namer.taken),
@@ -249,12 +249,13 @@ class _Builder:
         if s.kind == "while":
             args = tuple(self.atom(a, inner) for a in args)
         body = self.block(s.body, inner)
-        for phi in s.phis:
-            inner[phi.target] = self.atom(phi.second, inner)
+        inner.update([(p.target, self.atom(p.second, inner)) for p in s.phis])
         unchanged = {n for n in carried if inner[n] == headers[n]}
         if unchanged:
             return None, unchanged
         env.update(headers)
+        if s.var:  # read after the loop, as in user code: its last value
+            env[s.var] = Var(var)
         phis = tuple(Phi(headers[n].name, entry[n], inner[n]) for n in carried)
         kind = "for" if s.kind == "repeat" else s.kind
         return Loop(kind, var, args, tuple(body), phis, s.origin), set()
