@@ -93,6 +93,29 @@ def neighbours(x, c):
     return np.mean(x) * c + np.sum(x[1:] * x[:-1]) * c * c
 
 
+def three_shapes(x, y, z, c):
+    """Three arrays of different shapes: the gradient has outputs that must not be
+    broadcast together in Σ cotangentᵢ · outputᵢ."""
+    t = np.exp(-(np.minimum(x, y) + y) ** 2)
+    return np.sum(np.exp(np.tanh(y)) / (1.0 + np.sum(t) ** 2)) + np.sum(z * c) * c
+
+
+def dotted(w, c):
+    """``np.dot`` (its adjoints call ``_dot_vjp``) and a list of constants appended to."""
+    rows = []
+    for i in range(2):
+        rows.append(np.ones(3) * (i + 1.0))
+    X = np.array(rows)
+    return np.sum(np.tanh(np.dot(X, w) * c) ** 2)
+
+
+def picked(x, c):
+    """An item written (its adjoint calls ``_item_of``)."""
+    y = x * c
+    y[1] = np.sin(y[0]) * c
+    return np.sum(y * y)
+
+
 SCALAR = [
     pytest.param(straight, (0.4, 0.7), id="straight"),
     pytest.param(looped, (0.3, 0.7), id="for"),
@@ -106,6 +129,8 @@ ARRAYS = [
     pytest.param(broadcast, (np.array([[0.3, -0.5], [0.2, 0.6]]), 0.7), id="broadcast"),
     pytest.param(mlp, (np.array([[0.3, -0.2], [0.1, 0.5], [-0.4, 0.2]]), 0.8), id="matmul"),
     pytest.param(neighbours, (np.array([0.3, -0.5, 0.8, 1.1]), 0.9), id="slices"),
+    pytest.param(dotted, (np.array([0.3, -0.5, 0.8]), 0.9), id="dot"),
+    pytest.param(picked, (np.array([0.3, -0.5, 0.8]), 0.9), id="item-written"),
 ]
 CASES = SCALAR + ARRAYS
 
@@ -185,6 +210,32 @@ def test_it_is_written_from_the_gradients_ir(fn, args, monkeypatch):
         composed(*args)
     if isinstance(args[0], np.ndarray):  # each made its code for these arguments
         assert rebuilt == [f"grad_{fn.__name__}"] * 2
+
+
+def four_outputs(x, y, z, c):
+    return np.sin(x), np.cos(y), z * c, c * c
+
+
+def test_outputs_of_three_shapes():
+    """vjp of a gradient with respect to arrays of three shapes and a number (found by
+    checking the array fuzzer's programs; plain vjp of such outputs failed the same
+    way inside NumPy: the seed's terms broadcast together)."""
+    args = (np.array([0.3, -0.2]), np.array([[0.5], [-0.4]]), np.array([0.1, 0.2, 0.3]), 0.7)
+    wrt = (0, 1, 2, 3)
+    first = grad(three_shapes, wrt=wrt)
+    gradient = first(*args)
+    cotangents = tuple(_cotangent(g, k) for k, g in enumerate(gradient))
+    pulled = vjp(first, wrt=wrt)(*args)[1](cotangents)
+    by_hessian = hessian(three_shapes, wrt=wrt)(*args)
+    for j in wrt:
+        exact = sum(_contract(c, by_hessian[k][j], np.ndim(c)) for k, c in enumerate(cotangents))
+        _close(pulled[j], exact, rtol=1e-12, atol=1e-13)
+    plain = vjp(four_outputs, wrt=wrt)
+    pulled = plain(*args)[1]((np.ones(2), np.ones((2, 1)), np.ones(3), 1.0))
+    _close(pulled[0], np.cos(args[0]))
+    _close(pulled[1], -np.sin(args[1]))
+    _close(pulled[2], np.full(3, 0.7))
+    assert pulled[3] == pytest.approx(0.6 + 2 * 0.7)
 
 
 def test_generic_array_code_needs_the_helpers_vjps():

@@ -12,8 +12,9 @@ propagated, ``for _ in range(n)`` a ``for`` loop over ``_``.  Reverse mode over 
 (``vjp`` of ``grad(f)``) reads this, not the gradient's generated text.
 
 A rule's ``b if c else e`` becomes a branch with its φ.  What only a list
-adjoint does (items written, appends, pops of a list that is not a tape) and
-``and``/``or`` in derivative code raise ``NotRebuilt``.
+adjoint does (items written, pops of a list that is not a tape, ``[0.0] *
+len(xs)``) and ``and``/``or`` in derivative code raise ``NotRebuilt`` (the
+pipeline refuses before a gradient holding the adjoint of a list).
 
 >>> import operator
 >>> body = (Assign("x_bar", Var("y")), Assign("x_bar", Op(operator.mul, (Op(operator.add,
@@ -168,9 +169,12 @@ class _Builder:
                 out += self.branch(s, env)
             elif kind is Loop:
                 out += self.loop(s, env)
+            elif kind is Append:  # (to a list without an adjoint: see pipeline)
+                value = self.operand(self.value(s.value, env, out, s.origin), out, s.origin)
+                out.append(Append(self.name(s.target, env, out), value, s.origin))
             elif kind is Comment:
                 continue
-            else:  # Append, Return
+            else:  # Return
                 raise NotRebuilt(f"a {kind.__name__.lower()} in derivative code")
         return out
 

@@ -153,5 +153,10 @@ def _(g, a=None, indices=None, axis=None, mode=None, *, out):
 
 
 @jvp(_item_of)
-def _(g, index=None, value=None, *, out):
-    return (_item_of(g_dot, index, value),)  # noqa: F821
+def _(v, index=None, value=None, *, out):
+    return (_item_of(v_dot, index, value),)  # noqa: F821
+
+
+@vjp(_item_of)  # (reverse mode over reverse code: the transpose, a scatter)
+def _(g, v, index=None, value=None, *, out):
+    return (_scatter_add(g, v, index),)

@@ -1306,10 +1306,17 @@ def _(g, v, a, b, which=0, *, out):
 
 
 @jvp(_dot_vjp)
-def _(g, a, b, which=0, *, out):
-    return (_dot_vjp(g_dot, a, b, which),  # noqa: F821
-            _dot_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
-            0.0 if which else _dot_vjp(g, a, b_dot, which))  # noqa: F821
+def _(v, a, b, which=0, *, out):
+    return (_dot_vjp(v_dot, a, b, which),  # noqa: F821
+            _dot_vjp(v, a_dot, b, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _dot_vjp(v, a, b_dot, which))  # noqa: F821
+
+
+@vjp(_dot_vjp)
+def _(g, v, a, b, which=0, *, out):
+    return (np.dot(a, g) if which else np.dot(g, b),
+            _dot_vjp(v, a, g, 0) if which else 0.0,
+            0.0 if which else _dot_vjp(v, g, b, 1))
 
 
 @jvp(_inner_vjp)
