@@ -59,10 +59,8 @@ def rebuild(fn: Function) -> Function:
 
 class _Builder:
     def __init__(self, fn: Function):
-        self.namer = Namer(local_names(fn) | {n for s in walk(fn.statements)
-                                              if type(s) is Assign and type(s.target) is str
-                                              for n in (s.target,)})
-        self.defined: set[str] = set()  # names given to a first version already
+        self.namer = Namer(local_names(fn))
+        self.defined: set[str] = set(fn.params)  # names given to a first version already
         self.tapes: set[str] = set()  # the names of the tapes (``[]``, then pushes and pops)
 
     def version(self, name: str) -> str:
@@ -242,14 +240,14 @@ class _Builder:
             self.defined, self.tapes, self.namer.taken, self.namer.counters = (
                 set(state[0]), set(state[1]), set(state[2]), dict(state[3]))
 
-    def try_loop(self, s: Loop, env: dict, carried: list) -> tuple[Loop, set]:
+    def try_loop(self, s: Loop, env: dict, carried: list) -> tuple[Loop | None, set]:
         """The loop carrying ``carried``, and those of them it leaves unchanged (then
         ``env`` is left as it was)."""
         args = s.args if s.kind == "while" else tuple(self.atom(a, env) for a in s.args)
         inner = dict(env)
         entry = {n: env[n] for n in carried}
         headers = {n: Var(self.define(n, inner)) for n in carried}
-        var = self.define(s.var, inner) if s.var else "_"  # (a count of trips: "repeat")
+        var = self.define(s.var, inner) if s.var else None if s.kind == "while" else "_"
         if s.kind == "while":
             args = tuple(self.atom(a, inner) for a in args)
         body = self.block(s.body, inner)
