@@ -17,7 +17,8 @@ Hooks that switch on by themselves when the core grows them:
 
 * ``s2sdiff.jvp`` (``jvp(f, wrt)(*args, tangents)`` returning ``(value, tangent)``): the dot-product test ``<grad, v> == jvp(v)``;
 * ``jvp(grad(f))`` (composed in IR: forward over reverse) against central
-  differences of the gradient along a random direction, on every
+  differences of the gradient along a random direction, and ``vjp(grad(f))``
+  (reverse over reverse) against it by the dot-product test, on every
   ``SECOND_EVERY``-th program;
 * ``s2sdiff.check`` (assumed ``check(f, wrt=...)``, falsy or AssertionError on
   a mismatch): the SymPy check, on every ``SYMPY_EVERY``-th program.
@@ -70,6 +71,7 @@ class Core:
         self.grad = s2sdiff.grad
         self.Error = s2sdiff.S2SDiffError
         self.jvp = getattr(s2sdiff, "jvp", None)
+        self.vjp = getattr(s2sdiff, "vjp", None)
         self.sympy_check = getattr(s2sdiff, "check", None)
 
 
@@ -85,6 +87,7 @@ class FakeCore:
     name = "fake"
     Error = _StandInError
     jvp = None
+    vjp = None
     sympy_check = None
 
     def __init__(self, bug: str | None = None):
@@ -343,14 +346,27 @@ def _dot_product(f, g, points, n, core) -> str | None:
 
 def _second_order(g, points, n, core) -> str | None:
     """``jvp(grad(f))`` along a random v against central differences of the gradient
-    ``g`` along v; a point where ``h = 1e-5`` and ``1e-6`` disagree is skipped."""
+    ``g`` along v; a point where ``h = 1e-5`` and ``1e-6`` disagree is skipped.  And
+    ``vjp(grad(f))`` (reverse over reverse) against it: the dot-product test
+    ``<vjp(w), v> == <w, jvp(v)>``."""
     if core.jvp is None:
         return None
     rng = random.Random(len(points) + 1)
     hvp = core.jvp(g, wrt=tuple(range(n)))
+    vjp = getattr(core, "vjp", None)
+    pullback_of = vjp(g, wrt=tuple(range(n))) if vjp is not None else None
     for pt in points:
         v = tuple(rng.uniform(-1, 1) for _ in range(n))
         got = _as_tuple(hvp(*pt, v)[1], n)
+        if pullback_of is not None:
+            w = tuple(rng.uniform(-1, 1) for _ in range(n))
+            back = _as_tuple(pullback_of(*pt)[1](w), n)
+            lhs, rhs = math.fsum(a * b for a, b in zip(back, v)), math.fsum(
+                a * b for a, b in zip(w, got))
+            scale = math.fsum(abs(a * b) for a, b in zip(back + w, v + got))  # (cancellation)
+            if not abs(lhs - rhs) <= DOT_TOL * (1.0 + scale):
+                return (f"vjp(grad(f)) at {pt}, w={w}, v={v}: <vjp(w), v> = {lhs!r}, "
+                        f"<w, jvp(v)> = {rhs!r}")
         try:
             coarse, fine = (_along(g, pt, v, h, n) for h in (H_COARSE, H_FINE))
         except (ArithmeticError, ValueError):

@@ -20,7 +20,8 @@ from types import SimpleNamespace
 from . import dispatch, pipeline, trees
 from .back import codegen, files
 from .deep import deep
-from .errors import NeedsArgumentsError, S2SDiffError
+from .emit import ressa
+from .errors import NeedsArgumentsError, NoRuleError, S2SDiffError
 from .front import source as frontend
 from .ir import types
 from .rules.registry import generation as rules_generation
@@ -33,16 +34,21 @@ def _compiled(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = N
     """The module of transform ``kind`` of the live function ``fn`` (for arguments of
     ``signature``; None: generic), compiled: (Generated, its namespace, its source).
     With ``jit`` its functions are compiled by Numba."""
-    of = None
     derivation = getattr(fn, "derivation", None)
     containers = any(map(types.is_container, (signature or {}).values()))
     if derivation is not None and not (has_aux or containers) \
             and pipeline.composable(derivation[1], kind):
-        fn, inner, inner_wrt = derivation  # composed in IR: see pipeline.generate's ``of``
-        of = (inner, inner_wrt)
+        user, inner, inner_wrt = derivation  # composed in IR: see pipeline.generate's ``of``
+        try:
+            gen, module = _module(_source_of(user, signature), wrt, kind, mode,
+                                  getattr(user, "__module__", None), signature, has_aux, jit,
+                                  (inner, inner_wrt))
+            return gen, codegen.compile_module(module, gen.entry), module.source
+        except (ressa.NotRebuilt, NoRuleError):  # reverse mode over a gradient IR not made
+            pass  # SSA again, or calling a rule's helper without a VJP: from its text
     origin = getattr(fn, "__module__", None)
     gen, module = _module(_source_of(fn, signature), wrt, kind, mode, origin, signature,
-                          has_aux, jit, of)
+                          has_aux, jit)
     return gen, codegen.compile_module(module, gen.entry), module.source
 
 

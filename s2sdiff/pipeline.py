@@ -12,6 +12,8 @@ Each pass is a pure function from data to data::
         … IR ─reverse─▶ gradient ─forward─▶ Hessian-vector product ─dce─▶ ─fold─▶ print
     grad, jvp, jacobian of a gradient (``of``: composed in IR, not from its text):
         … IR ─reverse─▶ gradient ─inner─▶ ─forward─▶ tangent ─dce─▶ ─fold─▶ print
+    vjp, value_and_grad of a gradient (``of``):
+        … IR ─reverse─▶ gradient ─inner─▶ ─rebuilt─▶ SSA again ─(seed)─▶ ─reverse─▶ … print
 
 (Activity is computed by each emitter from its input.)  ``reverse`` runs in three
 steps: the adjoints of the statements, as data; the to-be-recorded analysis
@@ -44,13 +46,13 @@ from . import ir, safe
 from .version import __version__
 from .back import (batched, buffers, codegen, copies, crosses, dce, fold, for_numba, lazy,
                    specialise, wrappers, writes)
-from .emit import forward, replay, reverse
+from .emit import forward, replay, ressa, reverse
 from .emit.calls import Calls, Derived
 from .errors import S2SDiffError, UnsupportedSyntaxError
 from .front import normalize
 from .front.names import Namer
 from .front.source import COMPLEX_HINT, SourceFunction
-from .ir import aliasing, ssa, types
+from .ir import activity, aliasing, ssa, types
 
 MODES = ("auto", "forward", "reverse")
 KINDS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian")
@@ -125,7 +127,8 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     With ``of`` (``("grad" or "value_and_grad", its wrt)``), the transform is of
     that derivative of the function, composed in IR: the reverse emitter's
     gradient, as ``hessian`` differentiates it, is the program the forward
-    emitter differentiates (see ``COMPOSABLE``).
+    emitter differentiates, or (``vjp``, ``value_and_grad``) the reverse emitter,
+    made SSA again by ``emit/ressa.py`` (see ``COMPOSABLE``).
     """
     if kind not in KINDS:
         raise S2SDiffError(f"unknown transform {kind!r}; use one of {', '.join(KINDS)}")
@@ -156,7 +159,11 @@ def generate(where: SourceFunction, wrt=0, kind: str = "jvp", mode: str = "auto"
     if of is not None:
         program, inner_calls = _derivative_of(program, of, signature, containers, kind,
                                               has_aux, trace)
-        mode = "forward"
+        if kind in COMPOSABLE["reverse"]:  # reverse over reverse: the gradient as SSA again
+            program = ressa.rebuild(program)
+            trace("rebuilt", program)
+        else:
+            mode = "forward"
     aux = None
     if has_aux:
         program, aux = _without_aux(program, kind)
@@ -235,15 +242,19 @@ def ssa_of(where: SourceFunction, trace=_no_trace, containers: dict | None = Non
     return program
 
 
-COMPOSABLE = {"inner": ("grad", "value_and_grad"), "outer": ("grad", "jvp", "jacobian")}
+COMPOSABLE = {"inner": ("grad", "value_and_grad"),
+              "outer": ("grad", "jvp", "jacobian", "vjp", "value_and_grad"),
+              "reverse": ("vjp", "value_and_grad")}  # the outer ones only reverse mode gives
 
 
 def composable(inner: str, outer: str) -> bool:
     """Whether transform ``outer`` of the ``inner`` derivative of a function is generated
-    in IR, by forward mode over the gradient (``of`` of ``generate``), as ``hessian``
-    is: a Jacobian asked for in reverse mode too (its values are the same).  Others
-    (``vjp`` and ``value_and_grad`` of a gradient, which only reverse mode gives)
-    differentiate the gradient's generated code as any Python function."""
+    in IR (``of`` of ``generate``), not from the gradient's generated code: ``grad``,
+    ``jvp`` and ``jacobian`` by forward mode over the gradient, as ``hessian`` is (a
+    Jacobian asked for in reverse mode too: its values are the same); ``vjp`` and
+    ``value_and_grad`` by reverse mode over the gradient made SSA again
+    (``emit/ressa.py``; where that raises ``NotRebuilt``, the API differentiates the
+    gradient's generated code as any Python function)."""
     return inner in COMPOSABLE["inner"] and outer in COMPOSABLE["outer"]
 
 
@@ -254,8 +265,8 @@ def _derivative_of(program: ir.Function, of: tuple, signature: dict | None, cont
     registry it calls, which the outer transform extends."""
     inner, inner_wrt = of
     if not composable(inner, kind) or containers or has_aux:
-        raise S2SDiffError(f"{kind} of a {inner} is composed by forward mode, without "
-                           "has_aux or containers of parameters")
+        raise S2SDiffError(f"{kind} of a {inner} is composed in IR without has_aux or "
+                           "containers of parameters")
     names, single = wrt_names(program.params, inner_wrt)
     calls = _calls_of(program, generic=signature is None)
     if signature is None:
@@ -267,11 +278,23 @@ def _derivative_of(program: ir.Function, of: tuple, signature: dict | None, cont
     if isinstance(program.result, tuple):
         raise S2SDiffError(f"{inner} needs a function returning one number; {program.name} "
                            f"returns a tuple of {len(program.result)} (use jacobian)")
+    if kind in COMPOSABLE["reverse"] and _active_lists(program, names):
+        raise ressa.NotRebuilt(f"{program.name}: the adjoint of a list")
     gradient = reverse.gradient(program, names, with_value=with_value, calls=calls,
                                 arrays=calls.arrays, split=False)
     gradient = replace(_single(gradient, with_value, single), name=f"{inner}_{program.name}")
     trace("inner", gradient)
     return gradient, calls
+
+
+def _active_lists(program: ir.Function, names) -> bool:
+    """Whether the gradient of ``program`` holds the adjoint of a list (which
+    ``ressa.rebuild`` does not take)."""
+    lists = activity.list_roots(program.statements)
+    if not lists and not any(type(s) is ir.Append for s in ir.walk(program.statements)):
+        return False
+    return bool(activity.active(program, set(names)) & (set(lists) | {
+        s.target for s in ir.walk(program.statements) if type(s) is ir.Append}))
 
 
 def gradient_of(program: ir.Function, names: tuple[str, ...], with_value: bool = False,
@@ -545,6 +568,8 @@ def _derivative(calls: Calls, derived: Derived):
     """The IR of one derivative a derivative calls: a jvp or a (joint) vjp as its
     emitter makes it, or the cleaned-up pair of a split call."""
     source = calls.function(derived.callee)
+    if derived.kind != "jvp" and calls.lookup(derived.callee.key)[0] is not None:
+        source = ressa.rebuild(source)  # reverse mode over a generated vjp (a gradient's)
     names = tuple(source.params[i] for i in derived.positions)
     if derived.kind == "jvp":
         return forward.tangent(source, names, name=derived.name, calls=calls,

@@ -138,3 +138,20 @@ def test_the_second_order_check_finds_a_wrong_hessian_vector_product():
             self.jvp = jvp
 
     assert "jvp(grad(f)) d/dx" in check._second_order(g, points, 2, Off())
+
+    class OffBack:  # reverse over reverse whose second adjoint is 0.1% off
+        def __init__(self):
+            self.jvp = core.jvp
+
+            def vjp(fn, wrt):
+                right = core.vjp(fn, wrt=wrt)
+
+                def call(*args):
+                    value, pullback = right(*args)
+                    return value, lambda w: (lambda r: (r[0], r[1] * 1.001))(pullback(w))
+
+                return call
+
+            self.vjp = vjp
+
+    assert "vjp(grad(f))" in check._second_order(g, points, 2, OffBack())

@@ -8,9 +8,11 @@ derivative:
   reverse emitter's gradient, as ``hessian`` (``pipeline.generate``'s ``of``);
 - the reverse-mode derivative of ``jvp(f)``'s tangent output.
 
-``vjp(grad(f))`` (reverse over reverse) differentiates the generated gradient
-as any Python function: the outer gradient reverses the inner one's tape pushes
-and pops with a tape of adjoints.  Its Hessian must equal ``hessian`` to rounding.
+``vjp(grad(f))`` (reverse over reverse) is composed in IR too (the gradient made
+SSA again, ``tests/test_reverse_over_reverse_in_ir.py``); of list code it
+differentiates the generated gradient as any Python function.  Either way the
+outer gradient reverses the inner one's tape pushes and pops with a tape of
+adjoints, and its Hessian must equal ``hessian`` to rounding.
 """
 
 from __future__ import annotations

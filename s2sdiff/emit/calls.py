@@ -113,7 +113,8 @@ class Calls:
         key = (kind, callee.key, positions)
         derived = self.derived.get(key)
         if derived is None:
-            if kind in ("vjp", "split") and self.lookup(callee.key)[0] is not None:
+            made = self.lookup(callee.key)[0]
+            if kind in ("vjp", "split") and made is not None and made.kind != "vjp":
                 raise S2SDiffError(f"reverse mode over the generated {callee.name} is not "
                                    "supported; differentiate the user's function instead")
             params = self.function(callee).params

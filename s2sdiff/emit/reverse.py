@@ -80,8 +80,10 @@ def seeded(program: ir.Function, names) -> ir.Function:
             body.append(ir.Assign(new, ir.Op(operator.add, (ir.Var(total), ir.Var(term)), "+")))
             term = new
         total = term
+    terms = frozenset(s.target for s in body[len(program.body):])
     return replace(program, params=program.params + tuple(cts), body=tuple(body),
-                   result=ir.Var(total), signature=None, facts={"floats": frozenset(cts)})
+                   result=ir.Var(total), signature=None,
+                   facts={"floats": frozenset(cts), "seeds": terms})
 
 
 def uses_arrays(fn: ir.Function) -> bool:
@@ -137,6 +139,9 @@ class _Reverse(ArrayAdjoints):
         self.split = split
         self.split_calls: dict[int, tuple] = {}  # id(call) -> (fwd callee, record name)
         self.float_names = active | fn.facts.get("floats", frozenset())  # values known floats
+        # the terms of Σ cotangentᵢ · outputᵢ (``seeded``): their adjoints stay the number
+        # 1.0 in array code too (outputs of different shapes must not broadcast together)
+        self.seeds = fn.facts.get("seeds", frozenset())
         self.fn = fn
         self.wrt = wrt
         self.active = active
@@ -308,7 +313,7 @@ class _Reverse(ArrayAdjoints):
             if uniform:
                 self.uniform.add(v)
             return
-        numbers = not self.arrays and not self.regions  # scalar adjoints kept as numbers
+        numbers = (not self.arrays or v in self.seeds) and not self.regions  # kept as numbers
         if v in self.known:
             value = self.known.pop(v)
             if numbers:  # one first write: ``b_bar = 1.0 + c_bar / z``
@@ -490,6 +495,8 @@ class _Reverse(ArrayAdjoints):
                 if not self.is_active(arg):
                     continue
                 part = instantiate_array(array_rule, array_rule.vjps, i, op, ir.Var(z), {"g": g})
+                if is_zero(part):  # (a helper's adjoint: no term for this ``which``)
+                    continue
                 part = self.read_shapes_early(part)
                 self.need(part)
                 spread = type(part) is ir.Op and part.fn is _spread

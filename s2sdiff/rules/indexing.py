@@ -5,6 +5,7 @@ import operator
 
 import numpy as np
 
+from .numpy import _unbroadcast
 from .registry import helper, jvp, vjp
 
 
@@ -132,8 +133,13 @@ def _(a, indices, axis=None, mode="raise", *, out):
 
 # The helpers, differentiated (for the tangent of reverse code): linear in ``g``.
 @jvp(_scatter_add)
-def _(g, x=None, index=None, *, out):
-    return (_scatter_add(g_dot, x, index),)  # noqa: F821
+def _(v, x=None, index=None, *, out):
+    return (_scatter_add(v_dot, x, index),)  # noqa: F821
+
+
+@vjp(_scatter_add)  # (reverse mode over reverse code: the transpose, a gather)
+def _(g, v, x=None, index=None, *, out):
+    return (_unbroadcast(g[index], v),)
 
 
 @jvp(_add_rows)
@@ -147,5 +153,10 @@ def _(g, a=None, indices=None, axis=None, mode=None, *, out):
 
 
 @jvp(_item_of)
-def _(g, index=None, value=None, *, out):
-    return (_item_of(g_dot, index, value),)  # noqa: F821
+def _(v, index=None, value=None, *, out):
+    return (_item_of(v_dot, index, value),)  # noqa: F821
+
+
+@vjp(_item_of)  # (reverse mode over reverse code: the transpose, a scatter)
+def _(g, v, index=None, value=None, *, out):
+    return (_scatter_add(g, v, index),)

@@ -1204,13 +1204,13 @@ def _(start, stop, num=50, endpoint=True, axis=0, *, out):
 
 
 @jvp(_unbroadcast)
-def _(g, x=None, *, out):
-    return (_unbroadcast(g_dot, x),)  # noqa: F821
+def _(v, x=None, *, out):
+    return (_unbroadcast(v_dot, x),)  # noqa: F821
 
 
 @jvp(_unbroadcast_from)
-def _(g, z=None, x=None, *, out):
-    return (_unbroadcast_from(g_dot, z, x),)  # noqa: F821
+def _(v, z=None, x=None, *, out):
+    return (_unbroadcast_from(v_dot, z, x),)  # noqa: F821
 
 
 @jvp(_spread)
@@ -1224,8 +1224,40 @@ def _(v, axis=None, keepdims=False, *, out):
 
 
 @jvp(_unreduce)
-def _(g, x=None, axis=None, keepdims=False, *, out):
-    return (_unreduce(g_dot, x, axis, keepdims),)  # noqa: F821
+def _(v, x=None, axis=None, keepdims=False, *, out):
+    return (_unreduce(v_dot, x, axis, keepdims),)  # noqa: F821
+
+
+# Reverse mode over reverse code (``vjp`` of a gradient) needs VJPs of the helpers
+# it calls most: each is linear in its first argument (here ``v``; ``g`` is the
+# adjoint of its result), and its VJP is that linear map's transpose.  The
+# adjoint of ``_matmul_vjp(v, a, b, 1)``, ``aᵀ v`` for ``a @ b``, is ``a @ g``
+# for ``v`` and, for ``a``, the adjoint of ``a`` in ``a @ g`` under ``v``.
+
+
+@vjp(_unbroadcast)
+def _(g, v, x=None, *, out):
+    return (_full_tangent(g, v),)
+
+
+@vjp(_unbroadcast_from)
+def _(g, v, z=None, x=None, *, out):
+    return (_unbroadcast_from(g, z, v),)
+
+
+@vjp(_spread)
+def _(g, c, x=None, *, out):
+    return (_unbroadcast(g, c),)
+
+
+@vjp(_keep)
+def _(g, v, axis=None, keepdims=False, *, out):
+    return (g if keepdims or axis is None else np.squeeze(g, axis),)
+
+
+@vjp(_unreduce)
+def _(g, v, x=None, axis=None, keepdims=False, *, out):
+    return (np.sum(g, axis=axis, keepdims=keepdims),)
 
 
 @jvp(_centered)
@@ -1260,17 +1292,31 @@ def _(a, *, out):
 
 
 @jvp(_matmul_vjp)
-def _(g, a, b, which=0, *, out):
-    return (_matmul_vjp(g_dot, a, b, which),  # noqa: F821
-            _matmul_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
-            0.0 if which else _matmul_vjp(g, a, b_dot, which))  # noqa: F821
+def _(v, a, b, which=0, *, out):
+    return (_matmul_vjp(v_dot, a, b, which),  # noqa: F821
+            _matmul_vjp(v, a_dot, b, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _matmul_vjp(v, a, b_dot, which))  # noqa: F821
+
+
+@vjp(_matmul_vjp)
+def _(g, v, a, b, which=0, *, out):
+    return (a @ g if which else g @ b,
+            _matmul_vjp(v, a, g, 0) if which else 0.0,
+            0.0 if which else _matmul_vjp(v, g, b, 1))
 
 
 @jvp(_dot_vjp)
-def _(g, a, b, which=0, *, out):
-    return (_dot_vjp(g_dot, a, b, which),  # noqa: F821
-            _dot_vjp(g, a_dot, b, which) if which else 0.0,  # noqa: F821
-            0.0 if which else _dot_vjp(g, a, b_dot, which))  # noqa: F821
+def _(v, a, b, which=0, *, out):
+    return (_dot_vjp(v_dot, a, b, which),  # noqa: F821
+            _dot_vjp(v, a_dot, b, which) if which else 0.0,  # noqa: F821
+            0.0 if which else _dot_vjp(v, a, b_dot, which))  # noqa: F821
+
+
+@vjp(_dot_vjp)
+def _(g, v, a, b, which=0, *, out):
+    return (np.dot(a, g) if which else np.dot(g, b),
+            _dot_vjp(v, a, g, 0) if which else 0.0,
+            0.0 if which else _dot_vjp(v, g, b, 1))
 
 
 @jvp(_inner_vjp)
