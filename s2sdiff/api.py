@@ -347,7 +347,10 @@ def vjp(fn=None, wrt=0, has_aux: bool = False, argnums=None, jit: bool = False):
         with collector_paused():
             return deep(lambda: _build_vjp(fn, wrt, signature, has_aux, jit))
 
-    return _vjp_of(inspect.unwrap(fn), table, specialise, has_aux)
+    # the value: of the function unwrapped (what is differentiated), but a transform's
+    # own function, whose __wrapped__ is its code for numbers only, routes the arguments
+    value_of = fn if hasattr(fn, "for_signature") else inspect.unwrap(fn)
+    return _vjp_of(value_of, table, specialise, has_aux)
 
 
 def elementwise_grad(fn=None, wrt=0, argnums=None, jit: bool = False):

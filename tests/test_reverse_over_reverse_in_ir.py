@@ -181,6 +181,21 @@ def test_value_and_grad_of_a_gradient(fn, args):
         _close(gradient, hessian(fn, wrt=(0, 1))(*args)[1][outer], rtol=1e-12, atol=1e-13)
 
 
+def ignores_its_array(x, c):
+    return c * c
+
+
+def test_the_value_is_the_gradients_for_these_arguments():
+    """vjp's value is what the gradient gives for the arguments (zeros shaped as the
+    array), not what its code for numbers gives (a number 0.0)."""
+    x = np.ones((3, 2))
+    first = grad(ignores_its_array, wrt=(0, 1))
+    value, pullback = vjp(first, wrt=(0, 1))(x, 0.5)
+    assert np.shape(value[0]) == (3, 2) and not value[0].any() and value[1] == 1.0
+    pulled = pullback((np.ones((3, 2)), 1.0))
+    assert np.shape(pulled[0]) == (3, 2) and not pulled[0].any() and pulled[1] == 2.0
+
+
 @pytest.mark.parametrize("fn, args", SCALAR[:3])
 def test_vjp_of_value_and_grad(fn, args):
     first = value_and_grad(fn, wrt=0)
