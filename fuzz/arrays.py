@@ -70,8 +70,10 @@ RTOL, ATOL = 1e-5, 1e-6
 KINK_TOL = 1e-4
 TIGHT = 1e-9          # forward against reverse, dot-product test (float64)
 F32_TOL = 2e-3        # float32 results against float64 finite differences
-TRANSFORMS = ("grad", "grad_fwd", "jacfwd", "jacrev", "vjp", "jvp", "hessian", "jacobian_of_grad")
-SECOND = ("hessian", "jacobian_of_grad")  # second derivatives: every HESSIAN_EVERY-th program
+TRANSFORMS = ("grad", "grad_fwd", "jacfwd", "jacrev", "vjp", "jvp", "hessian", "jacobian_of_grad",
+              "vjp_of_grad")
+# second derivatives: every HESSIAN_EVERY-th program
+SECOND = ("hessian", "jacobian_of_grad", "vjp_of_grad")
 
 
 # ------------------------------------------------------------------ shapes
@@ -1027,6 +1029,8 @@ def check(prog: ArrayProgram, core, verbose: bool = False, only: set | None = No
                         "hessian": lambda: s2sdiff.hessian(fn, wrt=prog.wrt),
                         "jacobian_of_grad": lambda: s2sdiff.jacobian(
                             s2sdiff.grad(fn, wrt=prog.wrt), wrt=prog.wrt),
+                        "vjp_of_grad": lambda: s2sdiff.vjp(  # reverse over reverse
+                            s2sdiff.grad(fn, wrt=prog.wrt), wrt=prog.wrt),
                     }[name]()
                 return made[name]
 
@@ -1133,6 +1137,10 @@ def check(prog: ArrayProgram, core, verbose: bool = False, only: set | None = No
                                     np.asarray(o).dtype == np.float32 for o in outs)
                                 _close_tight(lhs, rhs, loose, f"{what} dot-product test <J t, ct> vs <t, Jᵀ ct>")
                             ft = time.perf_counter() - ts
+                        elif name == "vjp_of_grad":
+                            gr = s2sdiff.grad(g, wrt=prog.wrt)
+                            ft = _check_vjp_of_grad(tf, gr, args, wrt_list, single, rng, what,
+                                                    [prog.args[i].name for i in wrt_list])
                         elif name in SECOND:
                             res = tf(*args)
                             blocks = [[res]] if single else [list(r) for r in res]
@@ -1237,6 +1245,40 @@ def _same_value(v, value, what):
         if np.shape(a) != np.shape(b) or not np.allclose(np.asarray(a, np.float64), np.asarray(b, np.float64),
                                                           rtol=1e-6, atol=1e-7):
             raise _Wrong(f"{what}: the value {_short(a)} is not f's {_short(b)}")
+
+
+def _check_vjp_of_grad(tf, gr, args, wrt_list, single, rng, what, names) -> float:
+    """``vjp(grad(f))`` (``tf``): its value against the gradient ``gr``, its pullback of a
+    random cotangent against ctᵀ times finite differences of the gradient; the time
+    the finite differences took."""
+    value, pullback = tf(*args)
+    want = _as_list(gr(*args), single)
+    for k, (v, i) in enumerate(zip(_as_list(value, single), wrt_list)):
+        _close_tight(v, want[k], _is_f32(args, i), f"{what} value d/d{names[k]}")
+    ct = [_random_like(args[i], rng) for i in wrt_list]
+    res = _as_list(pullback(ct[0] if single else tuple(ct)), single)
+    if len(res) != len(wrt_list):
+        raise _Wrong(f"{what}: {len(res)} adjoints for {len(wrt_list)} parameters")
+    ts = time.perf_counter()
+    for b, j in enumerate(wrt_list):
+        fds = []
+        for a_ in range(len(wrt_list)):
+            def ga(*xs, a_=a_):
+                return _as_list(gr(*xs), single)[a_]
+            try:
+                fds.append(_fd_checked(ga, args, j))
+            except _Skip:
+                break
+        else:
+            loose = any(_is_f32(args, i) for i in wrt_list)
+            wants = [sum(_contract(ct[a_], fd[0][0] if k == 0 else fd[1][0])
+                         for a_, fd in enumerate(fds)) for k in (0, 1)]
+            noise = sum(_contract(np.abs(ct[a_]), fd[2][0] if loose else fd[2][0] * 10 + 1e-5)
+                        for a_, fd in enumerate(fds))
+            _close_fd(res[b], wants[0], wants[1], noise, loose,
+                      f"{what} ctᵀH for {names[b]}, ct={_short(ct[0])}")
+            _dtype_ok(res[b], args[j], f"{what} for {names[b]}")
+    return time.perf_counter() - ts
 
 
 def _random_like(x, rng):
