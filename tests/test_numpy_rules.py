@@ -31,7 +31,7 @@ import sympy
 from s2sdiff.verify import lift
 from s2sdiff.rules import indexing
 from s2sdiff.rules import numpy as numpy_rules
-from s2sdiff.rules import registry
+from s2sdiff.rules import registry, shaping
 
 try:
     from scipy.special import logsumexp
@@ -49,11 +49,13 @@ HELPERS = {name: fn for name, fn in vars(numpy_rules).items()
            if getattr(fn, "__s2sdiff_helper__", False)}
 INDEXING_HELPERS = {name: fn for name, fn in vars(indexing).items()
                     if getattr(fn, "__s2sdiff_helper__", False)}
+SHAPING_HELPERS = {name: fn for name, fn in vars(shaping).items()
+                   if getattr(fn, "__s2sdiff_helper__", False)}
 
 
 def standalone_namespace():
     namespace = {"np": np}
-    for fn in list(HELPERS.values()) + list(INDEXING_HELPERS.values()):
+    for fn in [*HELPERS.values(), *INDEXING_HELPERS.values(), *SHAPING_HELPERS.values()]:
         exec(compile(textwrap.dedent(inspect.getsource(fn)).replace("@helper\n", ""),  # noqa: S102
                      f"<helper {fn.__name__}>", "exec"), namespace)
     return namespace
@@ -574,6 +576,11 @@ def _helper_cases():
             add(h._solve_vjp, (b, solve_a, b, b, CONST(which)))
     add(indexing._scatter_add, (N(2),), x=ZEROS(5), index=np.array([1, 3]))
     add(indexing._item_of, (N(5),), index=slice(1, 3), value=ZEROS(2))
+    add(shaping._diff_vjp, (N(2, 3),), n=2, axis=0)
+    add(shaping._diff_vjp, (N(3, 2),), n=1, axis=-1)
+    order = np.array([[2, 0, 1], [1, 2, 0]])
+    add(shaping._scatter_along, (N(2, 3),), a=ZEROS(2, 3), index=order, axis=1)
+    add(shaping._scatter_along, (N(4),), a=ZEROS(2, 2), index=np.array([3, 1, 0, 2]), axis=None)
     return c
 
 

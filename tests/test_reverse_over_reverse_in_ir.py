@@ -263,6 +263,28 @@ def test_generic_array_code_needs_the_helpers_vjps():
     _close(value_and_grad(first, wrt=1)(x, 0.7)[1], fd_argument_jacobian(first, (x, 0.7), 1))
 
 
+WEIGHTS = np.array([0.5, -1.0, 2.0, 1.5])
+
+
+def differences_and_sorted(x):
+    return np.sum(np.diff(x, 2) ** 2 * x[:2]) + np.sum(np.sort(x) * WEIGHTS * x)
+
+
+def test_the_vjps_of_the_difference_and_sorting_helpers():
+    """np.diff's and np.sort's adjoints call _diff_vjp and _scatter_along, whose VJPs
+    (the transposes: differences, a gather) reverse mode over a gradient needs."""
+    x = np.array([0.3, -1.2, 0.8, 2.1])
+    first = grad(differences_and_sorted)
+    composed = vjp(first)
+    assert "_diff_vjp" in composed.source or "np.diff" in composed.source
+    assert f"{__name__}:grad_differences_and_sorted," in composed.source.splitlines()[0]
+    value, pullback = composed(x)
+    _close(value, first(x), rtol=1e-12, atol=1e-14)
+    ct = np.array([0.7, -0.4, 1.1, 0.2])
+    _close(pullback(ct), hessian(differences_and_sorted)(x) @ ct, rtol=1e-12, atol=1e-13)
+    _close(pullback(ct), _contract(ct, fd_argument_jacobian(first, (x,), 0), 1))
+
+
 def test_the_code_reads_as_reverse_over_reverse():
     code = vjp(grad(looped, wrt=(0, 1)), wrt=(0, 1)).source
     assert "def vjp_grad_looped(x, y, _ct1, _ct2):" in code

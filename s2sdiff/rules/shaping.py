@@ -451,8 +451,13 @@ def _(a, n=1, axis=-1, *, out):
 
 
 @jvp(_diff_vjp)
-def _(g, n=1, axis=-1, *, out):
-    return (_diff_vjp(g_dot, n, axis),)  # noqa: F821
+def _(v, n=1, axis=-1, *, out):
+    return (_diff_vjp(v_dot, n, axis),)  # noqa: F821
+
+
+@vjp(_diff_vjp)  # (reverse mode over reverse code: the transpose, n differences)
+def _(g, v, n=1, axis=-1, *, out):
+    return (np.diff(g, n, axis),)
 
 
 @vjp(np.cumsum)
@@ -699,8 +704,13 @@ def _(a, kth=0, axis=-1, kind="introselect", *, out):
 
 
 @jvp(_scatter_along)
-def _(g, a=None, index=None, axis=-1, *, out):
-    return (_scatter_along(g_dot, a, index, axis),)  # noqa: F821
+def _(v, a=None, index=None, axis=-1, *, out):
+    return (_scatter_along(v_dot, a, index, axis),)  # noqa: F821
+
+
+@vjp(_scatter_along)  # (reverse mode over reverse code: the transpose, a gather)
+def _(g, v, a=None, index=None, axis=-1, *, out):
+    return (np.take_along_axis(g, index, axis=axis),)
 
 
 # --------------------------------------------------------------- gradient, select, astype
