@@ -40,15 +40,19 @@ def _compiled(fn, wrt, kind: str, mode: str = "auto", signature: dict | None = N
             and pipeline.composable(derivation[1], kind):
         user, inner, inner_wrt = derivation  # composed in IR: see pipeline.generate's ``of``
         try:
-            gen, module = _module(_source_of(user, signature), wrt, kind, mode,
-                                  getattr(user, "__module__", None), signature, has_aux, jit,
-                                  (inner, inner_wrt))
-            return gen, codegen.compile_module(module, gen.entry), module.source
+            return _built(user, wrt, kind, mode, signature, has_aux, jit, (inner, inner_wrt))
         except (ressa.NotRebuilt, NoRuleError):  # reverse mode over a gradient IR not made
-            pass  # SSA again, or calling a rule's helper without a VJP: from its text
-    origin = getattr(fn, "__module__", None)
-    gen, module = _module(_source_of(fn, signature), wrt, kind, mode, origin, signature,
-                          has_aux, jit)
+            if kind not in pipeline.COMPOSABLE["reverse"]:  # SSA again, or calling a rule's
+                raise  # helper without a VJP: from its text
+    return _built(fn, wrt, kind, mode, signature, has_aux, jit)
+
+
+def _built(fn, wrt, kind: str, mode: str, signature: dict | None, has_aux: bool, jit: bool,
+           of: tuple | None = None):
+    """``_compiled`` of the source of ``fn`` (``of``: a derivative of it, see
+    ``pipeline.generate``)."""
+    gen, module = _module(_source_of(fn, signature), wrt, kind, mode,
+                          getattr(fn, "__module__", None), signature, has_aux, jit, of)
     return gen, codegen.compile_module(module, gen.entry), module.source
 
 
